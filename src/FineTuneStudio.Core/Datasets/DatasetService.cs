@@ -1,0 +1,172 @@
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Datasets;
+
+public sealed record DatasetSummary(
+    int Id,
+    int ProjectId,
+    string Name,
+    TaskKind TaskKind,
+    string CanonicalSystemPrompt,
+    string Guidelines,
+    IReadOnlyList<string> Labels,
+    int RequiredAnnotations,
+    int ExampleCount,
+    DateTime CreatedAt);
+
+public sealed record DatasetInput(
+    string Name,
+    TaskKind TaskKind,
+    string? CanonicalSystemPrompt = null,
+    string? Guidelines = null,
+    IReadOnlyList<string>? Labels = null,
+    int RequiredAnnotations = 1);
+
+public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(int projectId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
+        {
+            throw new NotFoundException("Project", projectId);
+        }
+
+        return await Project(db.Datasets.AsNoTracking().Where(d => d.ProjectId == projectId).OrderBy(d => d.Name))
+            .ToListAsync(cancellationToken);
+    }
+
+    public async Task<DatasetSummary> GetAsync(int id, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await Project(db.Datasets.AsNoTracking().Where(d => d.Id == id)).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException("Dataset", id);
+    }
+
+    /// <summary>Finds a dataset of a project by id or exact name.</summary>
+    public async Task<DatasetSummary?> FindAsync(int projectId, string idOrName, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var query = db.Datasets.AsNoTracking().Where(d => d.ProjectId == projectId);
+        query = int.TryParse(idOrName, out var id) ? query.Where(d => d.Id == id || d.Name == idOrName) : query.Where(d => d.Name == idOrName);
+        return await Project(query).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    public async Task<DatasetSummary> CreateAsync(int projectId, DatasetInput input, Actor actor, CancellationToken cancellationToken)
+    {
+        var (name, labels) = Validate(input);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
+        {
+            throw new NotFoundException("Project", projectId);
+        }
+
+        if (await db.Datasets.AnyAsync(d => d.ProjectId == projectId && d.Name == name, cancellationToken))
+        {
+            throw new StudioValidationException("name", $"the project already has a dataset named '{name}'");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var dataset = new Dataset
+        {
+            ProjectId = projectId,
+            Name = name,
+            TaskKind = input.TaskKind,
+            CanonicalSystemPrompt = input.CanonicalSystemPrompt?.Trim() ?? "",
+            Guidelines = input.Guidelines ?? "",
+            Labels = labels,
+            RequiredAnnotations = input.RequiredAnnotations,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        db.Datasets.Add(dataset);
+        await db.SaveChangesAsync(cancellationToken);
+        AuditLog.Record(db, actor, now, "dataset.create", nameof(Dataset), dataset.Id, $"{name} in project {projectId}");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return await GetAsync(dataset.Id, cancellationToken);
+    }
+
+    public async Task<DatasetSummary> UpdateAsync(int id, DatasetInput input, Actor actor, CancellationToken cancellationToken)
+    {
+        var (name, labels) = Validate(input);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new NotFoundException("Dataset", id);
+        if (await db.Datasets.AnyAsync(d => d.ProjectId == dataset.ProjectId && d.Name == name && d.Id != id, cancellationToken))
+        {
+            throw new StudioValidationException("name", $"the project already has a dataset named '{name}'");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        dataset.Name = name;
+        dataset.TaskKind = input.TaskKind;
+        dataset.CanonicalSystemPrompt = input.CanonicalSystemPrompt?.Trim() ?? "";
+        dataset.Guidelines = input.Guidelines ?? "";
+        dataset.Labels = labels;
+        dataset.RequiredAnnotations = input.RequiredAnnotations;
+        dataset.UpdatedAt = now;
+        AuditLog.Record(db, actor, now, "dataset.update", nameof(Dataset), id, name);
+        await db.SaveChangesAsync(cancellationToken);
+        return await GetAsync(id, cancellationToken);
+    }
+
+    public async Task DeleteAsync(int id, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new NotFoundException("Dataset", id);
+        db.Datasets.Remove(dataset);
+        AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "dataset.delete", nameof(Dataset), id, dataset.Name);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private static IQueryable<DatasetSummary> Project(IQueryable<Dataset> query) =>
+        query.Select(d => new DatasetSummary(d.Id, d.ProjectId, d.Name, d.TaskKind, d.CanonicalSystemPrompt, d.Guidelines,
+            d.Labels, d.RequiredAnnotations, d.Examples.Count, d.CreatedAt));
+
+    private static (string Name, List<string> Labels) Validate(DatasetInput input)
+    {
+        var errors = new List<InputError>();
+        var name = input.Name?.Trim() ?? "";
+        if (name.Length is 0 or > 200)
+        {
+            errors.Add(new InputError("name", "a dataset needs a name of 1 to 200 characters"));
+        }
+
+        if (!Enum.IsDefined(input.TaskKind))
+        {
+            errors.Add(new InputError("taskKind", "use Chat, Classification, Extraction or Preference"));
+        }
+
+        if (input.RequiredAnnotations is < 1 or > 10)
+        {
+            errors.Add(new InputError("requiredAnnotations", "must be between 1 and 10"));
+        }
+
+        var labels = (input.Labels ?? []).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        if (labels.Count != labels.Distinct(StringComparer.OrdinalIgnoreCase).Count())
+        {
+            errors.Add(new InputError("labels", "each label may appear only once"));
+        }
+
+        if (labels.Any(l => l.Length > 200))
+        {
+            errors.Add(new InputError("labels", "a label may have at most 200 characters"));
+        }
+
+        if (input.TaskKind == TaskKind.Classification && labels.Count < 2)
+        {
+            errors.Add(new InputError("labels", "a classification dataset needs at least two labels"));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new StudioValidationException(errors);
+        }
+
+        return (name, labels);
+    }
+}

@@ -1,0 +1,78 @@
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FineTuneStudio.Core.Demo;
+
+/// <summary>
+/// Seeds the demo users and data. Idempotent: users are matched by e-mail and the demo data is
+/// only written when the demo project does not exist yet.
+/// </summary>
+public sealed class DemoSeeder(
+    UserManager<StudioUser> users,
+    IDbContextFactory<StudioDbContext> factory,
+    IOptions<DemoOptions> options,
+    TimeProvider clock,
+    ILogger<DemoSeeder> logger)
+{
+    public const string SupportProjectName = "Support ticket triage";
+    public const string BrandProjectName = "Brand voice assistant";
+
+    public async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        var userIds = new Dictionary<string, string>();
+        foreach (var demoUser in DemoOptions.Users)
+        {
+            userIds[demoUser.Email] = await EnsureUserAsync(demoUser);
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (await db.Projects.AnyAsync(p => p.Name == SupportProjectName, cancellationToken))
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var data = DemoData.Build(now, userIds);
+        db.Projects.AddRange(data.Projects);
+        await db.SaveChangesAsync(cancellationToken);
+        db.Annotations.AddRange(data.Annotations());
+        db.AuditEvents.Add(new AuditEvent { At = now, UserName = "system", Action = "demo.seed", EntityType = nameof(Project), Summary = "demo data" });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Seeded demo data: {ProjectCount} projects", data.Projects.Count);
+    }
+
+    private async Task<string> EnsureUserAsync(DemoUser demoUser)
+    {
+        var user = await users.FindByEmailAsync(demoUser.Email);
+        if (user is null)
+        {
+            user = new StudioUser
+            {
+                UserName = demoUser.Email,
+                Email = demoUser.Email,
+                EmailConfirmed = true,
+                DisplayName = demoUser.DisplayName,
+                Expertise = demoUser.Expertise,
+                CreatedAt = clock.GetUtcNow().UtcDateTime,
+            };
+            var result = await users.CreateAsync(user, options.Value.Password);
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException($"Demo user {demoUser.Email}: {string.Join("; ", result.Errors.Select(e => e.Description))}");
+            }
+        }
+
+        if (!await users.IsInRoleAsync(user, demoUser.Role))
+        {
+            await users.AddToRoleAsync(user, demoUser.Role);
+        }
+
+        return user.Id;
+    }
+}
