@@ -1,1 +1,3 @@
-﻿Console.WriteLine("Hello, World!");
+using FineTuneStudio.Cli;
+
+return await StudioCli.RunAsync(args, Console.Out, Console.Error);

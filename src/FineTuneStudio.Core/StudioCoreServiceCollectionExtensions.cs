@@ -38,6 +38,7 @@ public static class StudioCoreServiceCollectionExtensions
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<ProjectService>();
         services.AddSingleton<DatasetService>();
+        services.AddSingleton<ProjectOverviewService>();
         services.AddScoped<DemoSeeder>();
         services.AddScoped<StudioDatabaseInitializer>();
         return services;

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Data;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FineTuneStudio.Cli;
+
+/// <summary>Builds the same Core services the web app uses, over the database the global options name.</summary>
+public static class CliServices
+{
+    public static async Task<ServiceProvider> OpenAsync(ParseResult parse, bool createIfMissing, CancellationToken cancellationToken)
+    {
+        var settings = Resolve(parse);
+        if (settings.Provider == DatabaseProvider.Sqlite && !createIfMissing)
+        {
+            var path = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(settings.ConnectionString).DataSource;
+            if (!File.Exists(path))
+            {
+                throw new CliException($"the database file {path} does not exist; create it with 'fts migrate --db {path}'");
+            }
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = settings.Provider.ToString(),
+            ["ConnectionStrings:Studio"] = settings.ConnectionString,
+        }).Build();
+
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error));
+        services.AddStudioCore(configuration);
+        services.AddStudioIdentityStores();
+        var provider = services.BuildServiceProvider();
+
+        // Bring an older database up to date, as the web app does at start-up.
+        await StudioDatabaseInitializer.MigrateAsync(provider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<StudioDbContext>>(), settings, cancellationToken);
+        await using (var db = await provider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<StudioDbContext>>().CreateDbContextAsync(cancellationToken))
+        {
+            await AccountService.EnsureRolesAsync(db, cancellationToken);
+        }
+
+        return provider;
+    }
+
+    public static StudioDatabaseSettings Resolve(ParseResult parse)
+    {
+        var provider = StudioDatabaseSettings.ParseProvider(parse.GetValue(GlobalOptions.Provider));
+        var connection = parse.GetValue(GlobalOptions.Connection);
+        var db = parse.GetValue(GlobalOptions.Db);
+        if (provider == DatabaseProvider.Postgres)
+        {
+            if (string.IsNullOrWhiteSpace(connection))
+            {
+                throw new CliException("--provider postgres needs --connection \"Host=...;Database=...;Username=...;Password=...\"", isUsage: true);
+            }
+
+            return new StudioDatabaseSettings(provider, connection);
+        }
+
+        if (db is not null && !string.IsNullOrWhiteSpace(connection))
+        {
+            throw new CliException("give either --db or --connection, not both", isUsage: true);
+        }
+
+        if (!string.IsNullOrWhiteSpace(connection))
+        {
+            return new StudioDatabaseSettings(provider, connection);
+        }
+
+        var path = db?.FullName ?? StudioDatabaseSettings.DefaultDatabasePath();
+        return new StudioDatabaseSettings(provider, StudioDatabaseSettings.SqliteConnectionFor(path));
+    }
+}

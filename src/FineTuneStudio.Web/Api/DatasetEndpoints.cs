@@ -1,0 +1,45 @@
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Web.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FineTuneStudio.Web.Api;
+
+public sealed record DatasetCreateRequest(int ProjectId, DatasetInput Dataset);
+
+public static class DatasetEndpoints
+{
+    public static void MapDatasetEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/datasets").WithTags("Datasets").RequireAuthorization(StudioPolicies.ViewProjects);
+
+        group.MapGet("/", async (int projectId, DatasetService datasets, CancellationToken ct) =>
+            TypedResults.Ok(await datasets.ListAsync(projectId, ct)))
+            .WithSummary("List the datasets of a project");
+
+        group.MapGet("/{id:int}", async (int id, DatasetService datasets, CancellationToken ct) =>
+            TypedResults.Ok(await datasets.GetAsync(id, ct)))
+            .WithSummary("Get a dataset");
+
+        group.MapPost("/", async Task<Created<DatasetSummary>> (DatasetCreateRequest request, DatasetService datasets, HttpContext http, CancellationToken ct) =>
+            {
+                var created = await datasets.CreateAsync(request.ProjectId, request.Dataset, http.User.ToActor(), ct);
+                return TypedResults.Created($"/api/datasets/{created.Id}", created);
+            })
+            .RequireAuthorization(StudioPolicies.ManageProjects)
+            .WithSummary("Create a dataset in a project");
+
+        group.MapPut("/{id:int}", async (int id, DatasetInput input, DatasetService datasets, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await datasets.UpdateAsync(id, input, http.User.ToActor(), ct)))
+            .RequireAuthorization(StudioPolicies.ManageProjects)
+            .WithSummary("Update a dataset's settings, prompt, guidelines or labels");
+
+        group.MapDelete("/{id:int}", async (int id, DatasetService datasets, HttpContext http, CancellationToken ct) =>
+            {
+                await datasets.DeleteAsync(id, http.User.ToActor(), ct);
+                return TypedResults.NoContent();
+            })
+            .RequireAuthorization(StudioPolicies.ManageProjects)
+            .WithSummary("Delete a dataset and its examples");
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using MudBlazor;
+
+namespace FineTuneStudio.Web.Components.Layout;
+
+public partial class MainLayout
+{
+    private MudThemeProvider? _themeProvider;
+    private ErrorBoundary? _errorBoundary;
+    private bool _drawerOpen = true;
+    private bool _darkMode;
+
+    [Inject]
+    private ILogger<MainLayout> Logger { get; set; } = default!;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender && _themeProvider is not null)
+        {
+            // Start in the theme the operating system asks for.
+            _darkMode = await _themeProvider.GetSystemDarkModeAsync();
+            StateHasChanged();
+        }
+    }
+
+    protected override void OnParametersSet() => _errorBoundary?.Recover();
+
+    private void ToggleDrawer() => _drawerOpen = !_drawerOpen;
+
+    private void ToggleTheme() => _darkMode = !_darkMode;
+
+    private void Recover()
+    {
+        Logger.LogInformation("User recovered from a page error");
+        _errorBoundary?.Recover();
+    }
+}

@@ -1,0 +1,54 @@
+using FineTuneStudio.Core;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace FineTuneStudio.Web.Infrastructure;
+
+/// <summary>Turns Core's typed exceptions into ProblemDetails for API callers.</summary>
+internal sealed class StudioExceptionHandler(IProblemDetailsService problemDetails, ILogger<StudioExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (!httpContext.Request.Path.StartsWithSegments("/api"))
+        {
+            return false;
+        }
+
+        var problem = ToProblem(exception);
+        if (problem.Status == StatusCodes.Status500InternalServerError)
+        {
+            logger.LogError(exception, "Unhandled API error on {Path}", httpContext.Request.Path);
+        }
+
+        httpContext.Response.StatusCode = problem.Status ?? 500;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    public static ProblemDetails ToProblem(Exception exception) => exception switch
+    {
+        StudioValidationException validation => ValidationProblem(validation),
+        NotFoundException notFound => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = notFound.Message },
+        ConflictException conflict => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = conflict.Message },
+        BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },
+        _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "Something went wrong", Detail = "The error was logged." },
+    };
+
+    private static ProblemDetails ValidationProblem(StudioValidationException validation)
+    {
+        var problem = new HttpValidationProblemDetails(validation.Errors
+            .GroupBy(e => e.Line is { } line ? $"line {line}: {e.Field}" : e.Field)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()))
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The input is not valid",
+            Detail = validation.Message,
+        };
+        problem.Extensions["errors_total"] = validation.TotalCount;
+        problem.Extensions["problems"] = validation.Errors.Select(e => e.ToString()).ToArray();
+        return problem;
+    }
+
+    /// <summary>For endpoints that want to return a validation problem without throwing.</summary>
+    public static ProblemHttpResult Problem(Exception exception) => TypedResults.Problem(ToProblem(exception));
+}
