@@ -15,25 +15,22 @@ public static class StudioCoreServiceCollectionExtensions
     /// <summary>The database (by <c>Database:Provider</c>) and every Core service. Used by the web app and the CLI alike.</summary>
     public static IServiceCollection AddStudioCore(this IServiceCollection services, IConfiguration configuration)
     {
-        var settings = StudioDatabaseSettings.From(configuration);
-        services.AddSingleton(settings);
+        // Settings are read when the container is built, not now, so a host (or a test) can still
+        // change configuration after this call.
+        services.AddSingleton(sp => StudioDatabaseSettings.From(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton<IConfiguration>(configuration);
         services.TryAddSingleton(TimeProvider.System);
 
-        if (settings.Provider == DatabaseProvider.Postgres)
-        {
-            services.AddDbContextFactory<PostgresStudioDbContext>(o => o.UsePostgres(settings.ConnectionString));
-            services.AddSingleton<IDbContextFactory<StudioDbContext>, StudioDbContextFactory<PostgresStudioDbContext>>();
-        }
-        else
-        {
-            services.AddDbContextFactory<SqliteStudioDbContext>(o => o.UseSqliteStudio(settings.ConnectionString));
-            services.AddSingleton<IDbContextFactory<StudioDbContext>, StudioDbContextFactory<SqliteStudioDbContext>>();
-        }
+        services.AddDbContextFactory<SqliteStudioDbContext>((sp, o) => o.UseSqliteStudio(sp.GetRequiredService<StudioDatabaseSettings>().ConnectionString));
+        services.AddDbContextFactory<PostgresStudioDbContext>((sp, o) => o.UsePostgres(sp.GetRequiredService<StudioDatabaseSettings>().ConnectionString));
+        services.AddSingleton<IDbContextFactory<StudioDbContext>>(sp => sp.GetRequiredService<StudioDatabaseSettings>().Provider == DatabaseProvider.Postgres
+            ? new StudioDbContextFactory<PostgresStudioDbContext>(sp.GetRequiredService<IDbContextFactory<PostgresStudioDbContext>>())
+            : new StudioDbContextFactory<SqliteStudioDbContext>(sp.GetRequiredService<IDbContextFactory<SqliteStudioDbContext>>()));
 
         // Identity's stores need a scoped context; everything else takes short-lived ones from the factory.
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<StudioDbContext>>().CreateDbContext());
 
-        services.Configure<DemoOptions>(configuration.GetSection(DemoOptions.Section));
+        services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
         services.AddScoped<AccountService>();
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<ProjectService>();

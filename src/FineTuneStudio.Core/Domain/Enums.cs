@@ -1,17 +1,29 @@
+using System.Text.Json.Serialization;
+
 namespace FineTuneStudio.Core.Domain;
 
+// Enums travel as their names in JSON (API, CLI --json, stored reports), as they are stored in the database.
+
+[JsonConverter(typeof(JsonStringEnumConverter<TaskKind>))]
 public enum TaskKind { Chat, Classification, Extraction, Preference }
 
+[JsonConverter(typeof(JsonStringEnumConverter<MessageRole>))]
 public enum MessageRole { System, User, Assistant, Tool }
 
+[JsonConverter(typeof(JsonStringEnumConverter<ExampleStatus>))]
 public enum ExampleStatus { Draft, Submitted, Approved, Rejected }
 
+[JsonConverter(typeof(JsonStringEnumConverter<ExampleSource>))]
 public enum ExampleSource { Manual, CsvImport, JsonlImport, ProductionLog, Synthetic, Demo }
 
+[JsonConverter(typeof(JsonStringEnumConverter<SplitPin>))]
 public enum SplitPin { Auto, Train, Validation, Test }
 
+[JsonConverter(typeof(JsonStringEnumConverter<AssessmentStatus>))]
 public enum AssessmentStatus { Draft, Submitted }
 
+[JsonConverter(typeof(JsonStringEnumConverter<EvalRunStatus>))]
 public enum EvalRunStatus { Pending, Running, Completed, Failed, Cancelled }
 
+[JsonConverter(typeof(JsonStringEnumConverter<JudgementChoice>))]
 public enum JudgementChoice { A, B, Tie, BothBad }

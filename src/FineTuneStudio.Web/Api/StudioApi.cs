@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.OpenApi;
@@ -9,6 +10,8 @@ public static class StudioApi
 {
     public static IServiceCollection AddStudioApi(this IServiceCollection services)
     {
+        // Enums travel as their names ("Classification"), like they are stored.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddProblemDetails();
         services.AddExceptionHandler<StudioExceptionHandler>();
         services.AddHealthChecks().AddDbContextCheck<StudioDbContext>("database");

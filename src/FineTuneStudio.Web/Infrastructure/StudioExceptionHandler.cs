@@ -6,11 +6,13 @@ using Microsoft.AspNetCore.Mvc;
 namespace FineTuneStudio.Web.Infrastructure;
 
 /// <summary>Turns Core's typed exceptions into ProblemDetails for API callers.</summary>
-internal sealed class StudioExceptionHandler(IProblemDetailsService problemDetails, ILogger<StudioExceptionHandler> logger) : IExceptionHandler
+internal sealed class StudioExceptionHandler(ILogger<StudioExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (!httpContext.Request.Path.StartsWithSegments("/api"))
+        // The middleware has already pointed Request.Path at the error page; the feature keeps the original.
+        var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? httpContext.Request.Path.Value;
+        if (path is null || !path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
@@ -18,11 +20,13 @@ internal sealed class StudioExceptionHandler(IProblemDetailsService problemDetai
         var problem = ToProblem(exception);
         if (problem.Status == StatusCodes.Status500InternalServerError)
         {
-            logger.LogError(exception, "Unhandled API error on {Path}", httpContext.Request.Path);
+            logger.LogError(exception, "Unhandled API error on {Path}", path);
         }
 
-        httpContext.Response.StatusCode = problem.Status ?? 500;
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+        // Written directly rather than through IProblemDetailsService, which declines when the
+        // client's Accept header does not name JSON and would leave the caller with an HTML page.
+        await TypedResults.Problem(problem).ExecuteAsync(httpContext);
+        return true;
     }
 
     public static ProblemDetails ToProblem(Exception exception) => exception switch

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Projects;
+using FineTuneStudio.Web.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Web.Tests.Api;
+
+[Collection(StudioAppCollection.Name)]
+public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
+{
+    [Fact]
+    public async Task ProjectCrud_OverTheApi_IsAudited()
+    {
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var name = $"Refunds {Guid.NewGuid():N}";
+
+        var created = await lead.PostAsJsonAsync("api/projects", new { name, description = "Sort refund requests" });
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var project = (await created.Content.ReadFromJsonAsync<ProjectSummary>())!;
+        created.Headers.Location!.ToString().ShouldBe($"/api/projects/{project.Id}");
+
+        var updated = await lead.PutAsJsonAsync($"api/projects/{project.Id}", new { name = name + " v2", description = "" });
+        updated.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await lead.GetFromJsonAsync<ProjectSummary>($"api/projects/{project.Id}"))!.Name.ShouldBe(name + " v2");
+
+        // Only admins delete whole projects.
+        (await lead.DeleteAsync($"api/projects/{project.Id}")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var (admin, _, _) = await app.TokenClientAsync(StudioRoles.Admin);
+        using (admin)
+        {
+            (await admin.DeleteAsync($"api/projects/{project.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+            (await admin.GetAsync($"api/projects/{project.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        }
+
+        var actions = await app.QueryAsync(db => db.AuditEvents.Where(a => a.EntityType == "Project" && a.EntityId == project.Id.ToString())
+            .OrderBy(a => a.Id).Select(a => new { a.Action, a.UserName }).ToListAsync());
+        actions.Select(a => a.Action).ShouldBe(["project.create", "project.update", "project.delete"]);
+        actions[0].UserName.ShouldBe(StudioAppFactory.Demo(StudioRoles.MlLead));
+        actions[2].UserName.ShouldBe(StudioAppFactory.Demo(StudioRoles.Admin));
+    }
+
+    [Fact]
+    public async Task ProjectCreate_WithoutName_Is400ProblemNamingTheField()
+    {
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var before = await app.QueryAsync(db => db.Projects.CountAsync());
+
+        var response = await lead.PostAsJsonAsync("api/projects", new { name = "  " });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        problem.RootElement.GetProperty("errors").GetProperty("name")[0].GetString()!.ShouldContain("name of 1 to 200 characters");
+        (await app.QueryAsync(db => db.Projects.CountAsync())).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task DatasetCrud_InADemoProject_Works()
+    {
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var projects = (await lead.GetFromJsonAsync<List<ProjectSummary>>("api/projects"))!;
+        var support = projects.Single(p => p.Name == "Support ticket triage");
+        var name = $"Escalations {Guid.NewGuid():N}";
+
+        var created = await lead.PostAsJsonAsync("api/datasets", new
+        {
+            projectId = support.Id,
+            dataset = new { name, taskKind = "Classification", labels = new[] { "escalate", "keep" }, requiredAnnotations = 2 },
+        });
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var dataset = (await created.Content.ReadFromJsonAsync<DatasetSummary>())!;
+
+        var listed = (await lead.GetFromJsonAsync<List<DatasetSummary>>($"api/datasets?projectId={support.Id}"))!;
+        listed.ShouldContain(d => d.Id == dataset.Id && d.Labels.SequenceEqual(new[] { "escalate", "keep" }));
+
+        var updated = await lead.PutAsJsonAsync($"api/datasets/{dataset.Id}", new { name, taskKind = "Classification", labels = new[] { "escalate", "keep", "close" }, guidelines = "# How to label" });
+        updated.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await updated.Content.ReadFromJsonAsync<DatasetSummary>())!.Labels.Count.ShouldBe(3);
+
+        (await lead.DeleteAsync($"api/datasets/{dataset.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await lead.GetAsync($"api/datasets/{dataset.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task DatasetCreate_InvalidLabels_ListsEveryField()
+    {
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var response = await lead.PostAsJsonAsync("api/datasets", new { projectId = 1, dataset = new { name = "", taskKind = "Classification", labels = new[] { "one" } } });
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var fields = problem.RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToList();
+        fields.ShouldBe(["name", "labels"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task Demo_IsSeededOnce_WithOneUserPerRole()
+    {
+        var users = await app.QueryAsync(db => db.Users.Select(u => u.Email).ToListAsync());
+        foreach (var role in StudioRoles.All)
+        {
+            users.ShouldContain(StudioAppFactory.Demo(role));
+        }
+
+        (await app.QueryAsync(db => db.Projects.CountAsync(p => p.Name == "Support ticket triage"))).ShouldBe(1);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Demo;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FineTuneStudio.Web.Tests.Support;
+
+/// <summary>
+/// The real web host on Kestrel at 127.0.0.1 (random port), over its own SQLite file with the demo
+/// seeded. One per test collection; tests talk to it through intent helpers.
+/// </summary>
+public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string DemoPassword = "demo-pass-2026";
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("fts-web-").FullName;
+
+    public StudioAppFactory()
+    {
+        UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+    }
+
+    public Uri BaseAddress { get; private set; } = default!;
+
+    public string DatabasePath => Path.Combine(_folder, "studio.db");
+
+    /// <summary>Extra settings a derived factory can add (e.g. PostgreSQL).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Database:Provider"] = "Sqlite",
+        ["ConnectionStrings:Studio"] = StudioDatabaseSettings.SqliteConnectionFor(DatabasePath),
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.UseSetting("Studio:Demo:Enabled", "true");
+        builder.UseSetting("Studio:Demo:Password", DemoPassword);
+        builder.UseSetting("Studio:Storage:Root", Path.Combine(_folder, "storage"));
+        builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(_folder, "logs", "fts-.log"));
+    }
+
+    public virtual Task InitializeAsync()
+    {
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        return Task.CompletedTask;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A log file still open on a slow shutdown: the temp folder is cleaned by the OS.
+        }
+    }
+
+    /// <summary>A client with no cookies and no token.</summary>
+    public HttpClient Anonymous() => NewClient(new CookieContainer(), allowRedirect: false);
+
+    /// <summary>Signs in through the real sign-in form and returns a client holding the cookie.</summary>
+    public async Task<HttpClient> SignInAsync(string email, string? password = null)
+    {
+        var (client, response) = await PostSignInAsync(email, password ?? DemoPassword);
+        if (response.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"Sign-in as {email} failed: {(int)response.StatusCode}");
+        }
+
+        return client;
+    }
+
+    /// <summary>Posts the sign-in form; the response tells whether it worked (302) or showed an error (200).</summary>
+    public async Task<(HttpClient Client, HttpResponseMessage Response)> PostSignInAsync(string email, string password)
+    {
+        var client = NewClient(new CookieContainer(), allowRedirect: false);
+        var page = await client.GetStringAsync("account/login");
+        var token = AntiforgeryField().Match(page).Groups["token"].Value;
+        var response = await client.PostAsync("account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["__RequestVerificationToken"] = token,
+            ["Input.Email"] = email,
+            ["Input.Password"] = password,
+        }));
+        return (client, response);
+    }
+
+    public static string Demo(string role) => DemoOptions.Users.First(u => u.Role == role).Email;
+
+    /// <summary>Creates a personal API token for a demo user and returns a client that sends it.</summary>
+    public async Task<(HttpClient Client, int TokenId, string Secret)> TokenClientAsync(string role)
+    {
+        using var cookieClient = await SignInAsync(Demo(role));
+        var response = await cookieClient.PostAsJsonAsync("api/tokens", new { name = $"test {Guid.NewGuid():N}" });
+        response.EnsureSuccessStatusCode();
+        var created = (await response.Content.ReadFromJsonAsync<CreatedApiToken>())!;
+        return (BearerClient(created.Secret), created.Token.Id, created.Secret);
+    }
+
+    public HttpClient BearerClient(string secret)
+    {
+        var client = NewClient(new CookieContainer(), allowRedirect: false);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
+        return client;
+    }
+
+    public async Task<T> QueryAsync<T>(Func<StudioDbContext, Task<T>> query)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<StudioDbContext>>().CreateDbContextAsync();
+        return await query(db);
+    }
+
+    private HttpClient NewClient(CookieContainer cookies, bool allowRedirect) =>
+        new(new HttpClientHandler { CookieContainer = cookies, UseCookies = true, AllowAutoRedirect = allowRedirect }) { BaseAddress = BaseAddress };
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"(?<token>[^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+}
+
+[CollectionDefinition(Name)]
+public sealed class StudioAppCollection : ICollectionFixture<StudioAppFactory>
+{
+    public const string Name = "Studio app";
+}
