@@ -12,6 +12,7 @@ internal sealed class BrandReplyDemo(Random random, DateTime now, IReadOnlyDicti
 {
     public const int ConversationCount = 100;
     public const int MaskedCount = 6;
+    private const double MaxSimilarity = 0.7;
 
     public const string CanonicalPrompt =
         "You are Fernway's customer care assistant. Write the way our team talks: warm, brief and plain. " +
@@ -42,7 +43,18 @@ internal sealed class BrandReplyDemo(Random random, DateTime now, IReadOnlyDicti
         """;
 
     private static readonly string[] Names = ["Alex", "Priya", "Jordan", "Mateo", "Chloe", "Sanjay", "Freya", "Noah", "Leila", "Ewan", "Rosa", "Theo", "Amara", "Finn", "Iris", "Kai"];
-    private static readonly string[] Items = ["Ridgeline 40L pack", "Tarn rain shell", "Alder camp stove", "Kestrel trail shoes", "Moss merino base layer", "Summit down jacket", "Brook water filter", "Lantern headlamp", "Heron sleeping bag", "Cairn trekking poles"];
+    private static readonly string[] Garments = ["Moss merino base layer", "Summit down jacket", "Tarn rain shell", "Gale softshell jacket", "Drift walking trousers", "Kestrel trail shoes", "Fell fleece"];
+    private static readonly string[] Gear = ["Ridgeline 40L pack", "Alder camp stove", "Brook water filter", "Lantern headlamp", "Heron sleeping bag", "Cairn trekking poles", "Otter dry bag"];
+
+    // Which products fit which question: nobody asks how to wash a camp stove.
+    private static readonly IReadOnlyDictionary<string, string[]> ProductSlots = new Dictionary<string, string[]>
+    {
+        ["item"] = [.. Garments, .. Gear],
+        ["garment"] = Garments,
+        ["shell"] = ["Tarn rain shell", "Gale softshell jacket", "Drift walking trousers"],
+        ["zipped"] = ["Ridgeline 40L pack", "Summit down jacket", "Heron sleeping bag", "Tarn rain shell", "Fell fleece"],
+        ["buckled"] = ["Ridgeline 40L pack", "Otter dry bag", "Kestrel trail shoes"],
+    };
 
     private sealed record Turn(string User, string Assistant);
 
@@ -71,8 +83,8 @@ internal sealed class BrandReplyDemo(Random random, DateTime now, IReadOnlyDicti
         ]),
         new("exchange",
         [
-            new("The {item} is a bit too small. Can I swap for the next size up?", "Absolutely. I've reserved the next size for you and e-mailed a free return label; we'll ship the new one as soon as the courier scans your parcel."),
-            new("Hi, {name} here. Can I exchange the {item} for a different colour?", "Happy to, {name}. Tell me which colour you'd like and I'll hold it for you while the original makes its way back."),
+            new("The {garment} is a bit too small. Can I swap for the next size up?", "Absolutely. I've reserved the next size for you and e-mailed a free return label; we'll ship the new one as soon as the courier scans your parcel."),
+            new("Hi, {name} here. Can I exchange the {garment} for a different colour?", "Happy to, {name}. Tell me which colour you'd like and I'll hold it for you while the original makes its way back."),
         ],
         [
             new("Do I pay postage for the swap?", "No, exchanges are free both ways."),
@@ -89,8 +101,8 @@ internal sealed class BrandReplyDemo(Random random, DateTime now, IReadOnlyDicti
         ]),
         new("care",
         [
-            new("How should I wash the {item}?", "Cool machine wash, 30 degrees, mild detergent and no fabric softener. Let it dry flat away from direct heat."),
-            new("Can I re-waterproof my {item}? It's started to wet out.", "Yes. Wash it with a technical cleaner, then tumble dry on low for twenty minutes; the heat wakes up the coating. If it still wets out, a spray-on proofer will restore it."),
+            new("How should I wash the {garment}?", "Cool machine wash, 30 degrees, mild detergent and no fabric softener. Let it dry flat away from direct heat."),
+            new("Can I re-waterproof my {shell}? It's started to wet out.", "Yes. Wash it with a technical cleaner, then tumble dry on low for twenty minutes; the heat wakes up the coating. If it still wets out, a spray-on proofer will restore it."),
         ],
         [
             new("Can I iron it?", "Best not to. A short, low tumble dry does the same job without any risk to the fabric."),
@@ -106,8 +118,8 @@ internal sealed class BrandReplyDemo(Random random, DateTime now, IReadOnlyDicti
         ]),
         new("warranty",
         [
-            new("The zip on my {item} broke after a year. Is that covered?", "Yes, zips are covered by our 2-year warranty. Send us a photo and your order number and we'll arrange a free repair."),
-            new("A buckle snapped on my {item}. Can you fix it?", "We can, {name}. Buckles are covered for two years; I've e-mailed you a free postage label for the repair team."),
+            new("The zip on my {zipped} broke after a year. Is that covered?", "Yes, zips are covered by our 2-year warranty. Send us a photo and your order number and we'll arrange a free repair."),
+            new("A buckle snapped on my {buckled}. Can you fix it?", "We can, {name}. Buckles are covered for two years; I've e-mailed you a free postage label for the repair team."),
         ],
         [
             new("How long does a repair take?", "About two weeks from when it reaches our workshop. We'll e-mail you when it's on its way back."),
@@ -116,7 +128,7 @@ internal sealed class BrandReplyDemo(Random random, DateTime now, IReadOnlyDicti
         new("stock",
         [
             new("Will the {item} be back in stock soon?", "We're expecting it in about three weeks. Want me to put you on the restock e-mail so you hear first?"),
-            new("Is the {item} available in a smaller size?", "Right now the smallest size is sold out online. I can set an alert for you, or check whether one of our shops still has it."),
+            new("Is the {garment} available in a smaller size?", "Right now the smallest size is sold out online. I can set an alert for you, or check whether one of our shops still has it."),
         ],
         [
             new("Yes please, add me to the list.", "Done. You'll get one e-mail when it's back, and nothing else."),
@@ -142,6 +154,13 @@ internal sealed class BrandReplyDemo(Random random, DateTime now, IReadOnlyDicti
         "Dear Customer, thank you for contacting Fernway Customer Services. We acknowledge receipt of your enquiry and " +
         "apologise for any inconvenience caused. Please be advised that a member of our team will respond within 5-7 business days.";
 
+    private static readonly string[] Nudges =
+    [
+        "Five to seven days? I only need a quick answer.",
+        "Is there a person there? It's a simple question.",
+        "That's a long wait. Can anyone help sooner?",
+    ];
+
     private static readonly string[] RejectionReasons =
     [
         "Promises a refund date the policy does not allow.",
@@ -162,7 +181,7 @@ internal sealed class BrandReplyDemo(Random random, DateTime now, IReadOnlyDicti
             UpdatedAt = now.AddDays(-1),
         };
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new List<HashSet<string>>();
         var masked = 0;
         for (var attempt = 0; dataset.Examples.Count < ConversationCount; attempt++)
         {
@@ -173,11 +192,15 @@ internal sealed class BrandReplyDemo(Random random, DateTime now, IReadOnlyDicti
 
             var mask = masked < MaskedCount && random.Chance(0.1);
             var (content, tag) = Compose(mask);
-            if (!seen.Add(content.ComputeHash()))
+
+            // Conversations built from the same turns would all look like near-duplicates; keep them apart.
+            var shingles = DemoText.WordShingles(string.Join("\n", content.Messages.Skip(1).Select(m => m.Content)));
+            if (seen.Any(s => DemoText.Jaccard(s, shingles) >= MaxSimilarity))
             {
                 continue;
             }
 
+            seen.Add(shingles);
             masked += mask ? 1 : 0;
             dataset.Examples.Add(NewExample(content with { Tags = [tag] }, mask));
         }
@@ -188,30 +211,37 @@ internal sealed class BrandReplyDemo(Random random, DateTime now, IReadOnlyDicti
     private (ExampleContent Content, string Tag) Compose(bool maskFirstReply)
     {
         var topic = random.Pick(Topics);
-        var slots = new Dictionary<string, string[]>
-        {
-            ["name"] = [random.Pick(Names)],
-            ["item"] = [random.Pick(Items)],
-            ["order"] = [$"FW-{random.Next(10_000, 100_000)}"],
-        };
+        var slots = ProductSlots.ToDictionary(p => p.Key, p => new[] { random.Pick(p.Value) });
+        slots["name"] = [random.Pick(Names)];
+        slots["order"] = [$"FW-{random.Next(10_000, 100_000)}"];
         var userTurns = random.Next(2, 5);
         var followUps = topic.FollowUps.OrderBy(_ => random.Next()).Take(userTurns - 2).ToList();
         var turns = new List<Turn> { random.Pick(topic.Openings) };
         turns.AddRange(followUps);
         turns.Add(random.Chance(0.6) ? random.Pick(Closings) : random.Pick(topic.FollowUps));
         turns = turns.DistinctBy(t => t.User).ToList();
+        if (maskFirstReply)
+        {
+            // The customer pushes back on the template and the real answer follows in our voice.
+            turns.Insert(1, new Turn(random.Pick(Nudges), turns[0].Assistant));
+            turns[0] = turns[0] with { Assistant = OffVoiceReply };
+            turns = turns.Take(4).ToList();
+        }
 
         var messages = new List<MessageContent> { new(MessageRole.System, CanonicalPrompt) };
         for (var i = 0; i < turns.Count; i++)
         {
-            messages.Add(new(MessageRole.User, DemoText.Fill(turns[i].User, random, slots)));
-            if (i == 0 && maskFirstReply)
+            var user = turns[i].User;
+
+            // The assistant may only use a name the customer gave, so sign the first message when a reply needs it.
+            if (i == 0 && !user.Contains("{name}", StringComparison.Ordinal) && (turns.Any(t => t.Assistant.Contains("{name}", StringComparison.Ordinal)) || random.Chance(0.4)))
             {
-                messages.Add(new(MessageRole.Assistant, OffVoiceReply, Weight: 0));
-                continue;
+                user += "\n\n{name}";
             }
 
-            messages.Add(new(MessageRole.Assistant, DemoText.Fill(turns[i].Assistant, random, slots), Weight: maskFirstReply ? 1 : null));
+            messages.Add(new(MessageRole.User, DemoText.Fill(user, random, slots)));
+            int? weight = maskFirstReply ? (i == 0 ? 0 : 1) : null;
+            messages.Add(new(MessageRole.Assistant, DemoText.Fill(turns[i].Assistant, random, slots), Weight: weight));
         }
 
         return (new ExampleContent(messages), topic.Tag);

@@ -342,6 +342,14 @@ internal sealed class SupportTicketDemo(Random random, DateTime now, IReadOnlyDi
 
     private Ticket Compose(Scenario scenario)
     {
+        // One value per slot for the whole ticket, so the company, plan and name stay consistent.
+        var slots = Slots.ToDictionary(s => s.Key, s => new[] { random.Pick(s.Value) });
+        string Fill(string template)
+        {
+            var text = DemoText.Fill(template, random, slots);
+            return text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+        }
+
         var sentences = new List<string>();
         if (random.Chance(0.5))
         {
@@ -349,7 +357,7 @@ internal sealed class SupportTicketDemo(Random random, DateTime now, IReadOnlyDi
         }
 
         sentences.Add(Fill(random.Pick(scenario.Bodies)));
-        var detail = random.Chance(0.5) ? Fill(random.Pick(Details)) : "";
+        var detail = scenario.Fault && random.Chance(0.5) ? Fill(random.Pick(Details)) : "";
         var impact = random.Chance(0.8) ? random.Pick(Impacts[scenario.Label]) : "";
         sentences.AddRange(random.Chance(0.5) ? [detail, impact] : [impact, detail]);
         sentences.RemoveAll(s => s.Length == 0);
@@ -402,8 +410,6 @@ internal sealed class SupportTicketDemo(Random random, DateTime now, IReadOnlyDi
 
         return weights.Keys.Last();
     }
-
-    private string Fill(string template) => DemoText.Fill(template, random, Slots);
 
     /// <summary>A label <paramref name="distance"/> levels away; a random side when both exist.</summary>
     private string OtherLabel(string label, int distance)

@@ -12,7 +12,8 @@ internal static class SupportTicketText
 
     public static readonly string[] Labels = ["critical", "high", "normal", "low"];
 
-    public sealed record Scenario(string Label, string[] Tags, string[] Bodies);
+    /// <summary>A kind of ticket; <paramref name="Fault"/> is false for questions, requests and feedback, which take no troubleshooting details.</summary>
+    public sealed record Scenario(string Label, string[] Tags, string[] Bodies, bool Fault = true);
 
     public static readonly IReadOnlyDictionary<string, string[]> Slots = new Dictionary<string, string[]>
     {
@@ -31,7 +32,7 @@ internal static class SupportTicketText
         ["days"] = ["two", "three", "five", "seven", "ten"],
         ["hours"] = ["three", "four", "six", "eight"],
         ["day"] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "the weekend"],
-        ["staff"] = ["finance team", "warehouse staff", "support agents", "sales reps", "front-desk staff", "drivers", "teachers"],
+        ["staff"] = ["accountants", "warehouse staff", "support agents", "sales reps", "front-desk staff", "drivers", "teachers"],
         ["seats"] = ["25", "40", "15", "60"],
         ["fewer"] = ["18", "31", "9", "52"],
         ["lang"] = ["Portuguese", "Polish", "Vietnamese", "Turkish", "Dutch"],
@@ -71,7 +72,7 @@ internal static class SupportTicketText
         ]),
         new("critical", ["data-loss", "import"],
         [
-            "Today's import attached {orders} orders to the wrong customer accounts. Our {staff} are heading to the wrong addresses and customers can see each other's orders.",
+            "Today's import attached {orders} orders to the wrong customer accounts. Our drivers are heading to the wrong addresses and customers can see each other's orders.",
         ]),
         new("critical", ["mobile", "outage"],
         [
@@ -94,7 +95,7 @@ internal static class SupportTicketText
         ]),
         new("high", ["mobile", "sync"],
         [
-            "Changes made in the {device} app take hours to show up in {product}. Our dispatchers are planning routes from stale data and sending {staff} to jobs that were already done.",
+            "Changes made in the {device} app take hours to show up in {product}. Our dispatchers are planning routes from stale data and sending drivers to jobs that were already done.",
         ]),
         new("high", ["reporting"],
         [
@@ -122,12 +123,12 @@ internal static class SupportTicketText
         [
             "Our latest invoice shows {seats} seats, but only {fewer} people use the account. How are seats counted, and can we lower the number?",
             "Could you explain the line 'prorated adjustment' on this month's invoice? The total is {amount} and I cannot match it to anything we changed.",
-        ]),
+        ], Fault: false),
         new("normal", ["how-to"],
         [
             "How do I move a project from one workspace to another without losing its comments and attachments?",
             "Is there a way to copy a set of saved filters to a colleague, or does each person have to build them again?",
-        ]),
+        ], Fault: false),
         new("normal", ["bug"],
         [
             "The date picker in {product} jumps back to January whenever I choose a date in {browser}. It works in another browser, so I can get by.",
@@ -136,11 +137,11 @@ internal static class SupportTicketText
         new("normal", ["billing"],
         [
             "We have moved offices. Please change the billing address on our account; the new address is in the attached letter.",
-        ]),
+        ], Fault: false),
         new("normal", ["login"],
         [
             "I got a new phone and my authenticator codes are gone. How do I set up two-factor sign-in again on the new device?",
-        ]),
+        ], Fault: false),
         new("normal", ["import"],
         [
             "Our CSV import skips rows whose notes column contains a comma. Is there a way to quote those values so they come through?",
@@ -152,13 +153,13 @@ internal static class SupportTicketText
         new("normal", ["api"],
         [
             "What is the request limit on the public API for the {plan} plan? We are planning a nightly sync of roughly ten thousand records.",
-        ]),
+        ], Fault: false),
         new("low", ["feature-request"],
         [
             "It would be lovely to have a dark theme in {product}. Our evening staff look at it for hours at a time.",
             "Could you add keyboard shortcuts for moving between items in the list view? Reaching for the mouse every time slows me down a little.",
             "Would it be possible to export charts as PNG images as well as PDF? We paste them into slides.",
-        ]),
+        ], Fault: false),
         new("low", ["cosmetic"],
         [
             "Small thing: the settings page says 'Notifcations' instead of 'Notifications'.",
@@ -167,15 +168,15 @@ internal static class SupportTicketText
         new("low", ["feedback"],
         [
             "Just wanted to say the new calendar view is a real improvement. One wish: let us choose which day the week starts on.",
-        ]),
+        ], Fault: false),
         new("low", ["docs"],
         [
             "The help article about webhooks still shows screenshots of the old menu, which confused a new colleague for a few minutes.",
-        ]),
+        ], Fault: false),
         new("low", ["feature-request"],
         [
             "Any plans to translate the interface into {lang}? Several of our new {staff} would appreciate it.",
-        ]),
+        ], Fault: false),
     ];
 
     public static readonly string[] Greetings = ["Hi team,", "Hello,", "Hi support,", "Good morning,", "Hey there,", "Hello support team,", "Hi,", ""];
@@ -203,8 +204,8 @@ internal static class SupportTicketText
     {
         ["critical"] = ["Nobody here can work until this is fixed.", "Please treat this as an emergency.", "Every minute this lasts is costing us money.", "Please call us back as soon as possible."],
         ["high"] = ["We have a workaround, but it costs the team hours every day.", "It is slowing everyone down.", "Could someone look at this today?", "It is hurting us more each day it stays like this."],
-        ["normal"] = ["Not urgent, whenever someone has a moment.", "It only seems to affect me.", "No rush, I just want to understand it.", ""],
-        ["low"] = ["No hurry at all, just an idea.", "Nice to have, nothing is blocked.", "Thought you would like to know.", ""],
+        ["normal"] = ["Not urgent, whenever someone has a moment.", "Thanks for looking into it.", "No rush.", ""],
+        ["low"] = ["No hurry at all.", "Nice to have, nothing is blocked.", "Thought you would like to know.", ""],
     };
 
     public static readonly string[] Closers = ["Thanks,\n{name}", "Thank you,\n{name}", "Regards,\n{name}", "Cheers, {name}", "{name}", "Thanks in advance.", "Best,\n{name}"];

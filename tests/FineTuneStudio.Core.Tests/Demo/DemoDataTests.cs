@@ -11,6 +11,9 @@ public class DemoDataTests
 
     private static readonly string[] UrgencyOrder = ["critical", "high", "normal", "low"];
 
+    // Building takes most of a second; tests that only read share one build.
+    private static readonly Lazy<DemoData> Shared = new(Build);
+
     private static DemoData Build() =>
         DemoData.Build(Now, DemoOptions.Users.ToDictionary(u => u.Email, u => "id-" + u.Email));
 
@@ -49,7 +52,7 @@ public class DemoDataTests
     [Fact]
     public void Build_TicketDataset_HasRealisticCountsAndMix()
     {
-        var dataset = Tickets(Build());
+        var dataset = Tickets(Shared.Value);
 
         dataset.TaskKind.ShouldBe(TaskKind.Classification);
         dataset.RequiredAnnotations.ShouldBe(2);
@@ -83,7 +86,7 @@ public class DemoDataTests
     [Fact]
     public void Build_TicketDataset_HasPlantedExactDuplicates()
     {
-        var dataset = Tickets(Build());
+        var dataset = Tickets(Shared.Value);
 
         // Planted: five tickets imported again, the first of them twice: 5 groups, 6 extra copies.
         var groups = dataset.Examples.GroupBy(e => e.ContentHash).Where(g => g.Count() > 1).ToList();
@@ -94,7 +97,7 @@ public class DemoDataTests
     [Fact]
     public void Build_TicketDataset_HasPlantedNearDuplicatesAndNoOthers()
     {
-        var texts = Tickets(Build()).Examples.Select(e => Content(e, MessageRole.User)).Distinct().ToList();
+        var texts = Tickets(Shared.Value).Examples.Select(e => Content(e, MessageRole.User)).Distinct().ToList();
         var shingles = texts.Select(Shingles).ToList();
 
         var similar = new List<double>();
@@ -118,7 +121,7 @@ public class DemoDataTests
     [Fact]
     public void Build_TicketDataset_HasPlantedConflictingLabels()
     {
-        var conflicts = Tickets(Build()).Examples
+        var conflicts = Tickets(Shared.Value).Examples
             .GroupBy(e => Content(e, MessageRole.User))
             .Where(g => g.Select(e => e.Label).Distinct().Count() > 1)
             .ToList();
@@ -134,7 +137,7 @@ public class DemoDataTests
     [Fact]
     public void Build_TicketDataset_UsesTwoSystemPromptsWithOldOneOnAboutFifteenPercent()
     {
-        var dataset = Tickets(Build());
+        var dataset = Tickets(Shared.Value);
 
         var prompts = dataset.Examples.GroupBy(e => Content(e, MessageRole.System)).ToDictionary(g => g.Key, g => g.Count());
         prompts.Count.ShouldBe(2);
@@ -148,7 +151,7 @@ public class DemoDataTests
     [Fact]
     public void Build_TicketDataset_HasPersonalDataAndHarmlessLookAlikes()
     {
-        var texts = Tickets(Build()).Examples.Select(e => Content(e, MessageRole.User)).Distinct().ToList();
+        var texts = Tickets(Shared.Value).Examples.Select(e => Content(e, MessageRole.User)).Distinct().ToList();
 
         var email = new Regex(@"[\w.+-]+@[\w-]+(\.[\w-]+)+");
         var phone = new Regex(@"\+?\(?\d[\d ()-]{8,}\d");
@@ -162,7 +165,7 @@ public class DemoDataTests
     [Fact]
     public void Annotations_OnTicketDataset_AgreeInIntendedBand()
     {
-        var data = Build();
+        var data = Shared.Value;
         var examples = Tickets(data).Examples;
         for (var i = 0; i < examples.Count; i++)
         {
@@ -217,7 +220,7 @@ public class DemoDataTests
     [Fact]
     public void BuildEvalSet_HeldOutTickets_AreDisjointFromTraining()
     {
-        var data = Build();
+        var data = Shared.Value;
         var set = EvalSet(data);
         var training = Tickets(data).Examples.Select(e => Content(e, MessageRole.User)).Distinct().ToList();
         var trainingShingles = training.Select(Shingles).ToList();
@@ -244,7 +247,7 @@ public class DemoDataTests
     [Fact]
     public void EvalResults_BaselineRun_IsRightOnSeventyPercent()
     {
-        var data = Build();
+        var data = Shared.Value;
         var set = EvalSet(data);
         for (var i = 0; i < set.Items.Count; i++)
         {
@@ -275,7 +278,7 @@ public class DemoDataTests
     [Fact]
     public void Build_BrandDataset_HasMultiTurnConversationsWithSomeMaskedTurns()
     {
-        var dataset = Brand(Build());
+        var dataset = Brand(Shared.Value);
 
         dataset.TaskKind.ShouldBe(TaskKind.Chat);
         dataset.Guidelines.ShouldNotBeEmpty();
@@ -292,8 +295,25 @@ public class DemoDataTests
 
         var masked = dataset.Examples.Where(e => e.Messages.Any(m => m.Weight == 0)).ToList();
         masked.Count.ShouldBeInRange(3, 8);
+        masked.ShouldAllBe(e => e.Messages.Count(m => m.Role == MessageRole.User) <= 4);
         masked.ShouldAllBe(e => e.Messages.First(m => m.Role == MessageRole.Assistant).Weight == 0);
         masked.ShouldAllBe(e => e.Messages.Where(m => m.Role == MessageRole.Assistant).Skip(1).All(m => m.Weight == 1));
         dataset.Examples.Select(e => e.Status).Distinct().Count().ShouldBe(4);
+    }
+
+    [Fact]
+    public void Build_BrandDataset_HasNoUnplannedNearDuplicates()
+    {
+        var conversations = Brand(Shared.Value).Examples
+            .Select(e => Shingles(string.Join("\n", e.Messages.Where(m => m.Role != MessageRole.System).Select(m => m.Content))))
+            .ToList();
+
+        for (var i = 0; i < conversations.Count; i++)
+        {
+            for (var j = i + 1; j < conversations.Count; j++)
+            {
+                Jaccard(conversations[i], conversations[j]).ShouldBeLessThan(0.8);
+            }
+        }
     }
 }
