@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using Microsoft.ML.Tokenizers;
 using static FineTuneStudio.Core.Demo.SupportTicketText;
 
 namespace FineTuneStudio.Core.Demo;
@@ -40,6 +41,9 @@ internal sealed class SupportTicketDemo(Random random, DateTime now, IReadOnlyDi
         "It first happened on 2024-03-14 and again this week.",
         "Our invoice number is INV-00734219.",
     ];
+
+    // gpt-4o-mini uses the o200k encoding; the tokenizer is costly to build, so build it once.
+    private static readonly Lazy<Tokenizer> BaselineTokenizer = new(() => TiktokenTokenizer.CreateForModel("gpt-4o-mini"));
 
     private static readonly string[] Annotators = ["labeler1@demo.local", "labeler2@demo.local", "labeler3@demo.local"];
 
@@ -188,9 +192,19 @@ internal sealed class SupportTicketDemo(Random random, DateTime now, IReadOnlyDi
                 EvalItemId = item.Id,
                 Output = output,
                 LatencyMs = latencyMs,
+                PromptTokens = PromptTokens(item),
+                CompletionTokens = BaselineTokenizer.Value.CountTokens(output),
                 ScoresJson = "{}",
             };
         }
+    }
+
+    /// <summary>Chat prompt tokens as the provider bills them: each message's text plus 3 per message and 3 to start the reply.</summary>
+    private static int PromptTokens(EvalItem item)
+    {
+        using var input = JsonDocument.Parse(item.InputJson);
+        var messages = input.RootElement.EnumerateArray().ToList();
+        return messages.Sum(m => BaselineTokenizer.Value.CountTokens(m.GetProperty("content").GetString()!) + 3) + 3;
     }
 
     /// <summary>

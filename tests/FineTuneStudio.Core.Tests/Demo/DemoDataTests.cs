@@ -269,6 +269,7 @@ public class DemoDataTests
         results.Count.ShouldBe(40);
         results.Select(r => r.EvalItemId).Order().ShouldBe(Enumerable.Range(1, 40));
         results.ShouldAllBe(r => r.ScoresJson == "{}" && !r.Failed && r.LatencyMs > 0);
+        results.ShouldAllBe(r => r.CompletionTokens > 0 && r.PromptTokens > r.CompletionTokens);
 
         var expected = set.Items.ToDictionary(i => i.Id, i => i.Expected);
         var exact = results.Count(r => r.Output == expected[r.EvalItemId]);
