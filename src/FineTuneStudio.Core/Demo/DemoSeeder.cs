@@ -41,6 +41,7 @@ public sealed class DemoSeeder(
         db.Projects.AddRange(data.Projects);
         await db.SaveChangesAsync(cancellationToken);
         db.Annotations.AddRange(data.Annotations());
+        db.EvalResults.AddRange(data.EvalResults());
         db.AuditEvents.Add(new AuditEvent { At = now, UserName = "system", Action = "demo.seed", EntityType = nameof(Project), Summary = "demo data" });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
