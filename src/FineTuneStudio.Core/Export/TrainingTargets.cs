@@ -1,0 +1,215 @@
+using System.Collections.Frozen;
+
+namespace FineTuneStudio.Core.Export;
+
+/// <summary>How one line of a target's JSONL file is laid out.</summary>
+public enum TargetFileShape
+{
+    /// <summary>{"messages": [...]}, optionally with tools.</summary>
+    ChatMessages,
+    /// <summary>{"input": {"messages": [...]}, "preferred_output": [...], "non_preferred_output": [...]}.</summary>
+    InputPreferredNonPreferred,
+    /// <summary>{"prompt": ..., "completion": ...}.</summary>
+    PromptCompletion,
+    /// <summary>{"prompt": ..., "chosen": ..., "rejected": ...}.</summary>
+    PromptChosenRejected,
+}
+
+/// <summary>How a target lets a file say which assistant turns the model learns from.</summary>
+public enum WeightSupport
+{
+    None,
+    /// <summary>An optional integer "weight" of 0 or 1 on assistant messages.</summary>
+    WeightZeroOrOne,
+    /// <summary>An optional boolean "train" on any message.</summary>
+    TrainFlag,
+}
+
+public enum TargetStatus
+{
+    Available,
+    /// <summary>Still accepted, but the provider has announced an end date for new jobs.</summary>
+    WindingDown,
+}
+
+/// <summary>
+/// The rules and figures of one training target. A record so the admin page can adjust limits and
+/// prices with <c>with</c> while the catalog keeps the defaults.
+/// </summary>
+public sealed record TrainingTargetProfile(
+    string Key,
+    string DisplayName,
+    TargetFileShape FileShape,
+    IReadOnlySet<string> AllowedRoles,
+    IReadOnlySet<string> AllowedKeys,
+    IReadOnlySet<string> AllowedMessageKeys,
+    bool SystemMessageFirst,
+    WeightSupport WeightSupport,
+    int MinimumExamples,
+    int TokenLimitPerExample,
+    decimal? PricePerMillionTrainingTokens,
+    string PriceNote,
+    TargetStatus Status,
+    string? Notice,
+    string Encoding = TokenCounter.O200kBase,
+    bool UnknownKeysAreErrors = true,
+    DateOnly? NewJobsEndOn = null)
+{
+    public bool IsPreference => FileShape is TargetFileShape.InputPreferredNonPreferred or TargetFileShape.PromptChosenRejected;
+
+    public bool IsOpenAi => Key.StartsWith("openai-", StringComparison.Ordinal);
+}
+
+/// <summary>The catalog of export targets. Prices are examples only; each team edits them to match its contract.</summary>
+public static class TrainingTargets
+{
+    public const string OpenAiChat = "openai-chat";
+    public const string OpenAiDpo = "openai-dpo";
+    public const string HfMessages = "hf-messages";
+    public const string HfPromptCompletion = "hf-prompt-completion";
+    public const string HfPreference = "hf-preference";
+    public const string AxolotlChat = "axolotl-chat";
+
+    public static readonly DateOnly OpenAiNewJobsEnd = new(2027, 1, 6);
+
+    public const string ExamplePriceNote = "Example price: edit to your contract.";
+
+    private const string OpenAiNotice =
+        "OpenAI is winding down self-serve fine-tuning: new jobs can no longer be started from 6 January 2027. " +
+        "Files in this format stay useful for other services that read it, but plan where the model will be trained.";
+
+    private const string SelfHostedPriceNote =
+        "Self-hosted training has no per-token price: set one that reflects your compute cost if you want an estimate.";
+
+    private static readonly string[] ChatRoles = ["system", "user", "assistant", "tool"];
+
+    public static TrainingTargetProfile OpenAiChatProfile { get; } = new(
+        OpenAiChat,
+        "OpenAI chat (supervised)",
+        TargetFileShape.ChatMessages,
+        Set(ChatRoles),
+        Set("messages", "tools", "parallel_tool_calls"),
+        Set("role", "content", "name", "weight", "tool_calls", "tool_call_id"),
+        SystemMessageFirst: true,
+        WeightSupport.WeightZeroOrOne,
+        MinimumExamples: 10,
+        TokenLimitPerExample: 65_536,
+        PricePerMillionTrainingTokens: 3.00m,
+        ExamplePriceNote,
+        TargetStatus.WindingDown,
+        OpenAiNotice,
+        NewJobsEndOn: OpenAiNewJobsEnd);
+
+    public static TrainingTargetProfile OpenAiDpoProfile { get; } = new(
+        OpenAiDpo,
+        "OpenAI preference (DPO)",
+        TargetFileShape.InputPreferredNonPreferred,
+        Set(ChatRoles),
+        Set("input", "preferred_output", "non_preferred_output"),
+        Set("role", "content", "name", "tool_calls", "tool_call_id"),
+        SystemMessageFirst: true,
+        WeightSupport.None,
+        MinimumExamples: 10,
+        TokenLimitPerExample: 65_536,
+        PricePerMillionTrainingTokens: 3.00m,
+        ExamplePriceNote,
+        TargetStatus.WindingDown,
+        OpenAiNotice,
+        NewJobsEndOn: OpenAiNewJobsEnd);
+
+    public static TrainingTargetProfile HfMessagesProfile { get; } = new(
+        HfMessages,
+        "Hugging Face conversational (messages)",
+        TargetFileShape.ChatMessages,
+        Set(ChatRoles),
+        Set("messages", "tools"),
+        Set("role", "content", "tool_calls", "tool_call_id", "name"),
+        SystemMessageFirst: true,
+        WeightSupport.None,
+        MinimumExamples: 1,
+        TokenLimitPerExample: 8_192,
+        PricePerMillionTrainingTokens: null,
+        SelfHostedPriceNote,
+        TargetStatus.Available,
+        Notice: null,
+        UnknownKeysAreErrors: false);
+
+    public static TrainingTargetProfile HfPromptCompletionProfile { get; } = new(
+        HfPromptCompletion,
+        "Hugging Face prompt / completion",
+        TargetFileShape.PromptCompletion,
+        Set(ChatRoles),
+        Set("prompt", "completion"),
+        Set("role", "content", "tool_calls", "tool_call_id", "name"),
+        SystemMessageFirst: true,
+        WeightSupport.None,
+        MinimumExamples: 1,
+        TokenLimitPerExample: 8_192,
+        PricePerMillionTrainingTokens: null,
+        SelfHostedPriceNote,
+        TargetStatus.Available,
+        Notice: null,
+        UnknownKeysAreErrors: false);
+
+    public static TrainingTargetProfile HfPreferenceProfile { get; } = new(
+        HfPreference,
+        "Hugging Face preference (prompt / chosen / rejected)",
+        TargetFileShape.PromptChosenRejected,
+        Set(ChatRoles),
+        Set("prompt", "chosen", "rejected"),
+        Set("role", "content", "tool_calls", "tool_call_id", "name"),
+        SystemMessageFirst: true,
+        WeightSupport.None,
+        MinimumExamples: 1,
+        TokenLimitPerExample: 8_192,
+        PricePerMillionTrainingTokens: null,
+        SelfHostedPriceNote,
+        TargetStatus.Available,
+        Notice: null,
+        UnknownKeysAreErrors: false);
+
+    public static TrainingTargetProfile AxolotlChatProfile { get; } = new(
+        AxolotlChat,
+        "Axolotl chat template (per-message train flag)",
+        TargetFileShape.ChatMessages,
+        Set(ChatRoles),
+        Set("messages", "tools"),
+        Set("role", "content", "train", "tool_calls", "tool_call_id", "name"),
+        SystemMessageFirst: true,
+        WeightSupport.TrainFlag,
+        MinimumExamples: 1,
+        TokenLimitPerExample: 8_192,
+        PricePerMillionTrainingTokens: null,
+        SelfHostedPriceNote,
+        TargetStatus.Available,
+        Notice: null,
+        UnknownKeysAreErrors: false);
+
+    public static IReadOnlyList<TrainingTargetProfile> All { get; } =
+    [
+        OpenAiChatProfile, OpenAiDpoProfile, HfMessagesProfile, HfPromptCompletionProfile, HfPreferenceProfile, AxolotlChatProfile,
+    ];
+
+    private static readonly FrozenDictionary<string, TrainingTargetProfile> ByKey =
+        All.ToFrozenDictionary(p => p.Key, StringComparer.OrdinalIgnoreCase);
+
+    public static bool TryGet(string key, out TrainingTargetProfile profile)
+    {
+        if (ByKey.TryGetValue(key ?? "", out var found))
+        {
+            profile = found;
+            return true;
+        }
+
+        profile = null!;
+        return false;
+    }
+
+    /// <summary>The profile for a key; a validation error naming the known keys otherwise.</summary>
+    public static TrainingTargetProfile Get(string key) =>
+        TryGet(key, out var profile)
+            ? profile
+            : throw new StudioValidationException("target", $"Unknown training target '{key}'. Choose one of: {string.Join(", ", All.Select(p => p.Key))}.");
+
+    private static FrozenSet<string> Set(params string[] values) => values.ToFrozenSet(StringComparer.Ordinal);
+}
