@@ -38,7 +38,8 @@ public static partial class PersonalDataDetector
     [GeneratedRegex(@"(?<![\w+\-./])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]\d{1,5}){1,5}(?![\w\-:/]|\.\d)|(?<![\w+])\+\d{7,15}(?!\w)", RegexOptions.CultureInvariant)]
     private static partial Regex PhonePattern();
 
-    [GeneratedRegex(@"(?:\bv|\bversion|\bver\.?)\s*$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    // Dotted numbers right after "version", "build" or "release" are versions, not addresses.
+    [GeneratedRegex(@"(?:\bv|\bversion|\bver\.?|\bbuild|\brelease)\s*$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex VersionPrefix();
 
     public static bool ContainsAny(string? text) => !string.IsNullOrEmpty(text) && Find(text).Any();
