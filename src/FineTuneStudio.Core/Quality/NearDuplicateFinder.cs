@@ -1,0 +1,186 @@
+namespace FineTuneStudio.Core.Quality;
+
+/// <summary>
+/// Signatures kept in large flat chunks, so that 100,000 of them are a few dozen arrays rather
+/// than 100,000 small objects.
+/// </summary>
+public sealed class SignatureStore
+{
+    private const int PerChunk = 2048;
+    private readonly List<uint[]> _chunks = [];
+
+    public SignatureStore(int signatureSize)
+    {
+        SignatureSize = signatureSize;
+    }
+
+    public int SignatureSize { get; }
+
+    public int Count { get; private set; }
+
+    /// <summary>Room for the next signature; fill it before the next call.</summary>
+    public Span<uint> Append()
+    {
+        if (Count % PerChunk == 0)
+        {
+            _chunks.Add(new uint[PerChunk * SignatureSize]);
+        }
+
+        var index = Count++;
+        return _chunks[index / PerChunk].AsSpan(index % PerChunk * SignatureSize, SignatureSize);
+    }
+
+    public ReadOnlySpan<uint> this[int index] =>
+        _chunks[index / PerChunk].AsSpan(index % PerChunk * SignatureSize, SignatureSize);
+}
+
+/// <summary>
+/// Locality-sensitive hashing over MinHash signatures: signatures are cut into bands, and only
+/// items that agree on a whole band become candidates, which are then checked with the signature
+/// estimate. Each band is handled by sorting, so memory stays at one array of keys.
+/// </summary>
+public static class NearDuplicateFinder
+{
+    // Buckets larger than this are checked against their first and previous member only, which
+    // keeps a flood of near-identical texts linear; true pairs also meet in other bands.
+    private const int FullCompareBucket = 48;
+
+    /// <summary>Rows per band such that pairs at the threshold almost surely share a band (below one miss in a thousand).</summary>
+    public static int RowsPerBand(double threshold, int signatureSize)
+    {
+        var best = 1;
+        foreach (var rows in new[] { 1, 2, 4, 8, 16 })
+        {
+            if (signatureSize % rows != 0)
+            {
+                continue;
+            }
+
+            var bands = signatureSize / rows;
+            var miss = Math.Pow(1 - Math.Pow(threshold, rows), bands);
+            if (miss <= 0.001)
+            {
+                best = rows;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// Groups of items (indices into <paramref name="store"/>) whose estimated similarity is at least
+    /// <paramref name="threshold"/>, joined transitively. Items where <paramref name="include"/> is
+    /// false take no part. Groups have two or more members, each sorted.
+    /// </summary>
+    public static IReadOnlyList<int[]> FindGroups(SignatureStore store, double threshold, Func<int, bool> include, CancellationToken cancellationToken = default)
+    {
+        var n = store.Count;
+        var parent = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            parent[i] = i;
+        }
+
+        var members = Enumerable.Range(0, n).Where(include).ToArray();
+        if (members.Length < 2)
+        {
+            return [];
+        }
+
+        var rows = RowsPerBand(threshold, store.SignatureSize);
+        var bands = store.SignatureSize / rows;
+        var keys = new (ulong Key, int Index)[members.Length];
+        for (var band = 0; band < bands; band++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            for (var m = 0; m < members.Length; m++)
+            {
+                var slice = store[members[m]].Slice(band * rows, rows);
+                var key = 14695981039346656037ul;
+                foreach (var v in slice)
+                {
+                    key = (key ^ v) * 1099511628211ul;
+                }
+
+                keys[m] = (key, members[m]);
+            }
+
+            Array.Sort(keys);
+            var start = 0;
+            for (var i = 1; i <= keys.Length; i++)
+            {
+                if (i < keys.Length && keys[i].Key == keys[start].Key)
+                {
+                    continue;
+                }
+
+                var size = i - start;
+                if (size > 1)
+                {
+                    CompareBucket(store, keys.AsSpan(start, size), threshold, parent);
+                }
+
+                start = i;
+            }
+        }
+
+        var groups = new Dictionary<int, List<int>>();
+        foreach (var i in members)
+        {
+            var root = Find(parent, i);
+            if (!groups.TryGetValue(root, out var list))
+            {
+                groups[root] = list = [];
+            }
+
+            list.Add(i);
+        }
+
+        return groups.Values.Where(g => g.Count > 1).Select(g => g.ToArray()).OrderBy(g => g[0]).ToList();
+    }
+
+    private static void CompareBucket(SignatureStore store, ReadOnlySpan<(ulong Key, int Index)> bucket, double threshold, int[] parent)
+    {
+        if (bucket.Length <= FullCompareBucket)
+        {
+            for (var a = 0; a < bucket.Length; a++)
+            {
+                for (var b = a + 1; b < bucket.Length; b++)
+                {
+                    TryJoin(store, bucket[a].Index, bucket[b].Index, threshold, parent);
+                }
+            }
+
+            return;
+        }
+
+        for (var b = 1; b < bucket.Length; b++)
+        {
+            TryJoin(store, bucket[0].Index, bucket[b].Index, threshold, parent);
+            TryJoin(store, bucket[b - 1].Index, bucket[b].Index, threshold, parent);
+        }
+    }
+
+    private static void TryJoin(SignatureStore store, int a, int b, double threshold, int[] parent)
+    {
+        var ra = Find(parent, a);
+        var rb = Find(parent, b);
+        if (ra == rb || MinHasher.Similarity(store[a], store[b]) < threshold)
+        {
+            return;
+        }
+
+        parent[Math.Max(ra, rb)] = Math.Min(ra, rb);
+    }
+
+    private static int Find(int[] parent, int i)
+    {
+        while (parent[i] != i)
+        {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+
+        return i;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Text.Json.Serialization;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+
+namespace FineTuneStudio.Core.Quality;
+
+/// <summary>
+/// One example as quality analysis sees it. <see cref="Split"/> is the split the example is pinned
+/// to or was assigned in a version; <see cref="SplitPin.Auto"/> means not yet assigned, and such
+/// examples take no part in leakage checks.
+/// </summary>
+public sealed record QualityInput(int ExampleId, ExampleContent Content, ExampleStatus Status = ExampleStatus.Approved, SplitPin Split = SplitPin.Auto);
+
+/// <summary>One held-out evaluation item; its input must not appear in the training data.</summary>
+public sealed record EvalInput(int EvalItemId, string Input);
+
+public sealed class QualityOptions
+{
+    /// <summary>The dataset's canonical system prompt; when null, the most common prompt stands in.</summary>
+    public string? CanonicalSystemPrompt { get; init; }
+
+    /// <summary>The dataset's label set, when it has one; labels outside it are reported.</summary>
+    public IReadOnlyList<string>? LabelSet { get; init; }
+
+    /// <summary>Token counter; the default counts white-space separated words.</summary>
+    public Func<ExampleContent, int>? CountTokens { get; init; }
+
+    /// <summary>The model's limit per training example; null skips the check.</summary>
+    public int? MaxTokensPerExample { get; init; }
+
+    public double NearDuplicateThreshold { get; init; } = 0.8;
+
+    /// <summary>Words per shingle for near-duplicate detection.</summary>
+    public int ShingleSize { get; init; } = 3;
+
+    /// <summary>Modified z-score (0.6745 × distance from the median / MAD) above which a length is an outlier.</summary>
+    public double OutlierScore { get; init; } = 3.5;
+
+    /// <summary>The most common label count divided by the least common above which balance is flagged.</summary>
+    public double ImbalanceRatio { get; init; } = 10;
+
+    /// <summary>Share of examples one assistant answer may make up before it is flagged.</summary>
+    public double OverRepresentedAnswerShare { get; init; } = 0.05;
+
+    /// <summary>An answer must occur at least this often to be flagged as over-represented.</summary>
+    public int OverRepresentedAnswerMinCount { get; init; } = 5;
+
+    /// <summary>Rejected examples never reach training, so they are left out unless asked for.</summary>
+    public bool IncludeRejected { get; init; }
+
+    /// <summary>Example ids listed per finding; the count is always complete.</summary>
+    public int MaxListedIds { get; init; } = 200;
+
+    /// <summary>Groups (duplicates, conflicts, leaks) listed per finding.</summary>
+    public int MaxListedGroups { get; init; } = 100;
+
+    public IReadOnlyList<EvalInput>? EvalInputs { get; init; }
+
+    /// <summary>Labeler ratings for the agreement summary; null leaves the summary out.</summary>
+    public IReadOnlyList<AgreementRating>? Ratings { get; init; }
+
+    /// <summary>Ordered categories when the ratings are ordinal (for example a 1-5 rating).</summary>
+    public IReadOnlyList<string>? OrderedRatingCategories { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<FindingType>))]
+public enum FindingType
+{
+    ExactDuplicate,
+    NearDuplicate,
+    ConflictingAnswers,
+    SystemPromptDrift,
+    MissingSystemPrompt,
+    PersonalData,
+    LongOutlier,
+    ShortOutlier,
+    OverTokenLimit,
+    EmptyTurn,
+    MissingAssistantTurn,
+    LabelImbalance,
+    MissingLabel,
+    UnknownLabel,
+    OverRepresentedAnswer,
+    SplitLeakage,
+    EvalLeakage,
+    LowAgreement,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<FindingSeverity>))]
+public enum FindingSeverity { Info, Warning, Error }
+
+/// <summary>
+/// One kind of problem. <see cref="Count"/> is always the full number of affected examples; the
+/// listed ids and groups are capped to keep the stored report small.
+/// </summary>
+public sealed record QualityFinding(
+    FindingType Type,
+    FindingSeverity Severity,
+    string Title,
+    string Detail,
+    int Count,
+    IReadOnlyList<int> ExampleIds,
+    IReadOnlyList<IReadOnlyList<int>>? Groups = null,
+    int? GroupCount = null,
+    PersonalDataKind? PersonalDataKind = null);
+
+public sealed record LabelCount(string Label, int Count, double Share);
+
+public sealed record LabelBalance(IReadOnlyList<LabelCount> Labels, int Unlabeled, double? ImbalanceRatio);
+
+/// <summary>Examples with a token count in [From, To).</summary>
+public sealed record LengthBucket(int From, int To, int Count);
+
+public sealed record TokenStatistics(int Examples, long Total, int Min, int Max, double Mean, double Median, double MedianAbsoluteDeviation);
+
+/// <summary>
+/// A family of near-identical system prompts. <see cref="Text"/> is the most common wording in it,
+/// cut to a preview length; an empty text stands for "no system prompt".
+/// </summary>
+public sealed record PromptVariant(
+    string Text,
+    int Examples,
+    double Share,
+    int DistinctWordings,
+    bool IsCanonical,
+    IReadOnlyList<int> ExampleIds);
+
+public sealed record QualityReport(
+    int ExamplesAnalyzed,
+    int ExamplesSkipped,
+    IReadOnlyList<QualityFinding> Findings,
+    LabelBalance LabelBalance,
+    TokenStatistics? Tokens,
+    IReadOnlyList<LengthBucket> LengthHistogram,
+    IReadOnlyList<PromptVariant> PromptVariants,
+    AgreementSummary? Agreement)
+{
+    public QualityFinding? Find(FindingType type) => Findings.FirstOrDefault(f => f.Type == type);
+}
