@@ -11,6 +11,9 @@ namespace FineTuneStudio.Core.Imports;
 /// </summary>
 public sealed class JsonExampleParser(int maxRecordBytes = Utf8Lines.DefaultMaxLineBytes)
 {
+    /// <summary>The shape chosen by the last parse (given or detected); null until a record has been read.</summary>
+    public ImportFormat? DetectedFormat { get; private set; }
+
     public async IAsyncEnumerable<ImportRow> ParseAsync(Stream stream, ImportFormat format, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (format == ImportFormat.Csv)
@@ -48,6 +51,7 @@ public sealed class JsonExampleParser(int maxRecordBytes = Utf8Lines.DefaultMaxL
                 }
             }
 
+            DetectedFormat = shape;
             yield return shape is null
                 ? ImportRow.Invalid(record.Line, "record", $"must be a JSON object, found {JsonRecordMapper.Describe(document.RootElement)}")
                 : JsonRecordMapper.Map(document.RootElement, shape.Value, record.Line);

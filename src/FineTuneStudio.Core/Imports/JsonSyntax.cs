@@ -69,7 +69,7 @@ internal static class JsonSyntax
 
         var lastLine = startLine + bytes.Count((byte)'\n');
         return stack.Count > 0 || reader.TokenType == JsonTokenType.None
-            ? new InputError(Path(stack), "the record ends before its JSON is complete (truncated, or a closing bracket is missing)", lastLine)
+            ? new InputError("record", "the record ends before its JSON is complete (truncated, or a closing bracket is missing)", lastLine)
             : new InputError("record", "is not valid JSON: more text follows the end of the record", lastLine);
     }
 
