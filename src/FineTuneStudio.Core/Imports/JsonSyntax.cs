@@ -67,10 +67,9 @@ internal static class JsonSyntax
             return new InputError(Path(stack), message, line);
         }
 
-        var lastLine = startLine + bytes.Count((byte)'\n');
         return stack.Count > 0 || reader.TokenType == JsonTokenType.None
-            ? new InputError("record", "the record ends before its JSON is complete (truncated, or a closing bracket is missing)", lastLine)
-            : new InputError("record", "is not valid JSON: more text follows the end of the record", lastLine);
+            ? new InputError("record", "the record ends before its JSON is complete (truncated, or a closing bracket is missing)", startLine)
+            : new InputError("record", "is not valid JSON: more text follows the end of the record", startLine);
     }
 
     private static void BeforeValue(List<Frame> stack)
