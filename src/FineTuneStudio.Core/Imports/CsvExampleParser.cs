@@ -1,0 +1,216 @@
+using System.Runtime.CompilerServices;
+using CsvHelper;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+
+namespace FineTuneStudio.Core.Imports;
+
+/// <summary>
+/// Reads CSV with a header row through CsvHelper, one record at a time. Quoted fields may hold commas and
+/// line breaks; every row and error carries the physical line where its record starts.
+/// </summary>
+public sealed class CsvExampleParser
+{
+    private const int MaxLabelLength = 200;
+
+    private static CsvReaderOptions Options => CsvReaderOptions.Default with
+    {
+        Separator = ',',
+        HasHeader = true,
+        TrackLineNumbers = true,
+        MalformedData = CsvMalformedDataHandling.Throw,
+        // Field values can be personal data: keep them out of exception messages and logs.
+        IncludeValuesInExceptions = false,
+    };
+
+    /// <summary>The header names and the first <paramref name="maxRows"/> records, for the column mapping step.</summary>
+    public async Task<CsvPreview> PreviewAsync(Stream stream, int maxRows, CancellationToken cancellationToken)
+    {
+        await using var csv = CsvReader.Create(stream, Options, leaveOpen: true);
+        var rows = new List<IReadOnlyList<string>>();
+        string[] headers;
+        try
+        {
+            await csv.ReadHeaderAsync(cancellationToken);
+            headers = [.. csv.Headers];
+            while (rows.Count < maxRows && await csv.ReadAsync(cancellationToken))
+            {
+                var row = new string[csv.FieldCount];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = csv.GetString(i) ?? "";
+                }
+
+                rows.Add(row);
+            }
+        }
+        catch (CsvFormatException ex)
+        {
+            throw new StudioValidationException([FormatError(ex)]);
+        }
+
+        return new CsvPreview(headers, rows, CsvMapping.Suggest(headers));
+    }
+
+    public async IAsyncEnumerable<ImportRow> ParseAsync(Stream stream, CsvMapping mapping, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var csv = CsvReader.Create(stream, Options, leaveOpen: true);
+        string[] headers;
+        InputError? headerError = null;
+        try
+        {
+            await csv.ReadHeaderAsync(cancellationToken);
+            headers = [.. csv.Headers];
+        }
+        catch (CsvFormatException ex)
+        {
+            headers = [];
+            headerError = FormatError(ex);
+        }
+
+        if (headerError is not null)
+        {
+            yield return new ImportRow(headerError.Line ?? 1, null, [headerError]);
+            yield break;
+        }
+
+        if (headers.Length == 0)
+        {
+            yield return ImportRow.Invalid(1, "file", "the file has no examples");
+            yield break;
+        }
+
+        var columns = ResolveColumns(headers, mapping, out var mappingErrors);
+        if (mappingErrors.Count > 0)
+        {
+            yield return new ImportRow(1, null, mappingErrors);
+            yield break;
+        }
+
+        var any = false;
+        while (true)
+        {
+            ImportRow? row = null;
+            InputError? broken = null;
+            try
+            {
+                if (!await csv.ReadAsync(cancellationToken))
+                {
+                    break;
+                }
+
+                row = ReadRow(csv, columns);
+            }
+            catch (CsvFormatException ex)
+            {
+                broken = FormatError(ex);
+            }
+
+            any = true;
+            if (broken is not null)
+            {
+                // After malformed quoting the reader cannot tell where the next record starts, so reading stops here.
+                yield return new ImportRow(broken.Line ?? 1, null, [broken]);
+                yield break;
+            }
+
+            yield return row!;
+        }
+
+        if (!any)
+        {
+            yield return ImportRow.Invalid(1, "file", "the file has no examples");
+        }
+    }
+
+    private sealed record Columns(int? System, int? User, int? Assistant, int? Label, int? Tags, IReadOnlyList<string> Headers);
+
+    private static Columns ResolveColumns(string[] headers, CsvMapping mapping, out List<InputError> errors)
+    {
+        var found = new List<InputError>();
+        int? Find(string? column, string part)
+        {
+            if (string.IsNullOrWhiteSpace(column))
+            {
+                return null;
+            }
+
+            var index = Array.FindIndex(headers, h => string.Equals(h.Trim(), column.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (index < 0)
+            {
+                found.Add(new InputError($"mapping.{part}", $"the file has no column named '{column}'", 1));
+                return null;
+            }
+
+            return index;
+        }
+
+        var columns = new Columns(
+            Find(mapping.System, "system"),
+            Find(mapping.User, "user"),
+            Find(mapping.Assistant, "assistant"),
+            Find(mapping.Label, "label"),
+            Find(mapping.Tags, "tags"),
+            headers);
+        if (string.IsNullOrWhiteSpace(mapping.User))
+        {
+            found.Add(new InputError("mapping.user", "choose the column that holds the user's message", 1));
+        }
+
+        errors = found;
+        return columns;
+    }
+
+    private static ImportRow ReadRow(CsvReader csv, Columns columns)
+    {
+        var line = (int)csv.LineNumber;
+        var raw = csv.RawRecord;
+        if (Utf8Lines.FirstInvalidByte(raw) >= 0)
+        {
+            return new ImportRow(line, null, [Utf8Lines.InvalidUtf8Error(raw, line)]);
+        }
+
+        string? Get(int? index) => index is { } i && i < csv.FieldCount ? csv.GetString(i) : null;
+
+        var errors = new List<InputError>();
+        var system = Get(columns.System);
+        var user = Get(columns.User);
+        var assistant = Get(columns.Assistant);
+        var label = Get(columns.Label)?.Trim();
+        if (string.IsNullOrWhiteSpace(user))
+        {
+            errors.Add(new InputError(columns.Headers[columns.User!.Value], "is empty; every row needs the user's message", line));
+        }
+
+        if (label is { Length: > MaxLabelLength })
+        {
+            errors.Add(new InputError(columns.Headers[columns.Label!.Value], $"may have at most {MaxLabelLength} characters", line));
+        }
+
+        if (errors.Count > 0)
+        {
+            return new ImportRow(line, null, errors);
+        }
+
+        var messages = new List<MessageContent>(3);
+        if (!string.IsNullOrWhiteSpace(system))
+        {
+            messages.Add(new MessageContent(MessageRole.System, system));
+        }
+
+        messages.Add(new MessageContent(MessageRole.User, user));
+        if (!string.IsNullOrWhiteSpace(assistant))
+        {
+            messages.Add(new MessageContent(MessageRole.Assistant, assistant));
+        }
+
+        var tags = JsonRecordMapper.CleanTags(JsonRecordMapper.SplitTags(Get(columns.Tags)));
+        return ImportRow.Valid(line, new ExampleContent(messages, string.IsNullOrEmpty(label) ? null : label, tags));
+    }
+
+    private static InputError FormatError(CsvFormatException ex)
+    {
+        var line = ex.LineNumber > 0 ? (int)ex.LineNumber : (int?)null;
+        return new InputError("file", "the CSV quoting is broken: a quoted field is not closed, or text follows a closing quote", line);
+    }
+}

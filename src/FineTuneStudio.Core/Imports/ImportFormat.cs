@@ -1,0 +1,71 @@
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+
+namespace FineTuneStudio.Core.Imports;
+
+/// <summary>The shape of an import file. Every JSON shape is read as JSONL or as one JSON array of records.</summary>
+public enum ImportFormat
+{
+    /// <summary>Decided from the first record: JSON shapes by their keys, anything that is not JSON as CSV.</summary>
+    Auto,
+    /// <summary><c>messages</c> with role and content: OpenAI chat (tool calls, weights) and Hugging Face conversational data.</summary>
+    Chat,
+    /// <summary><c>prompt</c> and <c>completion</c>, as strings or message lists.</summary>
+    PromptCompletion,
+    /// <summary><c>prompt</c> / <c>chosen</c> / <c>rejected</c>, or OpenAI's <c>input</c> / <c>preferred_output</c> / <c>non_preferred_output</c>.</summary>
+    Preference,
+    /// <summary><c>instruction</c>, optional <c>input</c>, <c>output</c>.</summary>
+    Alpaca,
+    /// <summary>Comma-separated values with a header row and a <see cref="CsvMapping"/>.</summary>
+    Csv,
+}
+
+/// <summary>
+/// One record of an import file: its content, or the problems that keep it out. <see cref="Line"/> is the
+/// 1-based physical line where the record starts.
+/// </summary>
+public sealed record ImportRow(int Line, ExampleContent? Content, IReadOnlyList<InputError> Errors)
+{
+    public bool IsValid => Content is not null && Errors.Count == 0;
+
+    public static ImportRow Valid(int line, ExampleContent content) => new(line, content, []);
+
+    public static ImportRow Invalid(int line, string field, string message) => new(line, null, [new InputError(field, message, line)]);
+}
+
+/// <summary>Which CSV column (by header name) feeds which part of an example. Unmapped parts stay empty.</summary>
+public sealed record CsvMapping(
+    string? User,
+    string? Assistant = null,
+    string? System = null,
+    string? Label = null,
+    string? Tags = null)
+{
+    /// <summary>A first guess from common header names, for the mapping step to start from.</summary>
+    public static CsvMapping Suggest(IReadOnlyList<string> headers)
+    {
+        string? Find(params string[] names) =>
+            headers.FirstOrDefault(h => names.Any(n => string.Equals(h.Trim(), n, StringComparison.OrdinalIgnoreCase)));
+
+        return new CsvMapping(
+            Find("user", "prompt", "input", "question", "instruction", "text"),
+            Find("assistant", "completion", "output", "answer", "response"),
+            Find("system", "system_prompt", "system prompt"),
+            Find("label", "class", "category"),
+            Find("tags", "tag"));
+    }
+}
+
+public sealed record CsvPreview(IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows, CsvMapping SuggestedMapping);
+
+internal static class RoleNames
+{
+    public static MessageRole? Parse(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "system" or "developer" => MessageRole.System,
+        "user" => MessageRole.User,
+        "assistant" => MessageRole.Assistant,
+        "tool" => MessageRole.Tool,
+        _ => null,
+    };
+}

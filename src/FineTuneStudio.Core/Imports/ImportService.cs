@@ -1,0 +1,397 @@
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Imports;
+
+public enum DuplicatePolicy
+{
+    /// <summary>Leave out records whose content hash is already in the dataset or earlier in the file.</summary>
+    Skip,
+    /// <summary>Import every record, duplicates included.</summary>
+    Keep,
+}
+
+public sealed record ImportOptions
+{
+    public ImportFormat Format { get; init; } = ImportFormat.Auto;
+    /// <summary>Required for CSV.</summary>
+    public CsvMapping? CsvMapping { get; init; }
+    public ExampleStatus Status { get; init; } = ExampleStatus.Draft;
+    /// <summary>Null: CSV or JSONL import, from the file's format.</summary>
+    public ExampleSource? Source { get; init; }
+    public DuplicatePolicy DuplicatePolicy { get; init; } = DuplicatePolicy.Skip;
+    /// <summary>Validate and count only; nothing is written.</summary>
+    public bool DryRun { get; init; }
+    public int MaxErrorsListed { get; init; } = 100;
+    /// <summary>Stop with an error once the file is larger than this; null for no limit.</summary>
+    public long? MaxBytes { get; init; }
+    /// <summary>Examples per SaveChanges; the change tracker is cleared between batches so memory stays flat.</summary>
+    public int BatchSize { get; init; } = 1000;
+}
+
+public enum ImportPhase { Validating, Writing, Done }
+
+/// <summary><see cref="TotalBytes"/> is null when the size of the upload is not known.</summary>
+public sealed record ImportProgress(ImportPhase Phase, int Records, long BytesRead, long? TotalBytes);
+
+/// <summary>
+/// The outcome of an import. With any error nothing was written: <see cref="Errors"/> lists the first ones,
+/// <see cref="TotalErrors"/> counts them all. In a dry run <see cref="Imported"/> is what would have been imported.
+/// </summary>
+public sealed record ImportResult(
+    int Imported,
+    int SkippedDuplicates,
+    IReadOnlyList<InputError> Errors,
+    int TotalErrors,
+    bool DryRun,
+    ImportFormat Format)
+{
+    public bool Succeeded => TotalErrors == 0;
+
+    /// <summary>For callers that report failures as exceptions (API, CLI).</summary>
+    public ImportResult EnsureSucceeded() => Succeeded ? this : throw new StudioValidationException(Errors, TotalErrors);
+}
+
+/// <summary>
+/// Imports labeled examples into a dataset, all or nothing: a first pass over the file collects every error,
+/// and only a clean file is written, in one transaction, in batches.
+/// </summary>
+public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
+{
+    public async Task<ImportResult> ImportAsync(
+        int datasetId,
+        Stream stream,
+        ImportOptions options,
+        Actor actor,
+        IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var dataset = await LoadDatasetAsync(datasetId, cancellationToken);
+
+        // Two passes need a stream that can go back to the start; anything else is copied to a temporary file first.
+        FileStream? copy = null;
+        try
+        {
+            if (!stream.CanSeek)
+            {
+                copy = await CopyToTempFileAsync(stream, options.MaxBytes, cancellationToken);
+                if (copy is null)
+                {
+                    return TooLarge(options);
+                }
+
+                stream = copy;
+            }
+
+            var start = stream.Position;
+            var total = stream.Length - start;
+            if (total > options.MaxBytes)
+            {
+                return TooLarge(options);
+            }
+
+            var format = options.Format;
+            if (format == ImportFormat.Auto)
+            {
+                var (_, firstByte) = await PrefixStream.PeekAsync(stream, cancellationToken);
+                stream.Position = start;
+                if (firstByte == 0)
+                {
+                    return Failed(options, ImportFormat.Auto, [new InputError("file", "the file has no examples", 1)], 1);
+                }
+
+                if (firstByte is not ((byte)'{' or (byte)'['))
+                {
+                    if (options.CsvMapping is null)
+                    {
+                        return Failed(options, ImportFormat.Auto,
+                            [new InputError("format", "the file is not JSON; to import a CSV file, choose CSV and map its columns", 1)], 1);
+                    }
+
+                    format = ImportFormat.Csv;
+                }
+            }
+
+            if (format == ImportFormat.Csv && options.CsvMapping is null)
+            {
+                return Failed(options, format, [new InputError("mapping", "a CSV import needs a column mapping")], 1);
+            }
+
+            var validation = await ValidateAsync(dataset, stream, format, options, progress, total, cancellationToken);
+            if (validation.TotalErrors > 0 || options.DryRun)
+            {
+                return validation;
+            }
+
+            stream.Position = start;
+            return await WriteAsync(dataset, stream, format, options, actor, progress, total, validation, cancellationToken);
+        }
+        finally
+        {
+            if (copy is not null)
+            {
+                await copy.DisposeAsync();
+            }
+        }
+    }
+
+    private sealed record DatasetRules(int Id, TaskKind TaskKind, IReadOnlyList<string> Labels);
+
+    private async Task<DatasetRules> LoadDatasetAsync(int datasetId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Datasets.AsNoTracking().Where(d => d.Id == datasetId)
+                .Select(d => new DatasetRules(d.Id, d.TaskKind, d.Labels)).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException("Dataset", datasetId);
+    }
+
+    private async Task<HashSet<string>> ExistingHashesAsync(int datasetId, DuplicatePolicy policy, CancellationToken cancellationToken)
+    {
+        var hashes = new HashSet<string>(StringComparer.Ordinal);
+        if (policy == DuplicatePolicy.Keep)
+        {
+            return hashes;
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await foreach (var hash in db.Examples.AsNoTracking().Where(e => e.DatasetId == datasetId).Select(e => e.ContentHash)
+                           .AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            hashes.Add(hash);
+        }
+
+        return hashes;
+    }
+
+    private async Task<ImportResult> ValidateAsync(DatasetRules dataset, Stream stream, ImportFormat format, ImportOptions options,
+        IProgress<ImportProgress>? progress, long total, CancellationToken cancellationToken)
+    {
+        var hashes = await ExistingHashesAsync(dataset.Id, options.DuplicatePolicy, cancellationToken);
+        var errors = new List<InputError>();
+        var totalErrors = 0;
+        int valid = 0, duplicates = 0, records = 0;
+        var counter = new CountingStream(stream, options.MaxBytes);
+        var parser = new ParserRun(format, options.CsvMapping);
+        try
+        {
+            await foreach (var row in parser.ParseAsync(counter, cancellationToken))
+            {
+                records++;
+                var rowErrors = row.IsValid ? CheckAgainstDataset(row, dataset) : row.Errors;
+                if (rowErrors.Count > 0)
+                {
+                    totalErrors += rowErrors.Count;
+                    errors.AddRange(rowErrors.Take(Math.Max(0, options.MaxErrorsListed - errors.Count)));
+                }
+                else if (options.DuplicatePolicy == DuplicatePolicy.Skip && !hashes.Add(CanonicalLabel(row.Content!, dataset).ComputeHash()))
+                {
+                    duplicates++;
+                }
+                else
+                {
+                    valid++;
+                }
+
+                if (records % 1000 == 0)
+                {
+                    progress?.Report(new ImportProgress(ImportPhase.Validating, records, counter.BytesRead, total));
+                }
+            }
+        }
+        catch (FileTooLargeException)
+        {
+            totalErrors++;
+            if (errors.Count < options.MaxErrorsListed)
+            {
+                errors.Add(TooLargeError(options.MaxBytes));
+            }
+        }
+
+        progress?.Report(new ImportProgress(ImportPhase.Validating, records, counter.BytesRead, total));
+        return new ImportResult(totalErrors == 0 ? valid : 0, totalErrors == 0 ? duplicates : 0, errors, totalErrors, options.DryRun,
+            parser.DetectedFormat ?? format);
+    }
+
+    private static IReadOnlyList<InputError> CheckAgainstDataset(ImportRow row, DatasetRules dataset)
+    {
+        var content = row.Content!;
+        var isPair = content.PreferredCompletion is not null;
+        if (dataset.TaskKind == TaskKind.Preference && !isPair)
+        {
+            return [new InputError("record", "this dataset holds preference pairs; the record has no chosen and rejected answers", row.Line)];
+        }
+
+        if (dataset.TaskKind != TaskKind.Preference && isPair)
+        {
+            return [new InputError("record", $"the record is a preference pair, but this is a {dataset.TaskKind.ToString().ToLowerInvariant()} dataset", row.Line)];
+        }
+
+        if (content.Label is { } label && dataset.Labels.Count > 0 && !dataset.Labels.Contains(label, StringComparer.OrdinalIgnoreCase))
+        {
+            return [new InputError("label", $"'{label}' is not one of the dataset's labels ({string.Join(", ", dataset.Labels)})", row.Line)];
+        }
+
+        return [];
+    }
+
+    private async Task<ImportResult> WriteAsync(DatasetRules dataset, Stream stream, ImportFormat format, ImportOptions options, Actor actor,
+        IProgress<ImportProgress>? progress, long total, ImportResult validation, CancellationToken cancellationToken)
+    {
+        var hashes = await ExistingHashesAsync(dataset.Id, options.DuplicatePolicy, cancellationToken);
+        var source = options.Source ?? (format == ImportFormat.Csv ? ExampleSource.CsvImport : ExampleSource.JsonlImport);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var batchSize = Math.Max(1, options.BatchSize);
+        int imported = 0, duplicates = 0, pending = 0;
+        var counter = new CountingStream(stream, options.MaxBytes);
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        // Not committed unless every batch is saved: a failure or a cancellation leaves the dataset as it was.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await foreach (var row in new ParserRun(format, options.CsvMapping).ParseAsync(counter, cancellationToken))
+        {
+            if (!row.IsValid || CheckAgainstDataset(row, dataset).Count > 0)
+            {
+                throw new StudioValidationException("file", "the file changed while it was being imported; nothing was imported");
+            }
+
+            var content = CanonicalLabel(row.Content!, dataset);
+            if (options.DuplicatePolicy == DuplicatePolicy.Skip && !hashes.Add(content.ComputeHash()))
+            {
+                duplicates++;
+                continue;
+            }
+
+            var example = new Example
+            {
+                DatasetId = dataset.Id,
+                Source = source,
+                Status = options.Status,
+                Split = SplitPin.Auto,
+                CreatedById = actor.UserId,
+                CreatedAt = now,
+                UpdatedAt = now,
+                Version = Guid.NewGuid(),
+            };
+            content.ApplyTo(example);
+            db.Examples.Add(example);
+            imported++;
+            if (++pending == batchSize)
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                pending = 0;
+                progress?.Report(new ImportProgress(ImportPhase.Writing, imported, counter.BytesRead, total));
+            }
+        }
+
+        AuditLog.Record(db, actor, now, "example.import", nameof(Dataset), dataset.Id,
+            $"{imported} examples imported, {duplicates} duplicates skipped ({(validation.Format)}, {source}, {options.Status})");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        progress?.Report(new ImportProgress(ImportPhase.Done, imported, counter.BytesRead, total));
+        return validation with { Imported = imported, SkippedDuplicates = duplicates };
+    }
+
+    /// <summary>Labels take the dataset's spelling, so "Urgent" and "urgent" do not become two classes.</summary>
+    private static ExampleContent CanonicalLabel(ExampleContent content, DatasetRules dataset) =>
+        content.Label is { } label && dataset.Labels.FirstOrDefault(l => string.Equals(l, label, StringComparison.OrdinalIgnoreCase)) is { } canonical
+            ? content with { Label = canonical }
+            : content;
+
+    private static async Task<FileStream?> CopyToTempFileAsync(Stream stream, long? maxBytes, CancellationToken cancellationToken)
+    {
+        var file = new FileStream(Path.Combine(Path.GetTempPath(), $"fts-import-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew,
+            FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            var buffer = new byte[81920];
+            long copied = 0;
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                copied += read;
+                if (copied > maxBytes)
+                {
+                    await file.DisposeAsync();
+                    return null;
+                }
+
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+
+            file.Position = 0;
+            return file;
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static InputError TooLargeError(long? maxBytes) =>
+        new("file", $"the file is larger than the limit of {FormatBytes(maxBytes ?? 0)}; split it into smaller files");
+
+    private static string FormatBytes(long bytes) => bytes >= 1024 * 1024 ? $"{bytes / (1024.0 * 1024):0.#} MB" : $"{bytes} bytes";
+
+    private static ImportResult TooLarge(ImportOptions options) => Failed(options, options.Format, [TooLargeError(options.MaxBytes)], 1);
+
+    private static ImportResult Failed(ImportOptions options, ImportFormat format, IReadOnlyList<InputError> errors, int total) =>
+        new(0, 0, errors, total, options.DryRun, format);
+
+    /// <summary>One pass of the right parser over the stream; remembers the JSON shape that auto detection chose.</summary>
+    private sealed class ParserRun(ImportFormat format, CsvMapping? mapping)
+    {
+        private readonly JsonExampleParser _json = new();
+
+        public ImportFormat? DetectedFormat => format == ImportFormat.Csv ? ImportFormat.Csv : _json.DetectedFormat;
+
+        public IAsyncEnumerable<ImportRow> ParseAsync(Stream stream, CancellationToken cancellationToken) => format == ImportFormat.Csv
+            ? new CsvExampleParser().ParseAsync(stream, mapping!, cancellationToken)
+            : _json.ParseAsync(stream, format, cancellationToken);
+    }
+
+    private sealed class FileTooLargeException : Exception
+    {
+    }
+
+    /// <summary>Counts what is read, for progress, and stops past the size limit.</summary>
+    private sealed class CountingStream(Stream inner, long? maxBytes) : Stream
+    {
+        public long BytesRead { get; private set; }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Count(await inner.ReadAsync(buffer.AsMemory(offset, count), cancellationToken));
+
+        private int Count(int read)
+        {
+            BytesRead += read;
+            return BytesRead > maxBytes ? throw new FileTooLargeException() : read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
