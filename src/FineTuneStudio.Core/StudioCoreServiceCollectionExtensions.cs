@@ -36,6 +36,7 @@ public static class StudioCoreServiceCollectionExtensions
         services.AddSingleton<ProjectService>();
         services.AddSingleton<DatasetService>();
         services.AddSingleton<ProjectOverviewService>();
+        services.AddSingleton<Imports.ImportService>();
         services.AddScoped<DemoSeeder>();
         services.AddScoped<StudioDatabaseInitializer>();
         return services;

@@ -10,18 +10,26 @@ public partial class MainLayout
     private ErrorBoundary? _errorBoundary;
     private bool _drawerOpen = true;
     private bool _darkMode;
+    private bool _interactive;
 
     [Inject]
     private ILogger<MainLayout> Logger { get; set; } = default!;
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (firstRender && _themeProvider is not null)
+        if (!firstRender)
+        {
+            return;
+        }
+
+        if (_themeProvider is not null)
         {
             // Start in the theme the operating system asks for.
             _darkMode = await _themeProvider.GetSystemDarkModeAsync();
-            StateHasChanged();
         }
+
+        _interactive = true;
+        StateHasChanged();
     }
 
     protected override void OnParametersSet() => _errorBoundary?.Recover();

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test: unit and data tests (SQLite), HTTP tests against the real host, PostgreSQL
+# tests against a local server, and browser tests in Debian's Chromium.
+# Ends with the line "N passed, N failed" summed over all test projects.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-test-deps.sh || { echo "could not install test dependencies"; exit 1; }
+if FTS_TEST_POSTGRES="$(scripts/start-postgres.sh)"; then
+  export FTS_TEST_POSTGRES
+else
+  echo "PostgreSQL did not start; its tests will fail in CI and be skipped elsewhere"
+fi
+
+results="$(pwd)/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet tool restore >/dev/null
+dotnet test FineTuneStudio.sln --nologo \
+  --logger "trx" --logger "console;verbosity=minimal" \
+  --results-directory "$results" "$@"
+status=$?
+
+passed=0; failed=0; skipped=0; files=0
+for trx in "$results"/*.trx; do
+  [[ -f "$trx" ]] || continue
+  files=$((files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  value() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  total=$(value total); executed=$(value executed); p=$(value passed); f=$(value failed)
+  e=$(value error); t=$(value timeout); a=$(value aborted)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
+  skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+
+if ((files == 0)); then
+  echo "no test results were written"
+  failed=$((failed + 1))
+fi
+if ((status != 0 && failed == 0)); then
+  # dotnet test failed before or outside any test (build error, crashed host): never report green.
+  failed=1
+fi
+
+echo "screenshots: tests/FineTuneStudio.Browser.Tests/bin/Debug/net10.0/screenshots/"
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+((failed == 0))

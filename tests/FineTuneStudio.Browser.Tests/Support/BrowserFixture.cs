@@ -1,0 +1,92 @@
+using FineTuneStudio.Web.Tests.Support;
+using Microsoft.Playwright;
+
+namespace FineTuneStudio.Browser.Tests.Support;
+
+/// <summary>
+/// One real web host and one headless Debian Chromium for a whole test collection. Each test gets
+/// its own browser context (cookies), so tests do not see each other's sign-in.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public StudioAppFactory App { get; } = new();
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    /// <summary>Screenshots land beside the test assembly, in screenshots/.</summary>
+    public static string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"{ChromiumPath} is missing: run scripts/install-test-deps.sh (installs Debian's chromium).");
+        }
+
+        await App.InitializeAsync();
+        Directory.CreateDirectory(ScreenshotFolder);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        });
+    }
+
+    public async Task<IPage> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = App.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 860 },
+            AcceptDownloads = true,
+        });
+        context.SetDefaultTimeout(20_000);
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Signs in through the form and waits until the app's circuit is live.</summary>
+    public async Task<IPage> SignedInPageAsync(string email, string? password = null)
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync("account/login");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password ?? StudioAppFactory.DemoPassword);
+        await page.ClickAsync("[data-testid=sign-in]");
+        await WaitForCircuitAsync(page);
+        return page;
+    }
+
+    /// <summary>Blazor Server pages are prerendered; buttons work only once the circuit connects.</summary>
+    public static Task WaitForCircuitAsync(IPage page) =>
+        page.Locator("[data-testid=circuit-ready]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
+    public static Task ScreenshotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        await ((IAsyncLifetime)App).DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "Browser";
+}
