@@ -77,6 +77,14 @@ public static class StudioCli
         root.Subcommands.Add(UsersCommand.Build());
         root.Subcommands.Add(ProjectsCommand.Build());
         root.Subcommands.Add(DatasetsCommand.Build());
+        foreach (var command in ReadinessCommands.Build()
+                     .Concat(ImportCommands.Build())
+                     .Concat(ExportCommands.Build())
+                     .Concat(QualityCommands.Build())
+                     .Concat(EvaluationCommands.Build()))
+        {
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 }

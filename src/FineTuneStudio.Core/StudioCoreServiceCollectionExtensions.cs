@@ -2,6 +2,12 @@ using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Demo;
+using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Imports;
+using FineTuneStudio.Core.Quality;
+using FineTuneStudio.Core.Readiness;
 using FineTuneStudio.Core.Projects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -36,9 +42,15 @@ public static class StudioCoreServiceCollectionExtensions
         services.AddSingleton<ProjectService>();
         services.AddSingleton<DatasetService>();
         services.AddSingleton<ProjectOverviewService>();
-        services.AddSingleton<Imports.ImportService>();
         services.AddScoped<DemoSeeder>();
         services.AddScoped<StudioDatabaseInitializer>();
+
+        services.AddReadinessFeature();
+        services.AddExamplesFeature();
+        services.AddImportsFeature();
+        services.AddExportFeature();
+        services.AddQualityFeature();
+        services.AddEvaluationFeature();
         return services;
     }
 }

@@ -29,6 +29,8 @@ public class StudioDbContext(DbContextOptions options) : IdentityDbContext<Studi
     public DbSet<TrainingMetricPoint> TrainingMetricPoints => Set<TrainingMetricPoint>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<TrainingTarget> TrainingTargets => Set<TrainingTarget>();
+    public DbSet<QualityRun> QualityRuns => Set<QualityRun>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -48,6 +50,7 @@ public class StudioDbContext(DbContextOptions options) : IdentityDbContext<Studi
         configurationBuilder.Properties<AssessmentStatus>().HaveConversion<string>().HaveMaxLength(16);
         configurationBuilder.Properties<EvalRunStatus>().HaveConversion<string>().HaveMaxLength(16);
         configurationBuilder.Properties<JudgementChoice>().HaveConversion<string>().HaveMaxLength(16);
+        configurationBuilder.Properties<QualityRunStatus>().HaveConversion<string>().HaveMaxLength(16);
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)

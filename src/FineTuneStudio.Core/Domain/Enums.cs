@@ -27,3 +27,6 @@ public enum EvalRunStatus { Pending, Running, Completed, Failed, Cancelled }
 
 [JsonConverter(typeof(JsonStringEnumConverter<JudgementChoice>))]
 public enum JudgementChoice { A, B, Tie, BothBad }
+
+[JsonConverter(typeof(JsonStringEnumConverter<QualityRunStatus>))]
+public enum QualityRunStatus { Running, Completed, Failed, Cancelled }

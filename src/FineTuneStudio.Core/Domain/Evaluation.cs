@@ -45,6 +45,8 @@ public class EvalRun
     public bool IsBaseline { get; set; }
     public string Notes { get; set; } = "";
     public EvalRunStatus Status { get; set; }
+    /// <summary>Why a run failed as a whole (single items record their own errors).</summary>
+    public string? Error { get; set; }
     /// <summary>Aggregate metric values as JSON.</summary>
     public string SummaryJson { get; set; } = "{}";
     public DateTime CreatedAt { get; set; }

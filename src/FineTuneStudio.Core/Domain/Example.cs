@@ -9,6 +9,9 @@ public class Example
     /// <summary>Ordered conversation turns; <see cref="ExampleMessage.Position"/> keeps the order.</summary>
     public List<ExampleMessage> Messages { get; set; } = [];
 
+    /// <summary>Tool (function) definitions offered to the model in this conversation, as a JSON array.</summary>
+    public string? ToolsJson { get; set; }
+
     /// <summary>Preferred completion of a preference pair.</summary>
     public string? PreferredCompletion { get; set; }
     /// <summary>Rejected completion of a preference pair.</summary>
@@ -24,6 +27,10 @@ public class Example
     public ExampleStatus Status { get; set; }
     public string? RejectionReason { get; set; }
     public SplitPin Split { get; set; }
+
+    /// <summary>Who approved, rejected or adjudicated the example last, and when.</summary>
+    public string? ReviewedById { get; set; }
+    public DateTime? ReviewedAt { get; set; }
 
     /// <summary>SHA-256 (hex) of the normalised content, for duplicate detection and import dedupe.</summary>
     public string ContentHash { get; set; } = "";

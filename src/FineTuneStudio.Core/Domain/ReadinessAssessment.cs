@@ -15,6 +15,10 @@ public class ReadinessAssessment
     /// <summary>The scoring result (dimension scores, reasons, blockers, next steps) as JSON.</summary>
     public string? ResultJson { get; set; }
     public string? Verdict { get; set; }
+    /// <summary>The training target the estimates were made for.</summary>
+    public string? TargetKey { get; set; }
+    /// <summary>Effort and cost estimates as JSON.</summary>
+    public string? EstimateJson { get; set; }
     public int? OverallScore { get; set; }
     public string? CreatedById { get; set; }
     public string CreatedByName { get; set; } = "";

@@ -22,7 +22,8 @@ public sealed record ExampleContent(
     string? Label = null,
     IReadOnlyList<string>? Tags = null,
     string? PreferredCompletion = null,
-    string? RejectedCompletion = null)
+    string? RejectedCompletion = null,
+    string? ToolsJson = null)
 {
     public string? SystemPrompt => Messages.FirstOrDefault(m => m.Role == MessageRole.System)?.Content;
 
@@ -44,6 +45,12 @@ public sealed record ExampleContent(
         text.Append("label:").Append(Normalize(Label)).Append('\u001e')
             .Append("chosen:").Append(Normalize(PreferredCompletion)).Append('\u001e')
             .Append("rejected:").Append(Normalize(RejectedCompletion));
+        if (!string.IsNullOrEmpty(ToolsJson))
+        {
+            // Appended only when present, so hashes of examples without tools stay as they were.
+            text.Append('\u001e').Append("tools:").Append(ToolsJson);
+        }
+
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
@@ -100,7 +107,8 @@ public sealed record ExampleContent(
         example.Label,
         example.Tags,
         example.PreferredCompletion,
-        example.RejectedCompletion);
+        example.RejectedCompletion,
+        example.ToolsJson);
 
     /// <summary>Copies content into an entity: messages replaced, hash and search text refreshed.</summary>
     public void ApplyTo(Example example)
@@ -125,6 +133,7 @@ public sealed record ExampleContent(
         example.Tags = Tags?.ToList() ?? [];
         example.PreferredCompletion = PreferredCompletion;
         example.RejectedCompletion = RejectedCompletion;
+        example.ToolsJson = ToolsJson;
         example.ContentHash = ComputeHash();
         example.SearchText = SearchText();
     }

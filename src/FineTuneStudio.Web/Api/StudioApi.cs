@@ -42,6 +42,12 @@ public static class StudioApi
         app.MapProjectEndpoints();
         app.MapDatasetEndpoints();
         app.MapAdminEndpoints();
+        app.MapReadinessEndpoints();
+        app.MapExampleEndpoints();
+        app.MapImportEndpoints();
+        app.MapExportEndpoints();
+        app.MapQualityEndpoints();
+        app.MapEvaluationEndpoints();
         return app;
     }
 }

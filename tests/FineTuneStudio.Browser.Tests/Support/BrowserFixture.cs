@@ -7,7 +7,7 @@ namespace FineTuneStudio.Browser.Tests.Support;
 /// One real web host and one headless Debian Chromium for a whole test collection. Each test gets
 /// its own browser context (cookies), so tests do not see each other's sign-in.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public sealed partial class BrowserFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 

@@ -36,6 +36,7 @@ internal sealed class EvalRunConfiguration : IEntityTypeConfiguration<EvalRun>
         builder.Property(r => r.Model).HasMaxLength(200);
         builder.Property(r => r.Provider).HasMaxLength(100);
         builder.Property(r => r.Endpoint).HasMaxLength(500);
+        builder.Property(r => r.Error).HasMaxLength(2000);
         builder.HasOne(r => r.EvalSet).WithMany(s => s.Runs).HasForeignKey(r => r.EvalSetId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<DatasetVersion>().WithMany().HasForeignKey(r => r.DatasetVersionId).OnDelete(DeleteBehavior.SetNull);
         builder.HasMany(r => r.Results).WithOne().HasForeignKey(r => r.EvalRunId).OnDelete(DeleteBehavior.Cascade);

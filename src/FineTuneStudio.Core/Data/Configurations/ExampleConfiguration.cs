@@ -14,6 +14,7 @@ internal sealed class ExampleConfiguration : IEntityTypeConfiguration<Example>
         builder.Property(e => e.ContentHash).HasMaxLength(64);
         builder.Property(e => e.RejectionReason).HasMaxLength(1000);
         builder.Property(e => e.CreatedById).HasMaxLength(450);
+        builder.Property(e => e.ReviewedById).HasMaxLength(450);
         builder.Property(e => e.Version).IsConcurrencyToken();
 
         // The example list filters by dataset + status / label / split and pages by id.

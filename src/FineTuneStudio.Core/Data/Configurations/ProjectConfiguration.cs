@@ -19,6 +19,7 @@ internal sealed class ReadinessAssessmentConfiguration : IEntityTypeConfiguratio
     public void Configure(EntityTypeBuilder<ReadinessAssessment> builder)
     {
         builder.Property(a => a.Verdict).HasMaxLength(64);
+        builder.Property(a => a.TargetKey).HasMaxLength(64);
         builder.Property(a => a.CreatedById).HasMaxLength(450);
         builder.Property(a => a.CreatedByName).HasMaxLength(256);
         builder.HasOne(a => a.Project).WithMany(p => p.Assessments).HasForeignKey(a => a.ProjectId).OnDelete(DeleteBehavior.Cascade);
@@ -60,5 +61,30 @@ internal sealed class ApiTokenConfiguration : IEntityTypeConfiguration<ApiToken>
         builder.Property(t => t.SecretHash).HasMaxLength(64);
         builder.HasIndex(t => t.SecretHash).IsUnique();
         builder.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class TrainingTargetConfiguration : IEntityTypeConfiguration<TrainingTarget>
+{
+    public void Configure(EntityTypeBuilder<TrainingTarget> builder)
+    {
+        builder.Property(t => t.Key).HasMaxLength(64);
+        builder.Property(t => t.Name).HasMaxLength(200);
+        builder.Property(t => t.Kind).HasMaxLength(16);
+        builder.Property(t => t.Status).HasMaxLength(16);
+        builder.Property(t => t.Notice).HasMaxLength(2000);
+        builder.Property(t => t.Alternatives).HasMaxLength(2000);
+        builder.HasIndex(t => t.Key).IsUnique();
+    }
+}
+
+internal sealed class QualityRunConfiguration : IEntityTypeConfiguration<QualityRun>
+{
+    public void Configure(EntityTypeBuilder<QualityRun> builder)
+    {
+        builder.Property(r => r.StartedByName).HasMaxLength(256);
+        builder.Property(r => r.Error).HasMaxLength(2000);
+        builder.HasOne<Dataset>().WithMany().HasForeignKey(r => r.DatasetId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(r => new { r.DatasetId, r.StartedAt });
     }
 }

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FineTuneStudio.Core.Evaluation;
+
+public static class EvaluationServiceCollectionExtensions
+{
+    /// <summary>Registers the Evaluation feature's services.</summary>
+    public static IServiceCollection AddEvaluationFeature(this IServiceCollection services)
+    {
+        return services;
+    }
+}

@@ -1,0 +1,13 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FineTuneStudio.Core.Imports;
+
+public static class ImportsServiceCollectionExtensions
+{
+    /// <summary>Registers the Imports feature's services.</summary>
+    public static IServiceCollection AddImportsFeature(this IServiceCollection services)
+    {
+        services.AddSingleton<ImportService>();
+        return services;
+    }
+}

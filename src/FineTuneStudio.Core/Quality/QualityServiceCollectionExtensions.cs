@@ -1,0 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FineTuneStudio.Core.Quality;
+
+public static class QualityServiceCollectionExtensions
+{
+    /// <summary>Registers the Quality feature's services.</summary>
+    public static IServiceCollection AddQualityFeature(this IServiceCollection services)
+    {
+        return services;
+    }
+}

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FineTuneStudio.Core.Readiness;
+
+public static class ReadinessServiceCollectionExtensions
+{
+    /// <summary>Registers the Readiness feature's services.</summary>
+    public static IServiceCollection AddReadinessFeature(this IServiceCollection services)
+    {
+        return services;
+    }
+}

@@ -1,0 +1,8 @@
+namespace FineTuneStudio.Web.Api;
+
+public static class ImportEndpoints
+{
+    public static void MapImportEndpoints(this IEndpointRouteBuilder app)
+    {
+    }
+}

@@ -1,0 +1,8 @@
+namespace FineTuneStudio.Web.Api;
+
+public static class ReadinessEndpoints
+{
+    public static void MapReadinessEndpoints(this IEndpointRouteBuilder app)
+    {
+    }
+}
