@@ -82,9 +82,6 @@ public sealed class ReadinessService(
 
     private static readonly string[] BaselineScoreKeys = ["score", "accuracy", "exactMatch", "exact_match", "passRate", "pass_rate"];
 
-    private readonly ReadinessAnswerValidator _validator = new();
-    private readonly ReadinessScorer _scorer = new();
-
     /// <summary>
     /// Measures what the project's data shows. An area the project has not used yet (no examples, no
     /// eval sets) stays "not measured", so a team whose data lives elsewhere is not scored as zero.
@@ -160,12 +157,19 @@ public sealed class ReadinessService(
         ArgumentNullException.ThrowIfNull(submission);
         ValidateSubmission(submission);
         var evidence = projectId is { } id ? await GatherEvidenceAsync(id, cancellationToken) : new ReadinessEvidence();
-        var target = await ResolveTargetAsync(submission, cancellationToken);
+        var all = await targets.ListAsync(cancellationToken);
+        return Evaluate(submission, evidence, all, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+    }
+
+    /// <summary>The pure part of an evaluation: validate, pick the target, score and estimate.</summary>
+    public static ReadinessEvaluation Evaluate(ReadinessSubmission submission, ReadinessEvidence evidence, IReadOnlyList<TrainingTargetView> targetTable, DateOnly today)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        ValidateSubmission(submission);
+        var target = ResolveTarget(submission, targetTable);
         var averageTokens = submission.AverageTokensPerExample ?? DefaultAverageTokensPerExample;
         var inferencePrice = submission.InferencePricePerMillionInputTokens ?? DefaultInferencePricePerMillionInputTokens;
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-
-        var result = _scorer.Score(submission.Answers, evidence);
+        var result = new ReadinessScorer().Score(submission.Answers, evidence);
         var estimate = ReadinessEstimator.Estimate(submission.Answers, evidence, target.ToPrice(),
             new ReadinessEstimateAssumptions(averageTokens, (decimal)inferencePrice, Today: today));
         return new ReadinessEvaluation(result, estimate, evidence, WarningFor(target, today), averageTokens, inferencePrice);
@@ -492,9 +496,9 @@ public sealed class ReadinessService(
         return null;
     }
 
-    private void ValidateSubmission(ReadinessSubmission submission)
+    private static void ValidateSubmission(ReadinessSubmission submission)
     {
-        var errors = new List<InputError>(_validator.Validate(submission.Answers ?? throw new StudioValidationException("answers", "Expected an object of answers keyed by question id.")));
+        var errors = new List<InputError>(new ReadinessAnswerValidator().Validate(submission.Answers ?? throw new StudioValidationException("answers", "Expected an object of answers keyed by question id.")));
         if (submission.AverageTokensPerExample is < 1 or > 1_000_000)
         {
             errors.Add(new InputError("averageTokensPerExample", "Expected a whole number from 1 to 1,000,000."));
@@ -511,23 +515,25 @@ public sealed class ReadinessService(
         }
     }
 
-    private async Task<TrainingTargetView> ResolveTargetAsync(ReadinessSubmission submission, CancellationToken cancellationToken)
+    private static TrainingTargetView ResolveTarget(ReadinessSubmission submission, IReadOnlyList<TrainingTargetView> table)
     {
+        TrainingTargetView? Find(string? key) => string.IsNullOrWhiteSpace(key)
+            ? null
+            : table.FirstOrDefault(t => string.Equals(t.Key, key.Trim(), StringComparison.OrdinalIgnoreCase));
+
         if (Trimmed(submission.TargetKey) is { } key)
         {
-            return await targets.FindAsync(key, cancellationToken)
-                ?? throw new StudioValidationException("targetKey", $"There is no training target '{key}'. Choose one of: {string.Join(", ", (await targets.ListAsync(cancellationToken)).Select(t => t.Key))}.");
+            return Find(key) ?? throw new StudioValidationException("targetKey", $"There is no training target '{key}'. Choose one of: {string.Join(", ", table.Select(t => t.Key))}.");
         }
 
-        // The questionnaire's answer is free text: a key from Admin is used, anything else falls back to the default.
+        // The questionnaire's answer is free text: a key from the table is used, anything else falls back to the default.
         if (submission.Answers.TryGetValue(ReadinessQuestionIds.TrainingTarget, out var answer) && answer.ValueKind == JsonValueKind.String
-            && await targets.FindAsync(answer.GetString(), cancellationToken) is { } answered)
+            && Find(answer.GetString()) is { } answered)
         {
             return answered;
         }
 
-        return await targets.FindAsync(TrainingTargetService.DefaultTargetKey, cancellationToken)
-            ?? (await targets.ListAsync(cancellationToken))[0];
+        return Find(TrainingTargetService.DefaultTargetKey) ?? table[0];
     }
 
     private static TargetWarning? WarningFor(TrainingTargetView target, DateOnly today)

@@ -183,6 +183,10 @@ public sealed class TrainingTargetService(IDbContextFactory<StudioDbContext> fac
         return errors;
     }
 
+    /// <summary>The seed table as views, for evaluations that run without a database (CLI without --project).</summary>
+    public static IReadOnlyList<TrainingTargetView> CatalogDefaults(DateTime now) =>
+        TrainingTargets.All.Select(p => ToView(FromProfile(p, now))).ToList();
+
     internal static TrainingTarget FromProfile(TrainingTargetProfile profile, DateTime now)
     {
         var closing = profile.Status == TargetStatus.WindingDown;
