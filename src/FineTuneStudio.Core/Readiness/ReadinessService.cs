@@ -438,6 +438,24 @@ public sealed class ReadinessService(
         return lines;
     }
 
+    /// <summary>What the project measured for one question, in words, to show beside the answer; null when nothing is measured.</summary>
+    public static string? MeasuredHint(string questionId, ReadinessEvidence e)
+    {
+        var c = CultureInfo.InvariantCulture;
+        return questionId switch
+        {
+            ReadinessQuestionIds.HighQualityExamples when e.ApprovedExamples is { } n => string.Create(c, $"{n:#,0} approved examples in this project"),
+            ReadinessQuestionIds.LabelerCount when e.Labelers is { } n => string.Create(c, $"{n} people have submitted annotations"),
+            ReadinessQuestionIds.Consistency when e.AgreementKappa is { } k => string.Create(c, $"agreement measured: kappa {k:0.00}"),
+            ReadinessQuestionIds.EvalSet or ReadinessQuestionIds.EvalSetSize when e.EvalSets is { } sets => string.Create(c, $"{sets} evaluation sets with {e.EvalItems ?? 0:#,0} items"),
+            ReadinessQuestionIds.Baseline when e.BaselineRuns is { } runs => e.BaselineScore is { } score
+                ? string.Create(c, $"{runs} baseline runs, latest score {score:0.###}")
+                : string.Create(c, $"{runs} baseline runs recorded"),
+            ReadinessQuestionIds.MinutesPerExample when e.MedianSecondsPerExample is { } secs => string.Create(c, $"median {secs:0} seconds per annotation"),
+            _ => null,
+        };
+    }
+
     /// <summary>Fleiss' kappa when every item has as many ratings; else Cohen's kappa per pair, weighted by shared items.</summary>
     public static double? Kappa(AgreementSummary summary)
     {

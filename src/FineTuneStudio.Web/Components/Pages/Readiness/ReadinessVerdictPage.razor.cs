@@ -1,0 +1,39 @@
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Readiness;
+using FineTuneStudio.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+
+namespace FineTuneStudio.Web.Components.Pages.Readiness;
+
+public sealed partial class ReadinessVerdictPage : IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private AssessmentDetail? _detail;
+    private IReadOnlyList<string> _errors = [];
+    private int _errorTotal;
+
+    [Parameter] public int ProjectId { get; set; }
+
+    [Parameter] public int AssessmentId { get; set; }
+
+    [Inject] private ReadinessService Readiness { get; set; } = default!;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        try
+        {
+            _detail = await Readiness.GetAsync(ProjectId, AssessmentId, _cts.Token);
+            _errors = [];
+        }
+        catch (Exception e) when (e is NotFoundException or StudioValidationException)
+        {
+            (_errors, _errorTotal) = ErrorText.From(e);
+        }
+    }
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _cts.Dispose();
+    }
+}
