@@ -3,6 +3,7 @@ using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Projects;
+using FineTuneStudio.Core.Readiness;
 using FineTuneStudio.Web.Components.Shared;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
@@ -23,11 +24,15 @@ public sealed partial class AdminPage : IDisposable
     private string _displayName = "";
     private string _password = "";
     private string _role = StudioRoles.Labeler;
+    private IReadOnlyList<TrainingTargetView> _targets = [];
+    private TargetEdit? _targetEdit;
+    private IReadOnlyList<string> _targetErrors = [];
 
     [Inject] private IServiceScopeFactory ScopeFactory { get; set; } = default!;
     [Inject] private ProjectService Projects { get; set; } = default!;
     [Inject] private IDbContextFactory<StudioDbContext> DbFactory { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private TrainingTargetService TargetTable { get; set; } = default!;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -44,6 +49,61 @@ public sealed partial class AdminPage : IDisposable
 
         _projects = await Projects.ListAsync(_cts.Token);
         _audit = await AuditLog.RecentAsync(DbFactory, 200, null, _cts.Token);
+        _targets = await TargetTable.ListAsync(_cts.Token);
+    }
+
+    private void EditTarget(TrainingTargetView target)
+    {
+        _targetErrors = [];
+        _targetEdit = new TargetEdit
+        {
+            Key = target.Key,
+            Name = target.Name,
+            MinExamples = target.MinExamples,
+            TokenLimitPerExample = target.TokenLimitPerExample,
+            PricePerMillionTokens = target.PricePerMillionTokens,
+            Status = target.Status,
+            ClosesOn = target.ClosesOn?.ToDateTime(TimeOnly.MinValue),
+            Notice = target.Notice,
+            Alternatives = target.Alternatives,
+        };
+    }
+
+    private async Task SaveTargetAsync()
+    {
+        if (_targetEdit is not { } edit)
+        {
+            return;
+        }
+
+        try
+        {
+            var actor = (await AuthenticationState).User.ToActor();
+            var input = new TrainingTargetInput(edit.Name, edit.MinExamples, edit.TokenLimitPerExample, edit.PricePerMillionTokens, edit.Status,
+                edit.ClosesOn is { } d ? DateOnly.FromDateTime(d) : null, edit.Notice, edit.Alternatives);
+            await TargetTable.UpdateAsync(edit.Key, input, actor, _cts.Token);
+            Snackbar.Add($"Saved {edit.Key}", Severity.Success);
+            _targetEdit = null;
+            await LoadAsync();
+        }
+        catch (Exception e) when (e is StudioValidationException or NotFoundException)
+        {
+            _targetErrors = ErrorText.From(e).Errors;
+        }
+    }
+
+    /// <summary>The form state of the training target being edited.</summary>
+    private sealed class TargetEdit
+    {
+        public string Key { get; set; } = "";
+        public string Name { get; set; } = "";
+        public int MinExamples { get; set; }
+        public int TokenLimitPerExample { get; set; }
+        public double PricePerMillionTokens { get; set; }
+        public string Status { get; set; } = TrainingTargetService.Available;
+        public DateTime? ClosesOn { get; set; }
+        public string Notice { get; set; } = "";
+        public string Alternatives { get; set; } = "";
     }
 
     private async Task CreateUserAsync()

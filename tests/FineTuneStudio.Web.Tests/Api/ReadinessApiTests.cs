@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Web.Tests.Support;
+
+namespace FineTuneStudio.Web.Tests.Api;
+
+[Collection(StudioAppCollection.Name)]
+public sealed class ReadinessApiTests(StudioAppFactory app)
+{
+    [Fact]
+    public async Task Questionnaire_ListsSevenDimensionsAndEveryQuestionWithHelp()
+    {
+        using var owner = await app.SignInAsync(StudioAppFactory.Demo(StudioRoles.ProductOwner));
+
+        using var json = JsonDocument.Parse(await owner.GetStringAsync("api/readiness/questionnaire"));
+
+        json.RootElement.GetProperty("dimensions").GetArrayLength().ShouldBe(7);
+        var questions = json.RootElement.GetProperty("questions").EnumerateArray().ToList();
+        questions.Count.ShouldBeInRange(25, 40);
+        questions.ShouldAllBe(q => q.GetProperty("help").GetString()!.Length > 10);
+        questions.Select(q => q.GetProperty("answerType").GetString()).Distinct().Count().ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task Submit_UsesTheProjectsEvidence_ListsIt_AndServesTheMarkdownReport()
+    {
+        var (owner, _, _) = await app.TokenClientAsync(StudioRoles.ProductOwner);
+        using var _ = owner;
+        var projectId = await app.TicketProjectIdAsync();
+
+        var response = await owner.PostAsJsonAsync($"api/projects/{projectId}/assessments", new { answers = StudioAppFactory.ReadinessAnswers() });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Created);
+        using var created = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var id = created.RootElement.GetProperty("summary").GetProperty("id").GetInt32();
+        var evaluation = created.RootElement.GetProperty("evaluation");
+        // The answers say "no eval set", but the demo has a 40-item held-out set: the measurement wins.
+        var evalUse = evaluation.GetProperty("result").GetProperty("evidenceUses").EnumerateArray()
+            .Single(u => u.GetProperty("questionId").GetString() == "eval.held_out_set");
+        evalUse.GetProperty("used").GetString().ShouldBe("Measured");
+        evaluation.GetProperty("evidence").GetProperty("evalItems").GetInt32().ShouldBe(40);
+        evaluation.GetProperty("targetWarning").GetProperty("closesOn").GetString().ShouldBe("2027-01-06");
+
+        var list = await owner.GetFromJsonAsync<JsonElement>($"api/projects/{projectId}/assessments");
+        list.EnumerateArray().Select(a => a.GetProperty("id").GetInt32()).ShouldContain(id);
+
+        var report = await owner.GetAsync($"api/projects/{projectId}/assessments/{id}/report.md");
+        report.StatusCode.ShouldBe(HttpStatusCode.OK);
+        report.Content.Headers.ContentType!.MediaType.ShouldBe("text/markdown");
+        report.Content.Headers.ContentDisposition!.FileName!.Trim('"').ShouldBe($"readiness-support-ticket-triage-{id}.md");
+        var markdown = await report.Content.ReadAsStringAsync();
+        markdown.ShouldStartWith("# Readiness assessment: Support ticket triage");
+        markdown.ShouldContain("- Evaluation items: 40");
+    }
+
+    [Fact]
+    public async Task Submit_WithOutOfRangeNumber_Is400NamingTheQuestionAndStoresNothing()
+    {
+        var (owner, _, _) = await app.TokenClientAsync(StudioRoles.ProductOwner);
+        using var _ = owner;
+        var projectId = await app.TicketProjectIdAsync();
+        var before = await app.AssessmentCountAsync(projectId);
+
+        var response = await owner.PostAsJsonAsync($"api/projects/{projectId}/assessments", StudioAppFactory.ReadinessAnswers("business.requests_per_day", -5));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        problem.RootElement.GetProperty("errors").GetProperty("business.requests_per_day")[0].GetString()!.ShouldContain("Expected a number from");
+        (await app.AssessmentCountAsync(projectId)).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task Submit_WithUnknownQuestion_Is400NamingIt()
+    {
+        var (owner, _, _) = await app.TokenClientAsync(StudioRoles.ProductOwner);
+        using var _ = owner;
+        var projectId = await app.TicketProjectIdAsync();
+
+        var response = await owner.PostAsJsonAsync($"api/projects/{projectId}/assessments", StudioAppFactory.ReadinessAnswers("data.vibes", "good"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("data.vibes");
+    }
+
+    [Fact]
+    public async Task Labeler_IsForbiddenToSubmitOrRead_AndLeadMayReadButNotSubmit()
+    {
+        var projectId = await app.TicketProjectIdAsync();
+        var before = await app.AssessmentCountAsync(projectId);
+        var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = labeler;
+        using var __ = lead;
+
+        (await labeler.PostAsJsonAsync($"api/projects/{projectId}/assessments", StudioAppFactory.ReadinessAnswers())).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await labeler.GetAsync($"api/projects/{projectId}/assessments")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await lead.PostAsJsonAsync($"api/projects/{projectId}/assessments", StudioAppFactory.ReadinessAnswers())).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await lead.GetAsync($"api/projects/{projectId}/assessments")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await app.AssessmentCountAsync(projectId)).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task TrainingTargets_AdminEdits_OwnerMayOnlyRead()
+    {
+        var (admin, _, _) = await app.TokenClientAsync(StudioRoles.Admin);
+        var (owner, _, _) = await app.TokenClientAsync(StudioRoles.ProductOwner);
+        using var _ = admin;
+        using var __ = owner;
+        var body = new { minExamples = 10, tokenLimitPerExample = 8192, pricePerMillionTokens = 2.5, status = "available", notice = "our cluster" };
+
+        (await owner.PutAsJsonAsync("api/training-targets/axolotl-chat", body)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var updated = await admin.PutAsJsonAsync("api/training-targets/axolotl-chat", body);
+        updated.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var all = await owner.GetFromJsonAsync<JsonElement>("api/training-targets");
+        var axolotl = all.EnumerateArray().Single(t => t.GetProperty("key").GetString() == "axolotl-chat");
+        axolotl.GetProperty("pricePerMillionTokens").GetDouble().ShouldBe(2.5);
+        all.EnumerateArray().Single(t => t.GetProperty("key").GetString() == "openai-chat").GetProperty("status").GetString().ShouldBe("closing");
+        (await admin.PutAsJsonAsync("api/training-targets/nope", body)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+}
