@@ -22,6 +22,10 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
     /// <summary>The running analysis of a dataset, if any.</summary>
     public QualityProgress? Current(int datasetId) => _jobs.TryGetValue(datasetId, out var job) ? job.Progress : null;
 
+    /// <summary>The latest stored result and the running analysis, if any.</summary>
+    public async Task<QualityOverview> OverviewAsync(int datasetId, CancellationToken cancellationToken) =>
+        new(datasetId, await quality.LatestAsync(datasetId, cancellationToken), Current(datasetId));
+
     /// <summary>Starts an analysis, or returns the one already running for the dataset.</summary>
     public async Task<QualityProgress> StartAsync(int datasetId, Actor actor, CancellationToken cancellationToken)
     {

@@ -75,3 +75,12 @@ public sealed record QualityEvidence(
     double? ConflictShare,
     double? AgreementKappa,
     DateTime? MeasuredAt);
+
+/// <summary>What the quality page and API show for a dataset: the latest stored result and any analysis under way.</summary>
+public sealed record QualityOverview(int DatasetId, QualityResult? Latest, QualityProgress? Running);
+
+/// <summary>Example ids for a one-click action, with an optional reason (rejections).</summary>
+public sealed record QualityActionRequest(IReadOnlyList<int> ExampleIds, string? Reason = null);
+
+/// <summary>How many examples an action changed.</summary>
+public sealed record QualityActionResult(int Changed);
