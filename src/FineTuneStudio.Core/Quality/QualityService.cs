@@ -43,9 +43,10 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
     public async Task<QualityRunSummary> ExecuteAsync(int runId, IProgress<QualityProgress>? progress, CancellationToken cancellationToken)
     {
         int datasetId;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        // Not cancellable: a run cancelled before it began must still be marked as cancelled below.
+        await using (var db = await factory.CreateDbContextAsync(CancellationToken.None))
         {
-            datasetId = await db.QualityRuns.Where(r => r.Id == runId).Select(r => (int?)r.DatasetId).SingleOrDefaultAsync(cancellationToken)
+            datasetId = await db.QualityRuns.Where(r => r.Id == runId).Select(r => (int?)r.DatasetId).SingleOrDefaultAsync(CancellationToken.None)
                 ?? throw new NotFoundException("Quality run", runId);
         }
 
