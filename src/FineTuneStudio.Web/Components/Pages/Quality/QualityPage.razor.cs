@@ -253,6 +253,21 @@ public sealed partial class QualityPage : IDisposable
         _ => "0.81–1 almost perfect",
     };
 
+    private static string CountCaption(QualityFinding finding)
+    {
+        var noun = finding.Type == FindingType.ExactDuplicate ? (finding.Count == 1 ? "extra copy" : "extra copies") : (finding.Count == 1 ? "example" : "examples");
+        return finding.GroupCount is { } groups ? $"{noun} in {Plural(groups, "group")}" : noun;
+    }
+
+    private static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count:N0} {noun}s";
+
+    private static string BandName(AgreementBand? band) => band switch
+    {
+        null => "undefined",
+        AgreementBand.AlmostPerfect => "almost perfect",
+        var b => b.Value.ToString().ToLowerInvariant(),
+    };
+
     private static string Number(double? value) => value?.ToString("0.000", CultureInfo.InvariantCulture) ?? "undefined";
 
     private static string Time(DateTime? utc) => utc is { } t ? t.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC" : "—";
