@@ -1,4 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Quality;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Cli.Commands;
 
@@ -7,6 +13,148 @@ public static class QualityCommands
     /// <summary>The top-level commands of this feature.</summary>
     public static IEnumerable<Command> Build()
     {
-        yield break;
+        yield return Analyze();
+        yield return Agreement();
+    }
+
+    private static Command Analyze()
+    {
+        var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset id or name", Required = true };
+        var command = new Command("analyze", "Run the quality analysis of a dataset now, store it as a run and print the report") { project, dataset };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var foundProject = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
+            var datasetName = parse.GetValue(dataset)!;
+            var found = await services.GetRequiredService<DatasetService>().FindAsync(foundProject.Id, datasetName, ct)
+                ?? throw new CliException($"--dataset: project '{foundProject.Name}' has no dataset with id or name '{datasetName}'");
+            var result = await services.GetRequiredService<QualityService>().RunAsync(found.Id, Actor.Cli, null, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(result);
+            }
+            else
+            {
+                await WriteReportAsync(console, found.Name, result);
+            }
+
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    private static async Task WriteReportAsync(CliConsole console, string datasetName, QualityResult result)
+    {
+        var report = result.Report;
+        var o = console.Out;
+        await o.WriteLineAsync($"{datasetName}: {report.ExamplesAnalyzed} examples analysed ({report.ExamplesSkipped} rejected left out), run {result.Run.Id} at {result.Run.CompletedAt:yyyy-MM-dd HH:mm:ss} UTC");
+        await o.WriteLineAsync();
+        if (report.Findings.Count == 0)
+        {
+            await o.WriteLineAsync("No findings.");
+        }
+        else
+        {
+            await console.WriteTableAsync(["FINDING", "SEVERITY", "EXAMPLES", "GROUPS", "TITLE", "EXAMPLE IDS"],
+                report.Findings.Select(f => (IReadOnlyList<string>)[
+                    f.Type.ToString(), f.Severity.ToString(), f.Count.ToString(CultureInfo.InvariantCulture),
+                    f.GroupCount?.ToString(CultureInfo.InvariantCulture) ?? "", f.Title, IdList(f.ExampleIds, f.Count)]));
+        }
+
+        if (report.Tokens is { } t)
+        {
+            await o.WriteLineAsync();
+            await o.WriteLineAsync(FormattableString.Invariant($"Tokens (o200k): total {t.Total:N0}, min {t.Min}, median {t.Median:0.#}, mean {t.Mean:0.#}, max {t.Max}"));
+        }
+
+        if (report.LabelBalance.Labels.Count > 0)
+        {
+            await o.WriteLineAsync();
+            await console.WriteTableAsync(["LABEL", "EXAMPLES", "SHARE"],
+                report.LabelBalance.Labels.Select(l => (IReadOnlyList<string>)[l.Label, l.Count.ToString(CultureInfo.InvariantCulture), l.Share.ToString("P1", CultureInfo.InvariantCulture)]));
+        }
+
+        if (report.Agreement is { } a)
+        {
+            await o.WriteLineAsync();
+            await o.WriteLineAsync(FormattableString.Invariant($"Agreement: {a.Ratings} ratings by {a.Raters} labelers on {a.Items} examples ({a.ItemsWithTwoOrMoreRatings} with two or more)"));
+            await o.WriteLineAsync($"  Krippendorff's alpha {Number(a.KrippendorffAlpha)} ({a.AlphaReliability?.ToString() ?? "undefined"}); Fleiss' kappa {Number(a.FleissKappa)}{(a.FleissBand is { } fb ? $" ({fb})" : "")}");
+            await console.WriteTableAsync(["LABELER A", "LABELER B", "SHARED", "OBSERVED", "KAPPA", "READING"],
+                a.Pairs.Select(p => (IReadOnlyList<string>)[p.RaterA, p.RaterB, p.SharedItems.ToString(CultureInfo.InvariantCulture),
+                    p.ObservedAgreement.ToString("P0", CultureInfo.InvariantCulture), Number(p.Kappa), p.Band?.ToString() ?? ""]));
+        }
+
+        if (result.Labelers.Count > 0)
+        {
+            await o.WriteLineAsync();
+            await console.WriteTableAsync(["LABELER", "ANNOTATIONS", "MEDIAN SECONDS", "AGREES WITH FINAL"],
+                result.Labelers.Select(l => (IReadOnlyList<string>)[l.Labeler, l.Annotations.ToString(CultureInfo.InvariantCulture),
+                    l.MedianSeconds?.ToString("0.#", CultureInfo.InvariantCulture) ?? "", l.AgreementWithFinal?.ToString("P0", CultureInfo.InvariantCulture) ?? ""]));
+        }
+    }
+
+    private static string IdList(IReadOnlyList<int> ids, int count)
+    {
+        var shown = string.Join(",", ids.Take(10));
+        return count > 10 ? shown + ",..." : shown;
+    }
+
+    private static string Number(double? value) => value?.ToString("0.000", CultureInfo.InvariantCulture) ?? "undefined";
+
+    private static Command Agreement()
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "CSV file with the columns item,rater,label (an empty label is a missing rating)" };
+        var metric = new Option<string>("--metric") { Description = "cohen (two raters), fleiss or krippendorff", Required = true };
+        metric.AcceptOnlyFromAmong("cohen", "fleiss", "krippendorff");
+        var level = new Option<string>("--level") { Description = "Krippendorff's measurement level: nominal, ordinal or interval", DefaultValueFactory = _ => "nominal" };
+        level.AcceptOnlyFromAmong("nominal", "ordinal", "interval");
+        var weights = new Option<string>("--weights") { Description = "Cohen's kappa weights for numeric ratings: none, linear or quadratic", DefaultValueFactory = _ => "none" };
+        weights.AcceptOnlyFromAmong("none", "linear", "quadratic");
+        var command = new Command("agreement", "Inter-rater agreement of a CSV of ratings: Cohen's kappa, Fleiss' kappa or Krippendorff's alpha") { file, metric, level, weights };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            var path = parse.GetValue(file)!;
+            if (!path.Exists)
+            {
+                throw new CliException($"FILE: {path.FullName} does not exist");
+            }
+
+            AgreementCsvResult parsed;
+            await using (var stream = path.OpenRead())
+            {
+                parsed = new AgreementCsvParser().Parse(stream, ct);
+            }
+
+            if (!parsed.Succeeded)
+            {
+                throw new StudioValidationException(parsed.Errors);
+            }
+
+            var result = AgreementMetric.Compute(parsed.Ratings,
+                Enum.Parse<AgreementMetricKind>(parse.GetValue(metric)!, ignoreCase: true),
+                Enum.Parse<MeasurementLevel>(parse.GetValue(level)!, ignoreCase: true),
+                Enum.Parse<KappaWeighting>(parse.GetValue(weights)!, ignoreCase: true));
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(result);
+            }
+            else
+            {
+                var name = result.Metric switch
+                {
+                    AgreementMetricKind.Cohen => result.Weights == KappaWeighting.None ? "Cohen's kappa" : $"Cohen's kappa ({result.Weights!.Value.ToString().ToLowerInvariant()} weights)",
+                    AgreementMetricKind.Fleiss => "Fleiss' kappa",
+                    _ => $"Krippendorff's alpha ({result.Level!.Value.ToString().ToLowerInvariant()})",
+                };
+                await console.Out.WriteLineAsync($"{name}: {Number(result.Coefficient)}{(result.Reading is { } r ? $" ({r})" : "")}");
+                await console.Out.WriteLineAsync(FormattableString.Invariant($"{result.Ratings} ratings, {result.Raters} raters, {result.Items} items"));
+            }
+
+            return StudioCli.Success;
+        });
+        return command;
     }
 }

@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Domain;
+using Microsoft.Extensions.Logging;
+
+namespace FineTuneStudio.Core.Quality;
+
+/// <summary>
+/// Runs analyses in the background, one per dataset at a time. Progress is observable through
+/// <see cref="Changed"/> and <see cref="Current"/>; a run can be cancelled. Lives as a singleton in
+/// the web app, so a page can be closed and reopened while the analysis goes on.
+/// </summary>
+public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobRunner> logger) : IDisposable
+{
+    private readonly ConcurrentDictionary<int, Job> _jobs = new();
+    private readonly SemaphoreSlim _starting = new(1, 1);
+    private readonly CancellationTokenSource _shutdown = new();
+
+    /// <summary>Raised on every progress step and when a run ends; handlers must be quick and thread-safe.</summary>
+    public event Action<QualityProgress>? Changed;
+
+    /// <summary>The running analysis of a dataset, if any.</summary>
+    public QualityProgress? Current(int datasetId) => _jobs.TryGetValue(datasetId, out var job) ? job.Progress : null;
+
+    /// <summary>The latest stored result and the running analysis, if any.</summary>
+    public async Task<QualityOverview> OverviewAsync(int datasetId, CancellationToken cancellationToken) =>
+        new(datasetId, await quality.LatestAsync(datasetId, cancellationToken), Current(datasetId));
+
+    /// <summary>Starts an analysis, or returns the one already running for the dataset.</summary>
+    public async Task<QualityProgress> StartAsync(int datasetId, Actor actor, CancellationToken cancellationToken)
+    {
+        await _starting.WaitAsync(cancellationToken);
+        try
+        {
+            if (_jobs.TryGetValue(datasetId, out var running))
+            {
+                return running.Progress;
+            }
+
+            var run = await quality.BeginAsync(datasetId, actor, cancellationToken);
+            var job = new Job(CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token))
+            {
+                Progress = new QualityProgress(run.Id, datasetId, QualityRunStatus.Running, 0, 0),
+            };
+            _jobs[datasetId] = job;
+            job.Task = Task.Run(() => ExecuteAsync(datasetId, run.Id, job), CancellationToken.None);
+            return job.Progress;
+        }
+        finally
+        {
+            _starting.Release();
+        }
+    }
+
+    /// <summary>Cancels the dataset's running analysis; false when none is running.</summary>
+    public bool Cancel(int datasetId)
+    {
+        if (!_jobs.TryGetValue(datasetId, out var job))
+        {
+            return false;
+        }
+
+        try
+        {
+            job.Cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run ended between the look-up and the cancel.
+        }
+
+        return true;
+    }
+
+    /// <summary>Waits for the dataset's running analysis to end (tests and the command line).</summary>
+    public Task WaitAsync(int datasetId) => _jobs.TryGetValue(datasetId, out var job) && job.Task is { } task ? task : Task.CompletedTask;
+
+    private async Task ExecuteAsync(int datasetId, int runId, Job job)
+    {
+        var progress = new Reporter(p =>
+        {
+            job.Progress = p;
+            if (p.Status != QualityRunStatus.Running)
+            {
+                // Leave the slot before telling listeners, so a listener may start the next run at once.
+                _jobs.TryRemove(datasetId, out _);
+            }
+
+            Changed?.Invoke(p);
+        });
+        try
+        {
+            await quality.ExecuteAsync(runId, progress, job.Cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogInformation("Quality run {RunId} of dataset {DatasetId} was cancelled", runId, datasetId);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Quality run {RunId} of dataset {DatasetId} failed", runId, datasetId);
+        }
+        finally
+        {
+            _jobs.TryRemove(datasetId, out _);
+            job.Cancellation.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        _shutdown.Cancel();
+        _shutdown.Dispose();
+        _starting.Dispose();
+    }
+
+    private sealed class Job(CancellationTokenSource cancellation)
+    {
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+        public QualityProgress Progress { get; set; } = null!;
+        public Task? Task { get; set; }
+    }
+
+    /// <summary>Reports synchronously on the caller's thread (unlike Progress&lt;T&gt;, which posts to a context).</summary>
+    private sealed class Reporter(Action<QualityProgress> report) : IProgress<QualityProgress>
+    {
+        public void Report(QualityProgress value) => report(value);
+    }
+}

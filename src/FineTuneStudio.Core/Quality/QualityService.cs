@@ -1,0 +1,461 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Export;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Quality;
+
+/// <summary>
+/// Runs the quality analysis over a dataset in the database, stores each run, and carries out the
+/// one-click fixes the report offers. The analysis streams examples in id order, one batch of
+/// examples and their messages at a time, so memory holds the analyzer's compact state only.
+/// </summary>
+public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
+{
+    public const int BatchSize = 1000;
+
+    /// <summary>Creates a run in status Running; <see cref="ExecuteAsync"/> fills it in.</summary>
+    public async Task<QualityRunSummary> BeginAsync(int datasetId, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Datasets.AnyAsync(d => d.Id == datasetId, cancellationToken))
+        {
+            throw new NotFoundException("Dataset", datasetId);
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var run = new QualityRun { DatasetId = datasetId, Status = QualityRunStatus.Running, StartedAt = now, StartedByName = actor.Name };
+        db.QualityRuns.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        AuditLog.Record(db, actor, now, "quality.run", nameof(QualityRun), run.Id, $"analysis of dataset {datasetId} started");
+        await db.SaveChangesAsync(cancellationToken);
+        return ToSummary(run);
+    }
+
+    /// <summary>
+    /// Analyses the run's dataset and stores the report. A failure or cancellation is recorded on the
+    /// run (status Failed or Cancelled) before the exception goes on to the caller.
+    /// </summary>
+    public async Task<QualityRunSummary> ExecuteAsync(int runId, IProgress<QualityProgress>? progress, CancellationToken cancellationToken)
+    {
+        int datasetId;
+        // Not cancellable: a run cancelled before it began must still be marked as cancelled below.
+        await using (var db = await factory.CreateDbContextAsync(CancellationToken.None))
+        {
+            datasetId = await db.QualityRuns.Where(r => r.Id == runId).Select(r => (int?)r.DatasetId).SingleOrDefaultAsync(CancellationToken.None)
+                ?? throw new NotFoundException("Quality run", runId);
+        }
+
+        try
+        {
+            var (report, labelers, seen) = await AnalyzeAsync(runId, datasetId, progress, cancellationToken);
+            await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
+            var run = await db.QualityRuns.SingleAsync(r => r.Id == runId, CancellationToken.None);
+            run.Status = QualityRunStatus.Completed;
+            run.CompletedAt = clock.GetUtcNow().UtcDateTime;
+            run.ExamplesAnalyzed = seen;
+            run.FindingCount = report.Findings.Count;
+            run.ReportJson = new StoredQualityReport(report, labelers).ToJson();
+            await db.SaveChangesAsync(CancellationToken.None);
+            progress?.Report(new QualityProgress(runId, datasetId, QualityRunStatus.Completed, seen, seen));
+            return ToSummary(run);
+        }
+        catch (Exception e)
+        {
+            var status = e is OperationCanceledException ? QualityRunStatus.Cancelled : QualityRunStatus.Failed;
+            await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
+            var run = await db.QualityRuns.SingleAsync(r => r.Id == runId, CancellationToken.None);
+            run.Status = status;
+            run.CompletedAt = clock.GetUtcNow().UtcDateTime;
+            // The message of our own errors is safe to show; anything else is summarised by its type, never example text.
+            run.Error = status == QualityRunStatus.Cancelled ? "The analysis was cancelled."
+                : e is StudioValidationException or NotFoundException ? e.Message : $"The analysis failed ({e.GetType().Name}).";
+            await db.SaveChangesAsync(CancellationToken.None);
+            progress?.Report(new QualityProgress(runId, datasetId, status, 0, 0));
+            throw;
+        }
+    }
+
+    /// <summary>Begins and executes a run in one call (the command line's synchronous analysis).</summary>
+    public async Task<QualityResult> RunAsync(int datasetId, Actor actor, IProgress<QualityProgress>? progress, CancellationToken cancellationToken)
+    {
+        var run = await BeginAsync(datasetId, actor, cancellationToken);
+        await ExecuteAsync(run.Id, progress, cancellationToken);
+        return await LatestAsync(datasetId, cancellationToken) ?? throw new NotFoundException("Quality run", run.Id);
+    }
+
+    public async Task<QualityRunSummary> GetRunAsync(int datasetId, int runId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.QualityRuns.AsNoTracking().Where(r => r.Id == runId && r.DatasetId == datasetId)
+            .Select(r => new QualityRunSummary(r.Id, r.DatasetId, r.Status, r.StartedAt, r.CompletedAt, r.ExamplesAnalyzed, r.FindingCount, r.Error, r.StartedByName))
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("Quality run", runId);
+    }
+
+    /// <summary>The latest completed run with its report, staleness and trend; null when the dataset was never analysed.</summary>
+    public async Task<QualityResult?> LatestAsync(int datasetId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Datasets.AnyAsync(d => d.Id == datasetId, cancellationToken))
+        {
+            throw new NotFoundException("Dataset", datasetId);
+        }
+
+        var runs = await db.QualityRuns.AsNoTracking()
+            .Where(r => r.DatasetId == datasetId && r.Status == QualityRunStatus.Completed)
+            .OrderByDescending(r => r.Id).Take(2).ToListAsync(cancellationToken);
+        if (runs.Count == 0)
+        {
+            return null;
+        }
+
+        var latest = runs[0];
+        var stored = StoredQualityReport.FromJson(latest.ReportJson);
+        var count = await db.Examples.CountAsync(e => e.DatasetId == datasetId, cancellationToken);
+        var lastChange = await db.Examples.Where(e => e.DatasetId == datasetId).MaxAsync(e => (DateTime?)e.UpdatedAt, cancellationToken);
+        var stale = count != latest.ExamplesAnalyzed || (lastChange is { } changed && changed > latest.CompletedAt);
+
+        var previous = runs.Count > 1 ? StoredQualityReport.FromJson(runs[1].ReportJson).Report : null;
+        return new QualityResult(ToSummary(latest), stale, stored.Report, stored.Labelers, TrendOf(stored.Report, previous), runs.Count > 1 ? runs[1].CompletedAt : null);
+    }
+
+    /// <summary>Counts per finding type now and in the previous run; a type that disappeared shows with count 0.</summary>
+    public static IReadOnlyList<FindingTrend> TrendOf(QualityReport current, QualityReport? previous)
+    {
+        static Dictionary<FindingType, int> Counts(QualityReport report) =>
+            report.Findings.GroupBy(f => f.Type).ToDictionary(g => g.Key, g => g.Sum(f => f.Count));
+
+        var now = Counts(current);
+        var before = previous is null ? null : Counts(previous);
+        return Enum.GetValues<FindingType>()
+            .Where(t => now.ContainsKey(t) || before?.ContainsKey(t) == true)
+            .Select(t => new FindingTrend(t, now.GetValueOrDefault(t), before is null ? null : before.GetValueOrDefault(t)))
+            .ToList();
+    }
+
+    /// <summary>Evidence for the readiness assessment from the latest completed run of each of the project's datasets.</summary>
+    public async Task<QualityEvidence> EvidenceAsync(int projectId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var latestIds = await db.QualityRuns.AsNoTracking()
+            .Where(r => r.Status == QualityRunStatus.Completed && db.Datasets.Any(d => d.Id == r.DatasetId && d.ProjectId == projectId))
+            .GroupBy(r => r.DatasetId).Select(g => g.Max(r => r.Id)).ToListAsync(cancellationToken);
+        var runs = await db.QualityRuns.AsNoTracking().Where(r => latestIds.Contains(r.Id))
+            .Select(r => new { r.ReportJson, r.CompletedAt }).ToListAsync(cancellationToken);
+
+        int examples = 0, duplicates = 0, conflicts = 0;
+        double kappaSum = 0, kappaWeight = 0;
+        foreach (var run in runs)
+        {
+            var report = StoredQualityReport.FromJson(run.ReportJson).Report;
+            examples += report.ExamplesAnalyzed;
+            duplicates += DuplicateCount(report);
+            conflicts += report.Find(FindingType.ConflictingAnswers)?.Count ?? 0;
+            if (report.Agreement is { } agreement)
+            {
+                if (agreement.FleissKappa is { } fleiss)
+                {
+                    kappaSum += fleiss * agreement.ItemsWithTwoOrMoreRatings;
+                    kappaWeight += agreement.ItemsWithTwoOrMoreRatings;
+                }
+                else
+                {
+                    // Without a balanced design, the pairwise kappas weighted by the items each pair shares.
+                    foreach (var pair in agreement.Pairs.Where(p => p.Kappa is not null))
+                    {
+                        kappaSum += pair.Kappa!.Value * pair.SharedItems;
+                        kappaWeight += pair.SharedItems;
+                    }
+                }
+            }
+        }
+
+        return new QualityEvidence(
+            runs.Count,
+            examples,
+            examples > 0 ? (double)duplicates / examples : null,
+            examples > 0 ? (double)conflicts / examples : null,
+            kappaWeight > 0 ? kappaSum / kappaWeight : null,
+            runs.Count > 0 ? runs.Max(r => r.CompletedAt) : null);
+    }
+
+    /// <summary>Examples that repeat another: every exact copy after the first, and every near-duplicate group member after its first.</summary>
+    public static int DuplicateCount(QualityReport report)
+    {
+        var exact = report.Find(FindingType.ExactDuplicate)?.Count ?? 0;
+        var near = report.Find(FindingType.NearDuplicate);
+        return exact + (near is null ? 0 : near.Count - (near.GroupCount ?? near.Groups?.Count ?? 0));
+    }
+
+    /// <summary>Rejects duplicate examples (one click on a duplicate group): status Rejected with the reason.</summary>
+    public async Task<int> RejectDuplicatesAsync(int datasetId, IReadOnlyList<int> exampleIds, string? reason, Actor actor, CancellationToken cancellationToken)
+    {
+        var text = string.IsNullOrWhiteSpace(reason) ? "Duplicate of another example (quality analysis)." : reason.Trim();
+        if (text.Length > 500)
+        {
+            throw new StudioValidationException("reason", "The reason can be at most 500 characters.");
+        }
+
+        return await ChangeExamplesAsync(datasetId, exampleIds, includeMessages: false, actor, "example.reject", (example, now) =>
+        {
+            example.Status = ExampleStatus.Rejected;
+            example.RejectionReason = text;
+            example.ReviewedById = actor.UserId;
+            example.ReviewedAt = now;
+            return $"rejected as duplicate: {text}";
+        }, cancellationToken);
+    }
+
+    /// <summary>Sends conflicting examples back to review (status Submitted) so an ML lead adjudicates them.</summary>
+    public Task<int> SendToAdjudicationAsync(int datasetId, IReadOnlyList<int> exampleIds, Actor actor, CancellationToken cancellationToken) =>
+        ChangeExamplesAsync(datasetId, exampleIds, includeMessages: false, actor, "example.adjudicate", (example, _) =>
+        {
+            example.Status = ExampleStatus.Submitted;
+            example.RejectionReason = null;
+            return "sent to adjudication: conflicting answer for the same input";
+        }, cancellationToken);
+
+    /// <summary>Replaces (or adds) the system prompt of the examples with the dataset's canonical prompt.</summary>
+    public async Task<int> ApplyCanonicalPromptAsync(int datasetId, IReadOnlyList<int> exampleIds, Actor actor, CancellationToken cancellationToken)
+    {
+        string canonical;
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            canonical = await db.Datasets.Where(d => d.Id == datasetId).Select(d => d.CanonicalSystemPrompt).SingleOrDefaultAsync(cancellationToken)
+                ?? throw new NotFoundException("Dataset", datasetId);
+        }
+
+        if (string.IsNullOrWhiteSpace(canonical))
+        {
+            throw new StudioValidationException("canonicalSystemPrompt", "The dataset has no canonical system prompt; set one in the dataset settings first.");
+        }
+
+        return await ChangeExamplesAsync(datasetId, exampleIds, includeMessages: true, actor, "example.update", (example, _) =>
+        {
+            var content = ExampleContent.FromEntity(example);
+            var messages = content.Messages.ToList();
+            var system = messages.FindIndex(m => m.Role == MessageRole.System);
+            if (system >= 0)
+            {
+                messages[system] = messages[system] with { Content = canonical };
+            }
+            else
+            {
+                messages.Insert(0, new MessageContent(MessageRole.System, canonical));
+            }
+
+            (content with { Messages = messages }).ApplyTo(example);
+            return "canonical system prompt applied";
+        }, cancellationToken);
+    }
+
+    private async Task<int> ChangeExamplesAsync(int datasetId, IReadOnlyList<int> exampleIds, bool includeMessages, Actor actor, string action,
+        Func<Example, DateTime, string> change, CancellationToken cancellationToken)
+    {
+        var ids = exampleIds.Distinct().ToList();
+        if (ids.Count == 0)
+        {
+            throw new StudioValidationException("exampleIds", "Choose at least one example.");
+        }
+
+        if (ids.Count > 10_000)
+        {
+            throw new StudioValidationException("exampleIds", "At most 10,000 examples can be changed at once.");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        IQueryable<Example> query = db.Examples.Where(e => e.DatasetId == datasetId && ids.Contains(e.Id));
+        if (includeMessages)
+        {
+            query = query.Include(e => e.Messages);
+        }
+
+        var examples = await query.OrderBy(e => e.Id).ToListAsync(cancellationToken);
+        var missing = ids.Except(examples.Select(e => e.Id)).Order().ToList();
+        if (missing.Count > 0)
+        {
+            throw new StudioValidationException("exampleIds", $"Not in dataset {datasetId}: {string.Join(", ", missing.Take(20))}{(missing.Count > 20 ? ", ..." : "")}.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var example in examples)
+        {
+            var summary = change(example, now);
+            example.UpdatedAt = now;
+            example.Version = Guid.NewGuid();
+            AuditLog.Record(db, actor, now, action, nameof(Example), example.Id, summary);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return examples.Count;
+    }
+
+    private async Task<(QualityReport Report, IReadOnlyList<LabelerFigures> Labelers, int Seen)> AnalyzeAsync(
+        int runId, int datasetId, IProgress<QualityProgress>? progress, CancellationToken cancellationToken)
+    {
+        QualityOptions options;
+        List<AnnotationRow> annotations;
+        int total;
+        int? versionId;
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            var dataset = await db.Datasets.AsNoTracking().Where(d => d.Id == datasetId)
+                .Select(d => new { d.ProjectId, d.CanonicalSystemPrompt, d.Labels }).SingleAsync(cancellationToken);
+            total = await db.Examples.CountAsync(e => e.DatasetId == datasetId, cancellationToken);
+
+            // The latest version says which split each example went to, and for which target it was cut.
+            var version = await db.DatasetVersions.AsNoTracking().Where(v => v.DatasetId == datasetId)
+                .OrderByDescending(v => v.Number).Select(v => new { v.Id, v.Target }).FirstOrDefaultAsync(cancellationToken);
+            versionId = version?.Id;
+            int? tokenLimit = version is null ? null
+                : await db.TrainingTargets.Where(t => t.Key == version.Target).Select(t => (int?)t.TokenLimitPerExample).FirstOrDefaultAsync(cancellationToken);
+
+            var evalInputs = new List<EvalInput>();
+            await foreach (var item in db.EvalItems.AsNoTracking()
+                               .Where(i => db.EvalSets.Any(s => s.Id == i.EvalSetId && s.ProjectId == dataset.ProjectId))
+                               .OrderBy(i => i.Id).Select(i => new { i.Id, i.InputJson }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+            {
+                evalInputs.Add(new EvalInput(item.Id, UserText(item.InputJson)));
+            }
+
+            // Only submitted annotations are a labeler's final judgement.
+            annotations = await db.Annotations.AsNoTracking()
+                .Where(a => a.Submitted && a.Example!.DatasetId == datasetId)
+                .OrderBy(a => a.Id)
+                .Select(a => new AnnotationRow(a.ExampleId, a.Labeler!.DisplayName != "" ? a.Labeler.DisplayName : a.Labeler.Email ?? a.LabelerId,
+                    a.Label, a.SecondsSpent, a.Example!.Label))
+                .ToListAsync(cancellationToken);
+
+            var counter = TokenCounter.O200k;
+            options = new QualityOptions
+            {
+                CanonicalSystemPrompt = string.IsNullOrWhiteSpace(dataset.CanonicalSystemPrompt) ? null : dataset.CanonicalSystemPrompt,
+                LabelSet = dataset.Labels.Count > 0 ? dataset.Labels : null,
+                CountTokens = c => counter.CountMessages(c.Messages) + counter.Count(c.PreferredCompletion) + counter.Count(c.RejectedCompletion),
+                MaxTokensPerExample = tokenLimit is > 0 ? tokenLimit : null,
+                EvalInputs = evalInputs,
+                Ratings = annotations.Where(a => !string.IsNullOrWhiteSpace(a.Label))
+                    .Select(a => new AgreementRating(a.ExampleId.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Labeler, a.Label)).ToList(),
+            };
+        }
+
+        progress?.Report(new QualityProgress(runId, datasetId, QualityRunStatus.Running, 0, total));
+        var seen = 0;
+        var report = await new QualityAnalyzer(options).AnalyzeAsync(
+            Counted(StreamAsync(datasetId, versionId, cancellationToken), n =>
+            {
+                seen = n;
+                if (n % QualityAnalyzer.ProgressInterval == 0)
+                {
+                    progress?.Report(new QualityProgress(runId, datasetId, QualityRunStatus.Running, n, total));
+                }
+            }),
+            cancellationToken: cancellationToken);
+        return (report, LabelerFiguresOf(annotations), seen);
+    }
+
+    private static async IAsyncEnumerable<QualityInput> Counted(IAsyncEnumerable<QualityInput> source, Action<int> onEach)
+    {
+        var n = 0;
+        await foreach (var item in source)
+        {
+            onEach(++n);
+            yield return item;
+        }
+    }
+
+    private sealed record AnnotationRow(int ExampleId, string Labeler, string? Label, int Seconds, string? FinalLabel);
+
+    private sealed record ExampleRow(int Id, ExampleStatus Status, SplitPin Split, string? Label, List<string> Tags,
+        string? PreferredCompletion, string? RejectedCompletion, string? ToolsJson);
+
+    /// <summary>The dataset's examples in id order, a batch of examples and then their messages at a time.</summary>
+    public async IAsyncEnumerable<QualityInput> StreamAsync(int datasetId, int? versionId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = 0;
+        while (true)
+        {
+            await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            var batch = new List<ExampleRow>(BatchSize);
+            await foreach (var row in db.Examples.AsNoTracking()
+                               .Where(e => e.DatasetId == datasetId && e.Id > after)
+                               .OrderBy(e => e.Id).Take(BatchSize)
+                               .Select(e => new ExampleRow(e.Id, e.Status, e.Split, e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson))
+                               .AsAsyncEnumerable().WithCancellation(cancellationToken))
+            {
+                batch.Add(row);
+            }
+
+            if (batch.Count == 0)
+            {
+                yield break;
+            }
+
+            var first = batch[0].Id;
+            var last = batch[^1].Id;
+            var messages = await db.ExampleMessages.AsNoTracking()
+                .Where(m => m.ExampleId >= first && m.ExampleId <= last && db.Examples.Any(e => e.Id == m.ExampleId && e.DatasetId == datasetId))
+                .OrderBy(m => m.ExampleId).ThenBy(m => m.Position)
+                .Select(m => new { m.ExampleId, Message = new MessageContent(m.Role, m.Content, m.Name, m.ToolCallsJson, m.ToolCallId, m.Weight) })
+                .ToListAsync(cancellationToken);
+            var byExample = messages.GroupBy(m => m.ExampleId).ToDictionary(g => g.Key, g => g.Select(m => m.Message).ToList());
+
+            Dictionary<int, SplitPin> assigned = [];
+            if (versionId is { } vid)
+            {
+                assigned = await db.DatasetVersionExamples.AsNoTracking()
+                    .Where(v => v.DatasetVersionId == vid && v.ExampleId >= first && v.ExampleId <= last)
+                    .ToDictionaryAsync(v => v.ExampleId, v => v.Split, cancellationToken);
+            }
+
+            foreach (var row in batch)
+            {
+                var content = new ExampleContent(byExample.GetValueOrDefault(row.Id) ?? [], row.Label, row.Tags, row.PreferredCompletion, row.RejectedCompletion, row.ToolsJson);
+                var split = row.Split != SplitPin.Auto ? row.Split : assigned.GetValueOrDefault(row.Id, SplitPin.Auto);
+                yield return new QualityInput(row.Id, content, row.Status, split);
+            }
+
+            after = last;
+        }
+    }
+
+    /// <summary>Per labeler: submitted annotations, median seconds, and agreement with the example's final label.</summary>
+    private static IReadOnlyList<LabelerFigures> LabelerFiguresOf(List<AnnotationRow> annotations) =>
+        annotations.GroupBy(a => a.Labeler, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            var seconds = g.Where(a => a.Seconds > 0).Select(a => a.Seconds).Order().ToArray();
+            var compared = g.Where(a => !string.IsNullOrWhiteSpace(a.Label) && !string.IsNullOrWhiteSpace(a.FinalLabel)).ToList();
+            var matched = compared.Count(a => string.Equals(a.Label!.Trim(), a.FinalLabel!.Trim(), StringComparison.Ordinal));
+            return new LabelerFigures(g.Key, g.Count(), seconds.Length > 0 ? RobustStatistics.Median(seconds) : null,
+                compared.Count, compared.Count > 0 ? (double)matched / compared.Count : null);
+        }).ToList();
+
+    /// <summary>The user turns of an eval item's input (a JSON array of role/content objects), or the raw text when it is not one.</summary>
+    private static string UserText(string inputJson)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(inputJson);
+            if (json.RootElement.ValueKind == JsonValueKind.Array)
+            {
+                return string.Join("\n", json.RootElement.EnumerateArray()
+                    .Where(m => m.ValueKind == JsonValueKind.Object && m.TryGetProperty("role", out var role) && role.GetString() == "user"
+                                && m.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String)
+                    .Select(m => m.GetProperty("content").GetString()));
+            }
+
+            return json.RootElement.ValueKind == JsonValueKind.String ? json.RootElement.GetString() ?? "" : inputJson;
+        }
+        catch (JsonException)
+        {
+            return inputJson;
+        }
+    }
+
+    private static QualityRunSummary ToSummary(QualityRun r) =>
+        new(r.Id, r.DatasetId, r.Status, r.StartedAt, r.CompletedAt, r.ExamplesAnalyzed, r.FindingCount, r.Error, r.StartedByName);
+}

@@ -1,0 +1,41 @@
+using FineTuneStudio.Browser.Tests.Support;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Web.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+
+namespace FineTuneStudio.Browser.Tests.Quality;
+
+[Collection(BrowserCollection.Name)]
+public sealed class QualityPageTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task MlLead_RunsTheAnalysisOnTheDemo_AndSeesDuplicateAndPersonalDataCards()
+    {
+        var projectId = await browser.App.QueryAsync(db => db.Projects.Where(p => p.Name == "Support ticket triage").Select(p => p.Id).SingleAsync());
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+
+        await page.GotoAsync($"projects/{projectId}/quality");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        var run = page.Locator("[data-testid=run-analysis]");
+        await Assertions.Expect(run).ToBeEnabledAsync();
+        await run.ClickAsync();
+
+        await page.Locator("[data-testid=quality-current]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("[data-testid=finding-ExactDuplicate]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=finding-PersonalData]").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=agreement-heatmap]")).ToBeVisibleAsync();
+        var open = page.Locator("[data-testid=finding-ExactDuplicate] [data-testid=open-examples]");
+        (await open.GetAttributeAsync("href"))!.ShouldStartWith($"projects/{projectId}/examples?ids=");
+        await BrowserFixture.ScreenshotAsync(page, "MlLead-quality-report");
+
+        // One click rejects the copies; the report then says it is stale.
+        await page.ClickAsync("[data-testid=action-ExactDuplicate]");
+        await page.Locator("[data-testid=quality-stale]").WaitForAsync();
+        await BrowserFixture.ScreenshotAsync(page, "MlLead-quality-stale");
+
+        // Reopening the page shows the stored result at once, without a new run.
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-testid=quality-stale]")).ToBeVisibleAsync();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Web.Tests.Support;
+
+namespace FineTuneStudio.Web.Tests.Quality;
+
+[Collection(StudioAppCollection.Name)]
+public sealed class QualityApiTests(StudioAppFactory app)
+{
+    [Fact]
+    public async Task Labeler_IsForbidden()
+    {
+        var datasetId = await app.DatasetIdAsync("Ticket urgency");
+        var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
+        using var _ = labeler;
+
+        (await labeler.GetAsync($"api/datasets/{datasetId}/quality")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await labeler.PostAsync($"api/datasets/{datasetId}/quality/runs", null)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task MlLead_StartsARun_ThenReadsTheStoredReport()
+    {
+        var datasetId = await app.DatasetIdAsync("Ticket urgency");
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+
+        var started = await lead.PostAsync($"api/datasets/{datasetId}/quality/runs", null);
+        started.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var progress = await started.Content.ReadFromJsonAsync<JsonElement>();
+        var runId = progress.GetProperty("runId").GetInt32();
+        started.Headers.Location!.ToString().ShouldBe($"/api/datasets/{datasetId}/quality/runs/{runId}");
+
+        var run = await StudioAppFactory.WaitForQualityRunAsync(lead, datasetId, runId);
+        run.GetProperty("status").GetString().ShouldBe("Completed", run.ToString());
+        run.GetProperty("examplesAnalyzed").GetInt32().ShouldBe(296);
+
+        var overview = await lead.GetFromJsonAsync<JsonElement>($"api/datasets/{datasetId}/quality");
+        var latest = overview.GetProperty("latest");
+        latest.GetProperty("run").GetProperty("id").GetInt32().ShouldBeGreaterThanOrEqualTo(runId);
+        latest.GetProperty("isStale").GetBoolean().ShouldBeFalse();
+        var types = latest.GetProperty("report").GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("type").GetString()).ToList();
+        // The demo plants duplicates, conflicting labels, a second system prompt and some personal data.
+        types.ShouldContain("ExactDuplicate");
+        types.ShouldContain("ConflictingAnswers");
+        types.ShouldContain("PersonalData");
+        types.ShouldContain("SystemPromptDrift");
+        latest.GetProperty("report").GetProperty("agreement").GetProperty("pairs").GetArrayLength().ShouldBe(3);
+        latest.GetProperty("labelers").GetArrayLength().ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Action_WithAForeignExampleId_Is400NamingTheFieldAndChangesNothing()
+    {
+        var datasetId = await app.DatasetIdAsync("Ticket urgency");
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+
+        var response = await lead.PostAsJsonAsync($"api/datasets/{datasetId}/quality/actions/reject-duplicates", new { exampleIds = new[] { 9_999_999 } });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("exampleIds");
+    }
+
+    [Fact]
+    public async Task UnknownDataset_Is404()
+    {
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+
+        (await lead.GetAsync("api/datasets/987654/quality")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+}

@@ -1,0 +1,28 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Web.Tests.Support;
+
+public partial class StudioAppFactory
+{
+    /// <summary>The id of a demo dataset by name.</summary>
+    public Task<int> DatasetIdAsync(string name) =>
+        QueryAsync(db => db.Datasets.Where(d => d.Name == name).Select(d => d.Id).SingleAsync());
+
+    /// <summary>Polls a quality run over the API until it is no longer running; returns its final JSON.</summary>
+    public static async Task<JsonElement> WaitForQualityRunAsync(HttpClient client, int datasetId, int runId, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var run = await client.GetFromJsonAsync<JsonElement>($"api/datasets/{datasetId}/quality/runs/{runId}");
+            if (run.GetProperty("status").GetString() != "Running" || DateTime.UtcNow > until)
+            {
+                return run;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
