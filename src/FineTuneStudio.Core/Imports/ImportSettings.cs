@@ -149,4 +149,13 @@ public static class ImportSettings
         {
             ("system", mapping.System), ("user", mapping.User), ("assistant", mapping.Assistant), ("label", mapping.Label), ("tags", mapping.Tags),
         }.Where(p => !string.IsNullOrWhiteSpace(p.Item2)).Select(p => $"{p.Item1}={p.Item2}"));
+
+    /// <summary>True when the file starts (after a byte order mark and white space) like JSON; else it is read as CSV. The position is kept.</summary>
+    public static async Task<bool> LooksLikeJsonAsync(Stream file, CancellationToken cancellationToken)
+    {
+        var start = file.Position;
+        var (_, first) = await PrefixStream.PeekAsync(file, cancellationToken);
+        file.Position = start;
+        return first is (byte)'{' or (byte)'[';
+    }
 }
