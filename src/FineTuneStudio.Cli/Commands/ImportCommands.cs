@@ -1,12 +1,148 @@
 using System.CommandLine;
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Imports;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Cli.Commands;
 
 public static class ImportCommands
 {
+    /// <summary>Files at least this big report progress on stderr.</summary>
+    private const long ProgressFromBytes = 5L * 1024 * 1024;
+
     /// <summary>The top-level commands of this feature.</summary>
     public static IEnumerable<Command> Build()
     {
-        yield break;
+        yield return BuildImport();
+    }
+
+    private static Command BuildImport()
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "The file to import (CSV, JSONL or a JSON array)" };
+        var project = new Option<string>("--project") { Description = "Project id or name; created when no project has that name", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset id or name in the project; created when missing", Required = true };
+        var format = new Option<string>("--format")
+        {
+            Description = "auto, csv, openai-chat, prompt-completion, hf-messages, preference or alpaca",
+            DefaultValueFactory = _ => "auto",
+        };
+        format.AcceptOnlyFromAmong([.. ImportSettings.Formats.Select(f => f.Name)]);
+        var map = new Option<string?>("--map") { Description = "CSV columns: system=COL,user=COL,assistant=COL,label=COL,tags=COL" };
+        var status = new Option<string>("--status") { Description = "Status of the imported examples: draft, submitted or approved", DefaultValueFactory = _ => "draft" };
+        status.AcceptOnlyFromAmong("draft", "submitted", "approved");
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check the file and count what would be imported; change nothing" };
+        var duplicates = new Option<string>("--duplicates") { Description = "Content already in the dataset: skip or keep", DefaultValueFactory = _ => "skip" };
+        duplicates.AcceptOnlyFromAmong("skip", "keep");
+
+        var command = new Command("import", "Import labeled examples into a dataset, all or nothing")
+        {
+            file, project, dataset, format, map, status, dryRun, duplicates,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            var json = parse.GetValue(GlobalOptions.Json);
+            var path = parse.GetValue(file)!;
+            if (!path.Exists)
+            {
+                throw new CliException($"FILE: {path.FullName} does not exist");
+            }
+
+            var options = ImportSettings.Parse(parse.GetValue(format), parse.GetValue(status), parse.GetValue(duplicates), parse.GetValue(map), parse.GetValue(dryRun));
+            if (options.Format == ImportFormat.Auto && options.CsvMapping is not null)
+            {
+                options = options with { Format = ImportFormat.Csv };
+            }
+
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: true, ct);
+            await using var stream = new FileStream(path.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+            var destinations = services.GetRequiredService<ImportDestinationService>();
+            var destination = await destinations.EnsureAsync(parse.GetValue(project)!, parse.GetValue(dataset)!, stream, options, Actor.Cli, ct);
+            var notes = new List<string>();
+            var would = options.DryRun ? "would create" : "created";
+            if (destination.CreatedProject)
+            {
+                notes.Add($"{would} project '{parse.GetValue(project)}'");
+            }
+
+            if (destination.CreatedDataset)
+            {
+                var labels = destination.Labels.Count > 0 ? $" with labels {string.Join(", ", destination.Labels)}" : "";
+                notes.Add($"{would} dataset '{parse.GetValue(dataset)}' ({destination.TaskKind.ToString().ToLowerInvariant()}{labels})");
+            }
+
+            ImportResult result;
+            var kept = false;
+            try
+            {
+                var progress = !json && stream.Length >= ProgressFromBytes ? new StderrProgress(console.Error) : null;
+                result = await services.GetRequiredService<ImportService>().ImportAsync(destination.DatasetId, stream, options, Actor.Cli, progress, ct);
+                kept = result.Succeeded && !options.DryRun;
+            }
+            finally
+            {
+                if (!kept)
+                {
+                    await destinations.UndoAsync(destination, Actor.Cli);
+                }
+            }
+
+            if (!result.Succeeded)
+            {
+                if (notes.Count > 0)
+                {
+                    await console.Error.WriteLineAsync("nothing imported; the project and dataset made for this import were removed again");
+                }
+
+                result.EnsureSucceeded();
+            }
+
+            if (json)
+            {
+                await console.WriteJsonAsync(new
+                {
+                    result.Imported, result.SkippedDuplicates, result.DryRun, result.Format,
+                    destination.ProjectId, DatasetId = options.DryRun && destination.CreatedDataset ? (int?)null : destination.DatasetId,
+                    destination.CreatedProject, destination.CreatedDataset, destination.TaskKind, destination.Labels,
+                });
+                return StudioCli.Success;
+            }
+
+            foreach (var note in notes)
+            {
+                await console.Out.WriteLineAsync(note);
+            }
+
+            var skipped = result.SkippedDuplicates > 0 ? $", skipped {result.SkippedDuplicates} duplicates" : "";
+            await console.Out.WriteLineAsync(options.DryRun
+                ? $"dry run: would import {result.Imported} examples{skipped}; nothing was changed"
+                : $"imported {result.Imported} examples{skipped}");
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Writes a line per tenth of the file, so a long import shows it is moving without flooding the terminal.</summary>
+    private sealed class StderrProgress(TextWriter error) : IProgress<ImportProgress>
+    {
+        private readonly Lock _gate = new();
+        private (ImportPhase Phase, long Tenth) _last = (ImportPhase.Validating, -1);
+
+        public void Report(ImportProgress value)
+        {
+            var tenth = value.TotalBytes is > 0 ? value.BytesRead * 10 / value.TotalBytes.Value : 0;
+            lock (_gate)
+            {
+                if ((value.Phase, tenth) == _last)
+                {
+                    return;
+                }
+
+                _last = (value.Phase, tenth);
+                var phase = value.Phase switch { ImportPhase.Validating => "checking", ImportPhase.Writing => "writing", _ => "done" };
+                error.WriteLine($"{phase}: {value.Records} records, {tenth * 10}% of the file");
+            }
+        }
     }
 }

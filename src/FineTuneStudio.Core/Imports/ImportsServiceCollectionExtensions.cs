@@ -8,6 +8,7 @@ public static class ImportsServiceCollectionExtensions
     public static IServiceCollection AddImportsFeature(this IServiceCollection services)
     {
         services.AddSingleton<ImportService>();
+        services.AddSingleton<ImportDestinationService>();
         return services;
     }
 }

@@ -78,12 +78,21 @@ internal static class JsonRecordMapper
     private static ExampleContent? MapChat(JsonElement record, Errors errors)
     {
         var messages = ReadMessages(record, "messages", "messages", errors, required: true);
-        if (record.TryGetProperty("tools", out var tools) && tools.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
+        string? toolsJson = null;
+        if (record.TryGetProperty("tools", out var tools) && tools.ValueKind != JsonValueKind.Null)
         {
-            errors.Add("tools", $"must be an array of tool definitions, found {Describe(tools)}");
+            if (tools.ValueKind != JsonValueKind.Array)
+            {
+                errors.Add("tools", $"must be an array of tool definitions, found {Describe(tools)}");
+            }
+            else if (tools.GetArrayLength() > 0)
+            {
+                // Kept as written, so the export can hand the same definitions back to the trainer.
+                toolsJson = tools.GetRawText();
+            }
         }
 
-        return messages is null ? null : new ExampleContent(messages);
+        return messages is null ? null : new ExampleContent(messages, ToolsJson: toolsJson);
     }
 
     private static ExampleContent? MapPromptCompletion(JsonElement record, Errors errors)

@@ -57,6 +57,8 @@ public class ImportServiceTests
             && e.CreatedById == "user-1" && e.CreatedAt == Now && e.Version != Guid.Empty && e.ContentHash.Length == 64);
         examples[1].Messages.Count.ShouldBe(4);
         examples[0].Tags.ShouldBe(["money", "urgent"]);
+        examples[0].ToolsJson.ShouldBeNull();
+        examples[1].ToolsJson!.ShouldContain("\"get_weather\"");
         var audit = await db.AuditEvents.SingleAsync();
         (audit.Action, audit.EntityId, audit.UserId).ShouldBe(("example.import", datasetId.ToString(), "user-1"));
         audit.Summary.ShouldStartWith("3 examples imported, 0 duplicates skipped");

@@ -28,6 +28,8 @@ public class JsonExampleParserTests
         tools.Messages[2].ToolCallId.ShouldBe("call_1");
         tools.Messages[3].Name.ShouldBe("helper");
         tools.Messages[3].Content.ShouldBe("It is 18 C and sunny.");
+        tools.ToolsJson.ShouldBe("""[{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]""");
+        first.ToolsJson.ShouldBeNull();
 
         rows[2].Content!.Messages[1].Weight.ShouldBe(0);
         rows[2].Content!.Tags.ShouldBe(["greeting", "smalltalk"]);

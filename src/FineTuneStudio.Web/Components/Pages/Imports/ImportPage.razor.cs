@@ -1,0 +1,325 @@
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Imports;
+using FineTuneStudio.Web.Components.Shared;
+using FineTuneStudio.Web.Infrastructure;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Forms;
+
+namespace FineTuneStudio.Web.Components.Pages.Imports;
+
+public sealed partial class ImportPage : IAsyncDisposable
+{
+    private const int PreviewRows = 10;
+
+    private readonly CancellationTokenSource _cts = new();
+    private CancellationTokenSource? _run;
+    private IReadOnlyList<DatasetSummary> _datasets = [];
+    private int? _datasetId;
+    private string _format = "auto";
+    private string _status = "draft";
+    private DuplicatePolicy _duplicates = DuplicatePolicy.Skip;
+    private string? _tempPath;
+    private string? _fileName;
+    private long _fileBytes;
+    private bool _isCsv;
+    private CsvPreview? _preview;
+    private string? _mapSystem, _mapUser, _mapAssistant, _mapLabel, _mapTags;
+    private bool _busy;
+    private string? _busyText;
+    private double _percent;
+    private ImportResult? _result;
+    private IReadOnlyList<string> _errors = [];
+    private int _errorTotal;
+    private DateTime _lastRender;
+
+    [Parameter] public int ProjectId { get; set; }
+
+    [Inject] private DatasetService Datasets { get; set; } = default!;
+    [Inject] private ImportService Imports { get; set; } = default!;
+    [Inject] private IConfiguration Configuration { get; set; } = default!;
+    [Inject] private ILogger<ImportPage> Logger { get; set; } = default!;
+
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private long MaxUploadBytes => ImportSettings.MaxUploadBytes(Configuration);
+
+    private DatasetSummary? Dataset => _datasets.FirstOrDefault(d => d.Id == _datasetId);
+
+    private bool CanRun => !_busy && _tempPath is not null && _datasetId is not null && (!_isCsv || !string.IsNullOrWhiteSpace(_mapUser));
+
+    private static readonly string NoColumn = "";
+
+    protected override async Task OnParametersSetAsync()
+    {
+        try
+        {
+            _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+            _datasetId ??= _datasets.Count > 0 ? _datasets[0].Id : null;
+        }
+        catch (NotFoundException e)
+        {
+            ShowErrors(e);
+        }
+    }
+
+    private async Task OnFileChosenAsync(InputFileChangeEventArgs e)
+    {
+        ClearOutcome();
+        DeleteTempFile();
+        _preview = null;
+        _isCsv = false;
+        var file = e.File;
+        if (file.Size > MaxUploadBytes)
+        {
+            _errors = [$"{file.Name}: {ImportSettings.TooLargeMessage(MaxUploadBytes)}."];
+            _errorTotal = 1;
+            return;
+        }
+
+        _busy = true;
+        _busyText = $"Uploading {file.Name}…";
+        _percent = 0;
+        var path = Path.Combine(Path.GetTempPath(), $"fts-page-upload-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            // Streamed in chunks over the circuit to a temporary file: a big file is never held in memory.
+            await using (var source = file.OpenReadStream(MaxUploadBytes, _cts.Token))
+            await using (var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            {
+                var buffer = new byte[81920];
+                long copied = 0;
+                int read;
+                while ((read = await source.ReadAsync(buffer, _cts.Token)) > 0)
+                {
+                    await target.WriteAsync(buffer.AsMemory(0, read), _cts.Token);
+                    copied += read;
+                    _percent = file.Size == 0 ? 100 : 100.0 * copied / file.Size;
+                    await RenderNowAndThenAsync();
+                }
+            }
+
+            _tempPath = path;
+            _fileName = file.Name;
+            _fileBytes = file.Size;
+            await DetectCsvAsync();
+        }
+        catch (Exception ex) when (ex is IOException or StudioValidationException)
+        {
+            TryDelete(path);
+            Logger.LogWarning(ex, "Upload of an import file failed");
+            _errors = [$"{file.Name}: the upload did not complete; choose the file again."];
+            _errorTotal = 1;
+        }
+        catch (OperationCanceledException)
+        {
+            TryDelete(path);
+        }
+        finally
+        {
+            _busy = false;
+            _busyText = null;
+        }
+    }
+
+    private async Task OnFormatChangedAsync(string format)
+    {
+        _format = format;
+        ClearOutcome();
+        await DetectCsvAsync();
+    }
+
+    /// <summary>A CSV file (chosen, or detected because it does not start like JSON) needs the column mapping step.</summary>
+    private async Task DetectCsvAsync()
+    {
+        if (_tempPath is null)
+        {
+            return;
+        }
+
+        await using var file = OpenTempFile();
+        _isCsv = _format == "csv" || (_format == "auto" && !await ImportSettings.LooksLikeJsonAsync(file, _cts.Token));
+        if (!_isCsv || _preview is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            _preview = await new CsvExampleParser().PreviewAsync(file, PreviewRows, _cts.Token);
+            var suggested = _preview.SuggestedMapping;
+            (_mapSystem, _mapUser, _mapAssistant, _mapLabel, _mapTags) = (suggested.System, suggested.User, suggested.Assistant, suggested.Label, suggested.Tags);
+        }
+        catch (StudioValidationException e)
+        {
+            ShowErrors(e);
+        }
+    }
+
+    private Task DryRunAsync() => RunAsync(dryRun: true);
+
+    private Task ImportAsync() => RunAsync(dryRun: false);
+
+    private async Task RunAsync(bool dryRun)
+    {
+        if (!CanRun)
+        {
+            return;
+        }
+
+        ClearOutcome();
+        _busy = true;
+        _busyText = dryRun ? "Checking the file…" : "Importing…";
+        _percent = 0;
+        _run = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token);
+        try
+        {
+            var mapping = _isCsv ? new CsvMapping(Blank(_mapUser), Blank(_mapAssistant), Blank(_mapSystem), Blank(_mapLabel), Blank(_mapTags)) : null;
+            var options = ImportSettings.Parse(_isCsv ? "csv" : _format, _status, _duplicates.ToString(), null, dryRun) with
+            {
+                CsvMapping = mapping,
+                MaxBytes = MaxUploadBytes,
+            };
+            var actor = (await AuthenticationState).User.ToActor();
+            // Progress<T> posts back to the circuit's context, so the bar can re-render from the handler.
+            var progress = new Progress<ImportProgress>(OnProgress);
+            await using var file = OpenTempFile();
+            var result = await Imports.ImportAsync(_datasetId!.Value, file, options, actor, progress, _run.Token);
+            _result = result;
+            if (!result.Succeeded)
+            {
+                _errors = result.Errors.Select(e => e.ToString()).ToList();
+                _errorTotal = result.TotalErrors;
+            }
+            else if (!dryRun)
+            {
+                _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!_cts.IsCancellationRequested)
+        {
+            _errors = ["The import was cancelled; nothing was imported."];
+            _errorTotal = 1;
+        }
+        catch (Exception e) when (e is StudioValidationException or NotFoundException or ConflictException)
+        {
+            ShowErrors(e);
+        }
+        finally
+        {
+            _run.Dispose();
+            _run = null;
+            _busy = false;
+            _busyText = null;
+        }
+    }
+
+    private void Cancel() => _run?.Cancel();
+
+    private void OnProgress(ImportProgress value)
+    {
+        _busyText = value.Phase switch
+        {
+            ImportPhase.Validating => $"Checking: {value.Records:N0} records read",
+            ImportPhase.Writing => $"Writing: {value.Records:N0} examples saved",
+            _ => "Finishing…",
+        };
+        // Checking is the first half of the bar, writing the second.
+        var fraction = value.TotalBytes is > 0 ? Math.Min(1.0, (double)value.BytesRead / value.TotalBytes.Value) : 0;
+        _percent = value.Phase switch { ImportPhase.Validating => 50 * fraction, ImportPhase.Writing => 50 + 50 * fraction, _ => 100 };
+        _ = RenderNowAndThenAsync();
+    }
+
+    private async Task RenderNowAndThenAsync()
+    {
+        var now = DateTime.UtcNow;
+        if (now - _lastRender > TimeSpan.FromMilliseconds(150))
+        {
+            _lastRender = now;
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    private string ResultText()
+    {
+        if (_result is not { Succeeded: true } result)
+        {
+            return "";
+        }
+
+        var skipped = result.SkippedDuplicates == 1 ? "1 duplicate skipped" : $"{result.SkippedDuplicates:N0} duplicates skipped";
+        var examples = result.Imported == 1 ? "1 example" : $"{result.Imported:N0} examples";
+        return result.DryRun
+            ? $"Dry run: {examples} would be imported, {skipped}. Nothing was changed."
+            : $"Imported {examples}, {skipped}.";
+    }
+
+    private string ErrorSummary() => _errorTotal == 1 ? "1 problem found; nothing was imported." : $"{_errorTotal:N0} problems found; nothing was imported.";
+
+    private IEnumerable<string> Headers => _preview?.Headers ?? [];
+
+    private void ShowErrors(Exception e) => (_errors, _errorTotal) = ErrorText.From(e);
+
+    private void ClearOutcome()
+    {
+        _result = null;
+        _errors = [];
+        _errorTotal = 0;
+    }
+
+    private static string? Blank(string? column) => string.IsNullOrWhiteSpace(column) ? null : column;
+
+    private FileStream OpenTempFile() =>
+        new(_tempPath!, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+
+    private void DeleteTempFile()
+    {
+        if (_tempPath is not null)
+        {
+            TryDelete(_tempPath);
+            _tempPath = null;
+            _fileName = null;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Still open by a run being cancelled; the OS clears its temp folder.
+        }
+    }
+
+    private IEnumerable<(string Label, string Value, EventCallback<string> Set)> MappingFields()
+    {
+        yield return ("System prompt", _mapSystem ?? NoColumn, EventCallback.Factory.Create<string>(this, v => _mapSystem = Blank(v)));
+        yield return ("User message", _mapUser ?? NoColumn, EventCallback.Factory.Create<string>(this, v => _mapUser = Blank(v)));
+        yield return ("Assistant message", _mapAssistant ?? NoColumn, EventCallback.Factory.Create<string>(this, v => _mapAssistant = Blank(v)));
+        yield return ("Label", _mapLabel ?? NoColumn, EventCallback.Factory.Create<string>(this, v => _mapLabel = Blank(v)));
+        yield return ("Tags", _mapTags ?? NoColumn, EventCallback.Factory.Create<string>(this, v => _mapTags = Blank(v)));
+    }
+
+    private string RoleOf(string header)
+    {
+        bool Is(string? column) => string.Equals(column, header, StringComparison.OrdinalIgnoreCase);
+        return Is(_mapSystem) ? "→ system prompt" : Is(_mapUser) ? "→ user message" : Is(_mapAssistant) ? "→ assistant message"
+            : Is(_mapLabel) ? "→ label" : Is(_mapTags) ? "→ tags" : "not imported";
+    }
+
+    private static string Shorten(string cell) => cell.Length <= 120 ? cell : cell[..120] + "…";
+
+    private static string Describe(TaskKind kind) => kind.ToString().ToLowerInvariant();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _cts.CancelAsync();
+        _cts.Dispose();
+        DeleteTempFile();
+    }
+}

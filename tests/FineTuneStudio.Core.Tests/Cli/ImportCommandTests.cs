@@ -1,0 +1,155 @@
+using System.Text.Json;
+using FineTuneStudio.Cli;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Tests.Cli;
+
+public sealed class ImportCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("fts-cli-import-").FullName;
+
+    private string DbPath => Path.Combine(_folder, "studio.db");
+
+    private string WriteFile(string name, string content)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private const string Tickets =
+        "text,urgency,team\n"
+        + "\"Checkout fails, every card\",critical,payments\n"
+        + "\"Typo on the about page\",low,web\n"
+        + "\"Invoices are late\",normal,\"billing;finance\"\n";
+
+    [Fact]
+    public async Task Import_IntoNewProjectAndDataset_CreatesBothAndSaysSo()
+    {
+        var file = WriteFile("tickets.csv", Tickets);
+
+        var result = await RunAsync("import", file, "--db", DbPath, "--project", "Helpdesk", "--dataset", "Urgency", "--map", "user=text,label=urgency,tags=team", "--status", "approved");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Output.ShouldContain("created project 'Helpdesk'");
+        // Labels in the order the file first names them.
+        result.Output.ShouldContain("created dataset 'Urgency' (classification with labels critical, low, normal)");
+        result.Output.TrimEnd().ShouldEndWith("imported 3 examples");
+        await using var db = Open();
+        var dataset = await db.Datasets.SingleAsync();
+        (dataset.Name, dataset.TaskKind).ShouldBe(("Urgency", TaskKind.Classification));
+        var examples = await db.Examples.OrderBy(e => e.Id).ToListAsync();
+        examples.Select(e => e.Status).Distinct().ShouldBe([ExampleStatus.Approved]);
+        examples.Select(e => e.Source).Distinct().ShouldBe([ExampleSource.CsvImport]);
+        examples[2].Tags.ShouldBe(["billing", "finance"]);
+    }
+
+    [Fact]
+    public async Task Import_PreferenceFile_CreatesAPreferenceDataset_AndAgainIntoTheSameDatasetSkipsDuplicates()
+    {
+        var file = WriteFile("pairs.jsonl",
+            "{\"prompt\": \"Say hi\", \"chosen\": \"Hello!\", \"rejected\": \"What.\"}\n{\"prompt\": \"Say bye\", \"chosen\": \"Goodbye!\", \"rejected\": \"No.\"}\n");
+
+        var first = await RunAsync("import", file, "--db", DbPath, "--project", "Tone", "--dataset", "Pairs");
+        first.ExitCode.ShouldBe(0, first.Error);
+        first.Output.ShouldContain("(preference)");
+
+        var second = await RunAsync("import", file, "--db", DbPath, "--project", "Tone", "--dataset", "Pairs", "--json");
+        second.ExitCode.ShouldBe(0, second.Error);
+        using var json = JsonDocument.Parse(second.Output);
+        json.RootElement.GetProperty("imported").GetInt32().ShouldBe(0);
+        json.RootElement.GetProperty("skippedDuplicates").GetInt32().ShouldBe(2);
+        json.RootElement.GetProperty("createdDataset").GetBoolean().ShouldBeFalse();
+        await using var db = Open();
+        (await db.Examples.CountAsync()).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Import_WithErrors_Exits1ListingEveryLine_AndLeavesNothingBehind()
+    {
+        // Line 2 has no messages key, line 3 is not JSON, line 4 has a bad role.
+        var file = WriteFile("chat.jsonl",
+            "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n{\"messages\": null}\n{oops\n{\"messages\": [{\"role\": \"robot\", \"content\": \"x\"}]}\n");
+
+        var result = await RunAsync("import", file, "--db", DbPath, "--project", "Fresh", "--dataset", "Chats", "--format", "openai-chat");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("line 2: messages: is missing");
+        result.Error.ShouldContain("line 3: ");
+        result.Error.ShouldContain("line 4: messages[0].role: 'robot' is not a role");
+        result.Output.ShouldNotContain("imported");
+        await using var db = Open();
+        (await db.Examples.CountAsync()).ShouldBe(0);
+        (await db.Projects.CountAsync()).ShouldBe(0);
+        (await db.Datasets.CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Import_DryRun_CountsAndChangesNothing()
+    {
+        var file = WriteFile("tickets.csv", Tickets);
+
+        var result = await RunAsync("import", file, "--db", DbPath, "--project", "Helpdesk", "--dataset", "Urgency", "--map", "user=text,label=urgency", "--dry-run");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Output.ShouldContain("would create project 'Helpdesk'");
+        result.Output.ShouldContain("dry run: would import 3 examples; nothing was changed");
+        await using var db = Open();
+        (await db.Projects.CountAsync()).ShouldBe(0);
+        (await db.Examples.CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Import_MapNamingAMissingColumn_Exits1NamingIt()
+    {
+        var file = WriteFile("tickets.csv", Tickets);
+
+        var result = await RunAsync("import", file, "--db", DbPath, "--project", "Helpdesk", "--dataset", "Urgency", "--map", "user=body,assistant=reply");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("line 1: mapping.user: the file has no column named 'body'");
+        result.Error.ShouldContain("line 1: mapping.assistant: the file has no column named 'reply'");
+    }
+
+    [Theory]
+    [InlineData("--map", "user")]
+    [InlineData("--map", "body=text")]
+    public async Task Import_MalformedMap_Exits1NamingTheMapping(string option, string value)
+    {
+        var file = WriteFile("tickets.csv", Tickets);
+
+        var result = await RunAsync("import", file, "--db", DbPath, "--project", "P", "--dataset", "D", option, value);
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("mapping");
+    }
+
+    [Fact]
+    public async Task Import_UnknownFormat_IsAUsageError()
+    {
+        var file = WriteFile("tickets.csv", Tickets);
+
+        var result = await RunAsync("import", file, "--db", DbPath, "--project", "P", "--dataset", "D", "--format", "xml");
+
+        result.ExitCode.ShouldBe(2);
+    }
+
+    private StudioDbContext Open() =>
+        StudioDbContextOptions.Create(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await StudioCli.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Web.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Web.Tests.Imports;
+
+[Collection(StudioAppCollection.Name)]
+public sealed class ImportApiTests(StudioAppFactory app)
+{
+    private const string ThreeChats =
+        "{\"messages\": [{\"role\": \"user\", \"content\": \"Where is my parcel?\"}, {\"role\": \"assistant\", \"content\": \"It left the depot today.\"}]}\n"
+        + "{\"messages\": [{\"role\": \"user\", \"content\": \"Weather?\"}, {\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"id\": \"c1\", \"type\": \"function\", \"function\": {\"name\": \"weather\", \"arguments\": \"{}\"}}]}, {\"role\": \"tool\", \"tool_call_id\": \"c1\", \"content\": \"sunny\"}], \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"weather\"}}]}\r\n"
+        + "\r\n"
+        + "{\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}, {\"role\": \"assistant\", \"content\": \"Hi there.\"}]}\n\n";
+
+    [Fact]
+    public async Task Import_MultipartJsonl_Returns200WithCountAndWritesTheExamples()
+    {
+        var (_, datasetId) = await app.CreateImportTargetAsync();
+        var (client, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+
+        var response = await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats,
+            new Dictionary<string, string> { ["format"] = "openai-chat", ["status"] = "submitted" });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        json.RootElement.GetProperty("imported").GetInt32().ShouldBe(3);
+        json.RootElement.GetProperty("format").GetString().ShouldBe("Chat");
+        (await app.ExampleCountAsync(datasetId)).ShouldBe(3);
+        var statuses = await app.QueryAsync(db => db.Examples.Where(e => e.DatasetId == datasetId).Select(e => e.Status).Distinct().ToListAsync());
+        statuses.ShouldBe([ExampleStatus.Submitted]);
+        var tools = await app.QueryAsync(db => db.Examples.Where(e => e.DatasetId == datasetId && e.ToolsJson != null).Select(e => e.ToolsJson).SingleAsync());
+        tools!.ShouldContain("\"weather\"");
+    }
+
+    [Fact]
+    public async Task Import_SameFileTwice_SkipsEveryDuplicate_AndDryRunWritesNothing()
+    {
+        var (_, datasetId) = await app.CreateImportTargetAsync();
+        var (client, _, _) = await app.TokenClientAsync(StudioRoles.Admin);
+        (await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var again = await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats, new Dictionary<string, string> { ["dryRun"] = "true", ["duplicates"] = "keep" });
+        using (var json = JsonDocument.Parse(await again.Content.ReadAsStringAsync()))
+        {
+            // keep: all 3 would be imported again; dry run: none written.
+            json.RootElement.GetProperty("imported").GetInt32().ShouldBe(3);
+            json.RootElement.GetProperty("dryRun").GetBoolean().ShouldBeTrue();
+        }
+
+        var skip = await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats);
+        using (var json = JsonDocument.Parse(await skip.Content.ReadAsStringAsync()))
+        {
+            json.RootElement.GetProperty("imported").GetInt32().ShouldBe(0);
+            json.RootElement.GetProperty("skippedDuplicates").GetInt32().ShouldBe(3);
+        }
+
+        (await app.ExampleCountAsync(datasetId)).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Import_MalformedLine_Is400NamingTheLineAndAddsNothing()
+    {
+        var (_, datasetId) = await app.CreateImportTargetAsync();
+        var (client, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        // Line 1 is fine, line 2 is blank, line 3 has a number for content, line 4 is cut off.
+        var file = "{\"messages\": [{\"role\": \"user\", \"content\": \"ok\"}]}\n\n"
+            + "{\"messages\": [{\"role\": \"user\", \"content\": 42}]}\n"
+            + "{\"messages\": [{\"role\": \"user\", \"content\": \"cut";
+
+        var response = await StudioAppFactory.PostImportAsync(client, datasetId, "bad.jsonl", file);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var problems = json.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
+        problems.Count.ShouldBe(2);
+        problems[0].ShouldBe("line 3: messages[0].content: must be a string, found a number");
+        problems[1].ShouldStartWith("line 4: ");
+        json.RootElement.GetProperty("errors_total").GetInt32().ShouldBe(2);
+        (await app.ExampleCountAsync(datasetId)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Import_CsvWithMapping_ImportsLabelsAndTags_AndPreviewSuggestsTheMapping()
+    {
+        var (_, datasetId) = await app.CreateImportTargetAsync(TaskKind.Classification, ["urgent", "routine"]);
+        var (client, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        var csv = "ticket,category,labels\r\n\"Server down, all users\",Urgent,\"ops;night\"\r\n\"Please reset\nmy password\",routine,\r\n";
+
+        var preview = await StudioAppFactory.PostImportAsync(client, datasetId, "tickets.csv", csv, path: "/preview");
+        preview.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using (var json = JsonDocument.Parse(await preview.Content.ReadAsStringAsync()))
+        {
+            json.RootElement.GetProperty("headers").EnumerateArray().Select(h => h.GetString()).ShouldBe(["ticket", "category", "labels"]);
+            json.RootElement.GetProperty("rows").GetArrayLength().ShouldBe(2);
+            json.RootElement.GetProperty("suggestedMapping").GetProperty("label").GetString().ShouldBe("category");
+        }
+
+        var response = await StudioAppFactory.PostImportAsync(client, datasetId, "tickets.csv", csv,
+            new Dictionary<string, string> { ["format"] = "csv", ["mapping"] = "user=ticket,label=category,tags=labels" });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var labels = await app.QueryAsync(db => db.Examples.Where(e => e.DatasetId == datasetId).OrderBy(e => e.Id).Select(e => e.Label).ToListAsync());
+        // "Urgent" takes the dataset's spelling.
+        labels.ShouldBe(["urgent", "routine"]);
+    }
+
+    [Fact]
+    public async Task Import_AsLabeler_Is403AndAddsNothing()
+    {
+        var (_, datasetId) = await app.CreateImportTargetAsync();
+        var (client, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
+
+        var response = await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await app.ExampleCountAsync(datasetId)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Import_PastTheUploadLimit_Is413WithAClearMessageAndAddsNothing()
+    {
+        var (_, datasetId) = await app.CreateImportTargetAsync();
+        var (client, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        // ThreeChats is ~500 bytes; four copies pass a 1 KB limit but stay far below the 64 KB envelope allowance.
+        var big = string.Concat(Enumerable.Repeat(ThreeChats, 4));
+
+        HttpResponseMessage response;
+        using (app.UploadLimit(1024))
+        {
+            response = await StudioAppFactory.PostImportAsync(client, datasetId, "big.jsonl", big);
+        }
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        problem.ShouldBe("The file is larger than the upload limit of 1 KB; split it into smaller files or import it with the fts command line.");
+        (await app.ExampleCountAsync(datasetId)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Import_UnknownFormatName_Is400NamingTheField()
+    {
+        var (_, datasetId) = await app.CreateImportTargetAsync();
+        var (client, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+
+        var response = await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats, new Dictionary<string, string> { ["format"] = "xml" });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("format: 'xml' is not a format");
+        (await app.ExampleCountAsync(datasetId)).ShouldBe(0);
+    }
+}
