@@ -110,7 +110,7 @@ public sealed partial class VersionsPage : IDisposable
             // Off the circuit's thread: tokenizing and hashing a large dataset must not freeze the page.
             var version = await Task.Run(() => Export.CutAsync(request, actor, progress, token), token);
             Snackbar.Add($"Version {version.Number} is sealed", Severity.Success);
-            _progress = new ExportProgress($"Version {version.Number} sealed: {version.Total:N0} examples", 1, 1);
+            _progress = new ExportProgress($"Version {version.Number} sealed: {version.Total:N0} examples.", 0, 0);
             _note = "";
             await LoadVersionsAsync();
         }
