@@ -173,6 +173,8 @@ public sealed partial class VersionsPage : IDisposable
         var i => $"#{i + 1} {s.Role.ToString().ToLowerInvariant()}",
     };
 
+    private static string Tokens(int count) => count == 1 ? "1 token" : $"{count:N0} tokens";
+
     private static string TrainHash(VersionSummary v) => v.Files.FirstOrDefault(f => f.Name == "train.jsonl")?.Sha256 ?? "";
 
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
