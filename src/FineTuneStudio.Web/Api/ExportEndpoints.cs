@@ -1,8 +1,115 @@
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Export;
+using FineTuneStudio.Web.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace FineTuneStudio.Web.Api;
+
+/// <summary>Body of POST /api/datasets/{id}/versions.</summary>
+public sealed record CutVersionInput(
+    string Target,
+    ExportStatusFilter Status = ExportStatusFilter.Approved,
+    IReadOnlyList<string>? Tags = null,
+    double ValidationShare = 0.1,
+    double TestShare = 0,
+    int Seed = 42,
+    string? Note = null);
+
+public sealed record TargetInfo(
+    string Key, string DisplayName, string FileShape, string WeightSupport, bool SystemMessageFirst, int MinimumExamples,
+    int TokenLimitPerExample, decimal? PricePerMillionTrainingTokens, string PriceNote, string Status, string? Notice, DateOnly? NewJobsEndOn, string Encoding);
 
 public static class ExportEndpoints
 {
     public static void MapExportEndpoints(this IEndpointRouteBuilder app)
     {
+        var group = app.MapGroup("/api").WithTags("Export").RequireAuthorization(StudioPolicies.Curate);
+
+        group.MapGet("/datasets/{id:int}/versions", async (int id, ExportService export, CancellationToken ct) =>
+            TypedResults.Ok(await export.ListAsync(id, ct)))
+            .WithSummary("List a dataset's versions");
+
+        group.MapPost("/datasets/{id:int}/versions", async Task<Created<VersionSummary>> (int id, CutVersionInput input, ExportService export, HttpContext http, CancellationToken ct) =>
+            {
+                var version = await export.CutAsync(
+                    new ExportRequest(id, input.Target, input.Status, input.Tags, input.ValidationShare, input.TestShare, input.Seed, input.Note),
+                    http.User.ToActor(), progress: null, ct);
+                return TypedResults.Created($"/api/versions/{version.Id}", version);
+            })
+            .WithSummary("Cut a new version (validated; nothing is created when the validator reports an error)");
+
+        group.MapGet("/versions/{id:int}", async (int id, ExportService export, CancellationToken ct) =>
+            TypedResults.Ok(await export.GetAsync(id, ct)))
+            .WithSummary("A version with its manifest and dataset card");
+
+        group.MapGet("/versions/{id:int}/files/{name}", async (int id, string name, ExportService export, CancellationToken ct) =>
+            {
+                var file = await export.OpenFileAsync(id, name, ct);
+                return TypedResults.Stream(file.Stream, ContentTypeOf(file.Name), file.Name);
+            })
+            .WithSummary("Download one file of a version (its SHA-256 is checked against the manifest first)");
+
+        group.MapGet("/versions/{id:int}/zip", async (int id, ExportService export, CancellationToken ct) =>
+            {
+                var version = await export.GetAsync(id, ct);
+                var zip = await export.OpenZipAsync(id, ct);
+                return TypedResults.Stream(zip, "application/zip", $"dataset-{version.Version.DatasetId}-v{version.Version.Number}.zip");
+            })
+            .WithSummary("Download every file of a version as a zip");
+
+        group.MapGet("/versions/{a:int}/diff/{b:int}", async (int a, int b, ExportService export, CancellationToken ct) =>
+            TypedResults.Ok(await export.DiffAsync(a, b, ct)))
+            .WithSummary("What changed between two versions of a dataset");
+
+        group.MapGet("/export/targets", () => TypedResults.Ok(TrainingTargets.All.Select(ToInfo).ToList()))
+            .WithSummary("The training targets a version can be cut for");
+
+        group.MapGet("/examples/{id:int}/trainable", async (int id, string target, ExportService export, CancellationToken ct) =>
+            TypedResults.Ok(await export.PreviewAsync(id, target, ct)))
+            .WithSummary("Which parts of an example a target trains on");
+
+        group.MapPost("/export/validate", async (HttpRequest request, string? target, string? encoding, int? maxTokens, CancellationToken ct) =>
+            {
+                // Either a multipart upload (field "file") or the raw JSONL as the body.
+                Stream body;
+                IFormFile? upload = null;
+                if (request.HasFormContentType)
+                {
+                    var form = await request.ReadFormAsync(ct);
+                    upload = form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null)
+                        ?? throw new StudioValidationException("file", "Attach the JSONL file as the form field 'file'.");
+                    target ??= form["target"].FirstOrDefault();
+                    body = upload.OpenReadStream();
+                }
+                else
+                {
+                    body = request.Body;
+                }
+
+                if (string.IsNullOrWhiteSpace(target))
+                {
+                    throw new StudioValidationException("target", "Name the training target, e.g. ?target=openai-chat.");
+                }
+
+                await using (upload is null ? null : body)
+                {
+                    return TypedResults.Ok(await ExportService.ValidateFileAsync(body, target, encoding, maxTokens, ct));
+                }
+            })
+            .DisableAntiforgery()
+            .WithSummary("Validate a JSONL file against a target (upload as form field 'file' or as the raw body)");
     }
+
+    public static TargetInfo ToInfo(TrainingTargetProfile t) => new(
+        t.Key, t.DisplayName, t.FileShape.ToString(), t.WeightSupport.ToString(), t.SystemMessageFirst, t.MinimumExamples,
+        t.TokenLimitPerExample, t.PricePerMillionTrainingTokens, t.PriceNote, t.Status.ToString(), t.Notice, t.NewJobsEndOn, t.Encoding);
+
+    private static string ContentTypeOf(string name) => Path.GetExtension(name) switch
+    {
+        ".jsonl" => "application/jsonl",
+        ".json" => "application/json",
+        ".md" => "text/markdown; charset=utf-8",
+        _ => "application/octet-stream",
+    };
 }

@@ -1,0 +1,613 @@
+using System.IO.Compression;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Export;
+
+/// <summary>
+/// Cuts, lists, serves and compares dataset versions. A version is sealed only when every file passes the
+/// target's validator; files go to a temporary folder first and are renamed into place in one step, then the
+/// version row is inserted. Anything that fails or is cancelled on the way leaves neither a row nor a folder.
+/// </summary>
+public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, ExportStorage storage)
+{
+    public const string ManifestFile = "manifest.json";
+    public const string CardFile = "README.md";
+    private const int Batch = 500;
+    private const int MaxListedErrors = 200;
+
+    public ExportStorage Storage => storage;
+
+    public async Task<IReadOnlyList<VersionSummary>> ListAsync(int datasetId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Datasets.AnyAsync(d => d.Id == datasetId, cancellationToken))
+        {
+            throw new NotFoundException("Dataset", datasetId);
+        }
+
+        var versions = await db.DatasetVersions.AsNoTracking().Where(v => v.DatasetId == datasetId)
+            .OrderByDescending(v => v.Number).Include(v => v.Files).ToListAsync(cancellationToken);
+        return versions.Select(Summarise).ToList();
+    }
+
+    public async Task<VersionDetail> GetAsync(int versionId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var version = await db.DatasetVersions.AsNoTracking().Include(v => v.Files).Include(v => v.Dataset)
+            .SingleOrDefaultAsync(v => v.Id == versionId, cancellationToken) ?? throw new NotFoundException("Version", versionId);
+        var cardPath = Path.Combine(storage.FullPath(version.StoragePath), CardFile);
+        var card = File.Exists(cardPath) ? await File.ReadAllTextAsync(cardPath, cancellationToken) : null;
+        return new VersionDetail(Summarise(version), version.Dataset!.ProjectId, version.Dataset.Name, version.ManifestJson, card);
+    }
+
+    /// <summary>Cuts a new version. Throws <see cref="StudioValidationException"/> listing the validator's errors by example id.</summary>
+    public async Task<VersionSummary> CutAsync(ExportRequest request, Actor actor, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (!TrainingTargets.TryGet(request.Target ?? "", out var target))
+        {
+            throw new StudioValidationException("target", $"Unknown target '{request.Target}'. Choose one of: {string.Join(", ", TrainingTargets.All.Select(t => t.Key))}.");
+        }
+
+        if (!double.IsFinite(request.ValidationShare) || !double.IsFinite(request.TestShare)
+            || request.ValidationShare < 0 || request.TestShare < 0 || request.ValidationShare + request.TestShare >= 1)
+        {
+            throw new StudioValidationException("shares", "Validation and test shares must be zero or more and together below 1 (for example 0.1 and 0).");
+        }
+
+        if (request.Note is { Length: > 2000 })
+        {
+            throw new StudioValidationException("note", "Keep the note under 2,000 characters.");
+        }
+
+        var tags = (request.Tags ?? []).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+        progress?.Report(new ExportProgress("Selecting examples", 0, 0));
+        Dataset dataset;
+        List<ExportRow> rows = [];
+        HashSet<string> evalHashes;
+        HashSet<int> evalSources;
+        int number;
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            dataset = await db.Datasets.AsNoTracking().SingleOrDefaultAsync(d => d.Id == request.DatasetId, cancellationToken)
+                ?? throw new NotFoundException("Dataset", request.DatasetId);
+            var evalItems = await db.EvalItems.AsNoTracking().Where(i => db.EvalSets.Any(s => s.Id == i.EvalSetId && s.ProjectId == dataset.ProjectId))
+                .Select(i => new { i.ContentHash, i.SourceExampleId }).ToListAsync(cancellationToken);
+            evalHashes = evalItems.Select(i => i.ContentHash).Where(h => h.Length > 0).ToHashSet(StringComparer.Ordinal);
+            evalSources = evalItems.Where(i => i.SourceExampleId is not null).Select(i => i.SourceExampleId!.Value).ToHashSet();
+
+            // Only ids, labels, pins and hashes are held for the whole dataset: the split needs to see them all.
+            await foreach (var row in Filter(db.Examples.AsNoTracking().Where(e => e.DatasetId == dataset.Id), request.Status, tags)
+                               .OrderBy(e => e.Id).Select(e => new ExportRow(e.Id, e.Label, e.Split, e.ContentHash))
+                               .AsAsyncEnumerable().WithCancellation(cancellationToken))
+            {
+                rows.Add(row);
+            }
+
+            number = (await db.DatasetVersions.Where(v => v.DatasetId == dataset.Id).MaxAsync(v => (int?)v.Number, cancellationToken) ?? 0) + 1;
+        }
+
+        var bySource = rows.Where(r => evalSources.Contains(r.Id)).Select(r => r.Id).ToHashSet();
+        var split = DatasetSplitter.Split(
+            rows.Where(r => !bySource.Contains(r.Id)).Select(r => new SplitItem(r.Id, r.Label, r.Pin, r.ContentHash)),
+            new SplitSettings(request.ValidationShare, request.TestShare, request.Seed, evalHashes));
+        var excludedCount = bySource.Count + split.Excluded.Count;
+        if (split.Assignments.Count == 0)
+        {
+            throw new StudioValidationException("examples", rows.Count == 0
+                ? "No example matches the filter; approve some examples or choose another status or tags."
+                : "Every matching example also appears in an evaluation set, so nothing is left to train on.");
+        }
+
+        Directory.CreateDirectory(storage.TempRoot);
+        var temp = Path.Combine(storage.TempRoot, $"v{dataset.Id}-{Guid.NewGuid():N}");
+        string? final = null;
+        var sealedVersion = false;
+        try
+        {
+            Directory.CreateDirectory(temp);
+            var ids = SplitExampleIds.From(split);
+            var splits = new[] { SplitPin.Train, SplitPin.Validation, SplitPin.Test }.Where(s => s == SplitPin.Train || split.Count(s) > 0).ToList();
+            var errors = await WriteSplitsAsync(dataset.Id, target, split, temp, splits, progress, cancellationToken);
+
+            var reports = new Dictionary<SplitPin, ValidationReport>();
+            var lists = new Dictionary<SplitPin, IReadOnlyList<int>> { [SplitPin.Train] = ids.Train, [SplitPin.Validation] = ids.Validation, [SplitPin.Test] = ids.Test };
+            var errorCount = errors.Count;
+            foreach (var s in splits)
+            {
+                progress?.Report(new ExportProgress($"Validating {SplitNames.FileOf(s)}", 0, 0));
+                await using var stream = OpenRead(Path.Combine(temp, SplitNames.FileOf(s)));
+                var report = await new JsonlValidator(target, maxListedIssues: MaxListedErrors).ValidateAsync(stream, cancellationToken);
+                reports[s] = report;
+                foreach (var issue in report.Errors)
+                {
+                    // The minimum number of examples applies to the training file only.
+                    if (s != SplitPin.Train && issue.Line is null && issue.Field == "file")
+                    {
+                        errorCount--;
+                        continue;
+                    }
+
+                    errors.Add(Locate(issue, s, lists[s]));
+                }
+
+                errorCount += report.ErrorCount;
+            }
+
+            if (errorCount > 0)
+            {
+                throw new StudioValidationException(errors.Take(MaxListedErrors).ToList(), Math.Max(errorCount, errors.Count));
+            }
+
+            progress?.Report(new ExportProgress("Writing manifest and card", 0, 0));
+            var files = new List<ManifestFile>();
+            foreach (var s in splits)
+            {
+                var name = SplitNames.FileOf(s);
+                var (sha, bytes) = await FileHasher.Sha256HexOfFileAsync(Path.Combine(temp, name), cancellationToken);
+                files.Add(new ManifestFile(name, SplitNames.Of(s), sha, bytes, reports[s].LineCount));
+            }
+
+            var now = clock.GetUtcNow().UtcDateTime;
+            var manifest = new DatasetManifest(
+                number, dataset.Name, target.Key, target.DisplayName, string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim(),
+                Filters(request.Status, tags), request.Seed, request.ValidationShare, request.TestShare,
+                new SplitCounts(split.Count(SplitPin.Train), split.Count(SplitPin.Validation), split.Count(SplitPin.Test)),
+                CountsPerLabel(rows, split), new SplitTokenStats(
+                    reports.GetValueOrDefault(SplitPin.Train)?.Tokens ?? TokenStats.Empty,
+                    reports.GetValueOrDefault(SplitPin.Validation)?.Tokens ?? TokenStats.Empty,
+                    reports.GetValueOrDefault(SplitPin.Test)?.Tokens ?? TokenStats.Empty),
+                reports[SplitPin.Train].Cost, target.PriceNote, target.Notice, files, ids, excludedCount,
+                actor.Name, now, AppVersion);
+            var manifestJson = ManifestWriter.ToJson(manifest);
+            await File.WriteAllBytesAsync(Path.Combine(temp, ManifestFile), Encoding.UTF8.GetBytes(manifestJson), cancellationToken);
+            await File.WriteAllBytesAsync(Path.Combine(temp, CardFile), Encoding.UTF8.GetBytes(DatasetCardWriter.ToMarkdown(manifest)), cancellationToken);
+            var extra = new List<DatasetVersionFile>();
+            foreach (var name in new[] { ManifestFile, CardFile })
+            {
+                var path = Path.Combine(temp, name);
+                var (sha, bytes) = await FileHasher.Sha256HexOfFileAsync(path, cancellationToken);
+                extra.Add(new DatasetVersionFile { Name = name, Sha256 = sha, Bytes = bytes, Lines = CountLines(await File.ReadAllBytesAsync(path, cancellationToken)) });
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            progress?.Report(new ExportProgress("Sealing the version", 0, 0));
+            var relative = Path.Combine("datasets", dataset.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), $"v{number}-{Guid.NewGuid().ToString("N")[..8]}");
+            final = storage.FullPath(relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            Directory.Move(temp, final);
+
+            var version = new DatasetVersion
+            {
+                DatasetId = dataset.Id,
+                Number = number,
+                Note = manifest.Note ?? "",
+                AuthorId = actor.UserId,
+                AuthorName = actor.Name,
+                Target = target.Key,
+                Seed = request.Seed,
+                ValidationShare = request.ValidationShare,
+                TestShare = request.TestShare,
+                FiltersJson = JsonSerializer.Serialize(manifest.Filters),
+                TrainCount = manifest.Counts.Train,
+                ValidationCount = manifest.Counts.Validation,
+                TestCount = manifest.Counts.Test,
+                TokenStatsJson = JsonSerializer.Serialize(manifest.Tokens),
+                ManifestJson = manifestJson,
+                StoragePath = relative.Replace('\\', '/'),
+                CreatedAt = now,
+                Files = files.Select(f => new DatasetVersionFile { Name = f.Name, Sha256 = f.Sha256, Bytes = f.Bytes, Lines = f.Lines }).Concat(extra).ToList(),
+                Examples = split.Assignments.OrderBy(a => a.Key)
+                    .Select(a => new DatasetVersionExample { ExampleId = a.Key, Split = a.Value, ContentHash = HashOf(rows, a.Key) }).ToList(),
+            };
+
+            await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                var latest = await db.DatasetVersions.Where(v => v.DatasetId == dataset.Id).MaxAsync(v => (int?)v.Number, cancellationToken) ?? 0;
+                if (latest + 1 != number)
+                {
+                    throw new ConflictException($"Someone else cut version {latest} of this dataset at the same time; cut again to make version {latest + 1}.");
+                }
+
+                db.DatasetVersions.Add(version);
+                await db.SaveChangesAsync(cancellationToken);
+                AuditLog.Record(db, actor, now, "version.create", nameof(DatasetVersion), version.Id,
+                    $"dataset {dataset.Id} version {number}: {target.Key}, {manifest.Counts.Total} examples");
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            sealedVersion = true;
+            progress?.Report(new ExportProgress("Done", 1, 1));
+            return Summarise(version);
+        }
+        finally
+        {
+            if (!sealedVersion)
+            {
+                TryDelete(temp);
+                if (final is not null)
+                {
+                    TryDelete(final);
+                }
+            }
+        }
+    }
+
+    /// <summary>Opens a version file after checking its SHA-256 against the recorded one; a changed file is never served.</summary>
+    public async Task<VersionFileStream> OpenFileAsync(int versionId, string name, CancellationToken cancellationToken)
+    {
+        var (version, file) = await FindFileAsync(versionId, name, cancellationToken);
+        var stream = await OpenCheckedAsync(version, file, cancellationToken);
+        return new VersionFileStream(file.Name, file.Sha256, stream);
+    }
+
+    /// <summary>Writes a zip of every file of a version to a temporary file (deleted on close) and returns it.</summary>
+    public async Task<Stream> OpenZipAsync(int versionId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var version = await db.DatasetVersions.AsNoTracking().Include(v => v.Files)
+            .SingleOrDefaultAsync(v => v.Id == versionId, cancellationToken) ?? throw new NotFoundException("Version", versionId);
+        Directory.CreateDirectory(storage.TempRoot);
+        var zipPath = Path.Combine(storage.TempRoot, $"zip-{Guid.NewGuid():N}.zip");
+        var zip = new FileStream(zipPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81_920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+            {
+                foreach (var file in version.Files.OrderBy(f => f.Name, StringComparer.Ordinal))
+                {
+                    await using var source = await OpenCheckedAsync(version, file, cancellationToken);
+                    var entry = archive.CreateEntry(file.Name, CompressionLevel.Optimal);
+                    entry.LastWriteTime = new DateTimeOffset(version.CreatedAt, TimeSpan.Zero);
+                    await using var target = await entry.OpenAsync(cancellationToken);
+                    await source.CopyToAsync(target, cancellationToken);
+                }
+            }
+
+            zip.Position = 0;
+            return zip;
+        }
+        catch
+        {
+            await zip.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Compares two versions of the same dataset; token counts are re-read from the version files.</summary>
+    public async Task<VersionDiffResult> DiffAsync(int olderId, int newerId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var older = await LoadForDiffAsync(db, olderId, cancellationToken);
+        var newer = await LoadForDiffAsync(db, newerId, cancellationToken);
+        if (older.Version.DatasetId != newer.Version.DatasetId)
+        {
+            throw new StudioValidationException("versions", "Both versions must belong to the same dataset.");
+        }
+
+        var diff = VersionDiffer.Diff(await SnapshotAsync(older.Version, older.Examples, cancellationToken), await SnapshotAsync(newer.Version, newer.Examples, cancellationToken));
+        return new VersionDiffResult(Summarise(older.Version), Summarise(newer.Version), diff);
+    }
+
+    /// <summary>Which parts of an example the training loss sees for a target.</summary>
+    public async Task<ExamplePreviewResult> PreviewAsync(int exampleId, string targetKey, CancellationToken cancellationToken)
+    {
+        if (!TrainingTargets.TryGet(targetKey ?? "", out var target))
+        {
+            throw new StudioValidationException("target", $"Unknown target '{targetKey}'.");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var example = await db.Examples.AsNoTracking().Include(e => e.Messages).Include(e => e.Dataset)
+            .SingleOrDefaultAsync(e => e.Id == exampleId, cancellationToken) ?? throw new NotFoundException("Example", exampleId);
+        return new ExamplePreviewResult(example.Id, example.Dataset!.ProjectId, TrainableTokenPreview.Preview(ExampleContent.FromEntity(example), target));
+    }
+
+    /// <summary>Validates an uploaded JSONL file against a target, optionally with another encoding or token limit.</summary>
+    public static async Task<ValidationReport> ValidateFileAsync(Stream stream, string targetKey, string? encoding, int? maxTokens, CancellationToken cancellationToken)
+    {
+        if (!TrainingTargets.TryGet(targetKey ?? "", out var target))
+        {
+            throw new StudioValidationException("target", $"Unknown target '{targetKey}'. Choose one of: {string.Join(", ", TrainingTargets.All.Select(t => t.Key))}.");
+        }
+
+        if (maxTokens is { } limit)
+        {
+            if (limit <= 0)
+            {
+                throw new StudioValidationException("max-tokens", "The token limit must be a positive number.");
+            }
+
+            target = target with { TokenLimitPerExample = limit };
+        }
+
+        var counter = TokenCounter.For(string.IsNullOrWhiteSpace(encoding) ? target.Encoding : encoding);
+        return await new JsonlValidator(target, counter).ValidateAsync(stream, cancellationToken);
+    }
+
+    private async Task<List<InputError>> WriteSplitsAsync(
+        int datasetId, TrainingTargetProfile target, SplitResult split, string folder, IReadOnlyList<SplitPin> splits,
+        IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+    {
+        var errors = new List<InputError>();
+        var writer = new JsonlExampleWriter(target);
+        var outputs = new Dictionary<SplitPin, FileStream>();
+        var lines = new Dictionary<SplitPin, int>();
+        try
+        {
+            foreach (var s in splits)
+            {
+                outputs[s] = new FileStream(Path.Combine(folder, SplitNames.FileOf(s)), FileMode.CreateNew, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true);
+                lines[s] = 0;
+            }
+
+            var ordered = split.Assignments.Keys.Order().ToList();
+            var done = 0;
+            progress?.Report(new ExportProgress("Writing files", 0, ordered.Count));
+            await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
+            foreach (var chunk in ordered.Chunk(Batch))
+            {
+                var first = chunk[0];
+                var last = chunk[^1];
+                var examples = await db.Examples.Where(e => e.DatasetId == datasetId && e.Id >= first && e.Id <= last && chunk.Contains(e.Id))
+                    .Select(e => new { e.Id, e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson })
+                    .ToDictionaryAsync(e => e.Id, cancellationToken);
+                var messages = (await db.ExampleMessages.Where(m => m.ExampleId >= first && m.ExampleId <= last && chunk.Contains(m.ExampleId))
+                        .OrderBy(m => m.ExampleId).ThenBy(m => m.Position)
+                        .Select(m => new { m.ExampleId, Content = new MessageContent(m.Role, m.Content, m.Name, m.ToolCallsJson, m.ToolCallId, m.Weight) })
+                        .ToListAsync(cancellationToken))
+                    .ToLookup(m => m.ExampleId, m => m.Content);
+                foreach (var id in chunk)
+                {
+                    var s = split.Assignments[id];
+                    var line = ++lines[s];
+                    if (!examples.TryGetValue(id, out var e))
+                    {
+                        throw new ConflictException($"Example {id} was deleted while the version was being cut; cut again.");
+                    }
+
+                    var content = new ExampleContent(messages[id].ToList(), e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson);
+                    string text;
+                    try
+                    {
+                        text = writer.ToLine(content);
+                    }
+                    catch (StudioValidationException ex)
+                    {
+                        // Keep the line so later line numbers still match the example ids; the version will not be sealed.
+                        errors.AddRange(ex.Errors.Select(err => new InputError($"example {id} ({SplitNames.FileOf(s)} line {line}): {err.Field}", err.Message)));
+                        text = "{}";
+                    }
+
+                    var bytes = Encoding.UTF8.GetBytes(text + "\n");
+                    await outputs[s].WriteAsync(bytes, cancellationToken);
+                }
+
+                done += chunk.Length;
+                progress?.Report(new ExportProgress("Writing files", done, ordered.Count));
+            }
+        }
+        finally
+        {
+            foreach (var output in outputs.Values)
+            {
+                await output.DisposeAsync();
+            }
+        }
+
+        return errors;
+    }
+
+    private static InputError Locate(ValidationIssue issue, SplitPin split, IReadOnlyList<int> ids)
+    {
+        var file = SplitNames.FileOf(split);
+        if (issue.Line is { } line && line >= 1 && line <= ids.Count)
+        {
+            return new InputError($"example {ids[line - 1]} ({file} line {line}): {issue.Field}", issue.Message);
+        }
+
+        return new InputError($"{file}: {issue.Field}", issue.Message);
+    }
+
+    private static IQueryable<Example> Filter(IQueryable<Example> query, ExportStatusFilter status, IReadOnlyList<string> tags)
+    {
+        query = status == ExportStatusFilter.Approved
+            ? query.Where(e => e.Status == ExampleStatus.Approved)
+            : query.Where(e => e.Status != ExampleStatus.Rejected);
+        if (tags.Count > 0)
+        {
+            query = query.Where(e => e.Tags.Any(t => tags.Contains(t)));
+        }
+
+        return query;
+    }
+
+    private static Dictionary<string, string> Filters(ExportStatusFilter status, IReadOnlyList<string> tags)
+    {
+        var filters = new Dictionary<string, string> { ["status"] = status == ExportStatusFilter.Approved ? "approved" : "all but rejected" };
+        if (tags.Count > 0)
+        {
+            filters["tags"] = string.Join(",", tags);
+        }
+
+        return filters;
+    }
+
+    private static Dictionary<string, SplitCounts> CountsPerLabel(List<ExportRow> rows, SplitResult split)
+    {
+        var labels = rows.ToDictionary(r => r.Id, r => r.Label ?? "");
+        return split.Assignments.GroupBy(a => labels[a.Key], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => SplitCounts.Of(g.Select(a => a.Value)), StringComparer.Ordinal);
+    }
+
+    private static string HashOf(List<ExportRow> rows, int id)
+    {
+        // rows are ordered by id: binary search keeps this cheap at 100,000 examples.
+        int lo = 0, hi = rows.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (rows[mid].Id == id)
+            {
+                return rows[mid].ContentHash;
+            }
+
+            if (rows[mid].Id < id)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return "";
+    }
+
+    private async Task<(DatasetVersion Version, DatasetVersionFile File)> FindFileAsync(int versionId, string name, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var version = await db.DatasetVersions.AsNoTracking().Include(v => v.Files)
+            .SingleOrDefaultAsync(v => v.Id == versionId, cancellationToken) ?? throw new NotFoundException("Version", versionId);
+        // Only names recorded for this version are served, compared exactly: no path ever comes from the caller.
+        var file = version.Files.SingleOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal))
+            ?? throw new NotFoundException($"Version {versionId} has no file named '{name}'.");
+        return (version, file);
+    }
+
+    private async Task<Stream> OpenCheckedAsync(DatasetVersion version, DatasetVersionFile file, CancellationToken cancellationToken)
+    {
+        var folder = storage.FullPath(version.StoragePath);
+        var path = Path.GetFullPath(Path.Combine(folder, file.Name));
+        if (!path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
+        {
+            throw new NotFoundException($"The file {file.Name} of version {version.Number} is missing from the storage folder.");
+        }
+
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81_920, useAsync: true);
+        try
+        {
+            var actual = await FileHasher.Sha256HexAsync(stream, cancellationToken);
+            var expected = ManifestHash(version.ManifestJson, file.Name) ?? file.Sha256;
+            if (!string.Equals(actual, file.Sha256, StringComparison.Ordinal) || !string.Equals(actual, expected, StringComparison.Ordinal))
+            {
+                throw new ConflictException($"The file {file.Name} of version {version.Number} has changed since it was written (its SHA-256 no longer matches the manifest), so it will not be served.");
+            }
+
+            stream.Position = 0;
+            return stream;
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The SHA-256 the manifest records for a data file; null for files the manifest does not list (itself, the card).</summary>
+    private static string? ManifestHash(string manifestJson, string name)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(manifestJson);
+            if (document.RootElement.TryGetProperty("files", out var files) && files.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var f in files.EnumerateArray())
+                {
+                    if (f.TryGetProperty("name", out var n) && n.GetString() == name)
+                    {
+                        return f.GetProperty("sha256").GetString();
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // A manifest we cannot read leaves the recorded hash as the only check.
+        }
+
+        return null;
+    }
+
+    private static async Task<(DatasetVersion Version, List<DatasetVersionExample> Examples)> LoadForDiffAsync(StudioDbContext db, int id, CancellationToken cancellationToken)
+    {
+        var version = await db.DatasetVersions.AsNoTracking().Include(v => v.Files)
+            .SingleOrDefaultAsync(v => v.Id == id, cancellationToken) ?? throw new NotFoundException("Version", id);
+        var examples = await db.DatasetVersionExamples.AsNoTracking().Where(e => e.DatasetVersionId == id)
+            .OrderBy(e => e.ExampleId).ToListAsync(cancellationToken);
+        return (version, examples);
+    }
+
+    /// <summary>Tokens per example from the files: each split file holds its examples in ascending id order.</summary>
+    private async Task<VersionSnapshot> SnapshotAsync(DatasetVersion version, List<DatasetVersionExample> examples, CancellationToken cancellationToken)
+    {
+        var target = TrainingTargets.TryGet(version.Target, out var t) ? t : TrainingTargets.OpenAiChatProfile;
+        var validator = new JsonlValidator(target);
+        var entries = new List<VersionEntry>(examples.Count);
+        foreach (var s in new[] { SplitPin.Train, SplitPin.Validation, SplitPin.Test })
+        {
+            var ids = examples.Where(e => e.Split == s).ToList();
+            if (ids.Count == 0)
+            {
+                continue;
+            }
+
+            var tokens = new List<int>(ids.Count);
+            var file = version.Files.SingleOrDefault(f => f.Name == SplitNames.FileOf(s));
+            if (file is not null)
+            {
+                await using var stream = await OpenCheckedAsync(version, file, cancellationToken);
+                await foreach (var (_, bytes) in JsonlLineReader.ReadLinesAsync(stream, cancellationToken))
+                {
+                    using var document = JsonDocument.Parse(bytes);
+                    tokens.Add(validator.CountTokens(document.RootElement));
+                }
+            }
+
+            for (var i = 0; i < ids.Count; i++)
+            {
+                entries.Add(new VersionEntry(ids[i].ExampleId, s, ids[i].ContentHash, i < tokens.Count ? tokens[i] : 0));
+            }
+        }
+
+        return new VersionSnapshot(entries, EpochHeuristic.Epochs(version.TrainCount), target.TokenLimitPerExample, target.PricePerMillionTrainingTokens);
+    }
+
+    private static VersionSummary Summarise(DatasetVersion v) => new(
+        v.Id, v.DatasetId, v.Number, v.Target, string.IsNullOrEmpty(v.Note) ? null : v.Note,
+        v.TrainCount, v.ValidationCount, v.TestCount, v.Seed, v.ValidationShare, v.TestShare, v.AuthorName, v.CreatedAt,
+        v.Files.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => new VersionFileSummary(f.Name, f.Sha256, f.Bytes, f.Lines)).ToList());
+
+    private static FileStream OpenRead(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 256 * 1024, useAsync: true);
+
+    private static int CountLines(ReadOnlySpan<byte> bytes) => bytes.Count((byte)'\n');
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover temporary folder is never listed as a version.
+        }
+    }
+
+    private static string AppVersion { get; } =
+        typeof(ExportService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+}

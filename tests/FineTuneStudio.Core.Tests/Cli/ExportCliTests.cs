@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using System.Text;
+using FineTuneStudio.Cli;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+
+namespace FineTuneStudio.Core.Tests.Cli;
+
+public sealed class ExportCliTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("fts-cli-export-").FullName;
+
+    private string DbPath => Path.Combine(_folder, "studio.db");
+
+    private static string Line(string user, string reply) =>
+        $$"""{"messages":[{"role":"system","content":"Label urgency."},{"role":"user","content":"{{user}}"},{"role":"assistant","content":"{{reply}}"}]}""";
+
+    [Fact]
+    public async Task Validate_CleanFile_Exits0AndPrintsTokenFigures()
+    {
+        var path = Path.Combine(_folder, "good.jsonl");
+        await File.WriteAllTextAsync(path, string.Join("\n", Enumerable.Range(0, 12).Select(i => Line($"ticket {i}", "low"))) + "\n");
+
+        var result = await RunAsync("validate", path, "--target", "openai-chat");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Output.ShouldContain("examples:  12");
+        result.Output.ShouldContain("errors:    0");
+        // 12 examples: 12 × 3 = 36 < 100, so epochs = min(25, 100 / 12) = 8 (integer division).
+        result.Output.ShouldContain("epochs:    8");
+        result.Output.ShouldContain("median");
+        result.Output.ShouldContain("charged tokens:");
+    }
+
+    [Fact]
+    public async Task Validate_FileWithBrokenLine_Exits1AndNamesTheLine()
+    {
+        var path = Path.Combine(_folder, "bad.jsonl");
+        var lines = Enumerable.Range(0, 12).Select(i => Line($"ticket {i}", "low")).ToList();
+        lines[3] = """{"messages":[{"role":"user","content":"no reply"}]}""";
+        lines[7] = "not json";
+        await File.WriteAllTextAsync(path, string.Join("\n", lines) + "\n");
+
+        var result = await RunAsync("validate", path, "--target", "openai-chat", "--encoding", "cl100k_base");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("line 4: messages:");
+        result.Error.ShouldContain("line 8: $:");
+    }
+
+    [Fact]
+    public async Task Validate_UnknownTarget_IsAUsageError()
+    {
+        var path = Path.Combine(_folder, "x.jsonl");
+        await File.WriteAllTextAsync(path, Line("a", "b") + "\n");
+
+        (await RunAsync("validate", path, "--target", "nope")).ExitCode.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Export_PrintsHashesThatMatchTheCopiedFiles()
+    {
+        await SeedAsync(approved: 30, brokenId: false);
+        var outDir = Path.Combine(_folder, "out");
+
+        var result = await RunAsync("export", "--db", DbPath, "--project", "Triage", "--dataset", "Urgency", "--target", "openai-chat", "--out", outDir);
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        // 30 examples, one label: validation round(30 × 0.1) = 3, train 27.
+        result.Output.ShouldContain("version 1 of Urgency: 27 train, 3 validation, 0 test");
+        foreach (var name in new[] { "train.jsonl", "validation.jsonl", "manifest.json", "README.md" })
+        {
+            var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(outDir, name))));
+            result.Output.ShouldContain($"{name}");
+            result.Output.ShouldContain(sha);
+        }
+
+        File.ReadAllLines(Path.Combine(outDir, "train.jsonl")).Length.ShouldBe(27);
+    }
+
+    [Fact]
+    public async Task Export_WithInvalidExample_Exits1AndCreatesNoVersion()
+    {
+        var badId = await SeedAsync(approved: 30, brokenId: true);
+        var outDir = Path.Combine(_folder, "out");
+
+        var result = await RunAsync("export", "--db", DbPath, "--project", "Triage", "--dataset", "Urgency", "--target", "openai-chat", "--out", outDir);
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain($"error: example {badId} (");
+        Directory.Exists(outDir).ShouldBeFalse();
+        await using var db = StudioDbContextOptions.Create(Settings);
+        db.DatasetVersions.Count().ShouldBe(0);
+        Directory.Exists(Path.Combine(_folder, "storage", "datasets")).ShouldBeFalse();
+    }
+
+    private StudioDatabaseSettings Settings => new(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath));
+
+    /// <summary>Creates project Triage / dataset Urgency with approved examples; returns the id of the broken one (0 when none).</summary>
+    private async Task<int> SeedAsync(int approved, bool brokenId)
+    {
+        (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
+        await using var db = StudioDbContextOptions.Create(Settings);
+        var dataset = new Dataset { Name = "Urgency", Project = new Project { Name = "Triage" } };
+        for (var i = 0; i < approved; i++)
+        {
+            var example = new Example { Status = ExampleStatus.Approved };
+            new ExampleContent([new(MessageRole.System, "Label urgency."), new(MessageRole.User, $"ticket {i}"), new(MessageRole.Assistant, "low")], "low").ApplyTo(example);
+            dataset.Examples.Add(example);
+        }
+
+        Example? broken = null;
+        if (brokenId)
+        {
+            broken = new Example { Status = ExampleStatus.Approved };
+            new ExampleContent([new(MessageRole.User, "nobody answered")], "low").ApplyTo(broken);
+            dataset.Examples.Add(broken);
+        }
+
+        db.Datasets.Add(dataset);
+        await db.SaveChangesAsync();
+        return broken?.Id ?? 0;
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await StudioCli.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
