@@ -69,11 +69,8 @@ public sealed class DriftAnalyzer
 
         _trainingTokens.Add(_countTokens(text));
         _trainingChars.Add(text.Length);
-        _trainingTermTotal += Terms.Count(text, (term, _) =>
-        {
-            CollectionsMarshal.GetValueRefOrAddDefault(_trainingTerms, term, out bool _)++;
-            return true;
-        });
+        var training = _trainingTerms.GetAlternateLookup<ReadOnlySpan<char>>();
+        _trainingTermTotal += Terms.Visit(text, term => CollectionsMarshal.GetValueRefOrAddDefault(training, term, out _)++);
         if (!string.IsNullOrEmpty(label))
         {
             _trainingLabels[label] = _trainingLabels.GetValueOrDefault(label) + 1;
@@ -99,12 +96,12 @@ public sealed class DriftAnalyzer
         _logTokens.Add(tokens);
         _logChars.Add(text.Length);
         week.Tokens.Add(tokens);
-        Terms.Count(text, (term, _) =>
+        var training = _trainingTerms.GetAlternateLookup<ReadOnlySpan<char>>();
+        Terms.Visit(text, term =>
         {
-            var seen = _trainingTerms.ContainsKey(term);
+            var seen = training.ContainsKey(term);
             _logTerms.Add(term, seen);
             week.Terms.Add(term, seen);
-            return true;
         });
         if (!string.IsNullOrEmpty(label))
         {
@@ -186,9 +183,12 @@ public sealed class DriftAnalyzer
             var ks = Ks(sortedTrainingTokens, Sorted(weekTokens));
             var js = JensenShannon(_trainingTerms, _trainingTermTotal, w.Terms.Counts, w.Terms.Total);
             var noNeighbour = Share(w.WithoutNeighbour, w.WithText);
-            var alert = w.Tokens.Count >= _options.MinLogsPerAlertWeek
-                && (ks > threshold || w.Terms.UnseenShare > threshold || js > threshold || noNeighbour - trainingNoNeighbour > threshold);
-            return new DriftWeek(w.Start, w.Tokens.Count, w.Tokens.Count == 0 ? 0 : w.Tokens.Average(), ks, w.Terms.UnseenShare, js, noNeighbour, alert);
+            var judged = w.Tokens.Count >= _options.MinLogsPerAlertWeek;
+            var alert = judged && (ks > threshold || w.Terms.UnseenShare > threshold || js > threshold || noNeighbour - trainingNoNeighbour > threshold);
+            return new DriftWeek(w.Start, w.Tokens.Count, w.Tokens.Count == 0 ? 0 : w.Tokens.Average(), ks, w.Terms.UnseenShare, js, noNeighbour, alert)
+            {
+                Judged = judged,
+            };
         }).ToList();
 
         return new DriftReport(_trainingTokens.Count, _logIds.Count, characters, tokens, unseen, divergence, labels, labelShift,
@@ -438,9 +438,9 @@ public sealed class DriftAnalyzer
         public long Unseen { get; private set; }
         public double UnseenShare => Total == 0 ? 0 : (double)Unseen / Total;
 
-        public void Add(string term, bool seen)
+        public void Add(ReadOnlySpan<char> term, bool seen)
         {
-            CollectionsMarshal.GetValueRefOrAddDefault(Counts, term, out bool _)++;
+            CollectionsMarshal.GetValueRefOrAddDefault(Counts.GetAlternateLookup<ReadOnlySpan<char>>(), term, out _)++;
             Total++;
             if (!seen)
             {
@@ -450,11 +450,14 @@ public sealed class DriftAnalyzer
     }
 }
 
+/// <summary>Receives one term; the span is only valid during the call.</summary>
+public delegate void TermVisitor(ReadOnlySpan<char> term);
+
 /// <summary>Terms of a text: lower-cased runs of letters and digits, two characters or longer.</summary>
 public static class Terms
 {
-    /// <summary>Calls <paramref name="visit"/> for each term (interned per call site by the caller's dictionary) and returns how many there were.</summary>
-    public static int Count(string text, Func<string, int, bool> visit)
+    /// <summary>Calls <paramref name="visit"/> for each term, without allocating, and returns how many there were.</summary>
+    public static int Visit(string text, TermVisitor visit)
     {
         var count = 0;
         var span = text.AsSpan();
@@ -483,7 +486,8 @@ public static class Terms
             var word = span.Slice(start, Math.Min(length, buffer.Length));
             var lower = buffer[..word.Length];
             word.ToLowerInvariant(lower);
-            visit(lower.ToString(), count++);
+            visit(lower);
+            count++;
         }
 
         return count;
@@ -492,11 +496,7 @@ public static class Terms
     public static IReadOnlyList<string> Of(string text)
     {
         var list = new List<string>();
-        Count(text, (term, _) =>
-        {
-            list.Add(term);
-            return true;
-        });
+        Visit(text, term => list.Add(term.ToString()));
         return list;
     }
 }

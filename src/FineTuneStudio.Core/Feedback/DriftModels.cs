@@ -50,7 +50,11 @@ public sealed record DriftWeek(
     double UnseenTermShare,
     double TermDivergence,
     double NoNeighbourShare,
-    bool Alert);
+    bool Alert)
+{
+    /// <summary>Enough requests that week for its figures to count (see <see cref="DriftOptions.MinLogsPerAlertWeek"/>).</summary>
+    public bool Judged { get; init; }
+}
 
 /// <summary>Logged requests near each other but with no near neighbour in training: a candidate new topic.</summary>
 public sealed record DriftCluster(int Id, int Size, IReadOnlyList<long> LogIds);
@@ -71,11 +75,17 @@ public sealed record DriftReport(
     IReadOnlyList<DriftWeek> Weeks,
     IReadOnlyList<DriftCluster> Clusters)
 {
-    public bool Alert => Figures.Any(f => f.Alert);
+    /// <summary>The most recent week with enough traffic to judge, when it alerted: recent drift can hide in a long history.</summary>
+    public DriftWeek? AlertingLatestWeek => Weeks.LastOrDefault(w => w.Judged) is { Alert: true } week ? week : null;
+
+    public bool Alert => Figures.Any(f => f.Alert) || AlertingLatestWeek is not null;
 
     /// <summary>"Input terms unseen in training 0.41 > 0.25; …" or null when nothing passed the threshold.</summary>
     public string? AlertReason => Alert
-        ? string.Join("; ", Figures.Where(f => f.Alert).Select(f => $"{f.Name} {f.Value:0.00} > {Threshold:0.00}"))
+        ? string.Join("; ", Figures.Where(f => f.Alert).Select(f => $"{f.Name} {f.Value:0.00} > {Threshold:0.00}")
+            .Concat(AlertingLatestWeek is { } week
+                ? [$"the week of {week.WeekStart:yyyy-MM-dd} passed the threshold on its own ({week.Logs} requests)"]
+                : []))
         : null;
 
     /// <summary>Ids of logged requests with no near neighbour in training (for filtering; not sent with the report).</summary>
