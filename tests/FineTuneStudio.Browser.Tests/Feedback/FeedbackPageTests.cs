@@ -41,6 +41,7 @@ public sealed class FeedbackPageTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=drift-alert]")).ToContainTextAsync("Drift alert");
         await Assertions.Expect(page.Locator("[data-testid=drift-chart]")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "feedback-drift");
+        await page.Locator("[data-testid=drift-card]").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "feedback-drift-card.png") });
 
         var bad = Path.Combine(Path.GetTempPath(), $"bad-{Guid.NewGuid():N}.jsonl");
         await File.WriteAllTextAsync(bad, """

@@ -12,6 +12,7 @@ namespace FineTuneStudio.Web.Components.Pages.Feedback;
 public sealed partial class FeedbackPage : IDisposable
 {
     private const long MaxUploadBytes = 512L * 1024 * 1024;
+    private const int PageSize = 25;
     private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<string> _errors = [];
     private int _errorTotal;
@@ -66,7 +67,7 @@ public sealed partial class FeedbackPage : IDisposable
             NoNeighbourInVersion = _noNeighbour ? _version ?? 0 : null,
             Ids = _clusterIds,
         };
-        _logs = await Feedback.ListLogsAsync(ProjectId, filter, 0, 100, _cts.Token);
+        _logs = await Feedback.ListLogsAsync(ProjectId, filter, 0, PageSize, _cts.Token);
         _selected = [];
     }
 
@@ -89,11 +90,12 @@ public sealed partial class FeedbackPage : IDisposable
         _weekLabels = weeks.Select(w => w.WeekStart.ToString("MMM d", CultureInfo.InvariantCulture)).ToArray();
         _weekSeries =
         [
-            Series("Length shift (KS)", weeks.Select(w => w.TokenKs)),
-            Series("Unseen terms", weeks.Select(w => w.UnseenTermShare)),
-            Series("Term divergence (JS)", weeks.Select(w => w.TermDivergence)),
-            Series("No near neighbour", weeks.Select(w => w.NoNeighbourShare)),
-            Series("Threshold", weeks.Select(_ => _drift.Report.Threshold)),
+            // Percent rather than 0-1: the chart's axis ticks are whole numbers.
+            Series("Length shift (KS) %", weeks.Select(w => 100 * w.TokenKs)),
+            Series("Unseen terms %", weeks.Select(w => 100 * w.UnseenTermShare)),
+            Series("Term divergence (JS) %", weeks.Select(w => 100 * w.TermDivergence)),
+            Series("No near neighbour %", weeks.Select(w => 100 * w.NoNeighbourShare)),
+            Series("Threshold %", weeks.Select(_ => 100 * _drift.Report.Threshold)),
         ];
         _volumeSeries = [Series("Logged requests", weeks.Select(w => (double)w.Logs))];
     });
