@@ -81,7 +81,8 @@ public static class StudioCli
                      .Concat(ImportCommands.Build())
                      .Concat(ExportCommands.Build())
                      .Concat(QualityCommands.Build())
-                     .Concat(EvaluationCommands.Build()))
+                     .Concat(EvaluationCommands.Build())
+                     .Concat(FeedbackCommands.Build()))
         {
             root.Subcommands.Add(command);
         }

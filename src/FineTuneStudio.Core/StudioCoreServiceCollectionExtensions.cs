@@ -4,6 +4,7 @@ using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Demo;
 using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Feedback;
 using FineTuneStudio.Core.Export;
 using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Quality;
@@ -51,6 +52,7 @@ public static class StudioCoreServiceCollectionExtensions
         services.AddExportFeature();
         services.AddQualityFeature();
         services.AddEvaluationFeature();
+        services.AddFeedbackFeature();
         return services;
     }
 }

@@ -31,6 +31,7 @@ public class StudioDbContext(DbContextOptions options) : IdentityDbContext<Studi
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<TrainingTarget> TrainingTargets => Set<TrainingTarget>();
     public DbSet<QualityRun> QualityRuns => Set<QualityRun>();
+    public DbSet<ProductionLog> ProductionLogs => Set<ProductionLog>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -9,6 +9,11 @@ public class Project
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 
+    /// <summary>Days between retrainings; null takes the cadence answered in the latest readiness assessment.</summary>
+    public int? RetrainingCadenceDays { get; set; }
+    /// <summary>Drift level (0-1, on the report's scale) above which the project is alerted; null means the default.</summary>
+    public double? DriftThreshold { get; set; }
+
     public List<Dataset> Datasets { get; set; } = [];
     public List<ReadinessAssessment> Assessments { get; set; } = [];
     public List<EvalSet> EvalSets { get; set; } = [];

@@ -48,6 +48,7 @@ public static class StudioApi
         app.MapExportEndpoints();
         app.MapQualityEndpoints();
         app.MapEvaluationEndpoints();
+        app.MapFeedbackEndpoints();
         return app;
     }
 }

@@ -1,0 +1,79 @@
+using FineTuneStudio.Core.Quality;
+
+namespace FineTuneStudio.Core.Feedback;
+
+/// <summary>With any error nothing was written: <see cref="Errors"/> lists the first ones, <see cref="TotalErrors"/> counts them all.</summary>
+public sealed record LogImportResult(int Imported, int SkippedDuplicates, int WithPersonalData, IReadOnlyList<InputError> Errors, int TotalErrors)
+{
+    public bool Succeeded => TotalErrors == 0;
+
+    public LogImportResult EnsureSucceeded() => Succeeded ? this : throw new StudioValidationException(Errors, TotalErrors);
+}
+
+/// <summary>Which logged requests to list or promote. Dates are UTC; <see cref="To"/> is exclusive.</summary>
+public sealed record LogFilter
+{
+    public int? MinRating { get; init; }
+    public int? MaxRating { get; init; }
+    public DateTime? From { get; init; }
+    public DateTime? To { get; init; }
+    public bool NotPromotedOnly { get; init; }
+    /// <summary>Only logs with no near neighbour in the training side of this dataset version (by number; latest when 0).</summary>
+    public int? NoNeighbourInVersion { get; init; }
+    /// <summary>Only these logs (e.g. a drift cluster or a hand-picked selection).</summary>
+    public IReadOnlyList<long>? Ids { get; init; }
+}
+
+/// <summary>A logged request as shown in lists: personal data is masked before any text leaves the service.</summary>
+public sealed record LogRow(
+    long Id,
+    DateTime LoggedAt,
+    string Input,
+    string Response,
+    string? Model,
+    int? LatencyMs,
+    int? Rating,
+    IReadOnlyList<PersonalDataKind> PersonalData,
+    int? PromotedExampleId);
+
+public sealed record LogPage(IReadOnlyList<LogRow> Rows, int Total);
+
+public sealed record PromoteRequest
+{
+    /// <summary>The dataset that receives the drafts; null for the project's first dataset.</summary>
+    public int? DatasetId { get; init; }
+    public LogFilter Filter { get; init; } = new();
+}
+
+public sealed record PromoteResult(int DatasetId, int Promoted, int AlreadyPromoted, IReadOnlyList<int> ExampleIds);
+
+/// <summary>What a drift report was measured against.</summary>
+public sealed record DriftResult(int DatasetId, string DatasetName, int? VersionNumber, string Basis, DriftReport Report);
+
+public sealed record SyntheticRequest
+{
+    public int? DatasetId { get; init; }
+    /// <summary>What to write, in the team's words, e.g. "Tickets about failed payments from small shops".</summary>
+    public string Template { get; init; } = "";
+    public IReadOnlyList<int> SeedExampleIds { get; init; } = [];
+    public int Count { get; init; } = 5;
+}
+
+public sealed record SyntheticResult(int DatasetId, int Created, string Model, IReadOnlyList<int> ExampleIds);
+
+/// <summary>The retraining decision with what it was made from, for the Overview and the Feedback page.</summary>
+public sealed record RetrainingStatus(RetrainingDue Due, int? CadenceDays, string? CadenceSource, double DriftThreshold, bool DriftChecked);
+
+/// <summary>The OpenAI-compatible endpoint for synthetic drafts (configuration <c>Studio:Generation</c>; never stored in the database).</summary>
+public sealed class GenerationOptions
+{
+    public const string Section = "Studio:Generation";
+
+    /// <summary>Base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1.</summary>
+    public string? BaseUrl { get; set; }
+    public string? Model { get; set; }
+    public string? ApiKey { get; set; }
+    public int TimeoutSeconds { get; set; } = 120;
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(BaseUrl) && !string.IsNullOrWhiteSpace(Model);
+}

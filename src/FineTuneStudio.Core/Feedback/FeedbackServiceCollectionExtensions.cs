@@ -1,0 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FineTuneStudio.Core.Feedback;
+
+public static class FeedbackServiceCollectionExtensions
+{
+    /// <summary>Registers the production feedback loop: log import, drift, promotion, synthetic drafts, retraining due.</summary>
+    public static IServiceCollection AddFeedbackFeature(this IServiceCollection services)
+    {
+        services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section);
+        services.AddSingleton<FeedbackService>();
+        return services;
+    }
+}

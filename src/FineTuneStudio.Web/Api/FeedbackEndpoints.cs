@@ -1,0 +1,53 @@
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Feedback;
+using FineTuneStudio.Web.Infrastructure;
+
+namespace FineTuneStudio.Web.Api;
+
+public static class FeedbackEndpoints
+{
+    public static void MapFeedbackEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/projects/{id:int}").WithTags("Feedback").RequireAuthorization(StudioPolicies.Curate);
+
+        // Token-authenticated API: no browser form, so no antiforgery token either.
+        group.MapPost("/logs", async (int id, IFormFile? file, FeedbackService feedback, HttpContext http, CancellationToken ct) =>
+            {
+                if (file is null)
+                {
+                    throw new StudioValidationException("file", "send the traffic log as a multipart form field named 'file'");
+                }
+
+                await using var stream = file.OpenReadStream();
+                return TypedResults.Ok((await feedback.ImportLogsAsync(id, stream, http.User.ToActor(), ct)).EnsureSucceeded());
+            })
+            .DisableAntiforgery()
+            .WithSummary("Import a production traffic log (JSONL, multipart field 'file'); all or nothing, errors by line");
+
+        group.MapGet("/logs", async (int id, int? minRating, int? maxRating, DateTime? from, DateTime? to, bool? notPromoted, int? skip, int? take,
+                FeedbackService feedback, CancellationToken ct) =>
+            TypedResults.Ok(await feedback.ListLogsAsync(id,
+                new LogFilter { MinRating = minRating, MaxRating = maxRating, From = Utc(from), To = Utc(to), NotPromotedOnly = notPromoted ?? false },
+                skip ?? 0, take ?? 50, ct)))
+            .WithSummary("List logged requests (personal data masked)");
+
+        group.MapGet("/drift", async (int id, int? version, int? dataset, FeedbackService feedback, CancellationToken ct) =>
+            TypedResults.Ok(await feedback.DriftAsync(id, dataset, version, null, ct)))
+            .WithSummary("Drift of the logged requests against the training side of a dataset version (latest when version is left out)");
+
+        group.MapPost("/logs/promote", async (int id, PromoteRequest request, FeedbackService feedback, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await feedback.PromoteAsync(id, request, http.User.ToActor(), ct)))
+            .WithSummary("Promote the chosen logged requests to Draft examples (source ProductionLog)");
+
+        group.MapPost("/synthetic", async (int id, SyntheticRequest request, FeedbackService feedback, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await feedback.GenerateSyntheticAsync(id, request, http.User.ToActor(), ct)))
+            .WithSummary("Generate synthetic Draft examples from a template and seed examples");
+
+        group.MapGet("/retraining", async (int id, FeedbackService feedback, CancellationToken ct) =>
+            TypedResults.Ok(await feedback.RetrainingDueAsync(id, ct)))
+            .WithSummary("When the next retraining is due, why, and the checklist");
+    }
+
+    private static DateTime? Utc(DateTime? value) => value is { } v ? v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime() : null;
+}

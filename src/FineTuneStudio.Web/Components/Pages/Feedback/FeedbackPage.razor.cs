@@ -1,0 +1,179 @@
+using System.Globalization;
+using FineTuneStudio.Core.Feedback;
+using FineTuneStudio.Web.Components.Shared;
+using FineTuneStudio.Web.Infrastructure;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Forms;
+using MudBlazor;
+
+namespace FineTuneStudio.Web.Components.Pages.Feedback;
+
+public sealed partial class FeedbackPage : IDisposable
+{
+    private const long MaxUploadBytes = 512L * 1024 * 1024;
+    private const int PageSize = 25;
+    private readonly CancellationTokenSource _cts = new();
+    private IReadOnlyList<string> _errors = [];
+    private int _errorTotal;
+    private bool _busy;
+    private string? _importMessage;
+    private RetrainingStatus? _retraining;
+    private int? _cadenceDays;
+    private double? _threshold;
+    private DriftResult? _drift;
+    private int? _version;
+    private List<ChartSeries<double>> _weekSeries = [];
+    private List<ChartSeries<double>> _volumeSeries = [];
+    private string[] _weekLabels = [];
+    private LogPage _logs = new([], 0);
+    private HashSet<LogRow> _selected = [];
+    private int? _minRating;
+    private DateTime? _from;
+    private DateTime? _to;
+    private bool _noNeighbour;
+    private bool _notPromoted = true;
+    private IReadOnlyList<long>? _clusterIds;
+    private string _template = "";
+    private string _seeds = "";
+    private int _count = 5;
+
+    [Inject] private FeedbackService Feedback { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    protected override Task OnParametersSetAsync() => RunAsync(async () =>
+    {
+        await LoadRetrainingAsync();
+        await LoadLogsAsync();
+    });
+
+    private async Task LoadRetrainingAsync()
+    {
+        _retraining = await Feedback.RetrainingDueAsync(ProjectId, _cts.Token);
+        _cadenceDays ??= _retraining.CadenceDays;
+    }
+
+    private async Task LoadLogsAsync()
+    {
+        var filter = new LogFilter
+        {
+            MinRating = _minRating,
+            From = _from is { } f ? DateTime.SpecifyKind(f.Date, DateTimeKind.Utc) : null,
+            To = _to is { } t ? DateTime.SpecifyKind(t.Date.AddDays(1), DateTimeKind.Utc) : null,
+            NotPromotedOnly = _notPromoted,
+            NoNeighbourInVersion = _noNeighbour ? _version ?? 0 : null,
+            Ids = _clusterIds,
+        };
+        _logs = await Feedback.ListLogsAsync(ProjectId, filter, 0, PageSize, _cts.Token);
+        _selected = [];
+    }
+
+    private async Task ImportAsync(InputFileChangeEventArgs e) => await RunAsync(async () =>
+    {
+        _importMessage = null;
+        var file = e.File;
+        await using var stream = file.OpenReadStream(MaxUploadBytes, _cts.Token);
+        var result = await Feedback.ImportLogsAsync(ProjectId, stream, await ActorAsync(), _cts.Token);
+        result.EnsureSucceeded();
+        _importMessage = $"{file.Name}: {result.Imported} requests imported, {result.SkippedDuplicates} already present, {result.WithPersonalData} flagged for likely personal data.";
+        await LoadRetrainingAsync();
+        await LoadLogsAsync();
+    });
+
+    private Task AnalyzeAsync() => RunAsync(async () =>
+    {
+        _drift = await Feedback.DriftAsync(ProjectId, null, _version, null, _cts.Token);
+        var weeks = _drift.Report.Weeks;
+        _weekLabels = weeks.Select(w => w.WeekStart.ToString("MMM d", CultureInfo.InvariantCulture)).ToArray();
+        _weekSeries =
+        [
+            // Percent rather than 0-1: the chart's axis ticks are whole numbers.
+            Series("Length shift (KS) %", weeks.Select(w => 100 * w.TokenKs)),
+            Series("Unseen terms %", weeks.Select(w => 100 * w.UnseenTermShare)),
+            Series("Term divergence (JS) %", weeks.Select(w => 100 * w.TermDivergence)),
+            Series("No near neighbour %", weeks.Select(w => 100 * w.NoNeighbourShare)),
+            Series("Threshold %", weeks.Select(_ => 100 * _drift.Report.Threshold)),
+        ];
+        _volumeSeries = [Series("Logged requests", weeks.Select(w => (double)w.Logs))];
+    });
+
+    private static ChartSeries<double> Series(string name, IEnumerable<double> values) =>
+        new() { Name = name, Data = new ChartData<double>(values.ToList()) };
+
+    private Task ShowClusterAsync(DriftCluster cluster) => RunAsync(async () =>
+    {
+        _clusterIds = cluster.LogIds;
+        await LoadLogsAsync();
+    });
+
+    private Task SearchAsync() => RunAsync(async () =>
+    {
+        _clusterIds = null;
+        await LoadLogsAsync();
+    });
+
+    private Task PromoteAsync() => RunAsync(async () =>
+    {
+        var result = await Feedback.PromoteAsync(ProjectId, new PromoteRequest { Filter = new LogFilter { Ids = _selected.Select(r => r.Id).ToList() } },
+            await ActorAsync(), _cts.Token);
+        Snackbar.Add($"{result.Promoted} Draft examples created{(result.AlreadyPromoted > 0 ? $"; {result.AlreadyPromoted} were promoted before" : "")}.", Severity.Success);
+        await LoadLogsAsync();
+    });
+
+    private Task SaveSettingsAsync() => RunAsync(async () =>
+    {
+        await Feedback.SetRetrainingSettingsAsync(ProjectId, _cadenceDays, _threshold, await ActorAsync(), _cts.Token);
+        Snackbar.Add("Retraining settings saved.", Severity.Success);
+        await LoadRetrainingAsync();
+    });
+
+    private Task GenerateAsync() => RunAsync(async () =>
+    {
+        var seeds = new List<int>();
+        foreach (var part in _seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, CultureInfo.InvariantCulture, out var id))
+            {
+                throw new FineTuneStudio.Core.StudioValidationException("seeds", $"'{part}' is not an example id");
+            }
+
+            seeds.Add(id);
+        }
+
+        var result = await Feedback.GenerateSyntheticAsync(ProjectId, new SyntheticRequest { Template = _template, SeedExampleIds = seeds, Count = _count },
+            await ActorAsync(), _cts.Token);
+        Snackbar.Add($"{result.Created} synthetic drafts added by {result.Model}.", Severity.Success);
+    });
+
+    private async Task<FineTuneStudio.Core.Auditing.Actor> ActorAsync() => (await AuthenticationState).User.ToActor();
+
+    private async Task RunAsync(Func<Task> action)
+    {
+        _busy = true;
+        try
+        {
+            await action();
+            _errors = [];
+            _errorTotal = 0;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            (_errors, _errorTotal) = ErrorText.From(e);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 160 ? text : text[..160] + "…";
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _cts.Dispose();
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using FineTuneStudio.Cli;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Projects;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Tests.Feedback;
+
+public sealed class FeedbackCliTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("fts-feedback-cli-").FullName;
+
+    private string DbPath => Path.Combine(_folder, "studio.db");
+
+    private async Task SeedAsync()
+    {
+        (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
+        var factory = new SettingsFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
+        var project = await new ProjectService(factory, TimeProvider.System).CreateAsync(new ProjectInput("Refunds", null), Actor.System, default);
+        await new DatasetService(factory, TimeProvider.System).CreateAsync(project.Id, new DatasetInput("Requests", Domain.TaskKind.Chat), Actor.System, default);
+    }
+
+    private string WriteFile(string text)
+    {
+        var path = Path.Combine(_folder, $"{Guid.NewGuid():N}.jsonl");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public async Task LogsImport_BadLine_Exits1NamingLineAndField()
+    {
+        await SeedAsync();
+        var file = WriteFile("""
+            {"timestamp":"2026-03-16T08:00:00Z","prompt":"refund please","response":"done"}
+            {"timestamp":"2026-03-16T08:00:00Z","prompt":"refund please","response":"done","rating":"great"}
+            """);
+
+        var result = await RunAsync("logs", "import", file, "--project", "Refunds", "--db", DbPath);
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("line 2: rating: must be a whole number, found a string");
+    }
+
+    [Fact]
+    public async Task LogsImportThenDrift_Json_ReportsCountsAndExits0()
+    {
+        await SeedAsync();
+        var file = WriteFile("""
+            {"timestamp":"2026-03-16T08:00:00Z","prompt":"refund please for order 7","response":"done"}
+            {"timestamp":"2026-03-17T08:00:00Z","prompt":"where is my parcel","response":"on its way"}
+            """);
+
+        var imported = await RunAsync("logs", "import", file, "--project", "Refunds", "--db", DbPath);
+        imported.ExitCode.ShouldBe(0, imported.Error);
+        imported.Output.ShouldContain("Imported 2 logged requests into 'Refunds'");
+
+        var drift = await RunAsync("drift", "--project", "Refunds", "--db", DbPath, "--json");
+        drift.ExitCode.ShouldBe(0, drift.Error);
+        using var json = JsonDocument.Parse(drift.Output);
+        json.RootElement.GetProperty("report").GetProperty("logCount").GetInt32().ShouldBe(2);
+        json.RootElement.GetProperty("basis").GetString()!.ShouldContain("No version");
+
+        // No training data at all: every logged term is unseen, so the plain output prints an alert and still exits 0.
+        var text = await RunAsync("drift", "--project", "Refunds", "--db", DbPath);
+        text.ExitCode.ShouldBe(0, text.Error);
+        text.Output.ShouldContain("ALERT:");
+
+        var missingVersion = await RunAsync("drift", "--project", "Refunds", "--version", "3", "--db", DbPath);
+        missingVersion.ExitCode.ShouldBe(1);
+        missingVersion.Error.ShouldContain("version: dataset 'Requests' has no version 3");
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await StudioCli.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private sealed class SettingsFactory(StudioDatabaseSettings settings) : IDbContextFactory<StudioDbContext>
+    {
+        public StudioDbContext CreateDbContext() => StudioDbContextOptions.Create(settings);
+    }
+}

@@ -1,0 +1,261 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Feedback;
+using FineTuneStudio.Core.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace FineTuneStudio.Core.Tests.Feedback;
+
+public sealed class FeedbackServiceTests : IAsyncLifetime
+{
+    private static readonly DateTime Now = new(2026, 3, 20, 12, 0, 0, DateTimeKind.Utc);
+    private static readonly Actor Lead = new("lead-id", "lead@example.test");
+    private readonly ManualClock _clock = new(Now);
+    private TestDatabase _db = default!;
+    private int _projectId;
+    private int _datasetId;
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        await using var db = _db.CreateDbContext();
+        var project = new Project { Name = "Tickets", CreatedAt = Now, UpdatedAt = Now };
+        var dataset = new Dataset { Name = "Urgency", TaskKind = TaskKind.Classification, Labels = ["high", "low"], Project = project, CreatedAt = Now, UpdatedAt = Now };
+        db.Datasets.Add(dataset);
+        for (var i = 0; i < 4; i++)
+        {
+            var example = new Example { Dataset = dataset, Status = ExampleStatus.Approved, Source = ExampleSource.Manual, CreatedAt = Now, UpdatedAt = Now };
+            new ExampleContent([new MessageContent(MessageRole.User, $"the login page times out for customer {i} again"), new MessageContent(MessageRole.Assistant, "high")],
+                "high").ApplyTo(example);
+            db.Examples.Add(example);
+        }
+
+        await db.SaveChangesAsync();
+        (_projectId, _datasetId) = (project.Id, dataset.Id);
+    }
+
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    private FeedbackService Service(GenerationOptions? generation = null) => new(_db, _clock, Options.Create(generation ?? new GenerationOptions()));
+
+    private static MemoryStream File(string text) => new(Encoding.UTF8.GetBytes(text));
+
+    private const string GoodLog = """
+        {"timestamp":"2026-03-16T08:00:00Z","prompt":"the login page times out for customer 9 again","response":"high","rating":5}
+        {"timestamp":"2026-03-17T08:00:00Z","prompt":"write to me at ana.lopez@example.com about the refund","response":"low","rating":2}
+        {"timestamp":"2026-03-18T08:00:00Z","messages":[{"role":"user","content":"the login page times out for customer 12 again"}],"response":"high","rating":4,"model":"ft:urgency"}
+        """;
+
+    [Fact]
+    public async Task ImportLogsAsync_BadLines_ListsThemByLineAndWritesNothing()
+    {
+        var result = await Service().ImportLogsAsync(_projectId, File("""
+            {"timestamp":"2026-03-16T08:00:00Z","prompt":"fine","response":"high"}
+            {"timestamp":"yesterday","prompt":"bad time","response":"high"}
+            {"timestamp":"2026-03-16T08:00:00Z","prompt":"no answer"}
+            """), Lead, default);
+
+        result.Succeeded.ShouldBeFalse();
+        result.Errors.Select(e => e.ToString()).ShouldBe([
+            "line 2: timestamp: \"yesterday\" is not an ISO 8601 time with Z or an offset (e.g. 2026-03-01T09:30:00Z)",
+            "line 3: response: is missing",
+        ]);
+        (await Count(db => db.ProductionLogs)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ImportLogsAsync_GoodFile_FlagsPersonalDataMasksItAndSkipsARepeat()
+    {
+        var service = Service();
+
+        var first = await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+        var again = await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+
+        (first.Imported, first.SkippedDuplicates, first.WithPersonalData).ShouldBe((3, 0, 1));
+        (again.Imported, again.SkippedDuplicates).ShouldBe((0, 3));
+        var page = await service.ListLogsAsync(_projectId, new LogFilter(), 0, 10, default);
+        page.Total.ShouldBe(3);
+        var flagged = page.Rows.Single(r => r.PersonalData.Count > 0);
+        flagged.Input.ShouldBe("write to me at [email] about the refund");
+        (await Count(db => db.AuditEvents.Where(a => a.Action == "logs.import"))).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task PromoteAsync_RatedLogs_EnterAsDraftWithProductionLogSource()
+    {
+        var service = Service();
+        await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+
+        var result = await service.PromoteAsync(_projectId, new PromoteRequest { Filter = new LogFilter { MinRating = 4 } }, Lead, default);
+        var again = await service.PromoteAsync(_projectId, new PromoteRequest { Filter = new LogFilter { MinRating = 4 } }, Lead, default);
+
+        (result.Promoted, again.Promoted, again.AlreadyPromoted).ShouldBe((2, 0, 2));
+        await using var db = _db.CreateDbContext();
+        var examples = await db.Examples.Include(e => e.Messages).Where(e => result.ExampleIds.Contains(e.Id)).ToListAsync();
+        examples.ShouldAllBe(e => e.Status == ExampleStatus.Draft && e.Source == ExampleSource.ProductionLog && e.Label == "high" && e.Tags.Contains("production-log"));
+        examples.ShouldAllBe(e => e.Messages.OrderBy(m => m.Position).Last().Role == MessageRole.Assistant);
+        (await db.ProductionLogs.CountAsync(l => l.PromotedExampleId != null)).ShouldBe(2);
+        (await db.AuditEvents.CountAsync(a => a.Action == "example.create" && a.Summary.StartsWith("Draft promoted"))).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task GenerateSyntheticAsync_FakeEndpoint_StoresMarkedDrafts()
+    {
+        var answer = """
+            {"input": "checkout freezes for every shop since the update", "output": "high", "label": "high"}
+            not json
+            {"input": "please change the invoice address", "output": "low", "label": "LOW"}
+            """;
+        await using var server = await FakeChatServer.StartAsync(answer);
+        var seedIds = await Query(db => db.Examples.Select(e => e.Id).Take(2).ToListAsync());
+        var service = Service(new GenerationOptions { BaseUrl = server.BaseUrl, Model = "fake-writer", ApiKey = "test-key" });
+
+        var result = await service.GenerateSyntheticAsync(_projectId, new SyntheticRequest { Template = "Tickets from small shops", SeedExampleIds = seedIds, Count = 5 }, Lead, default);
+
+        result.Created.ShouldBe(2);
+        server.Requests.Single().ShouldContain("Tickets from small shops");
+        server.Requests.Single().ShouldContain("\"model\":\"fake-writer\"");
+        await using var db = _db.CreateDbContext();
+        var drafts = await db.Examples.Where(e => result.ExampleIds.Contains(e.Id)).OrderBy(e => e.Id).ToListAsync();
+        drafts.ShouldAllBe(e => e.Status == ExampleStatus.Draft && e.Source == ExampleSource.Synthetic && e.Tags.Contains("synthetic"));
+        drafts.Select(e => e.Label).ShouldBe(["high", "low"]);
+        drafts[0].Notes.ShouldContain("only once a person approves it");
+    }
+
+    [Fact]
+    public async Task GenerateSyntheticAsync_NotConfigured_SaysWhichSettings()
+    {
+        var error = await Should.ThrowAsync<StudioValidationException>(() =>
+            Service().GenerateSyntheticAsync(_projectId, new SyntheticRequest { Template = "x", SeedExampleIds = [1] }, Lead, default));
+
+        error.Errors.Single().Message.ShouldContain("Studio:Generation:BaseUrl");
+    }
+
+    [Fact]
+    public async Task RetrainingDueAsync_ProjectCadenceAndAVersion_DueCadenceDaysAfterTheVersion()
+    {
+        await using (var db = _db.CreateDbContext())
+        {
+            db.DatasetVersions.Add(new DatasetVersion { DatasetId = _datasetId, Number = 1, Target = "openai-chat", CreatedAt = new DateTime(2026, 3, 1, 9, 0, 0, DateTimeKind.Utc) });
+            await db.SaveChangesAsync();
+        }
+
+        await Service().SetRetrainingSettingsAsync(_projectId, 30, null, Lead, default);
+        var status = await Service().RetrainingDueAsync(_projectId, default);
+
+        // 2026-03-01 + 30 days = 2026-03-31; today is 2026-03-20, so not yet due.
+        status.Due.DueDate.ShouldBe(new DateTime(2026, 3, 31, 0, 0, 0, DateTimeKind.Utc));
+        status.Due.IsDue.ShouldBeFalse();
+        status.CadenceSource.ShouldBe("project setting");
+        status.Due.Checklist[2].Text.ShouldBe("Cut version 2 and export it");
+    }
+
+    [Fact]
+    public async Task DriftAsync_NoVersionYet_UsesApprovedExamplesAndSaysSo()
+    {
+        var service = Service();
+        await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+
+        var drift = await service.DriftAsync(_projectId, null, null, null, default);
+
+        drift.VersionNumber.ShouldBeNull();
+        drift.Basis.ShouldContain("compared with its 4 approved examples");
+        drift.Report.LogCount.ShouldBe(3);
+        // Logged answers are labels here: high, low, high against 4 × high → TVD = |1 - 2/3| = 1/3.
+        drift.Report.LabelShift!.Value.ShouldBe(1.0 / 3, 1e-9);
+    }
+
+    private async Task<int> Count<T>(Func<StudioDbContext, IQueryable<T>> query)
+    {
+        await using var db = _db.CreateDbContext();
+        return await query(db).CountAsync();
+    }
+
+    private async Task<T> Query<T>(Func<StudioDbContext, Task<T>> query)
+    {
+        await using var db = _db.CreateDbContext();
+        return await query(db);
+    }
+}
+
+/// <summary>An OpenAI-compatible chat-completions endpoint on 127.0.0.1 that always answers with the same text.</summary>
+internal sealed class FakeChatServer : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly string _answer;
+    private readonly Task _loop;
+
+    private FakeChatServer(string answer, int port)
+    {
+        _answer = answer;
+        BaseUrl = $"http://127.0.0.1:{port}/v1";
+        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        _listener.Start();
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public string BaseUrl { get; }
+
+    public List<string> Requests { get; } = [];
+
+    public static Task<FakeChatServer> StartAsync(string answer)
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return Task.FromResult(new FakeChatServer(answer, port));
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            using var reader = new StreamReader(context.Request.InputStream);
+            var body = await reader.ReadToEndAsync();
+            lock (Requests)
+            {
+                Requests.Add(context.Request.Url!.AbsolutePath + " " + body);
+            }
+
+            var json = JsonSerializer.Serialize(new
+            {
+                id = "chatcmpl-1",
+                @object = "chat.completion",
+                created = 1_773_000_000,
+                model = "fake-writer",
+                choices = new[] { new { index = 0, message = new { role = "assistant", content = _answer }, finish_reason = "stop" } },
+                usage = new { prompt_tokens = 10, completion_tokens = 20, total_tokens = 30 },
+            });
+            var bytes = Encoding.UTF8.GetBytes(json);
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength64 = bytes.Length;
+            await context.Response.OutputStream.WriteAsync(bytes);
+            context.Response.Close();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        await _loop;
+    }
+}
