@@ -6,10 +6,6 @@ namespace FineTuneStudio.Web.Tests.Support;
 
 public partial class StudioAppFactory
 {
-    /// <summary>The id of a demo dataset by name, e.g. "Ticket urgency".</summary>
-    public Task<int> DatasetIdAsync(string name) =>
-        QueryAsync(db => db.Datasets.Where(d => d.Name == name).Select(d => d.Id).SingleAsync());
-
     /// <summary>Cuts a version over the API and returns it; fails the test on any other answer than 201.</summary>
     public static async Task<VersionSummary> CutVersionAsync(HttpClient client, int datasetId, string target = TrainingTargets.OpenAiChat, int seed = 42)
     {

@@ -6,10 +6,6 @@ namespace FineTuneStudio.Web.Tests.Support;
 
 public partial class StudioAppFactory
 {
-    /// <summary>The id of a demo dataset by name.</summary>
-    public Task<int> DatasetIdAsync(string name) =>
-        QueryAsync(db => db.Datasets.Where(d => d.Name == name).Select(d => d.Id).SingleAsync());
-
     /// <summary>Polls a quality run over the API until it is no longer running; returns its final JSON.</summary>
     public static async Task<JsonElement> WaitForQualityRunAsync(HttpClient client, int datasetId, int runId, TimeSpan? timeout = null)
     {

@@ -126,6 +126,10 @@ public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLi
         return client;
     }
 
+    /// <summary>The id of a dataset by name, e.g. the demo's "Ticket urgency".</summary>
+    public Task<int> DatasetIdAsync(string name) =>
+        QueryAsync(db => db.Datasets.Where(d => d.Name == name).Select(d => d.Id).SingleAsync());
+
     public async Task<T> QueryAsync<T>(Func<StudioDbContext, Task<T>> query)
     {
         await using var db = await Services.GetRequiredService<IDbContextFactory<StudioDbContext>>().CreateDbContextAsync();
