@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
@@ -317,7 +318,7 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         AuditLog.Record(db, caller.Actor, now, input.Submit ? "annotation.submit" : "annotation.save", nameof(Example), exampleId,
             $"{mine.SecondsSpent} s spent");
         await db.SaveChangesAsync(cancellationToken);
-        return (await AnnotationsQuery(db, exampleId).Where(a => a.LabelerId == userId).ToListAsync(cancellationToken)).Single();
+        return (await AnnotationsQuery(db, exampleId, a => a.LabelerId == userId).ToListAsync(cancellationToken)).Single();
     }
 
     /// <summary>Reviewers see every annotation; anyone else sees their own, and others' only after submitting their own.</summary>
@@ -548,29 +549,28 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         example.UpdatedAt = now;
     }
 
-    private static IQueryable<AnnotationView> AnnotationsQuery(StudioDbContext db, int exampleId) =>
-        db.Annotations.AsNoTracking().Where(a => a.ExampleId == exampleId).OrderBy(a => a.Id)
+    private static IQueryable<AnnotationView> AnnotationsQuery(StudioDbContext db, int exampleId, Expression<Func<Annotation, bool>>? filter = null) =>
+        db.Annotations.AsNoTracking().Where(a => a.ExampleId == exampleId).Where(filter ?? (a => true)).OrderBy(a => a.Id)
             .Select(a => new AnnotationView(a.Id, a.LabelerId,
                 a.Labeler!.DisplayName != "" ? a.Labeler.DisplayName : a.Labeler.Email ?? a.LabelerId,
                 a.Label, a.Rating, a.CorrectedOutput, a.Comment, a.SecondsSpent, a.Submitted, a.UpdatedAt, a.Version));
 
     private static async Task<IReadOnlyList<AnnotationView>> VisibleAnnotationsAsync(StudioDbContext db, int exampleId, ExampleCaller caller, CancellationToken cancellationToken)
     {
-        var query = AnnotationsQuery(db, exampleId);
-        if (caller.CanReview)
+                if (caller.CanReview)
         {
-            return await query.ToListAsync(cancellationToken);
+            return await AnnotationsQuery(db, exampleId).ToListAsync(cancellationToken);
         }
 
         var userId = caller.Actor.UserId;
-        var mine = await query.Where(a => a.LabelerId == userId).ToListAsync(cancellationToken);
+        var mine = await AnnotationsQuery(db, exampleId, a => a.LabelerId == userId).ToListAsync(cancellationToken);
         if (mine is not [{ Submitted: true }])
         {
             // Blind until your own judgement is in: agreement stays honest.
             return mine;
         }
 
-        return await query.Where(a => a.LabelerId == userId || a.Submitted).ToListAsync(cancellationToken);
+        return await AnnotationsQuery(db, exampleId, a => a.LabelerId == userId || a.Submitted).ToListAsync(cancellationToken);
     }
 
     private static async Task<ExampleDetail> LoadDetailAsync(StudioDbContext db, int id, ExampleCaller caller, CancellationToken cancellationToken)
