@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
 
@@ -9,6 +10,7 @@ public sealed record ExampleCaller(Actor Actor, bool CanReview)
     public string UserId => Actor.UserId ?? throw new StudioValidationException("user", "this action needs a signed-in user");
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<ExampleSort>))]
 public enum ExampleSort { Id, Updated, Status }
 
 /// <summary>Filters and paging of the example list. Page is zero-based.</summary>
@@ -107,6 +109,7 @@ public sealed record AnnotationInput(
     int SecondsSpent = 0,
     bool Submit = false);
 
+[JsonConverter(typeof(JsonStringEnumConverter<ReviewAction>))]
 public enum ReviewAction { Approve, Reject, Adjudicate }
 
 /// <summary>A reviewer's decision. Adjudicate records the final label/output/rating and approves.</summary>
@@ -118,6 +121,7 @@ public sealed record ReviewInput(
     int? Rating = null,
     Guid? Version = null);
 
+[JsonConverter(typeof(JsonStringEnumConverter<BulkAction>))]
 public enum BulkAction { Approve, Reject, AddTag, RemoveTag, PinSplit }
 
 public sealed record BulkInput(
