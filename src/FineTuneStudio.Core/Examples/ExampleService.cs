@@ -206,6 +206,18 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         await db.SaveChangesAsync(cancellationToken);
     }
 
+    /// <summary>The id of the next (or previous) example of the same dataset by id, for next/previous navigation.</summary>
+    public async Task<int?> NeighbourAsync(int exampleId, bool forward, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var datasetId = await db.Examples.Where(e => e.Id == exampleId).Select(e => (int?)e.DatasetId).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException("Example", exampleId);
+        var sameDataset = db.Examples.AsNoTracking().Where(e => e.DatasetId == datasetId);
+        return forward
+            ? await sameDataset.Where(e => e.Id > exampleId).OrderBy(e => e.Id).Select(e => (int?)e.Id).FirstOrDefaultAsync(cancellationToken)
+            : await sameDataset.Where(e => e.Id < exampleId).OrderByDescending(e => e.Id).Select(e => (int?)e.Id).FirstOrDefaultAsync(cancellationToken);
+    }
+
     // ---------- annotations and queue ----------
 
     /// <summary>The next example that still needs this labeler's annotation, after <paramref name="afterId"/> when given; null when the queue is empty.</summary>
