@@ -121,7 +121,11 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         }
 
         _shortcuts = new ShortcutListener(OnShortcutAsync);
-        await _shortcuts.StartAsync(JS);
+        if (await _shortcuts.StartAsync(JS) is { } problem)
+            {
+                _errors = [problem];
+            }
+
         _interactive = true;
         _ = AutosaveLoopAsync();
         StateHasChanged();

@@ -68,7 +68,11 @@ public sealed partial class QueuePage : IAsyncDisposable
         if (firstRender)
         {
             _shortcuts = new ShortcutListener(OnShortcutAsync);
-            await _shortcuts.StartAsync(JS);
+            if (await _shortcuts.StartAsync(JS) is { } problem)
+            {
+                _errors = [problem];
+            }
+
             _interactive = true;
             StateHasChanged();
         }

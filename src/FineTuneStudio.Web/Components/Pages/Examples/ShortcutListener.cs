@@ -9,11 +9,20 @@ public sealed class ShortcutListener(Func<string, Task> onShortcut) : IAsyncDisp
     private IJSObjectReference? _module;
     private IJSObjectReference? _registration;
 
-    public async Task StartAsync(IJSRuntime js)
+    /// <summary>Null when listening; otherwise why the shortcuts are off (the page still works with the mouse).</summary>
+    public async Task<string?> StartAsync(IJSRuntime js)
     {
         _self = DotNetObjectReference.Create(this);
-        _module = await js.InvokeAsync<IJSObjectReference>("import", "./js/example-shortcuts.js");
-        _registration = await _module.InvokeAsync<IJSObjectReference>("register", _self);
+        try
+        {
+            _module = await js.InvokeAsync<IJSObjectReference>("import", "./js/example-shortcuts.js");
+            _registration = await _module.InvokeAsync<IJSObjectReference>("register", _self);
+            return null;
+        }
+        catch (JSException e)
+        {
+            return $"Keyboard shortcuts are off: {e.Message}";
+        }
     }
 
     [JSInvokable]
