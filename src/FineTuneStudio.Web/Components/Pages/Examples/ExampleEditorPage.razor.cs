@@ -25,7 +25,7 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
     private bool _canReview;
     private bool _interactive;
     private bool _help;
-    private bool _dirty;
+    private string _baseline = "";
     private bool _saving;
     private DateTime? _savedAt;
     private IReadOnlyList<string> _errors = [];
@@ -144,7 +144,7 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         _preferred = example.PreferredCompletion;
         _rejected = example.RejectedCompletion;
         _split = example.Split;
-        _dirty = false;
+        _baseline = Snapshot();
     }
 
     private ExampleInput CurrentInput(bool submit) => new(
@@ -152,7 +152,15 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         (_tags ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), _notes,
         _preferred, _rejected, _loaded?.ToolsJson, _split, submit, _loaded?.Version);
 
-    private void Changed() => _dirty = true;
+    // Unsaved means: what the form holds differs from what was last loaded or saved.
+    private bool IsDirty => _loaded is not null && Snapshot() != _baseline;
+
+    private string Snapshot() => System.Text.Json.JsonSerializer.Serialize(CurrentInput(submit: false) with { Version = null });
+
+    private static void Changed()
+    {
+        // Edits are detected by comparing with the baseline; nothing to record here.
+    }
 
     private void Add(MessageRole role)
     {
@@ -273,7 +281,6 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         _preferred = merged.PreferredCompletion;
         _rejected = merged.RejectedCompletion;
         _split = merged.Split;
-        _dirty = true;
         _conflict = null;
         Snackbar.Add("Merged: check the result and save", Severity.Info);
     }
@@ -344,10 +351,10 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
             return;
         }
 
-        if (_dirty)
+        if (IsDirty)
         {
             await SaveAsync(false);
-            if (_dirty)
+            if (IsDirty)
             {
                 return;
             }
@@ -392,7 +399,7 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_cts.Token))
             {
-                if (_dirty && _loaded is not null && _conflict is null && !_saving && _errors.Count == 0)
+                if (IsDirty && _loaded is not null && _conflict is null && !_saving && _errors.Count == 0)
                 {
                     await InvokeAsync(async () =>
                     {
