@@ -20,7 +20,19 @@ public static class GuidelinesRenderer
             return "";
         }
 
-        return Sanitizer.Sanitize(Markdown.ToHtml(markdown, Pipeline));
+        return DemoteHeadings(Sanitizer.Sanitize(Markdown.ToHtml(markdown, Pipeline)));
+    }
+
+    /// <summary>Guidelines sit beside the editor, under the page's own title: their h1 becomes h3 and so on (h6 stays h6).</summary>
+    private static string DemoteHeadings(string html)
+    {
+        for (var level = 4; level >= 1; level--)
+        {
+            html = html.Replace($"<h{level}", $"<h{level + 2}", StringComparison.Ordinal)
+                .Replace($"</h{level}>", $"</h{level + 2}>", StringComparison.Ordinal);
+        }
+
+        return html;
     }
 
     private static HtmlSanitizer CreateSanitizer()

@@ -46,7 +46,8 @@ public sealed class ExampleRulesTests
     public void GuidelinesRenderer_RendersMarkdownAndDropsScriptsAndRawHtml()
     {
         var html = GuidelinesRenderer.ToHtml("# Rules\n\n**Critical** means outage.\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))");
-        html.ShouldContain("Rules</h1>");
+        html.ShouldContain("Rules</h3>");
+        html.ShouldNotContain("<h1");
         html.ShouldContain("<strong>Critical</strong>");
         html.ShouldNotContain("<script");
         html.ShouldNotContain("javascript:");
