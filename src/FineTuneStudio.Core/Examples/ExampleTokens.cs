@@ -1,0 +1,14 @@
+using FineTuneStudio.Core.Export;
+
+namespace FineTuneStudio.Core.Examples;
+
+/// <summary>Token counts of an example with o200k_base: per message (with its 3-token envelope) and in total (plus the 3-token reply primer).</summary>
+public static class ExampleTokens
+{
+    public static (IReadOnlyList<int> PerMessage, int Total) Count(IReadOnlyList<MessageContent> messages)
+    {
+        var counter = TokenCounter.O200k;
+        var perMessage = messages.Select(counter.CountMessage).ToList();
+        return (perMessage, perMessage.Sum() + TokenCounter.TokensPerConversation);
+    }
+}

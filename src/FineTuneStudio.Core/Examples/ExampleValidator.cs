@@ -1,0 +1,181 @@
+using System.Text.Json;
+using FineTuneStudio.Core.Domain;
+
+namespace FineTuneStudio.Core.Examples;
+
+/// <summary>The rules an example must meet before it is saved. Pure: the dataset's settings come in as arguments.</summary>
+public static class ExampleValidator
+{
+    public const int MaxMessages = 200;
+    public const int MaxTagLength = 50;
+    public const int MaxTags = 30;
+    public const int MaxNotesLength = 10_000;
+
+    /// <summary>Returns the input with tags trimmed and de-duplicated; throws with every problem found.</summary>
+    public static ExampleInput Validate(ExampleInput input, TaskKind taskKind, IReadOnlyList<string> labels)
+    {
+        var errors = new List<InputError>();
+        var messages = input.Messages ?? [];
+        if (messages.Count == 0)
+        {
+            errors.Add(new InputError("messages", "an example needs at least one message"));
+        }
+        else if (messages.Count > MaxMessages)
+        {
+            errors.Add(new InputError("messages", $"an example may have at most {MaxMessages} messages"));
+        }
+
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            var field = $"messages[{i + 1}]";
+            if (m is null)
+            {
+                errors.Add(new InputError(field, "is empty"));
+                continue;
+            }
+
+            if (!Enum.IsDefined(m.Role))
+            {
+                errors.Add(new InputError($"{field}.role", "use System, User, Assistant or Tool"));
+                continue;
+            }
+
+            var hasToolCalls = !string.IsNullOrWhiteSpace(m.ToolCallsJson);
+            if (string.IsNullOrWhiteSpace(m.Content) && !(m.Role == MessageRole.Assistant && hasToolCalls))
+            {
+                errors.Add(new InputError($"{field}.content", m.Role == MessageRole.Assistant
+                    ? "an assistant turn needs text or tool calls"
+                    : $"a {m.Role.ToString().ToLowerInvariant()} turn needs text"));
+            }
+
+            if (hasToolCalls)
+            {
+                if (m.Role != MessageRole.Assistant)
+                {
+                    errors.Add(new InputError($"{field}.toolCalls", "only assistant turns carry tool calls"));
+                }
+                else if (JsonArrayProblem(m.ToolCallsJson!) is { } problem)
+                {
+                    errors.Add(new InputError($"{field}.toolCalls", problem));
+                }
+            }
+
+            if (m.Weight is not null)
+            {
+                if (m.Role != MessageRole.Assistant)
+                {
+                    errors.Add(new InputError($"{field}.weight", "only assistant turns have a training weight"));
+                }
+                else if (m.Weight is not (0 or 1))
+                {
+                    errors.Add(new InputError($"{field}.weight", "use 1 to train on the turn or 0 to skip it"));
+                }
+            }
+
+            if (m.Role == MessageRole.System && i > 0)
+            {
+                errors.Add(new InputError($"{field}.role", "a system prompt may only be the first message"));
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(input.ToolsJson) && JsonArrayProblem(input.ToolsJson) is { } toolsProblem)
+        {
+            errors.Add(new InputError("tools", toolsProblem));
+        }
+
+        var label = string.IsNullOrWhiteSpace(input.Label) ? null : input.Label.Trim();
+        if (label is not null)
+        {
+            CheckLabel(label, labels, "label", errors);
+        }
+
+        CheckRating(input.Rating, "rating", errors);
+        if (!Enum.IsDefined(input.Split))
+        {
+            errors.Add(new InputError("split", "use Auto, Train, Validation or Test"));
+        }
+
+        if ((input.Notes?.Length ?? 0) > MaxNotesLength)
+        {
+            errors.Add(new InputError("notes", $"notes may have at most {MaxNotesLength} characters"));
+        }
+
+        var tags = NormalizeTags(input.Tags, errors);
+        if (taskKind == TaskKind.Preference && input.Submit
+            && (string.IsNullOrWhiteSpace(input.PreferredCompletion) || string.IsNullOrWhiteSpace(input.RejectedCompletion)))
+        {
+            errors.Add(new InputError("preferredCompletion", "a preference example needs a chosen and a rejected completion before it is submitted"));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new StudioValidationException(errors);
+        }
+
+        return input with { Label = label, Tags = tags, Notes = input.Notes ?? "" };
+    }
+
+    public static void CheckLabel(string label, IReadOnlyList<string> labels, string field, List<InputError> errors)
+    {
+        if (labels.Count > 0 && !labels.Contains(label, StringComparer.Ordinal))
+        {
+            errors.Add(new InputError(field, $"'{label}' is not in the dataset's label set ({string.Join(", ", labels)})"));
+        }
+        else if (label.Length > 200)
+        {
+            errors.Add(new InputError(field, "a label may have at most 200 characters"));
+        }
+    }
+
+    public static void CheckRating(int? rating, string field, List<InputError> errors)
+    {
+        if (rating is < 1 or > 5)
+        {
+            errors.Add(new InputError(field, "a rating is a whole number from 1 to 5"));
+        }
+    }
+
+    /// <summary>Null when the text is a JSON array; otherwise what is wrong with it.</summary>
+    public static string? JsonArrayProblem(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Array ? null : "must be a JSON array, e.g. [{...}]";
+        }
+        catch (JsonException e)
+        {
+            return $"is not valid JSON (line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1})";
+        }
+    }
+
+    public static List<string> NormalizeTags(IReadOnlyList<string>? tags, List<InputError> errors)
+    {
+        var result = new List<string>();
+        foreach (var raw in tags ?? [])
+        {
+            var tag = raw?.Trim() ?? "";
+            if (tag.Length == 0)
+            {
+                continue;
+            }
+
+            if (tag.Length > MaxTagLength)
+            {
+                errors.Add(new InputError("tags", $"'{tag[..20]}…' is longer than {MaxTagLength} characters"));
+            }
+            else if (!result.Contains(tag, StringComparer.OrdinalIgnoreCase))
+            {
+                result.Add(tag);
+            }
+        }
+
+        if (result.Count > MaxTags)
+        {
+            errors.Add(new InputError("tags", $"an example may have at most {MaxTags} tags"));
+        }
+
+        return result;
+    }
+}

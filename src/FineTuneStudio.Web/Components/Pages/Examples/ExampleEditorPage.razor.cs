@@ -1,0 +1,446 @@
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Export;
+using FineTuneStudio.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
+using MudBlazor;
+
+namespace FineTuneStudio.Web.Components.Pages.Examples;
+
+public sealed partial class ExampleEditorPage : IAsyncDisposable
+{
+    private static readonly TimeSpan AutosaveEvery = TimeSpan.FromSeconds(20);
+
+    private readonly CancellationTokenSource _cts = new();
+    private readonly List<EditableMessage> _messages = [];
+    private ShortcutListener? _shortcuts;
+    private DatasetSummary? _dataset;
+    private ExampleDetail? _loaded;
+    private ExampleConflictException? _conflict;
+    private ExampleCaller _caller = default!;
+    private bool _canReview;
+    private bool _interactive;
+    private bool _help;
+    private string _baseline = "";
+    private bool _saving;
+    private DateTime? _savedAt;
+    private IReadOnlyList<string> _errors = [];
+    private string _guidelinesHtml = "";
+
+    private string? _label;
+    private int? _rating;
+    private string? _corrected;
+    private string? _tags;
+    private string? _notes;
+    private string? _preferred;
+    private string? _rejected;
+    private SplitPin _split;
+    private string? _rejectReason;
+
+    [Parameter] public int ProjectId { get; set; }
+    [Parameter] public int? ExampleId { get; set; }
+    [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
+
+    [Inject] private DatasetService Datasets { get; set; } = default!;
+    [Inject] private ExampleService Examples { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private string Title => ExampleId is { } id ? $"Example {id}" : "New example";
+    private string ListHref => $"projects/{ProjectId}/examples?dataset={_dataset?.Id}";
+
+    private IReadOnlyList<(string Keys, string What)> HelpRows =>
+    [
+        ("Ctrl+S", "save"),
+        ("Ctrl+Enter", "save and submit"),
+        ("j / Alt+↓", "next example"),
+        ("k / Alt+↑", "previous example"),
+        ("1 … 9", "choose label 1 to 9"),
+        ("a", "approve (reviewers)"),
+        ("r", "reject with the reason typed (reviewers)"),
+        ("?", "this help"),
+    ];
+
+    private int TotalTokens => _messages.Sum(Tokens) + TokenCounter.TokensPerConversation;
+
+    private static int Tokens(EditableMessage m) => TokenCounter.O200k.CountMessage(m.ToContent());
+
+    private static string? ToolCallsProblem(EditableMessage m) =>
+        string.IsNullOrWhiteSpace(m.ToolCallsJson) ? null : ExampleValidator.JsonArrayProblem(m.ToolCallsJson);
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _caller = ExampleCallerFactory.For((await AuthenticationState).User);
+        _canReview = _caller.CanReview;
+        _conflict = null;
+        _errors = [];
+        try
+        {
+            if (ExampleId is { } id)
+            {
+                Show(await Examples.GetAsync(id, _caller, _cts.Token));
+                _dataset = await Datasets.GetAsync(_loaded!.DatasetId, _cts.Token);
+            }
+            else
+            {
+                var datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+                _dataset = datasets.FirstOrDefault(d => d.Id == DatasetQuery) ?? (datasets.Count > 0 ? datasets[0] : null);
+                _loaded = null;
+                _messages.Clear();
+                if (_dataset is not null)
+                {
+                    if (!string.IsNullOrEmpty(_dataset.CanonicalSystemPrompt))
+                    {
+                        _messages.Add(new EditableMessage { Role = MessageRole.System, Content = _dataset.CanonicalSystemPrompt });
+                    }
+
+                    _messages.Add(new EditableMessage { Role = MessageRole.User });
+                    _messages.Add(new EditableMessage { Role = MessageRole.Assistant });
+                }
+            }
+
+            _guidelinesHtml = GuidelinesRenderer.ToHtml(_dataset?.Guidelines);
+        }
+        catch (NotFoundException e)
+        {
+            _errors = [e.Message];
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+
+        _shortcuts = new ShortcutListener(OnShortcutAsync);
+        if (await _shortcuts.StartAsync(JS) is { } problem)
+            {
+                _errors = [problem];
+            }
+
+        _interactive = true;
+        _ = AutosaveLoopAsync();
+        StateHasChanged();
+    }
+
+    private void Show(ExampleDetail example)
+    {
+        _loaded = example;
+        _messages.Clear();
+        _messages.AddRange(example.Messages.Select(EditableMessage.From));
+        _label = example.Label;
+        _rating = example.Rating;
+        _corrected = example.CorrectedOutput;
+        _tags = string.Join(", ", example.Tags);
+        _notes = example.Notes;
+        _preferred = example.PreferredCompletion;
+        _rejected = example.RejectedCompletion;
+        _split = example.Split;
+        _baseline = Snapshot();
+    }
+
+    private ExampleInput CurrentInput(bool submit) => new(
+        _messages.Select(m => m.ToContent()).ToList(), _label, _rating, _corrected,
+        (_tags ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), _notes,
+        _preferred, _rejected, _loaded?.ToolsJson, _split, submit, _loaded?.Version);
+
+    // Unsaved means: what the form holds differs from what was last loaded or saved.
+    private bool IsDirty => _loaded is not null && Snapshot() != _baseline;
+
+    private string Snapshot() => System.Text.Json.JsonSerializer.Serialize(CurrentInput(submit: false) with { Version = null });
+
+    private static void Changed()
+    {
+        // Edits are detected by comparing with the baseline; nothing to record here.
+    }
+
+    private void Add(MessageRole role)
+    {
+        _messages.Add(new EditableMessage { Role = role });
+        Changed();
+    }
+
+    private void Remove(int index)
+    {
+        _messages.RemoveAt(index);
+        Changed();
+    }
+
+    private void Move(int index, int by)
+    {
+        (_messages[index], _messages[index + by]) = (_messages[index + by], _messages[index]);
+        Changed();
+    }
+
+    private void UseCanonicalPrompt()
+    {
+        if (_dataset is null)
+        {
+            return;
+        }
+
+        if (_messages.Count > 0 && _messages[0].Role == MessageRole.System)
+        {
+            _messages[0].Content = _dataset.CanonicalSystemPrompt;
+        }
+        else
+        {
+            _messages.Insert(0, new EditableMessage { Role = MessageRole.System, Content = _dataset.CanonicalSystemPrompt });
+        }
+
+        Changed();
+    }
+
+    private async Task SaveAsync(bool submit) => await SaveInputAsync(CurrentInput(submit));
+
+    private async Task SaveInputAsync(ExampleInput input)
+    {
+        if (_dataset is null || _saving)
+        {
+            return;
+        }
+
+        _saving = true;
+        try
+        {
+            if (_loaded is null)
+            {
+                var created = await Examples.CreateAsync(_dataset.Id, input, _caller, _cts.Token);
+                Show(created);
+                Navigation.NavigateTo($"projects/{ProjectId}/examples/{created.Id}", replace: true);
+            }
+            else
+            {
+                Show(await Examples.UpdateAsync(_loaded.Id, input, _caller, _cts.Token));
+            }
+
+            _errors = [];
+            _conflict = null;
+            _savedAt = DateTime.UtcNow;
+            Snackbar.Add(input.Submit ? "Submitted" : "Saved", Severity.Success);
+        }
+        catch (ExampleConflictException conflict)
+        {
+            _conflict = conflict;
+        }
+        catch (Exception e) when (e is StudioValidationException or NotFoundException)
+        {
+            _errors = ErrorText.From(e).Errors;
+        }
+        finally
+        {
+            _saving = false;
+        }
+    }
+
+    private async Task KeepMineAsync()
+    {
+        if (_conflict is null)
+        {
+            return;
+        }
+
+        // Deliberately save on top of the stored version: the user has seen it and chose theirs.
+        await SaveInputAsync(_conflict.Yours with { Version = _conflict.Current.Version });
+    }
+
+    private void TakeTheirs()
+    {
+        if (_conflict is not null)
+        {
+            Show(_conflict.Current);
+            _conflict = null;
+        }
+    }
+
+    /// <summary>Starts from the stored version and re-applies the fields the user changed, then leaves the result to review and save.</summary>
+    private void Merge()
+    {
+        if (_conflict is null || _loaded is null)
+        {
+            return;
+        }
+
+        var merged = ExampleMerger.Merge(ExampleInput.From(_loaded), _conflict.Yours, ExampleInput.From(_conflict.Current));
+        Show(_conflict.Current);
+        _messages.Clear();
+        _messages.AddRange(merged.Messages.Select(EditableMessage.From));
+        _label = merged.Label;
+        _rating = merged.Rating;
+        _corrected = merged.CorrectedOutput;
+        _tags = string.Join(", ", merged.Tags ?? []);
+        _notes = merged.Notes;
+        _preferred = merged.PreferredCompletion;
+        _rejected = merged.RejectedCompletion;
+        _split = merged.Split;
+        _conflict = null;
+        Snackbar.Add("Merged: check the result and save", Severity.Info);
+    }
+
+    private static IEnumerable<string> Describe(IReadOnlyList<MessageContent> messages, string? label, string? notes)
+    {
+        foreach (var m in messages)
+        {
+            yield return $"{m.Role}: {m.Content}";
+        }
+
+        yield return $"Label: {label ?? "none"}";
+        if (!string.IsNullOrEmpty(notes))
+        {
+            yield return $"Notes: {notes}";
+        }
+    }
+
+    private async Task ApproveAsync() => await ReviewAsync(new ReviewInput(ReviewAction.Approve, Version: _loaded?.Version));
+
+    private async Task RejectAsync() => await ReviewAsync(new ReviewInput(ReviewAction.Reject, _rejectReason, Version: _loaded?.Version));
+
+    private async Task ReviewAsync(ReviewInput input)
+    {
+        if (_loaded is null || !_canReview)
+        {
+            return;
+        }
+
+        try
+        {
+            Show(await Examples.ReviewAsync(_loaded.Id, input, _caller, _cts.Token));
+            _errors = [];
+            Snackbar.Add(input.Action == ReviewAction.Approve ? "Approved" : "Rejected", Severity.Success);
+        }
+        catch (ExampleConflictException conflict)
+        {
+            _errors = [conflict.Message + " Reload to see the stored version."];
+        }
+        catch (Exception e) when (e is StudioValidationException or NotFoundException)
+        {
+            _errors = ErrorText.From(e).Errors;
+        }
+    }
+
+    private async Task DeleteAsync()
+    {
+        if (_loaded is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await Examples.DeleteAsync(_loaded.Id, _caller, _cts.Token);
+            Navigation.NavigateTo(ListHref);
+        }
+        catch (Exception e) when (e is StudioValidationException or NotFoundException)
+        {
+            _errors = ErrorText.From(e).Errors;
+        }
+    }
+
+    private async Task GoAsync(bool forward)
+    {
+        if (_loaded is null)
+        {
+            return;
+        }
+
+        if (IsDirty)
+        {
+            await SaveAsync(false);
+            if (IsDirty)
+            {
+                return;
+            }
+        }
+
+        if (await Examples.NeighbourAsync(_loaded.Id, forward, _cts.Token) is { } id)
+        {
+            Navigation.NavigateTo($"projects/{ProjectId}/examples/{id}");
+        }
+    }
+
+    private async Task OnShortcutAsync(string name)
+    {
+        switch (name)
+        {
+            case "save": await SaveAsync(false); break;
+            case "submit": await SaveAsync(true); break;
+            case "j" or "next": await GoAsync(true); break;
+            case "k" or "previous": await GoAsync(false); break;
+            case "a": await ApproveAsync(); break;
+            case "r": await RejectAsync(); break;
+            case "help": _help = true; break;
+            case "escape": _help = false; break;
+            default:
+                if (_dataset is not null && int.TryParse(name, out var n) && n >= 1 && n <= Math.Min(9, _dataset.Labels.Count))
+                {
+                    _label = _dataset.Labels[n - 1];
+                    Changed();
+                }
+
+                break;
+        }
+
+        await InvokeAsync(StateHasChanged);
+    }
+
+    /// <summary>Drafts are autosaved: every few seconds, unsaved changes are saved without submitting.</summary>
+    private async Task AutosaveLoopAsync()
+    {
+        using var timer = new PeriodicTimer(AutosaveEvery);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_cts.Token))
+            {
+                if (IsDirty && _loaded is not null && _conflict is null && !_saving && _errors.Count == 0)
+                {
+                    await InvokeAsync(async () =>
+                    {
+                        await SaveInputAsync(CurrentInput(submit: false));
+                        StateHasChanged();
+                    });
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The page closed.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _cts.CancelAsync();
+        if (_shortcuts is not null)
+        {
+            await _shortcuts.DisposeAsync();
+        }
+
+        _cts.Dispose();
+    }
+
+    private sealed class EditableMessage
+    {
+        public MessageRole Role { get; set; }
+        public string? Content { get; set; }
+        public string? Name { get; set; }
+        public string? ToolCallsJson { get; set; }
+        public string? ToolCallId { get; set; }
+        public bool Train { get; set; } = true;
+
+        public static EditableMessage From(MessageContent m) => new()
+        {
+            Role = m.Role, Content = m.Content, Name = m.Name, ToolCallsJson = m.ToolCallsJson, ToolCallId = m.ToolCallId, Train = m.Weight != 0,
+        };
+
+        public MessageContent ToContent() => new(Role, Content, Name, string.IsNullOrWhiteSpace(ToolCallsJson) ? null : ToolCallsJson, ToolCallId,
+            Role == MessageRole.Assistant && !Train ? 0 : null);
+    }
+}

@@ -1,0 +1,152 @@
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Web.Components.Shared;
+using FineTuneStudio.Web.Infrastructure;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace FineTuneStudio.Web.Components.Pages.Examples;
+
+public sealed partial class ExamplesPage : IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private IReadOnlyList<DatasetSummary> _datasets = [];
+    private DatasetSummary? _dataset;
+    private int _datasetId;
+    private MudTable<ExampleRow>? _table;
+    private HashSet<ExampleRow> _selected = [];
+    private ExampleCaller _caller = default!;
+    private bool _canReview;
+    private int _disagreements;
+    private IReadOnlyList<string> _errors = [];
+
+    private string? _search;
+    private ExampleStatus? _status;
+    private string? _label;
+    private string? _tag;
+    private SplitPin? _split;
+    private bool _mine;
+    private string _bulkReason = "";
+    private string _bulkTag = "";
+    private SplitPin _bulkSplit = SplitPin.Auto;
+
+    [Parameter] public int ProjectId { get; set; }
+    [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
+
+    [Inject] private DatasetService Datasets { get; set; } = default!;
+    [Inject] private ExampleService Examples { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private string QueueHref => $"projects/{ProjectId}/examples/queue?dataset={_datasetId}";
+    private string ReviewHref => $"projects/{ProjectId}/examples/review?dataset={_datasetId}";
+    private string NewHref => $"projects/{ProjectId}/examples/new?dataset={_datasetId}";
+    private string EditHref(int id) => $"projects/{ProjectId}/examples/{id}";
+
+    protected override async Task OnParametersSetAsync()
+    {
+        var user = (await AuthenticationState).User;
+        _caller = ExampleCallerFactory.For(user);
+        _canReview = _caller.CanReview;
+        try
+        {
+            _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+        }
+        catch (NotFoundException e)
+        {
+            _errors = [e.Message];
+            return;
+        }
+
+        _dataset = _datasets.FirstOrDefault(d => d.Id == DatasetQuery) ?? (_datasets.Count > 0 ? _datasets[0] : null);
+        _datasetId = _dataset?.Id ?? 0;
+        await LoadCountsAsync();
+    }
+
+    private async Task LoadCountsAsync()
+    {
+        if (_canReview && _dataset is not null)
+        {
+            _disagreements = await Examples.DisagreementCountAsync(_dataset.Id, _cts.Token);
+        }
+    }
+
+    private async Task<TableData<ExampleRow>> LoadPageAsync(TableState state, CancellationToken cancellationToken)
+    {
+        if (_dataset is null)
+        {
+            return new TableData<ExampleRow> { Items = [], TotalItems = 0 };
+        }
+
+        var sort = state.SortLabel switch
+        {
+            "Status" => ExampleSort.Status,
+            "Updated" => ExampleSort.Updated,
+            _ => ExampleSort.Id,
+        };
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token, cancellationToken);
+        var page = await Examples.ListAsync(new ExampleQuery(_dataset.Id, _status, _label, _tag, _mine ? _caller.Actor.UserId : null, _split, _search,
+            Sort: sort, Descending: state.SortDirection == SortDirection.Descending, Page: state.Page, PageSize: state.PageSize), linked.Token);
+        return new TableData<ExampleRow> { Items = page.Items, TotalItems = page.Total };
+    }
+
+    private async Task SelectDatasetAsync(int id)
+    {
+        _datasetId = id;
+        _dataset = _datasets.First(d => d.Id == id);
+        _label = null;
+        await ReloadAsync();
+        await LoadCountsAsync();
+    }
+
+    private Task SearchChangedAsync(string? value) { _search = value; return ReloadAsync(); }
+    private Task StatusChangedAsync(ExampleStatus? value) { _status = value; return ReloadAsync(); }
+    private Task LabelChangedAsync(string? value) { _label = value; return ReloadAsync(); }
+    private Task TagChangedAsync(string? value) { _tag = value; return ReloadAsync(); }
+    private Task SplitChangedAsync(SplitPin? value) { _split = value; return ReloadAsync(); }
+    private Task MineChangedAsync(bool value) { _mine = value; return ReloadAsync(); }
+
+    private void SelectionChanged(HashSet<ExampleRow> rows) => _selected = rows;
+
+    private async Task ReloadAsync()
+    {
+        _selected = [];
+        if (_table is not null)
+        {
+            await _table.ReloadServerData();
+        }
+    }
+
+    private async Task BulkAsync(BulkAction action)
+    {
+        try
+        {
+            var result = await Examples.BulkAsync(_datasetId, new BulkInput(_selected.Select(r => r.Id).ToList(), action, _bulkReason, _bulkTag, _bulkSplit), _caller, _cts.Token);
+            Snackbar.Add($"{result.Changed} examples changed", Severity.Success);
+            _errors = [];
+            await ReloadAsync();
+            await LoadCountsAsync();
+        }
+        catch (Exception e) when (e is StudioValidationException or NotFoundException)
+        {
+            _errors = ErrorText.From(e).Errors;
+        }
+    }
+
+    internal static Color StatusColor(ExampleStatus status) => status switch
+    {
+        ExampleStatus.Approved => Color.Success,
+        ExampleStatus.Rejected => Color.Error,
+        ExampleStatus.Submitted => Color.Info,
+        _ => Color.Default,
+    };
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _cts.Dispose();
+    }
+}

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
+using MudBlazor;
+
+namespace FineTuneStudio.Web.Components.Pages.Examples;
+
+public sealed partial class QueuePage : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private readonly Stopwatch _watch = new();
+    private ShortcutListener? _shortcuts;
+    private ExampleCaller _caller = default!;
+    private DatasetSummary? _dataset;
+    private QueueItem? _item;
+    private bool _loadedOnce;
+    private bool _interactive;
+    private bool _help;
+    private int _submittedThisSession;
+    private IReadOnlyList<string> _errors = [];
+    private string _guidelinesHtml = "";
+    private string? _label;
+    private int? _rating;
+    private string? _corrected;
+    private string? _comment;
+
+    [Parameter] public int ProjectId { get; set; }
+    [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
+
+    [Inject] private DatasetService Datasets { get; set; } = default!;
+    [Inject] private ExampleService Examples { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private IReadOnlyList<(string Keys, string What)> HelpRows =>
+    [
+        ("1 … 9", "choose label 1 to 9"),
+        ("Ctrl+Enter", "submit and take the next example"),
+        ("Ctrl+S", "save as draft"),
+        ("j / Alt+↓", "skip to the next example"),
+        ("?", "this help"),
+    ];
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _caller = ExampleCallerFactory.For((await AuthenticationState).User);
+        try
+        {
+            var datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+            _dataset = datasets.FirstOrDefault(d => d.Id == DatasetQuery) ?? (datasets.Count > 0 ? datasets[0] : null);
+            _guidelinesHtml = GuidelinesRenderer.ToHtml(_dataset?.Guidelines);
+            await LoadNextAsync(null);
+        }
+        catch (NotFoundException e)
+        {
+            _errors = [e.Message];
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _shortcuts = new ShortcutListener(OnShortcutAsync);
+            if (await _shortcuts.StartAsync(JS) is { } problem)
+            {
+                _errors = [problem];
+            }
+
+            _interactive = true;
+            StateHasChanged();
+        }
+    }
+
+    private async Task LoadNextAsync(int? after)
+    {
+        _item = _dataset is null ? null : await Examples.NextForLabelerAsync(_dataset.Id, _caller.UserId, _cts.Token, after);
+        if (_item is null && after is not null && _dataset is not null)
+        {
+            // Past the end after skipping: start again from the top.
+            _item = await Examples.NextForLabelerAsync(_dataset.Id, _caller.UserId, _cts.Token);
+        }
+
+        _loadedOnce = true;
+        _label = _item?.Mine?.Label;
+        _rating = _item?.Mine?.Rating;
+        _corrected = _item?.Mine?.CorrectedOutput;
+        _comment = _item?.Mine?.Comment;
+        _watch.Restart();
+    }
+
+    private async Task<bool> SaveAsync(bool submit)
+    {
+        if (_item is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            await Examples.SaveMyAnnotationAsync(_item.Example.Id,
+                new AnnotationInput(_label, _rating, _corrected, _comment, (int)_watch.Elapsed.TotalSeconds, submit), _caller, _cts.Token);
+            _watch.Restart();
+            _errors = [];
+            return true;
+        }
+        catch (Exception e) when (e is StudioValidationException or NotFoundException)
+        {
+            _errors = ErrorText.From(e).Errors;
+            return false;
+        }
+    }
+
+    private async Task SubmitAsync()
+    {
+        if (await SaveAsync(submit: true))
+        {
+            _submittedThisSession++;
+            Snackbar.Add($"Example {_item!.Example.Id} submitted", Severity.Success);
+            await LoadNextAsync(_item.Example.Id);
+        }
+    }
+
+    private async Task SaveDraftAsync()
+    {
+        if (await SaveAsync(submit: false))
+        {
+            Snackbar.Add("Draft saved", Severity.Info);
+        }
+    }
+
+    private async Task SkipAsync()
+    {
+        if (_item is not null)
+        {
+            await LoadNextAsync(_item.Example.Id);
+        }
+    }
+
+    private async Task OnShortcutAsync(string name)
+    {
+        switch (name)
+        {
+            case "submit": await SubmitAsync(); break;
+            case "save": await SaveDraftAsync(); break;
+            case "j" or "n" or "next": await SkipAsync(); break;
+            case "help": _help = true; break;
+            case "escape": _help = false; break;
+            default:
+                if (_item is not null && int.TryParse(name, out var n) && n >= 1 && n <= Math.Min(9, _item.Labels.Count))
+                {
+                    _label = _item.Labels[n - 1];
+                }
+
+                break;
+        }
+
+        await InvokeAsync(StateHasChanged);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _cts.CancelAsync();
+        if (_shortcuts is not null)
+        {
+            await _shortcuts.DisposeAsync();
+        }
+
+        _cts.Dispose();
+    }
+}

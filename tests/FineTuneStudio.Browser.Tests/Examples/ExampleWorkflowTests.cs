@@ -1,0 +1,95 @@
+using FineTuneStudio.Browser.Tests.Support;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Web.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace FineTuneStudio.Browser.Tests.Examples;
+
+[Collection(BrowserCollection.Name)]
+public sealed class ExampleWorkflowTests(BrowserFixture browser)
+{
+    private static readonly ExampleCaller System = new(Actor.System, CanReview: true);
+
+    private ExampleService Examples => browser.App.Services.GetRequiredService<ExampleService>();
+
+    private Task<string> UserIdAsync(string email) => browser.App.QueryAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
+
+    [Fact]
+    public async Task Labeler_WorksTheQueueWithTheKeyboardOnly_AndSubmitsThree()
+    {
+        var dataset = await browser.App.CreateUrgencyDatasetAsync(requiredAnnotations: 1);
+        var ids = new List<int>();
+        foreach (var text in new[] { "Payments fail for all users", "Typo on the pricing page", "Export is slow for big accounts" })
+        {
+            ids.Add((await Examples.CreateAsync(dataset.Id, StudioAppFactory.TicketInput(text), System, default)).Id);
+        }
+
+        var page = await browser.SignedInPageAsync("labeler1@demo.local");
+        await page.GotoAsync($"projects/{dataset.ProjectId}/examples/queue?dataset={dataset.Id}");
+        await page.Locator("[data-testid=queue-ready]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+
+        // Labels are critical, high, normal, low: keys 1, 3 and 4.
+        var keys = new[] { "1", "3", "4" };
+        for (var i = 0; i < 3; i++)
+        {
+            await Assertions.Expect(page.Locator("[data-testid=queue-example]")).ToContainTextAsync($"Example {ids[i]} ");
+            await page.Keyboard.PressAsync(keys[i]);
+            if (i == 0)
+            {
+                await BrowserFixture.ScreenshotAsync(page, "examples-queue");
+            }
+
+            await page.Keyboard.PressAsync("Control+Enter");
+        }
+
+        await page.Locator("[data-testid=queue-empty]").WaitForAsync();
+        var labelerId = await UserIdAsync("labeler1@demo.local");
+        var annotations = await browser.App.QueryAsync(db => db.Annotations.Where(a => ids.Contains(a.ExampleId)).OrderBy(a => a.ExampleId)
+            .Select(a => new { a.Label, a.Submitted, a.LabelerId }).ToListAsync());
+        annotations.Select(a => a.Label).ShouldBe(["critical", "normal", "low"]);
+        annotations.ShouldAllBe(a => a.Submitted && a.LabelerId == labelerId);
+    }
+
+    [Fact]
+    public async Task Reviewer_ResolvesADisagreement()
+    {
+        var dataset = await browser.App.CreateUrgencyDatasetAsync(requiredAnnotations: 2);
+        var example = await Examples.CreateAsync(dataset.Id, StudioAppFactory.TicketInput("The whole site is down since 9:00"), System, default);
+        foreach (var (email, label) in new[] { ("labeler1@demo.local", "critical"), ("labeler2@demo.local", "high") })
+        {
+            var caller = new ExampleCaller(new Actor(await UserIdAsync(email), email), CanReview: false);
+            await Examples.SaveMyAnnotationAsync(example.Id, new AnnotationInput(label, Rating: 4, Submit: true, SecondsSpent: 25), caller, default);
+        }
+
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await page.GotoAsync($"projects/{dataset.ProjectId}/examples/review?dataset={dataset.Id}");
+        await page.Locator("[data-testid=review-ready]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator("[data-testid=annotations-side-by-side] tbody tr")).ToHaveCountAsync(2);
+        await BrowserFixture.ScreenshotAsync(page, "examples-review");
+
+        await page.ClickAsync("[data-testid=adjudicate-critical]");
+        await page.Locator("[data-testid=review-empty]").WaitForAsync();
+
+        var stored = await browser.App.QueryAsync(db => db.Examples.SingleAsync(e => e.Id == example.Id));
+        stored.Status.ShouldBe(ExampleStatus.Approved);
+        stored.Label.ShouldBe("critical");
+
+        // The list and the editor of the demo dataset, for the record.
+        var demoDataset = await browser.App.QueryAsync(db => db.Datasets.Where(d => d.Name == "Ticket urgency").Select(d => new { d.Id, d.ProjectId }).SingleAsync());
+        await page.GotoAsync($"projects/{demoDataset.ProjectId}/examples?dataset={demoDataset.Id}");
+        await page.Locator("[data-testid=example-link]").First.WaitForAsync();
+        await BrowserFixture.ScreenshotAsync(page, "examples-list");
+        await page.Locator("[data-testid=example-link]").First.ClickAsync();
+        await page.Locator("[data-testid=editor-ready]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator("[data-testid=message]").First).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "examples-editor");
+        await page.Keyboard.PressAsync("?");
+        await page.Locator("[data-testid=shortcut-help]").WaitForAsync();
+        await BrowserFixture.ScreenshotAsync(page, "examples-editor-help");
+    }
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Web.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Web.Tests.Examples;
+
+[Collection(StudioAppCollection.Name)]
+public sealed class ExampleApiTests(StudioAppFactory app)
+{
+    [Fact]
+    public async Task List_DemoDataset_PagesAndFiltersOnTheServer()
+    {
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var datasetId = await app.QueryAsync(db => db.Datasets.Where(d => d.Name == "Ticket urgency").Select(d => d.Id).SingleAsync());
+        var critical = await app.QueryAsync(db => db.Examples.CountAsync(e => e.DatasetId == datasetId && e.Label == "critical"));
+
+        var page = (await lead.GetFromJsonAsync<ExamplePage>($"api/datasets/{datasetId}/examples?label=critical&pageSize=7&page=1"))!;
+
+        page.Total.ShouldBe(critical);
+        page.Items.Count.ShouldBe(Math.Min(7, critical - 7));
+        page.Items.ShouldAllBe(r => r.Label == "critical");
+        page.Items.Select(r => r.Id).ShouldBeInOrder();
+    }
+
+    [Fact]
+    public async Task Labeler_CannotApproveRejectOrBulkEdit()
+    {
+        var dataset = await app.CreateUrgencyDatasetAsync();
+        var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
+        using var _ = labeler;
+        var example = await StudioAppFactory.CreateExampleAsync(labeler, dataset.Id, "Login page is slow");
+
+        (await labeler.PostAsJsonAsync($"api/examples/{example.Id}/review", new ReviewInput(ReviewAction.Approve))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await labeler.PostAsJsonAsync($"api/datasets/{dataset.Id}/examples/bulk", new BulkInput([example.Id], BulkAction.Approve))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await labeler.GetAsync($"api/datasets/{dataset.Id}/disagreements")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await app.QueryAsync(db => db.Examples.SingleAsync(e => e.Id == example.Id))).Status.ShouldBe(ExampleStatus.Draft);
+
+        var (owner, _, _) = await app.TokenClientAsync(StudioRoles.ProductOwner);
+        using (owner)
+        {
+            (await owner.GetAsync($"api/examples/{example.Id}")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        }
+
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using (lead)
+        {
+            var approved = await lead.PostAsJsonAsync($"api/examples/{example.Id}/review", new ReviewInput(ReviewAction.Approve));
+            approved.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await approved.Content.ReadFromJsonAsync<ExampleDetail>())!.Status.ShouldBe(ExampleStatus.Approved);
+        }
+    }
+
+    [Fact]
+    public async Task Put_StaleVersion_Is409WithBothVersions_AndNothingIsOverwritten()
+    {
+        var dataset = await app.CreateUrgencyDatasetAsync();
+        var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = labeler;
+        using var __ = lead;
+        var loaded = await StudioAppFactory.CreateExampleAsync(labeler, dataset.Id, "Invoices are wrong");
+
+        var first = await lead.PutAsJsonAsync($"api/examples/{loaded.Id}", ExampleInput.From(loaded) with { Notes = "lead's note" });
+        first.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var stale = await labeler.PutAsJsonAsync($"api/examples/{loaded.Id}", ExampleInput.From(loaded) with { Notes = "labeler's note" });
+
+        stale.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        stale.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        using var problem = JsonDocument.Parse(await stale.Content.ReadAsStringAsync());
+        problem.RootElement.GetProperty("current").GetProperty("notes").GetString().ShouldBe("lead's note");
+        problem.RootElement.GetProperty("yours").GetProperty("notes").GetString().ShouldBe("labeler's note");
+        (await app.QueryAsync(db => db.Examples.SingleAsync(e => e.Id == loaded.Id))).Notes.ShouldBe("lead's note");
+
+        var withoutVersion = await labeler.PutAsJsonAsync($"api/examples/{loaded.Id}", ExampleInput.From(loaded) with { Version = null });
+        withoutVersion.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Annotations_LabelerSeesOthersOnlyAfterSubmittingOwn()
+    {
+        var dataset = await app.CreateUrgencyDatasetAsync();
+        using var first = await app.SignInAsync("labeler1@demo.local");
+        using var second = await app.SignInAsync("labeler2@demo.local");
+        var example = await StudioAppFactory.CreateExampleAsync(first, dataset.Id, "Checkout returns 500 for every customer");
+
+        (await second.PutAsJsonAsync($"api/examples/{example.Id}/annotations/mine", new AnnotationInput("critical", Comment: "outage", SecondsSpent: 30, Submit: true)))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // Before submitting: no trace of labeler2's judgement anywhere labeler1 can look.
+        var beforeAnnotations = await first.GetStringAsync($"api/examples/{example.Id}/annotations");
+        var beforeExample = await first.GetStringAsync($"api/examples/{example.Id}");
+        var beforeQueue = await first.GetStringAsync($"api/datasets/{dataset.Id}/queue/next");
+        beforeAnnotations.ShouldBe("[]");
+        beforeExample.ShouldNotContain("outage");
+        beforeQueue.ShouldNotContain("outage");
+        JsonDocument.Parse(beforeExample).RootElement.GetProperty("annotations").GetArrayLength().ShouldBe(0);
+        using var queue = JsonDocument.Parse(beforeQueue);
+        queue.RootElement.GetProperty("example").GetProperty("id").GetInt32().ShouldBe(example.Id);
+        queue.RootElement.GetProperty("example").GetProperty("annotations").GetArrayLength().ShouldBe(0);
+        queue.RootElement.GetProperty("mine").ValueKind.ShouldBe(JsonValueKind.Null);
+
+        (await first.PutAsJsonAsync($"api/examples/{example.Id}/annotations/mine", new AnnotationInput("high", SecondsSpent: 20, Submit: true)))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        var after = (await first.GetFromJsonAsync<List<AnnotationView>>($"api/examples/{example.Id}/annotations"))!;
+        after.Select(a => a.Label).Order().ShouldBe(["critical", "high"]);
+
+        // Two required, and they disagree: the example waits for the reviewer.
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using (lead)
+        {
+            var disagreements = (await lead.GetFromJsonAsync<List<Disagreement>>($"api/datasets/{dataset.Id}/disagreements"))!;
+            disagreements.Select(d => d.Example.Id).ShouldBe([example.Id]);
+            var adjudicated = await lead.PostAsJsonAsync($"api/examples/{example.Id}/review", new ReviewInput(ReviewAction.Adjudicate, Label: "critical"));
+            (await adjudicated.Content.ReadFromJsonAsync<ExampleDetail>())!.Label.ShouldBe("critical");
+        }
+    }
+
+    [Fact]
+    public async Task Queue_EmptyQueue_Is204()
+    {
+        var dataset = await app.CreateUrgencyDatasetAsync();
+        var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
+        using var _ = labeler;
+        (await labeler.GetAsync($"api/datasets/{dataset.Id}/queue/next")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+    }
+}

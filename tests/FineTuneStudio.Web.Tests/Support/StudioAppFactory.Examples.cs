@@ -1,0 +1,36 @@
+using System.Net.Http.Json;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FineTuneStudio.Web.Tests.Support;
+
+public partial class StudioAppFactory
+{
+    /// <summary>A fresh classification dataset in the demo's ticket project, so counts do not depend on other tests.</summary>
+    public async Task<DatasetSummary> CreateUrgencyDatasetAsync(int requiredAnnotations = 2)
+    {
+        var projectId = await QueryAsync(db => db.Projects.Where(p => p.Name == "Support ticket triage").Select(p => p.Id).SingleAsync());
+        return await Services.GetRequiredService<DatasetService>().CreateAsync(projectId,
+            new DatasetInput($"Urgency {Guid.NewGuid():N}", TaskKind.Classification, "Classify the ticket.", "# Guidelines\n\n**critical** means an outage.",
+                ["critical", "high", "normal", "low"], requiredAnnotations),
+            Actor.System, default);
+    }
+
+    public static ExampleInput TicketInput(string text, string? label = null) => new(
+        [new MessageContent(MessageRole.System, "Classify the ticket."), new MessageContent(MessageRole.User, text), new MessageContent(MessageRole.Assistant, label ?? "normal")],
+        Label: label);
+
+    /// <summary>Creates an example over the API and returns what the server answered.</summary>
+    public static async Task<ExampleDetail> CreateExampleAsync(HttpClient client, int datasetId, string text, string? label = null)
+    {
+        var response = await client.PostAsJsonAsync($"api/datasets/{datasetId}/examples", TicketInput(text, label));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<ExampleDetail>())!;
+    }
+
+    public async Task<ExampleService> ExamplesAsync() => await Task.FromResult(Services.GetRequiredService<ExampleService>());
+}
