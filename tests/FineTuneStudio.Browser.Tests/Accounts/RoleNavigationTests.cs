@@ -11,10 +11,10 @@ public sealed class RoleNavigationTests(BrowserFixture browser)
 {
     public static TheoryData<string, string[], string[], string?> Roles => new()
     {
-        { StudioRoles.Admin, ["overview", "readiness", "examples", "quality", "versions", "evaluation", "admin"], [], null },
-        { StudioRoles.ProductOwner, ["overview", "readiness", "evaluation"], ["examples", "quality", "versions", "admin"], "examples" },
-        { StudioRoles.MlLead, ["overview", "readiness", "examples", "quality", "versions", "evaluation"], ["admin"], "admin" },
-        { StudioRoles.Labeler, ["overview", "examples"], ["readiness", "quality", "versions", "evaluation", "admin"], "readiness" },
+        { StudioRoles.Admin, ["overview", "readiness", "examples", "quality", "versions", "feedback", "evaluation", "admin"], [], null },
+        { StudioRoles.ProductOwner, ["overview", "readiness", "evaluation"], ["examples", "quality", "versions", "feedback", "admin"], "examples" },
+        { StudioRoles.MlLead, ["overview", "readiness", "examples", "quality", "versions", "feedback", "evaluation"], ["admin"], "admin" },
+        { StudioRoles.Labeler, ["overview", "examples"], ["readiness", "quality", "versions", "feedback", "evaluation", "admin"], "readiness" },
     };
 
     [Theory]
@@ -34,7 +34,12 @@ public sealed class RoleNavigationTests(BrowserFixture browser)
         foreach (var item in visible)
         {
             await page.ClickAsync($"[data-testid=nav-{item}]");
-            var title = item == "overview" ? "Support ticket triage" : char.ToUpperInvariant(item[0]) + item[1..];
+            var title = item switch
+            {
+                "overview" => "Support ticket triage",
+                "feedback" => "Production feedback",
+                _ => char.ToUpperInvariant(item[0]) + item[1..],
+            };
             await Assertions.Expect(page.Locator("[data-testid=page-title]")).ToHaveTextAsync(title);
             await Assertions.Expect(page.Locator("[data-testid=access-denied]")).ToHaveCountAsync(0);
             await BrowserFixture.ScreenshotAsync(page, $"{role}-{item}");
