@@ -78,13 +78,13 @@ public sealed class ReviewService(IDbContextFactory<StudioDbContext> factory, Ti
     public async Task<IReadOnlyList<ComparisonSummary>> ListAsync(int projectId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await Query(db, projectId, null).OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).ToListAsync(cancellationToken);
+        return await QueryAsync(db, projectId, null, cancellationToken);
     }
 
     public async Task<ComparisonSummary> GetAsync(int comparisonId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await Query(db, null, comparisonId).SingleOrDefaultAsync(cancellationToken)
+        return (await QueryAsync(db, null, comparisonId, cancellationToken)).SingleOrDefault()
             ?? throw new NotFoundException("Comparison", comparisonId);
     }
 
@@ -195,23 +195,30 @@ public sealed class ReviewService(IDbContextFactory<StudioDbContext> factory, Ti
             m.TryGetProperty("content", out var c) ? c.GetString() : null)).ToList();
     }
 
-    private static IQueryable<ComparisonSummary> Query(StudioDbContext db, int? projectId, int? comparisonId)
+    /// <summary>Comparisons are few per project, so names and counts are joined in memory after three small queries.</summary>
+    private static async Task<List<ComparisonSummary>> QueryAsync(StudioDbContext db, int? projectId, int? comparisonId, CancellationToken cancellationToken)
     {
-        var rows = from c in db.Comparisons.AsNoTracking()
-                   join a in db.EvalRuns on c.RunAId equals a.Id
-                   join b in db.EvalRuns on c.RunBId equals b.Id
-                   select new { c, a, b };
-        if (projectId is { } p)
-        {
-            rows = rows.Where(x => x.a.EvalSet!.ProjectId == p);
-        }
-
+        var comparisons = db.Comparisons.AsNoTracking();
         if (comparisonId is { } id)
         {
-            rows = rows.Where(x => x.c.Id == id);
+            comparisons = comparisons.Where(c => c.Id == id);
         }
 
-        return rows.Select(x => new ComparisonSummary(x.c.Id, x.c.Name, x.a.EvalSetId, x.a.EvalSet!.Name, x.a.Id, x.a.Name, x.b.Id, x.b.Name,
-            db.EvalItems.Count(i => i.EvalSetId == x.a.EvalSetId), x.c.Judgements.Count, x.c.CreatedAt));
+        if (projectId is { } p)
+        {
+            comparisons = comparisons.Where(c => db.EvalRuns.Any(r => r.Id == c.RunAId && r.EvalSet!.ProjectId == p));
+        }
+
+        var rows = await comparisons.Select(c => new { c.Id, c.Name, c.RunAId, c.RunBId, c.CreatedAt, Judgements = c.Judgements.Count }).ToListAsync(cancellationToken);
+        var runIds = rows.SelectMany(r => new[] { r.RunAId, r.RunBId }).Distinct().ToList();
+        var runs = await db.EvalRuns.AsNoTracking().Where(r => runIds.Contains(r.Id))
+            .Select(r => new { r.Id, r.Name, r.EvalSetId, SetName = r.EvalSet!.Name, Items = db.EvalItems.Count(i => i.EvalSetId == r.EvalSetId) })
+            .ToDictionaryAsync(r => r.Id, cancellationToken);
+        return rows.Select(c =>
+        {
+            var a = runs[c.RunAId];
+            var b = runs[c.RunBId];
+            return new ComparisonSummary(c.Id, c.Name, a.EvalSetId, a.SetName, a.Id, a.Name, b.Id, b.Name, a.Items, c.Judgements, c.CreatedAt);
+        }).OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).ToList();
     }
 }
