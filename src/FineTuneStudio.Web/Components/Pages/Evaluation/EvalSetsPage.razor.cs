@@ -16,7 +16,7 @@ public sealed partial class EvalSetsPage : IDisposable
     private int _total;
     private string _name = "";
     private string _description = "";
-    private IEnumerable<string> _metrics = [EvalMetrics.Exact, EvalMetrics.Normalised];
+    private IReadOnlyCollection<string> _metrics = [EvalMetrics.Exact, EvalMetrics.Normalised];
     private int? _setId;
     private IBrowserFile? _file;
 
