@@ -32,7 +32,7 @@ public sealed partial class EvaluationPage : IDisposable
     private string WinRate => _dashboard?.Review is { } r && r.WinsA + r.WinsB > 0 ? EvaluationDashboardService.Percent(r.CandidateWinRate.Rate) : "–";
 
     private string WinCaption => _dashboard?.Review is { } r
-        ? $"candidate wins {r.WinsB} of {r.WinsA + r.WinsB} decided pairs, 95% interval {r.CandidateWinRate.Low * 100:0}–{r.CandidateWinRate.High * 100:0}% · {r.Ties} ties, {r.BothBad} both bad"
+        ? $"candidate wins {r.WinsB} of {r.WinsA + r.WinsB} decided pairs, 95% interval {r.CandidateWinRate.Low * 100:0}–{r.CandidateWinRate.High * 100:0}% · ties {r.Ties}, both bad {r.BothBad}"
         : "no blind judgements yet";
 
     private string TrainingValue => _dashboard?.TrainingVerdict?.Status switch
