@@ -55,7 +55,7 @@ public sealed partial class ReviewsPage : IDisposable
     {
         if (_runA is not { } a || _runB is not { } b)
         {
-            _errors = ["Choose a run for A and a run for B."];
+            _errors = ["Choose a baseline and a candidate run."];
             return;
         }
 
