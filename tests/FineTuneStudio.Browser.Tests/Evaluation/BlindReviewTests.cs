@@ -55,5 +55,12 @@ public sealed class BlindReviewTests(BrowserFixture browser)
         await winRate.WaitForAsync();
         (await winRate.InnerTextAsync()).ShouldContain("of 3 decided pairs");
         await BrowserFixture.ScreenshotAsync(page, "evaluation-dashboard");
+
+        await page.GotoAsync($"projects/{demo.ProjectId}/evaluation/compare?a={demo.BaselineRunId}&b={candidate}");
+        await page.Locator("[data-testid=regression-table]").WaitForAsync();
+        await BrowserFixture.ScreenshotAsync(page, "evaluation-compare");
+        await page.GotoAsync($"projects/{demo.ProjectId}/evaluation/runs");
+        await page.Locator("[data-testid=run-table]").WaitForAsync();
+        await BrowserFixture.ScreenshotAsync(page, "evaluation-runs");
     }
 }
