@@ -1,4 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Evaluation;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Cli.Commands;
 
@@ -7,6 +11,160 @@ public static class EvaluationCommands
     /// <summary>The top-level commands of this feature.</summary>
     public static IEnumerable<Command> Build()
     {
-        yield break;
+        var eval = new Command("eval", "Score model outputs, record eval runs and compare them");
+        eval.Subcommands.Add(Score());
+        eval.Subcommands.Add(ImportRun());
+        eval.Subcommands.Add(Compare());
+        yield return eval;
+    }
+
+    /// <summary>Pure scoring of two files; no database.</summary>
+    private static Command Score()
+    {
+        var items = new Option<FileInfo>("--items") { Description = "Items, JSONL {id, expected, label?, schema?} or CSV", Required = true };
+        var outputs = new Option<FileInfo>("--outputs") { Description = "Model outputs, JSONL {id, output} or CSV id,output", Required = true };
+        var metrics = new Option<string?>("--metrics") { Description = $"Comma-separated metrics ({string.Join(", ", EvalMetrics.All)}); default: exact, normalised, plus accuracy and macro-F1 when items have labels and json-schema when they have schemas" };
+        var command = new Command("score", "Score an outputs file against an items file (no database)") { items, outputs, metrics };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            var parsedItems = EvalFileParser.ParseItems(await ReadAsync(parse.GetValue(items)!, "--items", ct), parse.GetValue(items)!.Name);
+            var parsedOutputs = EvalFileParser.ParseOutputs(await ReadAsync(parse.GetValue(outputs)!, "--outputs", ct), parse.GetValue(outputs)!.Name);
+            var chosen = EvalMetrics.ParseList(parse.GetValue(metrics), "--metrics");
+            if (chosen.Count == 0)
+            {
+                chosen = DefaultMetrics(parsedItems);
+            }
+
+            var known = parsedItems.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+            var unknown = parsedOutputs.Where(o => !known.Contains(o.Id)).Select(o => new Core.InputError("id", $"No item has the id \"{o.Id}\".", o.Line)).ToList();
+            if (unknown.Count > 0)
+            {
+                throw new Core.StudioValidationException(unknown.Take(EvalFileParser.MaxErrors).ToList(), unknown.Count);
+            }
+
+            var scored = await EvalScorer.ScoreAsync(
+                parsedItems.Select(i => new ScoringItem(i.Id, i.Expected, i.Label, i.SchemaJson)).ToList(),
+                parsedOutputs.ToDictionary(o => o.Id, o => (string?)o.Output, StringComparer.Ordinal),
+                chosen, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(new { summary = scored.Summary, items = scored.Items });
+                return StudioCli.Success;
+            }
+
+            await WriteSummaryAsync(console, scored.Summary);
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    private static Command ImportRun()
+    {
+        var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
+        var set = new Option<string>("--set") { Description = "Eval set id or name", Required = true };
+        var name = new Option<string>("--name") { Description = "Name of the run", Required = true };
+        var outputs = new Option<FileInfo>("--outputs") { Description = "Model outputs, JSONL {id, output} or CSV id,output", Required = true };
+        var model = new Option<string?>("--model") { Description = "Model name" };
+        var provider = new Option<string?>("--provider-name") { Description = "Who serves the model (openai, ollama, ...)" };
+        var baseline = new Option<bool>("--baseline") { Description = "Mark the run as the baseline to beat" };
+        var command = new Command("import-run", "Record a run from a file of outputs and score it") { project, set, name, outputs, model, provider, baseline };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            var file = parse.GetValue(outputs)!;
+            var text = await ReadAsync(file, "--outputs", ct);
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
+            var evaluation = services.GetRequiredService<EvaluationService>();
+            var evalSet = await evaluation.FindSetAsync(found.Id, parse.GetValue(set)!, ct);
+            var run = await evaluation.ImportRunAsync(evalSet.Id,
+                new EvalRunInput(parse.GetValue(name)!, parse.GetValue(model), parse.GetValue(provider), IsBaseline: parse.GetValue(baseline)),
+                text, file.Name, Actor.Cli, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(run);
+            }
+            else
+            {
+                await console.Out.WriteLineAsync($"recorded run {run.Id} \"{run.Name}\" on {evalSet.Name}");
+                await WriteSummaryAsync(console, run.Summary!);
+            }
+
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    private static Command Compare()
+    {
+        var runA = new Argument<int>("RUN_A") { Description = "Baseline run id" };
+        var runB = new Argument<int>("RUN_B") { Description = "Candidate run id" };
+        var command = new Command("compare", "Compare a candidate run with a baseline: deltas, significance, regressions") { runA, runB };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var comparison = await services.GetRequiredService<EvaluationService>().CompareAsync(parse.GetValue(runA), parse.GetValue(runB), ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(comparison);
+                return StudioCli.Success;
+            }
+
+            await console.Out.WriteLineAsync($"baseline {comparison.RunA.Id} \"{comparison.RunA.Name}\" vs candidate {comparison.RunB.Id} \"{comparison.RunB.Name}\"");
+            await console.WriteTableAsync(["METRIC", "BASELINE", "CANDIDATE", "DELTA"],
+                comparison.Deltas.Select(d => (IReadOnlyList<string>)[d.Metric, Number(d.A), Number(d.B), d.Delta is { } x ? x.ToString("+0.0000;-0.0000;0", CultureInfo.InvariantCulture) : "-"]));
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"regressions {comparison.Regressions}, fixes {comparison.Fixes}, McNemar p = {comparison.McNemar.PValue:0.0000}, bootstrap 95% interval of the difference [{comparison.Bootstrap.Low:0.000}, {comparison.Bootstrap.High:0.000}]"));
+            foreach (var item in comparison.Items.Where(i => i.Change == ItemChange.Regression))
+            {
+                await console.Out.WriteLineAsync($"regression {item.ExternalId}: expected \"{Short(item.Expected)}\", baseline \"{Short(item.OutputA)}\", candidate \"{Short(item.OutputB)}\"");
+            }
+
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    private static IReadOnlyList<string> DefaultMetrics(IReadOnlyList<EvalItemInput> items)
+    {
+        var metrics = new List<string> { EvalMetrics.Exact, EvalMetrics.Normalised };
+        if (items.Any(i => i.Label is not null))
+        {
+            metrics.AddRange([EvalMetrics.Accuracy, EvalMetrics.MacroF1]);
+        }
+
+        if (items.Any(i => i.SchemaJson is not null))
+        {
+            metrics.AddRange([EvalMetrics.JsonValid, EvalMetrics.JsonSchema]);
+        }
+
+        return metrics;
+    }
+
+    private static async Task WriteSummaryAsync(CliConsole console, RunSummary summary)
+    {
+        await console.WriteTableAsync(["METRIC", "VALUE"], summary.Metrics.Select(m => (IReadOnlyList<string>)[m.Key, Number(m.Value)]));
+        await console.Out.WriteLineAsync($"{summary.Items} items, {summary.Correct} right on {summary.MainMetric ?? "no pass/fail metric"}, {summary.Failed} without output");
+    }
+
+    private static async Task<string> ReadAsync(FileInfo file, string option, CancellationToken ct)
+    {
+        if (!file.Exists)
+        {
+            throw new CliException($"{option}: the file {file.FullName} does not exist");
+        }
+
+        await using var stream = file.OpenRead();
+        return await EvalFileParser.ReadTextAsync(stream, ct);
+    }
+
+    private static string Number(double? value) => value is { } v ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "-";
+
+    private static string Short(string? text)
+    {
+        var line = (text ?? "").ReplaceLineEndings(" ");
+        return line.Length > 60 ? line[..57] + "..." : line;
     }
 }

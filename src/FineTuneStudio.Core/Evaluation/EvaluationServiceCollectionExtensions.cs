@@ -7,6 +7,10 @@ public static class EvaluationServiceCollectionExtensions
     /// <summary>Registers the Evaluation feature's services.</summary>
     public static IServiceCollection AddEvaluationFeature(this IServiceCollection services)
     {
+        services.AddSingleton<EvaluationService>();
+        services.AddSingleton<ReviewService>();
+        services.AddSingleton<TrainingCurveService>();
+        services.AddSingleton<EvaluationDashboardService>();
         return services;
     }
 }

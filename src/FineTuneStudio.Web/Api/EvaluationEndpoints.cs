@@ -1,8 +1,176 @@
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Web.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
 namespace FineTuneStudio.Web.Api;
 
+public sealed record FromExamplesRequest(string Name, string? Description, IReadOnlyList<string>? Metrics, int DatasetId, IReadOnlyList<int> ExampleIds);
+
+public sealed record ComparisonRequest(int RunAId, int RunBId, string? Name);
+
+public sealed record JudgementRequest(int ItemId, BlindPick Pick, string? Reason);
+
+/// <summary>
+/// Eval sets, runs, results, comparisons, blind judgements and training curves. Reads need
+/// ViewEvaluation, writes Evaluate. File uploads are multipart with a "file" part; the API is used
+/// with bearer tokens, so it does not take antiforgery tokens.
+/// </summary>
 public static class EvaluationEndpoints
 {
     public static void MapEvaluationEndpoints(this IEndpointRouteBuilder app)
     {
+        var api = app.MapGroup("/api").WithTags("Evaluation").RequireAuthorization(StudioPolicies.ViewEvaluation);
+
+        api.MapGet("/projects/{projectId:int}/evaluation", async (int projectId, EvaluationDashboardService dashboard, CancellationToken ct) =>
+            TypedResults.Ok(await dashboard.GetAsync(projectId, ct)))
+            .WithSummary("The evaluation dashboard of a project");
+
+        api.MapGet("/projects/{projectId:int}/eval-sets", async (int projectId, EvaluationService evaluation, CancellationToken ct) =>
+            TypedResults.Ok(await evaluation.ListSetsAsync(projectId, ct)))
+            .WithSummary("List eval sets");
+
+        api.MapPost("/projects/{projectId:int}/eval-sets", async Task<Created<EvalSetSummary>> (int projectId, EvalSetInput input, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+            {
+                var created = await evaluation.CreateSetAsync(projectId, input, http.User.ToActor(), ct);
+                return TypedResults.Created($"/api/eval-sets/{created.Id}", created);
+            })
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Create an empty eval set");
+
+        api.MapPost("/projects/{projectId:int}/eval-sets/from-examples", async Task<Created<EvalSetSummary>> (int projectId, FromExamplesRequest input, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+            {
+                var created = await evaluation.CreateFromExamplesAsync(projectId, new EvalSetInput(input.Name, input.Description, input.Metrics), input.DatasetId, input.ExampleIds ?? [], http.User.ToActor(), ct);
+                return TypedResults.Created($"/api/eval-sets/{created.Id}", created);
+            })
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Create an eval set from chosen examples of a dataset");
+
+        api.MapGet("/eval-sets/{id:int}", async (int id, EvaluationService evaluation, CancellationToken ct) =>
+            TypedResults.Ok(await evaluation.GetSetAsync(id, ct)))
+            .WithSummary("Get an eval set");
+
+        api.MapPut("/eval-sets/{id:int}", async (int id, EvalSetInput input, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await evaluation.UpdateSetAsync(id, input, http.User.ToActor(), ct)))
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Rename an eval set or change its metrics");
+
+        api.MapDelete("/eval-sets/{id:int}", async (int id, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+            {
+                await evaluation.DeleteSetAsync(id, http.User.ToActor(), ct);
+                return TypedResults.NoContent();
+            })
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Delete an eval set with its runs");
+
+        api.MapGet("/eval-sets/{id:int}/items", async (int id, int? skip, int? take, EvaluationService evaluation, CancellationToken ct) =>
+            TypedResults.Ok(await evaluation.ListItemsAsync(id, skip ?? 0, take ?? 100, ct)))
+            .WithSummary("Page through an eval set's items");
+
+        api.MapPost("/eval-sets/{id:int}/items", async (int id, IFormFile file, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+            {
+                var text = await ReadAsync(file, ct);
+                return TypedResults.Ok(new { imported = await evaluation.ImportItemsAsync(id, text, file.FileName, http.User.ToActor(), ct) });
+            })
+            .DisableAntiforgery()
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Import items from JSONL or CSV (all or nothing)");
+
+        api.MapGet("/projects/{projectId:int}/eval-runs", async (int projectId, int? setId, EvaluationService evaluation, CancellationToken ct) =>
+            TypedResults.Ok(await evaluation.ListRunsAsync(projectId, setId, ct)))
+            .WithSummary("List runs, oldest first");
+
+        api.MapPost("/eval-sets/{id:int}/runs", async Task<Created<EvalRunSummary>> (int id, IFormFile file, [FromForm] string name, [FromForm] string? model, [FromForm] string? provider,
+                [FromForm] string? notes, [FromForm] string? settings, [FromForm] int? datasetVersionId, [FromForm] bool? baseline,
+                EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+            {
+                var text = await ReadAsync(file, ct);
+                var run = await evaluation.ImportRunAsync(id, new EvalRunInput(name, model, provider, null, null, settings, datasetVersionId, notes, baseline ?? false), text, file.FileName, http.User.ToActor(), ct);
+                return TypedResults.Created($"/api/eval-runs/{run.Id}", run);
+            })
+            .DisableAntiforgery()
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Record a run from a file of outputs (JSONL or CSV: id, output) and score it");
+
+        api.MapGet("/eval-runs/{id:int}", async (int id, EvaluationService evaluation, CancellationToken ct) =>
+            TypedResults.Ok(await evaluation.GetRunAsync(id, ct)))
+            .WithSummary("Get a run with its aggregate scores");
+
+        api.MapGet("/eval-runs/{id:int}/results", async (int id, EvaluationService evaluation, CancellationToken ct) =>
+            TypedResults.Ok(await evaluation.GetResultsAsync(id, ct)))
+            .WithSummary("Per-item outputs and scores of a run");
+
+        api.MapDelete("/eval-runs/{id:int}", async (int id, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+            {
+                await evaluation.DeleteRunAsync(id, http.User.ToActor(), ct);
+                return TypedResults.NoContent();
+            })
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Delete a run");
+
+        api.MapGet("/eval-runs/compare", async (int baseline, int candidate, EvaluationService evaluation, CancellationToken ct) =>
+            TypedResults.Ok(await evaluation.CompareAsync(baseline, candidate, ct)))
+            .WithSummary("Compare a candidate run with a baseline: deltas, McNemar, bootstrap, regressions and fixes");
+
+        api.MapGet("/projects/{projectId:int}/comparisons", async (int projectId, ReviewService reviews, CancellationToken ct) =>
+            TypedResults.Ok(await reviews.ListAsync(projectId, ct)))
+            .WithSummary("List blind A/B comparisons");
+
+        api.MapPost("/comparisons", async Task<Created<ComparisonSummary>> (ComparisonRequest input, ReviewService reviews, HttpContext http, CancellationToken ct) =>
+            {
+                var created = await reviews.CreateAsync(input.RunAId, input.RunBId, input.Name, http.User.ToActor(), ct);
+                return TypedResults.Created($"/api/comparisons/{created.Id}", created);
+            })
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Start a blind A/B comparison (run A is the baseline)");
+
+        api.MapGet("/comparisons/{id:int}/results", async (int id, ReviewService reviews, CancellationToken ct) =>
+            TypedResults.Ok(await reviews.ResultsAsync(id, ct)))
+            .WithSummary("Win rate with a Wilson 95% interval, ties, position bias, per-reviewer counts");
+
+        api.MapGet("/comparisons/{id:int}/next", async Task<Results<Ok<BlindPair>, NoContent>> (int id, ReviewService reviews, HttpContext http, CancellationToken ct) =>
+                await reviews.NextAsync(id, http.User.UserId()!, ct) is { } pair ? TypedResults.Ok(pair) : TypedResults.NoContent())
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("The caller's next unjudged pair: outputs by side only, no run identities");
+
+        api.MapPost("/comparisons/{id:int}/judgements", async (int id, JudgementRequest input, ReviewService reviews, HttpContext http, CancellationToken ct) =>
+            {
+                await reviews.JudgeAsync(id, input.ItemId, http.User.UserId()!, input.Pick, input.Reason, http.User.ToActor(), ct);
+                return TypedResults.NoContent();
+            })
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Record the caller's pick (Left = A, Right = B, Tie, BothBad) for an item");
+
+        api.MapGet("/projects/{projectId:int}/training-metrics", async (int projectId, TrainingCurveService training, CancellationToken ct) =>
+            TypedResults.Ok(await training.ListAsync(projectId, ct)))
+            .WithSummary("List imported training results");
+
+        api.MapGet("/training-metrics/{id:int}", async (int id, TrainingCurveService training, CancellationToken ct) =>
+            TypedResults.Ok(await training.GetAsync(id, ct)))
+            .WithSummary("Training curve points and the overfitting verdict");
+
+        api.MapPost("/projects/{projectId:int}/training-metrics", async Task<Created<TrainingMetricsSummary>> (int projectId, IFormFile file, [FromForm] string? name, [FromForm] int? datasetVersionId,
+                TrainingCurveService training, HttpContext http, CancellationToken ct) =>
+            {
+                var text = await ReadAsync(file, ct);
+                var created = await training.ImportAsync(projectId, string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(file.FileName) : name, datasetVersionId, text, http.User.ToActor(), ct);
+                return TypedResults.Created($"/api/training-metrics/{created.Id}", created);
+            })
+            .DisableAntiforgery()
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Import a provider's training results CSV");
+    }
+
+    private static async Task<string> ReadAsync(IFormFile file, CancellationToken cancellationToken)
+    {
+        if (file.Length > EvalFileParser.MaxFileBytes)
+        {
+            throw new StudioValidationException("file", $"The file is larger than {EvalFileParser.MaxFileBytes / 1024 / 1024} MB.");
+        }
+
+        await using var stream = file.OpenReadStream();
+        return await EvalFileParser.ReadTextAsync(stream, cancellationToken);
     }
 }

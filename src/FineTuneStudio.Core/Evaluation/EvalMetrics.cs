@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace FineTuneStudio.Core.Evaluation;
+
+/// <summary>
+/// Per-item automatic metrics. Pass/fail metrics score 1 or 0; length ratio is a plain number;
+/// null means the metric does not apply to the item (no schema, empty expected output).
+/// </summary>
+public static class EvalMetrics
+{
+    public const string Exact = "exact";
+    public const string Normalised = "normalised";
+    public const string Contains = "contains";
+    public const string Regex = "regex";
+    public const string JsonValid = "json-valid";
+    public const string JsonSchema = "json-schema";
+    public const string LengthRatio = "length-ratio";
+    /// <summary>Per item: the output names the item's label (normalised). Per run: share of right labels.</summary>
+    public const string Accuracy = "accuracy";
+    /// <summary>Run-level only: mean F1 over the expected labels.</summary>
+    public const string MacroF1 = "macro-f1";
+
+    public static IReadOnlyList<string> All { get; } = [Exact, Normalised, Contains, Regex, JsonValid, JsonSchema, LengthRatio, Accuracy, MacroF1];
+
+    /// <summary>Metrics whose per-item value is right (1) or wrong (0), so runs can be compared item by item.</summary>
+    public static IReadOnlyList<string> PassFail { get; } = [Exact, Normalised, Contains, Regex, JsonValid, JsonSchema, Accuracy];
+
+    public static string Describe(string metric) => metric switch
+    {
+        Exact => "exact match",
+        Normalised => "match ignoring case, spacing and punctuation",
+        Contains => "output contains the expected text",
+        Regex => "output matches the expected pattern",
+        JsonValid => "output is valid JSON",
+        JsonSchema => "output follows the item's JSON schema",
+        LengthRatio => "output length / expected length",
+        Accuracy => "label accuracy",
+        MacroF1 => "macro-F1 over labels",
+        _ => metric,
+    };
+
+    /// <summary>Accepts "normalized", upper case and spaces; throws naming the unknown key.</summary>
+    public static IReadOnlyList<string> ParseList(string? text, string field = "metrics")
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+
+        return ParseList(text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), field);
+    }
+
+    public static IReadOnlyList<string> ParseList(IEnumerable<string> keys, string field = "metrics")
+    {
+        var result = new List<string>();
+        foreach (var raw in keys)
+        {
+            var key = raw.Trim().ToLowerInvariant().Replace("normalized", Normalised, StringComparison.Ordinal).Replace('_', '-');
+            key = key switch { "json" => JsonValid, "schema" => JsonSchema, "length" => LengthRatio, "f1" => MacroF1, _ => key };
+            if (!All.Contains(key))
+            {
+                throw new StudioValidationException(field, $"unknown metric '{raw}'; use {string.Join(", ", All)}");
+            }
+
+            if (!result.Contains(key))
+            {
+                result.Add(key);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Lower case, punctuation and symbols dropped, white space folded to single spaces.</summary>
+    public static string Normalise(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "";
+        }
+
+        var text = new StringBuilder(value.Length);
+        var pendingSpace = false;
+        foreach (var c in value.Normalize(NormalizationForm.FormC))
+        {
+            var category = char.GetUnicodeCategory(c);
+            if (char.IsPunctuation(c) || category is UnicodeCategory.MathSymbol or UnicodeCategory.CurrencySymbol or UnicodeCategory.ModifierSymbol)
+            {
+                continue;
+            }
+
+            if (char.IsWhiteSpace(c))
+            {
+                pendingSpace = text.Length > 0;
+                continue;
+            }
+
+            if (pendingSpace)
+            {
+                text.Append(' ');
+                pendingSpace = false;
+            }
+
+            text.Append(char.ToLowerInvariant(c));
+        }
+
+        return text.ToString();
+    }
+
+    public static bool IsExact(string? output, string expected) => string.Equals(output ?? "", expected, StringComparison.Ordinal);
+
+    public static bool IsNormalisedMatch(string? output, string expected) => Normalise(output) == Normalise(expected);
+
+    public static bool ContainsExpected(string? output, string expected) => Normalise(output).Contains(Normalise(expected), StringComparison.Ordinal);
+
+    /// <summary>The expected text is a .NET regular expression; a bad pattern never matches.</summary>
+    public static bool MatchesPattern(string? output, string pattern)
+    {
+        try
+        {
+            return System.Text.RegularExpressions.Regex.IsMatch(output ?? "", pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200));
+        }
+        catch (Exception e) when (e is ArgumentException or RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Strict: a Markdown fence around the JSON fails, as it would for a program reading the reply.</summary>
+    public static bool IsValidJson(string? output)
+    {
+        if (string.IsNullOrWhiteSpace(output))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var _ = JsonDocument.Parse(output);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Schema errors of the output, or null when the output is not JSON at all.</summary>
+    public static IReadOnlyList<string>? SchemaErrors(string? output, NJsonSchema.JsonSchema schema)
+    {
+        if (!IsValidJson(output))
+        {
+            return null;
+        }
+
+        return schema.Validate(output!).Select(e => $"{e.Path}: {e.Kind}").ToList();
+    }
+
+    public static double? RatioOfLength(string? output, string expected) =>
+        expected.Length == 0 ? null : Math.Round((double)(output ?? "").Length / expected.Length, 4);
+}

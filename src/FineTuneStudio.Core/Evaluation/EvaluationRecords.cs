@@ -1,0 +1,54 @@
+using FineTuneStudio.Core.Domain;
+
+namespace FineTuneStudio.Core.Evaluation;
+
+public sealed record EvalSetInput(string Name, string? Description, IReadOnlyList<string>? Metrics);
+
+public sealed record EvalSetSummary(int Id, int ProjectId, string Name, string Description, IReadOnlyList<string> Metrics, int ItemCount, int RunCount, DateTime CreatedAt);
+
+public sealed record EvalItemView(int Id, string ExternalId, string InputJson, string Expected, string? Label, bool HasSchema, int? SourceExampleId, string ContentHash);
+
+public sealed record EvalRunInput(
+    string Name,
+    string? Model = null,
+    string? Provider = null,
+    string? Endpoint = null,
+    string? SystemPrompt = null,
+    string? SettingsJson = null,
+    int? DatasetVersionId = null,
+    string? Notes = null,
+    bool IsBaseline = false);
+
+public sealed record EvalRunSummary(
+    int Id,
+    int EvalSetId,
+    string EvalSetName,
+    string Name,
+    string Model,
+    string Provider,
+    bool IsBaseline,
+    EvalRunStatus Status,
+    DateTime CreatedAt,
+    int? DatasetVersionId,
+    string Notes,
+    RunSummary? Summary);
+
+public sealed record EvalResultView(int ItemId, string ExternalId, string Expected, string? Label, string? Output, bool Failed, string? Error, bool? Correct, IReadOnlyDictionary<string, double?> Scores, int? LatencyMs);
+
+public enum ItemChange { SameRight, SameWrong, Regression, Fix, NotScored }
+
+public sealed record ComparedItem(int ItemId, string ExternalId, string Expected, string? OutputA, string? OutputB, bool? CorrectA, bool? CorrectB, ItemChange Change);
+
+public sealed record MetricDelta(string Metric, double? A, double? B, double? Delta);
+
+/// <summary>Run A is the baseline, run B the candidate.</summary>
+public sealed record RunComparison(
+    EvalRunSummary RunA,
+    EvalRunSummary RunB,
+    string? MainMetric,
+    IReadOnlyList<MetricDelta> Deltas,
+    McNemarResult McNemar,
+    BootstrapInterval Bootstrap,
+    int Regressions,
+    int Fixes,
+    IReadOnlyList<ComparedItem> Items);

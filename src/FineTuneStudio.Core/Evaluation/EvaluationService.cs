@@ -1,0 +1,462 @@
+using System.Text.Json;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Evaluation;
+
+/// <summary>Eval sets, their items, runs with scored outputs, and run-to-run comparison.</summary>
+public sealed class EvaluationService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Fixed, so the interval printed on a page and by the CLI is the same every time.</summary>
+    public const int BootstrapSeed = 20260;
+
+    public async Task<IReadOnlyList<EvalSetSummary>> ListSetsAsync(int projectId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var sets = await db.EvalSets.AsNoTracking().Where(s => s.ProjectId == projectId).OrderBy(s => s.Name)
+            .Select(s => new { s.Id, s.ProjectId, s.Name, s.Description, s.Metrics, Items = s.Items.Count, Runs = s.Runs.Count, s.CreatedAt })
+            .ToListAsync(cancellationToken);
+        return sets.Select(s => new EvalSetSummary(s.Id, s.ProjectId, s.Name, s.Description, s.Metrics, s.Items, s.Runs, s.CreatedAt)).ToList();
+    }
+
+    public async Task<EvalSetSummary> GetSetAsync(int setId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var s = await db.EvalSets.AsNoTracking().Where(s => s.Id == setId)
+            .Select(s => new { s.Id, s.ProjectId, s.Name, s.Description, s.Metrics, Items = s.Items.Count, Runs = s.Runs.Count, s.CreatedAt })
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("Eval set", setId);
+        return new EvalSetSummary(s.Id, s.ProjectId, s.Name, s.Description, s.Metrics, s.Items, s.Runs, s.CreatedAt);
+    }
+
+    /// <summary>Finds a set of a project by id or exact name (the CLI accepts either).</summary>
+    public async Task<EvalSetSummary> FindSetAsync(int projectId, string idOrName, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var query = db.EvalSets.AsNoTracking().Where(s => s.ProjectId == projectId);
+        query = int.TryParse(idOrName, out var id) ? query.Where(s => s.Id == id || s.Name == idOrName) : query.Where(s => s.Name == idOrName);
+        var found = await query.Select(s => (int?)s.Id).FirstOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException($"Eval set '{idOrName}' was not found in this project.");
+        return await GetSetAsync(found, cancellationToken);
+    }
+
+    public async Task<EvalSetSummary> CreateSetAsync(int projectId, EvalSetInput input, Actor actor, CancellationToken cancellationToken)
+    {
+        var (name, metrics) = Validate(input);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
+        {
+            throw new NotFoundException("Project", projectId);
+        }
+
+        await EnsureUniqueNameAsync(db, projectId, name, null, cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var set = new EvalSet { ProjectId = projectId, Name = name, Description = input.Description?.Trim() ?? "", Metrics = metrics.ToList(), CreatedAt = now };
+        db.EvalSets.Add(set);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        AuditLog.Record(db, actor, now, "evalset.create", nameof(EvalSet), set.Id, $"{name} ({string.Join(", ", metrics)})");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return await GetSetAsync(set.Id, cancellationToken);
+    }
+
+    public async Task<EvalSetSummary> UpdateSetAsync(int setId, EvalSetInput input, Actor actor, CancellationToken cancellationToken)
+    {
+        var (name, metrics) = Validate(input);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var set = await db.EvalSets.SingleOrDefaultAsync(s => s.Id == setId, cancellationToken) ?? throw new NotFoundException("Eval set", setId);
+        await EnsureUniqueNameAsync(db, set.ProjectId, name, setId, cancellationToken);
+        set.Name = name;
+        set.Description = input.Description?.Trim() ?? "";
+        set.Metrics = metrics.ToList();
+        AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "evalset.update", nameof(EvalSet), set.Id, $"{name} ({string.Join(", ", metrics)})");
+        await db.SaveChangesAsync(cancellationToken);
+        return await GetSetAsync(setId, cancellationToken);
+    }
+
+    public async Task DeleteSetAsync(int setId, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var set = await db.EvalSets.SingleOrDefaultAsync(s => s.Id == setId, cancellationToken) ?? throw new NotFoundException("Eval set", setId);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Comparisons point at runs with a restricting key on one side, so they go first.
+        var runIds = await db.EvalRuns.Where(r => r.EvalSetId == setId).Select(r => r.Id).ToListAsync(cancellationToken);
+        await db.Comparisons.Where(c => runIds.Contains(c.RunAId) || runIds.Contains(c.RunBId)).ExecuteDeleteAsync(cancellationToken);
+        db.EvalSets.Remove(set);
+        AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "evalset.delete", nameof(EvalSet), set.Id, set.Name);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<EvalItemView>> ListItemsAsync(int setId, int skip, int take, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == setId).OrderBy(i => i.Id)
+            .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 1000))
+            .Select(i => new EvalItemView(i.Id, i.ExternalId, i.InputJson, i.Expected, i.Label, i.SchemaJson != null, i.SourceExampleId, i.ContentHash))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Adds items from a JSONL or CSV file. All or nothing: any bad line, or an id already in the set, adds none.</summary>
+    public async Task<int> ImportItemsAsync(int setId, string text, string? fileName, Actor actor, CancellationToken cancellationToken)
+    {
+        var parsed = EvalFileParser.ParseItems(text, fileName);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var set = await db.EvalSets.AsNoTracking().SingleOrDefaultAsync(s => s.Id == setId, cancellationToken) ?? throw new NotFoundException("Eval set", setId);
+        var existing = (await db.EvalItems.Where(i => i.EvalSetId == setId).Select(i => i.ExternalId).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        var clashes = parsed.Where(p => existing.Contains(p.Id)).Select(p => new InputError("id", $"The set already has an item \"{p.Id}\".", p.Line)).ToList();
+        if (clashes.Count > 0)
+        {
+            throw new StudioValidationException(clashes.Take(EvalFileParser.MaxErrors).ToList(), clashes.Count);
+        }
+
+        foreach (var item in parsed)
+        {
+            db.EvalItems.Add(new EvalItem
+            {
+                EvalSetId = setId,
+                ExternalId = item.Id,
+                InputJson = SerializeMessages(item.Input),
+                Expected = item.Expected,
+                Label = item.Label,
+                SchemaJson = item.SchemaJson,
+                ContentHash = new ExampleContent(item.Input).ComputeHash(),
+            });
+        }
+
+        AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "evalset.import-items", nameof(EvalSet), setId, $"{parsed.Count} items from {fileName ?? "a file"}");
+        await db.SaveChangesAsync(cancellationToken);
+        return parsed.Count;
+    }
+
+    /// <summary>
+    /// Creates a set from chosen examples of one dataset: the input is every turn before the last
+    /// assistant reply, the expected output is that reply (or the label). The content hash covers the
+    /// input only, so the export can keep these examples out of training.
+    /// </summary>
+    public async Task<EvalSetSummary> CreateFromExamplesAsync(int projectId, EvalSetInput input, int datasetId, IReadOnlyList<int> exampleIds, Actor actor, CancellationToken cancellationToken)
+    {
+        var (name, metrics) = Validate(input);
+        if (exampleIds.Count == 0)
+        {
+            throw new StudioValidationException("exampleIds", "choose at least one example");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Datasets.AnyAsync(d => d.Id == datasetId && d.ProjectId == projectId, cancellationToken))
+        {
+            throw new NotFoundException("Dataset", datasetId);
+        }
+
+        await EnsureUniqueNameAsync(db, projectId, name, null, cancellationToken);
+        var ids = exampleIds.Distinct().ToList();
+        var examples = await db.Examples.AsNoTracking().Include(e => e.Messages)
+            .Where(e => e.DatasetId == datasetId && ids.Contains(e.Id)).OrderBy(e => e.Id).ToListAsync(cancellationToken);
+        var missing = ids.Except(examples.Select(e => e.Id)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new StudioValidationException("exampleIds", $"not in this dataset: {string.Join(", ", missing.Take(20))}");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var set = new EvalSet { ProjectId = projectId, Name = name, Description = input.Description?.Trim() ?? "", Metrics = metrics.ToList(), CreatedAt = now };
+        var errors = new List<InputError>();
+        foreach (var example in examples)
+        {
+            var content = ExampleContent.FromEntity(example);
+            var lastAssistant = content.Messages.Select((m, i) => (m, i)).LastOrDefault(x => x.m.Role == MessageRole.Assistant);
+            var inputMessages = lastAssistant.m is null ? content.Messages : content.Messages.Take(lastAssistant.i).ToList();
+            var expected = lastAssistant.m?.Content ?? example.Label;
+            if (string.IsNullOrEmpty(expected))
+            {
+                errors.Add(new InputError("exampleIds", $"example {example.Id} has neither an assistant reply nor a label"));
+                continue;
+            }
+
+            set.Items.Add(new EvalItem
+            {
+                ExternalId = $"ex-{example.Id}",
+                InputJson = SerializeMessages(inputMessages),
+                Expected = expected,
+                Label = example.Label,
+                SourceExampleId = example.Id,
+                ContentHash = new ExampleContent(inputMessages).ComputeHash(),
+            });
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new StudioValidationException(errors);
+        }
+
+        db.EvalSets.Add(set);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        AuditLog.Record(db, actor, now, "evalset.create", nameof(EvalSet), set.Id, $"{name}: {set.Items.Count} items from dataset {datasetId}");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return await GetSetAsync(set.Id, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<EvalRunSummary>> ListRunsAsync(int projectId, int? setId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var query = db.EvalRuns.AsNoTracking().Where(r => r.EvalSet!.ProjectId == projectId);
+        if (setId is { } id)
+        {
+            query = query.Where(r => r.EvalSetId == id);
+        }
+
+        var rows = await query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
+            .Select(r => new { r.Id, r.EvalSetId, SetName = r.EvalSet!.Name, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, r.SummaryJson })
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => new EvalRunSummary(r.Id, r.EvalSetId, r.SetName, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, RunSummary.FromJson(r.SummaryJson))).ToList();
+    }
+
+    public async Task<EvalRunSummary> GetRunAsync(int runId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var r = await db.EvalRuns.AsNoTracking().Where(r => r.Id == runId)
+            .Select(r => new { r.Id, r.EvalSetId, SetName = r.EvalSet!.Name, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, r.SummaryJson })
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("Eval run", runId);
+        return new EvalRunSummary(r.Id, r.EvalSetId, r.SetName, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, RunSummary.FromJson(r.SummaryJson));
+    }
+
+    /// <summary>
+    /// Records a run from a file of outputs and scores it with the set's metrics. An output for an
+    /// unknown item is an error (nothing is saved); an item without output is recorded as failed.
+    /// </summary>
+    public async Task<EvalRunSummary> ImportRunAsync(int setId, EvalRunInput input, string outputsText, string? fileName, Actor actor, CancellationToken cancellationToken)
+    {
+        var name = input.Name?.Trim() ?? "";
+        if (name.Length == 0 || name.Length > 200)
+        {
+            throw new StudioValidationException("name", "give the run a name of 1 to 200 characters");
+        }
+
+        var settings = string.IsNullOrWhiteSpace(input.SettingsJson) ? "{}" : input.SettingsJson.Trim();
+        if (!EvalMetrics.IsValidJson(settings))
+        {
+            throw new StudioValidationException("settings", "the settings must be JSON, e.g. {\"temperature\": 0}");
+        }
+
+        var outputs = EvalFileParser.ParseOutputs(outputsText, fileName);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var set = await db.EvalSets.AsNoTracking().SingleOrDefaultAsync(s => s.Id == setId, cancellationToken) ?? throw new NotFoundException("Eval set", setId);
+        if (input.DatasetVersionId is { } versionId && !await db.DatasetVersions.AnyAsync(v => v.Id == versionId && v.Dataset!.ProjectId == set.ProjectId, cancellationToken))
+        {
+            throw new StudioValidationException("datasetVersionId", $"dataset version {versionId} is not in this project");
+        }
+
+        var items = await db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == setId).OrderBy(i => i.Id).ToListAsync(cancellationToken);
+        var known = items.Select(i => i.ExternalId).ToHashSet(StringComparer.Ordinal);
+        var unknown = outputs.Where(o => !known.Contains(o.Id)).Select(o => new InputError("id", $"The set has no item \"{o.Id}\".", o.Line)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new StudioValidationException(unknown.Take(EvalFileParser.MaxErrors).ToList(), unknown.Count);
+        }
+
+        var byId = outputs.ToDictionary(o => o.Id, o => (string?)o.Output, StringComparer.Ordinal);
+        var scored = await EvalScorer.ScoreAsync(items.Select(ToScoring).ToList(), byId, set.Metrics, cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var run = new EvalRun
+        {
+            EvalSetId = setId,
+            Name = name,
+            Model = input.Model?.Trim() ?? "",
+            Provider = input.Provider?.Trim() ?? "",
+            Endpoint = input.Endpoint?.Trim() ?? "",
+            SystemPrompt = input.SystemPrompt ?? "",
+            SettingsJson = settings,
+            DatasetVersionId = input.DatasetVersionId,
+            IsBaseline = input.IsBaseline,
+            Notes = input.Notes?.Trim() ?? "",
+            Status = EvalRunStatus.Completed,
+            SummaryJson = scored.Summary.ToJson(),
+            CreatedAt = now,
+            CompletedAt = now,
+        };
+        for (var i = 0; i < items.Count; i++)
+        {
+            var score = scored.Items[i];
+            run.Results.Add(new EvalResult
+            {
+                EvalItemId = items[i].Id,
+                Output = byId.GetValueOrDefault(items[i].ExternalId),
+                Failed = score.Failed,
+                Error = score.Error,
+                ScoresJson = JsonSerializer.Serialize(score.Scores, JsonOptions),
+            });
+        }
+
+        db.EvalRuns.Add(run);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        AuditLog.Record(db, actor, now, "evalrun.import", nameof(EvalRun), run.Id,
+            $"{name} on {set.Name}: {outputs.Count} outputs, {scored.Summary.Failed} missing");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return await GetRunAsync(run.Id, cancellationToken);
+    }
+
+    /// <summary>Scores a run's stored outputs again with its set's current metrics.</summary>
+    public async Task<EvalRunSummary> ScoreRunAsync(int runId, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var run = await db.EvalRuns.Include(r => r.Results).SingleOrDefaultAsync(r => r.Id == runId, cancellationToken) ?? throw new NotFoundException("Eval run", runId);
+        var set = await db.EvalSets.AsNoTracking().SingleAsync(s => s.Id == run.EvalSetId, cancellationToken);
+        var items = await db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == run.EvalSetId).OrderBy(i => i.Id).ToListAsync(cancellationToken);
+        var resultsByItem = run.Results.ToDictionary(r => r.EvalItemId);
+        var outputs = items.ToDictionary(i => i.ExternalId, i => resultsByItem.TryGetValue(i.Id, out var r) && !r.Failed ? r.Output : null, StringComparer.Ordinal);
+        var scored = await EvalScorer.ScoreAsync(items.Select(ToScoring).ToList(), outputs, set.Metrics, cancellationToken);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var score = scored.Items[i];
+            if (!resultsByItem.TryGetValue(items[i].Id, out var result))
+            {
+                result = new EvalResult { EvalItemId = items[i].Id, Failed = true, Error = score.Error };
+                run.Results.Add(result);
+            }
+
+            result.ScoresJson = JsonSerializer.Serialize(score.Scores, JsonOptions);
+        }
+
+        run.SummaryJson = scored.Summary.ToJson();
+        AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "evalrun.score", nameof(EvalRun), run.Id, $"{run.Name}: {string.Join(", ", set.Metrics)}");
+        await db.SaveChangesAsync(cancellationToken);
+        return await GetRunAsync(runId, cancellationToken);
+    }
+
+    public async Task DeleteRunAsync(int runId, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var run = await db.EvalRuns.SingleOrDefaultAsync(r => r.Id == runId, cancellationToken) ?? throw new NotFoundException("Eval run", runId);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Comparisons.Where(c => c.RunAId == runId || c.RunBId == runId).ExecuteDeleteAsync(cancellationToken);
+        db.EvalRuns.Remove(run);
+        AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "evalrun.delete", nameof(EvalRun), run.Id, run.Name);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<EvalResultView>> GetResultsAsync(int runId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var run = await db.EvalRuns.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.SummaryJson }).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException("Eval run", runId);
+        var main = RunSummary.FromJson(run.SummaryJson)?.MainMetric;
+        var rows = await db.EvalResults.AsNoTracking().Where(r => r.EvalRunId == runId)
+            .Join(db.EvalItems, r => r.EvalItemId, i => i.Id, (r, i) => new { i.Id, i.ExternalId, i.Expected, i.Label, r.Output, r.Failed, r.Error, r.ScoresJson, r.LatencyMs })
+            .OrderBy(x => x.Id).ToListAsync(cancellationToken);
+        return rows.Select(x =>
+        {
+            var scores = ReadScores(x.ScoresJson);
+            bool? correct = main is not null && scores.GetValueOrDefault(main) is { } v ? v >= 1 : null;
+            return new EvalResultView(x.Id, x.ExternalId, x.Expected, x.Label, x.Output, x.Failed, x.Error, correct, scores, x.LatencyMs);
+        }).ToList();
+    }
+
+    /// <summary>Baseline (A) against candidate (B) over the same eval set.</summary>
+    public async Task<RunComparison> CompareAsync(int runAId, int runBId, CancellationToken cancellationToken)
+    {
+        if (runAId == runBId)
+        {
+            throw new StudioValidationException("runB", "choose two different runs");
+        }
+
+        var runA = await GetRunAsync(runAId, cancellationToken);
+        var runB = await GetRunAsync(runBId, cancellationToken);
+        if (runA.EvalSetId != runB.EvalSetId)
+        {
+            throw new StudioValidationException("runB", $"run {runBId} is on eval set '{runB.EvalSetName}', run {runAId} on '{runA.EvalSetName}': compare runs of the same set");
+        }
+
+        if (runA.Summary is null || runB.Summary is null)
+        {
+            throw new StudioValidationException("run", "both runs must be scored first");
+        }
+
+        var resultsA = (await GetResultsAsync(runAId, cancellationToken)).ToDictionary(r => r.ItemId);
+        var resultsB = (await GetResultsAsync(runBId, cancellationToken)).ToDictionary(r => r.ItemId);
+        var items = new List<ComparedItem>();
+        foreach (var a in resultsA.Values.OrderBy(r => r.ItemId))
+        {
+            resultsB.TryGetValue(a.ItemId, out var b);
+            var change = (a.Correct, b?.Correct) switch
+            {
+                (true, false) => ItemChange.Regression,
+                (false, true) => ItemChange.Fix,
+                (true, true) => ItemChange.SameRight,
+                (false, false) => ItemChange.SameWrong,
+                _ => ItemChange.NotScored,
+            };
+            items.Add(new ComparedItem(a.ItemId, a.ExternalId, a.Expected, a.Output, b?.Output, a.Correct, b?.Correct, change));
+        }
+
+        var regressions = items.Count(i => i.Change == ItemChange.Regression);
+        var fixes = items.Count(i => i.Change == ItemChange.Fix);
+        var metrics = runA.Summary.Metrics.Keys.Union(runB.Summary.Metrics.Keys).OrderBy(k => k == runA.Summary.MainMetric ? 0 : 1).ThenBy(k => k, StringComparer.Ordinal);
+        var deltas = metrics.Select(m =>
+        {
+            double? a = runA.Summary.Metrics.TryGetValue(m, out var va) ? va : null;
+            double? b = runB.Summary.Metrics.TryGetValue(m, out var vb) ? vb : null;
+            return new MetricDelta(m, a, b, a is null || b is null ? null : Math.Round(b.Value - a.Value, 4));
+        }).ToList();
+        var differences = items.Where(i => i.CorrectA is not null && i.CorrectB is not null)
+            .Select(i => (i.CorrectB == true ? 1.0 : 0.0) - (i.CorrectA == true ? 1.0 : 0.0)).ToList();
+        return new RunComparison(runA, runB, runA.Summary.MainMetric, deltas, SignificanceTests.McNemar(regressions, fixes),
+            SignificanceTests.BootstrapMeanDifference(differences, BootstrapSeed), regressions, fixes, items);
+    }
+
+    internal static ScoringItem ToScoring(EvalItem item) => new(item.ExternalId, item.Expected, item.Label, item.SchemaJson);
+
+    internal static IReadOnlyDictionary<string, double?> ReadScores(string json) =>
+        string.IsNullOrWhiteSpace(json) ? new Dictionary<string, double?>() : JsonSerializer.Deserialize<Dictionary<string, double?>>(json, JsonOptions) ?? [];
+
+    internal static string SerializeMessages(IEnumerable<MessageContent> messages) =>
+        JsonSerializer.Serialize(messages.Select(m => new { role = m.Role.ToString().ToLowerInvariant(), content = m.Content }), JsonOptions);
+
+    private static (string Name, IReadOnlyList<string> Metrics) Validate(EvalSetInput input)
+    {
+        var errors = new List<InputError>();
+        var name = input.Name?.Trim() ?? "";
+        if (name.Length == 0 || name.Length > 200)
+        {
+            errors.Add(new InputError("name", "give the eval set a name of 1 to 200 characters"));
+        }
+
+        IReadOnlyList<string> metrics = [];
+        try
+        {
+            metrics = EvalMetrics.ParseList(input.Metrics ?? []);
+            if (metrics.Count == 0)
+            {
+                errors.Add(new InputError("metrics", $"choose at least one metric: {string.Join(", ", EvalMetrics.All)}"));
+            }
+        }
+        catch (StudioValidationException e)
+        {
+            errors.AddRange(e.Errors);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new StudioValidationException(errors);
+        }
+
+        return (name, metrics);
+    }
+
+    private static async Task EnsureUniqueNameAsync(StudioDbContext db, int projectId, string name, int? exceptId, CancellationToken cancellationToken)
+    {
+        if (await db.EvalSets.AnyAsync(s => s.ProjectId == projectId && s.Name == name && s.Id != exceptId, cancellationToken))
+        {
+            throw new StudioValidationException("name", $"the project already has an eval set named '{name}'");
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Evaluation;
+
+/// <summary>What the reviewer picked, by the side it was shown on: left is labelled "A", right "B".</summary>
+public enum BlindPick { Left, Right, Tie, BothBad }
+
+public sealed record ComparisonSummary(int Id, string Name, int EvalSetId, string EvalSetName, int RunAId, string RunAName, int RunBId, string RunBName, int Items, int Judgements, DateTime CreatedAt);
+
+/// <summary>
+/// One pair as a reviewer sees it: no run id, name or model, only the two outputs by side.
+/// </summary>
+public sealed record BlindPair(int ComparisonId, int ItemId, int Position, int Total, int JudgedByMe, IReadOnlyList<Examples.MessageContent> Input, string LeftOutput, string RightOutput);
+
+public sealed record ReviewerCount(string ReviewerId, string Reviewer, int Judgements, int WinsA, int WinsB, int Ties, int BothBad);
+
+/// <summary>
+/// A/B results. Run A is the baseline, run B the candidate; the win rate is B's share of the
+/// judgements that picked a side, with a Wilson 95% interval. Position bias is the share of those
+/// picks that went to the left side, whichever run was there: 0.5 means no bias.
+/// </summary>
+public sealed record ComparisonResults(
+    ComparisonSummary Comparison,
+    int Judged,
+    int WinsA,
+    int WinsB,
+    int Ties,
+    int BothBad,
+    ProportionInterval CandidateWinRate,
+    double? LeftShare,
+    IReadOnlyList<ReviewerCount> Reviewers);
+
+public sealed class ReviewService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
+{
+    public async Task<ComparisonSummary> CreateAsync(int runAId, int runBId, string? name, Actor actor, CancellationToken cancellationToken)
+    {
+        if (runAId == runBId)
+        {
+            throw new StudioValidationException("runB", "choose two different runs");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var runs = await db.EvalRuns.AsNoTracking().Where(r => r.Id == runAId || r.Id == runBId)
+            .Select(r => new { r.Id, r.EvalSetId, r.Name }).ToListAsync(cancellationToken);
+        var a = runs.SingleOrDefault(r => r.Id == runAId) ?? throw new NotFoundException("Eval run", runAId);
+        var b = runs.SingleOrDefault(r => r.Id == runBId) ?? throw new NotFoundException("Eval run", runBId);
+        if (a.EvalSetId != b.EvalSetId)
+        {
+            throw new StudioValidationException("runB", "both runs must be on the same eval set");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var comparison = new Comparison
+        {
+            RunAId = runAId,
+            RunBId = runBId,
+            Name = string.IsNullOrWhiteSpace(name) ? $"{a.Name} vs {b.Name}" : name.Trim(),
+            Seed = Random.Shared.Next(),
+            CreatedAt = now,
+        };
+        if (comparison.Name.Length > 200)
+        {
+            throw new StudioValidationException("name", "the name is longer than 200 characters");
+        }
+
+        db.Comparisons.Add(comparison);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        AuditLog.Record(db, actor, now, "comparison.create", nameof(Comparison), comparison.Id, comparison.Name);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return await GetAsync(comparison.Id, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ComparisonSummary>> ListAsync(int projectId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await QueryAsync(db, projectId, null, cancellationToken);
+    }
+
+    public async Task<ComparisonSummary> GetAsync(int comparisonId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return (await QueryAsync(db, null, comparisonId, cancellationToken)).SingleOrDefault()
+            ?? throw new NotFoundException("Comparison", comparisonId);
+    }
+
+    /// <summary>The reviewer's next unjudged pair in the comparison's shuffled order, or null when all are done.</summary>
+    public async Task<BlindPair?> NextAsync(int comparisonId, string reviewerId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var comparison = await db.Comparisons.AsNoTracking().SingleOrDefaultAsync(c => c.Id == comparisonId, cancellationToken)
+            ?? throw new NotFoundException("Comparison", comparisonId);
+        var order = await OrderAsync(db, comparison, cancellationToken);
+        var judged = (await db.Judgements.AsNoTracking().Where(j => j.ComparisonId == comparisonId && j.ReviewerId == reviewerId)
+            .Select(j => j.EvalItemId).ToListAsync(cancellationToken)).ToHashSet();
+        var pending = order.Select((o, index) => (o.ItemId, o.AIsLeft, index)).Where(o => !judged.Contains(o.ItemId)).ToList();
+        if (pending.Count == 0)
+        {
+            return null;
+        }
+
+        var next = pending[0];
+
+        var item = await db.EvalItems.AsNoTracking().SingleAsync(i => i.Id == next.ItemId, cancellationToken);
+        var outputs = await db.EvalResults.AsNoTracking().Where(r => r.EvalItemId == next.ItemId && (r.EvalRunId == comparison.RunAId || r.EvalRunId == comparison.RunBId))
+            .Select(r => new { r.EvalRunId, r.Output }).ToListAsync(cancellationToken);
+        var outputA = outputs.FirstOrDefault(o => o.EvalRunId == comparison.RunAId)?.Output ?? "";
+        var outputB = outputs.FirstOrDefault(o => o.EvalRunId == comparison.RunBId)?.Output ?? "";
+        return new BlindPair(comparisonId, item.Id, next.index + 1, order.Count, judged.Count, ReadMessages(item.InputJson),
+            next.AIsLeft ? outputA : outputB, next.AIsLeft ? outputB : outputA);
+    }
+
+    /// <summary>Records (or replaces) the reviewer's pick for one item, translated from side to run.</summary>
+    public async Task JudgeAsync(int comparisonId, int itemId, string reviewerId, BlindPick pick, string? reason, Actor actor, CancellationToken cancellationToken)
+    {
+        if ((reason?.Length ?? 0) > 2000)
+        {
+            throw new StudioValidationException("reason", "the reason is longer than 2000 characters");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var comparison = await db.Comparisons.AsNoTracking().SingleOrDefaultAsync(c => c.Id == comparisonId, cancellationToken)
+            ?? throw new NotFoundException("Comparison", comparisonId);
+        var order = await OrderAsync(db, comparison, cancellationToken);
+        var slot = order.FirstOrDefault(o => o.ItemId == itemId);
+        if (slot.ItemId != itemId)
+        {
+            throw new StudioValidationException("itemId", $"item {itemId} is not part of this comparison");
+        }
+
+        var choice = pick switch
+        {
+            BlindPick.Left => slot.AIsLeft ? JudgementChoice.A : JudgementChoice.B,
+            BlindPick.Right => slot.AIsLeft ? JudgementChoice.B : JudgementChoice.A,
+            BlindPick.Tie => JudgementChoice.Tie,
+            _ => JudgementChoice.BothBad,
+        };
+        var now = clock.GetUtcNow().UtcDateTime;
+        var judgement = await db.Judgements.SingleOrDefaultAsync(j => j.ComparisonId == comparisonId && j.EvalItemId == itemId && j.ReviewerId == reviewerId, cancellationToken);
+        if (judgement is null)
+        {
+            judgement = new Judgement { ComparisonId = comparisonId, EvalItemId = itemId, ReviewerId = reviewerId };
+            db.Judgements.Add(judgement);
+        }
+
+        judgement.AWasLeft = slot.AIsLeft;
+        judgement.Choice = choice;
+        judgement.Reason = reason?.Trim() ?? "";
+        judgement.CreatedAt = now;
+        // The audit names the item but not the pick: the log must not unblind the review.
+        AuditLog.Record(db, actor, now, "judgement.record", nameof(Comparison), comparisonId, $"item {itemId}");
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task<ComparisonResults> ResultsAsync(int comparisonId, CancellationToken cancellationToken)
+    {
+        var summary = await GetAsync(comparisonId, cancellationToken);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var judgements = await db.Judgements.AsNoTracking().Where(j => j.ComparisonId == comparisonId)
+            .Select(j => new { j.ReviewerId, j.Choice, j.AWasLeft }).ToListAsync(cancellationToken);
+        var reviewerIds = judgements.Select(j => j.ReviewerId).Distinct().ToList();
+        var names = await db.Users.AsNoTracking().Where(u => reviewerIds.Contains(u.Id))
+            .Select(u => new { u.Id, Name = u.DisplayName != "" ? u.DisplayName : u.Email }).ToDictionaryAsync(u => u.Id, u => u.Name ?? u.Id, cancellationToken);
+
+        var winsA = judgements.Count(j => j.Choice == JudgementChoice.A);
+        var winsB = judgements.Count(j => j.Choice == JudgementChoice.B);
+        var decisive = judgements.Where(j => j.Choice is JudgementChoice.A or JudgementChoice.B).ToList();
+        var left = decisive.Count(j => (j.Choice == JudgementChoice.A) == j.AWasLeft);
+        var reviewers = judgements.GroupBy(j => j.ReviewerId)
+            .Select(g => new ReviewerCount(g.Key, names.GetValueOrDefault(g.Key, g.Key), g.Count(),
+                g.Count(j => j.Choice == JudgementChoice.A), g.Count(j => j.Choice == JudgementChoice.B),
+                g.Count(j => j.Choice == JudgementChoice.Tie), g.Count(j => j.Choice == JudgementChoice.BothBad)))
+            .OrderByDescending(r => r.Judgements).ThenBy(r => r.Reviewer, StringComparer.Ordinal).ToList();
+        return new ComparisonResults(summary, judgements.Count, winsA, winsB,
+            judgements.Count(j => j.Choice == JudgementChoice.Tie), judgements.Count(j => j.Choice == JudgementChoice.BothBad),
+            WilsonInterval.Compute(winsB, winsA + winsB), decisive.Count == 0 ? null : (double)left / decisive.Count, reviewers);
+    }
+
+    private static async Task<IReadOnlyList<(int ItemId, bool AIsLeft)>> OrderAsync(StudioDbContext db, Comparison comparison, CancellationToken cancellationToken)
+    {
+        var setId = await db.EvalRuns.Where(r => r.Id == comparison.RunAId).Select(r => r.EvalSetId).SingleAsync(cancellationToken);
+        var itemIds = await db.EvalItems.Where(i => i.EvalSetId == setId).Select(i => i.Id).ToListAsync(cancellationToken);
+        return BlindOrder.Assign(comparison.Seed, itemIds);
+    }
+
+    private static IReadOnlyList<Examples.MessageContent> ReadMessages(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray().Select(m => new Examples.MessageContent(
+            Enum.TryParse<MessageRole>(m.GetProperty("role").GetString(), true, out var role) ? role : MessageRole.User,
+            m.TryGetProperty("content", out var c) ? c.GetString() : null)).ToList();
+    }
+
+    /// <summary>Comparisons are few per project, so names and counts are joined in memory after three small queries.</summary>
+    private static async Task<List<ComparisonSummary>> QueryAsync(StudioDbContext db, int? projectId, int? comparisonId, CancellationToken cancellationToken)
+    {
+        var comparisons = db.Comparisons.AsNoTracking();
+        if (comparisonId is { } id)
+        {
+            comparisons = comparisons.Where(c => c.Id == id);
+        }
+
+        if (projectId is { } p)
+        {
+            comparisons = comparisons.Where(c => db.EvalRuns.Any(r => r.Id == c.RunAId && r.EvalSet!.ProjectId == p));
+        }
+
+        var rows = await comparisons.Select(c => new { c.Id, c.Name, c.RunAId, c.RunBId, c.CreatedAt, Judgements = c.Judgements.Count }).ToListAsync(cancellationToken);
+        var runIds = rows.SelectMany(r => new[] { r.RunAId, r.RunBId }).Distinct().ToList();
+        var runs = await db.EvalRuns.AsNoTracking().Where(r => runIds.Contains(r.Id))
+            .Select(r => new { r.Id, r.Name, r.EvalSetId, SetName = r.EvalSet!.Name, Items = db.EvalItems.Count(i => i.EvalSetId == r.EvalSetId) })
+            .ToDictionaryAsync(r => r.Id, cancellationToken);
+        return rows.Select(c =>
+        {
+            var a = runs[c.RunAId];
+            var b = runs[c.RunBId];
+            return new ComparisonSummary(c.Id, c.Name, a.EvalSetId, a.SetName, a.Id, a.Name, b.Id, b.Name, a.Items, c.Judgements, c.CreatedAt);
+        }).OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).ToList();
+    }
+}

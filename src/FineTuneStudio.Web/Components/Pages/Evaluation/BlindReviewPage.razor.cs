@@ -1,0 +1,111 @@
+using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Web.Components.Shared;
+using FineTuneStudio.Web.Infrastructure;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Web;
+using MudBlazor;
+
+namespace FineTuneStudio.Web.Components.Pages.Evaluation;
+
+public sealed partial class BlindReviewPage : IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private BlindPair? _pair;
+    private BlindPick? _pick;
+    private string _reason = "";
+    private bool _done;
+    private bool _focusPending;
+    private IReadOnlyList<string> _errors = [];
+    private ElementReference _keyTarget;
+
+    [Parameter] public int ProjectId { get; set; }
+
+    [Parameter] public int ComparisonId { get; set; }
+
+    [Inject] private ReviewService Reviews { get; set; } = default!;
+
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    protected override Task OnParametersSetAsync() => LoadNextAsync();
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_focusPending && _pair is not null)
+        {
+            _focusPending = false;
+            await _keyTarget.FocusAsync();
+        }
+    }
+
+    private async Task LoadNextAsync()
+    {
+        try
+        {
+            var user = (await AuthenticationState).User;
+            _pair = await Reviews.NextAsync(ComparisonId, user.UserId()!, _cts.Token);
+            _done = _pair is null;
+            _pick = null;
+            _reason = "";
+            _errors = [];
+            _focusPending = true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _errors = ErrorText.From(e).Errors;
+        }
+    }
+
+    private void Pick(BlindPick pick)
+    {
+        _pick = pick;
+        _focusPending = true;
+    }
+
+    private async Task OnKeyDownAsync(KeyboardEventArgs e)
+    {
+        switch (e.Key)
+        {
+            case "a" or "A": Pick(BlindPick.Left); break;
+            case "b" or "B": Pick(BlindPick.Right); break;
+            case "t" or "T": Pick(BlindPick.Tie); break;
+            case "x" or "X": Pick(BlindPick.BothBad); break;
+            case "Enter": await SaveAsync(); break;
+        }
+    }
+
+    private async Task SaveAsync()
+    {
+        if (_pair is null)
+        {
+            return;
+        }
+
+        if (_pick is not { } pick)
+        {
+            _errors = ["Choose A, B, tie or both bad first."];
+            return;
+        }
+
+        try
+        {
+            var user = (await AuthenticationState).User;
+            await Reviews.JudgeAsync(ComparisonId, _pair.ItemId, user.UserId()!, pick, _reason, user.ToActor(), _cts.Token);
+            await LoadNextAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _errors = ErrorText.From(e).Errors;
+        }
+    }
+
+    private string SideClass(BlindPick side) => "pa-3 review-side" + (_pick == side || _pick == BlindPick.Tie ? " review-side-picked" : _pick == BlindPick.BothBad ? " review-side-bad" : "");
+
+    private Variant PickVariant(BlindPick pick) => _pick == pick ? Variant.Filled : Variant.Outlined;
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _cts.Dispose();
+    }
+}

@@ -1,0 +1,62 @@
+using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+
+namespace FineTuneStudio.Web.Components.Pages.Evaluation;
+
+public sealed partial class ComparePage : IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private IReadOnlyList<EvalRunSummary> _runs = [];
+    private RunComparison? _comparison;
+    private IReadOnlyList<string> _errors = [];
+
+    [Parameter] public int ProjectId { get; set; }
+
+    [SupplyParameterFromQuery(Name = "a")] public int? A { get; set; }
+
+    [SupplyParameterFromQuery(Name = "b")] public int? B { get; set; }
+
+    [Inject] private EvaluationService Evaluation { get; set; } = default!;
+
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _runs = await Evaluation.ListRunsAsync(ProjectId, null, _cts.Token);
+        A ??= _runs.LastOrDefault(r => r.IsBaseline)?.Id;
+        B ??= _runs.LastOrDefault(r => !r.IsBaseline && r.Id != A)?.Id;
+        _comparison = null;
+        _errors = [];
+        if (A is { } a && B is { } b)
+        {
+            try
+            {
+                _comparison = await Evaluation.CompareAsync(a, b, _cts.Token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _errors = ErrorText.From(e).Errors;
+            }
+        }
+    }
+
+    private void Navigate(int? a, int? b) => Navigation.NavigateTo($"projects/{ProjectId}/evaluation/compare?a={a}&b={b}");
+
+    private static string Format(double? value) => value is { } v ? v.ToString("0.000") : "–";
+
+    private static string ChangeText(ItemChange change) => change switch
+    {
+        ItemChange.Regression => "regression",
+        ItemChange.Fix => "fixed",
+        ItemChange.SameRight => "right in both",
+        ItemChange.SameWrong => "wrong in both",
+        _ => "not scored",
+    };
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _cts.Dispose();
+    }
+}

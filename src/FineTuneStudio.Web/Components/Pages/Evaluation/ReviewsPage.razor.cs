@@ -1,0 +1,79 @@
+using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Web.Components.Shared;
+using FineTuneStudio.Web.Infrastructure;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+
+namespace FineTuneStudio.Web.Components.Pages.Evaluation;
+
+public sealed partial class ReviewsPage : IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private List<ComparisonResults> _results = [];
+    private IReadOnlyList<EvalRunSummary> _runs = [];
+    private IReadOnlyList<string> _errors = [];
+    private bool _loaded;
+    private int? _runA;
+    private int? _runB;
+
+    [Parameter] public int ProjectId { get; set; }
+
+    [Inject] private ReviewService Reviews { get; set; } = default!;
+
+    [Inject] private EvaluationService Evaluation { get; set; } = default!;
+
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    protected override Task OnParametersSetAsync() => LoadAsync();
+
+    private static string WinRate(ComparisonResults r) => r.WinsA + r.WinsB == 0
+        ? "–"
+        : $"{r.CandidateWinRate.Rate * 100:0.0}% (95% interval {r.CandidateWinRate.Low * 100:0.0}–{r.CandidateWinRate.High * 100:0.0}%)";
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            _results = [];
+            foreach (var comparison in await Reviews.ListAsync(ProjectId, _cts.Token))
+            {
+                _results.Add(await Reviews.ResultsAsync(comparison.Id, _cts.Token));
+            }
+
+            _runs = (await Evaluation.ListRunsAsync(ProjectId, null, _cts.Token)).Where(r => r.Summary is not null || r.Status == Core.Domain.EvalRunStatus.Completed).ToList();
+            _runA ??= _runs.LastOrDefault(r => r.IsBaseline)?.Id;
+            _runB ??= _runs.LastOrDefault(r => !r.IsBaseline)?.Id;
+            _loaded = true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _errors = ErrorText.From(e).Errors;
+        }
+    }
+
+    private async Task CreateAsync()
+    {
+        if (_runA is not { } a || _runB is not { } b)
+        {
+            _errors = ["Choose a baseline and a candidate run."];
+            return;
+        }
+
+        try
+        {
+            await Reviews.CreateAsync(a, b, null, (await AuthenticationState).User.ToActor(), _cts.Token);
+            _errors = [];
+            await LoadAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _errors = ErrorText.From(e).Errors;
+        }
+    }
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _cts.Dispose();
+    }
+}

@@ -1,0 +1,94 @@
+using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Web.Components.Shared;
+using FineTuneStudio.Web.Infrastructure;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Forms;
+using MudBlazor;
+
+namespace FineTuneStudio.Web.Components.Pages.Evaluation;
+
+public sealed partial class TrainingPage : IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private IReadOnlyList<TrainingMetricsSummary> _list = [];
+    private TrainingCurve? _curve;
+    private int? _selected;
+    private List<ChartSeries<double>> _loss = [];
+    private List<ChartSeries<double>> _accuracy = [];
+    private string[] _labels = [];
+    private IReadOnlyList<string> _errors = [];
+    private int _total;
+    private string _name = "";
+    private IBrowserFile? _file;
+
+    [Parameter] public int ProjectId { get; set; }
+
+    [Inject] private TrainingCurveService Training { get; set; } = default!;
+
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _list = await Training.ListAsync(ProjectId, _cts.Token);
+        await SelectAsync(_list.Count > 0 ? _list[0].Id : null);
+    }
+
+    private async Task SelectAsync(int? id)
+    {
+        _selected = id;
+        _curve = id is { } value ? await Training.GetAsync(value, _cts.Token) : null;
+        if (_curve is null)
+        {
+            return;
+        }
+
+        var points = _curve.Points;
+        // Label about ten steps so the axis stays readable on long runs.
+        var every = Math.Max(1, points.Count / 10);
+        _labels = points.Select((p, i) => i % every == 0 ? p.Step.ToString() : "").ToArray();
+        _loss = [Series("training loss", points.Select(p => p.TrainLoss)), Series("validation loss", points.Select(p => p.ValidLoss))];
+        _accuracy = [];
+        if (points.Any(p => p.TrainAccuracy is not null || p.ValidAccuracy is not null))
+        {
+            _accuracy = [Series("training accuracy", points.Select(p => p.TrainAccuracy)), Series("validation accuracy", points.Select(p => p.ValidAccuracy))];
+        }
+    }
+
+    /// <summary>Validation is logged every few steps: carry the last value forward so the line has no holes.</summary>
+    private static ChartSeries<double> Series(string name, IEnumerable<double?> values)
+    {
+        double? last = null;
+        var filled = values.Select(v => last = v ?? last).ToList();
+        return new ChartSeries<double> { Name = name, Data = new ChartData<double>(filled) };
+    }
+
+    private async Task ImportAsync()
+    {
+        try
+        {
+            if (_file is null)
+            {
+                return;
+            }
+
+            await using var stream = _file.OpenReadStream(EvalFileParser.MaxFileBytes, _cts.Token);
+            var text = await EvalFileParser.ReadTextAsync(stream, _cts.Token);
+            var name = string.IsNullOrWhiteSpace(_name) ? Path.GetFileNameWithoutExtension(_file.Name) : _name;
+            var created = await Training.ImportAsync(ProjectId, name, null, text, (await AuthenticationState).User.ToActor(), _cts.Token);
+            (_errors, _total, _name, _file) = ([], 0, "", null);
+            _list = await Training.ListAsync(ProjectId, _cts.Token);
+            await SelectAsync(created.Id);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            (_errors, _total) = ErrorText.From(e);
+        }
+    }
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _cts.Dispose();
+    }
+}

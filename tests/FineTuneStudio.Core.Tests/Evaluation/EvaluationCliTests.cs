@@ -1,0 +1,116 @@
+using System.Text.Json;
+using FineTuneStudio.Cli;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Projects;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Tests.Evaluation;
+
+public sealed class EvaluationCliTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("fts-eval-cli-").FullName;
+
+    private string DbPath => Path.Combine(_folder, "studio.db");
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private const string Items = "{\"id\":\"1\",\"expected\":\"high\",\"label\":\"high\"}\n{\"id\":\"2\",\"expected\":\"low\",\"label\":\"low\"}\n{\"id\":\"3\",\"expected\":\"low\",\"label\":\"low\"}\n{\"id\":\"4\",\"expected\":\"normal\",\"label\":\"normal\"}\n";
+
+    [Fact]
+    public async Task Score_Json_PrintsHandCheckedAggregates()
+    {
+        var items = Write("items.jsonl", Items);
+        var outputs = Write("outputs.csv", "id,output\n1,High\n2,low\n3,normal\n4,normal\n");
+
+        var result = await RunAsync("eval", "score", "--items", items, "--outputs", outputs, "--json");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        var metrics = json.RootElement.GetProperty("summary").GetProperty("metrics");
+        // exact: 2, 4 → 0.5; normalised/accuracy: 1, 2, 4 → 0.75.
+        metrics.GetProperty("exact").GetDouble().ShouldBe(0.5);
+        metrics.GetProperty("accuracy").GetDouble().ShouldBe(0.75);
+        // F1: high 1; low P = 1, R = 1/2 → 2/3; normal P = 1/2, R = 1 → 2/3; macro = (1 + 2/3 + 2/3)/3 = 0.7778.
+        metrics.GetProperty("macro-f1").GetDouble().ShouldBe(0.7778);
+    }
+
+    [Fact]
+    public async Task Score_MalformedOutputs_Exits1WithLineErrors()
+    {
+        var items = Write("items.jsonl", Items);
+        var outputs = Write("outputs.jsonl", "{\"id\":\"1\",\"output\":\"high\"}\n{\"id\":\"2\" \"output\":\"low\"}\n{\"output\":\"x\"}\n");
+
+        var result = await RunAsync("eval", "score", "--items", items, "--outputs", outputs);
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("error: line 2: line: Not valid JSON");
+        result.Error.ShouldContain("error: line 3: id: The output has no id.");
+        result.Output.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ImportRunThenCompare_PrintsRegressions()
+    {
+        (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
+        var factory = new FileFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
+        var project = await new ProjectService(factory, TimeProvider.System).CreateAsync(new ProjectInput("Triage", null), Actor.System, default);
+        var evaluation = new EvaluationService(factory, TimeProvider.System);
+        var set = await evaluation.CreateSetAsync(project.Id, new EvalSetInput("Held-out", null, ["accuracy"]), Actor.System, default);
+        await evaluation.ImportItemsAsync(set.Id, Items, "items.jsonl", Actor.System, default);
+
+        var baseline = await RunAsync("eval", "import-run", "--db", DbPath, "--project", "Triage", "--set", "Held-out", "--name", "Prompted",
+            "--outputs", Write("a.csv", "id,output\n1,high\n2,low\n3,high\n4,high\n"), "--baseline", "--json");
+        baseline.ExitCode.ShouldBe(0, baseline.Error);
+        var candidate = await RunAsync("eval", "import-run", "--db", DbPath, "--project", "Triage", "--set", "Held-out", "--name", "Tuned",
+            "--outputs", Write("b.csv", "id,output\n1,low\n2,low\n3,low\n4,normal\n"));
+        candidate.ExitCode.ShouldBe(0, candidate.Error);
+        candidate.Output.ShouldContain("accuracy  0.7500");
+
+        int runA, runB;
+        await using (var db = factory.CreateDbContext())
+        {
+            var ids = await db.EvalRuns.OrderBy(r => r.Id).Select(r => r.Id).ToListAsync();
+            (runA, runB) = (ids[0], ids[1]);
+        }
+
+        var compared = await RunAsync("eval", "compare", runA.ToString(), runB.ToString(), "--db", DbPath);
+        compared.ExitCode.ShouldBe(0, compared.Error);
+        // Baseline right on 1, 2 (0.5); candidate on 2, 3, 4 (0.75): regression 1, fixes 3 and 4.
+        compared.Output.ShouldContain("regressions 1, fixes 2");
+        compared.Output.ShouldContain("regression 1: expected \"high\", baseline \"high\", candidate \"low\"");
+
+        var json = await RunAsync("eval", "compare", runA.ToString(), runB.ToString(), "--db", DbPath, "--json");
+        using var document = JsonDocument.Parse(json.Output);
+        document.RootElement.GetProperty("regressions").GetInt32().ShouldBe(1);
+
+        var wrongSet = await RunAsync("eval", "import-run", "--db", DbPath, "--project", "Triage", "--set", "Nope", "--name", "X", "--outputs", Write("c.csv", "id,output\n1,high\n"));
+        wrongSet.ExitCode.ShouldBe(1);
+        wrongSet.Error.ShouldContain("Eval set 'Nope' was not found");
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await StudioCli.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private sealed class FileFactory(StudioDatabaseSettings settings) : IDbContextFactory<StudioDbContext>
+    {
+        public StudioDbContext CreateDbContext() => StudioDbContextOptions.Create(settings);
+    }
+}

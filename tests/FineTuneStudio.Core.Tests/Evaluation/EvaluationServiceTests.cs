@@ -1,0 +1,187 @@
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Projects;
+using FineTuneStudio.Core.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Tests.Evaluation;
+
+public sealed class EvaluationServiceTests
+{
+    private static readonly Actor Lead = new("user-lead", "lead@example.test");
+    private readonly ManualClock _clock = new(new DateTime(2026, 11, 23, 8, 0, 0, DateTimeKind.Utc));
+
+    private const string Items = """
+        {"id": "a", "expected": "high", "label": "high", "input": "The site is slow for everyone"}
+        {"id": "b", "expected": "low", "label": "low", "input": "Typo on the pricing page"}
+        {"id": "c", "expected": "normal", "label": "normal", "input": "How do I export my invoices?"}
+        {"id": "d", "expected": "critical", "label": "critical", "input": "Payments fail for all customers"}
+        """;
+
+    // Baseline right on a, b (2/4); candidate right on a, c, d (3/4): one regression (b), two fixes (c, d).
+    private const string BaselineOutputs = "id,output\na,high\nb,low\nc,high\nd,high\n";
+    private const string CandidateOutputs = "{\"id\":\"a\",\"output\":\"High\"}\n{\"id\":\"b\",\"output\":\"normal\"}\n{\"id\":\"c\",\"output\":\"normal\"}\n{\"id\":\"d\",\"output\":\"critical\"}\n";
+
+    private async Task<(TestDatabase Database, EvaluationService Service, int ProjectId, int SetId)> ArrangeAsync()
+    {
+        var database = await TestDatabase.CreateAsync();
+        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
+        var service = new EvaluationService(database, _clock);
+        var set = await service.CreateSetAsync(project.Id, new EvalSetInput("Held-out", "", ["exact", "normalized", "accuracy", "macro-f1"]), Lead, default);
+        (await service.ImportItemsAsync(set.Id, Items, "items.jsonl", Lead, default)).ShouldBe(4);
+        return (database, service, project.Id, set.Id);
+    }
+
+    [Fact]
+    public async Task ImportRun_ScoresEveryItemAndCompareFindsTheRegression()
+    {
+        var (database, service, _, setId) = await ArrangeAsync();
+        await using var _ = database;
+
+        var baseline = await service.ImportRunAsync(setId, new EvalRunInput("Prompted", Model: "base-model", IsBaseline: true), BaselineOutputs, "out.csv", Lead, default);
+        _clock.Advance(TimeSpan.FromHours(1));
+        var candidate = await service.ImportRunAsync(setId, new EvalRunInput("Tuned v1", Model: "tuned-model"), CandidateOutputs, "out.jsonl", Lead, default);
+
+        baseline.Summary!.Metrics["accuracy"].ShouldBe(0.5);
+        candidate.Summary!.Metrics["accuracy"].ShouldBe(0.75);
+        candidate.Summary.Metrics["exact"].ShouldBe(0.5); // "High" is not an exact match; b is wrong
+        var comparison = await service.CompareAsync(baseline.Id, candidate.Id, default);
+        comparison.Regressions.ShouldBe(1);
+        comparison.Fixes.ShouldBe(2);
+        comparison.Items.Single(i => i.Change == ItemChange.Regression).ExternalId.ShouldBe("b");
+        comparison.Deltas[0].ShouldBe(new MetricDelta("accuracy", 0.5, 0.75, 0.25));
+        // n = 3 discordant, smaller count 1: 2·(1 + 3)/8 = 1.
+        comparison.McNemar.ExactPValue.ShouldBe(1);
+        comparison.Bootstrap.MeanDifference.ShouldBe(0.25); // (0 − 1 + 1 + 1)/4
+
+        await using var db = database.CreateDbContext();
+        (await db.AuditEvents.Select(a => a.Action).ToListAsync()).ShouldContain("evalrun.import");
+    }
+
+    [Fact]
+    public async Task ImportRun_OutputForUnknownItem_NamesTheLineAndSavesNothing()
+    {
+        var (database, service, _, setId) = await ArrangeAsync();
+        await using var _ = database;
+
+        var error = await Should.ThrowAsync<StudioValidationException>(() =>
+            service.ImportRunAsync(setId, new EvalRunInput("Bad"), "id,output\na,high\nzz,low\n", "o.csv", Lead, default));
+
+        error.Errors.Single().ToString().ShouldBe("line 3: id: The set has no item \"zz\".");
+        await using var db = database.CreateDbContext();
+        (await db.EvalRuns.CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ImportRun_MissingOutputs_AreRecordedAsFailed()
+    {
+        var (database, service, _, setId) = await ArrangeAsync();
+        await using var _ = database;
+
+        var run = await service.ImportRunAsync(setId, new EvalRunInput("Partial"), "id,output\na,high\n", "o.csv", Lead, default);
+
+        run.Summary!.Failed.ShouldBe(3);
+        var results = await service.GetResultsAsync(run.Id, default);
+        results.Count.ShouldBe(4);
+        results.Count(r => r.Failed).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task BlindReview_AlwaysPickingLeft_ShowsFullPositionBiasAndBalancedWins()
+    {
+        var (database, service, projectId, setId) = await ArrangeAsync();
+        await using var _ = database;
+        var baseline = await service.ImportRunAsync(setId, new EvalRunInput("Prompted", IsBaseline: true), BaselineOutputs, "o.csv", Lead, default);
+        var candidate = await service.ImportRunAsync(setId, new EvalRunInput("Tuned"), CandidateOutputs, "o.jsonl", Lead, default);
+        var reviews = new ReviewService(database, _clock);
+        var comparison = await reviews.CreateAsync(baseline.Id, candidate.Id, null, Lead, default);
+
+        var seen = new List<int>();
+        while (await reviews.NextAsync(comparison.Id, "reviewer-1", default) is { } pair)
+        {
+            seen.Add(pair.ItemId);
+            await reviews.JudgeAsync(comparison.Id, pair.ItemId, "reviewer-1", BlindPick.Left, "clearer", Lead, default);
+        }
+
+        seen.Count.ShouldBe(4);
+        var results = await reviews.ResultsAsync(comparison.Id, default);
+        // A is on the left for exactly 2 of 4 items, so "always left" gives A two wins and B two.
+        (results.WinsA, results.WinsB).ShouldBe((2, 2));
+        results.LeftShare.ShouldBe(1);
+        results.CandidateWinRate.Rate.ShouldBe(0.5);
+        results.Reviewers.Single().Judgements.ShouldBe(4);
+        (await reviews.ListAsync(projectId, default)).Single().Judgements.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task Dashboard_ScoresAnUnscoredRunAndReportsRegressions()
+    {
+        var (database, service, projectId, setId) = await ArrangeAsync();
+        await using var _ = database;
+        var baseline = await service.ImportRunAsync(setId, new EvalRunInput("Prompted", IsBaseline: true), BaselineOutputs, "o.csv", Lead, default);
+        _clock.Advance(TimeSpan.FromHours(1));
+        await service.ImportRunAsync(setId, new EvalRunInput("Tuned"), CandidateOutputs, "o.jsonl", Lead, default);
+        await using (var db = database.CreateDbContext())
+        {
+            await db.EvalRuns.Where(r => r.Id == baseline.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.SummaryJson, "{}"));
+        }
+
+        var training = new TrainingCurveService(database, _clock);
+        var dashboard = await new EvaluationDashboardService(database, service, new ReviewService(database, _clock), training).GetAsync(projectId, default);
+
+        dashboard.Baseline!.Summary!.Metrics["accuracy"].ShouldBe(0.5);
+        dashboard.Delta.ShouldBe(0.25);
+        dashboard.Regressions.ShouldBe(1);
+        dashboard.FormatCompliance.ShouldBe(1); // every candidate output is one of the labels
+        dashboard.Trend.Select(t => t.Value).ShouldBe([0.5, 0.75]);
+        dashboard.Headline.ShouldContain("25.0 points better");
+    }
+
+    [Fact]
+    public async Task TrainingImport_OverfittingCurve_IsFlaggedAndBadCellsNamed()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
+        var training = new TrainingCurveService(database, _clock);
+        // Validation: 1.0 (best, step 10), then 1.1, 1.2, 1.3 while training falls 0.9 → 0.3.
+        const string csv = "step,train_loss,train_mean_token_accuracy,valid_loss,valid_mean_token_accuracy\n" +
+            "5,0.95,0.6,,\n10,0.9,0.62,1.0,0.6\n20,0.7,0.7,1.1,0.61\n30,0.5,0.8,1.2,0.6\n40,0.3,0.9,1.3,0.59\n";
+
+        var imported = await training.ImportAsync(project.Id, "Run 1", null, csv, Lead, default);
+        var curve = await training.GetAsync(imported.Id, default);
+
+        curve.Points.Count.ShouldBe(5);
+        curve.Verdict.Status.ShouldBe(CurveStatus.Overfitting);
+        curve.Verdict.RisingSinceStep.ShouldBe(10);
+        var error = await Should.ThrowAsync<StudioValidationException>(() => training.ImportAsync(project.Id, "Bad", null, "step,train_loss\n1,0.5\n2,abc\n", Lead, default));
+        error.Errors.Single().ToString().ShouldBe("line 3: train_loss: \"abc\" is not a number.");
+    }
+
+    [Fact]
+    public async Task CreateFromExamples_HashesTheInputAndKeepsTheSource()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
+        int datasetId, exampleId;
+        await using (var db = database.CreateDbContext())
+        {
+            var dataset = new Dataset { ProjectId = project.Id, Name = "Tickets", TaskKind = TaskKind.Chat, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow };
+            db.Datasets.Add(dataset);
+            await db.SaveChangesAsync();
+            var example = new Example { DatasetId = dataset.Id, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow, Version = Guid.NewGuid() };
+            new Examples.ExampleContent([new(MessageRole.User, "Where is my order?"), new(MessageRole.Assistant, "It ships today.")]).ApplyTo(example);
+            db.Examples.Add(example);
+            await db.SaveChangesAsync();
+            (datasetId, exampleId) = (dataset.Id, example.Id);
+        }
+
+        var service = new EvaluationService(database, _clock);
+        var set = await service.CreateFromExamplesAsync(project.Id, new EvalSetInput("From examples", null, ["normalised"]), datasetId, [exampleId], Lead, default);
+
+        var item = (await service.ListItemsAsync(set.Id, 0, 10, default)).Single();
+        item.Expected.ShouldBe("It ships today.");
+        item.SourceExampleId.ShouldBe(exampleId);
+        item.ContentHash.ShouldBe(new Examples.ExampleContent([new(MessageRole.User, "Where is my order?")]).ComputeHash());
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Web.Tests.Support;
+
+namespace FineTuneStudio.Web.Tests.Evaluation;
+
+[Collection(StudioAppCollection.Name)]
+public sealed class EvaluationApiTests(StudioAppFactory app)
+{
+    private static MultipartFormDataContent File(string fileName, string text, params (string Name, string Value)[] fields)
+    {
+        var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(Encoding.UTF8.GetBytes(text));
+        file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        form.Add(file, "file", fileName);
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+
+        return form;
+    }
+
+    [Fact]
+    public async Task Dashboard_ForProductOwner_ScoresTheDemoBaseline()
+    {
+        var demo = await app.DemoEvaluationAsync();
+        var (owner, _, _) = await app.TokenClientAsync(StudioRoles.ProductOwner);
+        using var _ = owner;
+
+        var response = await owner.GetAsync($"api/projects/{demo.ProjectId}/evaluation");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var run = await owner.GetFromJsonAsync<JsonElement>($"api/eval-runs/{demo.BaselineRunId}");
+        var metrics = run.GetProperty("summary").GetProperty("metrics");
+        // The demo baseline is right on 28 of 40, three of them not in the exact label form: 25/40 exact.
+        metrics.GetProperty("accuracy").GetDouble().ShouldBe(0.7);
+        metrics.GetProperty("normalised").GetDouble().ShouldBe(0.7);
+        metrics.GetProperty("exact").GetDouble().ShouldBe(0.625);
+    }
+
+    [Fact]
+    public async Task Writes_NeedTheEvaluatePolicy_AndLabelersSeeNothing()
+    {
+        var demo = await app.DemoEvaluationAsync();
+        var (owner, _, _) = await app.TokenClientAsync(StudioRoles.ProductOwner);
+        var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
+        using var _ = owner;
+        using var __ = labeler;
+
+        (await owner.PostAsJsonAsync($"api/projects/{demo.ProjectId}/eval-sets", new { name = "x", metrics = new[] { "exact" } })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await owner.PostAsync($"api/eval-sets/{demo.SetId}/runs", File("o.csv", "id,output\n", ("name", "x")))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await labeler.GetAsync($"api/projects/{demo.ProjectId}/evaluation")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await labeler.GetAsync($"api/eval-runs/{demo.BaselineRunId}/results")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task MlLead_ImportsARunComparesAndJudgesBlind()
+    {
+        var demo = await app.DemoEvaluationAsync();
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+
+        var bad = await lead.PostAsync($"api/eval-sets/{demo.SetId}/runs", File("o.jsonl", "{\"id\":\"t-001\",\"output\":\"high\"}\n{broken\n", ("name", "Broken")));
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync()).ShouldContain("line 2");
+
+        var created = await lead.PostAsync($"api/eval-sets/{demo.SetId}/runs", File("candidate.csv", await app.CandidateOutputsCsvAsync(), ("name", $"Tuned {Guid.NewGuid():N}"), ("model", "tuned")));
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var run = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var runId = run.GetProperty("id").GetInt32();
+        run.GetProperty("summary").GetProperty("metrics").GetProperty("accuracy").GetDouble().ShouldBe(0.85); // 34/40
+
+        var compared = await lead.GetFromJsonAsync<JsonElement>($"api/eval-runs/compare?baseline={demo.BaselineRunId}&candidate={runId}");
+        var regressions = compared.GetProperty("regressions").GetInt32();
+        var fixes = compared.GetProperty("fixes").GetInt32();
+        // Right 28 → 34: fixes − regressions = 6.
+        (fixes - regressions).ShouldBe(6);
+
+        var comparison = await (await lead.PostAsJsonAsync("api/comparisons", new { runAId = demo.BaselineRunId, runBId = runId })).Content.ReadFromJsonAsync<JsonElement>();
+        var comparisonId = comparison.GetProperty("id").GetInt32();
+        var next = await lead.GetAsync($"api/comparisons/{comparisonId}/next");
+        var pairJson = await next.Content.ReadAsStringAsync();
+        pairJson.ShouldNotContain("tuned");
+        pairJson.ShouldNotContain("Prompted baseline");
+        var pair = JsonDocument.Parse(pairJson).RootElement;
+        (await lead.PostAsJsonAsync($"api/comparisons/{comparisonId}/judgements", new { itemId = pair.GetProperty("itemId").GetInt32(), pick = "Tie", reason = "same" }))
+            .StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var results = await lead.GetFromJsonAsync<JsonElement>($"api/comparisons/{comparisonId}/results");
+        results.GetProperty("ties").GetInt32().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task TrainingImport_BadCell_IsNamedAndGoodFileIsFlagged()
+    {
+        var demo = await app.DemoEvaluationAsync();
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+
+        var bad = await lead.PostAsync($"api/projects/{demo.ProjectId}/training-metrics", File("r.csv", "step,train_loss,valid_loss\n1,0.9,x\n"));
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync()).ShouldContain("line 2: valid_loss");
+
+        const string csv = "step,train_loss,valid_loss\n10,0.9,1.0\n20,0.7,1.1\n30,0.5,1.2\n40,0.3,1.3\n";
+        var created = await lead.PostAsync($"api/projects/{demo.ProjectId}/training-metrics", File("results.csv", csv, ("name", "Tuned v1 results")));
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var curve = await lead.GetFromJsonAsync<JsonElement>(created.Headers.Location!.ToString().TrimStart('/'));
+        curve.GetProperty("verdict").GetProperty("status").GetString().ShouldBe("Overfitting");
+    }
+}

@@ -1,0 +1,45 @@
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Evaluation;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FineTuneStudio.Web.Tests.Support;
+
+/// <summary>Intent helpers for evaluation tests, over the demo's "Urgency held-out" set.</summary>
+public partial class StudioAppFactory
+{
+    public sealed record DemoEvaluation(int ProjectId, int SetId, int BaselineRunId);
+
+    public Task<DemoEvaluation> DemoEvaluationAsync() => QueryAsync(async db =>
+    {
+        var set = await db.EvalSets.Where(s => s.Name == "Urgency held-out").Select(s => new { s.Id, s.ProjectId }).SingleAsync();
+        var baseline = await db.EvalRuns.Where(r => r.EvalSetId == set.Id && r.IsBaseline).Select(r => r.Id).FirstAsync();
+        return new DemoEvaluation(set.ProjectId, set.Id, baseline);
+    });
+
+    /// <summary>
+    /// Outputs for the demo set, right except at every 7th item from the 4th (indices 3, 10, 17,
+    /// 24, 31, 38: 6 wrong), so the candidate is right on 34 of 40.
+    /// </summary>
+    public async Task<string> CandidateOutputsCsvAsync()
+    {
+        var demo = await DemoEvaluationAsync();
+        var items = await QueryAsync(db => db.EvalItems.Where(i => i.EvalSetId == demo.SetId).OrderBy(i => i.Id).Select(i => new { i.ExternalId, i.Label }).ToListAsync());
+        var lines = items.Select((item, index) => $"{item.ExternalId},{(index % 7 == 3 ? (item.Label == "normal" ? "low" : "normal") : item.Label)}");
+        return "id,output\n" + string.Join("\n", lines) + "\n";
+    }
+
+    public async Task<int> ImportCandidateRunAsync(string name)
+    {
+        var demo = await DemoEvaluationAsync();
+        var run = await Services.GetRequiredService<EvaluationService>().ImportRunAsync(demo.SetId, new EvalRunInput(name, Model: "tuned-secret-model-x"),
+            await CandidateOutputsCsvAsync(), "candidate.csv", Actor.System, default);
+        return run.Id;
+    }
+
+    public async Task<int> CreateComparisonAsync(int baselineRunId, int candidateRunId)
+    {
+        var comparison = await Services.GetRequiredService<ReviewService>().CreateAsync(baselineRunId, candidateRunId, null, Actor.System, default);
+        return comparison.Id;
+    }
+}
