@@ -139,6 +139,10 @@ public sealed class ReadinessService(
             evalSets = null;
         }
 
+        // Duplicate and conflict shares come from the stored quality runs: analysing here would make
+        // every assessment as slow as a full quality report.
+        var quality = await new QualityService(factory, clock).EvidenceAsync(projectId, cancellationToken);
+
         return new ReadinessEvidence(
             ApprovedExamples: approved,
             Labelers: labelers,
@@ -148,6 +152,8 @@ public sealed class ReadinessService(
             BaselineRuns: baselineRuns,
             BaselineScore: baselineScore,
             DatasetVersions: versions,
+            DuplicateShare: quality.DuplicateShare,
+            ConflictShare: quality.ConflictShare,
             MedianSecondsPerExample: medianSeconds);
     }
 

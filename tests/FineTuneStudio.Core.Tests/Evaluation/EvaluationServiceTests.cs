@@ -170,7 +170,7 @@ public sealed class EvaluationServiceTests
             db.Datasets.Add(dataset);
             await db.SaveChangesAsync();
             var example = new Example { DatasetId = dataset.Id, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow, Version = Guid.NewGuid() };
-            new Examples.ExampleContent([new(MessageRole.User, "Where is my order?"), new(MessageRole.Assistant, "It ships today.")]).ApplyTo(example);
+            new FineTuneStudio.Core.Examples.ExampleContent([new(MessageRole.User, "Where is my order?"), new(MessageRole.Assistant, "It ships today.")]).ApplyTo(example);
             db.Examples.Add(example);
             await db.SaveChangesAsync();
             (datasetId, exampleId) = (dataset.Id, example.Id);
@@ -182,6 +182,6 @@ public sealed class EvaluationServiceTests
         var item = (await service.ListItemsAsync(set.Id, 0, 10, default)).Single();
         item.Expected.ShouldBe("It ships today.");
         item.SourceExampleId.ShouldBe(exampleId);
-        item.ContentHash.ShouldBe(new Examples.ExampleContent([new(MessageRole.User, "Where is my order?")]).ComputeHash());
+        item.ContentHash.ShouldBe(new FineTuneStudio.Core.Examples.ExampleContent([new(MessageRole.User, "Where is my order?")]).ComputeHash());
     }
 }

@@ -244,6 +244,20 @@ public sealed class QualityServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReadinessEvidence_UsesTheSharesOfTheLatestQualityRun()
+    {
+        var readiness = new FineTuneStudio.Core.Readiness.ReadinessService(_database, _clock, new FineTuneStudio.Core.Readiness.TrainingTargetService(_database, _clock));
+        (await readiness.GatherEvidenceAsync(_projectId, CancellationToken.None)).DuplicateShare.ShouldBeNull();
+
+        await _service.RunAsync(_datasetId, Lead, null, CancellationToken.None);
+
+        var evidence = await readiness.GatherEvidenceAsync(_projectId, CancellationToken.None);
+        // Same fixture as above: 2 of 6 examples duplicate another, 2 of 6 conflict.
+        evidence.DuplicateShare!.Value.ShouldBe(2.0 / 6, 1e-9);
+        evidence.ConflictShare!.Value.ShouldBe(2.0 / 6, 1e-9);
+    }
+
+    [Fact]
     public async Task JobRunner_RunsInTheBackground_ReportsCompletionAndStoresTheRun()
     {
         using var runner = new QualityJobRunner(_service, NullLogger<QualityJobRunner>.Instance);
