@@ -19,6 +19,8 @@ internal sealed class ExampleConfiguration : IEntityTypeConfiguration<Example>
 
         // The example list filters by dataset + status / label / split and pages by id.
         builder.HasIndex(e => new { e.DatasetId, e.Status, e.Id });
+        // Unfiltered pages in id order: without it SQLite sorts the whole dataset for every page.
+        builder.HasIndex(e => new { e.DatasetId, e.Id });
         builder.HasIndex(e => new { e.DatasetId, e.Label });
         builder.HasIndex(e => new { e.DatasetId, e.Split });
         builder.HasIndex(e => new { e.DatasetId, e.ContentHash });

@@ -695,6 +695,8 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
 
                     b.HasIndex("DatasetId", "ContentHash");
 
+                    b.HasIndex("DatasetId", "Id");
+
                     b.HasIndex("DatasetId", "Label");
 
                     b.HasIndex("DatasetId", "Split");

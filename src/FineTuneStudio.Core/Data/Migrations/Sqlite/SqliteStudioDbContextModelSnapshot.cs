@@ -665,6 +665,8 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("DatasetId", "ContentHash");
 
+                    b.HasIndex("DatasetId", "Id");
+
                     b.HasIndex("DatasetId", "Label");
 
                     b.HasIndex("DatasetId", "Split");
