@@ -26,7 +26,8 @@ public sealed record ExampleQuery(
     ExampleSort Sort = ExampleSort.Id,
     bool Descending = false,
     int Page = 0,
-    int PageSize = 50);
+    int PageSize = 50,
+    IReadOnlyList<int>? Ids = null);
 
 public sealed record ExampleRow(
     int Id,

@@ -14,6 +14,7 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
 {
     public const int MaxPageSize = 200;
     public const int MaxBulk = 1000;
+    public const int MaxIds = 1000;
 
     private static readonly ExampleStatus[] OpenStatuses = [ExampleStatus.Draft, ExampleStatus.Submitted];
 
@@ -57,6 +58,13 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
     private static IQueryable<Example> Filter(StudioDbContext db, ExampleQuery query)
     {
         var examples = db.Examples.AsNoTracking().Where(e => e.DatasetId == query.DatasetId);
+        if (query.Ids is { Count: > 0 } ids)
+        {
+            // The quality page links to the examples behind a finding by id (at most a few hundred).
+            var wanted = ids.Distinct().Take(MaxIds).ToList();
+            examples = examples.Where(e => wanted.Contains(e.Id));
+        }
+
         if (query.Status is { } status)
         {
             examples = examples.Where(e => e.Status == status);

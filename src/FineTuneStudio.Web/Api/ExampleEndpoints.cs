@@ -19,9 +19,10 @@ public static class ExampleEndpoints
 
         datasets.MapGet("/examples", async (int datasetId, ExampleService service, CancellationToken ct,
                 ExampleStatus? status, string? label, string? tag, string? labeler, SplitPin? split, string? q,
-                bool? needsAdjudication, ExampleSort? sort, bool? desc, int? page, int? pageSize) =>
+                bool? needsAdjudication, ExampleSort? sort, bool? desc, int? page, int? pageSize, string? ids) =>
             TypedResults.Ok(await service.ListAsync(new ExampleQuery(datasetId, status, label, tag, labeler, split, q,
-                needsAdjudication ?? false, sort ?? ExampleSort.Id, desc ?? false, page ?? 0, pageSize ?? 50), ct)))
+                needsAdjudication ?? false, sort ?? ExampleSort.Id, desc ?? false, page ?? 0, pageSize ?? 50,
+                ids?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.TryParse(t, out var id) ? id : 0).Where(id => id > 0).ToList()), ct)))
             .WithSummary("List a dataset's examples, a page at a time, with filters and full-text search (q)");
 
         datasets.MapPost("/examples", async Task<Created<ExampleDetail>> (int datasetId, ExampleInput input, ExampleService service, HttpContext http, CancellationToken ct) =>

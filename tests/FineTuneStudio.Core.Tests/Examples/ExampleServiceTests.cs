@@ -76,6 +76,8 @@ public sealed class ExampleServiceTests : IAsyncLifetime
         (await _service.ListAsync(new ExampleQuery(_datasetId, Tag: "vip"), default)).Items.Select(r => r.Id).ShouldBe([ids[0], ids[3]]);
         // "%" is matched literally, not as a wildcard: only "100% broken" contains it.
         (await _service.ListAsync(new ExampleQuery(_datasetId, Search: "0%"), default)).Items.Select(r => r.Id).ShouldBe([ids[5]]);
+        // Ids from a quality finding: only those, in id order; an id of no example in this dataset shows nothing.
+        (await _service.ListAsync(new ExampleQuery(_datasetId, Ids: [ids[4], ids[1], 999_999]), default)).Items.Select(r => r.Id).ShouldBe([ids[1], ids[4]]);
 
         var newestFirst = await _service.ListAsync(new ExampleQuery(_datasetId, Sort: ExampleSort.Updated, Descending: true, PageSize: 3), default);
         newestFirst.Total.ShouldBe(7);

@@ -36,6 +36,13 @@ public sealed partial class ExamplesPage : IDisposable
     [Parameter] public int ProjectId { get; set; }
     [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
 
+    /// <summary>Comma-separated example ids, e.g. from a quality finding; shows only those.</summary>
+    [SupplyParameterFromQuery(Name = "ids")] public string? IdsQuery { get; set; }
+
+    private IReadOnlyList<int>? Ids => string.IsNullOrWhiteSpace(IdsQuery) ? null
+        : IdsQuery.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, out var id) ? id : 0).Where(id => id > 0).ToList();
+
     [Inject] private DatasetService Datasets { get; set; } = default!;
     [Inject] private ExampleService Examples { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -89,7 +96,7 @@ public sealed partial class ExamplesPage : IDisposable
         };
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token, cancellationToken);
         var page = await Examples.ListAsync(new ExampleQuery(_dataset.Id, _status, _label, _tag, _mine ? _caller.Actor.UserId : null, _split, _search,
-            Sort: sort, Descending: state.SortDirection == SortDirection.Descending, Page: state.Page, PageSize: state.PageSize), linked.Token);
+            Sort: sort, Descending: state.SortDirection == SortDirection.Descending, Page: state.Page, PageSize: state.PageSize, Ids: Ids), linked.Token);
         return new TableData<ExampleRow> { Items = page.Items, TotalItems = page.Total };
     }
 

@@ -206,7 +206,7 @@ public sealed partial class QualityPage : IDisposable
     private void ShowError(Exception e) => (_errors, _errorTotal) = ErrorText.From(e);
 
     private string FilteredHref(QualityFinding finding) =>
-        $"projects/{ProjectId}/examples?ids={string.Join(",", finding.ExampleIds)}";
+        $"projects/{ProjectId}/examples?dataset={_datasetId}&ids={string.Join(",", finding.ExampleIds)}";
 
     private string ExampleHref(int id) => $"projects/{ProjectId}/examples/{id}";
 
