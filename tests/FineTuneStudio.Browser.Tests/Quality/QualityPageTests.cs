@@ -26,7 +26,9 @@ public sealed class QualityPageTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=finding-PersonalData]").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=agreement-heatmap]")).ToBeVisibleAsync();
         var open = page.Locator("[data-testid=finding-ExactDuplicate] [data-testid=open-examples]");
-        (await open.GetAttributeAsync("href"))!.ShouldStartWith($"projects/{projectId}/examples?ids=");
+        var href = (await open.GetAttributeAsync("href"))!;
+        href.ShouldStartWith($"projects/{projectId}/examples?dataset=");
+        var chosen = href[(href.IndexOf("ids=", StringComparison.Ordinal) + 4)..].Split(',').Length;
         await BrowserFixture.ScreenshotAsync(page, "MlLead-quality-report");
 
         // One click rejects the copies; the report then says it is stale.
@@ -37,5 +39,11 @@ public sealed class QualityPageTests(BrowserFixture browser)
         // Reopening the page shows the stored result at once, without a new run.
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("[data-testid=quality-stale]")).ToBeVisibleAsync();
+
+        // A finding opens the example list filtered to exactly its examples.
+        await page.Locator("[data-testid=finding-ExactDuplicate] [data-testid=open-examples]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=ids-filter]")).ToContainTextAsync($"Showing {chosen} chosen example(s)");
+        await Assertions.Expect(page.GetByText($"1-{chosen} of {chosen}")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "MlLead-examples-from-finding");
     }
 }
