@@ -27,7 +27,14 @@ public sealed record ExampleQuery(
     bool Descending = false,
     int Page = 0,
     int PageSize = 50,
-    IReadOnlyList<int>? Ids = null);
+    IReadOnlyList<int>? Ids = null)
+{
+    /// <summary>Reads "12,15,40" (a query-string value); anything that is not a positive id is ignored. Null when empty.</summary>
+    public static IReadOnlyList<int>? ParseIds(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null
+        : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, out var id) ? id : 0).Where(id => id > 0).ToList();
+}
 
 public sealed record ExampleRow(
     int Id,

@@ -334,13 +334,7 @@ public sealed class DriftAnalyzer
             cancellationToken.ThrowIfCancellationRequested();
             for (var m = 0; m < members.Length; m++)
             {
-                var key = 14695981039346656037ul;
-                foreach (var v in _signatures[members[m]].Slice(band * rows, rows))
-                {
-                    key = (key ^ v) * 1099511628211ul;
-                }
-
-                keys[m] = (key, members[m]);
+                keys[m] = (NearDuplicateFinder.BandKey(_signatures[members[m]], band, rows), members[m]);
             }
 
             // Training items sort before logs within a bucket (smaller index), so each bucket starts with its training members.

@@ -45,6 +45,18 @@ public static class NearDuplicateFinder
     // keeps a flood of near-identical texts linear; true pairs also meet in other bands.
     private const int FullCompareBucket = 48;
 
+    /// <summary>FNV-1a over one band of a signature: items with equal keys share an LSH bucket.</summary>
+    public static ulong BandKey(ReadOnlySpan<uint> signature, int band, int rows)
+    {
+        var key = 14695981039346656037ul;
+        foreach (var v in signature.Slice(band * rows, rows))
+        {
+            key = (key ^ v) * 1099511628211ul;
+        }
+
+        return key;
+    }
+
     /// <summary>Rows per band such that pairs at the threshold almost surely share a band (below one miss in a thousand).</summary>
     public static int RowsPerBand(double threshold, int signatureSize)
     {
@@ -95,14 +107,7 @@ public static class NearDuplicateFinder
             cancellationToken.ThrowIfCancellationRequested();
             for (var m = 0; m < members.Length; m++)
             {
-                var slice = store[members[m]].Slice(band * rows, rows);
-                var key = 14695981039346656037ul;
-                foreach (var v in slice)
-                {
-                    key = (key ^ v) * 1099511628211ul;
-                }
-
-                keys[m] = (key, members[m]);
+                keys[m] = (BandKey(store[members[m]], band, rows), members[m]);
             }
 
             Array.Sort(keys);

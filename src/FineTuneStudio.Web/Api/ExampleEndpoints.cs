@@ -22,7 +22,7 @@ public static class ExampleEndpoints
                 bool? needsAdjudication, ExampleSort? sort, bool? desc, int? page, int? pageSize, string? ids) =>
             TypedResults.Ok(await service.ListAsync(new ExampleQuery(datasetId, status, label, tag, labeler, split, q,
                 needsAdjudication ?? false, sort ?? ExampleSort.Id, desc ?? false, page ?? 0, pageSize ?? 50,
-                ids?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.TryParse(t, out var id) ? id : 0).Where(id => id > 0).ToList()), ct)))
+                ExampleQuery.ParseIds(ids)), ct)))
             .WithSummary("List a dataset's examples, a page at a time, with filters and full-text search (q)");
 
         datasets.MapPost("/examples", async Task<Created<ExampleDetail>> (int datasetId, ExampleInput input, ExampleService service, HttpContext http, CancellationToken ct) =>

@@ -4,6 +4,8 @@ using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Projects;
 using Microsoft.EntityFrameworkCore;
+using static FineTuneStudio.Core.Tests.Support.CliRun;
+using FineTuneStudio.Core.Tests.Support;
 
 namespace FineTuneStudio.Core.Tests.Cli;
 
@@ -86,7 +88,7 @@ public sealed class CliTests : IDisposable
     {
         (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
         var settings = new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath));
-        var factory = new SettingsFactory(settings);
+        var factory = new SettingsDbContextFactory(settings);
         var clock = TimeProvider.System;
         var project = await new ProjectService(factory, clock).CreateAsync(new ProjectInput("Refunds", null), Actor.System, default);
         await new Datasets.DatasetService(factory, clock).CreateAsync(project.Id, new Datasets.DatasetInput("Requests", Domain.TaskKind.Chat), Actor.System, default);
@@ -107,22 +109,9 @@ public sealed class CliTests : IDisposable
         missing.Error.ShouldContain("--project: no project with id or name 'Nope'");
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await StudioCli.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
-    }
-
-    private sealed class SettingsFactory(StudioDatabaseSettings settings) : IDbContextFactory<StudioDbContext>
-    {
-        public StudioDbContext CreateDbContext() => StudioDbContextOptions.Create(settings);
     }
 }

@@ -4,6 +4,7 @@ using FineTuneStudio.Cli;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using static FineTuneStudio.Core.Tests.Support.CliRun;
 
 namespace FineTuneStudio.Core.Tests.Cli;
 
@@ -121,14 +122,6 @@ public sealed class ExportCliTests : IDisposable
         db.Datasets.Add(dataset);
         await db.SaveChangesAsync();
         return broken?.Id ?? 0;
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await StudioCli.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 
     public void Dispose()

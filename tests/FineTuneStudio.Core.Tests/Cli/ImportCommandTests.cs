@@ -3,6 +3,7 @@ using FineTuneStudio.Cli;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using Microsoft.EntityFrameworkCore;
+using static FineTuneStudio.Core.Tests.Support.CliRun;
 
 namespace FineTuneStudio.Core.Tests.Cli;
 
@@ -138,14 +139,6 @@ public sealed class ImportCommandTests : IDisposable
 
     private StudioDbContext Open() =>
         StudioDbContextOptions.Create(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await StudioCli.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
 
     public void Dispose()
     {

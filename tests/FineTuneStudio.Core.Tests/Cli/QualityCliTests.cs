@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using Microsoft.EntityFrameworkCore;
+using static FineTuneStudio.Core.Tests.Support.CliRun;
 
 namespace FineTuneStudio.Core.Tests.Cli;
 
@@ -162,14 +163,6 @@ public sealed class QualityCliTests : IDisposable
         var path = Path.Combine(_folder, name);
         File.WriteAllText(path, text);
         return path;
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await StudioCli.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 
     public void Dispose()

@@ -5,6 +5,8 @@ using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Projects;
 using Microsoft.EntityFrameworkCore;
+using static FineTuneStudio.Core.Tests.Support.CliRun;
+using FineTuneStudio.Core.Tests.Support;
 
 namespace FineTuneStudio.Core.Tests.Evaluation;
 
@@ -59,7 +61,7 @@ public sealed class EvaluationCliTests : IDisposable
     public async Task ImportRunThenCompare_PrintsRegressions()
     {
         (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
-        var factory = new FileFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
+        var factory = new SettingsDbContextFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
         var project = await new ProjectService(factory, TimeProvider.System).CreateAsync(new ProjectInput("Triage", null), Actor.System, default);
         var evaluation = new EvaluationService(factory, TimeProvider.System);
         var set = await evaluation.CreateSetAsync(project.Id, new EvalSetInput("Held-out", null, ["accuracy"]), Actor.System, default);
@@ -95,22 +97,9 @@ public sealed class EvaluationCliTests : IDisposable
         wrongSet.Error.ShouldContain("Eval set 'Nope' was not found");
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await StudioCli.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
-    }
-
-    private sealed class FileFactory(StudioDatabaseSettings settings) : IDbContextFactory<StudioDbContext>
-    {
-        public StudioDbContext CreateDbContext() => StudioDbContextOptions.Create(settings);
     }
 }

@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Quality;
 using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;
+using FineTuneStudio.Core.Tests.Support;
 
 namespace FineTuneStudio.Core.Tests.Examples;
 
@@ -29,7 +30,7 @@ public sealed class ExampleListBenchmark(ITestOutputHelper output)
         try
         {
             var settings = new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(Path.Combine(folder, "bench.db")));
-            var factory = new Factory(settings);
+            var factory = new SettingsDbContextFactory(settings);
             var datasetId = await SeedAsync(factory, count);
             var service = new ExampleService(factory, TimeProvider.System);
 
@@ -101,10 +102,5 @@ public sealed class ExampleListBenchmark(ITestOutputHelper output)
         }
 
         return datasetId;
-    }
-
-    private sealed class Factory(StudioDatabaseSettings settings) : IDbContextFactory<StudioDbContext>
-    {
-        public StudioDbContext CreateDbContext() => StudioDbContextOptions.Create(settings);
     }
 }

@@ -6,6 +6,7 @@ using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Export;
 using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;
+using FineTuneStudio.Core.Tests.Support;
 
 namespace FineTuneStudio.Core.Tests.Export;
 
@@ -28,7 +29,7 @@ public sealed class ExportBenchmark(ITestOutputHelper output)
         var dbPath = Path.Combine(folder, "bench.db");
         File.Delete(dbPath);
         var settings = new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(dbPath));
-        var factory = new Factory(settings);
+        var factory = new SettingsDbContextFactory(settings);
         int datasetId;
         var seeding = Stopwatch.StartNew();
         await using (var db = factory.CreateDbContext())
@@ -98,10 +99,5 @@ public sealed class ExportBenchmark(ITestOutputHelper output)
         }
 
         output.WriteLine($"train file for fts validate: {Path.Combine(folder, "train.jsonl")}");
-    }
-
-    private sealed class Factory(StudioDatabaseSettings settings) : IDbContextFactory<StudioDbContext>
-    {
-        public StudioDbContext CreateDbContext() => StudioDbContextOptions.Create(settings);
     }
 }

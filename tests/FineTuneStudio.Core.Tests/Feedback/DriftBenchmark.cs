@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
+using FineTuneStudio.Core.Tests.Support;
 
 namespace FineTuneStudio.Core.Tests.Feedback;
 
@@ -30,7 +31,7 @@ public sealed class DriftBenchmark(ITestOutputHelper output)
         try
         {
             var settings = new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(Path.Combine(folder, "bench.db")));
-            var factory = new Factory(settings);
+            var factory = new SettingsDbContextFactory(settings);
             await using (var db = factory.CreateDbContext())
             {
                 await db.Database.MigrateAsync();
@@ -202,10 +203,5 @@ public sealed class DriftBenchmark(ITestOutputHelper output)
         }
 
         return string.Join(' ', words);
-    }
-
-    private sealed class Factory(StudioDatabaseSettings settings) : IDbContextFactory<StudioDbContext>
-    {
-        public StudioDbContext CreateDbContext() => StudioDbContextOptions.Create(settings);
     }
 }

@@ -5,6 +5,8 @@ using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Projects;
 using Microsoft.EntityFrameworkCore;
+using static FineTuneStudio.Core.Tests.Support.CliRun;
+using FineTuneStudio.Core.Tests.Support;
 
 namespace FineTuneStudio.Core.Tests.Feedback;
 
@@ -17,7 +19,7 @@ public sealed class FeedbackCliTests : IDisposable
     private async Task SeedAsync()
     {
         (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
-        var factory = new SettingsFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
+        var factory = new SettingsDbContextFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
         var project = await new ProjectService(factory, TimeProvider.System).CreateAsync(new ProjectInput("Refunds", null), Actor.System, default);
         await new DatasetService(factory, TimeProvider.System).CreateAsync(project.Id, new DatasetInput("Requests", Domain.TaskKind.Chat), Actor.System, default);
     }
@@ -73,22 +75,9 @@ public sealed class FeedbackCliTests : IDisposable
         missingVersion.Error.ShouldContain("version: dataset 'Requests' has no version 3");
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await StudioCli.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
-    }
-
-    private sealed class SettingsFactory(StudioDatabaseSettings settings) : IDbContextFactory<StudioDbContext>
-    {
-        public StudioDbContext CreateDbContext() => StudioDbContextOptions.Create(settings);
     }
 }

@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Quality;
 using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;
+using FineTuneStudio.Core.Tests.Support;
 
 namespace FineTuneStudio.Core.Tests.Quality;
 
@@ -27,7 +28,7 @@ public sealed class QualityBenchmark(ITestOutputHelper output)
         try
         {
             var settings = new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(Path.Combine(folder, "bench.db")));
-            var factory = new Factory(settings);
+            var factory = new SettingsDbContextFactory(settings);
             int datasetId;
             var insert = Stopwatch.StartNew();
             await using (var db = factory.CreateDbContext())
@@ -82,10 +83,5 @@ public sealed class QualityBenchmark(ITestOutputHelper output)
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private sealed class Factory(StudioDatabaseSettings settings) : IDbContextFactory<StudioDbContext>
-    {
-        public StudioDbContext CreateDbContext() => StudioDbContextOptions.Create(settings);
     }
 }

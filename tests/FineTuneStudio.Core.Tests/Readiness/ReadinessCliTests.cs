@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Readiness;
 using Microsoft.EntityFrameworkCore;
 using Q = FineTuneStudio.Core.Readiness.ReadinessQuestionIds;
+using static FineTuneStudio.Core.Tests.Support.CliRun;
 
 namespace FineTuneStudio.Core.Tests.Readiness;
 
@@ -93,14 +94,6 @@ public sealed class ReadinessCliTests : IDisposable
         var path = Path.Combine(_folder, $"answers-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, JsonSerializer.Serialize(answers));
         return path;
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await StudioCli.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 
     public void Dispose()

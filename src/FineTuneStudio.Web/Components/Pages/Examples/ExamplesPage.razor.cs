@@ -39,9 +39,7 @@ public sealed partial class ExamplesPage : IDisposable
     /// <summary>Comma-separated example ids, e.g. from a quality finding; shows only those.</summary>
     [SupplyParameterFromQuery(Name = "ids")] public string? IdsQuery { get; set; }
 
-    private IReadOnlyList<int>? Ids => string.IsNullOrWhiteSpace(IdsQuery) ? null
-        : IdsQuery.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(t => int.TryParse(t, out var id) ? id : 0).Where(id => id > 0).ToList();
+    private IReadOnlyList<int>? Ids => ExampleQuery.ParseIds(IdsQuery);
 
     [Inject] private DatasetService Datasets { get; set; } = default!;
     [Inject] private ExampleService Examples { get; set; } = default!;
