@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using FineTuneStudio.Core;
 using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Feedback;
+using FineTuneStudio.Core.Projects;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Cli.Commands;
@@ -17,6 +20,25 @@ public static class FeedbackCommands
     }
 
     private static Option<string> ProjectOption() => new("--project") { Description = "Project id or name", Required = true };
+
+    private static Option<string> DatasetOption(string purpose) => new("--dataset") { Description = $"Dataset id or name {purpose} (default: the dataset last exported, else the project's first)" };
+
+    /// <summary>Resolves --dataset (name, then id) within the project; null when the option was left out.</summary>
+    private static async Task<int?> DatasetIdAsync(IServiceProvider services, ProjectSummary project, string? text, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var all = await services.GetRequiredService<DatasetService>().ListAsync(project.Id, ct);
+        var found = all.FirstOrDefault(d => d.Name == text) ?? all.FirstOrDefault(d => d.Id.ToString(CultureInfo.InvariantCulture) == text)
+            ?? throw new StudioValidationException("--dataset", $"no dataset with id or name '{text}' in project '{project.Name}'");
+        return found.Id;
+    }
+
+    private static DateTime? Utc(DateTime? value) =>
+        value is { } v ? v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime() : null;
 
     private static Command Logs()
     {
@@ -49,21 +71,77 @@ public static class FeedbackCommands
             return StudioCli.Success;
         });
         logs.Subcommands.Add(import);
+        logs.Subcommands.Add(Promote());
         return logs;
+    }
+
+    private static Command Promote()
+    {
+        var project = ProjectOption();
+        var dataset = DatasetOption("that receives the drafts");
+        var minRating = new Option<int?>("--min-rating") { Description = "Only logs rated at least this" };
+        var maxRating = new Option<int?>("--max-rating") { Description = "Only logs rated at most this" };
+        var from = new Option<DateTime?>("--from") { Description = "Only logs from this UTC time on, e.g. 2026-03-01" };
+        var to = new Option<DateTime?>("--to") { Description = "Only logs before this UTC time" };
+        var cluster = new Option<int?>("--cluster") { Description = "Only the logs of this new-topic cluster of the drift report (against --drift-version)" };
+        var noNeighbour = new Option<bool>("--no-neighbour") { Description = "Only logs with no near neighbour in training (against --drift-version)" };
+        var driftVersion = new Option<int?>("--drift-version") { Description = "Version of --dataset the drift filters compare with (default: its latest)" };
+        var ids = new Option<string?>("--ids") { Description = "Only these log ids, comma separated" };
+        var promote = new Command("promote", "Promote logged requests to Draft examples (source production log); logs promoted before are left alone")
+        {
+            project, dataset, minRating, maxRating, from, to, cluster, noNeighbour, driftVersion, ids,
+        };
+        promote.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
+            var datasetId = await DatasetIdAsync(services, found, parse.GetValue(dataset), ct);
+            var filter = new LogFilter
+            {
+                MinRating = parse.GetValue(minRating),
+                MaxRating = parse.GetValue(maxRating),
+                From = Utc(parse.GetValue(from)),
+                To = Utc(parse.GetValue(to)),
+                Cluster = parse.GetValue(cluster),
+                NoNeighbourInVersion = parse.GetValue(noNeighbour) ? parse.GetValue(driftVersion) ?? 0 : null,
+                DriftDatasetId = datasetId,
+                Ids = LogFilter.ParseIds(parse.GetValue(ids)),
+            };
+            if (filter.Cluster is not null && filter.NoNeighbourInVersion is null && parse.GetValue(driftVersion) is { } version)
+            {
+                filter = filter with { NoNeighbourInVersion = version };
+            }
+
+            var result = await services.GetRequiredService<FeedbackService>().PromoteAsync(found.Id, new PromoteRequest { DatasetId = datasetId, Filter = filter }, Actor.Cli, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(result);
+            }
+            else
+            {
+                await console.Out.WriteLineAsync($"Promoted {result.Promoted} logged requests to Draft examples in dataset {result.DatasetId} ({result.AlreadyPromoted} were promoted before).");
+            }
+
+            return StudioCli.Success;
+        });
+        return promote;
     }
 
     private static Command Drift()
     {
         var project = ProjectOption();
-        var version = new Option<int?>("--version") { Description = "Dataset version number (default: the latest)" };
-        var dataset = new Option<int?>("--dataset") { Description = "Dataset id (default: the project's first dataset)" };
-        var drift = new Command("drift", "Drift of the logged requests against a dataset version's training examples; an alert is printed, not an error") { project, version, dataset };
+        var version = new Option<int?>("--version") { Description = "Dataset version number (default: the latest version of the dataset)" };
+        var dataset = DatasetOption("to compare with");
+        var since = new Option<DateTime?>("--since") { Description = "Only logs from this UTC time on, e.g. 2026-03-01 (default: every logged request)" };
+        var drift = new Command("drift", "Drift of the logged requests against a dataset version's training examples; an alert is printed, not an error") { project, version, dataset, since };
         drift.SetAction(async (parse, ct) =>
         {
             var console = CliConsole.Get();
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
-            var result = await services.GetRequiredService<FeedbackService>().DriftAsync(found.Id, parse.GetValue(dataset), parse.GetValue(version), null, ct);
+            var datasetId = await DatasetIdAsync(services, found, parse.GetValue(dataset), ct);
+            var result = await services.GetRequiredService<FeedbackService>().DriftAsync(found.Id, datasetId, parse.GetValue(version), Utc(parse.GetValue(since)), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await console.WriteJsonAsync(result);

@@ -20,8 +20,18 @@ public sealed record LogFilter
     public bool NotPromotedOnly { get; init; }
     /// <summary>Only logs with no near neighbour in the training side of this dataset version (by number; latest when 0).</summary>
     public int? NoNeighbourInVersion { get; init; }
+    /// <summary>Only the logs of this new-topic cluster (its id in the drift report against <see cref="NoNeighbourInVersion"/>, latest when null).</summary>
+    public int? Cluster { get; init; }
+    /// <summary>The dataset whose version the two drift filters above compare with; null for the default (the dataset last exported).</summary>
+    public int? DriftDatasetId { get; init; }
     /// <summary>Only these logs (e.g. a drift cluster or a hand-picked selection).</summary>
     public IReadOnlyList<long>? Ids { get; init; }
+
+    /// <summary>Reads "12,15,40" (a query-string value); anything that is not a positive id is ignored. Null when empty.</summary>
+    public static IReadOnlyList<long>? ParseIds(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null
+        : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => long.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0).ToList();
 }
 
 /// <summary>A logged request as shown in lists: personal data is masked before any text leaves the service.</summary>
@@ -40,7 +50,7 @@ public sealed record LogPage(IReadOnlyList<LogRow> Rows, int Total);
 
 public sealed record PromoteRequest
 {
-    /// <summary>The dataset that receives the drafts; null for the project's first dataset.</summary>
+    /// <summary>The dataset that receives the drafts; null for the dataset last exported (the project's first dataset before any export).</summary>
     public int? DatasetId { get; init; }
     public LogFilter Filter { get; init; } = new();
 }
@@ -48,7 +58,17 @@ public sealed record PromoteRequest
 public sealed record PromoteResult(int DatasetId, int Promoted, int AlreadyPromoted, IReadOnlyList<int> ExampleIds);
 
 /// <summary>What a drift report was measured against.</summary>
-public sealed record DriftResult(int DatasetId, string DatasetName, int? VersionNumber, string Basis, DriftReport Report);
+public sealed record DriftResult(int DatasetId, string DatasetName, int? VersionNumber, string Basis, DriftReport Report)
+{
+    /// <summary>Only logs from this time (UTC) on were compared; null for every logged request.</summary>
+    public DateTime? Since { get; init; }
+}
+
+/// <summary>A dataset drift can be measured against, with its version numbers (newest first).</summary>
+public sealed record DriftDatasetChoice(int DatasetId, string Name, IReadOnlyList<int> Versions);
+
+/// <summary>The datasets and versions to choose from, and the default: the newest version of the dataset last exported.</summary>
+public sealed record DriftChoices(IReadOnlyList<DriftDatasetChoice> Datasets, int? DefaultDatasetId, int? DefaultVersion);
 
 public sealed record SyntheticRequest
 {
@@ -62,7 +82,16 @@ public sealed record SyntheticRequest
 public sealed record SyntheticResult(int DatasetId, int Created, string Model, IReadOnlyList<int> ExampleIds);
 
 /// <summary>The retraining decision with what it was made from, for the Overview and the Feedback page.</summary>
-public sealed record RetrainingStatus(RetrainingDue Due, int? CadenceDays, string? CadenceSource, double DriftThreshold, bool DriftChecked);
+public sealed record RetrainingStatus(RetrainingDue Due, int? CadenceDays, string? CadenceSource, double DriftThreshold, bool DriftChecked)
+{
+    /// <summary>Why recent traffic counts as drifted (figures above the threshold); null when it does not or was not checked.</summary>
+    public string? DriftAlert { get; init; }
+    /// <summary>The drift check's basis, so a page can open the same report: dataset, version (null: approved examples) and window start.</summary>
+    public int? DriftDatasetId { get; init; }
+    public int? DriftVersion { get; init; }
+    public DateTime? DriftSince { get; init; }
+    public int DriftLogCount { get; init; }
+}
 
 /// <summary>The OpenAI-compatible endpoint for synthetic drafts (configuration <c>Studio:Generation</c>; never stored in the database).</summary>
 public sealed class GenerationOptions

@@ -18,7 +18,8 @@ namespace FineTuneStudio.Core.Feedback;
 /// The production feedback loop over the database: traffic log import, drift reports, promotion of
 /// logged requests to Draft examples, synthetic drafts and the retraining due date.
 /// </summary>
-public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, IOptions<GenerationOptions> generation)
+public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, IOptions<GenerationOptions> generation,
+    DriftReportCache? driftCache = null)
 {
     public const int MaxPromotePerRequest = 1000;
     public const int MaxSyntheticPerRequest = 20;
@@ -202,16 +203,31 @@ public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, 
         return query;
     }
 
+    /// <summary>The log ids the drift filters allow (no near neighbour, one cluster), from the (cached) drift report; null without such a filter.</summary>
     private async Task<HashSet<long>?> NoNeighbourIdsAsync(int projectId, LogFilter filter, CancellationToken cancellationToken)
     {
-        if (filter.NoNeighbourInVersion is not { } version)
+        if (filter.NoNeighbourInVersion is null && filter.Cluster is null)
         {
             return null;
         }
 
-        var drift = await DriftAsync(projectId, null, version == 0 ? null : version, null, cancellationToken);
-        return drift.Report.NoNeighbourLogIds.ToHashSet();
+        var version = filter.NoNeighbourInVersion is { } number and not 0 ? number : (int?)null;
+        var drift = await DriftAsync(projectId, filter.DriftDatasetId, version, null, cancellationToken);
+        var ids = filter.NoNeighbourInVersion is null ? null : drift.Report.NoNeighbourLogIds.ToHashSet();
+        if (filter.Cluster is { } clusterId)
+        {
+            var cluster = drift.Report.Clusters.FirstOrDefault(c => c.Id == clusterId)
+                ?? throw new StudioValidationException("cluster", drift.Report.Clusters.Count == 0
+                    ? $"the drift report against {DescribeBasis(drift)} has no new-topic clusters"
+                    : $"the drift report against {DescribeBasis(drift)} has clusters 1 to {drift.Report.Clusters.Count}, not {clusterId}");
+            ids = ids is null ? cluster.LogIds.ToHashSet() : ids.Intersect(cluster.LogIds).ToHashSet();
+        }
+
+        return ids;
     }
+
+    private static string DescribeBasis(DriftResult drift) =>
+        drift.VersionNumber is { } v ? $"'{drift.DatasetName}' version {v}" : $"the approved examples of '{drift.DatasetName}'";
 
     /// <summary>Replaces likely personal data with its kind, e.g. "[email]".</summary>
     public static string Mask(string text)
@@ -246,7 +262,9 @@ public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, 
     /// <summary>
     /// Drift of the project's logged requests against the training side of a dataset version (the
     /// latest when <paramref name="versionNumber"/> is null). Without any version the dataset's
-    /// approved examples stand in, and <see cref="DriftResult.Basis"/> says so.
+    /// approved examples stand in, and <see cref="DriftResult.Basis"/> says so. The dataset defaults to
+    /// the one last exported (the project's first dataset before any export). With default options the
+    /// report is reused until its logs, version or approved examples change (<see cref="DriftReportCache"/>).
     /// </summary>
     public async Task<DriftResult> DriftAsync(int projectId, int? datasetId, int? versionNumber, DateTime? since, CancellationToken cancellationToken,
         DriftOptions? options = null)
@@ -254,18 +272,57 @@ public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var project = await db.Projects.AsNoTracking().Where(p => p.Id == projectId).Select(p => new { p.Id, p.DriftThreshold })
             .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("Project", projectId);
-        var dataset = await db.Datasets.AsNoTracking().Where(d => d.ProjectId == projectId && (datasetId == null || d.Id == datasetId))
-            .OrderBy(d => d.Id).Select(d => new { d.Id, d.Name, d.TaskKind, d.Labels }).FirstOrDefaultAsync(cancellationToken)
+        var dataset = await FindDatasetAsync(db, projectId, datasetId, cancellationToken)
             ?? throw (datasetId is null
                 ? new StudioValidationException("dataset", "the project has no dataset to compare the logs with")
                 : new NotFoundException("Dataset", datasetId));
         var versions = db.DatasetVersions.AsNoTracking().Where(v => v.DatasetId == dataset.Id);
         var version = versionNumber is { } number
-            ? await versions.Where(v => v.Number == number).Select(v => new { v.Id, v.Number }).SingleOrDefaultAsync(cancellationToken)
+            ? await versions.Where(v => v.Number == number).Select(v => new VersionRef(v.Id, v.Number)).SingleOrDefaultAsync(cancellationToken)
               ?? throw new StudioValidationException("version", $"dataset '{dataset.Name}' has no version {number}")
-            : await versions.OrderByDescending(v => v.Number).Select(v => new { v.Id, v.Number }).FirstOrDefaultAsync(cancellationToken);
+            : await versions.OrderByDescending(v => v.Number).Select(v => new VersionRef(v.Id, v.Number)).FirstOrDefaultAsync(cancellationToken);
 
-        var analyzer = new DriftAnalyzer((options ?? new DriftOptions()) with { Threshold = project.DriftThreshold ?? options?.Threshold ?? DriftOptions.DefaultThreshold });
+        var threshold = project.DriftThreshold ?? options?.Threshold ?? DriftOptions.DefaultThreshold;
+        if (options is not null || driftCache is null)
+        {
+            return await ComputeDriftAsync(db, projectId, dataset, version, since, threshold, options, cancellationToken);
+        }
+
+        var stamp = await DriftStampAsync(db, projectId, dataset, version, since, cancellationToken);
+        return await driftCache.GetOrComputeAsync(new DriftReportCache.Basis(projectId, dataset.Id, version?.Id, since, threshold), stamp,
+            () => ComputeDriftAsync(db, projectId, dataset, version, since, threshold, null, cancellationToken));
+    }
+
+    private sealed record VersionRef(int Id, int Number);
+
+    private static async Task<DriftReportCache.Stamp> DriftStampAsync(StudioDbContext db, int projectId, TargetDataset dataset, VersionRef? version,
+        DateTime? since, CancellationToken cancellationToken)
+    {
+        var logs = db.ProductionLogs.AsNoTracking().Where(l => l.ProjectId == projectId);
+        if (since is { } from)
+        {
+            logs = logs.Where(l => l.LoggedAt >= from);
+        }
+
+        var latestLog = await logs.MaxAsync(l => (long?)l.Id, cancellationToken) ?? 0;
+        var logCount = await logs.CountAsync(cancellationToken);
+        // A version's examples never change; without one the approved examples are the training side.
+        var approvedCount = 0;
+        DateTime? approvedChanged = null;
+        if (version is null)
+        {
+            var approved = db.Examples.AsNoTracking().Where(e => e.DatasetId == dataset.Id && e.Status == ExampleStatus.Approved);
+            approvedCount = await approved.CountAsync(cancellationToken);
+            approvedChanged = await approved.MaxAsync(e => (DateTime?)e.UpdatedAt, cancellationToken);
+        }
+
+        return new DriftReportCache.Stamp(latestLog, logCount, approvedCount, approvedChanged, string.Join('\u001f', dataset.Labels));
+    }
+
+    private static async Task<DriftResult> ComputeDriftAsync(StudioDbContext db, int projectId, TargetDataset dataset, VersionRef? version,
+        DateTime? since, double threshold, DriftOptions? options, CancellationToken cancellationToken)
+    {
+        var analyzer = new DriftAnalyzer((options ?? new DriftOptions()) with { Threshold = threshold });
         var labels = new Dictionary<int, string?>();
         IQueryable<Example> training = db.Examples.AsNoTracking().Where(e => e.DatasetId == dataset.Id);
         training = version is null
@@ -324,7 +381,23 @@ public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, 
         var basis = version is null
             ? $"No version of '{dataset.Name}' has been cut yet: compared with its {report.TrainingCount} approved examples instead."
             : $"Compared with the {report.TrainingCount} training examples of '{dataset.Name}' version {version.Number}.";
-        return new DriftResult(dataset.Id, dataset.Name, version?.Number, basis, report);
+        return new DriftResult(dataset.Id, dataset.Name, version?.Number, basis, report) { Since = since };
+    }
+
+    /// <summary>The datasets and versions drift can be measured against, and the default (the newest version of the dataset last exported).</summary>
+    public async Task<DriftChoices> DriftChoicesAsync(int projectId, CancellationToken cancellationToken)
+    {
+        await EnsureProjectAsync(projectId, cancellationToken);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var datasets = await db.Datasets.AsNoTracking().Where(d => d.ProjectId == projectId).OrderBy(d => d.Name).ThenBy(d => d.Id)
+            .Select(d => new { d.Id, d.Name }).ToListAsync(cancellationToken);
+        var versions = await db.DatasetVersions.AsNoTracking().Where(v => v.Dataset!.ProjectId == projectId)
+            .Select(v => new { v.DatasetId, v.Number }).ToListAsync(cancellationToken);
+        var fallback = await FindDatasetAsync(db, projectId, null, cancellationToken);
+        var choices = datasets.Select(d => new DriftDatasetChoice(d.Id, d.Name,
+            versions.Where(v => v.DatasetId == d.Id).Select(v => v.Number).OrderDescending().ToList())).ToList();
+        var defaultVersion = choices.Find(c => c.DatasetId == fallback?.Id) is { Versions.Count: > 0 } chosen ? chosen.Versions[0] : (int?)null;
+        return new DriftChoices(choices, fallback?.Id, defaultVersion);
     }
 
     // ---- Promotion ------------------------------------------------------------------------------
@@ -514,6 +587,9 @@ public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, 
 
     // ---- Retraining -----------------------------------------------------------------------------
 
+    /// <summary>How far back the retraining check looks for drift in logged traffic.</summary>
+    public const int RecentTrafficDays = 28;
+
     /// <summary>
     /// The next retraining date and why, for the Overview: the cadence (project setting, else the latest
     /// submitted readiness assessment) counted from the newest dataset version, brought forward by a drift
@@ -554,18 +630,27 @@ public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, 
         var threshold = project.DriftThreshold ?? DriftOptions.DefaultThreshold;
         var driftChecked = false;
         string? driftReason = null;
-        var recentFrom = now.AddDays(-28);
+        // Whole days, so the window (and the cached report for it) stays the same all day.
+        var recentFrom = DateTime.SpecifyKind(now.Date, DateTimeKind.Utc).AddDays(-RecentTrafficDays);
+        DriftResult? drift = null;
         if (await logs.AnyAsync(l => l.LoggedAt >= recentFrom, cancellationToken)
             && await db.Datasets.AnyAsync(d => d.ProjectId == projectId, cancellationToken))
         {
-            var drift = await DriftAsync(projectId, last?.DatasetId, null, recentFrom, cancellationToken);
+            drift = await DriftAsync(projectId, null, null, recentFrom, cancellationToken);
             driftChecked = true;
             driftReason = drift.Report.AlertReason;
         }
 
         var due = RetrainingScheduler.Schedule(new RetrainingInputs(now, cadenceDays, source, last?.Number, last?.CreatedAt,
             driftReason is not null, driftReason, approvedSince, lastEval, logsSince));
-        return new RetrainingStatus(due, cadenceDays, source, threshold, driftChecked);
+        return new RetrainingStatus(due, cadenceDays, source, threshold, driftChecked)
+        {
+            DriftAlert = driftReason,
+            DriftDatasetId = drift?.DatasetId,
+            DriftVersion = drift?.VersionNumber,
+            DriftSince = drift is null ? null : recentFrom,
+            DriftLogCount = drift?.Report.LogCount ?? 0,
+        };
     }
 
     /// <summary>Sets the project's own cadence (days; null falls back to the assessment) and drift threshold (null for the default).</summary>
@@ -620,11 +705,31 @@ public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, 
     {
         await EnsureProjectAsync(projectId, cancellationToken);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await db.Datasets.AsNoTracking().Where(d => d.ProjectId == projectId && (datasetId == null || d.Id == datasetId))
-                   .OrderBy(d => d.Id).Select(d => new TargetDataset(d.Id, d.Name, d.TaskKind, d.Labels)).FirstOrDefaultAsync(cancellationToken)
+        return await FindDatasetAsync(db, projectId, datasetId, cancellationToken)
                ?? throw (datasetId is null
                    ? new StudioValidationException("dataset", "the project has no dataset yet")
                    : new NotFoundException("Dataset", datasetId));
+    }
+
+    /// <summary>
+    /// The chosen dataset of the project, or by default the one whose version was cut last (that is what the
+    /// current model was trained on), else the project's first dataset; null when there is none.
+    /// </summary>
+    private static async Task<TargetDataset?> FindDatasetAsync(StudioDbContext db, int projectId, int? datasetId, CancellationToken cancellationToken)
+    {
+        var datasets = db.Datasets.AsNoTracking().Where(d => d.ProjectId == projectId);
+        if (datasetId is null)
+        {
+            datasetId = await db.DatasetVersions.AsNoTracking().Where(v => v.Dataset!.ProjectId == projectId)
+                .OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Id).Select(v => (int?)v.DatasetId).FirstOrDefaultAsync(cancellationToken);
+        }
+        else if (!await datasets.AnyAsync(d => d.Id == datasetId, cancellationToken))
+        {
+            return null;
+        }
+
+        return await datasets.Where(d => datasetId == null || d.Id == datasetId)
+            .OrderBy(d => d.Id).Select(d => new TargetDataset(d.Id, d.Name, d.TaskKind, d.Labels)).FirstOrDefaultAsync(cancellationToken);
     }
 
     private async Task EnsureProjectAsync(int projectId, CancellationToken cancellationToken)

@@ -8,6 +8,8 @@ public static class FeedbackServiceCollectionExtensions
     public static IServiceCollection AddFeedbackFeature(this IServiceCollection services)
     {
         services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section);
+        services.AddMemoryCache();
+        services.AddSingleton<DriftReportCache>();
         services.AddSingleton<FeedbackService>();
         return services;
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace FineTuneStudio.Core.Feedback;
 
@@ -15,7 +16,19 @@ public sealed record RetrainingInputs(
     DateTime? LastEvalAt,
     int LogsSinceVersion);
 
-public sealed record ChecklistItem(string Text, bool Done);
+/// <summary>What a checklist item asks for, so pages can link it to the place where it is done.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RetrainingStep>))]
+public enum RetrainingStep
+{
+    NewExamples,
+    Evaluation,
+    NewVersion,
+}
+
+public sealed record ChecklistItem(string Text, bool Done)
+{
+    public RetrainingStep Step { get; init; }
+}
 
 /// <summary>When the next retraining is due and why; <see cref="DueDate"/> is a UTC date at midnight.</summary>
 public sealed record RetrainingDue(DateTime? DueDate, bool IsDue, string Reason, IReadOnlyList<ChecklistItem> Checklist)
@@ -62,12 +75,13 @@ public static class RetrainingScheduler
             new(inputs.LastVersionNumber is null
                     ? $"{inputs.ApprovedSinceVersion} approved examples ready for {version}"
                     : $"{inputs.ApprovedSinceVersion} new examples approved since {version}",
-                inputs.ApprovedSinceVersion > 0),
+                inputs.ApprovedSinceVersion > 0) { Step = RetrainingStep.NewExamples },
             new(inputs.LastEvalAt is { } eval
                     ? $"Current model last evaluated on {Day(eval)}; {inputs.LogsSinceVersion} requests logged since {version}"
                     : $"Evaluate the current model on recent traffic ({inputs.LogsSinceVersion} requests logged since {version})",
-                inputs.LastEvalAt is { } at && (inputs.LastVersionAt is null || at >= inputs.LastVersionAt)),
-            new(inputs.LastVersionNumber is { } number ? $"Cut version {number + 1} and export it" : "Cut the first dataset version", !isDue && inputs.LastVersionAt is not null),
+                inputs.LastEvalAt is { } at && (inputs.LastVersionAt is null || at >= inputs.LastVersionAt)) { Step = RetrainingStep.Evaluation },
+            new(inputs.LastVersionNumber is { } number ? $"Cut version {number + 1} and export it" : "Cut the first dataset version", !isDue && inputs.LastVersionAt is not null)
+                { Step = RetrainingStep.NewVersion },
         };
 
         return new RetrainingDue(due, isDue, string.Join(" ", reasons), checklist);

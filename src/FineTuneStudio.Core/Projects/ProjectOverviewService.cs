@@ -21,7 +21,13 @@ public sealed record ProjectOverview(
     DateTime? LatestVersionAt,
     int EvalSets,
     int EvalItems,
-    int EvalRuns);
+    int EvalRuns)
+{
+    /// <summary>Findings of the latest completed quality analysis of each dataset; null when none has run yet.</summary>
+    public int? QualityFindings { get; init; }
+    public int QualityDatasetsChecked { get; init; }
+    public DateTime? QualityCheckedAt { get; init; }
+}
 
 /// <summary>The figures on a project's Overview page, each a cheap aggregate query.</summary>
 public sealed class ProjectOverviewService(IDbContextFactory<StudioDbContext> factory, ProjectService projects)
@@ -58,9 +64,21 @@ public sealed class ProjectOverviewService(IDbContextFactory<StudioDbContext> fa
         var evalItems = await db.EvalItems.AsNoTracking().CountAsync(i => db.EvalSets.Any(s => s.Id == i.EvalSetId && s.ProjectId == projectId), cancellationToken);
         var evalRuns = await db.EvalRuns.AsNoTracking().CountAsync(r => r.EvalSet!.ProjectId == projectId, cancellationToken);
 
+        // The stored result of each dataset's latest completed analysis: reading it costs one small query, never a re-run.
+        var latestRunIds = await db.QualityRuns.AsNoTracking()
+            .Where(r => r.Status == QualityRunStatus.Completed && db.Datasets.Any(d => d.Id == r.DatasetId && d.ProjectId == projectId))
+            .GroupBy(r => r.DatasetId).Select(g => g.Max(r => r.Id)).ToListAsync(cancellationToken);
+        var latestRuns = await db.QualityRuns.AsNoTracking().Where(r => latestRunIds.Contains(r.Id))
+            .Select(r => new { r.FindingCount, r.CompletedAt }).ToListAsync(cancellationToken);
+
         return new ProjectOverview(project, datasetCounts, annotationCount, labelerCount,
             latestAssessment?.Verdict, latestAssessment?.SubmittedAt,
             latestVersion?.Number, latestVersion?.DatasetName, latestVersion?.CreatedAt,
-            evalSets, evalItems, evalRuns);
+            evalSets, evalItems, evalRuns)
+        {
+            QualityFindings = latestRuns.Count == 0 ? null : latestRuns.Sum(r => r.FindingCount),
+            QualityDatasetsChecked = latestRuns.Count,
+            QualityCheckedAt = latestRuns.Max(r => r.CompletedAt),
+        };
     }
 }

@@ -25,16 +25,29 @@ public static class FeedbackEndpoints
             .DisableAntiforgery()
             .WithSummary("Import a production traffic log (JSONL, multipart field 'file'); all or nothing, errors by line");
 
-        group.MapGet("/logs", async (int id, int? minRating, int? maxRating, DateTime? from, DateTime? to, bool? notPromoted, int? skip, int? take,
-                FeedbackService feedback, CancellationToken ct) =>
+        group.MapGet("/logs", async (int id, int? minRating, int? maxRating, DateTime? from, DateTime? to, bool? notPromoted, string? ids,
+                bool? noNeighbour, int? cluster, int? dataset, int? version, int? skip, int? take, FeedbackService feedback, CancellationToken ct) =>
             TypedResults.Ok(await feedback.ListLogsAsync(id,
-                new LogFilter { MinRating = minRating, MaxRating = maxRating, From = Utc(from), To = Utc(to), NotPromotedOnly = notPromoted ?? false },
+                new LogFilter
+                {
+                    MinRating = minRating, MaxRating = maxRating, From = Utc(from), To = Utc(to), NotPromotedOnly = notPromoted ?? false,
+                    Ids = LogFilter.ParseIds(ids), NoNeighbourInVersion = noNeighbour == true ? version ?? 0 : null, Cluster = cluster,
+                    DriftDatasetId = dataset,
+                },
                 skip ?? 0, take ?? 50, ct)))
-            .WithSummary("List logged requests (personal data masked)");
+            .WithSummary("List logged requests (personal data masked)")
+            .WithDescription("Filters: rating (minRating, maxRating), dates (from inclusive, to exclusive, UTC), ids (comma separated), notPromoted, "
+                + "and from the drift report against dataset/version (default: the latest version of the dataset last exported): "
+                + "noNeighbour=true (no near neighbour in training) and cluster=N (one new-topic cluster of that report).");
 
-        group.MapGet("/drift", async (int id, int? version, int? dataset, FeedbackService feedback, CancellationToken ct) =>
-            TypedResults.Ok(await feedback.DriftAsync(id, dataset, version, null, ct)))
-            .WithSummary("Drift of the logged requests against the training side of a dataset version (latest when version is left out)");
+        group.MapGet("/drift", async (int id, int? version, int? dataset, DateTime? since, FeedbackService feedback, CancellationToken ct) =>
+            TypedResults.Ok(await feedback.DriftAsync(id, dataset, version, Utc(since), ct)))
+            .WithSummary("Drift of the logged requests against the training side of a dataset version")
+            .WithDescription("dataset defaults to the dataset last exported (else the project's first), version to its latest; since (UTC) limits the logs compared.");
+
+        group.MapGet("/drift/choices", async (int id, FeedbackService feedback, CancellationToken ct) =>
+            TypedResults.Ok(await feedback.DriftChoicesAsync(id, ct)))
+            .WithSummary("The datasets and versions drift can be measured against, and the default");
 
         group.MapPost("/logs/promote", async (int id, PromoteRequest request, FeedbackService feedback, HttpContext http, CancellationToken ct) =>
             TypedResults.Ok(await feedback.PromoteAsync(id, request, http.User.ToActor(), ct)))

@@ -35,6 +35,8 @@ public sealed partial class ExamplesPage : IDisposable
 
     [Parameter] public int ProjectId { get; set; }
     [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
+    /// <summary>A status to start filtered by, e.g. from a count on the Overview.</summary>
+    [SupplyParameterFromQuery(Name = "status")] public string? StatusQuery { get; set; }
 
     /// <summary>Comma-separated example ids, e.g. from a quality finding; shows only those.</summary>
     [SupplyParameterFromQuery(Name = "ids")] public string? IdsQuery { get; set; }
@@ -68,6 +70,11 @@ public sealed partial class ExamplesPage : IDisposable
 
         _dataset = _datasets.FirstOrDefault(d => d.Id == DatasetQuery) ?? (_datasets.Count > 0 ? _datasets[0] : null);
         _datasetId = _dataset?.Id ?? 0;
+        if (Enum.TryParse<ExampleStatus>(StatusQuery, ignoreCase: true, out var status))
+        {
+            _status = status;
+        }
+
         await LoadCountsAsync();
     }
 

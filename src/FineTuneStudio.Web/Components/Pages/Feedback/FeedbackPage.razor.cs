@@ -22,33 +22,70 @@ public sealed partial class FeedbackPage : IDisposable
     private int? _cadenceDays;
     private double? _threshold;
     private DriftResult? _drift;
+    private DriftChoices _choices = new([], null, null);
+    private int? _datasetId;
     private int? _version;
+    private int _windowDays;
     private List<ChartSeries<double>> _weekSeries = [];
     private List<ChartSeries<double>> _volumeSeries = [];
     private string[] _weekLabels = [];
     private LogPage _logs = new([], 0);
     private HashSet<LogRow> _selected = [];
     private int? _minRating;
+    private int? _maxRating;
     private DateTime? _from;
     private DateTime? _to;
     private bool _noNeighbour;
     private bool _notPromoted = true;
-    private IReadOnlyList<long>? _clusterIds;
+    private DriftCluster? _cluster;
     private string _template = "";
     private string _seeds = "";
     private int _count = 5;
 
+    /// <summary>Opening the page with any of these (e.g. from the Overview's drift alert) shows that drift report straight away.</summary>
+    [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
+    [SupplyParameterFromQuery(Name = "version")] public int? VersionQuery { get; set; }
+    /// <summary>Only the requests logged in this many days up to today.</summary>
+    [SupplyParameterFromQuery(Name = "days")] public int? DaysQuery { get; set; }
+
     [Inject] private FeedbackService Feedback { get; set; } = default!;
+    [Inject] private TimeProvider Clock { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
+    private IReadOnlyList<int> Versions => _choices.Datasets.FirstOrDefault(d => d.DatasetId == _datasetId)?.Versions ?? [];
+
+    private string DatasetName => _choices.Datasets.FirstOrDefault(d => d.DatasetId == _datasetId)?.Name ?? "the dataset";
+
     protected override Task OnParametersSetAsync() => RunAsync(async () =>
     {
+        _choices = await Feedback.DriftChoicesAsync(ProjectId, _cts.Token);
+        _datasetId = _choices.Datasets.Any(d => d.DatasetId == DatasetQuery) ? DatasetQuery : _choices.DefaultDatasetId;
+        _version = VersionQuery is { } v && Versions.Contains(v) ? v : null;
+        _windowDays = DaysQuery is > 0 and <= 3650 ? DaysQuery.Value : 0;
         await LoadRetrainingAsync();
         await LoadLogsAsync();
+        if ((DatasetQuery ?? VersionQuery ?? DaysQuery) is not null && _datasetId is not null)
+        {
+            await AnalyzeCoreAsync();
+        }
     });
+
+    private void DatasetChanged(int? datasetId)
+    {
+        _datasetId = datasetId;
+        _version = null;
+        _drift = null;
+    }
+
+    private string ChecklistHref(RetrainingStep step) => step switch
+    {
+        RetrainingStep.NewExamples => $"projects/{ProjectId}/examples?status=Approved" + (_datasetId is { } d ? $"&dataset={d}" : ""),
+        RetrainingStep.Evaluation => $"projects/{ProjectId}/evaluation",
+        _ => $"projects/{ProjectId}/versions",
+    };
 
     private async Task LoadRetrainingAsync()
     {
@@ -61,11 +98,14 @@ public sealed partial class FeedbackPage : IDisposable
         var filter = new LogFilter
         {
             MinRating = _minRating,
+            MaxRating = _maxRating,
             From = _from is { } f ? DateTime.SpecifyKind(f.Date, DateTimeKind.Utc) : null,
             To = _to is { } t ? DateTime.SpecifyKind(t.Date.AddDays(1), DateTimeKind.Utc) : null,
             NotPromotedOnly = _notPromoted,
             NoNeighbourInVersion = _noNeighbour ? _version ?? 0 : null,
-            Ids = _clusterIds,
+            DriftDatasetId = _datasetId,
+            // The cluster as shown, from the report on the page (whatever window it covered).
+            Ids = _cluster?.LogIds,
         };
         _logs = await Feedback.ListLogsAsync(ProjectId, filter, 0, PageSize, _cts.Token);
         _selected = [];
@@ -83,9 +123,12 @@ public sealed partial class FeedbackPage : IDisposable
         await LoadLogsAsync();
     });
 
-    private Task AnalyzeAsync() => RunAsync(async () =>
+    private Task AnalyzeAsync() => RunAsync(AnalyzeCoreAsync);
+
+    private async Task AnalyzeCoreAsync()
     {
-        _drift = await Feedback.DriftAsync(ProjectId, null, _version, null, _cts.Token);
+        DateTime? since = _windowDays > 0 ? DateTime.SpecifyKind(Clock.GetUtcNow().UtcDateTime.Date, DateTimeKind.Utc).AddDays(-_windowDays) : null;
+        _drift = await Feedback.DriftAsync(ProjectId, _datasetId, _version, since, _cts.Token);
         var weeks = _drift.Report.Weeks;
         _weekLabels = weeks.Select(w => w.WeekStart.ToString("MMM d", CultureInfo.InvariantCulture)).ToArray();
         _weekSeries =
@@ -98,26 +141,32 @@ public sealed partial class FeedbackPage : IDisposable
             Series("Threshold %", weeks.Select(_ => 100 * _drift.Report.Threshold)),
         ];
         _volumeSeries = [Series("Logged requests", weeks.Select(w => (double)w.Logs))];
-    });
+    }
 
     private static ChartSeries<double> Series(string name, IEnumerable<double> values) =>
         new() { Name = name, Data = new ChartData<double>(values.ToList()) };
 
     private Task ShowClusterAsync(DriftCluster cluster) => RunAsync(async () =>
     {
-        _clusterIds = cluster.LogIds;
+        _cluster = cluster;
+        await LoadLogsAsync();
+    });
+
+    private Task ClearClusterAsync(MudChip<string> chip) => RunAsync(async () =>
+    {
+        _cluster = null;
         await LoadLogsAsync();
     });
 
     private Task SearchAsync() => RunAsync(async () =>
     {
-        _clusterIds = null;
+        _cluster = null;
         await LoadLogsAsync();
     });
 
     private Task PromoteAsync() => RunAsync(async () =>
     {
-        var result = await Feedback.PromoteAsync(ProjectId, new PromoteRequest { Filter = new LogFilter { Ids = _selected.Select(r => r.Id).ToList() } },
+        var result = await Feedback.PromoteAsync(ProjectId, new PromoteRequest { DatasetId = _datasetId, Filter = new LogFilter { Ids = _selected.Select(r => r.Id).ToList() } },
             await ActorAsync(), _cts.Token);
         Snackbar.Add($"{result.Promoted} Draft examples created{(result.AlreadyPromoted > 0 ? $"; {result.AlreadyPromoted} were promoted before" : "")}.", Severity.Success);
         await LoadLogsAsync();
