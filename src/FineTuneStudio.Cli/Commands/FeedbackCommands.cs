@@ -23,7 +23,7 @@ public static class FeedbackCommands
 
     private static Option<string> DatasetOption(string purpose) => new("--dataset") { Description = $"Dataset id or name {purpose} (default: the dataset last exported, else the project's first)" };
 
-    /// <summary>Resolves --dataset (name, then id) within the project; null when the option was left out.</summary>
+    /// <summary>Resolves --dataset (id or name) within the project; null when the option was left out.</summary>
     private static async Task<int?> DatasetIdAsync(IServiceProvider services, ProjectSummary project, string? text, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -31,8 +31,7 @@ public static class FeedbackCommands
             return null;
         }
 
-        var all = await services.GetRequiredService<DatasetService>().ListAsync(project.Id, ct);
-        var found = all.FirstOrDefault(d => d.Name == text) ?? all.FirstOrDefault(d => d.Id.ToString(CultureInfo.InvariantCulture) == text)
+        var found = await services.GetRequiredService<DatasetService>().FindAsync(project.Id, text, ct)
             ?? throw new StudioValidationException("--dataset", $"no dataset with id or name '{text}' in project '{project.Name}'");
         return found.Id;
     }

@@ -53,4 +53,32 @@ public sealed class FeedbackPageTests(BrowserFixture browser)
         await BrowserFixture.ScreenshotAsync(page, "feedback-bad-upload");
         File.Delete(bad);
     }
+    [Fact]
+    public async Task Overview_ShiftedTraffic_ShowsTheDriftAlertAndDueDate_AndItsLinkOpensTheSameDriftReport()
+    {
+        var today = DateTime.UtcNow.Date;
+        var (projectId, _) = await browser.App.CreateRetrainingProjectAsync(driftThreshold: 0.3, cadenceDays: 90, versionCutAt: today.AddDays(-10).AddHours(9));
+        // 40 requests like the training tickets, then 40 about something training never saw, answered "low".
+        var log = StudioAppFactory.TrafficLog(today.AddDays(-6), Enumerable.Range(0, 40).Select(i => (StudioAppFactory.TrainingTicket(i), "high")))
+                  + "\n" + StudioAppFactory.TrafficLog(today.AddDays(-3),
+                      Enumerable.Range(0, 40).Select(i => ($"the warehouse robot dropped a pallet and the forklift battery overheated in hall {i}", "low")));
+        await browser.App.Services.GetRequiredService<FeedbackService>()
+            .ImportLogsAsync(projectId, new MemoryStream(Encoding.UTF8.GetBytes(log)), Actor.System, default);
+
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await page.GotoAsync($"projects/{projectId}");
+        await BrowserFixture.WaitForCircuitAsync(page);
+
+        // Training answers were all "high", half the logged ones are "low": total variation 0.50.
+        await Assertions.Expect(page.Locator("[data-testid=overview-drift-alert]")).ToContainTextAsync("Label shift (total variation) 0.50 > 0.30");
+        await Assertions.Expect(page.Locator("[data-testid=stat-retraining]")).ToContainTextAsync($"now ({today:yyyy-MM-dd})");
+        await Assertions.Expect(page.Locator("[data-testid=stat-retraining]")).ToContainTextAsync("Logged traffic has drifted from the training data");
+        await Assertions.Expect(page.Locator("[data-testid=overview-checklist]")).ToContainTextAsync("Cut version 2 and export it");
+        await BrowserFixture.ScreenshotAsync(page, "overview-drift-alert");
+
+        await page.ClickAsync("[data-testid=overview-drift-link]");
+        await Assertions.Expect(page.Locator("[data-testid=drift-alert]")).ToContainTextAsync("Label shift (total variation) 0.50 > 0.30");
+        await Assertions.Expect(page.Locator("[data-testid=drift-basis]")).ToContainTextAsync("version 1. 80 logged requests");
+        await BrowserFixture.ScreenshotAsync(page, "feedback-from-overview");
+    }
 }

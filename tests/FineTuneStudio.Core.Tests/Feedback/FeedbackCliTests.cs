@@ -75,6 +75,39 @@ public sealed class FeedbackCliTests : IDisposable
         missingVersion.Error.ShouldContain("version: dataset 'Requests' has no version 3");
     }
 
+    [Fact]
+    public async Task DriftAndLogsPromote_DatasetByName_UseThatDataset()
+    {
+        await SeedAsync();
+        var factory = new SettingsDbContextFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
+        var project = (await new ProjectService(factory, TimeProvider.System).FindAsync("Refunds", default))!;
+        var parcels = await new DatasetService(factory, TimeProvider.System).CreateAsync(project.Id, new DatasetInput("Parcels", Domain.TaskKind.Chat), Actor.System, default);
+        var file = WriteFile("""
+            {"timestamp":"2026-03-16T08:00:00Z","prompt":"where is my parcel 7","response":"on its way","rating":5}
+            {"timestamp":"2026-03-17T08:00:00Z","prompt":"refund please","response":"no","rating":1}
+            """);
+        (await RunAsync("logs", "import", file, "--project", "Refunds", "--db", DbPath)).ExitCode.ShouldBe(0);
+
+        var drift = await RunAsync("drift", "--project", "Refunds", "--dataset", "Parcels", "--db", DbPath, "--json");
+        var unknown = await RunAsync("drift", "--project", "Refunds", "--dataset", "Nope", "--db", DbPath);
+        var promote = await RunAsync("logs", "promote", "--project", "Refunds", "--dataset", "Parcels", "--min-rating", "4", "--db", DbPath, "--json");
+
+        drift.ExitCode.ShouldBe(0, drift.Error);
+        using (var json = JsonDocument.Parse(drift.Output))
+        {
+            json.RootElement.GetProperty("datasetName").GetString().ShouldBe("Parcels");
+        }
+
+        unknown.ExitCode.ShouldBe(1);
+        unknown.Error.ShouldContain("--dataset: no dataset with id or name 'Nope' in project 'Refunds'");
+        promote.ExitCode.ShouldBe(0, promote.Error);
+        using (var json = JsonDocument.Parse(promote.Output))
+        {
+            json.RootElement.GetProperty("promoted").GetInt32().ShouldBe(1);
+            json.RootElement.GetProperty("datasetId").GetInt32().ShouldBe(parcels.Id);
+        }
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -9,6 +9,7 @@ using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Feedback;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Core.Tests.Feedback;
@@ -170,6 +171,98 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
         drift.Report.LogCount.ShouldBe(3);
         // Logged answers are labels here: high, low, high against 4 × high → TVD = |1 - 2/3| = 1/3.
         drift.Report.LabelShift!.Value.ShouldBe(1.0 / 3, 1e-9);
+    }
+
+    [Fact]
+    public async Task DriftAsync_SameDataTwice_ReusesTheReport_NewLogsOrANewVersionGiveAFreshOne()
+    {
+        var cache = new DriftReportCache(new MemoryCache(new MemoryCacheOptions()));
+        var service = new FeedbackService(_db, _clock, Options.Create(new GenerationOptions()), cache);
+        await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+
+        var first = await service.DriftAsync(_projectId, null, null, null, default);
+        var again = await service.DriftAsync(_projectId, null, null, null, default);
+
+        again.ShouldBeSameAs(first);
+        cache.Computed.ShouldBe(1);
+
+        await service.ImportLogsAsync(_projectId, File("""
+            {"timestamp":"2026-03-19T08:00:00Z","prompt":"the login page times out for customer 30 again","response":"high"}
+            """), Lead, default);
+        var afterImport = await service.DriftAsync(_projectId, null, null, null, default);
+        afterImport.Report.LogCount.ShouldBe(4);
+
+        // Version 1 trains on two of the four approved examples: the default basis moves to it.
+        await AddVersionAsync(_datasetId, 1, Now.AddDays(-1), take: 2);
+        var afterVersion = await service.DriftAsync(_projectId, null, null, null, default);
+        afterVersion.VersionNumber.ShouldBe(1);
+        afterVersion.Report.TrainingCount.ShouldBe(2);
+        cache.Computed.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task DriftAndPromote_NoDatasetChosen_UseTheNewestVersionOfTheDatasetLastExported()
+    {
+        var topics = await Query(async db =>
+        {
+            var dataset = new Dataset { Name = "Topics", TaskKind = TaskKind.Chat, ProjectId = _projectId, CreatedAt = Now, UpdatedAt = Now };
+            for (var i = 0; i < 3; i++)
+            {
+                var example = new Example { Dataset = dataset, Status = ExampleStatus.Approved, Source = ExampleSource.Manual, CreatedAt = Now, UpdatedAt = Now };
+                new ExampleContent([new MessageContent(MessageRole.User, $"where is parcel {i}"), new MessageContent(MessageRole.Assistant, "on its way")], null)
+                    .ApplyTo(example);
+                db.Examples.Add(example);
+            }
+
+            await db.SaveChangesAsync();
+            return dataset.Id;
+        });
+        await AddVersionAsync(_datasetId, 1, Now.AddDays(-9), take: 4);
+        await AddVersionAsync(topics, 1, Now.AddDays(-5), take: 3);
+        await AddVersionAsync(topics, 2, Now.AddDays(-2), take: 2);
+        var service = Service();
+        await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+
+        var drift = await service.DriftAsync(_projectId, null, null, null, default);
+        var choices = await service.DriftChoicesAsync(_projectId, default);
+        var chosen = await service.DriftAsync(_projectId, _datasetId, null, null, default);
+        var promoted = await service.PromoteAsync(_projectId, new PromoteRequest { Filter = new LogFilter { MinRating = 5 } }, Lead, default);
+
+        (drift.DatasetName, drift.VersionNumber, drift.Report.TrainingCount).ShouldBe(("Topics", (int?)2, 2));
+        (choices.DefaultDatasetId, choices.DefaultVersion).ShouldBe((topics, (int?)2));
+        choices.Datasets.Select(d => (d.Name, string.Join(",", d.Versions))).ShouldBe([("Topics", "2,1"), ("Urgency", "1")]);
+        (chosen.DatasetName, chosen.VersionNumber, chosen.Report.TrainingCount).ShouldBe(("Urgency", (int?)1, 4));
+        promoted.DatasetId.ShouldBe(topics);
+    }
+
+    [Fact]
+    public async Task ListLogsAsync_ClusterFilter_ListsExactlyTheRequestsOfThatNewTopic()
+    {
+        var service = Service();
+        await service.ImportLogsAsync(_projectId, File("""
+            {"timestamp":"2026-03-16T08:00:00Z","prompt":"the warehouse robot dropped a pallet near the loading dock","response":"low"}
+            {"timestamp":"2026-03-16T09:00:00Z","prompt":"the login page times out for customer 9 again","response":"high"}
+            {"timestamp":"2026-03-17T08:00:00Z","prompt":"the warehouse robot dropped a pallet near the loading dock","response":"low"}
+            {"timestamp":"2026-03-18T08:00:00Z","prompt":"the warehouse robot dropped a pallet near the loading dock","response":"low"}
+            """), Lead, default);
+        var robotIds = await Query(db => db.ProductionLogs.Where(l => l.InputText.Contains("robot")).Select(l => l.Id).OrderBy(id => id).ToListAsync());
+
+        var cluster = await service.ListLogsAsync(_projectId, new LogFilter { Cluster = 1 }, 0, 50, default);
+        var missing = await Should.ThrowAsync<StudioValidationException>(() => service.ListLogsAsync(_projectId, new LogFilter { Cluster = 2 }, 0, 50, default));
+
+        cluster.Rows.Select(r => r.Id).Order().ShouldBe(robotIds);
+        cluster.Total.ShouldBe(3);
+        missing.Message.ShouldContain("has clusters 1 to 1, not 2");
+    }
+
+    private async Task AddVersionAsync(int datasetId, int number, DateTime cutAt, int take)
+    {
+        await using var db = _db.CreateDbContext();
+        var examples = await db.Examples.Where(e => e.DatasetId == datasetId).OrderBy(e => e.Id).Take(take).Select(e => new { e.Id, e.ContentHash }).ToListAsync();
+        var version = new DatasetVersion { DatasetId = datasetId, Number = number, Target = "openai-chat", TrainCount = examples.Count, CreatedAt = cutAt };
+        version.Examples.AddRange(examples.Select(e => new DatasetVersionExample { ExampleId = e.Id, Split = SplitPin.Train, ContentHash = e.ContentHash }));
+        db.DatasetVersions.Add(version);
+        await db.SaveChangesAsync();
     }
 
     private async Task<int> Count<T>(Func<StudioDbContext, IQueryable<T>> query)

@@ -28,7 +28,7 @@ public class RetrainingSchedulerTests
         var due = RetrainingScheduler.Schedule(Inputs(new DateTime(2026, 4, 10, 8, 0, 0, DateTimeKind.Utc)));
 
         due.IsDue.ShouldBeTrue();
-        due.Checklist[2].ShouldBe(new ChecklistItem("Cut version 4 and export it", false));
+        due.Checklist[2].ShouldBe(new ChecklistItem("Cut version 4 and export it", false) { Step = RetrainingStep.NewVersion });
     }
 
     [Fact]

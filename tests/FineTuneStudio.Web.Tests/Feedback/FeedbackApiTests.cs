@@ -79,4 +79,51 @@ public sealed class FeedbackApiTests(StudioAppFactory app)
         retraining.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await retraining.Content.ReadAsStringAsync()).ShouldContain("No dataset version has been cut yet");
     }
+    [Fact]
+    public async Task ListLogs_FiltersByRatingDatesIdsNoNeighbourAndCluster()
+    {
+        var (projectId, datasetId) = await app.CreateFeedbackProjectAsync();
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        (await StudioAppFactory.UploadLogsAsync(lead, projectId, """
+            {"timestamp":"2026-03-16T08:00:00Z","prompt":"checkout page fails for shop 2 after payment","response":"high","rating":5}
+            {"timestamp":"2026-03-17T08:00:00Z","prompt":"the warehouse robot dropped a pallet near the loading dock","response":"low","rating":1}
+            {"timestamp":"2026-03-18T08:00:00Z","prompt":"the warehouse robot dropped a pallet near the loading dock","response":"low","rating":2}
+            {"timestamp":"2026-03-19T08:00:00Z","prompt":"checkout page fails for shop 4 after payment","response":"high","rating":3}
+            """)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var all = await Logs(lead, projectId, "");
+        var id = all.ToDictionary(r => r.LoggedAt.Day, r => r.Id);
+
+        (await Logs(lead, projectId, "maxRating=2")).Select(r => r.LoggedAt.Day).Order().ShouldBe([17, 18]);
+        (await Logs(lead, projectId, "minRating=3")).Select(r => r.LoggedAt.Day).Order().ShouldBe([16, 19]);
+        (await Logs(lead, projectId, "from=2026-03-17&to=2026-03-19")).Select(r => r.LoggedAt.Day).Order().ShouldBe([17, 18]);
+        (await Logs(lead, projectId, $"ids={id[16]},{id[19]}")).Select(r => r.LoggedAt.Day).Order().ShouldBe([16, 19]);
+        (await Logs(lead, projectId, "noNeighbour=true")).Select(r => r.LoggedAt.Day).Order().ShouldBe([17, 18]);
+        (await Logs(lead, projectId, $"cluster=1&dataset={datasetId}")).Select(r => r.LoggedAt.Day).Order().ShouldBe([17, 18]);
+        var noCluster = await lead.GetAsync($"api/projects/{projectId}/logs?cluster=2");
+        noCluster.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await noCluster.Content.ReadAsStringAsync()).ShouldContain("has clusters 1 to 1, not 2");
+
+        using (var choices = JsonDocument.Parse(await lead.GetStringAsync($"api/projects/{projectId}/drift/choices")))
+        {
+            choices.RootElement.GetProperty("defaultDatasetId").GetInt32().ShouldBe(datasetId);
+            choices.RootElement.GetProperty("defaultVersion").ValueKind.ShouldBe(JsonValueKind.Null);
+        }
+
+        using var since = JsonDocument.Parse(await lead.GetStringAsync($"api/projects/{projectId}/drift?dataset={datasetId}&since=2026-03-18"));
+        since.RootElement.GetProperty("report").GetProperty("logCount").GetInt32().ShouldBe(2);
+    }
+
+    private sealed record LogRowDto(long Id, DateTime LoggedAt);
+
+    private sealed record LogPageDto(List<LogRowDto> Rows, int Total);
+
+    private static async Task<List<LogRowDto>> Logs(HttpClient client, int projectId, string query)
+    {
+        var response = await client.GetAsync($"api/projects/{projectId}/logs?{query}");
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var page = (await response.Content.ReadFromJsonAsync<LogPageDto>())!;
+        page.Total.ShouldBe(page.Rows.Count);
+        return page.Rows;
+    }
 }
