@@ -34,6 +34,12 @@ public sealed record ChecklistItem(string Text, bool Done)
 public sealed record RetrainingDue(DateTime? DueDate, bool IsDue, string Reason, IReadOnlyList<ChecklistItem> Checklist)
 {
     public int? DaysLeft(DateTime now) => DueDate is { } due ? (int)(due - now.Date).TotalDays : null;
+
+    /// <summary>The reason in a few words, for a card; <see cref="Reason"/> has the whole of it.</summary>
+    public string Summary { get; init; } = "";
+
+    /// <summary>The part of <see cref="Reason"/> about the cadence, for pages that show the drift alert on its own.</summary>
+    public string CadenceReason { get; init; } = "";
 }
 
 /// <summary>
@@ -47,23 +53,31 @@ public static class RetrainingScheduler
         var today = DateTime.SpecifyKind(inputs.Now.Date, DateTimeKind.Utc);
         DateTime? due = null;
         var reasons = new List<string>();
+        string summary;
 
         if (inputs.LastVersionAt is { } last && inputs.CadenceDays is { } days)
         {
             due = DateTime.SpecifyKind(last.Date, DateTimeKind.Utc).AddDays(days);
             reasons.Add($"Version {inputs.LastVersionNumber} was cut on {Day(last)}; a retraining every {days} days ({inputs.CadenceSource}) makes the next one due on {Day(due.Value)}.");
+            summary = $"every {days} days ({inputs.CadenceSource}) since version {inputs.LastVersionNumber}, cut {Day(last)}";
         }
         else if (inputs.LastVersionAt is null)
         {
             reasons.Add("No dataset version has been cut yet, so there is no trained snapshot to refresh; the cadence starts with the first version.");
+            summary = "no dataset version cut yet; the cadence starts with the first";
         }
         else
         {
             reasons.Add("No retraining cadence is set: answer the cadence question in the readiness assessment or set one here.");
+            summary = "no retraining cadence set";
         }
 
+        var cadenceReason = reasons[0];
         if (inputs.DriftAlert)
         {
+            summary = due is { } cadenceDue && cadenceDue > today
+                ? $"logged traffic has drifted from the training data; by the cadence alone it would be {Day(cadenceDue)}"
+                : "logged traffic has drifted from the training data";
             due = due is { } d && d < today ? d : today;
             reasons.Insert(0, $"Logged traffic has drifted from the training data ({inputs.DriftReason}).");
         }
@@ -84,7 +98,7 @@ public static class RetrainingScheduler
                 { Step = RetrainingStep.NewVersion },
         };
 
-        return new RetrainingDue(due, isDue, string.Join(" ", reasons), checklist);
+        return new RetrainingDue(due, isDue, string.Join(" ", reasons), checklist) { Summary = summary, CadenceReason = cadenceReason };
     }
 
     /// <summary>Days for the readiness questionnaire's cadence answers; null for "none" or an unknown answer.</summary>

@@ -41,6 +41,10 @@ public class RetrainingSchedulerTests
         due.DueDate.ShouldBe(now.Date);
         due.IsDue.ShouldBeTrue();
         due.Reason.ShouldStartWith("Logged traffic has drifted");
+        // The cadence alone would have waited until 2026-04-10 (see the quarterly case above).
+        due.Summary.ShouldBe("logged traffic has drifted from the training data; by the cadence alone it would be 2026-04-10");
+        due.CadenceReason.ShouldBe("Version 3 was cut on 2026-01-10; a retraining every 90 days (quarterly, from the readiness assessment) makes the next one due on 2026-04-10.");
+        due.Checklist.Select(c => c.Step).ShouldBe([RetrainingStep.NewExamples, RetrainingStep.Evaluation, RetrainingStep.NewVersion]);
     }
 
     [Fact]
