@@ -3,6 +3,7 @@ using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Feedback;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 using FineTuneStudio.Core.Tests.Support;
@@ -89,6 +90,18 @@ public sealed class DriftBenchmark(ITestOutputHelper output)
             output.WriteLine(string.Join("; ", drift.Report.Figures.Select(f => $"{f.Key} {f.Value:0.000}")));
             drift.Report.TrainingCount.ShouldBe(Examples);
             drift.Report.LogCount.ShouldBe(Logs);
+
+            // The Overview's retraining card: the first load computes the last four weeks' drift, later loads reuse it
+            // until a log is imported or a version is cut.
+            var cached = new FeedbackService(factory, TimeProvider.System, Options.Create(new GenerationOptions()),
+                new DriftReportCache(new MemoryCache(new MemoryCacheOptions())));
+            watch.Restart();
+            var cold = await cached.RetrainingDueAsync(projectId, default);
+            var coldSeconds = watch.Elapsed.TotalSeconds;
+            watch.Restart();
+            var warm = await cached.RetrainingDueAsync(projectId, default);
+            output.WriteLine($"retraining due (Overview): first load {coldSeconds:0.0} s over {cold.DriftLogCount} recent logs, next load {watch.Elapsed.TotalMilliseconds:0} ms");
+            warm.DriftAlert.ShouldBe(cold.DriftAlert);
         }
         finally
         {
