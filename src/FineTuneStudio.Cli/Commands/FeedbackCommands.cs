@@ -103,14 +103,13 @@ public static class FeedbackCommands
                 From = Utc(parse.GetValue(from)),
                 To = Utc(parse.GetValue(to)),
                 Cluster = parse.GetValue(cluster),
-                NoNeighbourInVersion = parse.GetValue(noNeighbour) ? parse.GetValue(driftVersion) ?? 0 : null,
+                // A cluster's requests all lack a near neighbour, so naming the version this way narrows nothing more.
+                NoNeighbourInVersion = parse.GetValue(noNeighbour) || (parse.GetValue(cluster) is not null && parse.GetValue(driftVersion) is not null)
+                    ? parse.GetValue(driftVersion) ?? 0
+                    : null,
                 DriftDatasetId = datasetId,
                 Ids = LogFilter.ParseIds(parse.GetValue(ids)),
             };
-            if (filter.Cluster is not null && filter.NoNeighbourInVersion is null && parse.GetValue(driftVersion) is { } version)
-            {
-                filter = filter with { NoNeighbourInVersion = version };
-            }
 
             var result = await services.GetRequiredService<FeedbackService>().PromoteAsync(found.Id, new PromoteRequest { DatasetId = datasetId, Filter = filter }, Actor.Cli, ct);
             if (parse.GetValue(GlobalOptions.Json))

@@ -31,7 +31,9 @@ public static class FeedbackEndpoints
                 new LogFilter
                 {
                     MinRating = minRating, MaxRating = maxRating, From = Utc(from), To = Utc(to), NotPromotedOnly = notPromoted ?? false,
-                    Ids = LogFilter.ParseIds(ids), NoNeighbourInVersion = noNeighbour == true ? version ?? 0 : null, Cluster = cluster,
+                    Ids = LogFilter.ParseIds(ids), Cluster = cluster,
+                    // A cluster's requests all lack a near neighbour, so naming the version this way narrows nothing more.
+                    NoNeighbourInVersion = noNeighbour == true || (cluster is not null && version is not null) ? version ?? 0 : null,
                     DriftDatasetId = dataset,
                 },
                 skip ?? 0, take ?? 50, ct)))
