@@ -210,6 +210,14 @@ public sealed partial class QualityPage : IDisposable
 
     private string ExampleHref(int id) => $"projects/{ProjectId}/examples/{id}";
 
+    /// <summary>Whether the thresholds shown are the run's own, and whether the next run would use others.</summary>
+    private string ThresholdsNote(QualityResult latest) => latest.Report.Thresholds switch
+    {
+        null => "This run was stored before runs recorded their thresholds; these are the current settings.",
+        { } used when used != Quality.Thresholds => "Stored with this run. The settings have changed since; the next run uses the new values.",
+        _ => "Stored with this run; they are also the current settings (the Quality section of appsettings.json).",
+    };
+
     private FindingTrend? TrendOf(FindingType type) => _latest?.Trend.FirstOrDefault(t => t.Type == type);
 
     private string TrendText(FindingType type) => TrendOf(type)?.Change switch
