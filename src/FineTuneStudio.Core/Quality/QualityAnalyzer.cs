@@ -227,7 +227,15 @@ public sealed class QualityAnalyzer
                 return;
             }
 
-            Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i => Extract(inputs[i], features[i]));
+            try
+            {
+                Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i => Extract(inputs[i], features[i]));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                // Callers see the error itself (a validation error, say), as they would without the parallel loop.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
         }
 
         private void Extract(QualityInput input, Features f)
