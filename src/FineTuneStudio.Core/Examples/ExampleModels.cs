@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Quality;
 
 namespace FineTuneStudio.Core.Examples;
 
@@ -13,7 +14,10 @@ public sealed record ExampleCaller(Actor Actor, bool CanReview)
 [JsonConverter(typeof(JsonStringEnumConverter<ExampleSort>))]
 public enum ExampleSort { Id, Updated, Status }
 
-/// <summary>Filters and paging of the example list. Page is zero-based.</summary>
+/// <summary>
+/// Filters and paging of the example list. Page is zero-based. <see cref="HasFindings"/> keeps the
+/// examples with a finding in the dataset's latest quality run; <see cref="Finding"/> narrows that to one type.
+/// </summary>
 public sealed record ExampleQuery(
     int DatasetId,
     ExampleStatus? Status = null,
@@ -27,7 +31,9 @@ public sealed record ExampleQuery(
     bool Descending = false,
     int Page = 0,
     int PageSize = 50,
-    IReadOnlyList<int>? Ids = null)
+    IReadOnlyList<int>? Ids = null,
+    bool HasFindings = false,
+    FindingType? Finding = null)
 {
     /// <summary>Reads "12,15,40" (a query-string value); anything that is not a positive id is ignored. Null when empty.</summary>
     public static IReadOnlyList<int>? ParseIds(string? text) =>

@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Quality;
 using Microsoft.EntityFrameworkCore;
 
 namespace FineTuneStudio.Core.Examples;
@@ -27,7 +28,18 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         await RequireDatasetAsync(db, query.DatasetId, cancellationToken);
 
-        var filtered = Filter(db, query);
+        int[]? withFindings = null;
+        if (query.HasFindings || query.Finding is not null)
+        {
+            // Ids only, from the latest stored run: no example content is loaded. Never analysed: nothing to show.
+            withFindings = await QualityService.ExampleIdsWithFindingsAsync(db, query.DatasetId, query.Finding, cancellationToken) ?? [];
+            if (withFindings.Length == 0)
+            {
+                return new ExamplePage([], 0, page, pageSize);
+            }
+        }
+
+        var filtered = Filter(db, query, withFindings);
         var total = await filtered.CountAsync(cancellationToken);
         var sorted = (query.Sort, query.Descending) switch
         {
@@ -55,9 +67,15 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         return new ExamplePage(rows, total, page, pageSize);
     }
 
-    private static IQueryable<Example> Filter(StudioDbContext db, ExampleQuery query)
+    private static IQueryable<Example> Filter(StudioDbContext db, ExampleQuery query, int[]? withFindings)
     {
         var examples = db.Examples.AsNoTracking().Where(e => e.DatasetId == query.DatasetId);
+        if (withFindings is not null)
+        {
+            // One collection parameter (json_each on SQLite, an array on PostgreSQL), however many ids.
+            examples = examples.Where(e => withFindings.Contains(e.Id));
+        }
+
         if (query.Ids is { Count: > 0 } ids)
         {
             // The quality page links to the examples behind a finding by id (at most a few hundred).

@@ -101,20 +101,24 @@ public static class NearDuplicateFinder
 
         var rows = RowsPerBand(threshold, store.SignatureSize);
         var bands = store.SignatureSize / rows;
-        var keys = new (ulong Key, int Index)[members.Length];
+        // Primitive keys with the indices alongside sort far faster than (key, index) tuples; each
+        // bucket's indices are then put in order, which gives the same buckets as sorting the tuples.
+        var keys = new ulong[members.Length];
+        var items = new int[members.Length];
         for (var band = 0; band < bands; band++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             for (var m = 0; m < members.Length; m++)
             {
-                keys[m] = (BandKey(store[members[m]], band, rows), members[m]);
+                keys[m] = BandKey(store[members[m]], band, rows);
+                items[m] = members[m];
             }
 
-            Array.Sort(keys);
+            Array.Sort(keys, items);
             var start = 0;
             for (var i = 1; i <= keys.Length; i++)
             {
-                if (i < keys.Length && keys[i].Key == keys[start].Key)
+                if (i < keys.Length && keys[i] == keys[start])
                 {
                     continue;
                 }
@@ -122,7 +126,8 @@ public static class NearDuplicateFinder
                 var size = i - start;
                 if (size > 1)
                 {
-                    CompareBucket(store, keys.AsSpan(start, size), threshold, parent);
+                    Array.Sort(items, start, size);
+                    CompareBucket(store, items.AsSpan(start, size), threshold, parent);
                 }
 
                 start = i;
@@ -144,7 +149,7 @@ public static class NearDuplicateFinder
         return groups.Values.Where(g => g.Count > 1).Select(g => g.ToArray()).OrderBy(g => g[0]).ToList();
     }
 
-    private static void CompareBucket(SignatureStore store, ReadOnlySpan<(ulong Key, int Index)> bucket, double threshold, int[] parent)
+    private static void CompareBucket(SignatureStore store, ReadOnlySpan<int> bucket, double threshold, int[] parent)
     {
         if (bucket.Length <= FullCompareBucket)
         {
@@ -152,7 +157,7 @@ public static class NearDuplicateFinder
             {
                 for (var b = a + 1; b < bucket.Length; b++)
                 {
-                    TryJoin(store, bucket[a].Index, bucket[b].Index, threshold, parent);
+                    TryJoin(store, bucket[a], bucket[b], threshold, parent);
                 }
             }
 
@@ -161,8 +166,8 @@ public static class NearDuplicateFinder
 
         for (var b = 1; b < bucket.Length; b++)
         {
-            TryJoin(store, bucket[0].Index, bucket[b].Index, threshold, parent);
-            TryJoin(store, bucket[b - 1].Index, bucket[b].Index, threshold, parent);
+            TryJoin(store, bucket[0], bucket[b], threshold, parent);
+            TryJoin(store, bucket[b - 1], bucket[b], threshold, parent);
         }
     }
 

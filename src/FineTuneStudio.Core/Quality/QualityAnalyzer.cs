@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using FineTuneStudio.Core.Domain;
@@ -20,55 +21,97 @@ public sealed class QualityAnalyzer
     public QualityAnalyzer(QualityOptions? options = null)
     {
         _options = options ?? new QualityOptions();
-        if (_options.NearDuplicateThreshold is <= 0 or > 1)
+        if (_options.Thresholds.Problems() is { Count: > 0 } problems)
         {
-            throw new StudioValidationException("NearDuplicateThreshold", "The near-duplicate threshold must be above 0 and at most 1.");
+            throw new StudioValidationException(problems);
         }
     }
 
     /// <summary>Analyses the examples; <paramref name="progress"/> receives the number processed so far.</summary>
-    public async Task<QualityReport> AnalyzeAsync(IAsyncEnumerable<QualityInput> examples, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<QualityReport> AnalyzeAsync(IAsyncEnumerable<QualityInput> examples, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        (await AnalyzeWithIdsAsync(examples, progress, cancellationToken)).Report;
+
+    /// <summary>The report and, per finding type, every affected example id (the report lists a capped number).</summary>
+    public async Task<QualityAnalysis> AnalyzeWithIdsAsync(IAsyncEnumerable<QualityInput> examples, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         var run = new Run(_options);
+        var batch = new Batch(run, progress);
         await foreach (var example in examples.WithCancellation(cancellationToken))
         {
-            run.Add(example);
-            if (run.Seen % ProgressInterval == 0)
-            {
-                progress?.Report(run.Seen);
-            }
+            batch.Add(example, cancellationToken);
         }
 
+        batch.Flush(cancellationToken);
         progress?.Report(run.Seen);
-        return run.Build(cancellationToken);
+        return new QualityAnalysis(run.Build(cancellationToken), run.AffectedIds());
     }
 
     public QualityReport Analyze(IEnumerable<QualityInput> examples, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         var run = new Run(_options);
+        var batch = new Batch(run, progress);
         foreach (var example in examples)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            run.Add(example);
-            if (run.Seen % ProgressInterval == 0)
-            {
-                progress?.Report(run.Seen);
-            }
+            batch.Add(example, cancellationToken);
         }
 
+        batch.Flush(cancellationToken);
         progress?.Report(run.Seen);
         return run.Build(cancellationToken);
     }
 
-    /// <summary>Affected ids collected while streaming: a capped list and the full count.</summary>
+    /// <summary>Collects examples into batches, extracts each batch in parallel and folds it in order.</summary>
+    private sealed class Batch(Run run, IProgress<int>? progress)
+    {
+        private const int Size = 512;
+        private readonly QualityInput[] _inputs = new QualityInput[Size];
+        private Features[]? _features;
+        private int _count;
+
+        public void Add(QualityInput input, CancellationToken cancellationToken)
+        {
+            _inputs[_count++] = input;
+            if (_count == Size)
+            {
+                Flush(cancellationToken);
+            }
+        }
+
+        public void Flush(CancellationToken cancellationToken)
+        {
+            if (_count == 0)
+            {
+                return;
+            }
+
+            _features ??= Enumerable.Range(0, Size).Select(_ => new Features(run.SignatureSize)).ToArray();
+            run.Extract(_inputs, _count, _features, cancellationToken);
+            for (var i = 0; i < _count; i++)
+            {
+                run.Fold(_inputs[i], _features[i]);
+                _features[i].EvalMatches = null;
+                if (run.Seen % ProgressInterval == 0)
+                {
+                    progress?.Report(run.Seen);
+                }
+            }
+
+            Array.Clear(_inputs, 0, _count);
+            _count = 0;
+        }
+    }
+
+    /// <summary>Affected ids collected while streaming: a capped list for the report, and all of them for filtering.</summary>
     private sealed class Tally(int cap)
     {
         public List<int> Ids { get; } = [];
-        public int Count { get; private set; }
+        public List<int> All { get; } = [];
+        public int Count => All.Count;
 
         public void Add(int id)
         {
-            Count++;
+            All.Add(id);
             if (Ids.Count < cap)
             {
                 Ids.Add(id);
@@ -81,6 +124,25 @@ public sealed class QualityAnalyzer
         public string Preview { get; } = preview;
         public int SignatureIndex { get; } = signatureIndex;
         public int Count { get; set; }
+    }
+
+    /// <summary>What one example contributes; reused from batch to batch.</summary>
+    private sealed class Features(int signatureSize)
+    {
+        public bool Skip;
+        public UInt128 ContentKey;
+        public UInt128 InputKey;
+        public UInt128 OutputKey;
+        public UInt128 AnswerKey;
+        public UInt128 PromptKey;
+        public string Prompt = "";
+        public int Tokens;
+        public readonly uint[] Signature = new uint[signatureSize];
+        public bool HasShingles;
+        public bool EmptyTurn;
+        public bool MissingAssistant;
+        public PersonalDataKind[] Personal = [];
+        public List<int>? EvalMatches;
     }
 
     private sealed class Run
@@ -120,6 +182,7 @@ public sealed class QualityAnalyzer
         private int _unlabeled;
 
         private readonly EvalIndex? _eval;
+        private readonly Dictionary<FindingType, List<int>> _affected = [];
 
         public Run(QualityOptions options)
         {
@@ -142,23 +205,50 @@ public sealed class QualityAnalyzer
             }
         }
 
+        public int SignatureSize => _hasher.SignatureSize;
+
         public int Seen { get; private set; }
         public int Skipped { get; private set; }
 
-        public void Add(QualityInput input)
+        /// <summary>
+        /// The per-example work (hashing, token counting, MinHash, personal data, eval matching) for a
+        /// batch, spread over the cores; it reads no shared mutable state. <see cref="Fold"/> then adds
+        /// the results in stream order, so the report is the same as from a single thread.
+        /// </summary>
+        public void Extract(QualityInput[] inputs, int count, Features[] features, CancellationToken cancellationToken)
         {
-            Seen++;
-            if (input.Status == ExampleStatus.Rejected && !_options.IncludeRejected)
+            if (count == 1 || Environment.ProcessorCount == 1)
             {
-                Skipped++;
+                for (var i = 0; i < count; i++)
+                {
+                    Extract(inputs[i], features[i]);
+                }
+
+                return;
+            }
+
+            try
+            {
+                Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i => Extract(inputs[i], features[i]));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                // Callers see the error itself (a validation error, say), as they would without the parallel loop.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+        }
+
+        private void Extract(QualityInput input, Features f)
+        {
+            f.Skip = input.Status == ExampleStatus.Rejected && !_options.IncludeRejected;
+            if (f.Skip)
+            {
                 return;
             }
 
             var content = input.Content;
-            var id = input.ExampleId;
-            _ids.Add(id);
-            _splits.Add(input.Split);
-            _contentKeys.Add(FromHex(content.ComputeHash()));
+            var t = Start();
+            f.ContentKey = FromHex(input.ContentHash is { Length: 64 } stored ? stored : content.ComputeHash());
 
             var messages = content.Messages;
             var lastAssistant = -1;
@@ -172,43 +262,118 @@ public sealed class QualityAnalyzer
 
             // The input is everything the model sees before its final answer; the output is that
             // answer with the label, so "same input, different output" is a contradiction to resolve.
-            var inputKey = lastAssistant >= 0 ? KeyOf(messages.Take(lastAssistant).Select(m => m.Content), loose: true)
+            f.InputKey = lastAssistant >= 0 ? KeyOf(messages.Take(lastAssistant).Select(m => m.Content), loose: true)
                 : KeyOf(messages.Select(m => m.Content), loose: true);
             var answer = lastAssistant >= 0 ? messages[lastAssistant].Content : content.PreferredCompletion;
             var hasOutput = !string.IsNullOrWhiteSpace(answer) || !string.IsNullOrWhiteSpace(content.Label);
-            _inputKeys.Add(inputKey);
-            _outputKeys.Add(hasOutput ? KeyOf([answer, "\u001elabel:", content.Label], loose: true) : NoKey);
+            f.OutputKey = hasOutput ? KeyOf([answer, "\u001elabel:", content.Label], loose: true) : NoKey;
             var answerIsLabel = content.Label is not null && string.Equals(ExampleContent.Normalize(answer), ExampleContent.Normalize(content.Label), StringComparison.OrdinalIgnoreCase);
-            _answerKeys.Add(string.IsNullOrWhiteSpace(answer) || answerIsLabel ? NoKey : KeyOf([answer], loose: false));
+            f.AnswerKey = string.IsNullOrWhiteSpace(answer) || answerIsLabel ? NoKey : KeyOf([answer], loose: false);
+            f.Prompt = ExampleContent.Normalize(content.SystemPrompt);
+            f.PromptKey = KeyOf([f.Prompt], loose: false);
+            t = Done("keys (duplicates, conflicts, prompts, answers)", t);
 
-            AddPrompt(content.SystemPrompt);
+            f.Tokens = _countTokens(content);
+            t = Done("token counting", t);
 
-            var tokens = _countTokens(content);
-            _tokens.Add(tokens);
-            if (_options.MaxTokensPerExample is { } limit && tokens > limit)
+            f.HasShingles = _hasher.Compute(BodyTexts(content), f.Signature) > 0;
+            t = Done("MinHash signatures", t);
+
+            f.EmptyTurn = false;
+            foreach (var m in messages)
+            {
+                if (string.IsNullOrWhiteSpace(m.Content) && string.IsNullOrWhiteSpace(m.ToolCallsJson))
+                {
+                    f.EmptyTurn = true;
+                    break;
+                }
+            }
+
+            f.MissingAssistant = lastAssistant < 0 && string.IsNullOrWhiteSpace(content.PreferredCompletion) && string.IsNullOrWhiteSpace(content.Label);
+            t = Done("turns", t);
+
+            f.Personal = PersonalDataIn(content);
+            t = Done("personal data", t);
+
+            if (_eval is not null)
+            {
+                f.EvalMatches = _eval.Match(content);
+                Done("eval leakage (matching)", t);
+            }
+        }
+
+        /// <summary>Adds one example's extracted features to the run; called in stream order.</summary>
+        public void Fold(QualityInput input, Features f)
+        {
+            Seen++;
+            if (f.Skip)
+            {
+                Skipped++;
+                return;
+            }
+
+            var id = input.ExampleId;
+            _ids.Add(id);
+            _splits.Add(input.Split);
+            _contentKeys.Add(f.ContentKey);
+            _inputKeys.Add(f.InputKey);
+            _outputKeys.Add(f.OutputKey);
+            _answerKeys.Add(f.AnswerKey);
+            AddPrompt(f.Prompt, f.PromptKey);
+
+            _tokens.Add(f.Tokens);
+            if (_options.MaxTokensPerExample is { } limit && f.Tokens > limit)
             {
                 _overLimit.Add(id);
             }
 
-            var shingles = _hasher.Compute(BodyTexts(content), _signatures.Append());
-            _hasShingles.Add(shingles > 0);
+            f.Signature.CopyTo(_signatures.Append());
+            _hasShingles.Add(f.HasShingles);
 
-            CheckTurns(content, id, lastAssistant);
-            CheckPersonalData(content, id);
-            CheckLabel(content.Label, id);
-
-            if (_eval is not null)
+            if (f.EmptyTurn)
             {
-                var matches = _eval.Match(content);
-                if (matches.Count > 0)
+                _emptyTurns.Add(id);
+            }
+
+            if (f.MissingAssistant)
+            {
+                _missingAssistant.Add(id);
+            }
+
+            foreach (var kind in f.Personal)
+            {
+                if (!_personal.TryGetValue(kind, out var tally))
                 {
-                    _evalLeaks.Add(id);
-                    if (_evalLeakGroups.Count < _options.MaxListedGroups)
-                    {
-                        _evalLeakGroups.Add([id, .. matches]);
-                    }
+                    _personal[kind] = tally = new Tally(_options.MaxListedIds);
+                }
+
+                tally.Add(id);
+            }
+
+            CheckLabel(input.Content.Label, id);
+
+            if (f.EvalMatches is { Count: > 0 } matches)
+            {
+                _evalLeaks.Add(id);
+                if (_evalLeakGroups.Count < _options.MaxListedGroups)
+                {
+                    _evalLeakGroups.Add([id, .. matches]);
                 }
             }
+        }
+
+        private long Start() => _options.Timings is null ? 0 : Stopwatch.GetTimestamp();
+
+        /// <summary>Records the step's time when timings are collected; returns the start of the next step.</summary>
+        private long Done(string step, long start)
+        {
+            if (_options.Timings is not { } timings)
+            {
+                return 0;
+            }
+
+            timings.Add(step, start);
+            return Stopwatch.GetTimestamp();
         }
 
         public QualityReport Build(CancellationToken cancellationToken)
@@ -216,10 +381,12 @@ public sealed class QualityAnalyzer
             var findings = new List<QualityFinding>();
             var n = _ids.Count;
 
+            var t = Start();
             var exactGroups = GroupBy(_contentKeys, _ => true);
             AddGroupFinding(findings, FindingType.ExactDuplicate, FindingSeverity.Warning, "Exact duplicates",
                 "These examples have the same content once white space is normalised; keep one of each group.", exactGroups, countAllButFirst: true);
 
+            t = Done("exact duplicates (grouping)", t);
             cancellationToken.ThrowIfCancellationRequested();
             var duplicateOfEarlier = new bool[n];
             foreach (var g in exactGroups)
@@ -234,13 +401,16 @@ public sealed class QualityAnalyzer
             AddGroupFinding(findings, FindingType.NearDuplicate, FindingSeverity.Warning, "Near duplicates",
                 $"These examples share at least {_options.NearDuplicateThreshold:P0} of their word sequences (estimated); they add little and can skew training.", nearGroups, countAllButFirst: false);
 
+            t = Done("near duplicates (LSH)", t);
             cancellationToken.ThrowIfCancellationRequested();
             var conflicts = GroupBy(_inputKeys, i => _outputKeys[i] != NoKey)
                 .Where(g => g.Select(i => _outputKeys[i]).Distinct().Skip(1).Any()).ToList();
             AddGroupFinding(findings, FindingType.ConflictingAnswers, FindingSeverity.Error, "Conflicting answers",
                 "The same input (ignoring case, punctuation and spacing) has different answers or labels; decide which one is right.", conflicts, countAllButFirst: false);
 
+            t = Done("conflicting answers (grouping)", t);
             var variants = AddPromptFindings(findings);
+            t = Done("system-prompt drift (clustering)", t);
 
             AddTally(findings, FindingType.EmptyTurn, FindingSeverity.Error, "Empty turns", "A message has no text (and no tool call).", _emptyTurns);
             AddTally(findings, FindingType.MissingAssistantTurn, FindingSeverity.Error, "No assistant answer", "There is no assistant turn, preferred completion or label to learn from.", _missingAssistant);
@@ -250,6 +420,7 @@ public sealed class QualityAnalyzer
                     "Remove or mask it before training unless you are sure it may be used.", tally, kind);
             }
 
+            t = Start();
             var tokens = AddLengthFindings(findings, out var histogram);
             if (_options.MaxTokensPerExample is { } limit)
             {
@@ -260,33 +431,35 @@ public sealed class QualityAnalyzer
             var balance = LabelBalanceOf();
             AddLabelFindings(findings, balance);
             AddOverRepresentedAnswers(findings);
+            t = Done("outliers, labels, answers (statistics)", t);
 
             cancellationToken.ThrowIfCancellationRequested();
             AddSplitLeakage(findings, exactGroups, nearGroups);
+            t = Done("split leakage (grouping)", t);
             AddTally(findings, FindingType.EvalLeakage, FindingSeverity.Error, "Evaluation inputs in the training data",
                 "These examples repeat (or nearly repeat) an input of the evaluation set, which would inflate its scores.", _evalLeaks, groups: _evalLeakGroups);
 
+            t = Start();
             AgreementSummary? agreement = null;
             if (_options.Ratings is { Count: > 0 } ratings)
             {
                 agreement = _options.OrderedRatingCategories is { } ordered
                     ? AgreementCalculator.Summarize(ratings, ordered, MeasurementLevel.Ordinal, KappaWeighting.Quadratic)
                     : AgreementCalculator.Summarize(ratings);
-                if (agreement.KrippendorffAlpha is { } alpha && alpha < 0.667)
+                if (agreement.KrippendorffAlpha is { } alpha && alpha < _options.LowAgreementAlpha)
                 {
                     findings.Add(new QualityFinding(FindingType.LowAgreement, FindingSeverity.Warning, "Labelers often disagree",
-                        $"Krippendorff's alpha is {alpha:0.000}, below the 0.667 needed even for tentative conclusions; review the guidelines and the disagreements.",
+                        $"Krippendorff's alpha is {alpha:0.000}, below the {_options.LowAgreementAlpha:0.000} set as the lowest acceptable; review the guidelines and the disagreements.",
                         agreement.Items, []));
                 }
             }
 
-            return new QualityReport(n, Skipped, findings, balance, tokens, histogram, variants, agreement);
+            Done("agreement", t);
+            return new QualityReport(n, Skipped, findings, balance, tokens, histogram, variants, agreement, _options.Thresholds);
         }
 
-        private void AddPrompt(string? prompt)
+        private void AddPrompt(string normalized, UInt128 key)
         {
-            var normalized = ExampleContent.Normalize(prompt);
-            var key = KeyOf([normalized], loose: false);
             if (!_promptByKey.TryGetValue(key, out var index))
             {
                 index = _prompts.Count;
@@ -299,43 +472,18 @@ public sealed class QualityAnalyzer
             _promptIndex.Add(index);
         }
 
-        private void CheckTurns(ExampleContent content, int id, int lastAssistant)
+        private static PersonalDataKind[] PersonalDataIn(ExampleContent content)
         {
-            foreach (var m in content.Messages)
-            {
-                if (string.IsNullOrWhiteSpace(m.Content) && string.IsNullOrWhiteSpace(m.ToolCallsJson))
-                {
-                    _emptyTurns.Add(id);
-                    break;
-                }
-            }
-
-            if (lastAssistant < 0 && string.IsNullOrWhiteSpace(content.PreferredCompletion) && string.IsNullOrWhiteSpace(content.Label))
-            {
-                _missingAssistant.Add(id);
-            }
-        }
-
-        private void CheckPersonalData(ExampleContent content, int id)
-        {
-            var found = new HashSet<PersonalDataKind>();
+            HashSet<PersonalDataKind>? found = null;
             foreach (var text in content.Messages.Select(m => m.Content).Append(content.PreferredCompletion).Append(content.RejectedCompletion))
             {
                 foreach (var match in PersonalDataDetector.Find(text))
                 {
-                    found.Add(match.Kind);
+                    (found ??= []).Add(match.Kind);
                 }
             }
 
-            foreach (var kind in found)
-            {
-                if (!_personal.TryGetValue(kind, out var tally))
-                {
-                    _personal[kind] = tally = new Tally(_options.MaxListedIds);
-                }
-
-                tally.Add(id);
-            }
+            return found is null ? [] : [.. found];
         }
 
         private void CheckLabel(string? label, int id)
@@ -554,6 +702,7 @@ public sealed class QualityAnalyzer
             }
 
             var ids = affected.Order().Select(i => _ids[i]).ToList();
+            Affect(FindingType.SplitLeakage, ids);
             findings.Add(new QualityFinding(FindingType.SplitLeakage, FindingSeverity.Error, "The same example is in more than one split",
                 "Duplicates or near duplicates sit in train and in validation or test; evaluation on them overstates quality.",
                 ids.Count, ids.Take(_options.MaxListedIds).ToList(),
@@ -568,17 +717,33 @@ public sealed class QualityAnalyzer
             }
 
             var count = groups.Sum(g => countAllButFirst ? g.Length - 1 : g.Length);
+            Affect(type, groups.SelectMany(g => g).Select(i => _ids[i]));
             var ids = groups.SelectMany(g => g).Take(_options.MaxListedIds).Select(i => _ids[i]).ToList();
             var listed = groups.Take(_options.MaxListedGroups)
                 .Select(g => (IReadOnlyList<int>)g.Take(_options.MaxListedIds).Select(i => _ids[i]).ToList()).ToList();
             findings.Add(new QualityFinding(type, severity, title, detail, count, ids, listed, groups.Count));
         }
 
-        private static void AddTally(List<QualityFinding> findings, FindingType type, FindingSeverity severity, string title, string detail, Tally tally,
+        /// <summary>Every affected example id per finding type, sorted, for the "has quality findings" filter.</summary>
+        public IReadOnlyDictionary<FindingType, int[]> AffectedIds() =>
+            _affected.ToDictionary(p => p.Key, p => p.Value.Distinct().Order().ToArray());
+
+        private void Affect(FindingType type, IEnumerable<int> exampleIds)
+        {
+            if (!_affected.TryGetValue(type, out var list))
+            {
+                _affected[type] = list = [];
+            }
+
+            list.AddRange(exampleIds);
+        }
+
+        private void AddTally(List<QualityFinding> findings, FindingType type, FindingSeverity severity, string title, string detail, Tally tally,
             PersonalDataKind? kind = null, IReadOnlyList<IReadOnlyList<int>>? groups = null)
         {
             if (tally.Count > 0)
             {
+                Affect(type, tally.All);
                 findings.Add(new QualityFinding(type, severity, title, detail, tally.Count, tally.Ids, groups, groups?.Count, kind));
             }
         }

@@ -7,9 +7,11 @@ namespace FineTuneStudio.Core.Quality;
 /// <summary>
 /// One example as quality analysis sees it. <see cref="Split"/> is the split the example is pinned
 /// to or was assigned in a version; <see cref="SplitPin.Auto"/> means not yet assigned, and such
-/// examples take no part in leakage checks.
+/// examples take no part in leakage checks. <see cref="ContentHash"/> is the stored
+/// <see cref="ExampleContent.ComputeHash"/> when the caller has it; otherwise it is computed.
 /// </summary>
-public sealed record QualityInput(int ExampleId, ExampleContent Content, ExampleStatus Status = ExampleStatus.Approved, SplitPin Split = SplitPin.Auto);
+public sealed record QualityInput(int ExampleId, ExampleContent Content, ExampleStatus Status = ExampleStatus.Approved, SplitPin Split = SplitPin.Auto,
+    string? ContentHash = null);
 
 /// <summary>One held-out evaluation item; its input must not appear in the training data.</summary>
 public sealed record EvalInput(int EvalItemId, string Input);
@@ -45,6 +47,21 @@ public sealed class QualityOptions
     /// <summary>An answer must occur at least this often to be flagged as over-represented.</summary>
     public int OverRepresentedAnswerMinCount { get; init; } = 5;
 
+    /// <summary>Krippendorff's alpha below which agreement is flagged.</summary>
+    public double LowAgreementAlpha { get; init; } = 0.667;
+
+    /// <summary>The thresholds of these options, as a report stores them.</summary>
+    public QualityThresholds Thresholds => new()
+    {
+        NearDuplicateThreshold = NearDuplicateThreshold,
+        ShingleSize = ShingleSize,
+        OutlierScore = OutlierScore,
+        ImbalanceRatio = ImbalanceRatio,
+        OverRepresentedAnswerShare = OverRepresentedAnswerShare,
+        OverRepresentedAnswerMinCount = OverRepresentedAnswerMinCount,
+        LowAgreementAlpha = LowAgreementAlpha,
+    };
+
     /// <summary>Rejected examples never reach training, so they are left out unless asked for.</summary>
     public bool IncludeRejected { get; init; }
 
@@ -61,7 +78,13 @@ public sealed class QualityOptions
 
     /// <summary>Ordered categories when the ratings are ordinal (for example a 1-5 rating).</summary>
     public IReadOnlyList<string>? OrderedRatingCategories { get; init; }
+
+    /// <summary>Collects the time per step when set (benchmarks, the log); null costs nothing.</summary>
+    public QualityTimings? Timings { get; init; }
 }
+
+/// <summary>A report with every affected example id per finding type (the report itself lists a capped number).</summary>
+public sealed record QualityAnalysis(QualityReport Report, IReadOnlyDictionary<FindingType, int[]> ExampleIds);
 
 [JsonConverter(typeof(JsonStringEnumConverter<FindingType>))]
 public enum FindingType
@@ -133,7 +156,39 @@ public sealed record QualityReport(
     TokenStatistics? Tokens,
     IReadOnlyList<LengthBucket> LengthHistogram,
     IReadOnlyList<PromptVariant> PromptVariants,
-    AgreementSummary? Agreement)
+    AgreementSummary? Agreement,
+    QualityThresholds? Thresholds = null)
 {
     public QualityFinding? Find(FindingType type) => Findings.FirstOrDefault(f => f.Type == type);
+}
+
+public static class FindingTypeNames
+{
+    /// <summary>A short name for lists and filters, e.g. "Near duplicates".</summary>
+    public static string Of(FindingType type) => type switch
+    {
+        FindingType.ExactDuplicate => "Exact duplicates",
+        FindingType.NearDuplicate => "Near duplicates",
+        FindingType.ConflictingAnswers => "Conflicting answers",
+        FindingType.SystemPromptDrift => "System prompt differs",
+        FindingType.MissingSystemPrompt => "No system prompt",
+        FindingType.PersonalData => "Personal data",
+        FindingType.LongOutlier => "Unusually long",
+        FindingType.ShortOutlier => "Unusually short",
+        FindingType.OverTokenLimit => "Over the token limit",
+        FindingType.EmptyTurn => "Empty turns",
+        FindingType.MissingAssistantTurn => "No assistant answer",
+        FindingType.LabelImbalance => "Labels unbalanced",
+        FindingType.MissingLabel => "No label",
+        FindingType.UnknownLabel => "Label not in the label set",
+        FindingType.OverRepresentedAnswer => "One answer dominates",
+        FindingType.SplitLeakage => "In more than one split",
+        FindingType.EvalLeakage => "Evaluation input in training data",
+        FindingType.LowAgreement => "Labelers disagree",
+        _ => type.ToString(),
+    };
+
+    /// <summary>The finding types that name examples (label imbalance and low agreement are about the whole dataset).</summary>
+    public static IReadOnlyList<FindingType> PerExample { get; } =
+        Enum.GetValues<FindingType>().Where(t => t is not (FindingType.LabelImbalance or FindingType.LowAgreement)).ToList();
 }

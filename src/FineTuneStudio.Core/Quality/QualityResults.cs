@@ -26,8 +26,13 @@ public sealed record LabelerFigures(
     int ComparedWithFinal,
     double? AgreementWithFinal);
 
-/// <summary>What a run stores in <see cref="QualityRun.ReportJson"/>.</summary>
-public sealed record StoredQualityReport(QualityReport Report, IReadOnlyList<LabelerFigures> Labelers)
+/// <summary>
+/// What a run stores in <see cref="QualityRun.ReportJson"/>. <see cref="ExampleIds"/> holds every
+/// affected example per finding type (the report lists a capped number); runs stored before it
+/// existed have none, and their listed ids stand in.
+/// </summary>
+public sealed record StoredQualityReport(QualityReport Report, IReadOnlyList<LabelerFigures> Labelers,
+    IReadOnlyDictionary<FindingType, int[]>? ExampleIds = null)
 {
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
@@ -39,6 +44,19 @@ public sealed record StoredQualityReport(QualityReport Report, IReadOnlyList<Lab
     public static StoredQualityReport FromJson(string json) =>
         JsonSerializer.Deserialize<StoredQualityReport>(json, JsonOptions)
         ?? throw new InvalidOperationException("The stored quality report is empty.");
+
+    /// <summary>The examples with a finding of <paramref name="type"/> (any type when null), sorted.</summary>
+    public int[] ExampleIdsWith(FindingType? type)
+    {
+        if (ExampleIds is not null)
+        {
+            return ExampleIds.Where(p => type is null || p.Key == type).SelectMany(p => p.Value).Distinct().Order().ToArray();
+        }
+
+        return Report.Findings.Where(f => type is null || f.Type == type)
+            .SelectMany(f => f.ExampleIds.Concat(f.Groups?.SelectMany(g => g) ?? []))
+            .Distinct().Order().ToArray();
+    }
 }
 
 /// <summary>A finding type's count in the latest run and in the run before it.</summary>

@@ -50,7 +50,9 @@ public static class QualitySampleGenerator
 
     private static QualityInput Build(int id, int textId, int seed, bool changeWord)
     {
-        var random = new Random(HashCode.Combine(seed, textId));
+        // A distinct seed per text: HashCode.Combine is salted per process, so it made the data differ from
+        // run to run, and at 100,000 texts two of them would share a seed about once per run (an exact duplicate).
+        var random = new Random(unchecked((seed * 1_000_003) + textId));
         var words = Vocabulary.Value;
         var question = Sentence(random, words, random.Next(20, 41));
         var answer = Sentence(random, words, random.Next(40, 101));

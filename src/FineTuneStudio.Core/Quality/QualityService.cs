@@ -1,11 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Threading.Channels;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Export;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Core.Quality;
 
@@ -14,9 +16,12 @@ namespace FineTuneStudio.Core.Quality;
 /// one-click fixes the report offers. The analysis streams examples in id order, one batch of
 /// examples and their messages at a time, so memory holds the analyzer's compact state only.
 /// </summary>
-public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
+public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, IOptions<QualityThresholds>? thresholds = null)
 {
     public const int BatchSize = 1000;
+
+    /// <summary>The thresholds the next run will use (the <c>Quality</c> settings).</summary>
+    public QualityThresholds Thresholds => thresholds?.Value ?? new QualityThresholds();
 
     /// <summary>Creates a run in status Running; <see cref="ExecuteAsync"/> fills it in.</summary>
     public async Task<QualityRunSummary> BeginAsync(int datasetId, Actor actor, CancellationToken cancellationToken)
@@ -40,7 +45,8 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
     /// Analyses the run's dataset and stores the report. A failure or cancellation is recorded on the
     /// run (status Failed or Cancelled) before the exception goes on to the caller.
     /// </summary>
-    public async Task<QualityRunSummary> ExecuteAsync(int runId, IProgress<QualityProgress>? progress, CancellationToken cancellationToken)
+    public async Task<QualityRunSummary> ExecuteAsync(int runId, IProgress<QualityProgress>? progress, CancellationToken cancellationToken,
+        QualityTimings? timings = null)
     {
         int datasetId;
         // Not cancellable: a run cancelled before it began must still be marked as cancelled below.
@@ -52,14 +58,15 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
 
         try
         {
-            var (report, labelers, seen) = await AnalyzeAsync(runId, datasetId, progress, cancellationToken);
+            var (analysis, labelers, seen) = await AnalyzeAsync(runId, datasetId, progress, timings, cancellationToken);
+            var report = analysis.Report;
             await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
             var run = await db.QualityRuns.SingleAsync(r => r.Id == runId, CancellationToken.None);
             run.Status = QualityRunStatus.Completed;
             run.CompletedAt = clock.GetUtcNow().UtcDateTime;
             run.ExamplesAnalyzed = seen;
             run.FindingCount = report.Findings.Count;
-            run.ReportJson = new StoredQualityReport(report, labelers).ToJson();
+            run.ReportJson = new StoredQualityReport(report, labelers, analysis.ExampleIds).ToJson();
             await db.SaveChangesAsync(CancellationToken.None);
             progress?.Report(new QualityProgress(runId, datasetId, QualityRunStatus.Completed, seen, seen));
             return ToSummary(run);
@@ -81,10 +88,11 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
     }
 
     /// <summary>Begins and executes a run in one call (the command line's synchronous analysis).</summary>
-    public async Task<QualityResult> RunAsync(int datasetId, Actor actor, IProgress<QualityProgress>? progress, CancellationToken cancellationToken)
+    public async Task<QualityResult> RunAsync(int datasetId, Actor actor, IProgress<QualityProgress>? progress, CancellationToken cancellationToken,
+        QualityTimings? timings = null)
     {
         var run = await BeginAsync(datasetId, actor, cancellationToken);
-        await ExecuteAsync(run.Id, progress, cancellationToken);
+        await ExecuteAsync(run.Id, progress, cancellationToken, timings);
         return await LatestAsync(datasetId, cancellationToken) ?? throw new NotFoundException("Quality run", run.Id);
     }
 
@@ -294,8 +302,8 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         return examples.Count;
     }
 
-    private async Task<(QualityReport Report, IReadOnlyList<LabelerFigures> Labelers, int Seen)> AnalyzeAsync(
-        int runId, int datasetId, IProgress<QualityProgress>? progress, CancellationToken cancellationToken)
+    private async Task<(QualityAnalysis Analysis, IReadOnlyList<LabelerFigures> Labelers, int Seen)> AnalyzeAsync(
+        int runId, int datasetId, IProgress<QualityProgress>? progress, QualityTimings? timings, CancellationToken cancellationToken)
     {
         QualityOptions options;
         List<AnnotationRow> annotations;
@@ -330,32 +338,82 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
                     a.Label, a.SecondsSpent, a.Example!.Label))
                 .ToListAsync(cancellationToken);
 
-            var counter = TokenCounter.O200k;
+            var counter = new QualityTokenCounter(TokenCounter.O200k);
+            var t = Thresholds;
             options = new QualityOptions
             {
+                NearDuplicateThreshold = t.NearDuplicateThreshold,
+                ShingleSize = t.ShingleSize,
+                OutlierScore = t.OutlierScore,
+                ImbalanceRatio = t.ImbalanceRatio,
+                OverRepresentedAnswerShare = t.OverRepresentedAnswerShare,
+                OverRepresentedAnswerMinCount = t.OverRepresentedAnswerMinCount,
+                LowAgreementAlpha = t.LowAgreementAlpha,
                 CanonicalSystemPrompt = string.IsNullOrWhiteSpace(dataset.CanonicalSystemPrompt) ? null : dataset.CanonicalSystemPrompt,
                 LabelSet = dataset.Labels.Count > 0 ? dataset.Labels : null,
-                CountTokens = c => counter.CountMessages(c.Messages) + counter.Count(c.PreferredCompletion) + counter.Count(c.RejectedCompletion),
+                CountTokens = counter.Count,
                 MaxTokensPerExample = tokenLimit is > 0 ? tokenLimit : null,
                 EvalInputs = evalInputs,
                 Ratings = annotations.Where(a => !string.IsNullOrWhiteSpace(a.Label))
                     .Select(a => new AgreementRating(a.ExampleId.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Labeler, a.Label)).ToList(),
+                Timings = timings,
             };
         }
 
         progress?.Report(new QualityProgress(runId, datasetId, QualityRunStatus.Running, 0, total));
         var seen = 0;
-        var report = await new QualityAnalyzer(options).AnalyzeAsync(
-            Counted(StreamAsync(datasetId, versionId, cancellationToken), n =>
+        var analysis = await new QualityAnalyzer(options).AnalyzeWithIdsAsync(
+            Prefetched(Counted(StreamAsync(datasetId, versionId, cancellationToken, timings), n =>
             {
                 seen = n;
                 if (n % QualityAnalyzer.ProgressInterval == 0)
                 {
                     progress?.Report(new QualityProgress(runId, datasetId, QualityRunStatus.Running, n, total));
                 }
-            }),
+            }), cancellationToken),
             cancellationToken: cancellationToken);
-        return (report, LabelerFiguresOf(annotations), seen);
+        return (analysis, LabelerFiguresOf(annotations), seen);
+    }
+
+    /// <summary>
+    /// Reads ahead on another thread (up to two batches), so the database read of the next batch
+    /// overlaps the analysis of this one. Errors and cancellation of the reader reach the consumer.
+    /// </summary>
+    private static async IAsyncEnumerable<QualityInput> Prefetched(IAsyncEnumerable<QualityInput> source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<QualityInput>(new BoundedChannelOptions(2 * BatchSize) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var item in source.WithCancellation(stop.Token))
+                {
+                    await channel.Writer.WriteAsync(item, stop.Token);
+                }
+
+                channel.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                channel.Writer.Complete(e);
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            // The consumer may stop early (an error, a cancellation): stop the reader and wait for it,
+            // so no database context outlives the run.
+            await stop.CancelAsync();
+            await reader;
+        }
     }
 
     private static async IAsyncEnumerable<QualityInput> Counted(IAsyncEnumerable<QualityInput> source, Action<int> onEach)
@@ -371,20 +429,22 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
     private sealed record AnnotationRow(int ExampleId, string Labeler, string? Label, int Seconds, string? FinalLabel);
 
     private sealed record ExampleRow(int Id, ExampleStatus Status, SplitPin Split, string? Label, List<string> Tags,
-        string? PreferredCompletion, string? RejectedCompletion, string? ToolsJson);
+        string? PreferredCompletion, string? RejectedCompletion, string? ToolsJson, string ContentHash);
 
     /// <summary>The dataset's examples in id order, a batch of examples and then their messages at a time.</summary>
-    public async IAsyncEnumerable<QualityInput> StreamAsync(int datasetId, int? versionId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<QualityInput> StreamAsync(int datasetId, int? versionId, [EnumeratorCancellation] CancellationToken cancellationToken,
+        QualityTimings? timings = null)
     {
         var after = 0;
         while (true)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             var batch = new List<ExampleRow>(BatchSize);
             await foreach (var row in db.Examples.AsNoTracking()
                                .Where(e => e.DatasetId == datasetId && e.Id > after)
                                .OrderBy(e => e.Id).Take(BatchSize)
-                               .Select(e => new ExampleRow(e.Id, e.Status, e.Split, e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson))
+                               .Select(e => new ExampleRow(e.Id, e.Status, e.Split, e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson, e.ContentHash))
                                .AsAsyncEnumerable().WithCancellation(cancellationToken))
             {
                 batch.Add(row);
@@ -392,6 +452,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
 
             if (batch.Count == 0)
             {
+                timings?.Add("reading (database)", started);
                 yield break;
             }
 
@@ -412,11 +473,19 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
                     .ToDictionaryAsync(v => v.ExampleId, v => v.Split, cancellationToken);
             }
 
+            var inputs = new List<QualityInput>(batch.Count);
             foreach (var row in batch)
             {
                 var content = new ExampleContent(byExample.GetValueOrDefault(row.Id) ?? [], row.Label, row.Tags, row.PreferredCompletion, row.RejectedCompletion, row.ToolsJson);
                 var split = row.Split != SplitPin.Auto ? row.Split : assigned.GetValueOrDefault(row.Id, SplitPin.Auto);
-                yield return new QualityInput(row.Id, content, row.Status, split);
+                // The stored hash is the one written with the content (ExampleContent.ApplyTo); reading it saves hashing every example again.
+                inputs.Add(new QualityInput(row.Id, content, row.Status, split, row.ContentHash));
+            }
+
+            timings?.Add("reading (database)", started);
+            foreach (var input in inputs)
+            {
+                yield return input;
             }
 
             after = last;
@@ -454,6 +523,18 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         {
             return inputJson;
         }
+    }
+
+    /// <summary>
+    /// The examples with a finding of <paramref name="type"/> (any type when null) in the dataset's
+    /// latest completed run, sorted; null when the dataset was never analysed.
+    /// </summary>
+    public static async Task<int[]?> ExampleIdsWithFindingsAsync(StudioDbContext db, int datasetId, FindingType? type, CancellationToken cancellationToken)
+    {
+        var json = await db.QualityRuns.AsNoTracking()
+            .Where(r => r.DatasetId == datasetId && r.Status == QualityRunStatus.Completed)
+            .OrderByDescending(r => r.Id).Select(r => r.ReportJson).FirstOrDefaultAsync(cancellationToken);
+        return json is null ? null : StoredQualityReport.FromJson(json).ExampleIdsWith(type);
     }
 
     private static QualityRunSummary ToSummary(QualityRun r) =>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Core.Quality;
 
@@ -7,6 +8,8 @@ public static class QualityServiceCollectionExtensions
     /// <summary>Registers the Quality feature's services.</summary>
     public static IServiceCollection AddQualityFeature(this IServiceCollection services)
     {
+        services.AddOptions<QualityThresholds>().BindConfiguration(QualityThresholds.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QualityThresholds>, QualityThresholdsValidator>();
         services.AddSingleton<QualityService>();
         services.AddSingleton<QualityJobRunner>();
         return services;

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -19,11 +20,12 @@ public static class ExampleEndpoints
 
         datasets.MapGet("/examples", async (int datasetId, ExampleService service, CancellationToken ct,
                 ExampleStatus? status, string? label, string? tag, string? labeler, SplitPin? split, string? q,
-                bool? needsAdjudication, ExampleSort? sort, bool? desc, int? page, int? pageSize, string? ids) =>
+                bool? needsAdjudication, ExampleSort? sort, bool? desc, int? page, int? pageSize, string? ids, bool? hasFindings, FindingType? finding) =>
             TypedResults.Ok(await service.ListAsync(new ExampleQuery(datasetId, status, label, tag, labeler, split, q,
                 needsAdjudication ?? false, sort ?? ExampleSort.Id, desc ?? false, page ?? 0, pageSize ?? 50,
-                ExampleQuery.ParseIds(ids)), ct)))
-            .WithSummary("List a dataset's examples, a page at a time, with filters and full-text search (q)");
+                ExampleQuery.ParseIds(ids), hasFindings ?? false, finding), ct)))
+            .WithSummary("List a dataset's examples, a page at a time, with filters and full-text search (q)")
+            .WithDescription("hasFindings=true keeps the examples with a finding in the latest quality run; finding=NearDuplicate (or another finding type) keeps those with that finding.");
 
         datasets.MapPost("/examples", async Task<Created<ExampleDetail>> (int datasetId, ExampleInput input, ExampleService service, HttpContext http, CancellationToken ct) =>
             {

@@ -64,19 +64,32 @@ public sealed class QualityBenchmark(ITestOutputHelper output)
             var before = process.PeakWorkingSet64;
             var managedBefore = GC.GetTotalMemory(true);
 
+            var cpuBefore = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             long managedPeak = 0;
             var sampler = new Progress<QualityProgress>(_ => managedPeak = Math.Max(managedPeak, GC.GetTotalMemory(false)));
-            var result = await new QualityService(factory, TimeProvider.System).RunAsync(datasetId, Actor.System, sampler, CancellationToken.None);
+            var timings = new QualityTimings();
+            var result = await new QualityService(factory, TimeProvider.System).RunAsync(datasetId, Actor.System, sampler, CancellationToken.None, timings);
             clock.Stop();
             process.Refresh();
+            var cpu = process.TotalProcessorTime - cpuBefore;
 
             output.WriteLine($"inserted {count + 50:N0} examples in {insert.Elapsed.TotalSeconds:0.0} s");
             output.WriteLine($"full report: {clock.Elapsed.TotalSeconds:0.0} s for {result.Report.ExamplesAnalyzed:N0} examples, {result.Report.Findings.Count} findings");
+            // On a shared machine the wall time depends on the load; the CPU time of this process much less so.
+            output.WriteLine($"CPU time of the process during the run: {cpu.TotalSeconds:0.0} s (load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(" ")[0] : "unknown")})");
+            output.WriteLine("steps (time summed over threads, including time waiting for a core):");
+            foreach (var (step, elapsed) in timings.Steps)
+            {
+                output.WriteLine($"  {step}: {elapsed.TotalSeconds:0.00} s");
+            }
+
+            output.WriteLine("findings: " + string.Join(", ", result.Report.Findings.Select(f => $"{f.Type} {f.Count}")));
+            output.WriteLine($"tokens: total {result.Report.Tokens?.Total}, median {result.Report.Tokens?.Median}, MAD {result.Report.Tokens?.MedianAbsoluteDeviation}");
             output.WriteLine($"near-duplicate groups found: {result.Report.Find(FindingType.NearDuplicate)?.GroupCount ?? 0} (50 planted)");
             output.WriteLine($"process peak working set: {process.PeakWorkingSet64 / 1048576.0:0} MB (before the run: {before / 1048576.0:0} MB); managed heap {managedBefore / 1048576.0:0} MB before, peak sampled {Math.Max(managedPeak, managedBefore) / 1048576.0:0} MB");
             File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "quality-benchmark.txt"),
-                $"{count} examples: {clock.Elapsed.TotalSeconds:0.0} s, peak working set {process.PeakWorkingSet64 / 1048576.0:0} MB, managed peak {Math.Max(managedPeak, managedBefore) / 1048576.0:0} MB, insert {insert.Elapsed.TotalSeconds:0.0} s\n");
+                $"{count} examples: {clock.Elapsed.TotalSeconds:0.0} s (CPU {cpu.TotalSeconds:0.0} s), peak working set {process.PeakWorkingSet64 / 1048576.0:0} MB, managed peak {Math.Max(managedPeak, managedBefore) / 1048576.0:0} MB, insert {insert.Elapsed.TotalSeconds:0.0} s\n{timings}\n");
         }
         finally
         {

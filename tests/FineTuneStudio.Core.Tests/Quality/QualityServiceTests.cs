@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Core.Tests.Quality;
 
@@ -295,5 +296,73 @@ public sealed class QualityServiceTests : IAsyncLifetime
         var stored = await _service.GetRunAsync(_datasetId, run.Id, CancellationToken.None);
         stored.Status.ShouldBe(QualityRunStatus.Cancelled);
         (await _service.LatestAsync(_datasetId, CancellationToken.None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task RunAsync_StoresTheThresholdsOfTheSettings_WithTheRun()
+    {
+        var service = new QualityService(_database, _clock, Options.Create(new QualityThresholds { NearDuplicateThreshold = 0.9, OutlierScore = 6 }));
+
+        await service.RunAsync(_datasetId, Lead, null, CancellationToken.None);
+        var stored = (await new QualityService(_database, _clock).LatestAsync(_datasetId, CancellationToken.None))!;
+
+        stored.Report.Thresholds.ShouldBe(new QualityThresholds { NearDuplicateThreshold = 0.9, OutlierScore = 6 });
+    }
+
+    [Fact]
+    public async Task ExampleList_WithFindingsFilter_ShowsOnlyExamplesWithThatFindingInTheLatestRun()
+    {
+        var examples = new ExampleService(_database, _clock);
+        var clean = await AddExampleAsync("Can I pay the invoice in two parts next month", "a");
+        await _service.RunAsync(_datasetId, Lead, null, CancellationToken.None);
+
+        async Task<int[]> IdsAsync(ExampleQuery query) => (await examples.ListAsync(query, CancellationToken.None)).Items.Select(r => r.Id).Order().ToArray();
+
+        (await IdsAsync(new ExampleQuery(_datasetId, Finding: FindingType.ConflictingAnswers))).ShouldBe([_ids[3], _ids[4]]);
+        (await IdsAsync(new ExampleQuery(_datasetId, Finding: FindingType.PersonalData))).ShouldBe([_ids[5]]);
+        (await IdsAsync(new ExampleQuery(_datasetId, Finding: FindingType.SystemPromptDrift))).ShouldBe([_ids[6]]);
+        var any = await IdsAsync(new ExampleQuery(_datasetId, HasFindings: true));
+        any.ShouldBeSubsetOf(_ids[1..7]);
+        any.ShouldContain(_ids[2]);
+        any.ShouldNotContain(clean);
+        // Combined with the other filters: label b among the examples with any finding.
+        (await IdsAsync(new ExampleQuery(_datasetId, Label: "b", Finding: FindingType.ConflictingAnswers))).ShouldBe([_ids[4]]);
+    }
+
+    [Fact]
+    public async Task ExampleList_WithFindingsFilter_BeforeAnyAnalysis_IsEmpty()
+    {
+        var page = await new ExampleService(_database, _clock).ListAsync(new ExampleQuery(_datasetId, HasFindings: true), CancellationToken.None);
+
+        page.Total.ShouldBe(0);
+        page.Items.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void StoredReport_FromBeforeIdsWereStored_FiltersByTheListedIds()
+    {
+        var report = new QualityReport(3, 0,
+            [new QualityFinding(FindingType.ExactDuplicate, FindingSeverity.Warning, "Exact duplicates", "", 1, [7, 9], [[7, 9]], 1),
+             new QualityFinding(FindingType.EmptyTurn, FindingSeverity.Error, "Empty turns", "", 1, [4])],
+            new LabelBalance([], 0, null), null, [], [], null);
+        var json = new StoredQualityReport(report, []).ToJson();
+
+        var stored = StoredQualityReport.FromJson(json);
+
+        stored.ExampleIds.ShouldBeNull();
+        stored.Report.Thresholds.ShouldBeNull();
+        stored.ExampleIdsWith(null).ShouldBe([4, 7, 9]);
+        stored.ExampleIdsWith(FindingType.ExactDuplicate).ShouldBe([7, 9]);
+    }
+
+    private async Task<int> AddExampleAsync(string user, string label)
+    {
+        await using var db = _database.CreateDbContext();
+        var now = _clock.UtcNow;
+        var example = new Example { DatasetId = _datasetId, Status = ExampleStatus.Approved, CreatedAt = now, UpdatedAt = now, Version = Guid.NewGuid() };
+        new ExampleContent([new MessageContent(MessageRole.System, Canonical), new MessageContent(MessageRole.User, user)], label).ApplyTo(example);
+        db.Examples.Add(example);
+        await db.SaveChangesAsync();
+        return example.Id;
     }
 }

@@ -72,4 +72,43 @@ public sealed class QualityApiTests(StudioAppFactory app)
 
         (await lead.GetAsync("api/datasets/987654/quality")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task ExampleList_FilteredByFindings_ReturnsExactlyTheExamplesOfTheLatestRun()
+    {
+        var datasetId = await app.DatasetIdAsync("Ticket urgency");
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var started = await (await lead.PostAsync($"api/datasets/{datasetId}/quality/runs", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var run = await StudioAppFactory.WaitForQualityRunAsync(lead, datasetId, started.GetProperty("runId").GetInt32());
+        run.GetProperty("status").GetString().ShouldBe("Completed", run.ToString());
+        var findings = (await lead.GetFromJsonAsync<JsonElement>($"api/datasets/{datasetId}/quality")).GetProperty("latest").GetProperty("report").GetProperty("findings")
+            .EnumerateArray().ToList();
+
+        static HashSet<int> IdsOf(IEnumerable<JsonElement> findings) => findings
+            .SelectMany(f => f.GetProperty("exampleIds").EnumerateArray().Concat(
+                f.TryGetProperty("groups", out var groups) && groups.ValueKind == JsonValueKind.Array ? groups.EnumerateArray().SelectMany(g => g.EnumerateArray()) : []))
+            .Select(id => id.GetInt32()).ToHashSet();
+        async Task<(int Total, HashSet<int> Ids)> ListAsync(string filter)
+        {
+            var page = await lead.GetFromJsonAsync<JsonElement>($"api/datasets/{datasetId}/examples?{filter}&pageSize=200");
+            return (page.GetProperty("total").GetInt32(), page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetInt32()).ToHashSet());
+        }
+
+        // The demo is small, so every finding lists all of its examples and the report is the reference.
+        findings.ShouldAllBe(f => f.GetProperty("exampleIds").GetArrayLength() <= 200);
+        var duplicates = IdsOf(findings.Where(f => f.GetProperty("type").GetString() == "ExactDuplicate"));
+        duplicates.Count.ShouldBeGreaterThan(1);
+        var (duplicateTotal, duplicateIds) = await ListAsync("finding=ExactDuplicate");
+        duplicateTotal.ShouldBe(duplicates.Count);
+        duplicateIds.ShouldBe(duplicates, ignoreOrder: true);
+
+        var any = IdsOf(findings);
+        var (anyTotal, firstPage) = await ListAsync("hasFindings=true");
+        anyTotal.ShouldBe(any.Count);
+        anyTotal.ShouldBeLessThan(296);
+        firstPage.ShouldBeSubsetOf(any);
+
+        (await lead.GetAsync($"api/datasets/{datasetId}/examples?finding=NoSuchFinding")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
 }

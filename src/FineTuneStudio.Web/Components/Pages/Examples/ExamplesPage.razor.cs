@@ -2,6 +2,7 @@ using FineTuneStudio.Core;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Web.Components.Shared;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
@@ -29,6 +30,7 @@ public sealed partial class ExamplesPage : IDisposable
     private string? _tag;
     private SplitPin? _split;
     private bool _mine;
+    private string? _finding;
     private string _bulkReason = "";
     private string _bulkTag = "";
     private SplitPin _bulkSplit = SplitPin.Auto;
@@ -42,6 +44,15 @@ public sealed partial class ExamplesPage : IDisposable
     [SupplyParameterFromQuery(Name = "ids")] public string? IdsQuery { get; set; }
 
     private IReadOnlyList<int>? Ids => ExampleQuery.ParseIds(IdsQuery);
+
+    /// <summary>"any" or a finding type name, e.g. from the quality page; shows only examples with that finding.</summary>
+    [SupplyParameterFromQuery(Name = "finding")] public string? FindingQuery { get; set; }
+
+    private const string AnyFinding = "any";
+
+    private FindingType? FindingFilter => Enum.TryParse<FindingType>(_finding, ignoreCase: true, out var type) ? type : null;
+
+    private string FindingName => FindingFilter is { } type ? FindingTypeNames.Of(type) : "any finding";
 
     [Inject] private DatasetService Datasets { get; set; } = default!;
     [Inject] private ExampleService Examples { get; set; } = default!;
@@ -75,6 +86,10 @@ public sealed partial class ExamplesPage : IDisposable
             _status = status;
         }
 
+
+        _finding = FindingQuery is null ? null
+            : string.Equals(FindingQuery, AnyFinding, StringComparison.OrdinalIgnoreCase) ? AnyFinding
+            : Enum.TryParse<FindingType>(FindingQuery, ignoreCase: true, out var type) ? type.ToString() : null;
         await LoadCountsAsync();
     }
 
@@ -101,7 +116,8 @@ public sealed partial class ExamplesPage : IDisposable
         };
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token, cancellationToken);
         var page = await Examples.ListAsync(new ExampleQuery(_dataset.Id, _status, _label, _tag, _mine ? _caller.Actor.UserId : null, _split, _search,
-            Sort: sort, Descending: state.SortDirection == SortDirection.Descending, Page: state.Page, PageSize: state.PageSize, Ids: Ids), linked.Token);
+            Sort: sort, Descending: state.SortDirection == SortDirection.Descending, Page: state.Page, PageSize: state.PageSize, Ids: Ids,
+            HasFindings: _finding is not null, Finding: FindingFilter), linked.Token);
         return new TableData<ExampleRow> { Items = page.Items, TotalItems = page.Total };
     }
 
@@ -120,6 +136,7 @@ public sealed partial class ExamplesPage : IDisposable
     private Task TagChangedAsync(string? value) { _tag = value; return ReloadAsync(); }
     private Task SplitChangedAsync(SplitPin? value) { _split = value; return ReloadAsync(); }
     private Task MineChangedAsync(bool value) { _mine = value; return ReloadAsync(); }
+    private Task FindingChangedAsync(string? value) { _finding = value; return ReloadAsync(); }
 
     private void SelectionChanged(HashSet<ExampleRow> rows) => _selected = rows;
 

@@ -205,10 +205,29 @@ public sealed partial class QualityPage : IDisposable
 
     private void ShowError(Exception e) => (_errors, _errorTotal) = ErrorText.From(e);
 
-    private string FilteredHref(QualityFinding finding) =>
-        $"projects/{ProjectId}/examples?dataset={_datasetId}&ids={string.Join(",", finding.ExampleIds)}";
+    /// <summary>
+    /// A list cut at the report's cap links by finding type instead of by ids, so the example list
+    /// shows every example the run stored for it.
+    /// </summary>
+    private static bool IsCut(QualityFinding finding) => finding.ExampleIds.Count >= new QualityOptions().MaxListedIds;
+
+    private string FilteredHref(QualityFinding finding) => IsCut(finding)
+        ? $"projects/{ProjectId}/examples?dataset={_datasetId}&finding={finding.Type}"
+        : $"projects/{ProjectId}/examples?dataset={_datasetId}&ids={string.Join(",", finding.ExampleIds)}";
+
+    private string FilteredText(QualityFinding finding) => IsCut(finding)
+        ? "Open all examples with this finding in the list"
+        : $"Open {Plural(finding.ExampleIds.Count, "example")} in the list";
 
     private string ExampleHref(int id) => $"projects/{ProjectId}/examples/{id}";
+
+    /// <summary>Whether the thresholds shown are the run's own, and whether the next run would use others.</summary>
+    private string ThresholdsNote(QualityResult latest) => latest.Report.Thresholds switch
+    {
+        null => "This run was stored before runs recorded their thresholds; these are the current settings.",
+        { } used when used != Quality.Thresholds => "Stored with this run. The settings have changed since; the next run uses the new values.",
+        _ => "Stored with this run; they are also the current settings (the Quality section of appsettings.json).",
+    };
 
     private FindingTrend? TrendOf(FindingType type) => _latest?.Trend.FirstOrDefault(t => t.Type == type);
 
