@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Jobs;
 using Microsoft.Extensions.Logging;
 
 namespace FineTuneStudio.Core.Quality;
@@ -8,10 +9,14 @@ namespace FineTuneStudio.Core.Quality;
 /// <summary>
 /// Runs analyses in the background, one per dataset at a time. Progress is observable through
 /// <see cref="Changed"/> and <see cref="Current"/>; a run can be cancelled. Lives as a singleton in
-/// the web app, so a page can be closed and reopened while the analysis goes on.
+/// the web app, so a page can be closed and reopened while the analysis goes on. With
+/// <paramref name="leases"/>, a dataset's analysis also runs on one instance at a time when several
+/// share the database: the others answer with the run in progress.
 /// </summary>
-public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobRunner> logger) : IDisposable
+public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobRunner> logger, JobLeaseService? leases = null) : IDisposable
 {
+    public const string LeaseKind = "quality";
+
     private readonly ConcurrentDictionary<int, Job> _jobs = new();
     private readonly SemaphoreSlim _starting = new(1, 1);
     private readonly CancellationTokenSource _shutdown = new();
@@ -37,10 +42,36 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
                 return running.Progress;
             }
 
-            var run = await quality.BeginAsync(datasetId, actor, cancellationToken);
+            JobLeaseHandle? claim = null;
+            if (leases is not null)
+            {
+                claim = await leases.TryAcquireAsync(LeaseKind, datasetId.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+                if (claim is null)
+                {
+                    return await quality.RunningAsync(datasetId, cancellationToken)
+                        ?? throw new ConflictException("An analysis of this dataset is starting on another instance; look again in a moment.");
+                }
+            }
+
+            QualityRunSummary run;
+            try
+            {
+                run = await quality.BeginAsync(datasetId, actor, cancellationToken);
+            }
+            catch
+            {
+                if (claim is not null)
+                {
+                    await claim.DisposeAsync();
+                }
+
+                throw;
+            }
+
             var job = new Job(CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token))
             {
                 Progress = new QualityProgress(run.Id, datasetId, QualityRunStatus.Running, 0, 0),
+                Claim = claim,
             };
             _jobs[datasetId] = job;
             job.Task = Task.Run(() => ExecuteAsync(datasetId, run.Id, job), CancellationToken.None);
@@ -104,6 +135,18 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
         {
             _jobs.TryRemove(datasetId, out _);
             job.Cancellation.Dispose();
+            if (job.Claim is not null)
+            {
+                try
+                {
+                    await job.Claim.DisposeAsync();
+                }
+                catch (Exception e)
+                {
+                    // The claim runs out on its own.
+                    logger.LogWarning(e, "Could not release the claim on the analysis of dataset {DatasetId}", datasetId);
+                }
+            }
         }
     }
 
@@ -119,6 +162,7 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
         public CancellationTokenSource Cancellation { get; } = cancellation;
         public QualityProgress Progress { get; set; } = null!;
         public Task? Task { get; set; }
+        public JobLeaseHandle? Claim { get; init; }
     }
 
     /// <summary>Reports synchronously on the caller's thread (unlike Progress&lt;T&gt;, which posts to a context).</summary>
