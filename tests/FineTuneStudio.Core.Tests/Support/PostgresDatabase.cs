@@ -40,6 +40,16 @@ public sealed class PostgresDatabase : IDbContextFactory<StudioDbContext>, IAsyn
 
     public StudioDbContext CreateDbContext() => StudioDbContextOptions.Create(Settings);
 
+    /// <summary>Drops the database from a synchronous dispose.</summary>
+    public void Drop()
+    {
+        NpgsqlConnection.ClearAllPools();
+        using var connection = new NpgsqlConnection(_admin);
+        connection.Open();
+        using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
+        command.ExecuteNonQuery();
+    }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
