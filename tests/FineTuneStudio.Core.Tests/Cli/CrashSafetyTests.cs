@@ -57,7 +57,7 @@ public sealed class CrashSafetyTests : IDisposable
     public async Task Export_KilledWhileWritingFiles_LeavesNoVersion_AndTheDatabaseIsIntact()
     {
         var file = Path.Combine(_folder, "approved.jsonl");
-        await WriteChatsAsync(file, 40_000);
+        await WriteChatsAsync(file, 20_000);
         var import = await RunAsync("import", file, "--db", DbPath, "--project", "Crash", "--dataset", "Tickets", "--status", "approved");
         import.ExitCode.ShouldBe(0, import.Error);
 
@@ -75,7 +75,7 @@ public sealed class CrashSafetyTests : IDisposable
             (await db.DatasetVersions.CountAsync()).ShouldBe(0);
             (await db.DatasetVersionFiles.CountAsync()).ShouldBe(0);
             (await db.DatasetVersionExamples.CountAsync()).ShouldBe(0);
-            (await db.Examples.CountAsync()).ShouldBe(40_000);
+            (await db.Examples.CountAsync()).ShouldBe(20_000);
         }
 
         // Version folders only appear by the final rename; the half-written files stay in tmp/.
