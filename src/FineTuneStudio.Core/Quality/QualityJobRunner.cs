@@ -17,7 +17,11 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
 {
     public const string LeaseKind = "quality";
 
+    /// <summary>How often a run on another instance is looked up until it ends.</summary>
+    public static readonly TimeSpan RemotePollInterval = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<int, Job> _jobs = new();
+    private readonly ConcurrentDictionary<int, Task> _watching = new();
     private readonly SemaphoreSlim _starting = new(1, 1);
     private readonly CancellationTokenSource _shutdown = new();
 
@@ -48,8 +52,10 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
                 claim = await leases.TryAcquireAsync(LeaseKind, datasetId.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
                 if (claim is null)
                 {
-                    return await quality.RunningAsync(datasetId, cancellationToken)
+                    var remote = await quality.RunningAsync(datasetId, cancellationToken)
                         ?? throw new ConflictException("An analysis of this dataset is starting on another instance; look again in a moment.");
+                    Watch(remote);
+                    return remote;
                 }
             }
 
@@ -81,6 +87,45 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
         {
             _starting.Release();
         }
+    }
+
+    /// <summary>Tells this instance's listeners when a run on another instance ends (its progress is not seen here).</summary>
+    private void Watch(QualityProgress remote)
+    {
+        if (_watching.TryGetValue(remote.DatasetId, out var watching) && !watching.IsCompleted)
+        {
+            return;
+        }
+
+        _watching[remote.DatasetId] = Task.Run(async () =>
+        {
+            try
+            {
+                var stop = _shutdown.Token;
+                using var timer = new PeriodicTimer(RemotePollInterval);
+                while (await timer.WaitForNextTickAsync(stop))
+                {
+                    var run = await quality.GetRunAsync(remote.DatasetId, remote.RunId, stop);
+                    if (run.Status != QualityRunStatus.Running)
+                    {
+                        Changed?.Invoke(new QualityProgress(run.Id, run.DatasetId, run.Status, run.ExamplesAnalyzed, run.ExamplesAnalyzed));
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Shutting down.
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Lost track of quality run {RunId} of dataset {DatasetId} on another instance", remote.RunId, remote.DatasetId);
+            }
+            finally
+            {
+                _watching.TryRemove(remote.DatasetId, out _);
+            }
+        }, CancellationToken.None);
     }
 
     /// <summary>Cancels the dataset's running analysis; false when none is running.</summary>
