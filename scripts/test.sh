@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test: unit and data tests (SQLite), HTTP tests against the real host, PostgreSQL
-# tests against a local server, and browser tests in Debian's Chromium.
-# Ends with the line "N passed, N failed" summed over all test projects.
+# tests against a local server, and browser tests in Debian's Chromium. Then the HTTP tests and
+# the data tests (the *ServiceTests and database classes) once more on PostgreSQL
+# (FTS_TEST_PROVIDER=postgres, a throwaway database per app factory / test database).
+# Ends with the line "N passed, N failed" summed over all runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh || { echo "could not install test dependencies"; exit 1; }
+postgres=false
 if FTS_TEST_POSTGRES="$(scripts/start-postgres.sh)"; then
   export FTS_TEST_POSTGRES
+  postgres=true
 else
   echo "PostgreSQL did not start; its tests will fail in CI and be skipped elsewhere"
 fi
@@ -28,6 +32,17 @@ if ((status == 0)); then
       --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
       --results-directory "$results" "$@" || status=$?
   done
+
+  # The same HTTP and data tests on PostgreSQL. Skipped only outside CI when the server is missing.
+  if [[ "$postgres" == true || "${CI:-}" == true ]]; then
+    FTS_TEST_PROVIDER=postgres dotnet test tests/FineTuneStudio.Web.Tests/FineTuneStudio.Web.Tests.csproj --no-build --nologo \
+      --logger "trx;LogFileName=FineTuneStudio.Web.Tests.postgres.trx" --logger "console;verbosity=minimal" \
+      --results-directory "$results" "$@" || status=$?
+    FTS_TEST_PROVIDER=postgres dotnet test tests/FineTuneStudio.Core.Tests/FineTuneStudio.Core.Tests.csproj --no-build --nologo \
+      --filter "FullyQualifiedName~ServiceTests|FullyQualifiedName~StudioDbContextTests|FullyQualifiedName~DemoSeederTests" \
+      --logger "trx;LogFileName=FineTuneStudio.Core.Tests.postgres.trx" --logger "console;verbosity=minimal" \
+      --results-directory "$results" "$@" || status=$?
+  fi
 fi
 
 passed=0; failed=0; skipped=0; files=0
@@ -44,8 +59,11 @@ for trx in "$results"/*.trx; do
 done
 
 expected=$(ls tests/*/*.Tests.csproj | wc -l)
+if [[ "$postgres" == true || "${CI:-}" == true ]]; then
+  expected=$((expected + 2))
+fi
 if ((files < expected)); then
-  echo "only $files of $expected test projects wrote results"
+  echo "only $files of $expected test runs wrote results"
   failed=$((failed + 1))
 fi
 if ((status != 0 && failed == 0)); then

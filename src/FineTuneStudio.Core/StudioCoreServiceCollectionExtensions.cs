@@ -7,6 +7,7 @@ using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Feedback;
 using FineTuneStudio.Core.Export;
 using FineTuneStudio.Core.Imports;
+using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Core.Readiness;
 using FineTuneStudio.Core.Projects;
@@ -42,6 +43,7 @@ public static class StudioCoreServiceCollectionExtensions
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<ProjectService>();
         services.AddSingleton<DatasetService>();
+        services.AddSingleton<JobLeaseService>();
         services.AddSingleton<ProjectOverviewService>();
         services.AddScoped<DemoSeeder>();
         services.AddScoped<StudioDatabaseInitializer>();

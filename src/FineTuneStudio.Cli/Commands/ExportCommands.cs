@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -123,7 +124,8 @@ public static class ExportCommands
                 ?? throw new StudioValidationException("--dataset", $"no dataset with id or name '{datasetText}' in project '{foundProject.Name}'");
 
             var storage = new ExportStorage(Path.GetFullPath(parse.GetValue(storageOption)?.FullName ?? DefaultStorage(parse)));
-            var exporter = new ExportService(services.GetRequiredService<IDbContextFactory<StudioDbContext>>(), TimeProvider.System, storage);
+            var exporter = new ExportService(services.GetRequiredService<IDbContextFactory<StudioDbContext>>(), TimeProvider.System, storage,
+                services.GetRequiredService<JobLeaseService>());
             var request = new ExportRequest(
                 found.Id, parse.GetValue(target)!,
                 parse.GetValue(status) == "all" ? ExportStatusFilter.All : ExportStatusFilter.Approved,

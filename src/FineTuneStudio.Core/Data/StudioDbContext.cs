@@ -1,4 +1,5 @@
 using FineTuneStudio.Core.Domain;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -7,8 +8,9 @@ namespace FineTuneStudio.Core.Data;
 /// <summary>
 /// The studio's database. Provider-neutral; <see cref="SqliteStudioDbContext"/> and
 /// <see cref="PostgresStudioDbContext"/> only exist so each provider keeps its own migration set.
+/// It also holds the web app's data-protection keys, so every instance on one database shares them.
 /// </summary>
-public class StudioDbContext(DbContextOptions options) : IdentityDbContext<StudioUser>(options)
+public class StudioDbContext(DbContextOptions options) : IdentityDbContext<StudioUser>(options), IDataProtectionKeyContext
 {
     public DbSet<Project> Projects => Set<Project>();
     public DbSet<ReadinessAssessment> Assessments => Set<ReadinessAssessment>();
@@ -32,6 +34,8 @@ public class StudioDbContext(DbContextOptions options) : IdentityDbContext<Studi
     public DbSet<TrainingTarget> TrainingTargets => Set<TrainingTarget>();
     public DbSet<QualityRun> QualityRuns => Set<QualityRun>();
     public DbSet<ProductionLog> ProductionLogs => Set<ProductionLog>();
+    public DbSet<JobLease> JobLeases => Set<JobLease>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -21,7 +21,8 @@ public static class StudioDbContextOptions
     };
 
     public static DbContextOptionsBuilder UseSqliteStudio(this DbContextOptionsBuilder builder, string connectionString) =>
-        builder.UseSqlite(connectionString, o => o.MigrationsHistoryTable("__EFMigrationsHistory"));
+        builder.UseSqlite(connectionString, o => o.MigrationsHistoryTable("__EFMigrationsHistory"))
+            .AddInterceptors(SqliteBusyTimeoutInterceptor.Instance);
 
     public static DbContextOptionsBuilder<TContext> UseSqliteStudio<TContext>(this DbContextOptionsBuilder<TContext> builder, string connectionString)
         where TContext : DbContext

@@ -6,6 +6,7 @@ using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
 
 namespace FineTuneStudio.Core.Export;
@@ -14,9 +15,12 @@ namespace FineTuneStudio.Core.Export;
 /// Cuts, lists, serves and compares dataset versions. A version is sealed only when every file passes the
 /// target's validator; files go to a temporary folder first and are renamed into place in one step, then the
 /// version row is inserted. Anything that fails or is cancelled on the way leaves neither a row nor a folder.
+/// With <paramref name="leases"/>, one version of a dataset is cut at a time across every instance on the database.
 /// </summary>
-public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, ExportStorage storage)
+public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, ExportStorage storage, JobLeaseService? leases = null)
 {
+    public const string LeaseKind = "export";
+
     public const string ManifestFile = "manifest.json";
     public const string CardFile = "README.md";
     private const int Batch = 500;
@@ -68,6 +72,7 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
 
         var tags = (request.Tags ?? []).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
+        await using var claim = await ClaimAsync(request.DatasetId, cancellationToken);
         progress?.Report(new ExportProgress("Selecting examples", 0, 0));
         Dataset dataset;
         List<ExportRow> rows = [];
@@ -241,6 +246,12 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
             }
         }
     }
+
+    private async Task<JobLeaseHandle?> ClaimAsync(int datasetId, CancellationToken cancellationToken) =>
+        leases is null
+            ? null
+            : await leases.TryAcquireAsync(LeaseKind, datasetId.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken)
+              ?? throw new ConflictException("A version of this dataset is being cut right now (perhaps on another instance); try again when it is done.");
 
     /// <summary>Opens a version file after checking its SHA-256 against the recorded one; a changed file is never served.</summary>
     public async Task<VersionFileStream> OpenFileAsync(int versionId, string name, CancellationToken cancellationToken)

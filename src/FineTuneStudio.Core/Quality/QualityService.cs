@@ -41,6 +41,15 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         return ToSummary(run);
     }
 
+    /// <summary>The dataset's run in status Running, if any (started here or on another instance).</summary>
+    public async Task<QualityProgress?> RunningAsync(int datasetId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var runId = await db.QualityRuns.AsNoTracking().Where(r => r.DatasetId == datasetId && r.Status == QualityRunStatus.Running)
+            .OrderByDescending(r => r.Id).Select(r => (int?)r.Id).FirstOrDefaultAsync(cancellationToken);
+        return runId is null ? null : new QualityProgress(runId.Value, datasetId, QualityRunStatus.Running, 0, 0);
+    }
+
     /// <summary>
     /// Analyses the run's dataset and stores the report. A failure or cancellation is recorded on the
     /// run (status Failed or Cancelled) before the exception goes on to the caller.

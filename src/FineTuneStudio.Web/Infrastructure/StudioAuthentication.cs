@@ -14,6 +14,7 @@ public static class StudioAuthentication
 
     public static IServiceCollection AddStudioAuthentication(this IServiceCollection services)
     {
+        services.AddStudioDataProtection();
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityAuthenticationStateProvider>();
 

@@ -5,34 +5,70 @@ using Microsoft.EntityFrameworkCore;
 namespace FineTuneStudio.Core.Tests.Support;
 
 /// <summary>
-/// A real SQLite engine in memory, migrated with the SQLite migration set. The connection stays
-/// open for the life of the object, which keeps the in-memory database alive.
+/// A real database, migrated: by default SQLite in memory (the connection stays open for the life
+/// of the object, which keeps the in-memory database alive); with <c>FTS_TEST_PROVIDER=postgres</c>
+/// a throwaway PostgreSQL database on the server scripts/test.sh starts, dropped on dispose.
 /// </summary>
 public sealed class TestDatabase : IDbContextFactory<StudioDbContext>, IAsyncDisposable, IDisposable
 {
-    private readonly SqliteConnection _connection;
-    private readonly DbContextOptions<SqliteStudioDbContext> _options;
+    public const string ProviderVariable = "FTS_TEST_PROVIDER";
 
-    private TestDatabase()
+    private readonly SqliteConnection? _connection;
+    private readonly DbContextOptions<SqliteStudioDbContext>? _options;
+    private readonly PostgresDatabase? _postgres;
+
+    private TestDatabase(PostgresDatabase? postgres)
     {
+        if (postgres is not null)
+        {
+            _postgres = postgres;
+            return;
+        }
+
         _connection = new SqliteConnection("Data Source=:memory:");
         _connection.Open();
         _options = new DbContextOptionsBuilder<SqliteStudioDbContext>().UseSqlite(_connection).Options;
     }
 
+    /// <summary>True when the data tests run on PostgreSQL (<c>FTS_TEST_PROVIDER=postgres</c>).</summary>
+    public static bool UsesPostgres =>
+        string.Equals(Environment.GetEnvironmentVariable(ProviderVariable), "postgres", StringComparison.OrdinalIgnoreCase);
+
+    public DatabaseProvider Provider => _postgres is null ? DatabaseProvider.Sqlite : DatabaseProvider.Postgres;
+
     public static async Task<TestDatabase> CreateAsync()
     {
-        var database = new TestDatabase();
+        if (UsesPostgres)
+        {
+            return new TestDatabase(await PostgresDatabase.CreateAsync());
+        }
+
+        var database = new TestDatabase(null);
         await using var db = database.CreateDbContext();
         await db.Database.MigrateAsync();
         return database;
     }
 
-    public StudioDbContext CreateDbContext() => new SqliteStudioDbContext(_options);
+    public StudioDbContext CreateDbContext() => _postgres?.CreateDbContext() ?? new SqliteStudioDbContext(_options!);
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _connection?.Dispose();
+        _postgres?.Drop();
+    }
 
-    public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
 }
 
 /// <summary>A clock the test moves by hand.</summary>

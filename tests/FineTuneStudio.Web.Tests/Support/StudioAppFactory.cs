@@ -15,18 +15,32 @@ namespace FineTuneStudio.Web.Tests.Support;
 
 /// <summary>
 /// The real web host on Kestrel at 127.0.0.1 (random port), over its own SQLite file with the demo
-/// seeded. One per test collection; tests talk to it through intent helpers.
+/// seeded, or over a throwaway PostgreSQL database with <c>FTS_TEST_PROVIDER=postgres</c>. One per
+/// test collection; tests talk to it through intent helpers.
 /// </summary>
 public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string DemoPassword = "demo-pass-2026";
 
     private readonly string _folder = Directory.CreateTempSubdirectory("fts-web-").FullName;
+    private string? _postgres;
 
     public StudioAppFactory()
+        : this(TestPostgres.Selected ? TestPostgres.Create("fts_web") : null)
     {
+    }
+
+    /// <summary>A host over the given PostgreSQL database (several hosts may share one), or its own SQLite file when null.</summary>
+    protected StudioAppFactory(string? postgresConnection)
+    {
+        _postgres = postgresConnection;
         UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
     }
+
+    /// <summary>The PostgreSQL database this factory made and drops on dispose, if any.</summary>
+    protected bool OwnsPostgres { get; init; } = true;
+
+    public DatabaseProvider Provider => _postgres is null ? DatabaseProvider.Sqlite : DatabaseProvider.Postgres;
 
     public Uri BaseAddress { get; private set; } = default!;
 
@@ -35,8 +49,8 @@ public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLi
     /// <summary>Extra settings a derived factory can add (e.g. PostgreSQL).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Database:Provider"] = "Sqlite",
-        ["ConnectionStrings:Studio"] = StudioDatabaseSettings.SqliteConnectionFor(DatabasePath),
+        ["Database:Provider"] = _postgres is null ? "Sqlite" : "Postgres",
+        ["ConnectionStrings:Studio"] = _postgres ?? StudioDatabaseSettings.SqliteConnectionFor(DatabasePath),
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -66,6 +80,12 @@ public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLi
     {
         await DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_postgres is not null && OwnsPostgres)
+        {
+            await TestPostgres.DropAsync(_postgres);
+            _postgres = null;
+        }
+
         try
         {
             Directory.Delete(_folder, recursive: true);
@@ -75,6 +95,13 @@ public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLi
             // A log file still open on a slow shutdown: the temp folder is cleaned by the OS.
         }
     }
+
+    /// <summary>A client over the given cookie jar: two instances' clients sharing one jar act as one browser behind a load balancer.</summary>
+    public HttpClient Client(CookieContainer cookies) => NewClient(cookies, allowRedirect: false);
+
+    /// <summary>The sign-in page's antiforgery token (the matching cookie lands in the client's jar).</summary>
+    public static async Task<string> SignInFormTokenAsync(HttpClient client) =>
+        AntiforgeryField().Match(await client.GetStringAsync("account/login")).Groups["token"].Value;
 
     /// <summary>A client with no cookies and no token.</summary>
     public HttpClient Anonymous() => NewClient(new CookieContainer(), allowRedirect: false);
