@@ -60,7 +60,7 @@ public static class Program
             }
         }
 
-        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, SQLite file; peak = the step's process peak working set (VmHWM), start-up included.");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, SQLite file; peak = the step's process peak working set (VmHWM), start-up included; GC gen0 budget {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "0x2000000"}.");
         Console.WriteLine();
         Console.WriteLine("| examples | step | seconds | CPU s | throughput | peak MB | detail |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---|");
@@ -76,6 +76,14 @@ public static class Program
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
+        // The GC sizes its youngest generation from the L3 cache (260 MB on some servers), so garbage alone can lift
+        // the peak by a couple of hundred megabytes before the first collection. A fixed 32 MB budget makes the
+        // peak show what a step keeps, comparable across machines; set DOTNET_GCgen0size yourself to override.
+        if (Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is null)
+        {
+            start.Environment["DOTNET_GCgen0size"] = "0x2000000";
+        }
+
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
             start.ArgumentList.Add(typeof(Program).Assembly.Location);
@@ -152,7 +160,7 @@ public static class Program
                     new ImportOptions { Format = ImportFormat.Chat, Status = ExampleStatus.Approved }, Actor.System, null, ct);
                 watch.Stop();
                 result.EnsureSucceeded();
-                return StepResult.Of(step, watch, $"{Rate(result.Imported, watch)} rows/s", $"{result.Imported:N0} imported, {result.SkippedDuplicates:N0} duplicates skipped");
+                return StepResult.Of(step, watch, result.Imported + result.SkippedDuplicates, "rows", $"{result.Imported:N0} imported, {result.SkippedDuplicates:N0} duplicates skipped");
             }
 
             case "list":
@@ -183,7 +191,7 @@ public static class Program
                 times.Sort();
                 var median = times[times.Count / 2];
                 var p95 = times[(int)Math.Ceiling(times.Count * 0.95) - 1];
-                return StepResult.Of(step, watch, $"median {median:0.0} ms", $"{times.Count} page queries (first page, deep page, newest approved, search): median {median:0.0} ms, p95 {p95:0.0} ms");
+                return StepResult.Of(step, watch, median, "ms", $"{times.Count} page queries (first page, deep page, newest approved, search): p95 {p95:0.0} ms");
             }
 
             case "export":
@@ -197,8 +205,8 @@ public static class Program
                 var root = provider.GetRequiredService<ExportService>().Storage.Root;
                 var train = Directory.EnumerateFiles(root, "train.jsonl", SearchOption.AllDirectories).Single();
                 File.Copy(train, Path.Combine(folder, "train.jsonl"), overwrite: true);
-                return StepResult.Of(step, watch, $"{dataBytes / 1048576.0 / watch.Elapsed.TotalSeconds:0.0} MB/s",
-                    $"version {version.Number}: {version.TrainCount:N0} train + {version.ValidationCount:N0} validation, {dataBytes / 1048576.0:0.0} MB");
+                return StepResult.Of(step, watch, version.Total, "examples",
+                    $"{version.TrainCount:N0} train + {version.ValidationCount:N0} validation lines, {dataBytes / 1048576.0:0.0} MB, {dataBytes / 1048576.0 / Math.Max(watch.Elapsed.TotalSeconds, 1e-6):0.00} MB/s wall");
             }
 
             case "validate":
@@ -208,7 +216,7 @@ public static class Program
                 await using var stream = new FileStream(train, FileMode.Open, FileAccess.Read, FileShare.Read, 256 * 1024, useAsync: true);
                 var report = await ExportService.ValidateFileAsync(stream, TrainingTargets.OpenAiChat, null, null, ct);
                 watch.Stop();
-                return StepResult.Of(step, watch, $"{Rate(report.LineCount, watch)} lines/s",
+                return StepResult.Of(step, watch, report.LineCount, "lines",
                     $"{report.LineCount:N0} lines, {report.ErrorCount} errors, median {report.Tokens.Median:0} tokens");
             }
 
@@ -218,7 +226,7 @@ public static class Program
                 watch.Start();
                 var result = await provider.GetRequiredService<QualityService>().RunAsync(datasetId, Actor.System, null, ct);
                 watch.Stop();
-                return StepResult.Of(step, watch, $"{Rate(result.Report.ExamplesAnalyzed, watch)} examples/s",
+                return StepResult.Of(step, watch, result.Report.ExamplesAnalyzed, "examples",
                     $"{result.Report.ExamplesAnalyzed:N0} analysed, {result.Report.Findings.Count} findings");
             }
 
@@ -230,19 +238,23 @@ public static class Program
     private static async Task<int> ReadDatasetIdAsync(string file) =>
         int.Parse(await File.ReadAllTextAsync(file), CultureInfo.InvariantCulture);
 
-    private static string Rate(int count, Stopwatch watch) => (count / Math.Max(watch.Elapsed.TotalSeconds, 1e-6)).ToString("N0", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
 /// One step's figures. CPU seconds are the process's user + system time during the step: on a shared machine they
 /// vary much less than wall-clock seconds.
 /// </summary>
-public sealed record StepResult(string Step, double Seconds, double CpuSeconds, string Throughput, double PeakMb, string Detail)
+public sealed record StepResult(string Step, double Seconds, double CpuSeconds, double Amount, string Unit, double PeakMb, string Detail)
 {
     public static TimeSpan CpuAtStart { get; set; }
 
-    public static StepResult Of(string step, Stopwatch watch, string throughput, string detail) =>
-        new(step, watch.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - CpuAtStart).TotalSeconds, throughput, PeakWorkingSetMb(), detail);
+    /// <summary>Throughput per CPU second (<paramref name="amount"/> units of work), or a latency when the unit is "ms".</summary>
+    public string Throughput => Unit == "ms"
+        ? $"median {Amount:0.0} ms"
+        : $"{(Amount / Math.Max(CpuSeconds, 1e-6)).ToString("N0", CultureInfo.InvariantCulture)} {Unit} per CPU s";
+
+    public static StepResult Of(string step, Stopwatch watch, double amount, string unit, string detail) =>
+        new(step, watch.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - CpuAtStart).TotalSeconds, amount, unit, PeakWorkingSetMb(), detail);
 
     /// <summary>The process's high-water mark of resident memory, from /proc/self/status (VmHWM, in kB).</summary>
     private static double PeakWorkingSetMb()
