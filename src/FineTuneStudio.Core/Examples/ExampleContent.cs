@@ -111,7 +111,10 @@ public sealed record ExampleContent(
         example.ToolsJson);
 
     /// <summary>Copies content into an entity: messages replaced, hash and search text refreshed.</summary>
-    public void ApplyTo(Example example)
+    public void ApplyTo(Example example) => ApplyTo(example, ComputeHash());
+
+    /// <summary>For callers that computed <see cref="ComputeHash"/> already (import checks it for duplicates first).</summary>
+    public void ApplyTo(Example example, string contentHash)
     {
         example.Messages.Clear();
         for (var i = 0; i < Messages.Count; i++)
@@ -134,7 +137,7 @@ public sealed record ExampleContent(
         example.PreferredCompletion = PreferredCompletion;
         example.RejectedCompletion = RejectedCompletion;
         example.ToolsJson = ToolsJson;
-        example.ContentHash = ComputeHash();
+        example.ContentHash = contentHash;
         example.SearchText = SearchText();
     }
 }

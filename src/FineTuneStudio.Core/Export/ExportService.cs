@@ -24,6 +24,7 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
     public const string ManifestFile = "manifest.json";
     public const string CardFile = "README.md";
     private const int Batch = 500;
+    private const int VersionExampleBatch = 2000;
     private const int MaxListedErrors = 200;
 
     public ExportStorage Storage => storage;
@@ -89,11 +90,13 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
             evalSources = evalItems.Where(i => i.SourceExampleId is not null).Select(i => i.SourceExampleId!.Value).ToHashSet();
 
             // Only ids, labels, pins and hashes are held for the whole dataset: the split needs to see them all.
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
             await foreach (var row in Filter(db.Examples.AsNoTracking().Where(e => e.DatasetId == dataset.Id), request.Status, tags)
-                               .OrderBy(e => e.Id).Select(e => new ExportRow(e.Id, e.Label, e.Split, e.ContentHash))
+                               .OrderBy(e => e.Id).Select(e => new { e.Id, e.Label, e.Split, e.ContentHash })
                                .AsAsyncEnumerable().WithCancellation(cancellationToken))
             {
-                rows.Add(row);
+                var label = row.Label is null ? null : labels.TryGetValue(row.Label, out var shared) ? shared : labels[row.Label] = row.Label;
+                rows.Add(new ExportRow(row.Id, label, row.Split, CompactHash.From(row.ContentHash)));
             }
 
             number = (await db.DatasetVersions.Where(v => v.DatasetId == dataset.Id).MaxAsync(v => (int?)v.Number, cancellationToken) ?? 0) + 1;
@@ -101,7 +104,7 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
 
         var bySource = rows.Where(r => evalSources.Contains(r.Id)).Select(r => r.Id).ToHashSet();
         var split = DatasetSplitter.Split(
-            rows.Where(r => !bySource.Contains(r.Id)).Select(r => new SplitItem(r.Id, r.Label, r.Pin, r.ContentHash)),
+            rows.Where(r => !bySource.Contains(r.Id)).Select(r => new SplitItem(r.Id, r.Label, r.Pin, evalHashes.Count == 0 ? "" : r.ContentHash.ToString())),
             new SplitSettings(request.ValidationShare, request.TestShare, request.Seed, evalHashes));
         var excludedCount = bySource.Count + split.Excluded.Count;
         if (split.Assignments.Count == 0)
@@ -209,8 +212,6 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
                 StoragePath = relative.Replace('\\', '/'),
                 CreatedAt = now,
                 Files = files.Select(f => new DatasetVersionFile { Name = f.Name, Sha256 = f.Sha256, Bytes = f.Bytes, Lines = f.Lines }).Concat(extra).ToList(),
-                Examples = split.Assignments.OrderBy(a => a.Key)
-                    .Select(a => new DatasetVersionExample { ExampleId = a.Key, Split = a.Value, ContentHash = HashOf(rows, a.Key) }).ToList(),
             };
 
             await using (var db = await factory.CreateDbContextAsync(cancellationToken))
@@ -224,6 +225,19 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
 
                 db.DatasetVersions.Add(version);
                 await db.SaveChangesAsync(cancellationToken);
+                // The example list is saved in slices with the tracker cleared in between, so its memory does not grow with the dataset.
+                db.ChangeTracker.AutoDetectChangesEnabled = false;
+                foreach (var slice in rows.Where(r => split.Assignments.ContainsKey(r.Id)).Chunk(VersionExampleBatch))
+                {
+                    db.ChangeTracker.Clear();
+                    db.DatasetVersionExamples.AddRange(slice.Select(r => new DatasetVersionExample
+                    {
+                        DatasetVersionId = version.Id, ExampleId = r.Id, Split = split.Assignments[r.Id], ContentHash = r.ContentHash.ToString(),
+                    }));
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+
+                db.ChangeTracker.Clear();
                 AuditLog.Record(db, actor, now, "version.create", nameof(DatasetVersion), version.Id,
                     $"dataset {dataset.Id} version {number}: {target.Key}, {manifest.Counts.Total} examples");
                 await db.SaveChangesAsync(cancellationToken);
@@ -454,37 +468,9 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
         return filters;
     }
 
-    private static Dictionary<string, SplitCounts> CountsPerLabel(List<ExportRow> rows, SplitResult split)
-    {
-        var labels = rows.ToDictionary(r => r.Id, r => r.Label ?? "");
-        return split.Assignments.GroupBy(a => labels[a.Key], StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => SplitCounts.Of(g.Select(a => a.Value)), StringComparer.Ordinal);
-    }
-
-    private static string HashOf(List<ExportRow> rows, int id)
-    {
-        // rows are ordered by id: binary search keeps this cheap at 100,000 examples.
-        int lo = 0, hi = rows.Count - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) / 2;
-            if (rows[mid].Id == id)
-            {
-                return rows[mid].ContentHash;
-            }
-
-            if (rows[mid].Id < id)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return "";
-    }
+    private static Dictionary<string, SplitCounts> CountsPerLabel(List<ExportRow> rows, SplitResult split) =>
+        rows.Where(r => split.Assignments.ContainsKey(r.Id)).GroupBy(r => r.Label ?? "", StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => SplitCounts.Of(g.Select(r => split.Assignments[r.Id])), StringComparer.Ordinal);
 
     private async Task<(DatasetVersion Version, DatasetVersionFile File)> FindFileAsync(int versionId, string name, CancellationToken cancellationToken)
     {
@@ -560,10 +546,63 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
         return (version, examples);
     }
 
-    /// <summary>Tokens per example from the files: each split file holds its examples in ascending id order.</summary>
+    /// <summary>
+    /// The version's examples with the token figures its manifest recorded at the cut; only a manifest without them
+    /// (written by an older release) makes the files be read and counted again.
+    /// </summary>
     private async Task<VersionSnapshot> SnapshotAsync(DatasetVersion version, List<DatasetVersionExample> examples, CancellationToken cancellationToken)
     {
         var target = TrainingTargets.TryGet(version.Target, out var t) ? t : TrainingTargets.OpenAiChatProfile;
+        if (ManifestTotals(version.ManifestJson) is { } totals)
+        {
+            return new VersionSnapshot(examples.Select(e => new VersionEntry(e.ExampleId, e.Split, e.ContentHash, 0)).ToList(),
+                EpochHeuristic.Epochs(version.TrainCount), target.TokenLimitPerExample, target.PricePerMillionTrainingTokens, totals);
+        }
+
+        return await SnapshotFromFilesAsync(version, examples, target, cancellationToken);
+    }
+
+    /// <summary>Token totals per split and the billed training tokens, as the manifest recorded them; null when it has none.</summary>
+    internal static VersionTokenTotals? ManifestTotals(string manifestJson)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(manifestJson);
+            var root = document.RootElement;
+            if (!root.TryGetProperty("tokens", out var tokens) || tokens.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("cost_estimate", out var cost) || !cost.TryGetProperty("billed_tokens", out var billed)
+                || !billed.TryGetInt64(out var billedTokens))
+            {
+                return null;
+            }
+
+            long total = 0, train = 0;
+            foreach (var split in tokens.EnumerateObject())
+            {
+                if (split.Value.ValueKind != JsonValueKind.Object || !split.Value.TryGetProperty("total", out var value) || !value.TryGetInt64(out var tokensOfSplit))
+                {
+                    return null;
+                }
+
+                total += tokensOfSplit;
+                if (split.NameEquals("train"))
+                {
+                    train = tokensOfSplit;
+                }
+            }
+
+            return new VersionTokenTotals(total, train, billedTokens);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Tokens per example from the files: each split file holds its examples in ascending id order.</summary>
+    private async Task<VersionSnapshot> SnapshotFromFilesAsync(DatasetVersion version, List<DatasetVersionExample> examples, TrainingTargetProfile target,
+        CancellationToken cancellationToken)
+    {
         var validator = new JsonlValidator(target);
         var entries = new List<VersionEntry>(examples.Count);
         foreach (var s in new[] { SplitPin.Train, SplitPin.Validation, SplitPin.Test })

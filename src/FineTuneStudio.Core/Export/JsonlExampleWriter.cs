@@ -95,6 +95,7 @@ public sealed class JsonlExampleWriter(TrainingTargetProfile target)
             case TargetFileShape.ChatMessages:
                 writer.WritePropertyName("messages");
                 WriteMessages(writer, example.Messages);
+                WriteTools(writer, example.ToolsJson, Target.AllowedKeys.Contains("tools"));
                 break;
             case TargetFileShape.InputPreferredNonPreferred:
                 var (preferred, rejected) = RequirePreference(example, line);
@@ -102,6 +103,8 @@ public sealed class JsonlExampleWriter(TrainingTargetProfile target)
                 writer.WriteStartObject();
                 writer.WritePropertyName("messages");
                 WriteMessages(writer, example.Messages);
+                // OpenAI's preference format keeps the tool definitions beside the prompt messages.
+                WriteTools(writer, example.ToolsJson, allowed: true);
                 writer.WriteEndObject();
                 writer.WritePropertyName("preferred_output");
                 WriteAssistantList(writer, preferred);
@@ -191,7 +194,24 @@ public sealed class JsonlExampleWriter(TrainingTargetProfile target)
     }
 
     /// <summary>Embeds the stored JSON as JSON (not as a string), re-written compactly so it cannot break the line.</summary>
-    private static void WriteToolCalls(Utf8JsonWriter writer, string json)
+    private static void WriteToolCalls(Utf8JsonWriter writer, string json) => WriteStoredJson(writer, json, "tool_calls", "The stored tool calls are not valid JSON.");
+
+    /// <summary>
+    /// The tool definitions the example was written with, after the messages, for targets whose lines carry
+    /// them; targets without a place for them (prompt / completion, chosen / rejected) leave them out.
+    /// </summary>
+    private static void WriteTools(Utf8JsonWriter writer, string? json, bool allowed)
+    {
+        if (!allowed || string.IsNullOrWhiteSpace(json))
+        {
+            return;
+        }
+
+        writer.WritePropertyName("tools");
+        WriteStoredJson(writer, json, "tools", "The stored tool definitions are not valid JSON.");
+    }
+
+    private static void WriteStoredJson(Utf8JsonWriter writer, string json, string field, string message)
     {
         try
         {
@@ -200,7 +220,7 @@ public sealed class JsonlExampleWriter(TrainingTargetProfile target)
         }
         catch (JsonException)
         {
-            throw new StudioValidationException("tool_calls", "The stored tool calls are not valid JSON.");
+            throw new StudioValidationException(field, message);
         }
     }
 

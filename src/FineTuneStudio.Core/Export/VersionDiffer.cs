@@ -5,12 +5,23 @@ namespace FineTuneStudio.Core.Export;
 /// <summary>One example of a version, as recorded when the version was cut.</summary>
 public sealed record VersionEntry(int ExampleId, SplitPin Split, string ContentHash, int Tokens);
 
-/// <summary>What a version costs to train: its entries, the epochs, and the target's limit and price.</summary>
-public sealed record VersionSnapshot(IReadOnlyList<VersionEntry> Entries, int Epochs, int TokenLimitPerExample, decimal? PricePerMillionTokens)
+/// <summary>Token figures a version's manifest recorded when it was cut.</summary>
+public sealed record VersionTokenTotals(long Tokens, long TrainTokens, long TrainBilledTokens);
+
+/// <summary>
+/// What a version costs to train: its entries, the epochs, and the target's limit and price. With
+/// <see cref="Totals"/> (from the manifest) the token figures come from there and the entries' tokens are not used.
+/// </summary>
+public sealed record VersionSnapshot(
+    IReadOnlyList<VersionEntry> Entries, int Epochs, int TokenLimitPerExample, decimal? PricePerMillionTokens, VersionTokenTotals? Totals = null)
 {
+    public long TotalTokens => Totals?.Tokens ?? Entries.Sum(e => (long)e.Tokens);
+
+    public long TrainTokens => Totals?.TrainTokens ?? Entries.Where(e => e.Split == SplitPin.Train).Sum(e => (long)e.Tokens);
+
     /// <summary>Only the training split is charged; validation is scored, not trained on, and test stays out.</summary>
     public TrainingCostEstimate TrainingCost() => TrainingCostEstimate.From(
-        TrainingCostEstimate.SumBilled(Entries.Where(e => e.Split == SplitPin.Train).Select(e => e.Tokens), TokenLimitPerExample),
+        Totals?.TrainBilledTokens ?? TrainingCostEstimate.SumBilled(Entries.Where(e => e.Split == SplitPin.Train).Select(e => e.Tokens), TokenLimitPerExample),
         Epochs,
         PricePerMillionTokens);
 }
@@ -75,13 +86,11 @@ public static class VersionDiffer
         decimal? costDelta = oldCost.EstimatedCost is { } o && newCost.EstimatedCost is { } n ? n - o : null;
         return new VersionDiff(
             added, removed, changed, moved, unchanged,
-            TokenDelta: Sum(newer.Entries) - Sum(older.Entries),
-            TrainTokenDelta: Sum(newer.Entries.Where(e => e.Split == SplitPin.Train)) - Sum(older.Entries.Where(e => e.Split == SplitPin.Train)),
+            TokenDelta: newer.TotalTokens - older.TotalTokens,
+            TrainTokenDelta: newer.TrainTokens - older.TrainTokens,
             ChargedTokenDelta: newCost.ChargedTokens - oldCost.ChargedTokens,
             costDelta);
     }
-
-    private static long Sum(IEnumerable<VersionEntry> entries) => entries.Sum(e => (long)e.Tokens);
 
     private static Dictionary<int, VersionEntry> ById(IReadOnlyList<VersionEntry> entries, string which)
     {

@@ -28,7 +28,7 @@ public sealed record ImportOptions
     public int MaxErrorsListed { get; init; } = 100;
     /// <summary>Stop with an error once the file is larger than this; null for no limit.</summary>
     public long? MaxBytes { get; init; }
-    /// <summary>Examples per SaveChanges; the change tracker is cleared between batches so memory stays flat.</summary>
+    /// <summary>Examples written between two progress reports.</summary>
     public int BatchSize { get; init; } = 1000;
 }
 
@@ -148,9 +148,9 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
             ?? throw new NotFoundException("Dataset", datasetId);
     }
 
-    private async Task<HashSet<string>> ExistingHashesAsync(int datasetId, DuplicatePolicy policy, CancellationToken cancellationToken)
+    private async Task<HashSet<UInt128>> ExistingHashesAsync(int datasetId, DuplicatePolicy policy, CancellationToken cancellationToken)
     {
-        var hashes = new HashSet<string>(StringComparer.Ordinal);
+        var hashes = new HashSet<UInt128>();
         if (policy == DuplicatePolicy.Keep)
         {
             return hashes;
@@ -160,7 +160,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         await foreach (var hash in db.Examples.AsNoTracking().Where(e => e.DatasetId == datasetId).Select(e => e.ContentHash)
                            .AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            hashes.Add(hash);
+            hashes.Add(HashKey(hash));
         }
 
         return hashes;
@@ -186,7 +186,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
                     totalErrors += rowErrors.Count;
                     errors.AddRange(rowErrors.Take(Math.Max(0, options.MaxErrorsListed - errors.Count)));
                 }
-                else if (options.DuplicatePolicy == DuplicatePolicy.Skip && !hashes.Add(CanonicalLabel(row.Content!, dataset).ComputeHash()))
+                else if (options.DuplicatePolicy == DuplicatePolicy.Skip && !hashes.Add(HashKey(CanonicalLabel(row.Content!, dataset).ComputeHash())))
                 {
                     duplicates++;
                 }
@@ -248,9 +248,10 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         var counter = new CountingStream(stream, options.MaxBytes);
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        // Not committed unless every batch is saved: a failure or a cancellation leaves the dataset as it was.
+        // Not committed unless every row is written: a failure or a cancellation leaves the dataset as it was.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Rows go straight through prepared commands; only the current example is held, never the whole file.
+        await using var inserter = ExampleBulkInserter.Create(db);
         await foreach (var row in new ParserRun(format, options.CsvMapping).ParseAsync(counter, cancellationToken))
         {
             if (!row.IsValid || CheckAgainstDataset(row, dataset).Count > 0)
@@ -259,7 +260,8 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
             }
 
             var content = CanonicalLabel(row.Content!, dataset);
-            if (options.DuplicatePolicy == DuplicatePolicy.Skip && !hashes.Add(content.ComputeHash()))
+            var hash = content.ComputeHash();
+            if (options.DuplicatePolicy == DuplicatePolicy.Skip && !hashes.Add(HashKey(hash)))
             {
                 duplicates++;
                 continue;
@@ -276,17 +278,16 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
                 UpdatedAt = now,
                 Version = Guid.NewGuid(),
             };
-            content.ApplyTo(example);
-            db.Examples.Add(example);
+            content.ApplyTo(example, hash);
+            await inserter.InsertAsync(example, cancellationToken);
             imported++;
             if (++pending == batchSize)
             {
-                await db.SaveChangesAsync(cancellationToken);
-                db.ChangeTracker.Clear();
                 pending = 0;
                 progress?.Report(new ImportProgress(ImportPhase.Writing, imported, counter.BytesRead, total));
             }
         }
+
 
         AuditLog.Record(db, actor, now, "example.import", nameof(Dataset), dataset.Id,
             $"{imported} examples imported, {duplicates} duplicates skipped ({(validation.Format)}, {source}, {options.Status})");
@@ -295,6 +296,16 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         progress?.Report(new ImportProgress(ImportPhase.Done, imported, counter.BytesRead, total));
         return validation with { Imported = imported, SkippedDuplicates = duplicates };
     }
+
+    /// <summary>
+    /// The first 128 bits of a content hash: enough to tell a million examples apart, and a 16-byte key instead of a
+    /// 64-character string keeps the duplicate set small (about 40 MB less per million examples).
+    /// </summary>
+    private static UInt128 HashKey(string hash) =>
+        hash.Length >= 32 && UInt128.TryParse(hash.AsSpan(0, 32), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var key)
+            ? key
+            : UInt128.Parse(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(hash))).AsSpan(0, 32),
+                System.Globalization.NumberStyles.AllowHexSpecifier);
 
     /// <summary>Labels take the dataset's spelling, so "Urgent" and "urgent" do not become two classes.</summary>
     private static ExampleContent CanonicalLabel(ExampleContent content, DatasetRules dataset) =>

@@ -23,7 +23,9 @@ internal static class ExportSamples
         new(MessageRole.Assistant, null, ToolCallsJson: "[{\"id\": \"call_1\", \"type\": \"function\",\n \"function\": {\"name\": \"get_weather\", \"arguments\": \"{\\\"city\\\":\\\"Oslo\\\"}\"}}]"),
         new(MessageRole.Tool, "{\"temp_c\":4}", ToolCallId: "call_1"),
         new(MessageRole.Assistant, "It is 4 °C in Oslo."),
-    ]);
+    ],
+    // Stored indented on purpose too: targets with a place for tool definitions write them compactly after the messages.
+    ToolsJson: "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": \"Current weather for a city\",\n \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}]");
 
     public static ExampleContent WeightedTurn { get; } = new(
     [

@@ -217,6 +217,31 @@ public sealed class ExportServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DiffAsync_DataFilesGone_TakesTokenFiguresFromTheManifests()
+    {
+        var v1 = await _export.CutAsync(Request(), Lead, null, default);
+        await using (var db = _db.CreateDbContext())
+        {
+            await db.Examples.Where(e => e.Status == ExampleStatus.Draft).ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExampleStatus.Approved));
+        }
+
+        var v2 = await _export.CutAsync(Request(), Lead, null, default);
+        // The diff must not read the data files back: with them gone it still reports the token figures.
+        foreach (var file in new[] { v1, v2 }.SelectMany(v => Directory.GetFiles(FolderOf(v), "*.jsonl")))
+        {
+            File.Delete(file);
+        }
+
+        var diff = await _export.DiffAsync(v1.Id, v2.Id, default);
+
+        var counter = TokenCounter.O200k;
+        var addedTokens = new[] { Chat("Ticket number 40", "high"), Chat("Ticket number 41", "low") }
+            .Sum(e => counter.CountMessages(e.Messages));
+        diff.Diff.Added.ShouldBe([_ids[40], _ids[41]]);
+        diff.Diff.TokenDelta.ShouldBe(addedTokens);
+    }
+
+    [Fact]
     public async Task PreviewAsync_MarksTheAssistantTurnAsTrained()
     {
         var preview = await _export.PreviewAsync(_ids[0], TrainingTargets.OpenAiChat, default);

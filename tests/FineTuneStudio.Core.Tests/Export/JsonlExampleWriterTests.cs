@@ -71,6 +71,46 @@ public class JsonlExampleWriterTests
     }
 
     [Fact]
+    public async Task ToLine_OpenAiChatWithTools_WritesToolsAfterMessagesAndPassesValidator()
+    {
+        var line = new JsonlExampleWriter(TrainingTargets.OpenAiChatProfile).ToLine(ExportSamples.ToolCall);
+
+        line.ShouldEndWith("""],"tools":[{"type":"function","function":{"name":"get_weather","description":"Current weather for a city","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]}""");
+        var report = await ExportSamples.ValidateAsync(TrainingTargets.OpenAiChatProfile, line + "\n");
+        report.Errors.ShouldBeEmpty();
+        report.Warnings.ShouldNotContain(w => w.Field.Contains("tools"));
+    }
+
+    [Fact]
+    public async Task ToLine_OpenAiDpoWithTools_PutsToolsBesideTheInputMessages()
+    {
+        var example = ExportSamples.PreferencePair with { ToolsJson = """[{"type": "function", "function": {"name": "lookup"}}]""" };
+
+        var line = new JsonlExampleWriter(TrainingTargets.OpenAiDpoProfile).ToLine(example);
+
+        line.ShouldContain("""You write one-line summaries."},{"role":"user","content":"Summarise: The meeting moved to Friday."}],"tools":[{"type":"function","function":{"name":"lookup"}}]},"preferred_output":""");
+        (await ExportSamples.ValidateAsync(TrainingTargets.OpenAiDpoProfile, line + "\n")).Errors.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void ToLine_PromptCompletionTarget_LeavesToolsOut()
+    {
+        var line = new JsonlExampleWriter(TrainingTargets.HfPromptCompletionProfile).ToLine(ExportSamples.ToolCall);
+
+        line.ShouldNotContain("\"tools\"");
+        line.ShouldNotContain("Current weather for a city");
+    }
+
+    [Fact]
+    public void ToLine_InvalidToolsJson_ThrowsValidation()
+    {
+        var example = ExportSamples.SimpleChat with { ToolsJson = "[{not json" };
+
+        Should.Throw<StudioValidationException>(() => new JsonlExampleWriter(TrainingTargets.OpenAiChatProfile).ToLine(example))
+            .Errors[0].Field.ShouldBe("tools");
+    }
+
+    [Fact]
     public void ToLine_InvalidToolCallsJson_ThrowsValidation()
     {
         var example = new ExampleContent([new(MessageRole.User, "x"), new(MessageRole.Assistant, null, ToolCallsJson: "[{not json")]);

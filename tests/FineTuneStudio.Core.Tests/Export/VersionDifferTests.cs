@@ -38,6 +38,24 @@ public class VersionDifferTests
     }
 
     [Fact]
+    public void Diff_WithManifestTotals_UsesThemInsteadOfEntryTokens()
+    {
+        var older = new VersionSnapshot([new(1, SplitPin.Train, "a", 0), new(2, SplitPin.Validation, "b", 0)], Epochs: 3, TokenLimitPerExample: 1_000,
+            PricePerMillionTokens: 10m, Totals: new VersionTokenTotals(Tokens: 5_000, TrainTokens: 4_000, TrainBilledTokens: 3_500));
+        var newer = new VersionSnapshot([new(1, SplitPin.Train, "a", 0), new(2, SplitPin.Validation, "b", 0), new(3, SplitPin.Train, "c", 0)], Epochs: 3,
+            TokenLimitPerExample: 1_000, PricePerMillionTokens: 10m, Totals: new VersionTokenTotals(Tokens: 7_000, TrainTokens: 6_000, TrainBilledTokens: 5_000));
+
+        var diff = VersionDiffer.Diff(older, newer);
+
+        diff.Added.ShouldBe([3]);
+        diff.TokenDelta.ShouldBe(2_000);
+        diff.TrainTokenDelta.ShouldBe(2_000);
+        // Charged: (5,000 − 3,500) billed × 3 epochs = 4,500; cost 15,000 × $10 / 1M = $0.15 against 10,500 → $0.105 ≈ $0.11: delta $0.04.
+        diff.ChargedTokenDelta.ShouldBe(4_500);
+        diff.CostDelta.ShouldBe(0.04m);
+    }
+
+    [Fact]
     public void Diff_SameVersion_IsEmpty()
     {
         var version = Snapshot(new VersionEntry(1, SplitPin.Train, "a", 10), new(2, SplitPin.Test, "b", 20));

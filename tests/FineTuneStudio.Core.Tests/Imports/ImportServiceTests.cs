@@ -297,6 +297,58 @@ public class ImportServiceTests
         reports[^1].Phase.ShouldBe(ImportPhase.Done);
     }
 
+    [Fact]
+    public async Task ImportAsync_DatabaseFailsInThirdBatch_WritesNothing()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        await using (var db = database.CreateDbContext())
+        {
+            // Stands in for a full disk or a lost connection: the 2,501st row is refused, after two batches of 1,000 went in.
+            await db.Database.ExecuteSqlRawAsync("""
+                CREATE TRIGGER refuse_late_rows BEFORE INSERT ON "Examples"
+                WHEN (SELECT COUNT(*) FROM "Examples") >= 2500
+                BEGIN SELECT RAISE(ABORT, 'database full'); END;
+                """);
+        }
+
+        var reports = new List<ImportProgress>();
+        var failure = await Should.ThrowAsync<Microsoft.Data.Sqlite.SqliteException>(() => Service(database).ImportAsync(datasetId,
+            Utf8(PromptCompletionLines(3000)), new ImportOptions(), Labeler, new SyncProgress(reports.Add), CancellationToken.None));
+
+        failure.Message.ShouldContain("database full");
+        reports.Count(r => r.Phase == ImportPhase.Writing).ShouldBe(2);
+        await CountExamplesAsync(database).ShouldBeAsync(0);
+        await using var check = database.CreateDbContext();
+        (await check.Set<ExampleMessage>().CountAsync()).ShouldBe(0);
+        (await check.AuditEvents.CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ImportAsync_ImportedExample_FilteredEditedAndSavedLikeAnyOther()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        await using var file = Open("chat.jsonl");
+
+        await Service(database).ImportAsync(datasetId, file, new ImportOptions { Status = ExampleStatus.Approved }, Labeler, null, CancellationToken.None);
+
+        await using (var db = database.CreateDbContext())
+        {
+            // Status is stored as its name, so filters written in LINQ and in SQL both find the rows.
+            (await db.Examples.CountAsync(e => e.Status == ExampleStatus.Approved && e.Source == ExampleSource.JsonlImport)).ShouldBe(3);
+            (await db.Database.SqlQueryRaw<int>("""SELECT COUNT(*) AS "Value" FROM "Examples" WHERE "Status" = 'Approved'""").SingleAsync()).ShouldBe(3);
+            var withTools = await db.Examples.Include(e => e.Messages).SingleAsync(e => e.ToolsJson != null);
+            withTools.Messages.Select(m => m.Position).Order().ShouldBe(Enumerable.Range(0, withTools.Messages.Count));
+            withTools.Label = "edited";
+            // The concurrency token written by the import must match when the example is saved again.
+            await db.SaveChangesAsync();
+        }
+
+        await using var reread = database.CreateDbContext();
+        (await reread.Examples.CountAsync(e => e.Label == "edited")).ShouldBe(1);
+    }
+
     private sealed class SyncProgress(Action<ImportProgress> report) : IProgress<ImportProgress>
     {
         public void Report(ImportProgress value) => report(value);

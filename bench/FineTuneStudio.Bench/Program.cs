@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Imports;
+using FineTuneStudio.Core.Quality;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FineTuneStudio.Bench;
+
+/// <summary>
+/// Measures import, the example list, export, validation and the quality report on generated datasets.
+/// Usage: <c>FineTuneStudio.Bench [N ...]</c> (default 10000 100000). Every step runs in its own child process
+/// so its peak working set (VmHWM) is its own; the parent prints one Markdown table.
+/// <c>FineTuneStudio.Bench step NAME FOLDER</c> runs one step (used by the parent).
+/// Set FTS_BENCH_SKIP to a comma list of steps to leave out (e.g. quality).
+/// </summary>
+public static class Program
+{
+    private static readonly string[] Steps = ["import", "list", "export", "validate", "quality"];
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is ["step", var stepName, var stepFolder])
+        {
+            var result = await RunStepAsync(stepName, stepFolder);
+            Console.WriteLine("RESULT " + JsonSerializer.Serialize(result));
+            return 0;
+        }
+
+        var sizes = args.Length == 0 ? [10_000, 100_000] : args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
+        var skip = (Environment.GetEnvironmentVariable("FTS_BENCH_SKIP") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var rows = new List<(int N, StepResult Result)>();
+        foreach (var n in sizes)
+        {
+            var folder = Directory.CreateTempSubdirectory($"fts-bench-{n}-").FullName;
+            try
+            {
+                var file = Path.Combine(folder, "data.jsonl");
+                var bytes = DatasetGenerator.Write(file, n);
+                await Console.Error.WriteLineAsync($"{n:N0} examples: generated {bytes / 1048576.0:0.0} MB of JSONL in {folder}");
+                foreach (var step in Steps.Where(s => !skip.Contains(s)))
+                {
+                    var result = RunChild(step, folder);
+                    await Console.Error.WriteLineAsync($"  {step}: {result.Seconds:0.00} s ({result.CpuSeconds:0.0} s CPU), peak {result.PeakMb:0} MB, {result.Detail}");
+                    rows.Add((n, result));
+                }
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, SQLite file; peak = the step's process peak working set (VmHWM), start-up included; GC gen0 budget {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "0x2000000"}.");
+        Console.WriteLine();
+        Console.WriteLine("| examples | step | seconds | CPU s | throughput | peak MB | detail |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---|");
+        foreach (var (n, r) in rows)
+        {
+            Console.WriteLine($"| {n:N0} | {r.Step} | {r.Seconds:0.0} | {r.CpuSeconds:0.0} | {r.Throughput} | {r.PeakMb:0} | {r.Detail} |");
+        }
+
+        return 0;
+    }
+
+    private static StepResult RunChild(string step, string folder)
+    {
+        var self = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
+        // The GC sizes its youngest generation from the L3 cache (260 MB on some servers), so garbage alone can lift
+        // the peak by a couple of hundred megabytes before the first collection. A fixed 32 MB budget makes the
+        // peak show what a step keeps, comparable across machines; set DOTNET_GCgen0size yourself to override.
+        if (Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is null)
+        {
+            start.Environment["DOTNET_GCgen0size"] = "0x2000000";
+        }
+
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        }
+
+        foreach (var a in new[] { "step", step, folder })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var child = Process.Start(start)!;
+        var output = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        var line = output.Split('\n').LastOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+        if (child.ExitCode != 0 || line is null)
+        {
+            throw new InvalidOperationException($"step {step} failed (exit {child.ExitCode}): {output}");
+        }
+
+        return JsonSerializer.Deserialize<StepResult>(line["RESULT ".Length..])!;
+    }
+
+    private static async Task<StepResult> RunStepAsync(string step, string folder)
+    {
+        var settings = new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(Path.Combine(folder, "bench.db")));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = settings.Provider.ToString(),
+            ["ConnectionStrings:Studio"] = settings.ConnectionString,
+            [ExportStorage.Setting] = Path.Combine(folder, "storage"),
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error));
+        services.AddStudioCore(configuration);
+        await using var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IDbContextFactory<StudioDbContext>>();
+        var ct = CancellationToken.None;
+        var datasetFile = Path.Combine(folder, "dataset.txt");
+        var data = Path.Combine(folder, "data.jsonl");
+        var watch = new Stopwatch();
+        if (step is "export" or "validate")
+        {
+            // The tokenizer's vocabulary loads once per process; load it before the clock starts, as a running server would have.
+            _ = TokenCounter.O200k.Count("warm up");
+        }
+
+        StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+
+        switch (step)
+        {
+            case "import":
+            {
+                await StudioDatabaseInitializer.MigrateAsync(factory, settings, ct);
+                int datasetId;
+                await using (var db = await factory.CreateDbContextAsync(ct))
+                {
+                    var now = DateTime.UtcNow;
+                    var dataset = new Dataset
+                    {
+                        Name = "Tickets", TaskKind = TaskKind.Chat,
+                        CanonicalSystemPrompt = DatasetGenerator.SystemPrompt,
+                        Project = new Project { Name = "Bench", CreatedAt = now, UpdatedAt = now }, CreatedAt = now, UpdatedAt = now,
+                    };
+                    db.Datasets.Add(dataset);
+                    await db.SaveChangesAsync(ct);
+                    datasetId = dataset.Id;
+                }
+
+                await File.WriteAllTextAsync(datasetFile, datasetId.ToString(CultureInfo.InvariantCulture), ct);
+                StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+                watch.Start();
+                await using var stream = new FileStream(data, FileMode.Open, FileAccess.Read, FileShare.Read, 81_920, useAsync: true);
+                var result = await provider.GetRequiredService<ImportService>().ImportAsync(datasetId, stream,
+                    new ImportOptions { Format = ImportFormat.Chat, Status = ExampleStatus.Approved }, Actor.System, null, ct);
+                watch.Stop();
+                result.EnsureSucceeded();
+                return StepResult.Of(step, watch, result.Imported + result.SkippedDuplicates, "rows", $"{result.Imported:N0} imported, {result.SkippedDuplicates:N0} duplicates skipped");
+            }
+
+            case "list":
+            {
+                var datasetId = await ReadDatasetIdAsync(datasetFile);
+                var service = provider.GetRequiredService<ExampleService>();
+                var shapes = new Func<int, ExampleQuery>[]
+                {
+                    _ => new ExampleQuery(datasetId),
+                    i => new ExampleQuery(datasetId, Page: 100 + i),
+                    _ => new ExampleQuery(datasetId, Status: ExampleStatus.Approved, Sort: ExampleSort.Updated, Descending: true),
+                    i => new ExampleQuery(datasetId, Search: DatasetGenerator.Products[i % DatasetGenerator.Products.Length]),
+                };
+                var times = new List<double>();
+                watch.Start();
+                foreach (var shape in shapes)
+                {
+                    await service.ListAsync(shape(0), ct);
+                    for (var i = 0; i < 20; i++)
+                    {
+                        var one = Stopwatch.StartNew();
+                        await service.ListAsync(shape(i), ct);
+                        times.Add(one.Elapsed.TotalMilliseconds);
+                    }
+                }
+
+                watch.Stop();
+                times.Sort();
+                var median = times[times.Count / 2];
+                var p95 = times[(int)Math.Ceiling(times.Count * 0.95) - 1];
+                return StepResult.Of(step, watch, median, "ms", $"{times.Count} page queries (first page, deep page, newest approved, search): p95 {p95:0.0} ms");
+            }
+
+            case "export":
+            {
+                var datasetId = await ReadDatasetIdAsync(datasetFile);
+                watch.Start();
+                var version = await provider.GetRequiredService<ExportService>().CutAsync(
+                    new ExportRequest(datasetId, TrainingTargets.OpenAiChat), Actor.System, null, ct);
+                watch.Stop();
+                var dataBytes = version.Files.Where(f => f.Name.EndsWith(".jsonl", StringComparison.Ordinal)).Sum(f => f.Bytes);
+                var root = provider.GetRequiredService<ExportService>().Storage.Root;
+                var train = Directory.EnumerateFiles(root, "train.jsonl", SearchOption.AllDirectories).Single();
+                File.Copy(train, Path.Combine(folder, "train.jsonl"), overwrite: true);
+                return StepResult.Of(step, watch, version.Total, "examples",
+                    $"{version.TrainCount:N0} train + {version.ValidationCount:N0} validation lines, {dataBytes / 1048576.0:0.0} MB, {dataBytes / 1048576.0 / Math.Max(watch.Elapsed.TotalSeconds, 1e-6):0.00} MB/s wall");
+            }
+
+            case "validate":
+            {
+                var train = Path.Combine(folder, "train.jsonl");
+                watch.Start();
+                await using var stream = new FileStream(train, FileMode.Open, FileAccess.Read, FileShare.Read, 256 * 1024, useAsync: true);
+                var report = await ExportService.ValidateFileAsync(stream, TrainingTargets.OpenAiChat, null, null, ct);
+                watch.Stop();
+                return StepResult.Of(step, watch, report.LineCount, "lines",
+                    $"{report.LineCount:N0} lines, {report.ErrorCount} errors, median {report.Tokens.Median:0} tokens");
+            }
+
+            case "quality":
+            {
+                var datasetId = await ReadDatasetIdAsync(datasetFile);
+                watch.Start();
+                var result = await provider.GetRequiredService<QualityService>().RunAsync(datasetId, Actor.System, null, ct);
+                watch.Stop();
+                return StepResult.Of(step, watch, result.Report.ExamplesAnalyzed, "examples",
+                    $"{result.Report.ExamplesAnalyzed:N0} analysed, {result.Report.Findings.Count} findings");
+            }
+
+            default:
+                throw new ArgumentException($"unknown step '{step}'; steps: {string.Join(", ", Steps)}");
+        }
+    }
+
+    private static async Task<int> ReadDatasetIdAsync(string file) =>
+        int.Parse(await File.ReadAllTextAsync(file), CultureInfo.InvariantCulture);
+
+}
+
+/// <summary>
+/// One step's figures. CPU seconds are the process's user + system time during the step: on a shared machine they
+/// vary much less than wall-clock seconds.
+/// </summary>
+public sealed record StepResult(string Step, double Seconds, double CpuSeconds, double Amount, string Unit, double PeakMb, string Detail)
+{
+    public static TimeSpan CpuAtStart { get; set; }
+
+    /// <summary>Throughput per CPU second (<paramref name="amount"/> units of work), or a latency when the unit is "ms".</summary>
+    public string Throughput => Unit == "ms"
+        ? $"median {Amount:0.0} ms"
+        : $"{(Amount / Math.Max(CpuSeconds, 1e-6)).ToString("N0", CultureInfo.InvariantCulture)} {Unit} per CPU s";
+
+    public static StepResult Of(string step, Stopwatch watch, double amount, string unit, string detail) =>
+        new(step, watch.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - CpuAtStart).TotalSeconds, amount, unit, PeakWorkingSetMb(), detail);
+
+    /// <summary>The process's high-water mark of resident memory, from /proc/self/status (VmHWM, in kB).</summary>
+    private static double PeakWorkingSetMb()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+            }
+        }
+
+        return Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+    }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests): generates datasets of the given sizes and measures import, the example list, export,
+# validation and the quality report, each in its own process, on a temporary SQLite file. Prints a Markdown table.
+# Usage: scripts/bench.sh [10000 100000 1000000]   (default 10000 100000)
+# FTS_BENCH_SKIP=quality leaves a step out.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+dotnet build "$root/bench/FineTuneStudio.Bench" -c Release -v q -nologo -clp:ErrorsOnly >&2
+exec dotnet "$root/bench/FineTuneStudio.Bench/bin/Release/net10.0/FineTuneStudio.Bench.dll" "$@"
