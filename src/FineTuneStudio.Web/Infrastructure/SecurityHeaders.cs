@@ -49,7 +49,8 @@ public static class SecurityHeaders
     {
         app.Use((context, next) =>
         {
-            var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+            // Hex, so the value needs no escaping in the header or the HTML attribute.
+            var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             context.Items[NonceKey] = nonce;
             context.Response.OnStarting(() =>
             {
