@@ -36,7 +36,7 @@ public static class SecurityHeaders
         "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; " +
         "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; " +
         "img-src 'self' data: https:; " +
-        "font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com; " +
+        "font-src 'self' data: https://fonts.scalar.com https://cdn.jsdelivr.net https://fonts.gstatic.com; " +
         "connect-src 'self'; " +
         "object-src 'none'; " +
         "base-uri 'self'; " +

@@ -15,6 +15,7 @@ public static class StudioAuthentication
     public static IServiceCollection AddStudioAuthentication(this IServiceCollection services)
     {
         services.AddCascadingAuthenticationState();
+        services.AddMemoryCache();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityAuthenticationStateProvider>();
 
         services.AddAuthentication(options =>

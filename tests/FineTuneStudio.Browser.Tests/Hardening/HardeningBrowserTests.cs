@@ -33,7 +33,7 @@ public sealed class HardeningBrowserTests(BrowserFixture browser)
         await page.ClickAsync("[data-testid=sign-in]");
         await BrowserFixture.WaitForCircuitAsync(page);
 
-        foreach (var path in new[] { "", $"projects/{projectId}", $"projects/{projectId}/examples", $"projects/{projectId}/quality", $"projects/{projectId}/readiness", $"projects/{projectId}/evaluation" })
+        foreach (var path in new[] { "", $"projects/{projectId}", $"projects/{projectId}/quality", $"projects/{projectId}/readiness", $"projects/{projectId}/evaluation", $"projects/{projectId}/examples" })
         {
             await page.GotoAsync(path);
             await BrowserFixture.WaitForCircuitAsync(page);
@@ -102,7 +102,7 @@ public sealed class HardeningBrowserTests(BrowserFixture browser)
         guidelinesText.ShouldContain(ScriptPayload);
         guidelinesText.ShouldContain(ImagePayload);
         (await page.Locator("[data-testid=label-chips]").InnerTextAsync()).ShouldContain(label);
-        (await page.Locator("[data-testid=message-content] textarea").Nth(1).InputValueAsync()).ShouldBe($"Help {ScriptPayload} {ImagePayload}");
+        (await page.Locator("textarea").EvaluateAllAsync<string[]>("els => els.map(e => e.value)")).ShouldContain($"Help {ScriptPayload} {ImagePayload}");
 
         // The Markdown link lost its javascript: target; clicking it runs nothing.
         var link = page.Locator("[data-testid=guidelines] a", new() { HasText = "open the rules" });
