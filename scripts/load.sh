@@ -4,6 +4,8 @@
 # Publishes the app (Release), starts it on 127.0.0.1 with a fresh SQLite database and the demo data,
 # creates an API token for the ML lead, runs wrk with scripts/load/examples.lua and prints throughput,
 # p50/p99 latency, 409 conflicts, other non-2xx answers and socket errors. Exits 1 when any request failed.
+# A warm-up run (FTS_LOAD_WARMUP seconds, default 10; 0 skips it) lets the JIT and the query caches settle
+# first; its figures are not reported.
 # The app runs with Studio:RateLimits:ApiPerMinute raised: one token at 50 connections is far past
 # what the per-user API limit allows a person or script in normal use.
 set -euo pipefail
@@ -72,6 +74,13 @@ dataset="$(curl -fsS "${auth[@]}" "$base/api/datasets?projectId=$project" | jq -
 examples="$(curl -fsS "${auth[@]}" "$base/api/datasets/$dataset/examples?pageSize=1" | jq -r .total)"
 pages=$(( (examples + 19) / 20 ))
 echo "dataset $dataset: $examples examples ($pages pages of 20)"
+
+warmup="${FTS_LOAD_WARMUP:-10}"
+export FTS_LOAD_TOKEN="$token" FTS_LOAD_DATASET="$dataset" FTS_LOAD_CONNECTIONS="$connections" FTS_LOAD_PAGES="$pages"
+if ((warmup > 0)); then
+  echo "warming up for ${warmup}s (not reported)"
+  wrk -t "$connections" -c "$connections" -d "${warmup}s" --timeout 10s -s "$root/scripts/load/examples.lua" "$base" >/dev/null
+fi
 
 echo "running wrk: $connections connections for ${duration}s"
 FTS_LOAD_TOKEN="$token" FTS_LOAD_DATASET="$dataset" FTS_LOAD_CONNECTIONS="$connections" FTS_LOAD_PAGES="$pages" \
