@@ -82,10 +82,17 @@ if ((warmup > 0)); then
   wrk -t "$connections" -c "$connections" -d "${warmup}s" --timeout 10s -s "$root/scripts/load/examples.lua" "$base" >/dev/null
 fi
 
-echo "running wrk: $connections connections for ${duration}s"
-FTS_LOAD_TOKEN="$token" FTS_LOAD_DATASET="$dataset" FTS_LOAD_CONNECTIONS="$connections" FTS_LOAD_PAGES="$pages" \
-  wrk -t "$connections" -c "$connections" -d "${duration}s" --timeout 10s --latency \
+# CPU time the app itself spends per request does not depend on what else runs on the machine.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$app_pid/stat"; }
+ticks_before="$(cpu_ticks)"
+echo "running wrk: $connections connections for ${duration}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"
+wrk -t "$connections" -c "$connections" -d "${duration}s" --timeout 10s --latency \
   -s "$root/scripts/load/examples.lua" "$base" | tee "$work/wrk.txt"
+ticks_after="$(cpu_ticks)"
+requests="$(grep -o '^requests *[0-9]*' "$work/wrk.txt" | awk '{print $2}')"
+awk -v t="$((ticks_after - ticks_before))" -v hz="$(getconf CLK_TCK)" -v n="$requests" -v cores="$(nproc)" \
+  'BEGIN { ms = t * 1000 / hz / n; printf "app CPU          %.2f ms per request (%.0f req/s if the app had all %d cores)\n", ms, cores * 1000 / ms, cores }'
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if grep -q "^errors total *0$" "$work/wrk.txt"; then
   echo "load test passed: no errors"
