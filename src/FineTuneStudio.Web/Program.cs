@@ -14,14 +14,19 @@ builder.Services.AddStudioCore(builder.Configuration);
 builder.Services.AddStudioAuthentication();
 builder.Services.AddStudioApi();
 builder.Services.AddStudioUi();
+builder.Services.AddStudioRateLimiting(builder.Configuration);
+builder.Services.AddStudioRequestLimits(builder.Configuration);
 
 var app = builder.Build();
 
 await app.InitializeStudioDatabaseAsync();
 
+app.UseStudioSecurityHeaders();
 app.UseStudioErrorHandling();
 app.UseSerilogRequestLogging();
+app.UseStudioRequestLimits();
 app.UseAuthentication();
+app.UseStudioRateLimiting();
 app.UseAuthorization();
 app.UseAntiforgery();
 

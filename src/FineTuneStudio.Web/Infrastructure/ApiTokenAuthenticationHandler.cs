@@ -3,6 +3,7 @@ using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Domain;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Infrastructure;
@@ -14,7 +15,8 @@ public sealed class ApiTokenAuthenticationHandler(
     UrlEncoder encoder,
     ApiTokenService tokens,
     UserManager<StudioUser> users,
-    IUserClaimsPrincipalFactory<StudioUser> principals)
+    IUserClaimsPrincipalFactory<StudioUser> principals,
+    IMemoryCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
@@ -33,8 +35,17 @@ public sealed class ApiTokenAuthenticationHandler(
             return AuthenticateResult.Fail("The API token is unknown or revoked.");
         }
 
-        var principal = await principals.CreateAsync(user);
-        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+        // Building the principal reads the user's claims, roles and role claims: several queries on every
+        // API call. It is kept per user version instead; Identity renews the concurrency stamp on every
+        // change of the user (roles included) and the security stamp on credential changes, so a change
+        // applies to the next call. The token itself and the lockout are still checked on every call.
+        var key = $"fts.api-principal:{user.Id}:{user.ConcurrencyStamp}:{user.SecurityStamp}";
+        var principal = await cache.GetOrCreateAsync(key, entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5);
+            return principals.CreateAsync(user);
+        });
+        return AuthenticateResult.Success(new AuthenticationTicket(principal!.Clone(), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

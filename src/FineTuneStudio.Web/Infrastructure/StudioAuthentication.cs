@@ -16,6 +16,7 @@ public static class StudioAuthentication
     {
         services.AddStudioDataProtection();
         services.AddCascadingAuthenticationState();
+        services.AddMemoryCache();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityAuthenticationStateProvider>();
 
         services.AddAuthentication(options =>

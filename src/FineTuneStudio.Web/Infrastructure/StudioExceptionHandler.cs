@@ -34,6 +34,7 @@ internal sealed class StudioExceptionHandler(ILogger<StudioExceptionHandler> log
         StudioValidationException validation => ValidationProblem(validation),
         NotFoundException notFound => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = notFound.Message },
         ConflictException conflict => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = conflict.Message },
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge => new ProblemDetails { Status = tooLarge.StatusCode, Title = "The request body is too large", Detail = tooLarge.Message },
         BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },
         _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "Something went wrong", Detail = "The error was logged." },
     };

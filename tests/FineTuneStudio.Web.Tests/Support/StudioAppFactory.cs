@@ -53,8 +53,15 @@ public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLi
         ["ConnectionStrings:Studio"] = _postgres ?? StudioDatabaseSettings.SqliteConnectionFor(DatabasePath),
     };
 
+    /// <summary>Tests sign in far more often than people do; a derived factory can restore the real limit.</summary>
+    protected virtual int SignInPerMinute => 10_000;
+
+    protected virtual int ApiPerMinute => 1_000_000;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseSetting("Studio:RateLimits:SignInPerMinute", SignInPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Studio:RateLimits:ApiPerMinute", ApiPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseEnvironment("Development");
         foreach (var (key, value) in Settings)
         {
