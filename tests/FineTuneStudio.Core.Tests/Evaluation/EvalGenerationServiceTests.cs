@@ -308,3 +308,27 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         }
     }
 }
+
+public sealed class RunUsageTests
+{
+    private static FineTuneStudio.Core.Evaluation.EvalResultView Result(int? latency, int? prompt, int? completion, bool failed = false) =>
+        new(1, "x", "e", null, failed ? null : "o", failed, failed ? "HTTP 500" : null, null, new Dictionary<string, double?>(), latency, prompt, completion);
+
+    [Fact]
+    public void From_MixedResults_AveragesOnlyTimedItemsAndSumsTokens()
+    {
+        // Latencies 100, 300, 250, 50 → sorted 50, 100, 250, 300: mean 175, median (100 + 250)/2 = 175, max 300.
+        var usage = FineTuneStudio.Core.Evaluation.RunUsage.From([Result(100, 10, 2), Result(300, 12, 4), Result(250, 8, 1), Result(50, 9, 3), Result(null, null, null, failed: true)]);
+
+        usage.ShouldBe(new FineTuneStudio.Core.Evaluation.RunUsage(5, 1, 4, 175, 175, 300, 39, 10));
+    }
+
+    [Fact]
+    public void Parse_StoredMessages_KeepsRolesInOrder()
+    {
+        var turns = FineTuneStudio.Core.Evaluation.EvalInputTurn.Parse("""[{"role":"system","content":"Be brief."},{"role":"user","content":"Site down"}]""");
+
+        turns.ShouldBe([new("system", "Be brief."), new("user", "Site down")]);
+        FineTuneStudio.Core.Evaluation.EvalInputTurn.Parse("not json").Single().Content.ShouldBe("not json");
+    }
+}
