@@ -49,9 +49,9 @@ public partial class StudioAppFactory
     /// Adds a generation endpoint to the running app's configuration (read on every use, as an edit of
     /// appsettings.json would be) and returns its name.
     /// </summary>
-    public string AddGenerationEndpoint(string baseUrl, string apiKey = "sk-test-key")
+    public string AddGenerationEndpoint(string baseUrl, string apiKey = "sk-test-key", string? name = null)
     {
-        var name = $"fake-{Guid.NewGuid():N}"[..13];
+        name ??= $"fake-{Guid.NewGuid():N}"[..13];
         var configuration = Services.GetRequiredService<IConfiguration>();
         configuration[$"Studio:Evaluation:Generation:Endpoints:{name}:BaseUrl"] = baseUrl;
         configuration[$"Studio:Evaluation:Generation:Endpoints:{name}:ApiKey"] = apiKey;

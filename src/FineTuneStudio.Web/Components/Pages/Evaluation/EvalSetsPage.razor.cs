@@ -67,7 +67,10 @@ public sealed partial class EvalSetsPage : IDisposable
 
     private string ChosenPreview => string.Join(", ", _chosen.Order().Take(12)) + (_chosen.Count > 12 ? ", …" : "");
 
-    private HashSet<ExampleRow> PageSelection => _page.Where(r => _chosen.Contains(r.Id)).ToHashSet();
+    /// <summary>The chosen rows of the shown page; one instance between renders, so the table does not see a new selection each time.</summary>
+    private HashSet<ExampleRow> _pageSelection = [];
+
+    private void SyncPageSelection() => _pageSelection = _page.Where(r => _chosen.Contains(r.Id)).ToHashSet();
 
     private async Task LoadPickerAsync()
     {
@@ -79,12 +82,14 @@ public sealed partial class EvalSetsPage : IDisposable
 
         var page = await Examples.ListAsync(new ExampleQuery(_datasetId, Status: _approvedOnly ? ExampleStatus.Approved : null, Search: _search, PageSize: 50), _cts.Token);
         (_page, _pageTotal) = (page.Items, page.Total);
+        SyncPageSelection();
     }
 
     private void PageSelectionChanged(HashSet<ExampleRow> selected)
     {
         _chosen.ExceptWith(_page.Select(r => r.Id));
         _chosen.UnionWith(selected.Select(r => r.Id));
+        _pageSelection = selected;
         _idsText = string.Join(", ", _chosen.Order());
     }
 
@@ -92,9 +97,14 @@ public sealed partial class EvalSetsPage : IDisposable
     {
         _idsText = text;
         _chosen = [.. ExampleQuery.ParseIds(text) ?? []];
+        SyncPageSelection();
     }
 
-    private void ClearChosen() => (_chosen, _idsText) = ([], null);
+    private void ClearChosen()
+    {
+        (_chosen, _idsText) = ([], null);
+        SyncPageSelection();
+    }
 
     private async Task DatasetChangedAsync(int id)
     {
@@ -131,6 +141,7 @@ public sealed partial class EvalSetsPage : IDisposable
                 : await Evaluation.CreateFromExamplesAsync(ProjectId, input, _datasetId, _chosen.Order().ToList(), actor, _cts.Token);
             Snackbar.Add($"Created \"{created.Name}\" with {created.ItemCount} items", Severity.Success);
             (_errors, _total, _name, _description, _setId, _chosen, _idsText) = ([], 0, "", "", created.Id, [], null);
+            SyncPageSelection();
             await LoadAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
