@@ -23,7 +23,8 @@ public static class CliServices
             }
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        // The environment supplies generation endpoints and their keys; the database comes from the options only.
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Database:Provider"] = settings.Provider.ToString(),
             ["ConnectionStrings:Studio"] = settings.ConnectionString,

@@ -15,6 +15,7 @@ public static class EvaluationCommands
         eval.Subcommands.Add(Score());
         eval.Subcommands.Add(ImportRun());
         eval.Subcommands.Add(Compare());
+        eval.Subcommands.Add(Generate());
         yield return eval;
     }
 
@@ -125,6 +126,98 @@ public static class EvaluationCommands
             return StudioCli.Success;
         });
         return command;
+    }
+
+    /// <summary>Generates a run in this process: the endpoint comes from the environment (Studio__Evaluation__Generation__Endpoints__NAME__BaseUrl, __ApiKey).</summary>
+    private static Command Generate()
+    {
+        var set = new Option<string>("--set") { Description = "Eval set id (or name, with --project)", Required = true };
+        var project = new Option<string?>("--project") { Description = "Project id or name, to find the set by name" };
+        var endpoint = new Option<string>("--endpoint") { Description = "Name of a configured endpoint", Required = true };
+        var model = new Option<string>("--model") { Description = "Model the endpoint should answer with", Required = true };
+        var name = new Option<string?>("--name") { Description = "Name of the run (default: the model and the time)" };
+        var systemPrompt = new Option<string?>("--system-prompt") { Description = "Sent first when an item has no system message" };
+        var temperature = new Option<float?>("--temperature") { Description = "Sampling temperature (default 0)" };
+        var baseline = new Option<bool>("--baseline") { Description = "Mark the run as the baseline to beat" };
+        var command = new Command("generate", "Generate a run's outputs by calling an OpenAI-compatible endpoint for every item, then score it")
+        {
+            set, project, endpoint, model, name, systemPrompt, temperature, baseline,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var evaluation = services.GetRequiredService<EvaluationService>();
+            var setText = parse.GetValue(set)!;
+            EvalSetSummary evalSet;
+            if (parse.GetValue(project) is { } projectText)
+            {
+                var found = await ProjectsCommand.RequireAsync(services, projectText, ct);
+                evalSet = await evaluation.FindSetAsync(found.Id, setText, ct);
+            }
+            else
+            {
+                evalSet = int.TryParse(setText, NumberStyles.None, CultureInfo.InvariantCulture, out var setId)
+                    ? await evaluation.GetSetAsync(setId, ct)
+                    : throw new CliException("--set: give the set's id, or its name together with --project", isUsage: true);
+            }
+
+            var generation = services.GetRequiredService<EvalGenerationService>();
+            var chosenModel = parse.GetValue(model)!;
+            var run = await generation.CreateAsync(evalSet.Id, new GenerateRunRequest
+            {
+                Name = parse.GetValue(name) ?? $"{chosenModel} {DateTime.UtcNow:yyyy-MM-dd HH:mm}",
+                Endpoint = parse.GetValue(endpoint)!,
+                Model = chosenModel,
+                SystemPrompt = parse.GetValue(systemPrompt),
+                Temperature = parse.GetValue(temperature) ?? 0,
+                IsBaseline = parse.GetValue(baseline),
+            }, Actor.Cli, ct);
+            var lastShown = -1;
+            var gate = new Lock();
+            var progress = new SyncProgress(p =>
+            {
+                using var _ = gate.EnterScope();
+                // Every tenth of the way, on stderr, so --json output stays clean.
+                var tenth = p.Total == 0 ? 10 : p.Done * 10 / p.Total;
+                if (tenth != lastShown && p.Status == Core.Domain.EvalRunStatus.Running)
+                {
+                    lastShown = tenth;
+                    console.Error.WriteLine($"{p.Done}/{p.Total} items, {p.Failed} failed");
+                }
+            });
+            try
+            {
+                await generation.ExecuteAsync(run.Id, Actor.Cli, progress, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The run is marked Cancelled; report what was done.
+            }
+
+            var finished = await evaluation.GetRunAsync(run.Id, CancellationToken.None);
+            var state = await generation.GetProgressAsync(run.Id, CancellationToken.None);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(new { run = finished, progress = state });
+            }
+            else
+            {
+                await console.Out.WriteLineAsync($"run {finished.Id} \"{finished.Name}\" on {evalSet.Name}: {finished.Status}, {state.Done} of {state.Total} items, {state.Failed} failed{(state.Error is { } e ? $" ({e})" : "")}");
+                if (finished.Summary is { } summary)
+                {
+                    await WriteSummaryAsync(console, summary);
+                }
+            }
+
+            return finished.Status == Core.Domain.EvalRunStatus.Completed ? StudioCli.Success : StudioCli.Failed;
+        });
+        return command;
+    }
+
+    private sealed class SyncProgress(Action<GenerationProgress> report) : IProgress<GenerationProgress>
+    {
+        public void Report(GenerationProgress value) => report(value);
     }
 
     private static IReadOnlyList<string> DefaultMetrics(IReadOnlyList<EvalItemInput> items)

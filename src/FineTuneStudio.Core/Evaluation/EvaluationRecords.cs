@@ -31,9 +31,25 @@ public sealed record EvalRunSummary(
     DateTime CreatedAt,
     int? DatasetVersionId,
     string Notes,
-    RunSummary? Summary);
+    RunSummary? Summary,
+    string Endpoint = "",
+    string? Error = null);
 
-public sealed record EvalResultView(int ItemId, string ExternalId, string Expected, string? Label, string? Output, bool Failed, string? Error, bool? Correct, IReadOnlyDictionary<string, double?> Scores, int? LatencyMs);
+/// <summary>One item of a run; <see cref="InputJson"/> is the item's messages as <c>[{role, content}]</c>.</summary>
+public sealed record EvalResultView(
+    int ItemId,
+    string ExternalId,
+    string Expected,
+    string? Label,
+    string? Output,
+    bool Failed,
+    string? Error,
+    bool? Correct,
+    IReadOnlyDictionary<string, double?> Scores,
+    int? LatencyMs,
+    int? PromptTokens = null,
+    int? CompletionTokens = null,
+    string InputJson = "[]");
 
 public enum ItemChange { SameRight, SameWrong, Regression, Fix, NotScored }
 

@@ -213,18 +213,18 @@ public sealed class EvaluationService(IDbContextFactory<StudioDbContext> factory
         }
 
         var rows = await query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
-            .Select(r => new { r.Id, r.EvalSetId, SetName = r.EvalSet!.Name, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, r.SummaryJson })
+            .Select(r => new { r.Id, r.EvalSetId, SetName = r.EvalSet!.Name, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, r.SummaryJson, r.Endpoint, r.Error })
             .ToListAsync(cancellationToken);
-        return rows.Select(r => new EvalRunSummary(r.Id, r.EvalSetId, r.SetName, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, RunSummary.FromJson(r.SummaryJson))).ToList();
+        return rows.Select(r => new EvalRunSummary(r.Id, r.EvalSetId, r.SetName, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, RunSummary.FromJson(r.SummaryJson), r.Endpoint, r.Error)).ToList();
     }
 
     public async Task<EvalRunSummary> GetRunAsync(int runId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var r = await db.EvalRuns.AsNoTracking().Where(r => r.Id == runId)
-            .Select(r => new { r.Id, r.EvalSetId, SetName = r.EvalSet!.Name, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, r.SummaryJson })
+            .Select(r => new { r.Id, r.EvalSetId, SetName = r.EvalSet!.Name, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, r.SummaryJson, r.Endpoint, r.Error })
             .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("Eval run", runId);
-        return new EvalRunSummary(r.Id, r.EvalSetId, r.SetName, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, RunSummary.FromJson(r.SummaryJson));
+        return new EvalRunSummary(r.Id, r.EvalSetId, r.SetName, r.Name, r.Model, r.Provider, r.IsBaseline, r.Status, r.CreatedAt, r.DatasetVersionId, r.Notes, RunSummary.FromJson(r.SummaryJson), r.Endpoint, r.Error);
     }
 
     /// <summary>
@@ -351,13 +351,13 @@ public sealed class EvaluationService(IDbContextFactory<StudioDbContext> factory
             ?? throw new NotFoundException("Eval run", runId);
         var main = RunSummary.FromJson(run.SummaryJson)?.MainMetric;
         var rows = await db.EvalResults.AsNoTracking().Where(r => r.EvalRunId == runId)
-            .Join(db.EvalItems, r => r.EvalItemId, i => i.Id, (r, i) => new { i.Id, i.ExternalId, i.Expected, i.Label, r.Output, r.Failed, r.Error, r.ScoresJson, r.LatencyMs })
+            .Join(db.EvalItems, r => r.EvalItemId, i => i.Id, (r, i) => new { i.Id, i.ExternalId, i.Expected, i.Label, r.Output, r.Failed, r.Error, r.ScoresJson, r.LatencyMs, i.InputJson, r.PromptTokens, r.CompletionTokens })
             .OrderBy(x => x.Id).ToListAsync(cancellationToken);
         return rows.Select(x =>
         {
             var scores = ReadScores(x.ScoresJson);
             bool? correct = main is not null && scores.GetValueOrDefault(main) is { } v ? v >= 1 : null;
-            return new EvalResultView(x.Id, x.ExternalId, x.Expected, x.Label, x.Output, x.Failed, x.Error, correct, scores, x.LatencyMs);
+            return new EvalResultView(x.Id, x.ExternalId, x.Expected, x.Label, x.Output, x.Failed, x.Error, correct, scores, x.LatencyMs, x.PromptTokens, x.CompletionTokens, x.InputJson);
         }).ToList();
     }
 

@@ -11,6 +11,9 @@ public static class EvaluationServiceCollectionExtensions
         services.AddSingleton<ReviewService>();
         services.AddSingleton<TrainingCurveService>();
         services.AddSingleton<EvaluationDashboardService>();
+        services.AddSingleton<EvalEndpointCatalog>();
+        services.AddSingleton<EvalGenerationService>();
+        services.AddSingleton<EvalGenerationRunner>();
         return services;
     }
 }

@@ -6,11 +6,11 @@ using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Generation;
 using FineTuneStudio.Core.Quality;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
-using OpenAI;
 
 namespace FineTuneStudio.Core.Feedback;
 
@@ -577,13 +577,8 @@ public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, 
         return new SyntheticResult(dataset.Id, examples.Count, settings.Model!, examples.Select(e => e.Id).ToList());
     }
 
-    private static IChatClient CreateChatClient(GenerationOptions settings)
-    {
-        var options = new OpenAIClientOptions { Endpoint = new Uri(settings.BaseUrl!) };
-        // Local endpoints often need no key; the client still wants one.
-        var key = new ApiKeyCredential(string.IsNullOrEmpty(settings.ApiKey) ? "no-key" : settings.ApiKey);
-        return new OpenAI.Chat.ChatClient(settings.Model, key, options).AsIChatClient();
-    }
+    private static IChatClient CreateChatClient(GenerationOptions settings) =>
+        ChatEndpointClient.Create(settings.BaseUrl!, settings.Model!, settings.ApiKey);
 
     // ---- Retraining -----------------------------------------------------------------------------
 

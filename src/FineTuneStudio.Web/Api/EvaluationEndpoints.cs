@@ -94,6 +94,28 @@ public static class EvaluationEndpoints
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Record a run from a file of outputs (JSONL or CSV: id, output) and score it");
 
+        api.MapGet("/evaluation/endpoints", (EvalGenerationService generation) => TypedResults.Ok(generation.Endpoints()))
+            .WithSummary("The configured endpoints a run can be generated against: names, providers and suggested models, never keys or addresses");
+
+        api.MapPost("/eval-sets/{id:int}/runs/generate", async Task<Accepted<EvalRunSummary>> (int id, GenerateRunRequest input, EvalGenerationRunner runner, HttpContext http, CancellationToken ct) =>
+            {
+                var run = await runner.StartAsync(id, input, http.User.ToActor(), ct);
+                return TypedResults.Accepted($"/api/eval-runs/{run.Id}/progress", run);
+            })
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Generate a run by calling a configured endpoint for every item; runs in the background, then is scored. Follow the progress at the returned address");
+
+        api.MapGet("/eval-runs/{id:int}/progress", async (int id, EvalGenerationRunner runner, CancellationToken ct) =>
+            TypedResults.Ok(await runner.ProgressAsync(id, ct)))
+            .WithSummary("Items done out of all items, failed items, and the run's status");
+
+        api.MapPost("/eval-runs/{id:int}/cancel", async (int id, EvalGenerationRunner runner, CancellationToken ct) =>
+                await runner.CancelAsync(id, ct)
+                    ? TypedResults.Accepted($"/api/eval-runs/{id}/progress")
+                    : throw new ConflictException($"Eval run {id} has already ended."))
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Stop a generating run; finished items are kept");
+
         api.MapGet("/eval-runs/{id:int}", async (int id, EvaluationService evaluation, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.GetRunAsync(id, ct)))
             .WithSummary("Get a run with its aggregate scores");

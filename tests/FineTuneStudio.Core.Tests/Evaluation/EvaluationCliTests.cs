@@ -97,6 +97,43 @@ public sealed class EvaluationCliTests : IDisposable
         wrongSet.Error.ShouldContain("Eval set 'Nope' was not found");
     }
 
+    [Fact]
+    public async Task Generate_EndpointFromTheEnvironment_RecordsAndScoresTheRun()
+    {
+        (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
+        var factory = new SettingsDbContextFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
+        var project = await new ProjectService(factory, TimeProvider.System).CreateAsync(new ProjectInput("Triage", null), Actor.System, default);
+        var evaluation = new EvaluationService(factory, TimeProvider.System);
+        var set = await evaluation.CreateSetAsync(project.Id, new EvalSetInput("Held-out", null, ["accuracy"]), Actor.System, default);
+        await evaluation.ImportItemsAsync(set.Id, "{\"id\":\"1\",\"input\":\"site down\",\"expected\":\"high\",\"label\":\"high\"}\n{\"id\":\"2\",\"input\":\"typo\",\"expected\":\"low\",\"label\":\"low\"}\n", "items.jsonl", Actor.System, default);
+        // "typo" gets a 500 every time: recorded as failed, the run still completes.
+        await using var server = ScriptedChatServer.Start((text, _) => text == "typo" ? FakeReply.Status(500) : FakeReply.Text("high"));
+        var endpoint = $"cli{Guid.NewGuid():N}";
+        var prefix = $"Studio__Evaluation__Generation__Endpoints__{endpoint}__";
+        Environment.SetEnvironmentVariable(prefix + "BaseUrl", server.BaseUrl);
+        Environment.SetEnvironmentVariable(prefix + "ApiKey", "sk-from-env");
+        Environment.SetEnvironmentVariable("Studio__Evaluation__Generation__RetryDelayMilliseconds", "10");
+        try
+        {
+            var result = await RunAsync("eval", "generate", "--db", DbPath, "--set", set.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--endpoint", endpoint, "--model", "small-model", "--name", "Generated");
+
+            result.ExitCode.ShouldBe(0, result.Error);
+            result.Output.ShouldContain("\"Generated\" on Held-out: Completed, 2 of 2 items, 1 failed");
+            result.Output.ShouldContain("accuracy  0.5000"); // 1 of 2 right; the failed item counts as wrong
+            server.RequestsFor("typo").ShouldBe(4); // the first try and the default three retries
+
+            var unknown = await RunAsync("eval", "generate", "--db", DbPath, "--set", set.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--endpoint", "nowhere", "--model", "m");
+            unknown.ExitCode.ShouldBe(1);
+            unknown.Error.ShouldContain("endpoint: choose one of the configured endpoints");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(prefix + "BaseUrl", null);
+            Environment.SetEnvironmentVariable(prefix + "ApiKey", null);
+            Environment.SetEnvironmentVariable("Studio__Evaluation__Generation__RetryDelayMilliseconds", null);
+        }
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

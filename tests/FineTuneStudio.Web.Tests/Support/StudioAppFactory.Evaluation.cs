@@ -1,6 +1,8 @@
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Projects;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Web.Tests.Support;
@@ -41,5 +43,35 @@ public partial class StudioAppFactory
     {
         var comparison = await Services.GetRequiredService<ReviewService>().CreateAsync(baselineRunId, candidateRunId, null, Actor.System, default);
         return comparison.Id;
+    }
+
+    /// <summary>
+    /// Adds a generation endpoint to the running app's configuration (read on every use, as an edit of
+    /// appsettings.json would be) and returns its name.
+    /// </summary>
+    public string AddGenerationEndpoint(string baseUrl, string apiKey = "sk-test-key", string? name = null)
+    {
+        name ??= $"fake-{Guid.NewGuid():N}"[..13];
+        var configuration = Services.GetRequiredService<IConfiguration>();
+        configuration[$"Studio:Evaluation:Generation:Endpoints:{name}:BaseUrl"] = baseUrl;
+        configuration[$"Studio:Evaluation:Generation:Endpoints:{name}:ApiKey"] = apiKey;
+        configuration[$"Studio:Evaluation:Generation:Endpoints:{name}:Provider"] = "local";
+        configuration[$"Studio:Evaluation:Generation:Endpoints:{name}:Models:0"] = "fake-model";
+        configuration["Studio:Evaluation:Generation:RetryDelayMilliseconds"] = "10";
+        return name;
+    }
+
+    /// <summary>
+    /// A project of its own with a set of <paramref name="items"/> tickets: "ticket i" expects "high" for
+    /// odd i and "low" for even i, so generated runs do not change the demo's figures.
+    /// </summary>
+    public async Task<(int ProjectId, int SetId)> CreateGenerationSetAsync(int items)
+    {
+        var project = await Services.GetRequiredService<ProjectService>().CreateAsync(new ProjectInput($"Generation {Guid.NewGuid():N}", null), Actor.System, default);
+        var evaluation = Services.GetRequiredService<EvaluationService>();
+        var set = await evaluation.CreateSetAsync(project.Id, new EvalSetInput("Tickets held-out", null, ["exact", "accuracy"]), Actor.System, default);
+        var lines = Enumerable.Range(1, items).Select(i => $$"""{"id":"t{{i}}","input":"ticket {{i}}","expected":"{{(i % 2 == 1 ? "high" : "low")}}","label":"{{(i % 2 == 1 ? "high" : "low")}}"}""");
+        await evaluation.ImportItemsAsync(set.Id, string.Join('\n', lines), "items.jsonl", Actor.System, default);
+        return (project.Id, set.Id);
     }
 }

@@ -1,4 +1,7 @@
+using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Web.Components.Shared;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
@@ -19,16 +22,107 @@ public sealed partial class EvalSetsPage : IDisposable
     private IReadOnlyCollection<string> _metrics = [EvalMetrics.Exact, EvalMetrics.Normalised];
     private int? _setId;
     private IBrowserFile? _file;
+    private IReadOnlyList<DatasetSummary> _datasets = [];
+    private int _datasetId;
+    private string? _search;
+    private bool _approvedOnly = true;
+    private string? _idsText;
+    private IReadOnlyList<ExampleRow> _page = [];
+    private int _pageTotal;
+    private HashSet<int> _chosen = [];
 
     [Parameter] public int ProjectId { get; set; }
 
     [Inject] private EvaluationService Evaluation { get; set; } = default!;
 
+    [SupplyParameterFromQuery(Name = "dataset")] public int? Dataset { get; set; }
+
+    /// <summary>Ids chosen on the example list, e.g. "12,15,40".</summary>
+    [SupplyParameterFromQuery(Name = "examples")] public string? ExampleIds { get; set; }
+
+    [Inject] private DatasetService Datasets { get; set; } = default!;
+
+    [Inject] private ExampleService Examples { get; set; } = default!;
+
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
-    protected override Task OnParametersSetAsync() => LoadAsync();
+    protected override async Task OnParametersSetAsync()
+    {
+        await LoadAsync();
+        _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+        _datasetId = _datasets.FirstOrDefault(d => d.Id == Dataset)?.Id ?? (_datasets.Count > 0 ? _datasets[0].Id : 0);
+        if (ExampleQuery.ParseIds(ExampleIds) is { Count: > 0 } ids)
+        {
+            _chosen = [.. ids];
+            _idsText = string.Join(", ", ids);
+            _approvedOnly = false;
+        }
+
+        await LoadPickerAsync();
+    }
+
+    private string DatasetName => _datasets.FirstOrDefault(d => d.Id == _datasetId)?.Name ?? "the dataset";
+
+    private string ChosenPreview => string.Join(", ", _chosen.Order().Take(12)) + (_chosen.Count > 12 ? ", …" : "");
+
+    /// <summary>The chosen rows of the shown page; one instance between renders, so the table does not see a new selection each time.</summary>
+    private HashSet<ExampleRow> _pageSelection = [];
+
+    private void SyncPageSelection() => _pageSelection = _page.Where(r => _chosen.Contains(r.Id)).ToHashSet();
+
+    private async Task LoadPickerAsync()
+    {
+        if (_datasetId == 0)
+        {
+            (_page, _pageTotal) = ([], 0);
+            return;
+        }
+
+        var page = await Examples.ListAsync(new ExampleQuery(_datasetId, Status: _approvedOnly ? ExampleStatus.Approved : null, Search: _search, PageSize: 50), _cts.Token);
+        (_page, _pageTotal) = (page.Items, page.Total);
+        SyncPageSelection();
+    }
+
+    private void PageSelectionChanged(HashSet<ExampleRow> selected)
+    {
+        _chosen.ExceptWith(_page.Select(r => r.Id));
+        _chosen.UnionWith(selected.Select(r => r.Id));
+        _pageSelection = selected;
+        _idsText = string.Join(", ", _chosen.Order());
+    }
+
+    private void IdsTextChanged(string? text)
+    {
+        _idsText = text;
+        _chosen = [.. ExampleQuery.ParseIds(text) ?? []];
+        SyncPageSelection();
+    }
+
+    private void ClearChosen()
+    {
+        (_chosen, _idsText) = ([], null);
+        SyncPageSelection();
+    }
+
+    private async Task DatasetChangedAsync(int id)
+    {
+        (_datasetId, _chosen, _idsText) = (id, [], null);
+        await LoadPickerAsync();
+    }
+
+    private async Task SearchChangedAsync(string? text)
+    {
+        _search = text;
+        await LoadPickerAsync();
+    }
+
+    private async Task ApprovedOnlyChangedAsync(bool value)
+    {
+        _approvedOnly = value;
+        await LoadPickerAsync();
+    }
 
     private async Task LoadAsync()
     {
@@ -40,9 +134,14 @@ public sealed partial class EvalSetsPage : IDisposable
     {
         try
         {
-            var created = await Evaluation.CreateSetAsync(ProjectId, new EvalSetInput(_name, _description, _metrics.ToList()), (await AuthenticationState).User.ToActor(), _cts.Token);
-            Snackbar.Add($"Created \"{created.Name}\"", Severity.Success);
-            (_errors, _total, _name, _description, _setId) = ([], 0, "", "", created.Id);
+            var input = new EvalSetInput(_name, _description, _metrics.ToList());
+            var actor = (await AuthenticationState).User.ToActor();
+            var created = _chosen.Count == 0
+                ? await Evaluation.CreateSetAsync(ProjectId, input, actor, _cts.Token)
+                : await Evaluation.CreateFromExamplesAsync(ProjectId, input, _datasetId, _chosen.Order().ToList(), actor, _cts.Token);
+            Snackbar.Add($"Created \"{created.Name}\" with {created.ItemCount} items", Severity.Success);
+            (_errors, _total, _name, _description, _setId, _chosen, _idsText) = ([], 0, "", "", created.Id, [], null);
+            SyncPageSelection();
             await LoadAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)

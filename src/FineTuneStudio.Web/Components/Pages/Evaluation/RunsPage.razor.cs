@@ -20,10 +20,22 @@ public sealed partial class RunsPage : IDisposable
     private string _model = "";
     private bool _baseline;
     private IBrowserFile? _file;
+    private IReadOnlyList<EvalEndpointInfo> _endpoints = [];
+    private int? _genSetId;
+    private string _genName = "";
+    private string? _genEndpoint;
+    private string _genModel = "";
+    private string _genSystemPrompt = "";
+    private float _genTemperature;
+    private bool _genBaseline;
 
     [Parameter] public int ProjectId { get; set; }
 
     [Inject] private EvaluationService Evaluation { get; set; } = default!;
+
+    [Inject] private EvalGenerationRunner Runner { get; set; } = default!;
+
+    [Inject] private EvalGenerationService Generation { get; set; } = default!;
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -36,6 +48,51 @@ public sealed partial class RunsPage : IDisposable
         _runs = (await Evaluation.ListRunsAsync(ProjectId, null, _cts.Token)).Reverse().ToList();
         _sets = await Evaluation.ListSetsAsync(ProjectId, _cts.Token);
         _setId ??= _sets.Count > 0 ? _sets[0].Id : null;
+        _genSetId ??= _setId;
+        _endpoints = Generation.Endpoints();
+        if (_genEndpoint is null && _endpoints.Count > 0)
+        {
+            EndpointChanged(_endpoints[0].Name);
+        }
+    }
+
+    private string ModelHint => _endpoints.FirstOrDefault(e => e.Name == _genEndpoint)?.Models is { Count: > 0 } models ? $"e.g. {string.Join(", ", models)}" : "the name the endpoint knows the model by";
+
+    private void EndpointChanged(string name)
+    {
+        _genEndpoint = name;
+        if (_genModel.Length == 0 || _endpoints.Any(e => e.Models.Contains(_genModel)))
+        {
+            _genModel = _endpoints.FirstOrDefault(e => e.Name == name) is { Models.Count: > 0 } chosen ? chosen.Models[0] : _genModel;
+        }
+    }
+
+    private async Task GenerateAsync()
+    {
+        try
+        {
+            if (_genSetId is not { } setId)
+            {
+                throw new Core.StudioValidationException("set", "choose an eval set");
+            }
+
+            var run = await Runner.StartAsync(setId, new GenerateRunRequest
+            {
+                Name = _genName,
+                Endpoint = _genEndpoint ?? "",
+                Model = _genModel,
+                SystemPrompt = _genSystemPrompt,
+                Temperature = _genTemperature,
+                IsBaseline = _genBaseline,
+            }, (await AuthenticationState).User.ToActor(), _cts.Token);
+            Snackbar.Add($"Generating \"{run.Name}\"", Severity.Info);
+            (_errors, _total, _genName, _genBaseline) = ([], 0, "", false);
+            await LoadAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            (_errors, _total) = ErrorText.From(e);
+        }
     }
 
     private void OnFileChosen(InputFileChangeEventArgs e) => _file = e.File;

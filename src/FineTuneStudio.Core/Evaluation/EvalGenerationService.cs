@@ -1,0 +1,341 @@
+using System.ClientModel;
+using System.Text.Json;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Generation;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace FineTuneStudio.Core.Evaluation;
+
+/// <summary>What the generate form, the API and the CLI ask for.</summary>
+public sealed record GenerateRunRequest
+{
+    public string Name { get; init; } = "";
+    public string Endpoint { get; init; } = "";
+    public string Model { get; init; } = "";
+    /// <summary>Put before each item's messages when the item has no system message of its own.</summary>
+    public string? SystemPrompt { get; init; }
+    public float? Temperature { get; init; } = 0;
+    public int? MaxOutputTokens { get; init; }
+    public int? DatasetVersionId { get; init; }
+    public string? Notes { get; init; }
+    public bool IsBaseline { get; init; }
+}
+
+/// <summary>Items done out of all items; <see cref="Failed"/> of the done ones have no output.</summary>
+public sealed record GenerationProgress(int RunId, EvalRunStatus Status, int Done, int Total, int Failed, string? Error)
+{
+    public double Percent => Total == 0 ? 0 : Math.Round(100.0 * Done / Total, 1);
+}
+
+/// <summary>
+/// Generates a run's outputs by calling a configured OpenAI-compatible endpoint for every item of the
+/// eval set, then scores them like an imported run. A run is created Pending and processed by whoever
+/// claims it first in the database, so two app instances never both work on it.
+/// </summary>
+public sealed class EvalGenerationService(
+    IDbContextFactory<StudioDbContext> factory,
+    TimeProvider clock,
+    EvalEndpointCatalog endpoints,
+    EvaluationService evaluation,
+    ILogger<EvalGenerationService> logger)
+{
+    private const int MaxErrorLength = 500;
+
+    public IReadOnlyList<EvalEndpointInfo> Endpoints() => endpoints.List();
+
+    /// <summary>Checks the request and records a Pending run; nothing is called yet.</summary>
+    public async Task<EvalRunSummary> CreateAsync(int setId, GenerateRunRequest request, Actor actor, CancellationToken cancellationToken)
+    {
+        var errors = new List<InputError>();
+        var name = request.Name?.Trim() ?? "";
+        if (name.Length is 0 or > 200)
+        {
+            errors.Add(new InputError("name", "give the run a name of 1 to 200 characters"));
+        }
+
+        var endpointName = request.Endpoint?.Trim() ?? "";
+        var endpoint = endpointName.Length == 0 ? null : endpoints.Find(endpointName);
+        if (endpoint is null)
+        {
+            var known = endpoints.List().Select(e => e.Name).ToList();
+            errors.Add(new InputError("endpoint", known.Count == 0
+                ? $"no endpoint is configured: add one under {EvalGenerationOptions.Section}:Endpoints:NAME:BaseUrl (the key in user secrets or the environment)"
+                : $"choose one of the configured endpoints: {string.Join(", ", known)}"));
+        }
+
+        var model = request.Model?.Trim() ?? "";
+        if (model.Length is 0 or > 200)
+        {
+            errors.Add(new InputError("model", "name the model the endpoint should answer with"));
+        }
+
+        if (request.Temperature is < 0 or > 2)
+        {
+            errors.Add(new InputError("temperature", "must be between 0 and 2"));
+        }
+
+        if (request.MaxOutputTokens is < 1)
+        {
+            errors.Add(new InputError("maxOutputTokens", "must be at least 1"));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new StudioValidationException(errors);
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var set = await db.EvalSets.AsNoTracking().Where(s => s.Id == setId).Select(s => new { s.Id, s.ProjectId, s.Name, Items = s.Items.Count })
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("Eval set", setId);
+        if (set.Items == 0)
+        {
+            throw new StudioValidationException("set", $"eval set '{set.Name}' has no items yet");
+        }
+
+        if (request.DatasetVersionId is { } versionId && !await db.DatasetVersions.AnyAsync(v => v.Id == versionId && v.Dataset!.ProjectId == set.ProjectId, cancellationToken))
+        {
+            throw new StudioValidationException("datasetVersionId", $"dataset version {versionId} is not in this project");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var run = new EvalRun
+        {
+            EvalSetId = setId,
+            Name = name,
+            Model = model,
+            Provider = EvalEndpointCatalog.ProviderOf(endpointName, endpoint!),
+            // The name only: the address and key stay in configuration.
+            Endpoint = endpointName,
+            SystemPrompt = request.SystemPrompt?.Trim() ?? "",
+            SettingsJson = JsonSerializer.Serialize(new RunSettings(request.Temperature, request.MaxOutputTokens), RunSummary.JsonOptions),
+            DatasetVersionId = request.DatasetVersionId,
+            IsBaseline = request.IsBaseline,
+            Notes = request.Notes?.Trim() ?? "",
+            Status = EvalRunStatus.Pending,
+            CreatedAt = now,
+        };
+        db.EvalRuns.Add(run);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        AuditLog.Record(db, actor, now, "evalrun.generate", nameof(EvalRun), run.Id, $"{name} on {set.Name}: {model} at endpoint {endpointName}, {set.Items} items");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return await evaluation.GetRunAsync(run.Id, cancellationToken);
+    }
+
+    /// <summary>
+    /// Claims a Pending run and generates every item. Returns false when the run was not Pending (another
+    /// instance claimed it first, or it was cancelled before it started). Cancelling the token, or marking
+    /// the run Cancelled from anywhere, stops it: finished items are kept, the run ends Cancelled.
+    /// </summary>
+    public async Task<bool> ExecuteAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    {
+        await using (var claim = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            var claimed = await claim.EvalRuns.Where(r => r.Id == runId && r.Status == EvalRunStatus.Pending)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, EvalRunStatus.Running), cancellationToken);
+            if (claimed == 0)
+            {
+                return false;
+            }
+        }
+
+        EvalRun run;
+        List<EvalItem> items;
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            run = await db.EvalRuns.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken);
+            items = await db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == run.EvalSetId && !db.EvalResults.Any(x => x.EvalRunId == runId && x.EvalItemId == i.Id))
+                .OrderBy(i => i.Id).ToListAsync(cancellationToken);
+        }
+
+        var total = items.Count;
+        var endpoint = endpoints.Find(run.Endpoint);
+        if (endpoint is null)
+        {
+            await FinishAsync(runId, EvalRunStatus.Failed, $"the endpoint '{run.Endpoint}' is not configured on this machine", cancellationToken);
+            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, 0, total, 0, $"endpoint '{run.Endpoint}' is not configured"));
+            return true;
+        }
+
+        var settings = endpoints.Options;
+        var runSettings = JsonSerializer.Deserialize<RunSettings>(run.SettingsJson, RunSummary.JsonOptions) ?? new RunSettings(0, null);
+        var timeout = TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds));
+        var client = ChatEndpointClient.Create(endpoint.BaseUrl!, run.Model, endpoint.ApiKey, maxRetries: 0, networkTimeout: timeout + TimeSpan.FromSeconds(5));
+        var chatOptions = new ChatOptions { Temperature = runSettings.Temperature, MaxOutputTokens = runSettings.MaxOutputTokens };
+        logger.LogInformation("Generating eval run {RunId}: {Items} items, at most {Concurrency} at once", runId, total, settings.MaxConcurrency);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var writeLock = new SemaphoreSlim(1, 1);
+        var done = 0;
+        var failed = 0;
+        progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, 0, total, 0, null));
+        try
+        {
+            await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrency), CancellationToken = stop.Token }, async (item, token) =>
+            {
+                var outcome = await GenerateAsync(client, ToChatMessages(item.InputJson, run.SystemPrompt), chatOptions, settings, timeout, token);
+                await writeLock.WaitAsync(CancellationToken.None);
+                try
+                {
+                    // Stored one by one, so a page on another instance sees progress and nothing done is lost.
+                    await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
+                    write.EvalResults.Add(new EvalResult
+                    {
+                        EvalRunId = runId,
+                        EvalItemId = item.Id,
+                        Output = outcome.Output,
+                        Failed = outcome.Error is not null,
+                        Error = outcome.Error,
+                        LatencyMs = outcome.LatencyMs,
+                        PromptTokens = outcome.PromptTokens,
+                        CompletionTokens = outcome.CompletionTokens,
+                    });
+                    await write.SaveChangesAsync(CancellationToken.None);
+                    if (await write.EvalRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None))
+                    {
+                        await stop.CancelAsync();
+                    }
+                }
+                finally
+                {
+                    writeLock.Release();
+                }
+
+                var failedNow = outcome.Error is null ? Volatile.Read(ref failed) : Interlocked.Increment(ref failed);
+                progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, Interlocked.Increment(ref done), total, failedNow, null));
+            });
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            var message = $"cancelled after {done} of {total} items";
+            await FinishAsync(runId, EvalRunStatus.Cancelled, message, CancellationToken.None);
+            logger.LogInformation("Eval run {RunId} was cancelled after {Done} of {Total} items", runId, done, total);
+            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Cancelled, done, total, failed, message));
+            return true;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Eval run {RunId} stopped after {Done} of {Total} items", runId, done, total);
+            await FinishAsync(runId, EvalRunStatus.Failed, $"stopped after {done} of {total} items: {Short(e.Message)}", CancellationToken.None);
+            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, done, total, failed, Short(e.Message)));
+            throw;
+        }
+
+        await evaluation.ScoreRunAsync(runId, actor, CancellationToken.None);
+        var allFailed = total > 0 && failed == total;
+        var status = allFailed ? EvalRunStatus.Failed : EvalRunStatus.Completed;
+        var error = allFailed ? "every item failed; see the item errors" : null;
+        await FinishAsync(runId, status, error, CancellationToken.None);
+        logger.LogInformation("Eval run {RunId} generated: {Done} items, {Failed} failed", runId, done, failed);
+        progress?.Report(new GenerationProgress(runId, status, done, total, failed, error));
+        return true;
+    }
+
+    /// <summary>
+    /// Marks a Pending or Running run Cancelled. The instance working on it notices after its next item;
+    /// false when the run had already ended.
+    /// </summary>
+    public async Task<bool> RequestCancelAsync(int runId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!await db.EvalRuns.AnyAsync(r => r.Id == runId, cancellationToken))
+        {
+            throw new NotFoundException("Eval run", runId);
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        return await db.EvalRuns.Where(r => r.Id == runId && (r.Status == EvalRunStatus.Pending || r.Status == EvalRunStatus.Running))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, EvalRunStatus.Cancelled).SetProperty(r => r.Error, "cancelled").SetProperty(r => r.CompletedAt, now), cancellationToken) > 0;
+    }
+
+    /// <summary>Progress as stored in the database (for a run processed by another instance, or finished).</summary>
+    public async Task<GenerationProgress> GetProgressAsync(int runId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var row = await db.EvalRuns.AsNoTracking().Where(r => r.Id == runId)
+            .Select(r => new { r.Status, r.Error, Total = r.EvalSet!.Items.Count, Done = r.Results.Count, Failed = r.Results.Count(x => x.Failed) })
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("Eval run", runId);
+        return new GenerationProgress(runId, row.Status, row.Done, row.Total, row.Failed, row.Error);
+    }
+
+    private async Task FinishAsync(int runId, EvalRunStatus status, string? error, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        // A run someone cancelled stays cancelled even if its last items finished meanwhile.
+        await db.EvalRuns.Where(r => r.Id == runId && (r.Status == EvalRunStatus.Running || status == EvalRunStatus.Cancelled))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status).SetProperty(r => r.Error, error).SetProperty(r => r.CompletedAt, now), cancellationToken);
+    }
+
+    /// <summary>One item: the first answer, or the last error after the allowed retries.</summary>
+    private async Task<ItemOutcome> GenerateAsync(IChatClient client, IList<ChatMessage> messages, ChatOptions options, EvalGenerationOptions settings, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            string error;
+            bool retryable;
+            using var perRequest = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            perRequest.CancelAfter(timeout);
+            var started = clock.GetTimestamp();
+            try
+            {
+                var response = await client.GetResponseAsync(messages, options, perRequest.Token);
+                var latency = (int)Math.Round(clock.GetElapsedTime(started).TotalMilliseconds);
+                return new ItemOutcome(response.Text, null, latency, ToInt(response.Usage?.InputTokenCount), ToInt(response.Usage?.OutputTokenCount));
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                (error, retryable) = ($"no answer within {timeout.TotalSeconds:0.#} s", true);
+            }
+            catch (ClientResultException e)
+            {
+                // Status 0: no HTTP answer at all (refused or dropped connection).
+                (error, retryable) = (e.Status == 0 ? $"no connection: {Short(e.Message)}" : $"HTTP {e.Status}: {Short(e.Message)}", e.Status is 0 or 408 or 429 or >= 500);
+            }
+            catch (HttpRequestException e)
+            {
+                (error, retryable) = ($"no connection: {Short(e.Message)}", true);
+            }
+
+            if (!retryable || attempt >= settings.MaxRetries)
+            {
+                var tries = attempt + 1;
+                return new ItemOutcome(null, tries == 1 ? error : $"{error} (after {tries} attempts)", null, null, null);
+            }
+
+            var delay = TimeSpan.FromMilliseconds(Math.Max(0, settings.RetryDelayMilliseconds) * Math.Pow(2, attempt));
+            await Task.Delay(delay, cancellationToken);
+        }
+    }
+
+    internal static List<ChatMessage> ToChatMessages(string inputJson, string? systemPrompt)
+    {
+        var stored = JsonSerializer.Deserialize<List<StoredMessage>>(inputJson, RunSummary.JsonOptions) ?? [];
+        var messages = stored.Select(m => new ChatMessage(new ChatRole(string.IsNullOrWhiteSpace(m.Role) ? "user" : m.Role), m.Content ?? "")).ToList();
+        if (!string.IsNullOrWhiteSpace(systemPrompt) && !messages.Any(m => m.Role == ChatRole.System))
+        {
+            messages.Insert(0, new ChatMessage(ChatRole.System, systemPrompt));
+        }
+
+        return messages;
+    }
+
+    private static int? ToInt(long? value) => value is { } v ? (int)Math.Min(v, int.MaxValue) : null;
+
+    private static string Short(string message)
+    {
+        var line = message.ReplaceLineEndings(" ");
+        return line.Length > MaxErrorLength ? line[..(MaxErrorLength - 3)] + "..." : line;
+    }
+
+    private sealed record StoredMessage(string? Role, string? Content);
+
+    private sealed record RunSettings(float? Temperature, int? MaxOutputTokens);
+
+    private sealed record ItemOutcome(string? Output, string? Error, int? LatencyMs, int? PromptTokens, int? CompletionTokens);
+}

@@ -1,0 +1,76 @@
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Evaluation;
+using Microsoft.AspNetCore.Components;
+
+namespace FineTuneStudio.Web.Components.Pages.Evaluation;
+
+public sealed partial class GenerationProgressBar : IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private GenerationProgress? _progress;
+    private bool _cancelling;
+    private bool _subscribed;
+
+    [Parameter, EditorRequired] public int RunId { get; set; }
+
+    [Parameter] public string Title { get; set; } = "Generating";
+
+    /// <summary>Called once when the run ends (completed, failed or cancelled).</summary>
+    [Parameter] public EventCallback<GenerationProgress> OnFinished { get; set; }
+
+    [Inject] private EvalGenerationRunner Runner { get; set; } = default!;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (!_subscribed)
+        {
+            Runner.Changed += OnChanged;
+            _subscribed = true;
+        }
+
+        _progress = await Runner.ProgressAsync(RunId, _cts.Token);
+    }
+
+    public static bool IsActive(GenerationProgress p) => p.Status is EvalRunStatus.Pending or EvalRunStatus.Running;
+
+    public static string StatusText(GenerationProgress p) => p.Status switch
+    {
+        EvalRunStatus.Pending => $"waiting to start · {p.Total} items",
+        EvalRunStatus.Running => $"{p.Done} / {p.Total} items · {p.Failed} failed",
+        EvalRunStatus.Cancelled => $"cancelled · {p.Done} / {p.Total} items done",
+        EvalRunStatus.Failed => $"failed · {p.Error}",
+        _ => $"done · {p.Done} / {p.Total} items · {p.Failed} failed",
+    };
+
+    private void OnChanged(GenerationProgress progress)
+    {
+        if (progress.RunId != RunId)
+        {
+            return;
+        }
+
+        _ = InvokeAsync(async () =>
+        {
+            var wasActive = _progress is null || IsActive(_progress);
+            _progress = progress;
+            StateHasChanged();
+            if (wasActive && !IsActive(progress))
+            {
+                await OnFinished.InvokeAsync(progress);
+            }
+        });
+    }
+
+    private async Task CancelAsync()
+    {
+        _cancelling = true;
+        await Runner.CancelAsync(RunId, _cts.Token);
+    }
+
+    public void Dispose()
+    {
+        Runner.Changed -= OnChanged;
+        _cts.Cancel();
+        _cts.Dispose();
+    }
+}

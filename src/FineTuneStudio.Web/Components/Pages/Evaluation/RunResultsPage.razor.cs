@@ -1,0 +1,93 @@
+using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+
+namespace FineTuneStudio.Web.Components.Pages.Evaluation;
+
+public enum ResultFilter { All, Wrong, Failed }
+
+/// <summary>A run item by item: input, expected, output, per-metric scores, failures with their errors, latency and tokens.</summary>
+public sealed partial class RunResultsPage : IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private EvalRunSummary? _run;
+    private IReadOnlyList<EvalResultView> _results = [];
+    private RunUsage _usage = RunUsage.From([]);
+    private IReadOnlyList<string> _errors = [];
+    private ResultFilter _filter = ResultFilter.All;
+
+    [Parameter] public int ProjectId { get; set; }
+
+    [Parameter] public int RunId { get; set; }
+
+    [SupplyParameterFromQuery(Name = "show")] public string? Show { get; set; }
+
+    [Inject] private EvaluationService Evaluation { get; set; } = default!;
+
+    private IEnumerable<EvalResultView> Shown => _filter switch
+    {
+        ResultFilter.Failed => _results.Where(r => r.Failed),
+        ResultFilter.Wrong => _results.Where(r => r.Correct == false && !r.Failed),
+        _ => _results,
+    };
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _filter = Enum.TryParse<ResultFilter>(Show, ignoreCase: true, out var f) ? f : ResultFilter.All;
+        await LoadAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            var run = await Evaluation.GetRunAsync(RunId, _cts.Token);
+            if ((await Evaluation.GetSetAsync(run.EvalSetId, _cts.Token)).ProjectId != ProjectId)
+            {
+                throw new Core.NotFoundException("Eval run", RunId);
+            }
+
+            _run = run;
+            _results = await Evaluation.GetResultsAsync(RunId, _cts.Token);
+            _usage = RunUsage.From(_results);
+            _errors = [];
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            (_run, _errors) = (null, ErrorText.From(e).Errors);
+        }
+    }
+
+    private static string RunFacts(EvalRunSummary run)
+    {
+        var parts = new List<string> { $"on {run.EvalSetName}" };
+        if (run.Model.Length > 0)
+        {
+            parts.Add($"model {run.Model}");
+        }
+
+        if (run.Endpoint.Length > 0)
+        {
+            parts.Add($"endpoint {run.Endpoint}");
+        }
+
+        if (run.IsBaseline)
+        {
+            parts.Add("baseline");
+        }
+
+        parts.Add($"{run.Status}, recorded {run.CreatedAt:yyyy-MM-dd HH:mm} UTC");
+        return string.Join(" · ", parts);
+    }
+
+    private static string ScoresText(EvalResultView result) =>
+        string.Join(" · ", result.Scores.Select(s => $"{s.Key} {(s.Value is { } v ? v.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : "–")}"));
+
+    private static string Short(string text, int max) => text.Length > max ? text[..(max - 1)] + "…" : text;
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _cts.Dispose();
+    }
+}

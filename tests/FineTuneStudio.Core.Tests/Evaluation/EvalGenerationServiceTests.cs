@@ -1,0 +1,334 @@
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Projects;
+using FineTuneStudio.Core.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FineTuneStudio.Core.Tests.Evaluation;
+
+public sealed class EvalGenerationServiceTests : IAsyncLifetime
+{
+    private static readonly Actor Lead = new("user-lead", "lead@example.test");
+    private readonly ManualClock _clock = new(new DateTime(2026, 11, 30, 8, 0, 0, DateTimeKind.Utc));
+    private TestDatabase _db = default!;
+    private EvaluationService _evaluation = default!;
+    private int _setId;
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        var project = await new ProjectService(_db, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
+        _evaluation = new EvaluationService(_db, _clock);
+        _setId = (await _evaluation.CreateSetAsync(project.Id, new EvalSetInput("Held-out", "", ["exact", "accuracy"]), Lead, default)).Id;
+    }
+
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    /// <summary>Items t1..tN whose input is "ticket i" and whose expected answer is "high" for odd i, "low" for even i.</summary>
+    private async Task AddItemsAsync(int count)
+    {
+        var lines = Enumerable.Range(1, count).Select(i => $$"""{"id":"t{{i}}","input":"ticket {{i}}","expected":"{{Expected(i)}}","label":"{{Expected(i)}}"}""");
+        await _evaluation.ImportItemsAsync(_setId, string.Join('\n', lines), "items.jsonl", Lead, default);
+    }
+
+    private static string Expected(int i) => i % 2 == 1 ? "high" : "low";
+
+    private static FakeReply RightAnswer(string text) => FakeReply.Text(Expected(int.Parse(text["ticket ".Length..], System.Globalization.CultureInfo.InvariantCulture)));
+
+    private EvalGenerationService Service(ScriptedChatServer server, int concurrency = 4, int retries = 3, int timeoutSeconds = 30, string key = "sk-test-secret")
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Studio:Evaluation:Generation:MaxConcurrency"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Studio:Evaluation:Generation:MaxRetries"] = retries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Studio:Evaluation:Generation:TimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Studio:Evaluation:Generation:RetryDelayMilliseconds"] = "10",
+            ["Studio:Evaluation:Generation:Endpoints:fake:BaseUrl"] = server.BaseUrl,
+            ["Studio:Evaluation:Generation:Endpoints:fake:ApiKey"] = key,
+            ["Studio:Evaluation:Generation:Endpoints:fake:Provider"] = "local",
+        }).Build();
+        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(configuration), _evaluation, NullLogger<EvalGenerationService>.Instance);
+    }
+
+    private async Task<int> GenerateAsync(EvalGenerationService service, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var run = await service.CreateAsync(_setId, new GenerateRunRequest { Name = "Candidate", Endpoint = "fake", Model = "fake-model" }, Lead, default);
+        run.Status.ShouldBe(EvalRunStatus.Pending);
+        (await service.ExecuteAsync(run.Id, Lead, progress, cancellationToken)).ShouldBeTrue();
+        return run.Id;
+    }
+
+    private async Task<List<(string ExternalId, EvalResult Result)>> ResultsAsync(int runId)
+    {
+        await using var db = _db.CreateDbContext();
+        var rows = await db.EvalResults.AsNoTracking().Where(r => r.EvalRunId == runId)
+            .Join(db.EvalItems, r => r.EvalItemId, i => i.Id, (r, i) => new { i.ExternalId, Result = r }).ToListAsync();
+        return rows.Select(r => (r.ExternalId, r.Result)).OrderBy(r => r.ExternalId, StringComparer.Ordinal).ToList();
+    }
+
+    private async Task<EvalRun> RunAsync(int runId)
+    {
+        await using var db = _db.CreateDbContext();
+        return await db.EvalRuns.AsNoTracking().SingleAsync(r => r.Id == runId);
+    }
+
+    [Fact]
+    public async Task Execute_EveryItemAnswers_RecordsOutputsTokensLatencyAndScores()
+    {
+        await AddItemsAsync(3);
+        // t2 gets the wrong answer: 2 of 3 right.
+        await using var server = ScriptedChatServer.Start((text, _) => text == "ticket 2" ? FakeReply.Text("high", 17, 5) : RightAnswer(text));
+
+        var runId = await GenerateAsync(Service(server));
+
+        var results = await ResultsAsync(runId);
+        results.Select(r => r.Result.Output).ShouldBe(["high", "high", "high"]);
+        results.ShouldAllBe(r => !r.Result.Failed && r.Result.LatencyMs >= 0);
+        results[0].Result.PromptTokens.ShouldBe(11);
+        results[0].Result.CompletionTokens.ShouldBe(3);
+        results[1].Result.PromptTokens.ShouldBe(17);
+        results[1].Result.CompletionTokens.ShouldBe(5);
+        var run = await _evaluation.GetRunAsync(runId, default);
+        run.Status.ShouldBe(EvalRunStatus.Completed);
+        run.Summary!.Correct.ShouldBe(2);
+        run.Summary.Metrics["exact"].ShouldBe(0.6667);
+        run.Summary.Failed.ShouldBe(0);
+        server.TotalRequests.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Execute_StoresOnlyTheEndpointNameAndModel_NeverTheKeyOrAddress()
+    {
+        await AddItemsAsync(1);
+        await using var server = ScriptedChatServer.Start((text, _) => RightAnswer(text));
+
+        var runId = await GenerateAsync(Service(server, key: "sk-never-in-db"));
+
+        var run = await RunAsync(runId);
+        (run.Endpoint, run.Model, run.Provider).ShouldBe(("fake", "fake-model", "local"));
+        await using var db = _db.CreateDbContext();
+        var stored = string.Join("|", await db.EvalRuns.Select(r => r.Endpoint + r.SettingsJson + r.Notes + r.SystemPrompt).ToListAsync())
+            + string.Join("|", await db.AuditEvents.Select(a => a.Summary).ToListAsync());
+        stored.ShouldNotContain("sk-never-in-db");
+        stored.ShouldNotContain(server.BaseUrl);
+    }
+
+    [Fact]
+    public async Task Execute_ItemAlwaysAnswering500_IsRecordedFailedWithItsError_OthersSucceed()
+    {
+        await AddItemsAsync(4);
+        await using var server = ScriptedChatServer.Start((text, _) => text == "ticket 3" ? FakeReply.Status(500) : RightAnswer(text));
+
+        var runId = await GenerateAsync(Service(server, retries: 2));
+
+        var results = await ResultsAsync(runId);
+        results.Count.ShouldBe(4);
+        var failed = results.Single(r => r.Result.Failed);
+        failed.ExternalId.ShouldBe("t3");
+        failed.Result.Output.ShouldBeNull();
+        failed.Result.Error.ShouldNotBeNull();
+        failed.Result.Error.ShouldStartWith("HTTP 500");
+        failed.Result.Error.ShouldEndWith("(after 3 attempts)");
+        server.RequestsFor("ticket 3").ShouldBe(3); // the first try and two retries
+        results.Where(r => r.ExternalId != "t3").ShouldAllBe(r => !r.Result.Failed);
+        var run = await _evaluation.GetRunAsync(runId, default);
+        run.Status.ShouldBe(EvalRunStatus.Completed);
+        run.Summary!.Failed.ShouldBe(1);
+        run.Summary.Correct.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Execute_EndpointThatNeverAnswers_IsRetriedThenRecordedAsTimedOut()
+    {
+        await AddItemsAsync(2);
+        await using var server = ScriptedChatServer.Start((text, _) => text == "ticket 1" ? FakeReply.Hang : RightAnswer(text));
+
+        var runId = await GenerateAsync(Service(server, retries: 1, timeoutSeconds: 1));
+
+        var results = await ResultsAsync(runId);
+        results[0].Result.Failed.ShouldBeTrue();
+        results[0].Result.Error.ShouldBe("no answer within 1 s (after 2 attempts)");
+        server.RequestsFor("ticket 1").ShouldBe(2);
+        results[1].Result.Failed.ShouldBeFalse();
+        results[1].Result.Output.ShouldBe("low");
+    }
+
+    [Fact]
+    public async Task Execute_Transient500ThenAnswer_IsRetriedAndSucceeds()
+    {
+        await AddItemsAsync(2);
+        await using var server = ScriptedChatServer.Start((text, attempt) => text == "ticket 2" && attempt == 1 ? FakeReply.Status(503) : RightAnswer(text));
+
+        var runId = await GenerateAsync(Service(server));
+
+        var results = await ResultsAsync(runId);
+        results.ShouldAllBe(r => !r.Result.Failed);
+        results[1].Result.Output.ShouldBe("low");
+        server.RequestsFor("ticket 2").ShouldBe(2);
+        (await _evaluation.GetRunAsync(runId, default)).Summary!.Correct.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Execute_BadRequest_IsNotRetried()
+    {
+        await AddItemsAsync(1);
+        await using var server = ScriptedChatServer.Start((_, _) => FakeReply.Status(400));
+
+        var runId = await GenerateAsync(Service(server));
+
+        server.RequestsFor("ticket 1").ShouldBe(1);
+        (await ResultsAsync(runId)).Single().Result.Error.ShouldNotBeNull().ShouldStartWith("HTTP 400");
+        var run = await RunAsync(runId);
+        run.Status.ShouldBe(EvalRunStatus.Failed); // every item failed
+    }
+
+    [Fact]
+    public async Task Execute_Cancelled_StopsTheRunAndKeepsWhatWasDone()
+    {
+        await AddItemsAsync(20);
+        // The first three answer at once; later ones wait until cancelled, like a slow model.
+        await using var server = ScriptedChatServer.Start((text, _) =>
+            int.Parse(text["ticket ".Length..], System.Globalization.CultureInfo.InvariantCulture) <= 3 ? RightAnswer(text) : FakeReply.Hang);
+        using var cancel = new CancellationTokenSource();
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Done == 3)
+            {
+                cancel.Cancel();
+            }
+        });
+
+        var runId = await GenerateAsync(Service(server, concurrency: 1), progress, cancel.Token);
+
+        var run = await RunAsync(runId);
+        run.Status.ShouldBe(EvalRunStatus.Cancelled);
+        run.Error.ShouldBe("cancelled after 3 of 20 items");
+        (await ResultsAsync(runId)).Count.ShouldBe(3);
+        server.TotalRequests.ShouldBeLessThanOrEqualTo(4);
+        progress.Last!.Status.ShouldBe(EvalRunStatus.Cancelled);
+    }
+
+    [Fact]
+    public async Task RequestCancel_FromAnotherInstance_StopsTheRunAfterItsCurrentItem()
+    {
+        await AddItemsAsync(10);
+        var service = default(EvalGenerationService)!;
+        var runId = 0;
+        // Item 2's request arrives after the cancel was recorded, as if another instance asked.
+        await using var server = ScriptedChatServer.Start(async (text, _) =>
+        {
+            if (text == "ticket 2")
+            {
+                (await service.RequestCancelAsync(runId, default)).ShouldBeTrue();
+            }
+
+            return RightAnswer(text);
+        });
+        service = Service(server, concurrency: 1);
+        var run = await service.CreateAsync(_setId, new GenerateRunRequest { Name = "Candidate", Endpoint = "fake", Model = "fake-model" }, Lead, default);
+        runId = run.Id;
+
+        await service.ExecuteAsync(runId, Lead, null, default);
+
+        (await RunAsync(runId)).Status.ShouldBe(EvalRunStatus.Cancelled);
+        (await ResultsAsync(runId)).Count.ShouldBe(2);
+        server.TotalRequests.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Execute_ManyItems_NeverHasMoreRequestsInFlightThanTheBound()
+    {
+        await AddItemsAsync(12);
+        await using var server = ScriptedChatServer.Start(async (text, _) =>
+        {
+            await Task.Delay(100); // the model's thinking time, so requests overlap
+            return RightAnswer(text);
+        });
+
+        var runId = await GenerateAsync(Service(server, concurrency: 3));
+
+        server.MaxInFlight.ShouldBeLessThanOrEqualTo(3);
+        server.MaxInFlight.ShouldBeGreaterThan(1);
+        (await ResultsAsync(runId)).Count.ShouldBe(12);
+    }
+
+    [Fact]
+    public async Task Execute_TwoInstancesOnOneRun_OnlyOneClaimsIt()
+    {
+        await AddItemsAsync(6);
+        await using var server = ScriptedChatServer.Start((text, _) => RightAnswer(text));
+        var first = Service(server);
+        var second = Service(server);
+        var run = await first.CreateAsync(_setId, new GenerateRunRequest { Name = "Candidate", Endpoint = "fake", Model = "fake-model" }, Lead, default);
+
+        var claimed = await Task.WhenAll(first.ExecuteAsync(run.Id, Lead, null, default), second.ExecuteAsync(run.Id, Lead, null, default));
+
+        claimed.Count(c => c).ShouldBe(1);
+        server.TotalRequests.ShouldBe(6);
+        (await ResultsAsync(run.Id)).Count.ShouldBe(6);
+        (await RunAsync(run.Id)).Status.ShouldBe(EvalRunStatus.Completed);
+    }
+
+    [Fact]
+    public async Task Create_UnknownEndpointAndNoModel_NamesBothFields()
+    {
+        await AddItemsAsync(1);
+        await using var server = ScriptedChatServer.Start((text, _) => RightAnswer(text));
+
+        var error = await Should.ThrowAsync<StudioValidationException>(() =>
+            Service(server).CreateAsync(_setId, new GenerateRunRequest { Name = "x", Endpoint = "nowhere", Model = " " }, Lead, default));
+
+        error.Errors.Select(e => e.ToString()).ShouldBe(["endpoint: choose one of the configured endpoints: fake", "model: name the model the endpoint should answer with"]);
+    }
+
+    [Fact]
+    public async Task Execute_SystemPromptGiven_IsSentBeforeTheItem()
+    {
+        await AddItemsAsync(1);
+        await using var server = ScriptedChatServer.Start((text, _) => RightAnswer(text));
+        var service = Service(server);
+        var run = await service.CreateAsync(_setId, new GenerateRunRequest { Name = "Prompted", Endpoint = "fake", Model = "fake-model", SystemPrompt = "Answer with one word." }, Lead, default);
+
+        await service.ExecuteAsync(run.Id, Lead, null, default);
+
+        server.Bodies.Single().ShouldContain("\"role\":\"system\",\"content\":\"Answer with one word.\"");
+    }
+
+    private sealed class SyncProgress(Action<GenerationProgress> onReport) : IProgress<GenerationProgress>
+    {
+        public GenerationProgress? Last { get; private set; }
+
+        public void Report(GenerationProgress value)
+        {
+            Last = value;
+            onReport(value);
+        }
+    }
+}
+
+public sealed class RunUsageTests
+{
+    private static FineTuneStudio.Core.Evaluation.EvalResultView Result(int? latency, int? prompt, int? completion, bool failed = false) =>
+        new(1, "x", "e", null, failed ? null : "o", failed, failed ? "HTTP 500" : null, null, new Dictionary<string, double?>(), latency, prompt, completion);
+
+    [Fact]
+    public void From_MixedResults_AveragesOnlyTimedItemsAndSumsTokens()
+    {
+        // Latencies 100, 300, 250, 50 → sorted 50, 100, 250, 300: mean 175, median (100 + 250)/2 = 175, max 300.
+        var usage = FineTuneStudio.Core.Evaluation.RunUsage.From([Result(100, 10, 2), Result(300, 12, 4), Result(250, 8, 1), Result(50, 9, 3), Result(null, null, null, failed: true)]);
+
+        usage.ShouldBe(new FineTuneStudio.Core.Evaluation.RunUsage(5, 1, 4, 175, 175, 300, 39, 10));
+    }
+
+    [Fact]
+    public void Parse_StoredMessages_KeepsRolesInOrder()
+    {
+        var turns = FineTuneStudio.Core.Evaluation.EvalInputTurn.Parse("""[{"role":"system","content":"Be brief."},{"role":"user","content":"Site down"}]""");
+
+        turns.ShouldBe([new("system", "Be brief."), new("user", "Site down")]);
+        FineTuneStudio.Core.Evaluation.EvalInputTurn.Parse("not json").Single().Content.ShouldBe("not json");
+    }
+}
