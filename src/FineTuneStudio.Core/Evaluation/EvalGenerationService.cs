@@ -295,7 +295,11 @@ public sealed class EvalGenerationService(
             catch (ClientResultException e)
             {
                 // Status 0: no HTTP answer at all (refused or dropped connection).
-                (error, retryable) = (e.Status == 0 ? $"no connection: {Short(e.Message)}" : $"HTTP {e.Status}: {Short(e.Message)}", e.Status is 0 or 408 or 429 or >= 500);
+                // The client's own message already reads "HTTP 500 (type: code) message".
+                var text = Short(e.Message);
+                error = e.Status == 0 ? $"no connection: {text}"
+                    : text.StartsWith("HTTP ", StringComparison.Ordinal) ? text : $"HTTP {e.Status}: {text}";
+                retryable = e.Status is 0 or 408 or 429 or >= 500;
             }
             catch (HttpRequestException e)
             {

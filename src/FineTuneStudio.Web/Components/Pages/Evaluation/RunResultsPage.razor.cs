@@ -80,6 +80,13 @@ public sealed partial class RunResultsPage : IDisposable
         return string.Join(" · ", parts);
     }
 
+    private static string NotScoredText(EvalRunSummary run) => run.Status switch
+    {
+        Core.Domain.EvalRunStatus.Cancelled => "not scored: the run was cancelled",
+        Core.Domain.EvalRunStatus.Failed => "not scored: the run failed",
+        _ => "scored once every item has an answer",
+    };
+
     private static string ScoresText(EvalResultView result) =>
         string.Join(" · ", result.Scores.Select(s => $"{s.Key} {(s.Value is { } v ? v.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : "–")}"));
 

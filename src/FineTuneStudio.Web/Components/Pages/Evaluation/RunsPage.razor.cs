@@ -58,6 +58,10 @@ public sealed partial class RunsPage : IDisposable
 
     private string ModelHint => _endpoints.FirstOrDefault(e => e.Name == _genEndpoint)?.Models is { Count: > 0 } models ? $"e.g. {string.Join(", ", models)}" : "the name the endpoint knows the model by";
 
+    /// <summary>Every Pending or Running run has a live progress bar above the table; the table just says so.</summary>
+    private static string StatusText(Core.Domain.EvalRunStatus status) =>
+        status is Core.Domain.EvalRunStatus.Pending or Core.Domain.EvalRunStatus.Running ? "Generating" : status.ToString();
+
     private void EndpointChanged(string name)
     {
         _genEndpoint = name;
