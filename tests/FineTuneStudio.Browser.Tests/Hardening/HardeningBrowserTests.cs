@@ -33,7 +33,13 @@ public sealed class HardeningBrowserTests(BrowserFixture browser)
         await page.ClickAsync("[data-testid=sign-in]");
         await BrowserFixture.WaitForCircuitAsync(page);
 
-        foreach (var path in new[] { "", $"projects/{projectId}", $"projects/{projectId}/quality", $"projects/{projectId}/readiness", $"projects/{projectId}/evaluation", $"projects/{projectId}/examples" })
+        foreach (var path in new[]
+        {
+            "", $"projects/{projectId}", $"projects/{projectId}/readiness", $"projects/{projectId}/quality", $"projects/{projectId}/versions",
+            $"projects/{projectId}/feedback", $"projects/{projectId}/examples/import", $"projects/{projectId}/examples/review",
+            $"projects/{projectId}/evaluation", $"projects/{projectId}/evaluation/runs", $"projects/{projectId}/evaluation/training",
+            "account/profile", $"projects/{projectId}/examples",
+        })
         {
             await page.GotoAsync(path);
             await BrowserFixture.WaitForCircuitAsync(page);
