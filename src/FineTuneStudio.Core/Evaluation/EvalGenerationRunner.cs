@@ -47,13 +47,14 @@ public sealed class EvalGenerationRunner(EvalGenerationService generation, ILogg
     }
 
     /// <summary>Stops a run here, or marks it Cancelled for the instance that works on it. False when it had already ended.</summary>
-    public async Task<bool> CancelAsync(int runId, CancellationToken cancellationToken)
+    public async Task<bool> CancelAsync(int runId, Actor actor, CancellationToken cancellationToken)
     {
         if (_jobs.TryGetValue(runId, out var job))
         {
             try
             {
                 await job.Cancellation.CancelAsync();
+                await generation.RecordCancelAsync(runId, actor, cancellationToken);
                 return true;
             }
             catch (ObjectDisposedException)
@@ -63,7 +64,7 @@ public sealed class EvalGenerationRunner(EvalGenerationService generation, ILogg
             }
         }
 
-        return await generation.RequestCancelAsync(runId, cancellationToken);
+        return await generation.RequestCancelAsync(runId, actor, cancellationToken);
     }
 
     /// <summary>Waits for a run this instance is generating (tests and the command line).</summary>

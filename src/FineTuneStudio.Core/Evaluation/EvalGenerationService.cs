@@ -240,7 +240,7 @@ public sealed class EvalGenerationService(
     /// Marks a Pending or Running run Cancelled. The instance working on it notices after its next item;
     /// false when the run had already ended.
     /// </summary>
-    public async Task<bool> RequestCancelAsync(int runId, CancellationToken cancellationToken)
+    public async Task<bool> RequestCancelAsync(int runId, Actor actor, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (!await db.EvalRuns.AnyAsync(r => r.Id == runId, cancellationToken))
@@ -249,8 +249,22 @@ public sealed class EvalGenerationService(
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        return await db.EvalRuns.Where(r => r.Id == runId && (r.Status == EvalRunStatus.Pending || r.Status == EvalRunStatus.Running))
+        var cancelled = await db.EvalRuns.Where(r => r.Id == runId && (r.Status == EvalRunStatus.Pending || r.Status == EvalRunStatus.Running))
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, EvalRunStatus.Cancelled).SetProperty(r => r.Error, "cancelled").SetProperty(r => r.CompletedAt, now), cancellationToken) > 0;
+        if (cancelled)
+        {
+            await RecordCancelAsync(runId, actor, cancellationToken);
+        }
+
+        return cancelled;
+    }
+
+    /// <summary>Writes the audit event for a stopped run (whichever instance was generating it).</summary>
+    public async Task RecordCancelAsync(int runId, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "evalrun.cancel", nameof(EvalRun), runId, "generation stopped; finished items kept");
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <summary>Progress as stored in the database (for a run processed by another instance, or finished).</summary>

@@ -109,8 +109,8 @@ public static class EvaluationEndpoints
             TypedResults.Ok(await runner.ProgressAsync(id, ct)))
             .WithSummary("Items done out of all items, failed items, and the run's status");
 
-        api.MapPost("/eval-runs/{id:int}/cancel", async (int id, EvalGenerationRunner runner, CancellationToken ct) =>
-                await runner.CancelAsync(id, ct)
+        api.MapPost("/eval-runs/{id:int}/cancel", async (int id, EvalGenerationRunner runner, HttpContext http, CancellationToken ct) =>
+                await runner.CancelAsync(id, http.User.ToActor(), ct)
                     ? TypedResults.Accepted($"/api/eval-runs/{id}/progress")
                     : throw new ConflictException($"Eval run {id} has already ended."))
             .RequireAuthorization(StudioPolicies.Evaluate)

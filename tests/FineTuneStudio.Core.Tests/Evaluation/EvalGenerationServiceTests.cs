@@ -222,7 +222,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         {
             if (text == "ticket 2")
             {
-                (await service.RequestCancelAsync(runId, default)).ShouldBeTrue();
+                (await service.RequestCancelAsync(runId, Lead, default)).ShouldBeTrue();
             }
 
             return RightAnswer(text);
@@ -236,6 +236,8 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         (await RunAsync(runId)).Status.ShouldBe(EvalRunStatus.Cancelled);
         (await ResultsAsync(runId)).Count.ShouldBe(2);
         server.TotalRequests.ShouldBe(2);
+        await using var db = _db.CreateDbContext();
+        (await db.AuditEvents.CountAsync(e => e.Action == "evalrun.cancel" && e.EntityId == runId.ToString() && e.UserId == Lead.UserId)).ShouldBe(1);
     }
 
     [Fact]

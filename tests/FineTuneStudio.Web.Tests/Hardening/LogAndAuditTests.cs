@@ -156,6 +156,8 @@ public sealed class AuditTests(StudioAppFactory app)
         ["POST /api/eval-sets/{id:int}/items"] = "evalset.import-items",
         ["POST /api/eval-sets/{id:int}/runs"] = "evalrun.import",
         ["DELETE /api/eval-runs/{id:int}"] = "evalrun.delete",
+        ["POST /api/eval-sets/{id:int}/runs/generate"] = "evalrun.generate",
+        ["POST /api/eval-runs/{id:int}/cancel"] = "evalrun.cancel",
         ["POST /api/comparisons"] = "comparison.create",
         ["POST /api/comparisons/{id:int}/judgements"] = "judgement.record",
         ["POST /api/projects/{projectId:int}/training-metrics"] = "training.import",

@@ -1,6 +1,8 @@
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
@@ -19,6 +21,7 @@ public sealed partial class GenerationProgressBar : IDisposable
     [Parameter] public EventCallback<GenerationProgress> OnFinished { get; set; }
 
     [Inject] private EvalGenerationRunner Runner { get; set; } = default!;
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -64,7 +67,7 @@ public sealed partial class GenerationProgressBar : IDisposable
     private async Task CancelAsync()
     {
         _cancelling = true;
-        await Runner.CancelAsync(RunId, _cts.Token);
+        await Runner.CancelAsync(RunId, (await AuthenticationState).User.ToActor(), _cts.Token);
     }
 
     public void Dispose()
