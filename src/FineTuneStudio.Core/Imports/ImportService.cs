@@ -57,7 +57,7 @@ public sealed record ImportResult(
 
 /// <summary>
 /// Imports labeled examples into a dataset, all or nothing: a first pass over the file collects every error,
-/// and only a clean file is written, in one transaction, in batches.
+/// and only a clean file is written, row by row through prepared commands, in one transaction.
 /// </summary>
 public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
 {
@@ -287,7 +287,6 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
                 progress?.Report(new ImportProgress(ImportPhase.Writing, imported, counter.BytesRead, total));
             }
         }
-
 
         AuditLog.Record(db, actor, now, "example.import", nameof(Dataset), dataset.Id,
             $"{imported} examples imported, {duplicates} duplicates skipped ({(validation.Format)}, {source}, {options.Status})");
