@@ -6,9 +6,11 @@ using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// Each host keeps its own logger instead of replacing the static one, so hosts that share a
+// process (tests, several instances) never write into each other's sinks.
 builder.Services.AddSerilog((services, logger) => logger
     .ReadFrom.Configuration(builder.Configuration)
-    .ReadFrom.Services(services));
+    .ReadFrom.Services(services), preserveStaticLogger: true);
 
 builder.Services.AddStudioCore(builder.Configuration);
 builder.Services.AddStudioAuthentication();

@@ -305,15 +305,24 @@ public class ImportServiceTests
         await using (var db = database.CreateDbContext())
         {
             // Stands in for a full disk or a lost connection: the 2,501st row is refused, after two batches of 1,000 went in.
-            await db.Database.ExecuteSqlRawAsync("""
-                CREATE TRIGGER refuse_late_rows BEFORE INSERT ON "Examples"
-                WHEN (SELECT COUNT(*) FROM "Examples") >= 2500
-                BEGIN SELECT RAISE(ABORT, 'database full'); END;
-                """);
+            await db.Database.ExecuteSqlRawAsync(database.Provider == DatabaseProvider.Postgres
+                ? """
+                  CREATE FUNCTION refuse_late_rows() RETURNS trigger AS $$
+                  BEGIN
+                    IF (SELECT COUNT(*) FROM "Examples") >= 2500 THEN RAISE EXCEPTION 'database full'; END IF;
+                    RETURN NEW;
+                  END $$ LANGUAGE plpgsql;
+                  CREATE TRIGGER refuse_late_rows BEFORE INSERT ON "Examples" FOR EACH ROW EXECUTE FUNCTION refuse_late_rows();
+                  """
+                : """
+                  CREATE TRIGGER refuse_late_rows BEFORE INSERT ON "Examples"
+                  WHEN (SELECT COUNT(*) FROM "Examples") >= 2500
+                  BEGIN SELECT RAISE(ABORT, 'database full'); END;
+                  """);
         }
 
         var reports = new List<ImportProgress>();
-        var failure = await Should.ThrowAsync<Microsoft.Data.Sqlite.SqliteException>(() => Service(database).ImportAsync(datasetId,
+        var failure = await Should.ThrowAsync<System.Data.Common.DbException>(() => Service(database).ImportAsync(datasetId,
             Utf8(PromptCompletionLines(3000)), new ImportOptions(), Labeler, new SyncProgress(reports.Add), CancellationToken.None));
 
         failure.Message.ShouldContain("database full");
