@@ -44,9 +44,10 @@ public sealed class EvalGenerationRunner(EvalGenerationService generation, ILogg
         }
 
         job.Progress = new GenerationProgress(runId, EvalRunStatus.Pending, 0, 0, 0, null);
+        var stopping = _shutdown.Token;
         job.Task = Task.Run(() => ExecuteAsync(runId, job, async (progress, token) =>
         {
-            if (!await generation.ExecuteAsync(runId, actor, progress, token))
+            if (!await generation.ExecuteAsync(runId, actor, progress, stopping, token))
             {
                 logger.LogInformation("Eval run {RunId} was not pending any more; another instance has it or it was cancelled", runId);
             }
@@ -74,13 +75,16 @@ public sealed class EvalGenerationRunner(EvalGenerationService generation, ILogg
         }
 
         job.Progress = await generation.GetProgressAsync(runId, CancellationToken.None) with { Orphaned = false };
-        job.Task = Task.Run(() => ExecuteAsync(runId, job, (progress, token) => generation.GenerateClaimedAsync(claim, actor, progress, token)), CancellationToken.None);
+        var stopping = _shutdown.Token;
+        job.Task = Task.Run(() => ExecuteAsync(runId, job, (progress, token) => generation.GenerateClaimedAsync(claim, actor, progress, stopping, token)), CancellationToken.None);
         return job.Progress;
     }
 
     /// <summary>
-    /// Resumes every Pending or Running run no live instance holds (left by an instance that stopped);
-    /// runs another instance takes first are skipped. Returns the ids resumed here.
+    /// Resumes the Pending or Running runs no live instance holds (left by an instance that stopped), one
+    /// after another: each already sends as many requests at once as allowed, and while this instance works
+    /// on one, other instances can take the next. Runs another instance takes first are skipped. Returns
+    /// the ids finished here.
     /// </summary>
     public async Task<IReadOnlyList<int>> ResumeOrphansAsync(CancellationToken cancellationToken)
     {
@@ -91,6 +95,7 @@ public sealed class EvalGenerationRunner(EvalGenerationService generation, ILogg
             {
                 await ResumeAsync(runId, Actor.System, cancellationToken);
                 resumed.Add(runId);
+                await WaitAsync(runId).WaitAsync(cancellationToken);
             }
             catch (Exception e) when (e is ConflictException or NotFoundException)
             {

@@ -143,7 +143,14 @@ public sealed class EvalGenerationService(
     /// instance claimed it first, or it was cancelled before it started). Cancelling the token, or marking
     /// the run Cancelled from anywhere, stops it: finished items are kept, the run ends Cancelled.
     /// </summary>
-    public async Task<bool> ExecuteAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    public Task<bool> ExecuteAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken) =>
+        ExecuteAsync(runId, actor, progress, CancellationToken.None, cancellationToken);
+
+    /// <summary>
+    /// As above; when <paramref name="instanceStopping"/> fires (this app instance shuts down) the run is
+    /// left Running without its lease, so another instance, or this one after its restart, resumes it.
+    /// </summary>
+    public async Task<bool> ExecuteAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken instanceStopping, CancellationToken cancellationToken)
     {
         var claim = await TryClaimAsync(runId, resume: false, cancellationToken);
         if (claim is null)
@@ -151,7 +158,7 @@ public sealed class EvalGenerationService(
             return false;
         }
 
-        await GenerateClaimedAsync(claim, actor, progress, cancellationToken);
+        await GenerateClaimedAsync(claim, actor, progress, instanceStopping, cancellationToken);
         return true;
     }
 
@@ -249,15 +256,19 @@ public sealed class EvalGenerationService(
     /// claim. Cancelling the token, or marking the run Cancelled from anywhere, stops it: finished items
     /// are kept, the run ends Cancelled.
     /// </summary>
-    public async Task GenerateClaimedAsync(JobLeaseHandle claim, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    public Task GenerateClaimedAsync(JobLeaseHandle claim, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken) =>
+        GenerateClaimedAsync(claim, actor, progress, CancellationToken.None, cancellationToken);
+
+    /// <summary>As above; see <see cref="ExecuteAsync(int, Actor, IProgress{GenerationProgress}?, CancellationToken, CancellationToken)"/> for <paramref name="instanceStopping"/>.</summary>
+    public async Task GenerateClaimedAsync(JobLeaseHandle claim, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken instanceStopping, CancellationToken cancellationToken)
     {
         await using (claim)
         {
-            await GenerateMissingAsync(int.Parse(claim.Key, System.Globalization.CultureInfo.InvariantCulture), actor, progress, cancellationToken);
+            await GenerateMissingAsync(int.Parse(claim.Key, System.Globalization.CultureInfo.InvariantCulture), actor, progress, instanceStopping, cancellationToken);
         }
     }
 
-    private async Task GenerateMissingAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    private async Task GenerateMissingAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken instanceStopping, CancellationToken cancellationToken)
     {
         EvalRun run;
         List<EvalItem> items;
@@ -332,6 +343,15 @@ public sealed class EvalGenerationService(
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+            if (instanceStopping.IsCancellationRequested && !await IsCancelledAsync(runId))
+            {
+                // Not a person's cancel: the instance is shutting down. The run stays Running and its lease
+                // is released on the way out, so it shows as resumable at once.
+                logger.LogInformation("Eval run {RunId} left Running after {Done} of {Total} items: this instance is stopping", runId, done, total);
+                progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null) { Orphaned = true });
+                return;
+            }
+
             var message = $"cancelled after {done} of {total} items";
             await FinishAsync(runId, EvalRunStatus.Cancelled, message, CancellationToken.None);
             logger.LogInformation("Eval run {RunId} was cancelled after {Done} of {Total} items", runId, done, total);
@@ -396,6 +416,12 @@ public sealed class EvalGenerationService(
         var orphaned = row.Status is EvalRunStatus.Pending or EvalRunStatus.Running
             && await leases.HolderAsync(LeaseKind, LeaseKey(runId), cancellationToken) is null;
         return new GenerationProgress(runId, row.Status, row.Done, row.Total, row.Failed, row.Error) { Orphaned = orphaned };
+    }
+
+    private async Task<bool> IsCancelledAsync(int runId)
+    {
+        await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
+        return await db.EvalRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None);
     }
 
     private async Task FinishAsync(int runId, EvalRunStatus status, string? error, CancellationToken cancellationToken)

@@ -431,7 +431,45 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ResumeOrphans_AtStartUp_TakesRunsNoInstanceHolds_AndLeavesHeldOnesAlone()
+    public async Task Shutdown_WhileGenerating_LeavesTheRunResumable_AndAnotherInstanceFinishesIt()
+    {
+        await AddItemsAsync(4);
+        var secondItemAsked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // t2's first request is still waiting when the instance shuts down; later ones answer.
+        await using var server = ScriptedChatServer.Start((text, attempt) =>
+        {
+            if (text == "ticket 2" && attempt == 1)
+            {
+                secondItemAsked.TrySetResult();
+                return FakeReply.Hang;
+            }
+
+            return RightAnswer(text);
+        });
+        var stopping = new EvalGenerationRunner(Service(server, concurrency: 1), NullLogger<EvalGenerationRunner>.Instance);
+        var run = await stopping.StartAsync(_setId, new GenerateRunRequest { Name = "Candidate", Endpoint = "fake", Model = "fake-model" }, Lead, default);
+        await secondItemAsked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var ended = stopping.WaitAsync(run.Id);
+
+        stopping.Dispose();
+        await ended;
+
+        var survivor = Service(server);
+        var left = await survivor.GetProgressAsync(run.Id, default);
+        // Still Running, 1 of 4 done, and no lease: resumable at once, without waiting for a lease to run out.
+        (left.Status, left.Done, left.Total, left.Orphaned).ShouldBe((EvalRunStatus.Running, 1, 4, true));
+        using var runner = new EvalGenerationRunner(survivor, NullLogger<EvalGenerationRunner>.Instance);
+        await runner.ResumeAsync(run.Id, Lead, default);
+        await runner.WaitAsync(run.Id);
+
+        (await RunAsync(run.Id)).Status.ShouldBe(EvalRunStatus.Completed);
+        (await ResultsAsync(run.Id)).Select(r => r.Result.Output).ShouldBe(["high", "low", "high", "low"]);
+        server.RequestsFor("ticket 1").ShouldBe(1);
+        server.RequestsFor("ticket 2").ShouldBe(2); // the one cut off by the shutdown, then the resumed one
+    }
+
+    [Fact]
+    public async Task ResumeOrphans_AtStartUp_FinishesRunsNoInstanceHolds_AndLeavesHeldOnesAlone()
     {
         await AddItemsAsync(3);
         await using var server = ScriptedChatServer.Start((text, _) => RightAnswer(text));
@@ -447,8 +485,6 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         var resumed = await runner.ResumeOrphansAsync(default);
 
         resumed.ShouldBe([orphan, neverStarted]);
-        await runner.WaitAsync(orphan);
-        await runner.WaitAsync(neverStarted);
         (await RunAsync(orphan)).Status.ShouldBe(EvalRunStatus.Completed);
         (await RunAsync(neverStarted)).Status.ShouldBe(EvalRunStatus.Completed);
         (await RunAsync(held)).Status.ShouldBe(EvalRunStatus.Running);
