@@ -15,11 +15,6 @@ public sealed class EvalGenerationResumer(EvalGenerationRunner runner, EvalEndpo
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!endpoints.Options.ResumeOrphanedRuns)
-        {
-            return;
-        }
-
         // Let the host finish starting before the first look.
         await Task.Yield();
         using var timer = new PeriodicTimer(JobLeaseService.Duration, clock);
@@ -29,7 +24,11 @@ public sealed class EvalGenerationResumer(EvalGenerationRunner runner, EvalEndpo
             {
                 try
                 {
-                    await runner.ResumeOrphansAsync(stoppingToken);
+                    // Read each time, like the endpoints: switching it off in appsettings.json needs no restart.
+                    if (endpoints.Options.ResumeOrphanedRuns)
+                    {
+                        await runner.ResumeOrphansAsync(stoppingToken);
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
