@@ -22,6 +22,9 @@ public sealed class EvalGenerationOptions
     /// <summary>The first retry waits this long, each further one twice as long.</summary>
     public int RetryDelayMilliseconds { get; set; } = 500;
 
+    /// <summary>Whether this instance picks up runs a stopped instance left Pending or Running (at start-up and every two minutes).</summary>
+    public bool ResumeOrphanedRuns { get; set; } = true;
+
     public Dictionary<string, EvalEndpointOptions> Endpoints { get; set; } = [];
 }
 

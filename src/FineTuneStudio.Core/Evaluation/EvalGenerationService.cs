@@ -4,6 +4,7 @@ using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Generation;
+using FineTuneStudio.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -29,21 +30,31 @@ public sealed record GenerateRunRequest
 public sealed record GenerationProgress(int RunId, EvalRunStatus Status, int Done, int Total, int Failed, string? Error)
 {
     public double Percent => Total == 0 ? 0 : Math.Round(100.0 * Done / Total, 1);
+
+    /// <summary>Pending or Running, but no instance holds the run: the one generating it stopped. It can be resumed.</summary>
+    public bool Orphaned { get; init; }
 }
 
 /// <summary>
 /// Generates a run's outputs by calling a configured OpenAI-compatible endpoint for every item of the
-/// eval set, then scores them like an imported run. A run is created Pending and processed by whoever
-/// claims it first in the database, so two app instances never both work on it.
+/// eval set, then scores them like an imported run. A run is created Pending; the instance that
+/// generates it holds a lease <c>eval-run/{id}</c>, renewed while it works, so two app instances never
+/// both work on it. When that instance stops, the lease runs out and the run, still Running, can be
+/// resumed elsewhere: only the items without a result are generated.
 /// </summary>
 public sealed class EvalGenerationService(
     IDbContextFactory<StudioDbContext> factory,
     TimeProvider clock,
     EvalEndpointCatalog endpoints,
     EvaluationService evaluation,
-    ILogger<EvalGenerationService> logger)
+    ILogger<EvalGenerationService> logger,
+    JobLeaseService leases)
 {
+    public const string LeaseKind = "eval-run";
+
     private const int MaxErrorLength = 500;
+
+    private static string LeaseKey(int runId) => runId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public IReadOnlyList<EvalEndpointInfo> Endpoints() => endpoints.List();
 
@@ -132,34 +143,154 @@ public sealed class EvalGenerationService(
     /// instance claimed it first, or it was cancelled before it started). Cancelling the token, or marking
     /// the run Cancelled from anywhere, stops it: finished items are kept, the run ends Cancelled.
     /// </summary>
-    public async Task<bool> ExecuteAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
+    public Task<bool> ExecuteAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken) =>
+        ExecuteAsync(runId, actor, progress, CancellationToken.None, cancellationToken);
+
+    /// <summary>
+    /// As above; when <paramref name="instanceStopping"/> fires (this app instance shuts down) the run is
+    /// left Running without its lease, so another instance, or this one after its restart, resumes it.
+    /// </summary>
+    public async Task<bool> ExecuteAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken instanceStopping, CancellationToken cancellationToken)
     {
-        await using (var claim = await factory.CreateDbContextAsync(cancellationToken))
+        var claim = await TryClaimAsync(runId, resume: false, cancellationToken);
+        if (claim is null)
         {
-            var claimed = await claim.EvalRuns.Where(r => r.Id == runId && r.Status == EvalRunStatus.Pending)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, EvalRunStatus.Running), cancellationToken);
-            if (claimed == 0)
+            return false;
+        }
+
+        await GenerateClaimedAsync(claim, actor, progress, instanceStopping, cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes over a Pending or Running run that no instance holds (the one generating it stopped). The
+    /// caller then generates it with <see cref="GenerateClaimedAsync"/>. Conflict when the run has ended or
+    /// a live instance holds it, including when two instances try at once and the other one won.
+    /// </summary>
+    public async Task<JobLeaseHandle> ClaimOrphanAsync(int runId, Actor actor, CancellationToken cancellationToken)
+    {
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            var status = await db.EvalRuns.AsNoTracking().Where(r => r.Id == runId).Select(r => (EvalRunStatus?)r.Status)
+                .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("Eval run", runId);
+            if (status is not (EvalRunStatus.Pending or EvalRunStatus.Running))
             {
-                return false;
+                throw new ConflictException($"Eval run {runId} has ended ({status}); there is nothing to resume.");
             }
         }
 
+        // Our own live lease counts too: this instance is generating the run right now.
+        if (await leases.HolderAsync(LeaseKind, LeaseKey(runId), cancellationToken) is not null)
+        {
+            throw new ConflictException(HeldMessage(runId));
+        }
+
+        var claim = await TryClaimAsync(runId, resume: true, cancellationToken) ?? throw new ConflictException(HeldMessage(runId));
+        try
+        {
+            await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            var kept = await db.EvalResults.CountAsync(r => r.EvalRunId == runId, cancellationToken);
+            AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "evalrun.resume", nameof(EvalRun), runId, $"generation resumed; {kept} finished item(s) kept");
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch
+        {
+            await claim.DisposeAsync();
+            throw;
+        }
+
+        logger.LogInformation("Eval run {RunId} resumed by {Owner}", runId, leases.Owner);
+        return claim;
+    }
+
+    /// <summary>Pending or Running runs no live instance holds, oldest first: the ones a stopped instance left.</summary>
+    public async Task<IReadOnlyList<int>> OrphanedRunIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        return await db.EvalRuns.AsNoTracking()
+            .Where(r => r.Status == EvalRunStatus.Pending || r.Status == EvalRunStatus.Running)
+            .Where(r => !db.JobLeases.Any(l => l.Kind == LeaseKind && l.Key == r.Id.ToString() && l.ExpiresAt >= now))
+            .OrderBy(r => r.Id).Select(r => r.Id).ToListAsync(cancellationToken);
+    }
+
+    private static string HeldMessage(int runId) =>
+        $"Eval run {runId} is being generated by a running instance; it can be resumed only after that instance stops.";
+
+    /// <summary>
+    /// Takes the run's lease, then moves the run to Running: from Pending for a fresh start, from Pending or
+    /// Running for a resume. Null (and no lease kept) when another instance holds it or the run is not in
+    /// such a state any more.
+    /// </summary>
+    private async Task<JobLeaseHandle?> TryClaimAsync(int runId, bool resume, CancellationToken cancellationToken)
+    {
+        var lease = await leases.TryAcquireAsync(LeaseKind, LeaseKey(runId), cancellationToken);
+        if (lease is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            var claimed = await db.EvalRuns
+                .Where(r => r.Id == runId && (r.Status == EvalRunStatus.Pending || (resume && r.Status == EvalRunStatus.Running)))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, EvalRunStatus.Running), cancellationToken);
+            if (claimed == 1)
+            {
+                return lease;
+            }
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            throw;
+        }
+
+        await lease.DisposeAsync();
+        return null;
+    }
+
+    /// <summary>
+    /// Generates the items of a claimed run that have no result yet, scores the run and releases the
+    /// claim. Cancelling the token, or marking the run Cancelled from anywhere, stops it: finished items
+    /// are kept, the run ends Cancelled.
+    /// </summary>
+    public Task GenerateClaimedAsync(JobLeaseHandle claim, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken) =>
+        GenerateClaimedAsync(claim, actor, progress, CancellationToken.None, cancellationToken);
+
+    /// <summary>As above; see <see cref="ExecuteAsync(int, Actor, IProgress{GenerationProgress}?, CancellationToken, CancellationToken)"/> for <paramref name="instanceStopping"/>.</summary>
+    public async Task GenerateClaimedAsync(JobLeaseHandle claim, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken instanceStopping, CancellationToken cancellationToken)
+    {
+        await using (claim)
+        {
+            await GenerateMissingAsync(int.Parse(claim.Key, System.Globalization.CultureInfo.InvariantCulture), actor, progress, instanceStopping, cancellationToken);
+        }
+    }
+
+    private async Task GenerateMissingAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken instanceStopping, CancellationToken cancellationToken)
+    {
         EvalRun run;
         List<EvalItem> items;
+        int kept;
+        int keptFailed;
         await using (var db = await factory.CreateDbContextAsync(cancellationToken))
         {
             run = await db.EvalRuns.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken);
+            // Items finished before (by an instance that stopped) keep their result and are not asked again.
             items = await db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == run.EvalSetId && !db.EvalResults.Any(x => x.EvalRunId == runId && x.EvalItemId == i.Id))
                 .OrderBy(i => i.Id).ToListAsync(cancellationToken);
+            kept = await db.EvalResults.CountAsync(x => x.EvalRunId == runId, cancellationToken);
+            keptFailed = await db.EvalResults.CountAsync(x => x.EvalRunId == runId && x.Failed, cancellationToken);
         }
 
-        var total = items.Count;
+        var total = kept + items.Count;
         var endpoint = endpoints.Find(run.Endpoint);
         if (endpoint is null)
         {
             await FinishAsync(runId, EvalRunStatus.Failed, $"the endpoint '{run.Endpoint}' is not configured on this machine", cancellationToken);
-            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, 0, total, 0, $"endpoint '{run.Endpoint}' is not configured"));
-            return true;
+            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, kept, total, keptFailed, $"endpoint '{run.Endpoint}' is not configured"));
+            return;
         }
 
         var settings = endpoints.Options;
@@ -167,13 +298,13 @@ public sealed class EvalGenerationService(
         var timeout = TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds));
         var client = ChatEndpointClient.Create(endpoint.BaseUrl!, run.Model, endpoint.ApiKey, maxRetries: 0, networkTimeout: timeout + TimeSpan.FromSeconds(5));
         var chatOptions = new ChatOptions { Temperature = runSettings.Temperature, MaxOutputTokens = runSettings.MaxOutputTokens };
-        logger.LogInformation("Generating eval run {RunId}: {Items} items, at most {Concurrency} at once", runId, total, settings.MaxConcurrency);
+        logger.LogInformation("Generating eval run {RunId}: {Items} items ({Kept} done before), at most {Concurrency} at once", runId, items.Count, kept, settings.MaxConcurrency);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var writeLock = new SemaphoreSlim(1, 1);
-        var done = 0;
-        var failed = 0;
-        progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, 0, total, 0, null));
+        var done = kept;
+        var failed = keptFailed;
+        progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null));
         try
         {
             await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrency), CancellationToken = stop.Token }, async (item, token) =>
@@ -212,11 +343,20 @@ public sealed class EvalGenerationService(
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+            if (instanceStopping.IsCancellationRequested && !await IsCancelledAsync(runId))
+            {
+                // Not a person's cancel: the instance is shutting down. The run stays Running and its lease
+                // is released on the way out, so it shows as resumable at once.
+                logger.LogInformation("Eval run {RunId} left Running after {Done} of {Total} items: this instance is stopping", runId, done, total);
+                progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null) { Orphaned = true });
+                return;
+            }
+
             var message = $"cancelled after {done} of {total} items";
             await FinishAsync(runId, EvalRunStatus.Cancelled, message, CancellationToken.None);
             logger.LogInformation("Eval run {RunId} was cancelled after {Done} of {Total} items", runId, done, total);
             progress?.Report(new GenerationProgress(runId, EvalRunStatus.Cancelled, done, total, failed, message));
-            return true;
+            return;
         }
         catch (Exception e)
         {
@@ -233,7 +373,6 @@ public sealed class EvalGenerationService(
         await FinishAsync(runId, status, error, CancellationToken.None);
         logger.LogInformation("Eval run {RunId} generated: {Done} items, {Failed} failed", runId, done, failed);
         progress?.Report(new GenerationProgress(runId, status, done, total, failed, error));
-        return true;
     }
 
     /// <summary>
@@ -274,7 +413,15 @@ public sealed class EvalGenerationService(
         var row = await db.EvalRuns.AsNoTracking().Where(r => r.Id == runId)
             .Select(r => new { r.Status, r.Error, Total = r.EvalSet!.Items.Count, Done = r.Results.Count, Failed = r.Results.Count(x => x.Failed) })
             .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException("Eval run", runId);
-        return new GenerationProgress(runId, row.Status, row.Done, row.Total, row.Failed, row.Error);
+        var orphaned = row.Status is EvalRunStatus.Pending or EvalRunStatus.Running
+            && await leases.HolderAsync(LeaseKind, LeaseKey(runId), cancellationToken) is null;
+        return new GenerationProgress(runId, row.Status, row.Done, row.Total, row.Failed, row.Error) { Orphaned = orphaned };
+    }
+
+    private async Task<bool> IsCancelledAsync(int runId)
+    {
+        await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
+        return await db.EvalRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None);
     }
 
     private async Task FinishAsync(int runId, EvalRunStatus status, string? error, CancellationToken cancellationToken)

@@ -14,6 +14,7 @@ public static class EvaluationServiceCollectionExtensions
         services.AddSingleton<EvalEndpointCatalog>();
         services.AddSingleton<EvalGenerationService>();
         services.AddSingleton<EvalGenerationRunner>();
+        services.AddHostedService<EvalGenerationResumer>();
         return services;
     }
 }

@@ -187,7 +187,7 @@ public sealed class QualityAnalyzer
         public Run(QualityOptions options)
         {
             _options = options;
-            _hasher = new MinHasher(options.ShingleSize);
+            _hasher = new MinHasher(options.Thresholds.ShingleSize);
             _signatures = new SignatureStore(_hasher.SignatureSize);
             _promptSignatures = new SignatureStore(_hasher.SignatureSize);
             _countTokens = options.CountTokens ?? CountWords;
@@ -201,7 +201,7 @@ public sealed class QualityAnalyzer
             _labelSet = options.LabelSet is { Count: > 0 } set ? set.ToHashSet(StringComparer.Ordinal) : null;
             if (options.EvalInputs is { Count: > 0 } eval)
             {
-                _eval = new EvalIndex(eval, _hasher, options.NearDuplicateThreshold);
+                _eval = new EvalIndex(eval, _hasher, options.Thresholds.NearDuplicateThreshold);
             }
         }
 
@@ -397,9 +397,9 @@ public sealed class QualityAnalyzer
                 }
             }
 
-            var nearGroups = NearDuplicateFinder.FindGroups(_signatures, _options.NearDuplicateThreshold, i => _hasShingles[i] && !duplicateOfEarlier[i], cancellationToken);
+            var nearGroups = NearDuplicateFinder.FindGroups(_signatures, _options.Thresholds.NearDuplicateThreshold, i => _hasShingles[i] && !duplicateOfEarlier[i], cancellationToken);
             AddGroupFinding(findings, FindingType.NearDuplicate, FindingSeverity.Warning, "Near duplicates",
-                $"These examples share at least {_options.NearDuplicateThreshold:P0} of their word sequences (estimated); they add little and can skew training.", nearGroups, countAllButFirst: false);
+                $"These examples share at least {_options.Thresholds.NearDuplicateThreshold:P0} of their word sequences (estimated); they add little and can skew training.", nearGroups, countAllButFirst: false);
 
             t = Done("near duplicates (LSH)", t);
             cancellationToken.ThrowIfCancellationRequested();
@@ -446,10 +446,10 @@ public sealed class QualityAnalyzer
                 agreement = _options.OrderedRatingCategories is { } ordered
                     ? AgreementCalculator.Summarize(ratings, ordered, MeasurementLevel.Ordinal, KappaWeighting.Quadratic)
                     : AgreementCalculator.Summarize(ratings);
-                if (agreement.KrippendorffAlpha is { } alpha && alpha < _options.LowAgreementAlpha)
+                if (agreement.KrippendorffAlpha is { } alpha && alpha < _options.Thresholds.LowAgreementAlpha)
                 {
                     findings.Add(new QualityFinding(FindingType.LowAgreement, FindingSeverity.Warning, "Labelers often disagree",
-                        $"Krippendorff's alpha is {alpha:0.000}, below the {_options.LowAgreementAlpha:0.000} set as the lowest acceptable; review the guidelines and the disagreements.",
+                        $"Krippendorff's alpha is {alpha:0.000}, below the {_options.Thresholds.LowAgreementAlpha:0.000} set as the lowest acceptable; review the guidelines and the disagreements.",
                         agreement.Items, []));
                 }
             }
@@ -524,7 +524,7 @@ public sealed class QualityAnalyzer
 
             // Wordings are clustered like near-duplicate examples, so "Be concise." and "Be concise!"
             // show as one family with two wordings.
-            var groups = NearDuplicateFinder.FindGroups(_promptSignatures, _options.NearDuplicateThreshold, i => _prompts[i].Preview.Length > 0);
+            var groups = NearDuplicateFinder.FindGroups(_promptSignatures, _options.Thresholds.NearDuplicateThreshold, i => _prompts[i].Preview.Length > 0);
             var family = Enumerable.Range(0, _prompts.Count).ToArray();
             foreach (var g in groups)
             {
@@ -606,11 +606,11 @@ public sealed class QualityAnalyzer
                 for (var i = 0; i < n; i++)
                 {
                     var score = (_tokens[i] - median) / spread;
-                    if (score > _options.OutlierScore)
+                    if (score > _options.Thresholds.OutlierScore)
                     {
                         longOnes.Add(_ids[i]);
                     }
-                    else if (score < -_options.OutlierScore)
+                    else if (score < -_options.Thresholds.OutlierScore)
                     {
                         shortOnes.Add(_ids[i]);
                     }
@@ -645,7 +645,7 @@ public sealed class QualityAnalyzer
         private void AddLabelFindings(List<QualityFinding> findings, LabelBalance balance)
         {
             var unused = balance.Labels.Where(l => l.Count == 0).Select(l => l.Label).ToList();
-            if (balance.Labels.Count >= 2 && (unused.Count > 0 || balance.ImbalanceRatio > _options.ImbalanceRatio))
+            if (balance.Labels.Count >= 2 && (unused.Count > 0 || balance.ImbalanceRatio > _options.Thresholds.ImbalanceRatio))
             {
                 var detail = unused.Count > 0
                     ? $"No examples for {string.Join(", ", unused.Select(l => $"\"{l}\""))}."
@@ -662,7 +662,7 @@ public sealed class QualityAnalyzer
         {
             var n = _ids.Count;
             var groups = GroupBy(_answerKeys, i => _answerKeys[i] != NoKey)
-                .Where(g => g.Length >= _options.OverRepresentedAnswerMinCount && (double)g.Length / n >= _options.OverRepresentedAnswerShare)
+                .Where(g => g.Length >= _options.Thresholds.OverRepresentedAnswerMinCount && (double)g.Length / n >= _options.Thresholds.OverRepresentedAnswerShare)
                 .OrderByDescending(g => g.Length).ToList();
             if (groups.Count == 0)
             {
@@ -671,7 +671,7 @@ public sealed class QualityAnalyzer
 
             var top = (double)groups[0].Length / n;
             AddGroupFinding(findings, FindingType.OverRepresentedAnswer, FindingSeverity.Warning, "One answer dominates",
-                $"{groups.Count} answer text(s) each make up at least {_options.OverRepresentedAnswerShare:P0} of the examples (the largest {top:P1}); the model may learn to give it regardless of input.",
+                $"{groups.Count} answer text(s) each make up at least {_options.Thresholds.OverRepresentedAnswerShare:P0} of the examples (the largest {top:P1}); the model may learn to give it regardless of input.",
                 groups, countAllButFirst: false);
         }
 

@@ -30,37 +30,8 @@ public sealed class QualityOptions
     /// <summary>The model's limit per training example; null skips the check.</summary>
     public int? MaxTokensPerExample { get; init; }
 
-    public double NearDuplicateThreshold { get; init; } = 0.8;
-
-    /// <summary>Words per shingle for near-duplicate detection.</summary>
-    public int ShingleSize { get; init; } = 3;
-
-    /// <summary>Modified z-score (0.6745 × distance from the median / MAD) above which a length is an outlier.</summary>
-    public double OutlierScore { get; init; } = 3.5;
-
-    /// <summary>The most common label count divided by the least common above which balance is flagged.</summary>
-    public double ImbalanceRatio { get; init; } = 10;
-
-    /// <summary>Share of examples one assistant answer may make up before it is flagged.</summary>
-    public double OverRepresentedAnswerShare { get; init; } = 0.05;
-
-    /// <summary>An answer must occur at least this often to be flagged as over-represented.</summary>
-    public int OverRepresentedAnswerMinCount { get; init; } = 5;
-
-    /// <summary>Krippendorff's alpha below which agreement is flagged.</summary>
-    public double LowAgreementAlpha { get; init; } = 0.667;
-
-    /// <summary>The thresholds of these options, as a report stores them.</summary>
-    public QualityThresholds Thresholds => new()
-    {
-        NearDuplicateThreshold = NearDuplicateThreshold,
-        ShingleSize = ShingleSize,
-        OutlierScore = OutlierScore,
-        ImbalanceRatio = ImbalanceRatio,
-        OverRepresentedAnswerShare = OverRepresentedAnswerShare,
-        OverRepresentedAnswerMinCount = OverRepresentedAnswerMinCount,
-        LowAgreementAlpha = LowAgreementAlpha,
-    };
+    /// <summary>The detectors' thresholds; a report stores them as they were.</summary>
+    public QualityThresholds Thresholds { get; init; } = new();
 
     /// <summary>Rejected examples never reach training, so they are left out unless asked for.</summary>
     public bool IncludeRejected { get; init; }

@@ -348,16 +348,9 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
                 .ToListAsync(cancellationToken);
 
             var counter = new QualityTokenCounter(TokenCounter.O200k);
-            var t = Thresholds;
             options = new QualityOptions
             {
-                NearDuplicateThreshold = t.NearDuplicateThreshold,
-                ShingleSize = t.ShingleSize,
-                OutlierScore = t.OutlierScore,
-                ImbalanceRatio = t.ImbalanceRatio,
-                OverRepresentedAnswerShare = t.OverRepresentedAnswerShare,
-                OverRepresentedAnswerMinCount = t.OverRepresentedAnswerMinCount,
-                LowAgreementAlpha = t.LowAgreementAlpha,
+                Thresholds = Thresholds,
                 CanonicalSystemPrompt = string.IsNullOrWhiteSpace(dataset.CanonicalSystemPrompt) ? null : dataset.CanonicalSystemPrompt,
                 LabelSet = dataset.Labels.Count > 0 ? dataset.Labels : null,
                 CountTokens = counter.Count,

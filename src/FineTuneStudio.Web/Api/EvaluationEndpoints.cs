@@ -116,6 +116,11 @@ public static class EvaluationEndpoints
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Stop a generating run; finished items are kept");
 
+        api.MapPost("/eval-runs/{id:int}/resume", async Task<Accepted<GenerationProgress>> (int id, EvalGenerationRunner runner, HttpContext http, CancellationToken ct) =>
+                TypedResults.Accepted($"/api/eval-runs/{id}/progress", await runner.ResumeAsync(id, http.User.ToActor(), ct)))
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Resume a run whose instance stopped (Pending or Running, held by no live instance): only the items without a result are generated. 409 while an instance holds it or once it has ended");
+
         api.MapGet("/eval-runs/{id:int}", async (int id, EvaluationService evaluation, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.GetRunAsync(id, ct)))
             .WithSummary("Get a run with its aggregate scores");

@@ -1,7 +1,14 @@
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Tests.Evaluation;
 using FineTuneStudio.Web.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Evaluation;
@@ -104,5 +111,59 @@ public sealed class GenerateRunTests(BrowserFixture browser)
         await Assertions.Expect(shop1).ToContainTextAsync("wrong");
         await Assertions.Expect(shop1).ToContainTextAsync("40 + 2");
         await BrowserFixture.ScreenshotAsync(page, "evaluation-run-results");
+    }
+
+    [Fact]
+    public async Task Lead_ResumesARunWhoseInstanceStopped_AndOnlyTheMissingItemsAreGenerated()
+    {
+        var (projectId, setId) = await browser.App.CreateGenerationSetAsync(items: 4);
+        await using var server = ScriptedChatServer.Start((text, _) => FakeReply.Text(text.EndsWith('1') || text.EndsWith('3') ? "high" : "low", 30, 1));
+        browser.App.AddGenerationEndpoint(server.BaseUrl, name: Endpoint);
+        var configuration = browser.App.Services.GetRequiredService<IConfiguration>();
+        // This instance would pick the run up by itself within two minutes; here a person does it.
+        configuration["Studio:Evaluation:Generation:ResumeOrphanedRuns"] = "false";
+        try
+        {
+            var run = await browser.App.Services.GetRequiredService<EvalGenerationService>()
+                .CreateAsync(setId, new GenerateRunRequest { Name = "Interrupted run", Endpoint = Endpoint, Model = "fake-model" }, Actor.System, default);
+            // What an instance that crashed after t1 and t2 leaves: Running, two results, a lease that ran out.
+            var factory = browser.App.Services.GetRequiredService<IDbContextFactory<StudioDbContext>>();
+            await using (var db = await factory.CreateDbContextAsync())
+            {
+                await db.EvalRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, EvalRunStatus.Running));
+                foreach (var (externalId, output) in new[] { ("t1", "high"), ("t2", "low") })
+                {
+                    var itemId = await db.EvalItems.Where(i => i.EvalSetId == setId && i.ExternalId == externalId).Select(i => i.Id).SingleAsync();
+                    db.EvalResults.Add(new EvalResult { EvalRunId = run.Id, EvalItemId = itemId, Output = output });
+                }
+
+                db.JobLeases.Add(new JobLease
+                {
+                    Kind = EvalGenerationService.LeaseKind, Key = run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Owner = "gone:1:0000",
+                    Token = Guid.NewGuid(), AcquiredAt = DateTime.UtcNow.AddMinutes(-10), ExpiresAt = DateTime.UtcNow.AddMinutes(-8),
+                });
+                await db.SaveChangesAsync();
+            }
+
+            var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+            await page.GotoAsync($"projects/{projectId}/evaluation/runs");
+            await BrowserFixture.WaitForCircuitAsync(page);
+            var count = page.Locator("[data-testid=generation-count]");
+            await Assertions.Expect(count).ToHaveTextAsync("stopped with its instance · 2 / 4 items done");
+            await BrowserFixture.ScreenshotAsync(page, "evaluation-run-resumable");
+
+            await page.ClickAsync("[data-testid=generation-resume]");
+
+            var row = page.Locator("[data-testid=run-table] tr").Filter(new() { HasText = "Interrupted run" });
+            await Assertions.Expect(row).ToContainTextAsync("Completed");
+            await Assertions.Expect(row).ToContainTextAsync("4 / 4");
+            await BrowserFixture.ScreenshotAsync(page, "evaluation-run-resumed");
+            server.TotalRequests.ShouldBe(2);
+            server.RequestsFor("ticket 1").ShouldBe(0);
+        }
+        finally
+        {
+            configuration["Studio:Evaluation:Generation:ResumeOrphanedRuns"] = "true";
+        }
     }
 }

@@ -1,6 +1,7 @@
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -50,7 +51,8 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
             ["Studio:Evaluation:Generation:Endpoints:fake:ApiKey"] = key,
             ["Studio:Evaluation:Generation:Endpoints:fake:Provider"] = "local",
         }).Build();
-        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(configuration), _evaluation, NullLogger<EvalGenerationService>.Instance);
+        // A lease service of its own: each service stands for one app instance.
+        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(configuration), _evaluation, NullLogger<EvalGenerationService>.Instance, new JobLeaseService(_db, _clock));
     }
 
     private async Task<int> GenerateAsync(EvalGenerationService service, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -297,6 +299,199 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         await service.ExecuteAsync(run.Id, Lead, null, default);
 
         server.Bodies.Single().ShouldContain("\"role\":\"system\",\"content\":\"Answer with one word.\"");
+    }
+
+    /// <summary>
+    /// What an instance that stopped while generating leaves behind: the run Running, results for the items
+    /// it finished (each answered "high"), and its lease, taken now and never renewed.
+    /// </summary>
+    private async Task<int> OrphanedRunAsync(EvalGenerationService service, params int[] finished)
+    {
+        var run = await service.CreateAsync(_setId, new GenerateRunRequest { Name = "Candidate", Endpoint = "fake", Model = "fake-model" }, Lead, default);
+        await using var db = _db.CreateDbContext();
+        await db.EvalRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, EvalRunStatus.Running));
+        foreach (var i in finished)
+        {
+            var itemId = await db.EvalItems.Where(x => x.EvalSetId == _setId && x.ExternalId == $"t{i}").Select(x => x.Id).SingleAsync();
+            db.EvalResults.Add(new EvalResult { EvalRunId = run.Id, EvalItemId = itemId, Output = "high", LatencyMs = 40, PromptTokens = 11, CompletionTokens = 3 });
+        }
+
+        db.JobLeases.Add(new JobLease
+        {
+            Kind = EvalGenerationService.LeaseKind, Key = run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Owner = "gone:4242:0000",
+            Token = Guid.NewGuid(), AcquiredAt = _clock.UtcNow, ExpiresAt = _clock.UtcNow + JobLeaseService.Duration,
+        });
+        await db.SaveChangesAsync();
+        return run.Id;
+    }
+
+    [Fact]
+    public async Task Resume_WorkerVanishedAndItsLeaseRanOut_GeneratesOnlyTheMissingItems()
+    {
+        await AddItemsAsync(5);
+        await using var server = ScriptedChatServer.Start((text, _) => RightAnswer(text));
+        var survivor = Service(server);
+        // t1 (expected high) and t2 (expected low) were answered "high" before the instance stopped.
+        var runId = await OrphanedRunAsync(Service(server), 1, 2);
+        using var runner = new EvalGenerationRunner(survivor, NullLogger<EvalGenerationRunner>.Instance);
+
+        // A minute later the stopped instance's lease still looks live.
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        (await survivor.GetProgressAsync(runId, default)).Orphaned.ShouldBeFalse();
+        await Should.ThrowAsync<ConflictException>(() => runner.ResumeAsync(runId, Lead, default));
+
+        _clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        var before = await survivor.GetProgressAsync(runId, default);
+        (before.Orphaned, before.Status, before.Done, before.Total).ShouldBe((true, EvalRunStatus.Running, 2, 5));
+        var started = await runner.ResumeAsync(runId, Lead, default);
+        started.Done.ShouldBe(2);
+        await runner.WaitAsync(runId);
+
+        server.TotalRequests.ShouldBe(3);
+        server.RequestsFor("ticket 1").ShouldBe(0);
+        server.RequestsFor("ticket 2").ShouldBe(0);
+        var results = await ResultsAsync(runId);
+        results.Select(r => (r.ExternalId, r.Result.Output)).ShouldBe([("t1", "high"), ("t2", "high"), ("t3", "high"), ("t4", "low"), ("t5", "high")]);
+        var run = await _evaluation.GetRunAsync(runId, default);
+        run.Status.ShouldBe(EvalRunStatus.Completed);
+        run.Summary!.Items.ShouldBe(5);
+        run.Summary.Correct.ShouldBe(4); // every item but t2, whose kept answer was wrong
+        var after = await survivor.GetProgressAsync(runId, default);
+        (after.Orphaned, after.Done, after.Total).ShouldBe((false, 5, 5));
+        await using var db = _db.CreateDbContext();
+        (await db.AuditEvents.CountAsync(e => e.Action == "evalrun.resume" && e.EntityId == runId.ToString() && e.UserId == Lead.UserId)).ShouldBe(1);
+        (await db.JobLeases.CountAsync(l => l.Kind == EvalGenerationService.LeaseKind)).ShouldBe(0); // released when done
+    }
+
+    [Fact]
+    public async Task Resume_RunAnotherInstanceIsGenerating_IsAConflictAndSendsNothing()
+    {
+        await AddItemsAsync(4);
+        var secondItemAsked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // t1 answers; t2 keeps the generating instance busy until it is cancelled.
+        await using var server = ScriptedChatServer.Start((text, _) =>
+        {
+            if (text == "ticket 1")
+            {
+                return RightAnswer(text);
+            }
+
+            secondItemAsked.TrySetResult();
+            return FakeReply.Hang;
+        });
+        using var busy = new EvalGenerationRunner(Service(server, concurrency: 1), NullLogger<EvalGenerationRunner>.Instance);
+        var other = Service(server);
+        var run = await busy.StartAsync(_setId, new GenerateRunRequest { Name = "Candidate", Endpoint = "fake", Model = "fake-model" }, Lead, default);
+        await secondItemAsked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        (await other.GetProgressAsync(run.Id, default)).Orphaned.ShouldBeFalse();
+        var conflict = await Should.ThrowAsync<ConflictException>(() => other.ClaimOrphanAsync(run.Id, Lead, default));
+        conflict.Message.ShouldContain("being generated");
+        // The generating instance itself cannot start it a second time either.
+        await Should.ThrowAsync<ConflictException>(() => busy.ResumeAsync(run.Id, Lead, default));
+        server.TotalRequests.ShouldBe(2);
+
+        (await busy.CancelAsync(run.Id, Lead, default)).ShouldBeTrue();
+        await busy.WaitAsync(run.Id);
+        // A run that has ended is not resumed either.
+        (await Should.ThrowAsync<ConflictException>(() => other.ClaimOrphanAsync(run.Id, Lead, default))).Message.ShouldContain("has ended");
+    }
+
+    [Fact]
+    public async Task Resume_TwoInstancesAtOnce_OneWinsAndEachMissingItemIsAskedOnce()
+    {
+        await AddItemsAsync(6);
+        await using var server = ScriptedChatServer.Start((text, _) => RightAnswer(text));
+        var runId = await OrphanedRunAsync(Service(server), 1);
+        _clock.Advance(JobLeaseService.Duration + TimeSpan.FromSeconds(1));
+        var first = Service(server);
+        var second = Service(server);
+
+        async Task<JobLeaseHandle?> TryAsync(EvalGenerationService instance)
+        {
+            try
+            {
+                return await instance.ClaimOrphanAsync(runId, Lead, default);
+            }
+            catch (ConflictException)
+            {
+                return null;
+            }
+        }
+
+        var claims = await Task.WhenAll(TryAsync(first), TryAsync(second));
+
+        claims.Count(c => c is not null).ShouldBe(1);
+        var winner = claims[0] is not null ? first : second;
+        await winner.GenerateClaimedAsync(claims.Single(c => c is not null)!, Lead, null, default);
+        server.TotalRequests.ShouldBe(5);
+        Enumerable.Range(2, 5).ShouldAllBe(i => server.RequestsFor($"ticket {i}") == 1);
+        (await ResultsAsync(runId)).Count.ShouldBe(6);
+        (await RunAsync(runId)).Status.ShouldBe(EvalRunStatus.Completed);
+    }
+
+    [Fact]
+    public async Task Shutdown_WhileGenerating_LeavesTheRunResumable_AndAnotherInstanceFinishesIt()
+    {
+        await AddItemsAsync(4);
+        var secondItemAsked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // t2's first request is still waiting when the instance shuts down; later ones answer.
+        await using var server = ScriptedChatServer.Start((text, attempt) =>
+        {
+            if (text == "ticket 2" && attempt == 1)
+            {
+                secondItemAsked.TrySetResult();
+                return FakeReply.Hang;
+            }
+
+            return RightAnswer(text);
+        });
+        var stopping = new EvalGenerationRunner(Service(server, concurrency: 1), NullLogger<EvalGenerationRunner>.Instance);
+        var run = await stopping.StartAsync(_setId, new GenerateRunRequest { Name = "Candidate", Endpoint = "fake", Model = "fake-model" }, Lead, default);
+        await secondItemAsked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var ended = stopping.WaitAsync(run.Id);
+
+        stopping.Dispose();
+        await ended;
+
+        var survivor = Service(server);
+        var left = await survivor.GetProgressAsync(run.Id, default);
+        // Still Running, 1 of 4 done, and no lease: resumable at once, without waiting for a lease to run out.
+        (left.Status, left.Done, left.Total, left.Orphaned).ShouldBe((EvalRunStatus.Running, 1, 4, true));
+        using var runner = new EvalGenerationRunner(survivor, NullLogger<EvalGenerationRunner>.Instance);
+        await runner.ResumeAsync(run.Id, Lead, default);
+        await runner.WaitAsync(run.Id);
+
+        (await RunAsync(run.Id)).Status.ShouldBe(EvalRunStatus.Completed);
+        (await ResultsAsync(run.Id)).Select(r => r.Result.Output).ShouldBe(["high", "low", "high", "low"]);
+        server.RequestsFor("ticket 1").ShouldBe(1);
+        server.RequestsFor("ticket 2").ShouldBe(2); // the one cut off by the shutdown, then the resumed one
+    }
+
+    [Fact]
+    public async Task ResumeOrphans_AtStartUp_FinishesRunsNoInstanceHolds_AndLeavesHeldOnesAlone()
+    {
+        await AddItemsAsync(3);
+        await using var server = ScriptedChatServer.Start((text, _) => RightAnswer(text));
+        var stopped = Service(server);
+        var orphan = await OrphanedRunAsync(stopped, 1);
+        // Created, then the instance stopped before it claimed the run.
+        var neverStarted = (await stopped.CreateAsync(_setId, new GenerateRunRequest { Name = "Never started", Endpoint = "fake", Model = "fake-model" }, Lead, default)).Id;
+        _clock.Advance(JobLeaseService.Duration + TimeSpan.FromSeconds(1));
+        // Taken by an instance that is still alive: its lease is fresh.
+        var held = await OrphanedRunAsync(stopped, 1);
+        using var runner = new EvalGenerationRunner(Service(server), NullLogger<EvalGenerationRunner>.Instance);
+
+        var resumed = await runner.ResumeOrphansAsync(default);
+
+        resumed.ShouldBe([orphan, neverStarted]);
+        (await RunAsync(orphan)).Status.ShouldBe(EvalRunStatus.Completed);
+        (await RunAsync(neverStarted)).Status.ShouldBe(EvalRunStatus.Completed);
+        (await RunAsync(held)).Status.ShouldBe(EvalRunStatus.Running);
+        server.TotalRequests.ShouldBe(2 + 3); // the orphan's two missing items, all three of the other
+        (await ResultsAsync(held)).Count.ShouldBe(1);
+        await using var db = _db.CreateDbContext();
+        (await db.AuditEvents.CountAsync(e => e.Action == "evalrun.resume" && e.UserId == null)).ShouldBe(2);
     }
 
     private sealed class SyncProgress(Action<GenerationProgress> onReport) : IProgress<GenerationProgress>

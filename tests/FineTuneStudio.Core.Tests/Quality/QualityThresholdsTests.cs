@@ -73,7 +73,7 @@ public class QualityThresholdsTests
     [Fact]
     public void Analyzer_OutOfRangeThreshold_ThrowsNamingTheSetting()
     {
-        var error = Should.Throw<StudioValidationException>(() => new QualityAnalyzer(new QualityOptions { OverRepresentedAnswerShare = 0 }));
+        var error = Should.Throw<StudioValidationException>(() => new QualityAnalyzer(new QualityOptions { Thresholds = new() { OverRepresentedAnswerShare = 0 } }));
 
         error.Errors.Single().Field.ShouldBe("Quality:OverRepresentedAnswerShare");
     }
@@ -81,7 +81,7 @@ public class QualityThresholdsTests
     [Fact]
     public void Analyze_Report_SaysWhichThresholdsProducedIt()
     {
-        var options = new QualityOptions { NearDuplicateThreshold = 0.7, ShingleSize = 2, OutlierScore = 5, LowAgreementAlpha = 0.8 };
+        var options = new QualityOptions { Thresholds = new() { NearDuplicateThreshold = 0.7, ShingleSize = 2, OutlierScore = 5, LowAgreementAlpha = 0.8 } };
 
         var report = new QualityAnalyzer(options).Analyze([Chat(1, "a question", "an answer")]);
 
@@ -96,7 +96,7 @@ public class QualityThresholdsTests
             .Concat(Enumerable.Range(7, 14).Select(i => Chat(i, $"question {i}", $"answer number {i}"))).ToList();
 
         new QualityAnalyzer().Analyze(inputs).Find(FindingType.OverRepresentedAnswer)!.Count.ShouldBe(6);
-        new QualityAnalyzer(new QualityOptions { OverRepresentedAnswerShare = 0.5 }).Analyze(inputs).Find(FindingType.OverRepresentedAnswer).ShouldBeNull();
+        new QualityAnalyzer(new QualityOptions { Thresholds = new() { OverRepresentedAnswerShare = 0.5 } }).Analyze(inputs).Find(FindingType.OverRepresentedAnswer).ShouldBeNull();
     }
 
     [Fact]

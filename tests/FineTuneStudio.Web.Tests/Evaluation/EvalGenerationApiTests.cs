@@ -46,6 +46,11 @@ public sealed class EvalGenerationApiTests(StudioAppFactory app)
 
         var cancelAgain = await lead.PostAsync($"api/eval-runs/{runId}/cancel", null);
         cancelAgain.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        // A finished run has nothing to resume; an unknown one is not found.
+        var resumeEnded = await lead.PostAsync($"api/eval-runs/{runId}/resume", null);
+        resumeEnded.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await resumeEnded.Content.ReadAsStringAsync()).ShouldContain("has ended");
+        (await lead.PostAsync("api/eval-runs/999999/resume", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -171,6 +171,7 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["POST /api/eval-sets/{id:int}/runs/generate"] = $"{Evaluate} + {ViewEvaluation}",
         ["GET /api/eval-runs/{id:int}/progress"] = ViewEvaluation,
         ["POST /api/eval-runs/{id:int}/cancel"] = $"{Evaluate} + {ViewEvaluation}",
+        ["POST /api/eval-runs/{id:int}/resume"] = $"{Evaluate} + {ViewEvaluation}",
         ["GET /api/evaluation/endpoints"] = ViewEvaluation,
         ["GET /api/projects/{projectId:int}/comparisons"] = ViewEvaluation,
         ["POST /api/comparisons"] = $"{Evaluate} + {ViewEvaluation}",

@@ -158,6 +158,7 @@ public sealed class AuditTests(StudioAppFactory app)
         ["DELETE /api/eval-runs/{id:int}"] = "evalrun.delete",
         ["POST /api/eval-sets/{id:int}/runs/generate"] = "evalrun.generate",
         ["POST /api/eval-runs/{id:int}/cancel"] = "evalrun.cancel",
+        ["POST /api/eval-runs/{id:int}/resume"] = "evalrun.resume",
         ["POST /api/comparisons"] = "comparison.create",
         ["POST /api/comparisons/{id:int}/judgements"] = "judgement.record",
         ["POST /api/projects/{projectId:int}/training-metrics"] = "training.import",

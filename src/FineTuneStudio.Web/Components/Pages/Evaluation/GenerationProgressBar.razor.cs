@@ -1,3 +1,4 @@
+using FineTuneStudio.Core;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Web.Infrastructure;
@@ -11,6 +12,8 @@ public sealed partial class GenerationProgressBar : IDisposable
     private readonly CancellationTokenSource _cts = new();
     private GenerationProgress? _progress;
     private bool _cancelling;
+    private bool _resuming;
+    private string? _resumeError;
     private bool _subscribed;
 
     [Parameter, EditorRequired] public int RunId { get; set; }
@@ -38,6 +41,7 @@ public sealed partial class GenerationProgressBar : IDisposable
 
     public static string StatusText(GenerationProgress p) => p.Status switch
     {
+        EvalRunStatus.Pending or EvalRunStatus.Running when p.Orphaned => $"stopped with its instance · {p.Done} / {p.Total} items done",
         EvalRunStatus.Pending => $"waiting to start · {p.Total} items",
         EvalRunStatus.Running => $"{p.Done} / {p.Total} items · {p.Failed} failed",
         EvalRunStatus.Cancelled => $"cancelled · {p.Done} / {p.Total} items done",
@@ -68,6 +72,26 @@ public sealed partial class GenerationProgressBar : IDisposable
     {
         _cancelling = true;
         await Runner.CancelAsync(RunId, (await AuthenticationState).User.ToActor(), _cts.Token);
+    }
+
+    /// <summary>Takes the run over on this instance; a conflict (another instance was quicker) is shown in place.</summary>
+    private async Task ResumeAsync()
+    {
+        _resuming = true;
+        _resumeError = null;
+        try
+        {
+            _progress = await Runner.ResumeAsync(RunId, (await AuthenticationState).User.ToActor(), _cts.Token);
+        }
+        catch (Exception e) when (e is ConflictException or NotFoundException)
+        {
+            _resumeError = e.Message;
+            _progress = await Runner.ProgressAsync(RunId, _cts.Token);
+        }
+        finally
+        {
+            _resuming = false;
+        }
     }
 
     public void Dispose()
