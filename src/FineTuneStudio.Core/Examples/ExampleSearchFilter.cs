@@ -8,8 +8,7 @@ namespace FineTuneStudio.Core.Examples;
 /// <summary>
 /// The example list's search: a case-insensitive "contains" over every turn's text (<see cref="Example.SearchText"/>),
 /// served by a trigram index on both providers. SQLite: the FTS5 table <c>ExampleSearch</c> (trigram tokenizer,
-/// kept in step by triggers on Examples), queried with LIKE, which FTS5 answers from the index for terms of three
-/// or more characters. PostgreSQL: a pg_trgm GIN index that ILIKE uses.
+/// kept in step by triggers on Examples). PostgreSQL: a pg_trgm GIN index that ILIKE uses.
 /// </summary>
 public static class ExampleSearchFilter
 {
@@ -25,32 +24,27 @@ public static class ExampleSearchFilter
             return examples;
         }
 
+        if (db.Database.IsSqlite() && UsesIndex(term))
+        {
+            var match = TrigramPhrase(term);
+            var matching = db.Database.SqlQuery<int>($"SELECT rowid AS \"Value\" FROM \"ExampleSearch\" WHERE \"ExampleSearch\" MATCH {match}");
+            return examples.Where(e => matching.Contains(e.Id));
+        }
+
         var pattern = "%" + EscapeLike(term) + "%";
-        if (db.Database.IsNpgsql())
-        {
-            return examples.Where(e => EF.Functions.ILike(e.SearchText, pattern, "\\"));
-        }
-
-        if (UsesIndex(term))
-        {
-            // FTS5 accepts only LIKE without ESCAPE, so % and _ in the term act as wildcards there: the index then finds
-            // a superset, and the escaped LIKE below keeps the literal matches.
-            var indexPattern = "%" + term + "%";
-            var matching = db.Database.SqlQuery<int>($"SELECT rowid AS \"Value\" FROM \"ExampleSearch\" WHERE \"SearchText\" LIKE {indexPattern}");
-            examples = examples.Where(e => matching.Contains(e.Id));
-            if (!HasLikeWildcard(term))
-            {
-                return examples;
-            }
-        }
-
-        return examples.Where(e => EF.Functions.Like(e.SearchText, pattern, "\\"));
+        return db.Database.IsNpgsql()
+            ? examples.Where(e => EF.Functions.ILike(e.SearchText, pattern, "\\"))
+            : examples.Where(e => EF.Functions.Like(e.SearchText, pattern, "\\"));
     }
 
     /// <summary>True when the term is long enough for the trigram index.</summary>
     public static bool UsesIndex(string term) => term.EnumerateRunes().Take(IndexedTermLength).Count() == IndexedTermLength;
 
-    private static bool HasLikeWildcard(string term) => term.AsSpan().IndexOfAny('%', '_') >= 0;
+    /// <summary>
+    /// The term as one FTS5 string: inside double quotes every character is literal (operators such as AND, NEAR, *
+    /// are plain text), and a trigram phrase matches exactly where the term occurs as a substring.
+    /// </summary>
+    public static string TrigramPhrase(string term) => "\"" + term.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>Escapes LIKE's wildcards with a backslash so % and _ match themselves.</summary>
     public static string EscapeLike(string term) => new StringBuilder(term)

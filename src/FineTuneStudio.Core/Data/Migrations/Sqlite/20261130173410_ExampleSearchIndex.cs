@@ -11,12 +11,10 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             // Example search: an FTS5 trigram index over Examples.SearchText (external content, so the text is stored once).
-            // detail=none keeps no token positions: LIKE '%term%' still uses the index (and checks each candidate), and
-            // writing the index costs about half as much as with positions, which import feels.
             // Triggers keep it in step with every write, including import's prepared-command inserts. A later migration
             // that rebuilds the Examples table drops these triggers and must create them again.
             migrationBuilder.Sql(
-                "CREATE VIRTUAL TABLE \"ExampleSearch\" USING fts5(\"SearchText\", content='Examples', content_rowid='Id', tokenize='trigram', detail=none);");
+                "CREATE VIRTUAL TABLE \"ExampleSearch\" USING fts5(\"SearchText\", content='Examples', content_rowid='Id', tokenize='trigram');");
             migrationBuilder.Sql(
                 """
                 CREATE TRIGGER "Examples_SearchInsert" AFTER INSERT ON "Examples" BEGIN
