@@ -113,12 +113,7 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
 
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            // SearchText is stored lower-cased; LIKE with our own escape character so % and _ match literally.
-            var term = query.Search.Trim().ToLowerInvariant()
-                .Replace("\\", "\\\\", StringComparison.Ordinal)
-                .Replace("%", "\\%", StringComparison.Ordinal)
-                .Replace("_", "\\_", StringComparison.Ordinal);
-            examples = examples.Where(e => EF.Functions.Like(e.SearchText, "%" + term + "%", "\\"));
+            examples = ExampleSearchFilter.Apply(db, examples, query.Search);
         }
 
         if (query.NeedsAdjudication)

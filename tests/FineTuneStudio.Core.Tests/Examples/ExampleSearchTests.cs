@@ -1,0 +1,270 @@
+using System.Text;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Imports;
+using FineTuneStudio.Core.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace FineTuneStudio.Core.Tests.Examples;
+
+/// <summary>
+/// The example list's search: case-insensitive substrings over every turn, served by the trigram index.
+/// Each scenario runs on the test database (SQLite, or PostgreSQL with FTS_TEST_PROVIDER=postgres) and, when a
+/// PostgreSQL server is available, on PostgreSQL as well.
+/// </summary>
+public sealed class ExampleSearchTests
+{
+    private static readonly DateTime Now = new(2026, 11, 30, 9, 0, 0, DateTimeKind.Utc);
+    private static readonly ExampleCaller Lead = new(new Actor("lead", "lead@example.test"), CanReview: true);
+
+    [Fact]
+    public async Task ListAsync_Search_FindsSubstringsInEveryRoleIgnoringCase()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await FindsSubstringsInEveryRoleIgnoringCaseAsync(database);
+    }
+
+    [PostgresFact]
+    public async Task ListAsync_SearchOnPostgres_FindsSubstringsInEveryRoleIgnoringCase()
+    {
+        await using var database = await PostgresDatabase.CreateAsync();
+        await FindsSubstringsInEveryRoleIgnoringCaseAsync(database);
+    }
+
+    [Fact]
+    public async Task ListAsync_Search_TreatsQuotesWildcardsAndOperatorsLiterally()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await TreatsQuotesWildcardsAndOperatorsLiterallyAsync(database);
+    }
+
+    [PostgresFact]
+    public async Task ListAsync_SearchOnPostgres_TreatsQuotesWildcardsAndOperatorsLiterally()
+    {
+        await using var database = await PostgresDatabase.CreateAsync();
+        await TreatsQuotesWildcardsAndOperatorsLiterallyAsync(database);
+    }
+
+    [Fact]
+    public async Task ListAsync_Search_FollowsUpdatesAndDeletes()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await FollowsUpdatesAndDeletesAsync(database);
+    }
+
+    [PostgresFact]
+    public async Task ListAsync_SearchOnPostgres_FollowsUpdatesAndDeletes()
+    {
+        await using var database = await PostgresDatabase.CreateAsync();
+        await FollowsUpdatesAndDeletesAsync(database);
+    }
+
+    [Fact]
+    public async Task ListAsync_Search_FindsImportedExamples()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        var lines = string.Concat(Enumerable.Range(0, 5).Select(i =>
+            $"{{\"messages\": [{{\"role\": \"user\", \"content\": \"Ticket {i}: the Webhook fires twice\"}}, {{\"role\": \"assistant\", \"content\": \"{(i % 2 == 0 ? "high" : "low")}\"}}]}}\n"));
+        await using var file = new MemoryStream(Encoding.UTF8.GetBytes(lines));
+        var result = await new ImportService(database, new ManualClock(Now)).ImportAsync(datasetId, file, new ImportOptions(), Lead.Actor, null, CancellationToken.None);
+        result.Succeeded.ShouldBeTrue();
+
+        var service = new ExampleService(database, new ManualClock(Now));
+        (await SearchAsync(service, datasetId, "webhook FIRES")).Count.ShouldBe(5);
+        // "ticket 3" occurs in one example only; the assistant turns "high" appear in tickets 0, 2 and 4.
+        (await SearchAsync(service, datasetId, "Ticket 3")).Count.ShouldBe(1);
+        (await SearchAsync(service, datasetId, "HIGH")).Count.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Migration_IndexesExamplesStoredBeforeIt()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        string searchMigration;
+        await using (var db = database.CreateDbContext())
+        {
+            var migrations = db.Database.GetMigrations().ToList();
+            searchMigration = migrations.Single(m => m.EndsWith("_ExampleSearchIndex", StringComparison.Ordinal));
+            // Back to the schema before the search index, store examples, then apply it again.
+            await db.GetService<IMigrator>().MigrateAsync(migrations[migrations.IndexOf(searchMigration) - 1]);
+        }
+
+        var service = new ExampleService(database, new ManualClock(Now));
+        await service.CreateAsync(datasetId, Chat("Scanner shows a paper jam", "low"), Lead, default);
+        await service.CreateAsync(datasetId, Chat("Printer out of toner", "low"), Lead, default);
+        await using (var db = database.CreateDbContext())
+        {
+            await db.Database.MigrateAsync();
+            (await db.Database.GetAppliedMigrationsAsync()).ShouldContain(searchMigration);
+        }
+
+        (await SearchAsync(service, datasetId, "paper jam")).Count.ShouldBe(1);
+        (await SearchAsync(service, datasetId, "toner")).Count.ShouldBe(1);
+        (await SearchAsync(service, datasetId, "out of")).Count.ShouldBe(1);
+        await ShouldBeConsistentAsync(database);
+    }
+
+    private static async Task FindsSubstringsInEveryRoleIgnoringCaseAsync(IDbContextFactory<StudioDbContext> database)
+    {
+        var datasetId = await CreateDatasetAsync(database);
+        var service = new ExampleService(database, new ManualClock(Now));
+        var system = await service.CreateAsync(datasetId, new ExampleInput(
+            [new MessageContent(MessageRole.System, "You triage INVOICES for Contoso."), new MessageContent(MessageRole.User, "hello"), new MessageContent(MessageRole.Assistant, "low")]), Lead, default);
+        var user = await service.CreateAsync(datasetId, Chat("My invoice total is wrong", "high"), Lead, default);
+        var assistant = await service.CreateAsync(datasetId, Chat("Where is my parcel?", "Refunded the Shipping fee"), Lead, default);
+        var tool = await service.CreateAsync(datasetId, new ExampleInput(
+        [
+            new MessageContent(MessageRole.User, "Status of order 1234?"),
+            new MessageContent(MessageRole.Assistant, null, ToolCallsJson: """[{"id":"c1","type":"function","function":{"name":"lookup","arguments":"{}"}}]"""),
+            new MessageContent(MessageRole.Tool, "Order 1234: shipped via Müller Logistik", ToolCallId: "c1"),
+            new MessageContent(MessageRole.Assistant, "It shipped."),
+        ]), Lead, default);
+        var other = await CreateOtherDatasetExampleAsync(database, service, "invoice in another dataset");
+
+        // Inside words, any case, in the system, user, assistant and tool turns.
+        (await SearchAsync(service, datasetId, "VOIC")).ShouldBe([system.Id, user.Id]);
+        (await SearchAsync(service, datasetId, "shipping FEE")).ShouldBe([assistant.Id]);
+        (await SearchAsync(service, datasetId, "müller")).ShouldBe([tool.Id]);
+        (await SearchAsync(service, datasetId, "MÜLLER log")).ShouldBe([tool.Id]);
+        (await SearchAsync(service, datasetId, "ship")).ShouldBe([assistant.Id, tool.Id]);
+        // Terms shorter than three characters still search (without the index).
+        (await SearchAsync(service, datasetId, "Ü")).ShouldBe([tool.Id]);
+        (await SearchAsync(service, datasetId, "12")).ShouldBe([tool.Id]);
+        (await SearchAsync(service, datasetId, "  parcel  ")).ShouldBe([assistant.Id]);
+        (await SearchAsync(service, datasetId, "nowhere to be found")).ShouldBeEmpty();
+        // Search stays within the dataset listed.
+        (await SearchAsync(service, other.DatasetId, "invoice")).ShouldBe([other.Id]);
+        (await service.ListAsync(new ExampleQuery(datasetId, Search: "invoice"), default)).Total.ShouldBe(2);
+        await ShouldBeConsistentAsync(database);
+    }
+
+    private static async Task TreatsQuotesWildcardsAndOperatorsLiterallyAsync(IDbContextFactory<StudioDbContext> database)
+    {
+        var datasetId = await CreateDatasetAsync(database);
+        var service = new ExampleService(database, new ManualClock(Now));
+        async Task<int> Add(string text) => (await service.CreateAsync(datasetId, Chat(text, "ok"), Lead, default)).Id;
+        // Each literal text has a neighbour that a wildcard or operator reading of the term would also match.
+        var quoted = await Add("He said \"refund me\" twice");
+        var unquoted = await Add("He said refund me twice");
+        var percent = await Add("Disk 100% done");
+        await Add("Disk 1000 done");
+        var underscore = await Add("Field file_name is empty");
+        await Add("Field file name is empty");
+        var star = await Add("Compute a*b please");
+        await Add("Compute axb please");
+        var and = await Add("cats AND dogs allowed");
+        var or = await Add("cats OR dogs allowed");
+        var near = await Add("NEAR(cats dogs) is literal");
+        var path = await Add("Saved in C:\\temp\\x");
+
+        (await SearchAsync(service, datasetId, "\"refund me\"")).ShouldBe([quoted]);
+        (await SearchAsync(service, datasetId, "d \"r")).ShouldBe([quoted]);
+        (await SearchAsync(service, datasetId, "\"")).ShouldBe([quoted]);
+        (await SearchAsync(service, datasetId, "refund")).ShouldBe([quoted, unquoted]);
+        (await SearchAsync(service, datasetId, "0% d")).ShouldBe([percent]);
+        (await SearchAsync(service, datasetId, "%")).ShouldBe([percent]);
+        (await SearchAsync(service, datasetId, "e_n")).ShouldBe([underscore]);
+        (await SearchAsync(service, datasetId, "_")).ShouldBe([underscore]);
+        (await SearchAsync(service, datasetId, "a*b")).ShouldBe([star]);
+        (await SearchAsync(service, datasetId, "comp*")).ShouldBeEmpty();
+        (await SearchAsync(service, datasetId, "cats AND dogs")).ShouldBe([and]);
+        (await SearchAsync(service, datasetId, "cats OR dogs")).ShouldBe([or]);
+        (await SearchAsync(service, datasetId, "NEAR(cats dogs)")).ShouldBe([near]);
+        (await SearchAsync(service, datasetId, "cats NOT dogs")).ShouldBeEmpty();
+        (await SearchAsync(service, datasetId, "^cats")).ShouldBeEmpty();
+        (await SearchAsync(service, datasetId, "c:\\temp\\")).ShouldBe([path]);
+        (await SearchAsync(service, datasetId, "\\")).ShouldBe([path]);
+    }
+
+    private static async Task FollowsUpdatesAndDeletesAsync(IDbContextFactory<StudioDbContext> database)
+    {
+        var datasetId = await CreateDatasetAsync(database);
+        var clock = new ManualClock(Now);
+        var service = new ExampleService(database, clock);
+        var printer = await service.CreateAsync(datasetId, Chat("The printer is on fire", "high"), Lead, default);
+        var keeper = await service.CreateAsync(datasetId, Chat("Printer driver crashed", "low"), Lead, default);
+        (await SearchAsync(service, datasetId, "printer")).ShouldBe([printer.Id, keeper.Id]);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var edited = await service.UpdateAsync(printer.Id, ExampleInput.From(printer) with
+        {
+            Messages = [new MessageContent(MessageRole.User, "The scanner is on fire"), new MessageContent(MessageRole.Assistant, "high")],
+        }, Lead, default);
+        (await SearchAsync(service, datasetId, "printer")).ShouldBe([keeper.Id]);
+        (await SearchAsync(service, datasetId, "scanner")).ShouldBe([printer.Id]);
+        (await SearchAsync(service, datasetId, "on fire")).ShouldBe([printer.Id]);
+
+        // A change that leaves the text alone (a note) keeps the example findable.
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await service.UpdateAsync(printer.Id, ExampleInput.From(edited) with { Notes = "checked" }, Lead, default);
+        (await SearchAsync(service, datasetId, "scanner")).ShouldBe([printer.Id]);
+
+        await service.DeleteAsync(printer.Id, Lead, default);
+        (await SearchAsync(service, datasetId, "scanner")).ShouldBeEmpty();
+        (await SearchAsync(service, datasetId, "on fire")).ShouldBeEmpty();
+        (await SearchAsync(service, datasetId, "driver")).ShouldBe([keeper.Id]);
+
+        // Deleting a whole dataset removes its examples by cascade; examples added afterwards are found, the old ones not.
+        await using (var db = database.CreateDbContext())
+        {
+            await db.Datasets.Where(d => d.Id == datasetId).ExecuteDeleteAsync();
+        }
+
+        var next = await CreateDatasetAsync(database);
+        var fresh = await service.CreateAsync(next, Chat("Printer driver crashed again", "low"), Lead, default);
+        (await SearchAsync(service, next, "printer driver")).ShouldBe([fresh.Id]);
+        await ShouldBeConsistentAsync(database);
+    }
+
+    /// <summary>On SQLite, FTS5's own check that the index matches the Examples rows it was built from.</summary>
+    private static async Task ShouldBeConsistentAsync(IDbContextFactory<StudioDbContext> database)
+    {
+        await using var db = await database.CreateDbContextAsync();
+        if (db.Database.IsSqlite())
+        {
+            // Throws (SQLITE_CORRUPT_VTAB) when the index and the content table disagree.
+            await db.Database.ExecuteSqlRawAsync("INSERT INTO \"ExampleSearch\"(\"ExampleSearch\", rank) VALUES ('integrity-check', 1)");
+        }
+    }
+
+    private static async Task<List<int>> SearchAsync(ExampleService service, int datasetId, string term)
+    {
+        var page = await service.ListAsync(new ExampleQuery(datasetId, Search: term, PageSize: ExampleService.MaxPageSize), default);
+        page.Total.ShouldBe(page.Items.Count);
+        return page.Items.Select(r => r.Id).ToList();
+    }
+
+    private static ExampleInput Chat(string user, string assistant) =>
+        new([new MessageContent(MessageRole.User, user), new MessageContent(MessageRole.Assistant, assistant)]);
+
+    private static async Task<(int DatasetId, int Id)> CreateOtherDatasetExampleAsync(IDbContextFactory<StudioDbContext> database, ExampleService service, string text)
+    {
+        var datasetId = await CreateDatasetAsync(database);
+        var example = await service.CreateAsync(datasetId, Chat(text, "low"), Lead, default);
+        return (datasetId, example.Id);
+    }
+
+    private static async Task<int> CreateDatasetAsync(IDbContextFactory<StudioDbContext> database)
+    {
+        await using var db = await database.CreateDbContextAsync();
+        if (!await db.Users.AnyAsync(u => u.Id == Lead.UserId))
+        {
+            db.Users.Add(new StudioUser { Id = Lead.UserId, UserName = "lead@example.test", Email = "lead@example.test", DisplayName = "lead", CreatedAt = Now });
+        }
+
+        var dataset = new Dataset
+        {
+            Project = new Project { Name = $"Tickets {Guid.NewGuid():N}", CreatedAt = Now, UpdatedAt = Now },
+            Name = "Triage", TaskKind = TaskKind.Chat, CreatedAt = Now, UpdatedAt = Now,
+        };
+        db.Datasets.Add(dataset);
+        await db.SaveChangesAsync();
+        return dataset.Id;
+    }
+}
