@@ -201,14 +201,14 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
                 reports[SplitPin.Train].Cost, target.PriceNote, target.Notice, files, ids, excludedCount,
                 actor.Name, now, AppVersion);
             var manifestJson = ManifestWriter.ToJson(manifest);
-            await File.WriteAllBytesAsync(Path.Combine(temp, ManifestFile), Encoding.UTF8.GetBytes(manifestJson), cancellationToken);
-            await File.WriteAllBytesAsync(Path.Combine(temp, CardFile), Encoding.UTF8.GetBytes(DatasetCardWriter.ToMarkdown(manifest)), cancellationToken);
+            var card = DatasetCardWriter.ToMarkdown(manifest);
             var extra = new List<DatasetVersionFile>();
-            foreach (var name in new[] { ManifestFile, CardFile })
+            foreach (var (name, text) in new[] { (ManifestFile, manifestJson), (CardFile, card) })
             {
                 var path = Path.Combine(temp, name);
+                await File.WriteAllTextAsync(path, text, Utf8NoBom, cancellationToken);
                 var (sha, bytes) = await FileHasher.Sha256HexOfFileAsync(path, cancellationToken);
-                extra.Add(new DatasetVersionFile { Name = name, Sha256 = sha, Bytes = bytes, Lines = CountLines(await File.ReadAllBytesAsync(path, cancellationToken)) });
+                extra.Add(new DatasetVersionFile { Name = name, Sha256 = sha, Bytes = bytes, Lines = text.AsSpan().Count('\n') });
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -755,7 +755,7 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
 
     private static FileStream OpenRead(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 256 * 1024, useAsync: true);
 
-    private static int CountLines(ReadOnlySpan<byte> bytes) => bytes.Count((byte)'\n');
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     private static void TryDelete(string folder)
     {

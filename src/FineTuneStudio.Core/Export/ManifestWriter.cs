@@ -37,7 +37,9 @@ public static class ManifestWriter
             Write(writer, manifest);
         }
 
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+        // Decoded straight from the buffer with the final newline: no extra copies of a manifest that lists a million ids.
+        stream.WriteByte((byte)'\n');
+        return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
     }
 
     private static void Write(Utf8JsonWriter w, DatasetManifest m)
