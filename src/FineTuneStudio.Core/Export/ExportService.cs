@@ -200,15 +200,22 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
                     reports.GetValueOrDefault(SplitPin.Test)?.Tokens ?? TokenStats.Empty),
                 reports[SplitPin.Train].Cost, target.PriceNote, target.Notice, files, ids, excludedCount,
                 actor.Name, now, AppVersion);
-            var manifestJson = ManifestWriter.ToJson(manifest);
-            var card = DatasetCardWriter.ToMarkdown(manifest);
+            // The manifest goes to its file as it is written; its text is then read once for the version row.
+            var manifestPath = Path.Combine(temp, ManifestFile);
+            await using (var output = new FileStream(manifestPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true))
+            {
+                await ManifestWriter.WriteAsync(manifest, output, cancellationToken);
+            }
+
+            var manifestJson = await File.ReadAllTextAsync(manifestPath, Utf8NoBom, cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(temp, CardFile), DatasetCardWriter.ToMarkdown(manifest), Utf8NoBom, cancellationToken);
             var extra = new List<DatasetVersionFile>();
-            foreach (var (name, text) in new[] { (ManifestFile, manifestJson), (CardFile, card) })
+            foreach (var name in new[] { ManifestFile, CardFile })
             {
                 var path = Path.Combine(temp, name);
-                await File.WriteAllTextAsync(path, text, Utf8NoBom, cancellationToken);
                 var (sha, bytes) = await FileHasher.Sha256HexOfFileAsync(path, cancellationToken);
-                extra.Add(new DatasetVersionFile { Name = name, Sha256 = sha, Bytes = bytes, Lines = text.AsSpan().Count('\n') });
+                var lines = name == ManifestFile ? manifestJson.AsSpan().Count('\n') : (await File.ReadAllTextAsync(path, Utf8NoBom, cancellationToken)).AsSpan().Count('\n');
+                extra.Add(new DatasetVersionFile { Name = name, Sha256 = sha, Bytes = bytes, Lines = lines });
             }
 
             cancellationToken.ThrowIfCancellationRequested();
