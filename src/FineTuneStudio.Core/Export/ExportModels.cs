@@ -59,32 +59,6 @@ public sealed record VersionDiffResult(VersionSummary Older, VersionSummary Newe
 
 public sealed record ExamplePreviewResult(int ExampleId, int ProjectId, TrainablePreview Preview);
 
-/// <summary>
-/// What a cut holds per example for the whole dataset: a struct with the hash as 32 bytes and labels shared,
-/// so a million examples take tens of megabytes, not hundreds.
-/// </summary>
-internal readonly record struct ExportRow(int Id, string? Label, SplitPin Pin, CompactHash ContentHash);
-
-/// <summary>A lower-case hex SHA-256 kept as two 128-bit numbers; any other text is kept as it is.</summary>
-internal readonly record struct CompactHash(UInt128 High, UInt128 Low, string? Other)
-{
-    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
-
-    public static CompactHash From(string hash)
-    {
-        if (hash.Length == 64 && !hash.AsSpan().ContainsAnyExcept(LowerHex)
-            && UInt128.TryParse(hash.AsSpan(0, 32), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var high)
-            && UInt128.TryParse(hash.AsSpan(32), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var low))
-        {
-            return new CompactHash(high, low, null);
-        }
-
-        return new CompactHash(0, 0, hash);
-    }
-
-    public override string ToString() => Other ?? High.ToString("x32", System.Globalization.CultureInfo.InvariantCulture) + Low.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
-}
-
 internal static class SplitNames
 {
     public static string Of(SplitPin split) => split switch

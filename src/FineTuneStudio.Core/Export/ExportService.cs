@@ -76,7 +76,6 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
         await using var claim = await ClaimAsync(request.DatasetId, cancellationToken);
         progress?.Report(new ExportProgress("Selecting examples", 0, 0));
         Dataset dataset;
-        List<ExportRow> rows = [];
         HashSet<string> evalHashes;
         HashSet<int> evalSources;
         int number;
@@ -88,31 +87,59 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
                 .Select(i => new { i.ContentHash, i.SourceExampleId }).ToListAsync(cancellationToken);
             evalHashes = evalItems.Select(i => i.ContentHash).Where(h => h.Length > 0).ToHashSet(StringComparer.Ordinal);
             evalSources = evalItems.Where(i => i.SourceExampleId is not null).Select(i => i.SourceExampleId!.Value).ToHashSet();
-
-            // Only ids, labels, pins and hashes are held for the whole dataset: the split needs to see them all.
-            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-            await foreach (var row in Filter(db.Examples.AsNoTracking().Where(e => e.DatasetId == dataset.Id), request.Status, tags)
-                               .OrderBy(e => e.Id).Select(e => new { e.Id, e.Label, e.Split, e.ContentHash })
-                               .AsAsyncEnumerable().WithCancellation(cancellationToken))
-            {
-                var label = row.Label is null ? null : labels.TryGetValue(row.Label, out var shared) ? shared : labels[row.Label] = row.Label;
-                rows.Add(new ExportRow(row.Id, label, row.Split, CompactHash.From(row.ContentHash)));
-            }
-
             number = (await db.DatasetVersions.Where(v => v.DatasetId == dataset.Id).MaxAsync(v => (int?)v.Number, cancellationToken) ?? 0) + 1;
         }
 
-        var bySource = rows.Where(r => evalSources.Contains(r.Id)).Select(r => r.Id).ToHashSet();
-        var split = DatasetSplitter.Split(
-            rows.Where(r => !bySource.Contains(r.Id)).Select(r => new SplitItem(r.Id, r.Label, r.Pin, evalHashes.Count == 0 ? "" : r.ContentHash.ToString())),
-            new SplitSettings(request.ValidationShare, request.TestShare, request.Seed, evalHashes));
-        var excludedCount = bySource.Count + split.Excluded.Count;
-        if (split.Assignments.Count == 0)
+        // Nothing is held per example: pass 1 counts per label, pass 2 keeps per label only the examples drawn for
+        // validation and test, and the write pass streams the rows a third time and assigns each as it goes.
+        var selection = new Selection(dataset.Id, request.Status, tags, evalHashes, evalSources);
+        var plan = new SplitPlan(request.ValidationShare, request.TestShare, request.Seed);
+        var matched = 0;
+        var excludedCount = 0;
+        await foreach (var row in ReadSplitRowsAsync(selection, cancellationToken))
         {
-            throw new StudioValidationException("examples", rows.Count == 0
+            matched++;
+            if (selection.IsExcluded(row.Id, row.Hash))
+            {
+                excludedCount++;
+                continue;
+            }
+
+            plan.Count(row.Label, row.Pin);
+        }
+
+        var kept = matched - excludedCount;
+        if (kept == 0)
+        {
+            throw new StudioValidationException("examples", matched == 0
                 ? "No example matches the filter; approve some examples or choose another status or tags."
                 : "Every matching example also appears in an evaluation set, so nothing is left to train on.");
         }
+
+        plan.StartDrawing();
+        var offered = 0;
+        await foreach (var row in ReadSplitRowsAsync(selection, cancellationToken))
+        {
+            if (selection.IsExcluded(row.Id, row.Hash))
+            {
+                continue;
+            }
+
+            if (!plan.Offer(row.Id, row.Label, row.Pin))
+            {
+                throw ChangedWhileCutting();
+            }
+
+            offered++;
+        }
+
+        if (offered != kept)
+        {
+            throw ChangedWhileCutting();
+        }
+
+        plan.FinishDrawing();
+        var totals = plan.Totals;
 
         Directory.CreateDirectory(storage.TempRoot);
         var temp = Path.Combine(storage.TempRoot, $"v{dataset.Id}-{Guid.NewGuid():N}");
@@ -121,12 +148,11 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
         try
         {
             Directory.CreateDirectory(temp);
-            var ids = SplitExampleIds.From(split);
-            var splits = new[] { SplitPin.Train, SplitPin.Validation, SplitPin.Test }.Where(s => s == SplitPin.Train || split.Count(s) > 0).ToList();
-            var errors = await WriteSplitsAsync(dataset.Id, target, split, temp, splits, progress, cancellationToken);
+            var splits = new[] { SplitPin.Train, SplitPin.Validation, SplitPin.Test }.Where(s => s == SplitPin.Train || Of(totals, s) > 0).ToList();
+            var (errors, lists) = await WriteSplitsAsync(selection, plan, kept, target, temp, splits, progress, cancellationToken);
+            var ids = new SplitExampleIds(lists[SplitPin.Train], lists[SplitPin.Validation], lists[SplitPin.Test]);
 
             var reports = new Dictionary<SplitPin, ValidationReport>();
-            var lists = new Dictionary<SplitPin, IReadOnlyList<int>> { [SplitPin.Train] = ids.Train, [SplitPin.Validation] = ids.Validation, [SplitPin.Test] = ids.Test };
             var errorCount = errors.Count;
             foreach (var s in splits)
             {
@@ -167,22 +193,29 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
             var manifest = new DatasetManifest(
                 number, dataset.Name, target.Key, target.DisplayName, string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim(),
                 Filters(request.Status, tags), request.Seed, request.ValidationShare, request.TestShare,
-                new SplitCounts(split.Count(SplitPin.Train), split.Count(SplitPin.Validation), split.Count(SplitPin.Test)),
-                CountsPerLabel(rows, split), new SplitTokenStats(
+                totals,
+                plan.Labels.ToDictionary(l => l, plan.CountsOf, StringComparer.Ordinal), new SplitTokenStats(
                     reports.GetValueOrDefault(SplitPin.Train)?.Tokens ?? TokenStats.Empty,
                     reports.GetValueOrDefault(SplitPin.Validation)?.Tokens ?? TokenStats.Empty,
                     reports.GetValueOrDefault(SplitPin.Test)?.Tokens ?? TokenStats.Empty),
                 reports[SplitPin.Train].Cost, target.PriceNote, target.Notice, files, ids, excludedCount,
                 actor.Name, now, AppVersion);
-            var manifestJson = ManifestWriter.ToJson(manifest);
-            await File.WriteAllBytesAsync(Path.Combine(temp, ManifestFile), Encoding.UTF8.GetBytes(manifestJson), cancellationToken);
-            await File.WriteAllBytesAsync(Path.Combine(temp, CardFile), Encoding.UTF8.GetBytes(DatasetCardWriter.ToMarkdown(manifest)), cancellationToken);
+            // The manifest goes to its file as it is written; its text is then read once for the version row.
+            var manifestPath = Path.Combine(temp, ManifestFile);
+            await using (var output = new FileStream(manifestPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true))
+            {
+                await ManifestWriter.WriteAsync(manifest, output, cancellationToken);
+            }
+
+            var manifestJson = await File.ReadAllTextAsync(manifestPath, Utf8NoBom, cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(temp, CardFile), DatasetCardWriter.ToMarkdown(manifest), Utf8NoBom, cancellationToken);
             var extra = new List<DatasetVersionFile>();
             foreach (var name in new[] { ManifestFile, CardFile })
             {
                 var path = Path.Combine(temp, name);
                 var (sha, bytes) = await FileHasher.Sha256HexOfFileAsync(path, cancellationToken);
-                extra.Add(new DatasetVersionFile { Name = name, Sha256 = sha, Bytes = bytes, Lines = CountLines(await File.ReadAllBytesAsync(path, cancellationToken)) });
+                var lines = name == ManifestFile ? manifestJson.AsSpan().Count('\n') : (await File.ReadAllTextAsync(path, Utf8NoBom, cancellationToken)).AsSpan().Count('\n');
+                extra.Add(new DatasetVersionFile { Name = name, Sha256 = sha, Bytes = bytes, Lines = lines });
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -227,12 +260,16 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
                 await db.SaveChangesAsync(cancellationToken);
                 // The example list is saved in slices with the tracker cleared in between, so its memory does not grow with the dataset.
                 db.ChangeTracker.AutoDetectChangesEnabled = false;
-                foreach (var slice in rows.Where(r => split.Assignments.ContainsKey(r.Id)).Chunk(VersionExampleBatch))
+                foreach (var slice in InIdOrder(lists).Chunk(VersionExampleBatch))
                 {
                     db.ChangeTracker.Clear();
-                    db.DatasetVersionExamples.AddRange(slice.Select(r => new DatasetVersionExample
+                    var sliceIds = slice.Select(e => e.Id).ToArray();
+                    var hashes = await db.Examples.AsNoTracking().Where(e => sliceIds.Contains(e.Id))
+                        .Select(e => new { e.Id, e.ContentHash }).ToDictionaryAsync(e => e.Id, e => e.ContentHash, cancellationToken);
+                    db.DatasetVersionExamples.AddRange(slice.Select(e => new DatasetVersionExample
                     {
-                        DatasetVersionId = version.Id, ExampleId = r.Id, Split = split.Assignments[r.Id], ContentHash = r.ContentHash.ToString(),
+                        DatasetVersionId = version.Id, ExampleId = e.Id, Split = e.Split,
+                        ContentHash = hashes.TryGetValue(e.Id, out var hash) ? hash : throw new ConflictException($"Example {e.Id} was deleted while the version was being cut; cut again."),
                     }));
                     await db.SaveChangesAsync(cancellationToken);
                 }
@@ -359,49 +396,71 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
         return await new JsonlValidator(target, counter).ValidateAsync(stream, cancellationToken);
     }
 
-    private async Task<List<InputError>> WriteSplitsAsync(
-        int datasetId, TrainingTargetProfile target, SplitResult split, string folder, IReadOnlyList<SplitPin> splits,
+    private async Task<(List<InputError> Errors, Dictionary<SplitPin, List<int>> Ids)> WriteSplitsAsync(
+        Selection selection, SplitPlan plan, int total, TrainingTargetProfile target, string folder, IReadOnlyList<SplitPin> splits,
         IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
     {
         var errors = new List<InputError>();
         var writer = new JsonlExampleWriter(target);
         var outputs = new Dictionary<SplitPin, FileStream>();
-        var lines = new Dictionary<SplitPin, int>();
+        // Ids per split in file order (ascending): 4 bytes per example, for the manifest and to name the example behind a failing line.
+        var ids = new Dictionary<SplitPin, List<int>> { [SplitPin.Train] = [], [SplitPin.Validation] = [], [SplitPin.Test] = [] };
+        var perLabel = new Dictionary<string, int[]>(StringComparer.Ordinal);
         try
         {
             foreach (var s in splits)
             {
                 outputs[s] = new FileStream(Path.Combine(folder, SplitNames.FileOf(s)), FileMode.CreateNew, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true);
-                lines[s] = 0;
             }
 
-            var ordered = split.Assignments.Keys.Order().ToList();
             var done = 0;
-            progress?.Report(new ExportProgress("Writing files", 0, ordered.Count));
+            progress?.Report(new ExportProgress("Writing files", 0, total));
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
-            foreach (var chunk in ordered.Chunk(Batch))
+            var after = int.MinValue;
+            var withHash = selection.EvalHashes.Count > 0;
+            while (true)
             {
-                var first = chunk[0];
-                var last = chunk[^1];
-                var examples = await db.Examples.Where(e => e.DatasetId == datasetId && e.Id >= first && e.Id <= last && chunk.Contains(e.Id))
-                    .Select(e => new { e.Id, e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson })
-                    .ToDictionaryAsync(e => e.Id, cancellationToken);
-                var messages = (await db.ExampleMessages.Where(m => m.ExampleId >= first && m.ExampleId <= last && chunk.Contains(m.ExampleId))
-                        .OrderBy(m => m.ExampleId).ThenBy(m => m.Position)
-                        .Select(m => new { m.ExampleId, Content = new MessageContent(m.Role, m.Content, m.Name, m.ToolCallsJson, m.ToolCallId, m.Weight) })
-                        .ToListAsync(cancellationToken))
-                    .ToLookup(m => m.ExampleId, m => m.Content);
-                foreach (var id in chunk)
+                var from = after;
+                var examples = await Filter(db.Examples.Where(e => e.DatasetId == selection.DatasetId && e.Id > from), selection.Status, selection.Tags)
+                    .OrderBy(e => e.Id).Take(Batch)
+                    .Select(e => new { e.Id, e.Label, e.Split, Hash = withHash ? e.ContentHash : "", e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson })
+                    .ToListAsync(cancellationToken);
+                if (examples.Count == 0)
                 {
-                    var s = split.Assignments[id];
-                    var line = ++lines[s];
-                    if (!examples.TryGetValue(id, out var e))
+                    break;
+                }
+
+                after = examples[^1].Id;
+                var chunk = examples.Where(e => !selection.IsExcluded(e.Id, e.Hash)).Select(e => e.Id).ToArray();
+                var first = chunk.Length > 0 ? chunk[0] : 0;
+                var last = chunk.Length > 0 ? chunk[^1] : -1;
+                var messages = chunk.Length == 0
+                    ? Enumerable.Empty<(int ExampleId, MessageContent Content)>().ToLookup(m => m.ExampleId, m => m.Content)
+                    : (await db.ExampleMessages.Where(m => m.ExampleId >= first && m.ExampleId <= last && chunk.Contains(m.ExampleId))
+                            .OrderBy(m => m.ExampleId).ThenBy(m => m.Position)
+                            .Select(m => new { m.ExampleId, Content = new MessageContent(m.Role, m.Content, m.Name, m.ToolCallsJson, m.ToolCallId, m.Weight) })
+                            .ToListAsync(cancellationToken))
+                        .ToLookup(m => m.ExampleId, m => m.Content);
+                foreach (var e in examples)
+                {
+                    if (selection.IsExcluded(e.Id, e.Hash))
                     {
-                        throw new ConflictException($"Example {id} was deleted while the version was being cut; cut again.");
+                        continue;
                     }
 
-                    var content = new ExampleContent(messages[id].ToList(), e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson);
+                    var s = plan.Assign(e.Id, e.Split);
+                    if (plan.CountOf(e.Label) == 0 || !outputs.TryGetValue(s, out var output))
+                    {
+                        throw ChangedWhileCutting();
+                    }
+
+                    var counts = perLabel.TryGetValue(e.Label ?? "", out var c) ? c : perLabel[e.Label ?? ""] = new int[3];
+                    counts[s switch { SplitPin.Validation => 1, SplitPin.Test => 2, _ => 0 }]++;
+                    var list = ids[s];
+                    list.Add(e.Id);
+                    var line = list.Count;
+                    var content = new ExampleContent(messages[e.Id].ToList(), e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson);
                     string text;
                     try
                     {
@@ -410,16 +469,16 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
                     catch (StudioValidationException ex)
                     {
                         // Keep the line so later line numbers still match the example ids; the version will not be sealed.
-                        errors.AddRange(ex.Errors.Select(err => new InputError($"example {id} ({SplitNames.FileOf(s)} line {line}): {err.Field}", err.Message)));
+                        errors.AddRange(ex.Errors.Select(err => new InputError($"example {e.Id} ({SplitNames.FileOf(s)} line {line}): {err.Field}", err.Message)));
                         text = "{}";
                     }
 
                     var bytes = Encoding.UTF8.GetBytes(text + "\n");
-                    await outputs[s].WriteAsync(bytes, cancellationToken);
+                    await output.WriteAsync(bytes, cancellationToken);
+                    done++;
                 }
 
-                done += chunk.Length;
-                progress?.Report(new ExportProgress("Writing files", done, ordered.Count));
+                progress?.Report(new ExportProgress("Writing files", done, total));
             }
         }
         finally
@@ -430,7 +489,73 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
             }
         }
 
-        return errors;
+        // The rows read now must be the ones counted and drawn from: same labels, same count in every split.
+        if (perLabel.Count != plan.Labels.Count()
+            || perLabel.Any(p => plan.CountOf(p.Key) == 0 || plan.CountsOf(p.Key) != new SplitCounts(p.Value[0], p.Value[1], p.Value[2])))
+        {
+            throw ChangedWhileCutting();
+        }
+
+        return (errors, ids);
+    }
+
+    private static ConflictException ChangedWhileCutting() =>
+        new("Examples of this dataset changed while the version was being cut; cut again.");
+
+    private static int Of(SplitCounts counts, SplitPin split) => split switch
+    {
+        SplitPin.Validation => counts.Validation,
+        SplitPin.Test => counts.Test,
+        _ => counts.Train,
+    };
+
+    /// <summary>Every example of the version with its split, ascending by id (a merge of the three ascending lists).</summary>
+    private static IEnumerable<(int Id, SplitPin Split)> InIdOrder(Dictionary<SplitPin, List<int>> lists)
+    {
+        var positions = new Dictionary<SplitPin, int> { [SplitPin.Train] = 0, [SplitPin.Validation] = 0, [SplitPin.Test] = 0 };
+        while (true)
+        {
+            SplitPin? next = null;
+            var smallest = int.MaxValue;
+            foreach (var (split, list) in lists)
+            {
+                var at = positions[split];
+                if (at < list.Count && (next is null || list[at] < smallest))
+                {
+                    next = split;
+                    smallest = list[at];
+                }
+            }
+
+            if (next is not { } chosen)
+            {
+                yield break;
+            }
+
+            positions[chosen]++;
+            yield return (smallest, chosen);
+        }
+    }
+
+    /// <summary>The examples a cut reads, and which of them are held out because an evaluation set holds them or their content.</summary>
+    private sealed record Selection(int DatasetId, ExportStatusFilter Status, IReadOnlyList<string> Tags, HashSet<string> EvalHashes, HashSet<int> EvalSources)
+    {
+        public bool IsExcluded(int id, string hash) => EvalSources.Contains(id) || (EvalHashes.Count > 0 && EvalHashes.Contains(hash));
+    }
+
+    private readonly record struct SplitRow(int Id, string? Label, SplitPin Pin, string Hash);
+
+    /// <summary>Id, label and pin of every selected example in id order, read as a stream; the content hash only when eval sets hold hashes.</summary>
+    private async IAsyncEnumerable<SplitRow> ReadSplitRowsAsync(Selection selection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var withHash = selection.EvalHashes.Count > 0;
+        await foreach (var row in Filter(db.Examples.AsNoTracking().Where(e => e.DatasetId == selection.DatasetId), selection.Status, selection.Tags)
+                           .OrderBy(e => e.Id).Select(e => new { e.Id, e.Label, e.Split, Hash = withHash ? e.ContentHash : "" })
+                           .AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            yield return new SplitRow(row.Id, row.Label, row.Split, row.Hash);
+        }
     }
 
     private static InputError Locate(ValidationIssue issue, SplitPin split, IReadOnlyList<int> ids)
@@ -467,10 +592,6 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
 
         return filters;
     }
-
-    private static Dictionary<string, SplitCounts> CountsPerLabel(List<ExportRow> rows, SplitResult split) =>
-        rows.Where(r => split.Assignments.ContainsKey(r.Id)).GroupBy(r => r.Label ?? "", StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => SplitCounts.Of(g.Select(r => split.Assignments[r.Id])), StringComparer.Ordinal);
 
     private async Task<(DatasetVersion Version, DatasetVersionFile File)> FindFileAsync(int versionId, string name, CancellationToken cancellationToken)
     {
@@ -641,7 +762,7 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
 
     private static FileStream OpenRead(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 256 * 1024, useAsync: true);
 
-    private static int CountLines(ReadOnlySpan<byte> bytes) => bytes.Count((byte)'\n');
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     private static void TryDelete(string folder)
     {

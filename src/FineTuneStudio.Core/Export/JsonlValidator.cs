@@ -31,8 +31,9 @@ public sealed class JsonlValidator
     public async Task<ValidationReport> ValidateAsync(Stream stream, CancellationToken cancellationToken = default)
     {
         var issues = new IssueCollector(_maxListed);
-        var tokensPerExample = new List<int>();
-        var seen = new Dictionary<UInt128, int>();
+        // Nothing per line but an 8-byte key of its text (for duplicates); token figures come from a histogram.
+        var tokensPerExample = new TokenHistogram();
+        var seen = new FirstLineTable();
         var lineCount = 0;
         var overLimit = 0;
 
@@ -88,14 +89,9 @@ public sealed class JsonlValidator
                     line.Warn("$", $"This example has {tokens:N0} tokens, over the limit of {_target.TokenLimitPerExample:N0}; the rest would be cut off in training.");
                 }
 
-                var key = LineKey(bytes);
-                if (seen.TryGetValue(key, out var firstLine))
+                if (seen.FirstLineOf(LineKey(bytes), number) is > 0 and var firstLine)
                 {
                     line.Warn("$", $"Duplicate of line {firstLine}.");
-                }
-                else
-                {
-                    seen[key] = number;
                 }
             }
         }
@@ -105,14 +101,14 @@ public sealed class JsonlValidator
             issues.Error(null, "file", $"The file has {tokensPerExample.Count} example(s); {_target.DisplayName} needs at least {_target.MinimumExamples}.");
         }
 
-        var billed = TrainingCostEstimate.SumBilled(tokensPerExample, _target.TokenLimitPerExample);
+        var billed = tokensPerExample.SumBilled(_target.TokenLimitPerExample);
         var epochs = _epochs ?? EpochHeuristic.Epochs(tokensPerExample.Count);
         var cost = TrainingCostEstimate.From(billed, epochs, _target.PricePerMillionTrainingTokens);
         var count = tokensPerExample.Count;
         return new ValidationReport(
             _target.Key, lineCount, count,
             issues.Errors, issues.ErrorCount, issues.Warnings, issues.WarningCount,
-            TokenStats.From(tokensPerExample), overLimit, cost);
+            tokensPerExample.ToStats(), overLimit, cost);
     }
 
     /// <summary>Tokens of one parsed example as the target would see it.</summary>
@@ -652,11 +648,11 @@ public sealed class JsonlValidator
         }
     }
 
-    private static UInt128 LineKey(byte[] bytes)
+    private static ulong LineKey(byte[] bytes)
     {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(bytes.AsSpan().Trim(" \t"u8), hash);
-        return new UInt128(BitConverter.ToUInt64(hash[..8]), BitConverter.ToUInt64(hash[8..16]));
+        return BitConverter.ToUInt64(hash[..8]);
     }
 
     private static string Describe(JsonValueKind kind) => kind switch

@@ -180,6 +180,31 @@ public class ImportServiceTests
     }
 
     [Fact]
+    public async Task ImportAsync_EveryDuplicateKeyCollides_StillImportsEveryDistinctExample()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        await using (var db = database.CreateDbContext())
+        {
+            var existing = new Example { DatasetId = datasetId, CreatedAt = Now, UpdatedAt = Now, Version = Guid.NewGuid() };
+            new ExampleContent([new MessageContent(MessageRole.User, "question 0"), new MessageContent(MessageRole.Assistant, "answer 0")]).ApplyTo(existing);
+            db.Examples.Add(existing);
+            await db.SaveChangesAsync();
+        }
+
+        // Every example gets the same short key, so each row looks like a possible duplicate: only rows whose full
+        // content really is stored already (0 in the dataset, 3 repeated in the file) may be left out.
+        var service = new ImportService(database, new ManualClock(Now)) { DuplicateKey = _ => 42 };
+        var text = PromptCompletionLines(5) + "{\"prompt\": \"  question   3 \", \"completion\": \"answer 3\"}\n";
+        var result = await service.ImportAsync(datasetId, Utf8(text), new ImportOptions(), Labeler, null, CancellationToken.None);
+
+        (result.Imported, result.SkippedDuplicates).ShouldBe((4, 2));
+        await using var check = database.CreateDbContext();
+        var prompts = await check.ExampleMessages.Where(m => m.Role == MessageRole.User).Select(m => m.Content).ToListAsync();
+        prompts.Order().ShouldBe(["question 0", "question 1", "question 2", "question 3", "question 4"]);
+    }
+
+    [Fact]
     public async Task ImportAsync_DuplicatesKeep_ImportsEveryRow()
     {
         await using var database = await TestDatabase.CreateAsync();
