@@ -139,6 +139,33 @@ public sealed class EvaluationService(IDbContextFactory<StudioDbContext> factory
     /// assistant reply, the expected output is that reply (or the label). The content hash covers the
     /// input only, so the export can keep these examples out of training.
     /// </summary>
+    /// <summary>
+    /// Holds out the test split of a dataset version: each of its examples becomes an item, so later versions
+    /// of the dataset keep them out of training.
+    /// </summary>
+    public async Task<EvalSetSummary> CreateFromTestSplitAsync(int versionId, EvalSetInput input, Actor actor, CancellationToken cancellationToken)
+    {
+        int projectId, datasetId;
+        List<int> exampleIds;
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            var version = await db.DatasetVersions.AsNoTracking().Where(v => v.Id == versionId)
+                .Select(v => new { v.DatasetId, v.Dataset!.ProjectId, v.Number }).SingleOrDefaultAsync(cancellationToken)
+                ?? throw new NotFoundException("Dataset version", versionId);
+            exampleIds = await db.DatasetVersionExamples.AsNoTracking()
+                .Where(e => e.DatasetVersionId == versionId && e.Split == SplitPin.Test)
+                .OrderBy(e => e.ExampleId).Select(e => e.ExampleId).ToListAsync(cancellationToken);
+            if (exampleIds.Count == 0)
+            {
+                throw new StudioValidationException("versionId", $"version {version.Number} has no test split; cut a version with a test share first");
+            }
+
+            (projectId, datasetId) = (version.ProjectId, version.DatasetId);
+        }
+
+        return await CreateFromExamplesAsync(projectId, input, datasetId, exampleIds, actor, cancellationToken);
+    }
+
     public async Task<EvalSetSummary> CreateFromExamplesAsync(int projectId, EvalSetInput input, int datasetId, IReadOnlyList<int> exampleIds, Actor actor, CancellationToken cancellationToken)
     {
         var (name, metrics) = Validate(input);

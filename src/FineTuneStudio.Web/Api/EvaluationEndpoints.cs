@@ -48,6 +48,14 @@ public static class EvaluationEndpoints
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Create an eval set from chosen examples of a dataset");
 
+        api.MapPost("/versions/{versionId:int}/eval-set", async Task<Created<EvalSetSummary>> (int versionId, EvalSetInput input, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+            {
+                var created = await evaluation.CreateFromTestSplitAsync(versionId, input, http.User.ToActor(), ct);
+                return TypedResults.Created($"/api/eval-sets/{created.Id}", created);
+            })
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Create an eval set from the test split of a dataset version");
+
         api.MapGet("/eval-sets/{id:int}", async (int id, EvaluationService evaluation, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.GetSetAsync(id, ct)))
             .WithSummary("Get an eval set");

@@ -184,4 +184,49 @@ public sealed class EvaluationServiceTests
         item.SourceExampleId.ShouldBe(exampleId);
         item.ContentHash.ShouldBe(new FineTuneStudio.Core.Examples.ExampleContent([new(MessageRole.User, "Where is my order?")]).ComputeHash());
     }
+
+    [Fact]
+    public async Task CreateFromTestSplit_HoldsOutExactlyTheVersionsTestExamples()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
+        int withTest, withoutTest;
+        var ids = new List<int>();
+        await using (var db = database.CreateDbContext())
+        {
+            var dataset = new Dataset { ProjectId = project.Id, Name = "Tickets", TaskKind = TaskKind.Chat, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow };
+            db.Datasets.Add(dataset);
+            await db.SaveChangesAsync();
+            foreach (var (question, answer) in new[] { ("Where is my order?", "It ships today."), ("Cancel my plan", "Done."), ("Reset my password", "Link sent.") })
+            {
+                var example = new Example { DatasetId = dataset.Id, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow, Version = Guid.NewGuid() };
+                new FineTuneStudio.Core.Examples.ExampleContent([new(MessageRole.User, question), new(MessageRole.Assistant, answer)]).ApplyTo(example);
+                db.Examples.Add(example);
+                await db.SaveChangesAsync();
+                ids.Add(example.Id);
+            }
+
+            var v1 = new DatasetVersion { DatasetId = dataset.Id, Number = 1, Target = "openai-chat", TestShare = 0.34, CreatedAt = _clock.UtcNow };
+            v1.Examples.AddRange([
+                new DatasetVersionExample { ExampleId = ids[0], Split = SplitPin.Train },
+                new DatasetVersionExample { ExampleId = ids[1], Split = SplitPin.Test },
+                new DatasetVersionExample { ExampleId = ids[2], Split = SplitPin.Test },
+            ]);
+            var v2 = new DatasetVersion { DatasetId = dataset.Id, Number = 2, Target = "openai-chat", CreatedAt = _clock.UtcNow };
+            v2.Examples.Add(new DatasetVersionExample { ExampleId = ids[0], Split = SplitPin.Train });
+            db.DatasetVersions.AddRange(v1, v2);
+            await db.SaveChangesAsync();
+            (withTest, withoutTest) = (v1.Id, v2.Id);
+        }
+
+        var service = new EvaluationService(database, _clock);
+        var set = await service.CreateFromTestSplitAsync(withTest, new EvalSetInput("v1 test split", null, ["exact"]), Lead, default);
+
+        var items = await service.ListItemsAsync(set.Id, 0, 10, default);
+        items.Select(i => i.SourceExampleId).ShouldBe([ids[1], ids[2]], ignoreOrder: true);
+        items.Select(i => i.Expected).ShouldBe(["Done.", "Link sent."], ignoreOrder: true);
+        var noTest = await Should.ThrowAsync<StudioValidationException>(() => service.CreateFromTestSplitAsync(withoutTest, new EvalSetInput("v2", null, ["exact"]), Lead, default));
+        noTest.Errors.ShouldContain(e => e.Field == "versionId");
+        await Should.ThrowAsync<NotFoundException>(() => service.CreateFromTestSplitAsync(withTest + 1000, new EvalSetInput("none", null, ["exact"]), Lead, default));
+    }
 }

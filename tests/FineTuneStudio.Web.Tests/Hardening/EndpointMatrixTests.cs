@@ -157,6 +157,7 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["GET /api/projects/{projectId:int}/eval-sets"] = ViewEvaluation,
         ["POST /api/projects/{projectId:int}/eval-sets"] = $"{Evaluate} + {ViewEvaluation}",
         ["POST /api/projects/{projectId:int}/eval-sets/from-examples"] = $"{Evaluate} + {ViewEvaluation}",
+        ["POST /api/versions/{versionId:int}/eval-set"] = $"{Evaluate} + {ViewEvaluation}",
         ["GET /api/eval-sets/{id:int}"] = ViewEvaluation,
         ["PUT /api/eval-sets/{id:int}"] = $"{Evaluate} + {ViewEvaluation}",
         ["DELETE /api/eval-sets/{id:int}"] = $"{Evaluate} + {ViewEvaluation}",

@@ -151,6 +151,7 @@ public sealed class AuditTests(StudioAppFactory app)
         ["POST /api/projects/{id:int}/synthetic"] = "example.create",
         ["POST /api/projects/{projectId:int}/eval-sets"] = "evalset.create",
         ["POST /api/projects/{projectId:int}/eval-sets/from-examples"] = "evalset.create",
+        ["POST /api/versions/{versionId:int}/eval-set"] = "evalset.create",
         ["PUT /api/eval-sets/{id:int}"] = "evalset.update",
         ["DELETE /api/eval-sets/{id:int}"] = "evalset.delete",
         ["POST /api/eval-sets/{id:int}/items"] = "evalset.import-items",
