@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Tests.Support;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Tests.Support;
 using Npgsql;
 
 namespace FineTuneStudio.Web.Tests.Support;
@@ -8,18 +9,12 @@ namespace FineTuneStudio.Web.Tests.Support;
 /// </summary>
 public static class TestPostgres
 {
-    public const string ServerVariable = "FTS_TEST_POSTGRES";
     public const string ProviderVariable = "FTS_TEST_PROVIDER";
 
     public static bool Selected =>
         string.Equals(Environment.GetEnvironmentVariable(ProviderVariable), "postgres", StringComparison.OrdinalIgnoreCase);
 
-    public static bool Available => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ServerVariable));
-
-    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
-    private static string Admin =>
-        Environment.GetEnvironmentVariable(ServerVariable) ?? throw new InvalidOperationException($"{ServerVariable} is not set: scripts/test.sh starts PostgreSQL for the tests.");
+    private static string Admin => PostgresFactAttribute.AdminConnectionString;
 
     /// <summary>Creates an empty database and returns its connection string; the app migrates it.</summary>
     public static string Create(string prefix)
@@ -43,17 +38,5 @@ public static class TestPostgres
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
         await command.ExecuteNonQueryAsync();
-    }
-}
-
-/// <summary>A test that needs PostgreSQL: skipped without a server outside CI, failed in CI.</summary>
-public sealed class PostgresFactAttribute : FactAttribute
-{
-    public PostgresFactAttribute()
-    {
-        if (!TestPostgres.Available && !TestPostgres.IsCi)
-        {
-            Skip = $"{TestPostgres.ServerVariable} is not set; scripts/test.sh starts PostgreSQL and sets it.";
-        }
     }
 }
