@@ -1,5 +1,9 @@
 using System.CommandLine;
+using System.Text.Json;
+using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Projects;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Cli.Commands;
@@ -30,6 +34,124 @@ public static class DatasetsCommand
             return StudioCli.Success;
         });
         datasets.Subcommands.Add(list);
+        datasets.Subcommands.Add(BuildCreate());
         return datasets;
+    }
+
+    private static Command BuildCreate()
+    {
+        var project = new Option<string>("--project") { Description = "Project id or name; created when no project has that name", Required = true };
+        var name = new Option<string>("--name") { Description = "Name of the new dataset", Required = true };
+        var task = new Option<string>("--task") { Description = "chat, classification, extraction or preference", DefaultValueFactory = _ => "chat" };
+        task.AcceptOnlyFromAmong("chat", "classification", "extraction", "preference");
+        var labels = new Option<string?>("--labels") { Description = "Comma-separated labels, as in urgent,normal,low" };
+        var labelsFile = new Option<FileInfo?>("--labels-file") { Description = "A text file with one label per line (blank lines and lines starting with # are skipped)" };
+        var answer = new Option<string>("--answer") { Description = "How a label becomes the answer the model learns: label, template, json or per-label", DefaultValueFactory = _ => "label" };
+        answer.AcceptOnlyFromAmong("label", "template", "json", "per-label");
+        var template = new Option<string?>("--answer-template") { Description = "For --answer template: a text with {label}; for --answer json: the key (default label)" };
+        var answersFile = new Option<FileInfo?>("--answers-file") { Description = "For --answer per-label: a JSON object of label to answer text" };
+        var system = new Option<string?>("--system-prompt") { Description = "The canonical system prompt" };
+        var command = new Command("create", "Create a dataset, with its label set for classification")
+        {
+            project, name, task, labels, labelsFile, answer, template, answersFile, system,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(labels) is not null && result.GetValue(labelsFile) is not null)
+            {
+                result.AddError("give --labels or --labels-file, not both");
+            }
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            var labelList = await ReadLabelsAsync(parse.GetValue(labels), parse.GetValue(labelsFile), ct);
+            var answers = await ReadAnswersAsync(parse.GetValue(answersFile), ct);
+            var input = new DatasetInput(
+                parse.GetValue(name)!,
+                Enum.Parse<TaskKind>(parse.GetValue(task)!, ignoreCase: true),
+                CanonicalSystemPrompt: parse.GetValue(system),
+                Labels: labelList,
+                AnswerStyle: parse.GetValue(answer) == "per-label" ? AnswerStyle.PerLabel : Enum.Parse<AnswerStyle>(parse.GetValue(answer)!, ignoreCase: true),
+                AnswerTemplate: parse.GetValue(template),
+                LabelAnswers: answers);
+
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: true, ct);
+            var projects = services.GetRequiredService<ProjectService>();
+            var found = await projects.FindAsync(parse.GetValue(project)!, ct);
+            var projectId = found?.Id ?? (await projects.CreateAsync(new ProjectInput(parse.GetValue(project)!, null), Actor.Cli, ct)).Id;
+            DatasetSummary created;
+            try
+            {
+                created = await services.GetRequiredService<DatasetService>().CreateAsync(projectId, input, Actor.Cli, ct);
+            }
+            catch when (found is null)
+            {
+                // Nothing half-made: the project created for this dataset goes again.
+                await projects.DeleteAsync(projectId, Actor.Cli, CancellationToken.None);
+                throw;
+            }
+
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(new { created.Id, created.ProjectId, CreatedProject = found is null, created.Name, created.TaskKind, created.Labels, created.AnswerStyle, created.AnswerTemplate });
+                return StudioCli.Success;
+            }
+
+            if (found is null)
+            {
+                await console.Out.WriteLineAsync($"created project '{parse.GetValue(project)}' ({projectId})");
+            }
+
+            var labelNote = created.Labels.Count > 0 ? $", {created.Labels.Count} labels" : "";
+            await console.Out.WriteLineAsync($"created dataset '{created.Name}' ({created.Id}): {created.TaskKind.ToString().ToLowerInvariant()}{labelNote}");
+            if (created.Labels.Count > 0)
+            {
+                await console.Out.WriteLineAsync($"the model learns, for '{created.Labels[0]}': {created.Answer.Render(created.Labels[0])}");
+            }
+
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    private static async Task<IReadOnlyList<string>?> ReadLabelsAsync(string? list, FileInfo? file, CancellationToken ct)
+    {
+        if (file is null)
+        {
+            return list?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        if (!file.Exists)
+        {
+            throw new CliException($"--labels-file: {file.FullName} does not exist");
+        }
+
+        var lines = await File.ReadAllLinesAsync(file.FullName, ct);
+        return lines.Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+    }
+
+    private static async Task<IReadOnlyDictionary<string, string>?> ReadAnswersAsync(FileInfo? file, CancellationToken ct)
+    {
+        if (file is null)
+        {
+            return null;
+        }
+
+        if (!file.Exists)
+        {
+            throw new CliException($"--answers-file: {file.FullName} does not exist");
+        }
+
+        try
+        {
+            await using var stream = file.OpenRead();
+            return await JsonSerializer.DeserializeAsync<Dictionary<string, string>>(stream, cancellationToken: ct)
+                ?? throw new CliException("--answers-file: must be a JSON object of label to answer text");
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"--answers-file: not a JSON object of label to answer text (line {(e.LineNumber ?? 0) + 1}): {e.Message}");
+        }
     }
 }

@@ -68,8 +68,10 @@ public static class ImportCommands
 
             if (destination.CreatedDataset)
             {
-                var labels = destination.Labels.Count > 0 ? $" with labels {string.Join(", ", destination.Labels)}" : "";
+                var labels = destination.Labels.Count > 0 ? $" with {destination.Labels.Count} labels" : "";
                 notes.Add($"{would} dataset '{parse.GetValue(dataset)}' ({destination.TaskKind.ToString().ToLowerInvariant()}{labels})");
+                // Every label with its count, so a typo or a stray class shows before anything is kept.
+                notes.AddRange(destination.LabelCounts.Select(l => $"  {l.Label}\t{l.Count}"));
             }
 
             ImportResult result;
@@ -104,7 +106,8 @@ public static class ImportCommands
                 {
                     result.Imported, result.SkippedDuplicates, result.DryRun, result.Format,
                     destination.ProjectId, DatasetId = options.DryRun && destination.CreatedDataset ? (int?)null : destination.DatasetId,
-                    destination.CreatedProject, destination.CreatedDataset, destination.TaskKind, destination.Labels,
+                    destination.CreatedProject, destination.CreatedDataset, destination.TaskKind, destination.Labels, destination.LabelCounts,
+                    result.Skipped, result.Warnings, result.TotalWarnings,
                 });
                 return StudioCli.Success;
             }
@@ -112,6 +115,26 @@ public static class ImportCommands
             foreach (var note in notes)
             {
                 await console.Out.WriteLineAsync(note);
+            }
+
+            foreach (var skip in result.Skipped)
+            {
+                await console.Out.WriteLineAsync($"skipped line {skip.Line}: {skip.Reason}");
+            }
+
+            if (ListText.MoreLine(result.Skipped.Count, result.SkippedDuplicates, "skipped records") is { } moreSkipped)
+            {
+                await console.Out.WriteLineAsync(moreSkipped);
+            }
+
+            foreach (var warning in result.Warnings)
+            {
+                await console.Error.WriteLineAsync($"warning: {warning}");
+            }
+
+            if (ListText.MoreLine(result.Warnings.Count, result.TotalWarnings, "warnings") is { } moreWarnings)
+            {
+                await console.Error.WriteLineAsync($"warning: {moreWarnings}");
             }
 
             var skipped = result.SkippedDuplicates > 0 ? $", skipped {result.SkippedDuplicates} duplicates" : "";

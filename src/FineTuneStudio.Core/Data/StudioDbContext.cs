@@ -56,6 +56,7 @@ public class StudioDbContext(DbContextOptions options) : IdentityDbContext<Studi
         configurationBuilder.Properties<EvalRunStatus>().HaveConversion<string>().HaveMaxLength(16);
         configurationBuilder.Properties<JudgementChoice>().HaveConversion<string>().HaveMaxLength(16);
         configurationBuilder.Properties<QualityRunStatus>().HaveConversion<string>().HaveMaxLength(16);
+        configurationBuilder.Properties<AnswerStyle>().HaveConversion<string>().HaveMaxLength(16);
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)

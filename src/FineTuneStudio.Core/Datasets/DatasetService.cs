@@ -1,6 +1,7 @@
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Examples;
 using Microsoft.EntityFrameworkCore;
 
 namespace FineTuneStudio.Core.Datasets;
@@ -15,7 +16,14 @@ public sealed record DatasetSummary(
     IReadOnlyList<string> Labels,
     int RequiredAnnotations,
     int ExampleCount,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    AnswerStyle AnswerStyle = AnswerStyle.Label,
+    string AnswerTemplate = "",
+    IReadOnlyDictionary<string, string>? LabelAnswers = null)
+{
+    /// <summary>How this dataset's labels become answers.</summary>
+    public AnswerTemplate Answer => new(AnswerStyle, AnswerTemplate, LabelAnswers ?? new Dictionary<string, string>());
+}
 
 public sealed record DatasetInput(
     string Name,
@@ -23,7 +31,10 @@ public sealed record DatasetInput(
     string? CanonicalSystemPrompt = null,
     string? Guidelines = null,
     IReadOnlyList<string>? Labels = null,
-    int RequiredAnnotations = 1);
+    int RequiredAnnotations = 1,
+    AnswerStyle AnswerStyle = AnswerStyle.Label,
+    string? AnswerTemplate = null,
+    IReadOnlyDictionary<string, string>? LabelAnswers = null);
 
 public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
 {
@@ -57,7 +68,7 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
 
     public async Task<DatasetSummary> CreateAsync(int projectId, DatasetInput input, Actor actor, CancellationToken cancellationToken)
     {
-        var (name, labels) = Validate(input);
+        var (name, labels, answers) = Validate(input);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
         {
@@ -78,6 +89,9 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
             CanonicalSystemPrompt = input.CanonicalSystemPrompt?.Trim() ?? "",
             Guidelines = input.Guidelines ?? "",
             Labels = labels,
+            AnswerStyle = input.AnswerStyle,
+            AnswerTemplate = input.AnswerTemplate?.Trim() ?? "",
+            LabelAnswers = answers,
             RequiredAnnotations = input.RequiredAnnotations,
             CreatedAt = now,
             UpdatedAt = now,
@@ -85,7 +99,7 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Datasets.Add(dataset);
         await db.SaveChangesAsync(cancellationToken);
-        AuditLog.Record(db, actor, now, "dataset.create", nameof(Dataset), dataset.Id, $"{name} in project {projectId}");
+        AuditLog.Record(db, actor, now, "dataset.create", nameof(Dataset), dataset.Id, $"{name} in project {projectId} ({input.TaskKind}, {labels.Count} labels)");
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return await GetAsync(dataset.Id, cancellationToken);
@@ -93,7 +107,7 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
 
     public async Task<DatasetSummary> UpdateAsync(int id, DatasetInput input, Actor actor, CancellationToken cancellationToken)
     {
-        var (name, labels) = Validate(input);
+        var (name, labels, answers) = Validate(input);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new NotFoundException("Dataset", id);
         if (await db.Datasets.AnyAsync(d => d.ProjectId == dataset.ProjectId && d.Name == name && d.Id != id, cancellationToken))
@@ -107,6 +121,9 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
         dataset.CanonicalSystemPrompt = input.CanonicalSystemPrompt?.Trim() ?? "";
         dataset.Guidelines = input.Guidelines ?? "";
         dataset.Labels = labels;
+        dataset.AnswerStyle = input.AnswerStyle;
+        dataset.AnswerTemplate = input.AnswerTemplate?.Trim() ?? "";
+        dataset.LabelAnswers = answers;
         dataset.RequiredAnnotations = input.RequiredAnnotations;
         dataset.UpdatedAt = now;
         AuditLog.Record(db, actor, now, "dataset.update", nameof(Dataset), id, name);
@@ -125,9 +142,12 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
 
     private static IQueryable<DatasetSummary> Project(IQueryable<Dataset> query) =>
         query.Select(d => new DatasetSummary(d.Id, d.ProjectId, d.Name, d.TaskKind, d.CanonicalSystemPrompt, d.Guidelines,
-            d.Labels, d.RequiredAnnotations, d.Examples.Count, d.CreatedAt));
+            d.Labels, d.RequiredAnnotations, d.Examples.Count, d.CreatedAt, d.AnswerStyle, d.AnswerTemplate, d.LabelAnswers));
 
-    private static (string Name, List<string> Labels) Validate(DatasetInput input)
+    /// <summary>Far above any real label set (intent sets run to a few hundred); a bound so one request cannot flood the row.</summary>
+    public const int MaxLabels = 10_000;
+
+    private static (string Name, List<string> Labels, Dictionary<string, string> Answers) Validate(DatasetInput input)
     {
         var errors = new List<InputError>();
         var name = input.Name?.Trim() ?? "";
@@ -146,10 +166,16 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
             errors.Add(new InputError("requiredAnnotations", "must be between 1 and 10"));
         }
 
-        var labels = (input.Labels ?? []).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
-        if (labels.Count != labels.Distinct(StringComparer.OrdinalIgnoreCase).Count())
+        var labels = (input.Labels ?? []).Select(l => l?.Trim() ?? "").Where(l => l.Length > 0).ToList();
+        var twice = labels.GroupBy(l => l, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (twice.Count > 0)
         {
-            errors.Add(new InputError("labels", "each label may appear only once"));
+            errors.Add(new InputError("labels", $"each label may appear only once; given more than once: {ListText.Capped(twice, 10)}"));
+        }
+
+        if (labels.Count > MaxLabels)
+        {
+            errors.Add(new InputError("labels", $"a dataset may have at most {MaxLabels:N0} labels, {labels.Count:N0} were given"));
         }
 
         if (labels.Any(l => l.Length > 200))
@@ -162,11 +188,15 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
             errors.Add(new InputError("labels", "a classification dataset needs at least two labels"));
         }
 
+        var answers = (input.LabelAnswers ?? new Dictionary<string, string>())
+            .Where(a => !string.IsNullOrWhiteSpace(a.Key))
+            .ToDictionary(a => a.Key.Trim(), a => a.Value?.Trim() ?? "", StringComparer.Ordinal);
+        errors.AddRange(AnswerTemplate.Check(input.AnswerStyle, input.AnswerTemplate, answers, labels));
         if (errors.Count > 0)
         {
             throw new StudioValidationException(errors);
         }
 
-        return (name, labels);
+        return (name, labels, answers);
     }
 }

@@ -12,6 +12,12 @@ public class Dataset
     public string Guidelines { get; set; } = "";
     /// <summary>The allowed class labels, for classification datasets.</summary>
     public List<string> Labels { get; set; } = [];
+    /// <summary>How a label becomes the answer the model learns (classification).</summary>
+    public AnswerStyle AnswerStyle { get; set; } = AnswerStyle.Label;
+    /// <summary>For <see cref="AnswerStyle.Template"/> the text with <c>{label}</c>; for <see cref="AnswerStyle.Json"/> the key.</summary>
+    public string AnswerTemplate { get; set; } = "";
+    /// <summary>For <see cref="AnswerStyle.PerLabel"/>: the answer text of each label.</summary>
+    public Dictionary<string, string> LabelAnswers { get; set; } = [];
     /// <summary>How many independent annotations an example needs before review.</summary>
     public int RequiredAnnotations { get; set; } = 1;
     public DateTime CreatedAt { get; set; }

@@ -30,3 +30,17 @@ public enum JudgementChoice { A, B, Tie, BothBad }
 
 [JsonConverter(typeof(JsonStringEnumConverter<QualityRunStatus>))]
 public enum QualityRunStatus { Running, Completed, Failed, Cancelled }
+
+/// <summary>How a classification example's label becomes the assistant answer the model learns.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AnswerStyle>))]
+public enum AnswerStyle
+{
+    /// <summary>The label text itself.</summary>
+    Label,
+    /// <summary>A text with <c>{label}</c> in it, such as <c>Urgency: {label}</c>.</summary>
+    Template,
+    /// <summary>A JSON object with one key, such as <c>{"label": "urgent"}</c>.</summary>
+    Json,
+    /// <summary>A written answer per label.</summary>
+    PerLabel,
+}

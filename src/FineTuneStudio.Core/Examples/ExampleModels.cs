@@ -92,7 +92,9 @@ public sealed record ExampleDetail(
     DateTime? ReviewedAt,
     DateTime UpdatedAt,
     Guid Version,
-    IReadOnlyList<AnnotationView> Annotations);
+    IReadOnlyList<AnnotationView> Annotations,
+    /// <summary>The answer the label renders to, for a labelled example without an assistant turn; counted in <see cref="TotalTokens"/>.</summary>
+    string? LearnedAnswer = null);
 
 /// <summary>What a client sends to create or update an example. Version is the token it loaded (required on update).</summary>
 public sealed record ExampleInput(

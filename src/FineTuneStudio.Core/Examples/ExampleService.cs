@@ -257,6 +257,12 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         var remaining = await open.CountAsync(cancellationToken) - 1;
         var caller = new ExampleCaller(new Actor(labelerId, labelerId), CanReview: false);
         var detail = await LoadDetailAsync(db, id, caller, cancellationToken);
+        if (detail.LearnedAnswer is { } stored)
+        {
+            // Blind labeling: neither the stored label's answer nor its token count may hint at the label.
+            detail = detail with { TotalTokens = detail.TotalTokens - ExampleTokens.CountAnswer(stored), LearnedAnswer = null };
+        }
+
         return new QueueItem(detail, remaining, dataset.Labels, detail.Annotations.FirstOrDefault(a => a.LabelerId == labelerId));
     }
 
@@ -612,11 +618,21 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
             .SingleOrDefaultAsync(e => e.Id == id, cancellationToken) ?? throw new NotFoundException("Example", id);
         var messages = example.Messages.OrderBy(m => m.Position)
             .Select(m => new MessageContent(m.Role, m.Content, m.Name, m.ToolCallsJson, m.ToolCallId, m.Weight)).ToList();
+        var dataset = await db.Datasets.AsNoTracking().Where(d => d.Id == example.DatasetId)
+            .Select(d => new { d.AnswerStyle, d.AnswerTemplate, d.LabelAnswers }).SingleAsync(cancellationToken);
+        // Token figures are what the trainer reads: a label-only example counts the answer its label renders to.
+        var answer = new AnswerTemplate(dataset.AnswerStyle, dataset.AnswerTemplate, dataset.LabelAnswers)
+            .AnswerFor(new ExampleContent(messages, example.Label, null, example.PreferredCompletion));
         var (perMessage, total) = ExampleTokens.Count(messages);
+        if (answer is not null)
+        {
+            total += ExampleTokens.CountAnswer(answer);
+        }
+
         var annotations = await VisibleAnnotationsAsync(db, id, caller, cancellationToken);
         return new ExampleDetail(example.Id, example.DatasetId, example.Status, example.RejectionReason, messages, perMessage, total,
             example.ToolsJson, example.Label, example.Rating, example.CorrectedOutput, example.Tags, example.Notes,
             example.PreferredCompletion, example.RejectedCompletion, example.Split, example.Source, example.ReviewedById,
-            example.ReviewedAt, example.UpdatedAt, example.Version, annotations);
+            example.ReviewedAt, example.UpdatedAt, example.Version, annotations, answer);
     }
 }

@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Export;
 
 namespace FineTuneStudio.Core.Examples;
@@ -11,4 +12,7 @@ public static class ExampleTokens
         var perMessage = messages.Select(counter.CountMessage).ToList();
         return (perMessage, perMessage.Sum() + TokenCounter.TokensPerConversation);
     }
+
+    /// <summary>Tokens of an assistant turn with this text (the answer a label renders to), envelope included.</summary>
+    public static int CountAnswer(string answer) => TokenCounter.O200k.CountMessage(new MessageContent(MessageRole.Assistant, answer));
 }

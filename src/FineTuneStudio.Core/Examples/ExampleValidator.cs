@@ -120,7 +120,7 @@ public static class ExampleValidator
     {
         if (labels.Count > 0 && !labels.Contains(label, StringComparer.Ordinal))
         {
-            errors.Add(new InputError(field, $"'{label}' is not in the dataset's label set ({string.Join(", ", labels)})"));
+            errors.Add(new InputError(field, $"'{label}' is not in the dataset's label set ({ListText.Capped(labels, 20)})"));
         }
         else if (label.Length > 200)
         {

@@ -149,7 +149,7 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
         {
             Directory.CreateDirectory(temp);
             var splits = new[] { SplitPin.Train, SplitPin.Validation, SplitPin.Test }.Where(s => s == SplitPin.Train || Of(totals, s) > 0).ToList();
-            var (errors, lists) = await WriteSplitsAsync(selection, plan, kept, target, temp, splits, progress, cancellationToken);
+            var (errors, lists) = await WriteSplitsAsync(selection, plan, kept, target, AnswerTemplate.Of(dataset), temp, splits, progress, cancellationToken);
             var ids = new SplitExampleIds(lists[SplitPin.Train], lists[SplitPin.Validation], lists[SplitPin.Test]);
 
             var reports = new Dictionary<SplitPin, ValidationReport>();
@@ -371,7 +371,7 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var example = await db.Examples.AsNoTracking().Include(e => e.Messages).Include(e => e.Dataset)
             .SingleOrDefaultAsync(e => e.Id == exampleId, cancellationToken) ?? throw new NotFoundException("Example", exampleId);
-        return new ExamplePreviewResult(example.Id, example.Dataset!.ProjectId, TrainableTokenPreview.Preview(ExampleContent.FromEntity(example), target));
+        return new ExamplePreviewResult(example.Id, example.Dataset!.ProjectId, TrainableTokenPreview.Preview(AnswerTemplate.Of(example.Dataset!).Complete(ExampleContent.FromEntity(example)), target));
     }
 
     /// <summary>Validates an uploaded JSONL file against a target, optionally with another encoding or token limit.</summary>
@@ -397,7 +397,7 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
     }
 
     private async Task<(List<InputError> Errors, Dictionary<SplitPin, List<int>> Ids)> WriteSplitsAsync(
-        Selection selection, SplitPlan plan, int total, TrainingTargetProfile target, string folder, IReadOnlyList<SplitPin> splits,
+        Selection selection, SplitPlan plan, int total, TrainingTargetProfile target, AnswerTemplate answer, string folder, IReadOnlyList<SplitPin> splits,
         IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
     {
         var errors = new List<InputError>();
@@ -460,7 +460,8 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
                     var list = ids[s];
                     list.Add(e.Id);
                     var line = list.Count;
-                    var content = new ExampleContent(messages[e.Id].ToList(), e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson);
+                    // A labelled example without an answer learns the label as the dataset's template renders it.
+                    var content = answer.Complete(new ExampleContent(messages[e.Id].ToList(), e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson));
                     string text;
                     try
                     {

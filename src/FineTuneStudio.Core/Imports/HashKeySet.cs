@@ -31,6 +31,28 @@ internal sealed class HashKeySet
         return Insert(_slots, key);
     }
 
+    public bool Contains(ulong key)
+    {
+        if (key == 0)
+        {
+            return _hasZero;
+        }
+
+        var mask = _slots.Length - 1;
+        var slot = (int)(key ^ (key >> 29)) & mask;
+        while (_slots[slot] != 0)
+        {
+            if (_slots[slot] == key)
+            {
+                return true;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+
+        return false;
+    }
+
     private bool Insert(ulong[] slots, ulong key)
     {
         var mask = slots.Length - 1;

@@ -6,17 +6,27 @@ using FineTuneStudio.Core.Projects;
 namespace FineTuneStudio.Core.Imports;
 
 /// <summary>Where an import goes, and what had to be created for it.</summary>
-public sealed record ImportDestination(int ProjectId, int DatasetId, bool CreatedProject, bool CreatedDataset, TaskKind TaskKind, IReadOnlyList<string> Labels);
+public sealed record ImportDestination(int ProjectId, int DatasetId, bool CreatedProject, bool CreatedDataset, TaskKind TaskKind, IReadOnlyList<string> Labels)
+{
+    /// <summary>For a dataset made from the file: how many records carry each label, in the order the labels were first seen.</summary>
+    public IReadOnlyList<LabelCount> LabelCounts { get; init; } = [];
+}
+
+public sealed record LabelCount(string Label, int Count);
+
+/// <summary>What one pass over a file says about the dataset it needs.</summary>
+public sealed record InferredDataset(TaskKind Kind, IReadOnlyList<LabelCount> LabelCounts)
+{
+    public IReadOnlyList<string> Labels => LabelCounts.Select(l => l.Label).ToList();
+}
 
 /// <summary>
 /// Finds, or creates, the project and dataset an import from the command line names. A new dataset's task kind
 /// comes from the file: preference pairs make a preference dataset; records with labels make a classification
-/// dataset whose label set is the labels found (up to <see cref="MaxInferredLabels"/>); anything else is chat.
+/// dataset whose label set is every label found, however many; anything else is chat.
 /// </summary>
 public sealed class ImportDestinationService(ProjectService projects, DatasetService datasets)
 {
-    public const int MaxInferredLabels = 50;
-
     public async Task<ImportDestination> EnsureAsync(string project, string dataset, Stream file, ImportOptions options, Actor actor, CancellationToken cancellationToken)
     {
         var foundProject = await projects.FindAsync(project, cancellationToken);
@@ -26,13 +36,13 @@ public sealed class ImportDestinationService(ProjectService projects, DatasetSer
             return new ImportDestination(foundProject.Id, foundDataset.Id, false, false, foundDataset.TaskKind, foundDataset.Labels);
         }
 
-        var (kind, labels) = await InferAsync(file, options, cancellationToken);
+        var inferred = await InferAsync(file, options, cancellationToken);
         var createdProject = foundProject is null;
         var projectId = foundProject?.Id ?? (await projects.CreateAsync(new ProjectInput(project, null), actor, cancellationToken)).Id;
         try
         {
-            var created = await datasets.CreateAsync(projectId, new DatasetInput(dataset, kind, Labels: labels), actor, cancellationToken);
-            return new ImportDestination(projectId, created.Id, createdProject, true, created.TaskKind, created.Labels);
+            var created = await datasets.CreateAsync(projectId, new DatasetInput(dataset, inferred.Kind, Labels: inferred.Labels), actor, cancellationToken);
+            return new ImportDestination(projectId, created.Id, createdProject, true, created.TaskKind, created.Labels) { LabelCounts = inferred.LabelCounts };
         }
         catch when (createdProject)
         {
@@ -55,13 +65,13 @@ public sealed class ImportDestinationService(ProjectService projects, DatasetSer
     }
 
     /// <summary>One streaming pass that reads only shapes and labels; errors are left to the import itself.</summary>
-    public static async Task<(TaskKind Kind, IReadOnlyList<string> Labels)> InferAsync(Stream file, ImportOptions options, CancellationToken cancellationToken)
+    public static async Task<InferredDataset> InferAsync(Stream file, ImportOptions options, CancellationToken cancellationToken)
     {
         var start = file.Position;
-        var labels = new List<string>();
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        // Counted under one spelling per label (the first seen), as the import itself folds case.
+        var order = new List<string>();
+        var counts = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var pairs = false;
-        var tooMany = false;
         try
         {
             var format = options.Format;
@@ -83,12 +93,16 @@ public sealed class ImportDestinationService(ProjectService projects, DatasetSer
                 }
 
                 pairs |= content.PreferredCompletion is not null;
-                if (content.Label is { } label && seen.Add(label))
+                if (content.Label is { } label)
                 {
-                    tooMany |= seen.Count > MaxInferredLabels;
-                    if (!tooMany)
+                    if (counts.TryGetValue(label, out var count))
                     {
-                        labels.Add(label);
+                        counts[label] = count + 1;
+                    }
+                    else
+                    {
+                        counts[label] = 1;
+                        order.Add(label);
                     }
                 }
             }
@@ -100,10 +114,11 @@ public sealed class ImportDestinationService(ProjectService projects, DatasetSer
 
         if (pairs || options.Format == ImportFormat.Preference)
         {
-            return (TaskKind.Preference, []);
+            return new InferredDataset(TaskKind.Preference, []);
         }
 
-        // Past the cap the labels look free-form: keep the kind, leave the label set for a person to choose.
-        return seen.Count > 0 ? (TaskKind.Classification, tooMany ? [] : labels) : (TaskKind.Chat, []);
+        return order.Count > 0
+            ? new InferredDataset(TaskKind.Classification, order.Select(l => new LabelCount(l, counts[l])).ToList())
+            : new InferredDataset(TaskKind.Chat, []);
     }
 }

@@ -26,6 +26,9 @@ public enum ImportFormat
 /// </summary>
 public sealed record ImportRow(int Line, ExampleContent? Content, IReadOnlyList<InputError> Errors)
 {
+    /// <summary>What the record holds that was not imported as written (unknown keys); the record is imported.</summary>
+    public IReadOnlyList<InputError> Warnings { get; init; } = [];
+
     public bool IsValid => Content is not null && Errors.Count == 0;
 
     public static ImportRow Valid(int line, ExampleContent content) => new(line, content, []);

@@ -25,6 +25,7 @@ public sealed record ImportOptions
     public DuplicatePolicy DuplicatePolicy { get; init; } = DuplicatePolicy.Skip;
     /// <summary>Validate and count only; nothing is written.</summary>
     public bool DryRun { get; init; }
+    /// <summary>How many errors, warnings and skipped records the result lists; the counts cover them all.</summary>
     public int MaxErrorsListed { get; init; } = 100;
     /// <summary>Stop with an error once the file is larger than this; null for no limit.</summary>
     public long? MaxBytes { get; init; }
@@ -33,6 +34,15 @@ public sealed record ImportOptions
 }
 
 public enum ImportPhase { Validating, Writing, Done }
+
+/// <summary>A record left out of an import, and why.</summary>
+public sealed record SkippedRecord(int Line, string Reason);
+
+internal static class SkipReasons
+{
+    public const string InDataset = "duplicate: the same content is already in the dataset";
+    public const string EarlierInFile = "duplicate: the same content appears earlier in this file";
+}
 
 /// <summary><see cref="TotalBytes"/> is null when the size of the upload is not known.</summary>
 public sealed record ImportProgress(ImportPhase Phase, int Records, long BytesRead, long? TotalBytes);
@@ -50,6 +60,14 @@ public sealed record ImportResult(
     ImportFormat Format)
 {
     public bool Succeeded => TotalErrors == 0;
+
+    /// <summary>The first skipped records with their lines; <see cref="SkippedDuplicates"/> counts them all.</summary>
+    public IReadOnlyList<SkippedRecord> Skipped { get; init; } = [];
+
+    /// <summary>What was imported but not as written (keys nothing reads), the first ones; <see cref="TotalWarnings"/> counts them all.</summary>
+    public IReadOnlyList<InputError> Warnings { get; init; } = [];
+
+    public int TotalWarnings { get; init; }
 
     /// <summary>For callers that report failures as exceptions (API, CLI).</summary>
     public ImportResult EnsureSucceeded() => Succeeded ? this : throw new StudioValidationException(Errors, TotalErrors);
@@ -138,7 +156,12 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         }
     }
 
-    private sealed record DatasetRules(int Id, TaskKind TaskKind, IReadOnlyList<string> Labels);
+    private sealed record DatasetRules(int Id, TaskKind TaskKind, IReadOnlyList<string> Labels)
+    {
+        /// <summary>Each label under its case-insensitive spelling, for a look-up per row even with a thousand labels.</summary>
+        public Dictionary<string, string> Canonical { get; } = Labels.DistinctBy(l => l, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(l => l, l => l, StringComparer.OrdinalIgnoreCase);
+    }
 
     private async Task<DatasetRules> LoadDatasetAsync(int datasetId, CancellationToken cancellationToken)
     {
@@ -173,8 +196,11 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         IProgress<ImportProgress>? progress, long total, CancellationToken cancellationToken)
     {
         var hashes = await ExistingHashesAsync(dataset.Id, options.DuplicatePolicy, cancellationToken);
+        var inFile = new HashKeySet();
         var errors = new List<InputError>();
-        var totalErrors = 0;
+        var warnings = new List<InputError>();
+        var skipped = new List<SkippedRecord>();
+        int totalErrors = 0, totalWarnings = 0;
         int valid = 0, duplicates = 0, records = 0;
         var counter = new CountingStream(stream, options.MaxBytes);
         var parser = new ParserRun(format, options.CsvMapping);
@@ -190,13 +216,20 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
                     errors.AddRange(rowErrors.Take(Math.Max(0, options.MaxErrorsListed - errors.Count)));
                 }
                 // A preview: a key seen before counts as a duplicate here; the write checks every such hit in full.
-                else if (options.DuplicatePolicy == DuplicatePolicy.Skip && !hashes.Add(DuplicateKey(CanonicalLabel(row.Content!, dataset).ComputeHash())))
+                else if (options.DuplicatePolicy == DuplicatePolicy.Skip
+                         && DuplicateOf(DuplicateKey(CanonicalLabel(row.Content!, dataset).ComputeHash()), hashes, inFile) is { } reason)
                 {
                     duplicates++;
+                    AddCapped(skipped, new SkippedRecord(row.Line, reason), options.MaxErrorsListed);
                 }
                 else
                 {
                     valid++;
+                    totalWarnings += row.Warnings.Count;
+                    foreach (var warning in row.Warnings)
+                    {
+                        AddCapped(warnings, warning, options.MaxErrorsListed);
+                    }
                 }
 
                 if (records % 1000 == 0)
@@ -215,8 +248,13 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         }
 
         progress?.Report(new ImportProgress(ImportPhase.Validating, records, counter.BytesRead, total));
-        return new ImportResult(totalErrors == 0 ? valid : 0, totalErrors == 0 ? duplicates : 0, errors, totalErrors, options.DryRun,
-            parser.DetectedFormat ?? format);
+        var ok = totalErrors == 0;
+        return new ImportResult(ok ? valid : 0, ok ? duplicates : 0, errors, totalErrors, options.DryRun, parser.DetectedFormat ?? format)
+        {
+            Skipped = ok ? skipped : [],
+            Warnings = ok ? warnings : [],
+            TotalWarnings = ok ? totalWarnings : 0,
+        };
     }
 
     private static IReadOnlyList<InputError> CheckAgainstDataset(ImportRow row, DatasetRules dataset)
@@ -233,9 +271,9 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
             return [new InputError("record", $"the record is a preference pair, but this is a {dataset.TaskKind.ToString().ToLowerInvariant()} dataset", row.Line)];
         }
 
-        if (content.Label is { } label && dataset.Labels.Count > 0 && !dataset.Labels.Contains(label, StringComparer.OrdinalIgnoreCase))
+        if (content.Label is { } label && dataset.Labels.Count > 0 && !dataset.Canonical.ContainsKey(label))
         {
-            return [new InputError("label", $"'{label}' is not one of the dataset's labels ({string.Join(", ", dataset.Labels)})", row.Line)];
+            return [new InputError("label", $"'{label}' is not one of the dataset's labels ({ListText.Capped(dataset.Labels, 20)})", row.Line)];
         }
 
         return [];
@@ -245,6 +283,8 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         IProgress<ImportProgress>? progress, long total, ImportResult validation, CancellationToken cancellationToken)
     {
         var hashes = await ExistingHashesAsync(dataset.Id, options.DuplicatePolicy, cancellationToken);
+        var inFile = new HashKeySet();
+        var skipped = new List<SkippedRecord>();
         var source = options.Source ?? (format == ImportFormat.Csv ? ExampleSource.CsvImport : ExampleSource.JsonlImport);
         var now = clock.GetUtcNow().UtcDateTime;
         var batchSize = Math.Max(1, options.BatchSize);
@@ -267,10 +307,11 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
             var hash = content.ComputeHash();
             // The set holds 8 bytes per example, so a hit is confirmed against the full hash in the database (rows
             // written so far in this transaction included); two different examples sharing a key are both kept.
-            if (options.DuplicatePolicy == DuplicatePolicy.Skip && !hashes.Add(DuplicateKey(hash))
+            if (options.DuplicatePolicy == DuplicatePolicy.Skip && DuplicateOf(DuplicateKey(hash), hashes, inFile) is { } reason
                 && await db.Examples.AnyAsync(e => e.DatasetId == dataset.Id && e.ContentHash == hash, cancellationToken))
             {
                 duplicates++;
+                AddCapped(skipped, new SkippedRecord(row.Line, reason), options.MaxErrorsListed);
                 continue;
             }
 
@@ -300,7 +341,19 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         progress?.Report(new ImportProgress(ImportPhase.Done, imported, counter.BytesRead, total));
-        return validation with { Imported = imported, SkippedDuplicates = duplicates };
+        return validation with { Imported = imported, SkippedDuplicates = duplicates, Skipped = skipped };
+    }
+
+    /// <summary>Why a key is a duplicate (the dataset had it, or an earlier record of the file), or null when it is new; new keys are remembered.</summary>
+    private static string? DuplicateOf(ulong key, HashKeySet dataset, HashKeySet file) =>
+        dataset.Contains(key) ? SkipReasons.InDataset : file.Add(key) ? null : SkipReasons.EarlierInFile;
+
+    private static void AddCapped<T>(List<T> list, T item, int max)
+    {
+        if (list.Count < max)
+        {
+            list.Add(item);
+        }
     }
 
     /// <summary>
@@ -315,7 +368,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
 
     /// <summary>Labels take the dataset's spelling, so "Urgent" and "urgent" do not become two classes.</summary>
     private static ExampleContent CanonicalLabel(ExampleContent content, DatasetRules dataset) =>
-        content.Label is { } label && dataset.Labels.FirstOrDefault(l => string.Equals(l, label, StringComparison.OrdinalIgnoreCase)) is { } canonical
+        content.Label is { } label && dataset.Canonical.TryGetValue(label, out var canonical)
             ? content with { Label = canonical }
             : content;
 

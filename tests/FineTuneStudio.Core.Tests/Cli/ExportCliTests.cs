@@ -115,7 +115,8 @@ public sealed class ExportCliTests : IDisposable
         if (brokenId)
         {
             broken = new Example { Status = ExampleStatus.Approved };
-            new ExampleContent([new(MessageRole.User, "nobody answered")], "low").ApplyTo(broken);
+            // Unlabelled, so no answer can be rendered from a label either.
+            new ExampleContent([new(MessageRole.User, "nobody answered")]).ApplyTo(broken);
             dataset.Examples.Add(broken);
         }
 

@@ -36,7 +36,8 @@ public sealed class ImportCommandTests : IDisposable
         result.ExitCode.ShouldBe(0, result.Error);
         result.Output.ShouldContain("created project 'Helpdesk'");
         // Labels in the order the file first names them.
-        result.Output.ShouldContain("created dataset 'Urgency' (classification with labels critical, low, normal)");
+        result.Output.ShouldContain("created dataset 'Urgency' (classification with 3 labels)");
+        result.Output.ShouldContain("  critical\t1\n  low\t1\n  normal\t1\n");
         result.Output.TrimEnd().ShouldEndWith("imported 3 examples");
         await using var db = Open();
         var dataset = await db.Datasets.SingleAsync();

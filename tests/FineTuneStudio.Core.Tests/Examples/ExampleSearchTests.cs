@@ -95,9 +95,20 @@ public sealed class ExampleSearchTests
             await db.GetService<IMigrator>().MigrateAsync(migrations[migrations.IndexOf(searchMigration) - 1]);
         }
 
+        // Rows written straight to the old schema: today's services read columns that later migrations add.
+        await using (var db = database.CreateDbContext())
+        {
+            foreach (var text in new[] { "Scanner shows a paper jam", "Printer out of toner" })
+            {
+                var example = new Example { DatasetId = datasetId, CreatedAt = Now, UpdatedAt = Now, Version = Guid.NewGuid() };
+                new ExampleContent([new MessageContent(MessageRole.User, text), new MessageContent(MessageRole.Assistant, "low")]).ApplyTo(example);
+                db.Examples.Add(example);
+            }
+
+            await db.SaveChangesAsync();
+        }
+
         var service = new ExampleService(database, new ManualClock(Now));
-        await service.CreateAsync(datasetId, Chat("Scanner shows a paper jam", "low"), Lead, default);
-        await service.CreateAsync(datasetId, Chat("Printer out of toner", "low"), Lead, default);
         await using (var db = database.CreateDbContext())
         {
             await db.Database.MigrateAsync();

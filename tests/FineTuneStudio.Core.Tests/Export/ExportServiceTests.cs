@@ -136,7 +136,8 @@ public sealed class ExportServiceTests : IAsyncLifetime
         await using (var db = _db.CreateDbContext())
         {
             var bad = await db.Examples.Include(e => e.Messages).SingleAsync(e => e.Id == _ids[5]);
-            new ExampleContent([new(MessageRole.User, "No reply here")], "low").ApplyTo(bad);
+            // Unlabelled: a labelled one would learn its label as the answer.
+            new ExampleContent([new(MessageRole.User, "No reply here")]).ApplyTo(bad);
             await db.SaveChangesAsync();
         }
 

@@ -176,7 +176,26 @@ public class ImportServiceTests
         var result = await Service(database).ImportAsync(datasetId, Utf8(text), new ImportOptions(), Labeler, null, CancellationToken.None);
 
         (result.Imported, result.SkippedDuplicates).ShouldBe((4, 2));
+        // Each skipped record is named by its line and why it was left out.
+        result.Skipped.ShouldBe([new SkippedRecord(1, SkipReasons.InDataset), new SkippedRecord(6, SkipReasons.EarlierInFile)]);
         await CountExamplesAsync(database).ShouldBeAsync(5);
+
+        var dryRun = await Service(database).ImportAsync(datasetId, Utf8(text), new ImportOptions { DryRun = true }, Labeler, null, CancellationToken.None);
+        dryRun.SkippedDuplicates.ShouldBe(6);
+        dryRun.Skipped.Select(s => s.Line).ShouldBe([1, 2, 3, 4, 5, 6]);
+    }
+
+    [Fact]
+    public async Task ImportAsync_ManyDuplicates_ListsTheFirstOnesAndCountsThemAll()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        var text = string.Concat(Enumerable.Repeat(PromptCompletionLines(1), 30));
+
+        var result = await Service(database).ImportAsync(datasetId, Utf8(text), new ImportOptions { MaxErrorsListed = 10 }, Labeler, null, CancellationToken.None);
+
+        (result.Imported, result.SkippedDuplicates).ShouldBe((1, 29));
+        result.Skipped.Select(s => s.Line).ShouldBe(Enumerable.Range(2, 10));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
+using System.Text.Json;
 using FineTuneStudio.Core.Domain;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace FineTuneStudio.Core.Data.Configurations;
@@ -34,6 +36,19 @@ internal sealed class DatasetConfiguration : IEntityTypeConfiguration<Dataset>
         builder.Property(d => d.Name).HasMaxLength(200);
         builder.HasOne(d => d.Project).WithMany(p => p.Datasets).HasForeignKey(d => d.ProjectId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(d => new { d.ProjectId, d.Name }).IsUnique();
+        // Rows made before answer styles existed read as the label text; the sentinel makes EF always write the value.
+        builder.Property(d => d.AnswerStyle).HasDefaultValue(AnswerStyle.Label).HasSentinel((AnswerStyle)(-1));
+        builder.Property(d => d.AnswerTemplate).HasMaxLength(2000);
+        // A small map (one entry per label) kept as JSON text, so both providers store it the same way.
+        builder.Property(d => d.LabelAnswers)
+            .HasConversion(
+                v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null),
+                v => JsonSerializer.Deserialize<Dictionary<string, string>>(v, (JsonSerializerOptions?)null) ?? new Dictionary<string, string>(),
+                new ValueComparer<Dictionary<string, string>>(
+                    (a, b) => a!.Count == b!.Count && !a.Except(b).Any(),
+                    v => v.Aggregate(0, (h, p) => HashCode.Combine(h, p.Key.GetHashCode(), p.Value.GetHashCode())),
+                    v => new Dictionary<string, string>(v)))
+            .HasDefaultValueSql("'{}'");
     }
 }
 

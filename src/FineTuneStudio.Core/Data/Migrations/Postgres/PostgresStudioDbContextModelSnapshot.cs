@@ -215,6 +215,18 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<string>("AnswerStyle")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("Label");
+
+                    b.Property<string>("AnswerTemplate")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
                     b.Property<string>("CanonicalSystemPrompt")
                         .IsRequired()
                         .HasColumnType("text");
@@ -225,6 +237,12 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
                     b.Property<string>("Guidelines")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("LabelAnswers")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValueSql("'{}'");
 
                     b.PrimitiveCollection<List<string>>("Labels")
                         .IsRequired()

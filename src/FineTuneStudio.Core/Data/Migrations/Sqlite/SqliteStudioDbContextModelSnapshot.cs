@@ -199,6 +199,18 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("AnswerStyle")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("Label");
+
+                    b.Property<string>("AnswerTemplate")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("CanonicalSystemPrompt")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -209,6 +221,12 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                     b.Property<string>("Guidelines")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("LabelAnswers")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValueSql("'{}'");
 
                     b.PrimitiveCollection<string>("Labels")
                         .IsRequired()

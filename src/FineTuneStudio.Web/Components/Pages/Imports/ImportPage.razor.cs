@@ -34,6 +34,7 @@ public sealed partial class ImportPage : IAsyncDisposable
     private IReadOnlyList<string> _errors = [];
     private int _errorTotal;
     private DateTime _lastRender;
+    private bool _creating;
 
     [Parameter] public int ProjectId { get; set; }
 
@@ -63,6 +64,13 @@ public sealed partial class ImportPage : IAsyncDisposable
         {
             ShowErrors(e);
         }
+    }
+
+    private async Task OnDatasetCreatedAsync(DatasetSummary created)
+    {
+        _creating = false;
+        _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+        _datasetId = created.Id;
     }
 
     private async Task OnFileChosenAsync(InputFileChangeEventArgs e)

@@ -1,0 +1,16 @@
+namespace FineTuneStudio.Core;
+
+/// <summary>Lists in messages: a long list (a thousand labels) is cut and says how many it left out.</summary>
+public static class ListText
+{
+    /// <summary>"a, b, c" or "a, b, c and 997 more".</summary>
+    public static string Capped(IReadOnlyCollection<string> items, int max)
+    {
+        var shown = string.Join(", ", items.Take(max));
+        return items.Count > max ? $"{shown} and {items.Count - max:N0} more" : shown;
+    }
+
+    /// <summary>The closing line of a capped list of problems, or null when every one was listed.</summary>
+    public static string? MoreLine(int listed, int total, string noun) =>
+        total > listed ? $"… and {total - listed:N0} more {noun}" : null;
+}
