@@ -98,7 +98,7 @@ public sealed class ImportDestinationService(ProjectService projects, DatasetSer
             file.Position = start;
         }
 
-        if (pairs || options.Format == ImportFormat.Preference)
+        if (pairs || options.Format is ImportFormat.Preference or ImportFormat.ShareGptPreference)
         {
             return (TaskKind.Preference, []);
         }
