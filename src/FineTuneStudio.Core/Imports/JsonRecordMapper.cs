@@ -131,11 +131,6 @@ internal static class JsonRecordMapper
             issues.Add("label", $"may have at most {MaxLabelLength} characters");
         }
 
-        if (format == ImportFormat.Kto && !tags.Contains(DesirableTag) && !tags.Contains(UndesirableTag))
-        {
-            issues.Add("label", "is missing; a KTO record needs label (or kto_tag) true or false");
-        }
-
         if (content is not null && content.PreferredCompletion is null)
         {
             var answers = content.Messages.Where(m => m.Role == MessageRole.Assistant).ToList();
@@ -196,6 +191,7 @@ internal static class JsonRecordMapper
     private static (string Key, string Needs)? MissingKey(JsonElement record, ImportFormat format)
     {
         bool Has(string name) => record.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null;
+        bool IsBoolean(string name) => record.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False;
         (string, string)? First(string needs, params string[] keys) => keys.FirstOrDefault(k => !Has(k)) is { } key ? (key, needs) : null;
         return format switch
         {
@@ -208,7 +204,7 @@ internal static class JsonRecordMapper
             ImportFormat.ShareGpt => First("conversations", "conversations"),
             ImportFormat.ShareGptPreference => First("conversations, chosen and rejected", "conversations", "chosen", "rejected"),
             ImportFormat.Kto when !Has("messages") && !Has("conversations") && !Has("prompt") => ("messages", "messages, conversations or prompt and completion, with label true or false"),
-            ImportFormat.Kto when !Has("label") && !Has("kto_tag") => ("label", "label (or kto_tag) true or false"),
+            ImportFormat.Kto when !IsBoolean("label") && !IsBoolean("kto_tag") => ("label", "label (or kto_tag) true or false"),
             ImportFormat.LabelStudio => First("data (and annotations)", "data"),
             ImportFormat.Argilla when !Has("fields") && !Has("text") && !Has("inputs") => ("fields", "fields (v2) or text/inputs (v1)"),
             _ => null,

@@ -148,7 +148,7 @@ internal static class MessageReader
             {
                 issues.Add($"{path}.tool_calls", $"must be an array, found {Describe(calls)}");
             }
-            else if (calls.GetArrayLength() > 0)
+            else if (calls.GetArrayLength() > 0 && ToolCallsAreCalls(calls, $"{path}.tool_calls", issues))
             {
                 toolCalls = calls.GetRawText();
             }
@@ -177,7 +177,7 @@ internal static class MessageReader
         }
 
         var message = new MessageContent(role.Value, content, string.IsNullOrEmpty(name) ? null : name, toolCalls, toolCallId, weight);
-        return CheckAssistant(message, path, issues) ? message : null;
+        return CheckAssistant(message, $"{path}.content", issues) ? message : null;
     }
 
     /// <summary>
@@ -232,12 +232,31 @@ internal static class MessageReader
         return weight;
     }
 
+    /// <summary>Kept as written, but each entry must at least be a call of a named function, or every export would fail later.</summary>
+    private static bool ToolCallsAreCalls(JsonElement calls, string path, RecordIssues issues)
+    {
+        var index = 0;
+        foreach (var call in calls.EnumerateArray())
+        {
+            if (call.ValueKind != JsonValueKind.Object || !call.TryGetProperty("function", out var function)
+                || function.ValueKind != JsonValueKind.Object || !function.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
+            {
+                issues.Add($"{path}[{index}]", "must be a call like {\"id\": ..., \"type\": \"function\", \"function\": {\"name\": ..., \"arguments\": ...}}");
+                return false;
+            }
+
+            index++;
+        }
+
+        return true;
+    }
+
     /// <summary>Every export target refuses an assistant turn with nothing in it, so import refuses it first.</summary>
-    public static bool CheckAssistant(MessageContent message, string path, RecordIssues issues)
+    public static bool CheckAssistant(MessageContent message, string field, RecordIssues issues)
     {
         if (message.Role == MessageRole.Assistant && string.IsNullOrWhiteSpace(message.Content) && message.ToolCallsJson is null)
         {
-            issues.Add(path.Contains('[') ? $"{path}.content" : path, "an assistant turn needs text or tool calls");
+            issues.Add(field, "an assistant turn needs text or tool calls");
             return false;
         }
 
