@@ -64,6 +64,68 @@ internal static class JsonReading
     /// </summary>
     public static void CheckValues(JsonElement value, string path, RecordIssues issues)
     {
+        // Nearly every record is clean: the allocation-free pass keeps the cost of paths and names to the few that are not.
+        if (!IsClean(value))
+        {
+            Explain(value, path, issues);
+        }
+    }
+
+    private static bool IsClean(JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var seen = 0;
+                foreach (var property in value.EnumerateObject())
+                {
+                    var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+                    // Past a few dozen keys the pairwise look-back would grow quadratic; the explaining pass uses a set.
+                    if (seen >= 32 || raw.IndexOf((byte)'\\') >= 0 || AppearsBefore(value, raw, seen++) || !IsClean(property.Value))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case JsonValueKind.Array:
+                foreach (var item in value.EnumerateArray())
+                {
+                    if (!IsClean(item))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case JsonValueKind.String:
+                return JsonMarshal.GetRawUtf8Value(value).IndexOf("\\u"u8) < 0;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>Whether one of the first <paramref name="count"/> keys of the object is <paramref name="name"/> (unescaped).</summary>
+    private static bool AppearsBefore(JsonElement owner, ReadOnlySpan<byte> name, int count)
+    {
+        foreach (var earlier in owner.EnumerateObject())
+        {
+            if (count-- == 0)
+            {
+                return false;
+            }
+
+            if (earlier.NameEquals(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void Explain(JsonElement value, string path, RecordIssues issues)
+    {
         switch (value.ValueKind)
         {
             case JsonValueKind.Object:
