@@ -97,13 +97,15 @@ public sealed class JsonExampleParser(int maxRecordBytes = Utf8Lines.DefaultMaxL
         while (true)
         {
             var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-            var newline = bytes.IndexOf((byte)'\n');
+            var start = bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+            start += Math.Max(0, bytes[start..].IndexOfAnyExcept(" \t\r\n"u8));
+            var newline = bytes[start..].IndexOf((byte)'\n');
             if (newline >= 0)
             {
-                var rest = bytes[(newline + 1)..];
+                var rest = bytes[(start + newline + 1)..];
                 if (rest.IndexOfAnyExcept(" \t\r\n"u8) >= 0)
                 {
-                    return (buffer.ToArray(), !IsCompleteJson(bytes[..newline]));
+                    return (buffer.ToArray(), !IsCompleteJson(bytes.Slice(start, newline)));
                 }
             }
 
@@ -120,11 +122,6 @@ public sealed class JsonExampleParser(int maxRecordBytes = Utf8Lines.DefaultMaxL
 
     private static bool IsCompleteJson(ReadOnlySpan<byte> line)
     {
-        if (line.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
-        {
-            line = line[3..];
-        }
-
         var reader = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 256 });
         try
         {

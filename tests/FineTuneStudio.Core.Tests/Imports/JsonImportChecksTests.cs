@@ -23,12 +23,12 @@ public class JsonImportChecksTests
     [Fact]
     public async Task ParseAsync_JsonlWhoseFirstLineIsAnArray_NamesEveryBadLine()
     {
-        var text = $"[\"a\", \"b\"]\n{Valid}\n[{Valid}]\n{{\"messages\": 5}}\n{Valid}\n";
+        var text = $"\uFEFF\r\n[\"a\", \"b\"]\r\n{Valid}\n[{Valid}]\n{{\"messages\": 5}}\n{Valid}\n";
 
         var rows = await ParseAsync(text, ImportFormat.Chat);
 
-        Errors(rows).Select(e => (e.Line, e.Field)).ShouldBe([(1, "record"), (3, "record"), (4, "messages")]);
-        rows.Where(r => r.IsValid).Select(r => r.Line).ShouldBe([2, 5]);
+        Errors(rows).Select(e => (e.Line, e.Field)).ShouldBe([(2, "record"), (4, "record"), (5, "messages")]);
+        rows.Where(r => r.IsValid).Select(r => r.Line).ShouldBe([3, 6]);
     }
 
     [Fact]
