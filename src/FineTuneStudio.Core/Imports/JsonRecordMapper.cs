@@ -131,6 +131,15 @@ internal static class JsonRecordMapper
             issues.Add("label", $"may have at most {MaxLabelLength} characters");
         }
 
+        // The rules a person editing the example meets apply to imported ones too, so nothing imported is uneditable.
+        var tagErrors = new List<InputError>();
+        ExampleValidator.NormalizeTags(tags, tagErrors);
+        tagErrors.ForEach(e => issues.Add(e.Field, e.Message));
+        if (content is not null && content.Messages.Count > ExampleValidator.MaxMessages)
+        {
+            issues.Add("messages", $"an example may have at most {ExampleValidator.MaxMessages} messages");
+        }
+
         if (content is not null && content.PreferredCompletion is null)
         {
             var answers = content.Messages.Where(m => m.Role == MessageRole.Assistant).ToList();

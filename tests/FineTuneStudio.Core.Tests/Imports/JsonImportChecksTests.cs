@@ -114,6 +114,7 @@ public class JsonImportChecksTests
     [InlineData("""{"prompt": "a", "completion": "  "}""", "completion", "an assistant turn needs text or tool calls")]
     [InlineData("""{"conversations": [{"from": "human", "value": "a"}, {"from": "gpt", "value": ""}]}""", "conversations[1].value", "an assistant turn needs text or tool calls")]
     [InlineData("""{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b", "weight": 0}]}""", "messages", "every assistant turn has weight 0, so nothing would be learned")]
+    [InlineData("""{"prompt": "a", "completion": "b", "tags": ["this tag is far longer than the fifty characters allowed"]}""", "tags", "'this tag is far long…' is longer than 50 characters")]
     [InlineData("""{"messages": [{"role": "user", "content": "a", "train": true}, {"role": "assistant", "content": "b"}]}""", "messages[0].train", "only an assistant turn can be trained on; use false or leave it out")]
     [InlineData("""{"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {"url": "x"}}]}]}""", "messages[0].content[1]", "only text parts can be imported; part 1 is 'image_url'")]
     public async Task ParseAsync_RecordEveryExportWouldRefuse_LineError(string line, string field, string message)
