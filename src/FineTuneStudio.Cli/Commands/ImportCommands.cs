@@ -24,7 +24,7 @@ public static class ImportCommands
         var dataset = new Option<string>("--dataset") { Description = "Dataset id or name in the project; created when missing", Required = true };
         var format = new Option<string>("--format")
         {
-            Description = "auto, csv, openai-chat, prompt-completion, hf-messages, preference or alpaca",
+            Description = string.Join(", ", ImportSettings.Formats.Select(f => f.Name)),
             DefaultValueFactory = _ => "auto",
         };
         format.AcceptOnlyFromAmong([.. ImportSettings.Formats.Select(f => f.Name)]);

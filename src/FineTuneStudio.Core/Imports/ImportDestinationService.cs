@@ -112,7 +112,7 @@ public sealed class ImportDestinationService(ProjectService projects, DatasetSer
             file.Position = start;
         }
 
-        if (pairs || options.Format == ImportFormat.Preference)
+        if (pairs || options.Format is ImportFormat.Preference or ImportFormat.ShareGptPreference)
         {
             return new InferredDataset(TaskKind.Preference, []);
         }

@@ -8,7 +8,7 @@ public enum ImportFormat
 {
     /// <summary>Decided from the first record: JSON shapes by their keys, anything that is not JSON as CSV.</summary>
     Auto,
-    /// <summary><c>messages</c> with role and content: OpenAI chat (tool calls, weights) and Hugging Face conversational data.</summary>
+    /// <summary><c>messages</c> with role and content: OpenAI chat (tool calls, weights), Hugging Face conversational data, LLaMA-Factory's OpenAI-style files and Axolotl's per-message <c>train</c>.</summary>
     Chat,
     /// <summary><c>prompt</c> and <c>completion</c>, as strings or message lists.</summary>
     PromptCompletion,
@@ -18,15 +18,25 @@ public enum ImportFormat
     Alpaca,
     /// <summary>Comma-separated values with a header row and a <see cref="CsvMapping"/>.</summary>
     Csv,
+    /// <summary>ShareGPT <c>conversations</c> of <c>from</c>/<c>value</c> turns, with function_call/observation turns and tools (see <see cref="ShareGptReader"/>).</summary>
+    ShareGpt,
+    /// <summary>ShareGPT <c>conversations</c> as the prompt plus <c>chosen</c> and <c>rejected</c> answers.</summary>
+    ShareGptPreference,
+    /// <summary>A conversation (messages, conversations, or prompt/completion) with a boolean <c>label</c> or <c>kto_tag</c>, kept as a kto:desirable/kto:undesirable tag.</summary>
+    Kto,
+    /// <summary>Label Studio's JSON export: tasks with <c>data</c> and <c>annotations</c> (see <see cref="LabelStudioReader"/>).</summary>
+    LabelStudio,
+    /// <summary>Argilla records, v2 (<c>fields</c>, <c>responses</c>, <c>suggestions</c>) or v1 (<c>text</c>/<c>inputs</c>, <c>annotation</c>) (see <see cref="ArgillaReader"/>).</summary>
+    Argilla,
 }
 
 /// <summary>
 /// One record of an import file: its content, or the problems that keep it out. <see cref="Line"/> is the
-/// 1-based physical line where the record starts.
+/// 1-based physical line where the record starts. <see cref="Warnings"/> name what was read but not imported
+/// (unknown keys, extra choices); they never keep a record out.
 /// </summary>
 public sealed record ImportRow(int Line, ExampleContent? Content, IReadOnlyList<InputError> Errors)
 {
-    /// <summary>What the record holds that was not imported as written (unknown keys); the record is imported.</summary>
     public IReadOnlyList<InputError> Warnings { get; init; } = [];
 
     public bool IsValid => Content is not null && Errors.Count == 0;

@@ -22,7 +22,16 @@ public static class ImportSettings
         ("hf-messages", ImportFormat.Chat, "JSONL: Hugging Face conversational messages"),
         ("preference", ImportFormat.Preference, "JSONL: prompt / chosen / rejected pairs"),
         ("alpaca", ImportFormat.Alpaca, "Alpaca: instruction / input / output (JSONL or a JSON array)"),
+        ("sharegpt", ImportFormat.ShareGpt, "ShareGPT / LLaMA-Factory: conversations of from / value turns, tools"),
+        ("sharegpt-preference", ImportFormat.ShareGptPreference, "ShareGPT conversations with chosen / rejected answers"),
+        ("kto", ImportFormat.Kto, "KTO: a conversation with label (or kto_tag) true / false, kept as a tag"),
+        ("label-studio", ImportFormat.LabelStudio, "Label Studio JSON export: tasks with data and annotations"),
+        ("argilla", ImportFormat.Argilla, "Argilla records (v2 fields / responses, or v1 text / annotation)"),
     ];
+
+    /// <summary>The name a format is given on the command line, for messages.</summary>
+    public static string NameOf(ImportFormat format) =>
+        Formats.FirstOrDefault(f => f.Format == format).Name ?? format.ToString().ToLowerInvariant();
 
     public static IReadOnlyList<ExampleStatus> ImportableStatuses { get; } = [ExampleStatus.Draft, ExampleStatus.Submitted, ExampleStatus.Approved];
 

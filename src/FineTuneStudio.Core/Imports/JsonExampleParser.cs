@@ -46,14 +46,14 @@ public sealed class JsonExampleParser(int maxRecordBytes = Utf8Lines.DefaultMaxL
                 {
                     // Without a shape no later record can be read either: one clear error is better than thousands.
                     yield return ImportRow.Invalid(record.Line, "format",
-                        "cannot tell the format from this record; expected messages, prompt and completion, prompt/chosen/rejected, input/preferred_output/non_preferred_output, or instruction and output");
+                        $"cannot tell the format from this record; expected {JsonRecordMapper.KnownShapes}");
                     yield break;
                 }
             }
 
             DetectedFormat = shape;
             yield return shape is null
-                ? ImportRow.Invalid(record.Line, "record", $"must be a JSON object, found {JsonRecordMapper.Describe(document.RootElement)}")
+                ? ImportRow.Invalid(record.Line, "record", $"must be a JSON object, found {JsonReading.Describe(document.RootElement)}")
                 : JsonRecordMapper.Map(document.RootElement, shape.Value, record.Line);
         }
 
@@ -65,15 +65,77 @@ public sealed class JsonExampleParser(int maxRecordBytes = Utf8Lines.DefaultMaxL
 
     internal readonly record struct RawRecord(int Line, ReadOnlyMemory<byte> Bytes, InputError? Error);
 
-    /// <summary>The records of the file: lines of JSONL, or the elements of a top-level array when the file starts with '['.</summary>
+    /// <summary>
+    /// The records of the file: lines of JSONL, or the elements of a top-level array. A file starting with '[' is
+    /// still JSONL when its first line is a complete JSON value and another line follows: then every line is a
+    /// record (one that is an array is an error of its own), and each bad line is named, instead of the whole file
+    /// failing as one broken array.
+    /// </summary>
     internal async IAsyncEnumerable<RawRecord> ReadRecordsAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (prefix, firstByte) = await PrefixStream.PeekAsync(stream, cancellationToken);
+        var isArray = false;
+        if (firstByte == (byte)'[')
+        {
+            (prefix, isArray) = await LooksLikeArrayAsync(prefix, stream, cancellationToken);
+        }
+
         await using var source = new PrefixStream(prefix, stream);
-        var records = firstByte == (byte)'[' ? ReadArrayAsync(source, cancellationToken) : ReadLinesAsync(source, cancellationToken);
+        var records = isArray ? ReadArrayAsync(source, cancellationToken) : ReadLinesAsync(source, cancellationToken);
         await foreach (var record in records)
         {
             yield return record;
+        }
+    }
+
+    /// <summary>Reads on until the first line is whole and a second line has begun (or the file ends); returns all bytes read.</summary>
+    private async Task<(byte[] Prefix, bool IsArray)> LooksLikeArrayAsync(byte[] prefix, Stream stream, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write(prefix);
+        var chunk = new byte[64 * 1024];
+        while (true)
+        {
+            var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+            var start = bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+            start += Math.Max(0, bytes[start..].IndexOfAnyExcept(" \t\r\n"u8));
+            var newline = bytes[start..].IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                var rest = bytes[(start + newline + 1)..];
+                if (rest.IndexOfAnyExcept(" \t\r\n"u8) >= 0)
+                {
+                    return (buffer.ToArray(), !IsCompleteJson(bytes.Slice(start, newline)));
+                }
+            }
+
+            // A first line longer than a record may be cannot be a JSONL record: read the file as one array.
+            var read = buffer.Length > maxRecordBytes ? 0 : await stream.ReadAsync(chunk, cancellationToken);
+            if (read == 0)
+            {
+                return (buffer.ToArray(), true);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+    }
+
+    private static bool IsCompleteJson(ReadOnlySpan<byte> line)
+    {
+        var reader = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 256 });
+        try
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 

@@ -1,15 +1,34 @@
 using System.Text.Json;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using static FineTuneStudio.Core.Imports.JsonReading;
+using static FineTuneStudio.Core.Imports.MessageReader;
 
 namespace FineTuneStudio.Core.Imports;
 
-/// <summary>Turns one parsed JSON record of a known shape into example content, collecting every problem with its field.</summary>
+/// <summary>
+/// Turns one parsed JSON record of a known shape into example content, collecting every problem with its field,
+/// and a warning for every key it does not import.
+/// </summary>
+/// <remarks>
+/// KTO: a boolean <c>label</c> (TRL) or <c>kto_tag</c> (LLaMA-Factory) becomes the tag <c>kto:desirable</c> or
+/// <c>kto:undesirable</c> and the example keeps its conversation. It is not the class label, which stays a string:
+/// a classification dataset's labels are names, and a thumbs-up is a property of one answer, not a class.
+/// </remarks>
 internal static class JsonRecordMapper
 {
+    public const string DesirableTag = "kto:desirable";
+    public const string UndesirableTag = "kto:undesirable";
+
+    /// <summary>The shapes auto detection knows, for the message when a record fits none.</summary>
+    public const string KnownShapes =
+        "messages (OpenAI / Hugging Face chat), conversations (ShareGPT, with chosen/rejected for preference), prompt and completion, "
+        + "prompt/chosen/rejected, input/preferred_output/non_preferred_output, a boolean label or kto_tag (KTO), instruction and output (Alpaca), "
+        + "data and annotations (Label Studio), or fields and responses (Argilla)";
+
     private const int MaxLabelLength = 200;
-    private const int MaxNameLength = 64;
-    private const int MaxToolCallIdLength = 128;
+
+    private static readonly string[] Common = ["label", "tags"];
 
     /// <summary>The shape a record has, judged by its keys; null when none fits.</summary>
     public static ImportFormat? Detect(JsonElement record)
@@ -20,6 +39,22 @@ internal static class JsonRecordMapper
         }
 
         bool Has(string name) => record.TryGetProperty(name, out _);
+        bool IsBoolean(string name) => record.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False;
+        if (Has("conversations") && Has("chosen") && Has("rejected"))
+        {
+            return ImportFormat.ShareGptPreference;
+        }
+
+        if (IsBoolean("kto_tag") || (IsBoolean("label") && (Has("messages") || Has("conversations") || Has("prompt"))))
+        {
+            return ImportFormat.Kto;
+        }
+
+        if (Has("conversations"))
+        {
+            return ImportFormat.ShareGpt;
+        }
+
         if (Has("preferred_output") || Has("non_preferred_output") || (Has("chosen") && Has("rejected")))
         {
             return ImportFormat.Preference;
@@ -40,6 +75,16 @@ internal static class JsonRecordMapper
             return ImportFormat.PromptCompletion;
         }
 
+        if (record.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object && (Has("annotations") || Has("predictions") || Has("id")))
+        {
+            return ImportFormat.LabelStudio;
+        }
+
+        if (Has("fields") || Has("responses") || Has("suggestions") || ((Has("text") || Has("inputs")) && (Has("annotation") || Has("prediction"))))
+        {
+            return ImportFormat.Argilla;
+        }
+
         return null;
     }
 
@@ -50,59 +95,146 @@ internal static class JsonRecordMapper
             return ImportRow.Invalid(line, "record", $"must be a JSON object, found {Describe(record)}");
         }
 
-        var errors = new Errors(line);
-        var content = format switch
+        var issues = new RecordIssues(line);
+        CheckValues(record, "", issues);
+        if (issues.List.Count > 0)
         {
-            ImportFormat.Chat => MapChat(record, errors),
-            ImportFormat.PromptCompletion => MapPromptCompletion(record, errors),
-            ImportFormat.Preference => MapPreference(record, errors),
-            ImportFormat.Alpaca => MapAlpaca(record, errors),
-            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "not a JSON format"),
-        };
+            return new ImportRow(line, null, issues.List);
+        }
 
-        var label = ReadString(record, "label", "label", errors, required: false);
+        if (MissingKey(record, format) is { } missing)
+        {
+            // The plain "is missing" when nothing else fits; when the record is of another shape, say which, since
+            // the likely mistake is the chosen format, not the record.
+            var message = Detect(record) is { } other && other != format
+                ? $"is missing; a {ImportSettings.NameOf(format)} record needs {missing.Needs}, and this record looks like {ImportSettings.NameOf(other)}"
+                : "is missing";
+            return ImportRow.Invalid(line, missing.Key, message);
+        }
+
+        var (content, known) = MapShape(record, format, issues);
+        var tags = new List<string>();
+        string? label = null;
+        if (format is ImportFormat.LabelStudio or ImportFormat.Argilla)
+        {
+            label = content?.Label;
+            tags.AddRange(content?.Tags ?? []);
+        }
+        else
+        {
+            label = ReadLabel(record, tags, issues);
+            tags.AddRange(ReadTags(record, issues) ?? []);
+        }
+
         if (label is { Length: > MaxLabelLength })
         {
-            errors.Add("label", $"may have at most {MaxLabelLength} characters");
+            issues.Add("label", $"may have at most {MaxLabelLength} characters");
         }
 
-        var tags = ReadTags(record, errors);
-        if (errors.List.Count > 0 || content is null)
+        // The rules a person editing the example meets apply to imported ones too, so nothing imported is uneditable.
+        var tagErrors = new List<InputError>();
+        ExampleValidator.NormalizeTags(tags, tagErrors);
+        tagErrors.ForEach(e => issues.Add(e.Field, e.Message));
+        if (content is not null && content.Messages.Count > ExampleValidator.MaxMessages)
         {
-            return new ImportRow(line, null, errors.List);
+            issues.Add("messages", $"an example may have at most {ExampleValidator.MaxMessages} messages");
         }
 
-        return ImportRow.Valid(line, content with { Label = string.IsNullOrWhiteSpace(label) ? null : label.Trim(), Tags = tags });
-    }
-
-    private static ExampleContent? MapChat(JsonElement record, Errors errors)
-    {
-        var messages = ReadMessages(record, "messages", "messages", errors, required: true);
-        string? toolsJson = null;
-        if (record.TryGetProperty("tools", out var tools) && tools.ValueKind != JsonValueKind.Null)
+        if (content is not null && content.PreferredCompletion is null)
         {
-            if (tools.ValueKind != JsonValueKind.Array)
+            var answers = content.Messages.Where(m => m.Role == MessageRole.Assistant).ToList();
+            if (answers.Count > 0 && answers.All(m => m.Weight == 0))
             {
-                errors.Add("tools", $"must be an array of tool definitions, found {Describe(tools)}");
-            }
-            else if (tools.GetArrayLength() > 0)
-            {
-                // Kept as written, so the export can hand the same definitions back to the trainer.
-                toolsJson = tools.GetRawText();
+                issues.Add(format is ImportFormat.ShareGpt or ImportFormat.ShareGptPreference ? "conversations" : "messages",
+                    "every assistant turn has weight 0, so nothing would be learned");
             }
         }
 
-        return messages is null ? null : new ExampleContent(messages, ToolsJson: toolsJson);
+        WarnUnknownKeys(record, "", issues, [.. known, .. Common]);
+        if (issues.List.Count > 0 || content is null)
+        {
+            return new ImportRow(line, null, issues.List) { Warnings = issues.Warnings };
+        }
+
+        return new ImportRow(line, content with { Label = string.IsNullOrWhiteSpace(label) ? null : label.Trim(), Tags = CleanTags(tags) }, [])
+        {
+            Warnings = issues.Warnings,
+        };
     }
 
-    private static ExampleContent? MapPromptCompletion(JsonElement record, Errors errors)
+    /// <summary>The content, and the record keys that shape reads (every other key is warned about).</summary>
+    private static (ExampleContent? Content, string[] Known) MapShape(JsonElement record, ImportFormat format, RecordIssues issues)
     {
-        var prompt = ReadTurns(record, "prompt", MessageRole.User, errors);
-        var completion = ReadTurns(record, "completion", MessageRole.Assistant, errors);
+        switch (format)
+        {
+            case ImportFormat.Chat:
+                return (MapChat(record, issues), ["messages", "tools"]);
+            case ImportFormat.PromptCompletion:
+                return (MapPromptCompletion(record, issues), ["prompt", "completion"]);
+            case ImportFormat.Preference:
+                return (MapPreference(record, issues), ["prompt", "chosen", "rejected", "input", "preferred_output", "non_preferred_output"]);
+            case ImportFormat.Alpaca:
+                return (MapAlpaca(record, issues), ["system", "instruction", "input", "output"]);
+            case ImportFormat.ShareGpt:
+                return (ShareGptReader.Map(record, issues), ShareGptReader.RecordKeys);
+            case ImportFormat.ShareGptPreference:
+                return (ShareGptReader.MapPreference(record, issues), [.. ShareGptReader.RecordKeys, "chosen", "rejected"]);
+            case ImportFormat.Kto:
+                var content = record.TryGetProperty("conversations", out _) ? ShareGptReader.Map(record, issues)
+                    : record.TryGetProperty("messages", out _) ? MapChat(record, issues)
+                    : MapPromptCompletion(record, issues);
+                return (content, [.. ShareGptReader.RecordKeys, "messages", "prompt", "completion", "kto_tag"]);
+            case ImportFormat.LabelStudio:
+                return (WithAnnotations(LabelStudioReader.Map(record, issues)), LabelStudioReader.RecordKeys);
+            case ImportFormat.Argilla:
+                return (WithAnnotations(ArgillaReader.Map(record, issues)), ArgillaReader.RecordKeys);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(format), format, "not a JSON format");
+        }
+    }
+
+    private static ExampleContent? WithAnnotations(AnnotatedContent? annotated) =>
+        annotated is { } a ? a.Content with { Label = a.Label, Tags = a.Tags } : null;
+
+    /// <summary>The key a forced shape cannot do without, so a record of another shape gets one clear error instead of many.</summary>
+    private static (string Key, string Needs)? MissingKey(JsonElement record, ImportFormat format)
+    {
+        bool Has(string name) => record.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null;
+        bool IsBoolean(string name) => record.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False;
+        (string, string)? First(string needs, params string[] keys) => keys.FirstOrDefault(k => !Has(k)) is { } key ? (key, needs) : null;
+        return format switch
+        {
+            ImportFormat.Chat => First("messages", "messages"),
+            ImportFormat.PromptCompletion => First("prompt and completion", "prompt", "completion"),
+            ImportFormat.Preference when Has("input") || Has("preferred_output") || Has("non_preferred_output") =>
+                First("input, preferred_output and non_preferred_output", "input", "preferred_output", "non_preferred_output"),
+            ImportFormat.Preference => First("prompt, chosen and rejected", "prompt", "chosen", "rejected"),
+            ImportFormat.Alpaca => First("instruction and output", "instruction", "output"),
+            ImportFormat.ShareGpt => First("conversations", "conversations"),
+            ImportFormat.ShareGptPreference => First("conversations, chosen and rejected", "conversations", "chosen", "rejected"),
+            ImportFormat.Kto when !Has("messages") && !Has("conversations") && !Has("prompt") => ("messages", "messages, conversations or prompt and completion, with label true or false"),
+            ImportFormat.Kto when !IsBoolean("label") && !IsBoolean("kto_tag") => ("label", "label (or kto_tag) true or false"),
+            ImportFormat.LabelStudio => First("data (and annotations)", "data"),
+            ImportFormat.Argilla when !Has("fields") && !Has("text") && !Has("inputs") => ("fields", "fields (v2) or text/inputs (v1)"),
+            _ => null,
+        };
+    }
+
+    private static ExampleContent? MapChat(JsonElement record, RecordIssues issues)
+    {
+        var messages = ReadMessages(record, "messages", "messages", issues, required: true);
+        var tools = ToolDefinitions.Read(record, issues);
+        return messages is null ? null : new ExampleContent(messages, ToolsJson: tools);
+    }
+
+    private static ExampleContent? MapPromptCompletion(JsonElement record, RecordIssues issues)
+    {
+        var prompt = ReadTurns(record, "prompt", MessageRole.User, issues);
+        var completion = ReadTurns(record, "completion", MessageRole.Assistant, issues);
         return prompt is null || completion is null ? null : new ExampleContent([.. prompt, .. completion]);
     }
 
-    private static ExampleContent? MapPreference(JsonElement record, Errors errors)
+    private static ExampleContent? MapPreference(JsonElement record, RecordIssues issues)
     {
         List<MessageContent>? prompt;
         string? chosen;
@@ -112,22 +244,23 @@ internal static class JsonRecordMapper
             // OpenAI's preference shape: input.messages, preferred_output, non_preferred_output.
             if (input.ValueKind != JsonValueKind.Object)
             {
-                errors.Add("input", input.ValueKind == JsonValueKind.Undefined ? "is missing" : $"must be an object with messages, found {Describe(input)}");
+                issues.Add("input", input.ValueKind == JsonValueKind.Undefined ? "is missing" : $"must be an object with messages, found {Describe(input)}");
                 prompt = null;
             }
             else
             {
-                prompt = ReadMessages(input, "messages", "input.messages", errors, required: true);
+                WarnUnknownKeys(input, "input", issues, "messages", "tools", "parallel_tool_calls");
+                prompt = ReadMessages(input, "messages", "input.messages", issues, required: true);
             }
 
-            chosen = ReadCompletion(record, "preferred_output", errors);
-            rejected = ReadCompletion(record, "non_preferred_output", errors);
+            chosen = ReadCompletion(record, "preferred_output", issues);
+            rejected = ReadCompletion(record, "non_preferred_output", issues);
         }
         else
         {
-            prompt = ReadTurns(record, "prompt", MessageRole.User, errors);
-            chosen = ReadCompletion(record, "chosen", errors);
-            rejected = ReadCompletion(record, "rejected", errors);
+            prompt = ReadTurns(record, "prompt", MessageRole.User, issues);
+            chosen = ReadCompletion(record, "chosen", issues);
+            rejected = ReadCompletion(record, "rejected", issues);
         }
 
         return prompt is null || chosen is null || rejected is null
@@ -135,12 +268,12 @@ internal static class JsonRecordMapper
             : new ExampleContent(prompt, PreferredCompletion: chosen, RejectedCompletion: rejected);
     }
 
-    private static ExampleContent? MapAlpaca(JsonElement record, Errors errors)
+    private static ExampleContent? MapAlpaca(JsonElement record, RecordIssues issues)
     {
-        var system = ReadString(record, "system", "system", errors, required: false);
-        var instruction = ReadString(record, "instruction", "instruction", errors, required: true);
-        var input = ReadString(record, "input", "input", errors, required: false);
-        var output = ReadString(record, "output", "output", errors, required: true);
+        var system = ReadString(record, "system", "system", issues, required: false);
+        var instruction = ReadString(record, "instruction", "instruction", issues, required: true);
+        var input = ReadString(record, "input", "input", issues, required: false);
+        var output = ReadString(record, "output", "output", issues, required: true);
         if (instruction is null || output is null)
         {
             return null;
@@ -150,218 +283,47 @@ internal static class JsonRecordMapper
         var user = string.IsNullOrWhiteSpace(input) ? instruction : instruction + "\n\n" + input;
         List<MessageContent> messages = string.IsNullOrWhiteSpace(system) ? [] : [new MessageContent(MessageRole.System, system)];
         messages.Add(new MessageContent(MessageRole.User, user));
-        messages.Add(new MessageContent(MessageRole.Assistant, output));
+        var answer = new MessageContent(MessageRole.Assistant, output);
+        if (!CheckAssistant(answer, "output", issues))
+        {
+            return null;
+        }
+
+        messages.Add(answer);
         return new ExampleContent(messages);
     }
 
-    /// <summary>A string (one turn of <paramref name="role"/>) or a list of messages.</summary>
-    private static List<MessageContent>? ReadTurns(JsonElement record, string name, MessageRole role, Errors errors)
+    /// <summary>A string label; a boolean <c>label</c> or <c>kto_tag</c> is KTO feedback and becomes a tag (see the remarks).</summary>
+    private static string? ReadLabel(JsonElement record, List<string> tags, RecordIssues issues)
     {
-        if (!record.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        string? label = null;
+        if (record.TryGetProperty("label", out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False)
         {
-            errors.Add(name, "is missing");
-            return null;
+            tags.Add(value.ValueKind == JsonValueKind.True ? DesirableTag : UndesirableTag);
+        }
+        else if (value.ValueKind != JsonValueKind.Undefined && value.ValueKind != JsonValueKind.Null)
+        {
+            label = value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : issues.Fail<string>("label", $"must be a string (a class) or true/false (KTO), found {Describe(value)}");
         }
 
-        return value.ValueKind switch
+        if (record.TryGetProperty("kto_tag", out var kto) && kto.ValueKind != JsonValueKind.Null)
         {
-            JsonValueKind.String => [new MessageContent(role, value.GetString())],
-            JsonValueKind.Array => ReadMessages(record, name, name, errors, required: true),
-            _ => errors.Fail<List<MessageContent>>(name, $"must be a string or a list of messages, found {Describe(value)}"),
-        };
-    }
-
-    /// <summary>A completion as a string, one assistant message, or a list whose last turn is the assistant's answer.</summary>
-    private static string? ReadCompletion(JsonElement record, string name, Errors errors)
-    {
-        if (!record.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            errors.Add(name, "is missing");
-            return null;
-        }
-
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.String:
-                return value.GetString();
-            case JsonValueKind.Object:
-                return ReadMessage(value, name, errors, allowTools: false)?.Content;
-            case JsonValueKind.Array:
-                var messages = ReadMessages(record, name, name, errors, required: true);
-                if (messages is null)
-                {
-                    return null;
-                }
-
-                if (messages[^1].Role != MessageRole.Assistant || messages[^1].Content is null)
-                {
-                    errors.Add($"{name}[{messages.Count - 1}]", "the last message must be the assistant's answer, with text content");
-                    return null;
-                }
-
-                return messages[^1].Content;
-            default:
-                return errors.Fail<string>(name, $"must be a string or a list of messages, found {Describe(value)}");
-        }
-    }
-
-    private static List<MessageContent>? ReadMessages(JsonElement owner, string name, string path, Errors errors, bool required)
-    {
-        if (!owner.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            if (required)
+            if (kto.ValueKind is JsonValueKind.True or JsonValueKind.False)
             {
-                errors.Add(path, "is missing");
-            }
-
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.Array)
-        {
-            return errors.Fail<List<MessageContent>>(path, $"must be a list of messages, found {Describe(value)}");
-        }
-
-        if (value.GetArrayLength() == 0)
-        {
-            return errors.Fail<List<MessageContent>>(path, "must hold at least one message");
-        }
-
-        var before = errors.List.Count;
-        var messages = new List<MessageContent>(value.GetArrayLength());
-        var index = 0;
-        foreach (var item in value.EnumerateArray())
-        {
-            var message = ReadMessage(item, $"{path}[{index}]", errors, allowTools: true);
-            if (message is not null)
-            {
-                messages.Add(message);
-            }
-
-            index++;
-        }
-
-        return errors.List.Count > before ? null : messages;
-    }
-
-    private static MessageContent? ReadMessage(JsonElement item, string path, Errors errors, bool allowTools)
-    {
-        if (item.ValueKind != JsonValueKind.Object)
-        {
-            return errors.Fail<MessageContent>(path, $"must be a message object with role and content, found {Describe(item)}");
-        }
-
-        var before = errors.List.Count;
-        var roleText = ReadString(item, "role", $"{path}.role", errors, required: true);
-        MessageRole? role = null;
-        if (roleText is not null)
-        {
-            role = RoleNames.Parse(roleText);
-            if (role is null)
-            {
-                errors.Add($"{path}.role", $"'{Shorten(roleText)}' is not a role; use system, user, assistant or tool");
-            }
-        }
-
-        var content = ReadContent(item, $"{path}.content", errors);
-        var name = ReadString(item, "name", $"{path}.name", errors, required: false);
-        if (name is { Length: > MaxNameLength })
-        {
-            errors.Add($"{path}.name", $"may have at most {MaxNameLength} characters");
-        }
-
-        string? toolCalls = null;
-        if (item.TryGetProperty("tool_calls", out var calls) && calls.ValueKind != JsonValueKind.Null)
-        {
-            if (!allowTools || role is not MessageRole.Assistant)
-            {
-                errors.Add($"{path}.tool_calls", "only an assistant message may carry tool calls");
-            }
-            else if (calls.ValueKind != JsonValueKind.Array)
-            {
-                errors.Add($"{path}.tool_calls", $"must be an array, found {Describe(calls)}");
+                tags.Add(kto.ValueKind == JsonValueKind.True ? DesirableTag : UndesirableTag);
             }
             else
             {
-                toolCalls = calls.GetRawText();
+                issues.Add("kto_tag", $"must be true or false, found {Describe(kto)}");
             }
         }
 
-        var toolCallId = ReadString(item, "tool_call_id", $"{path}.tool_call_id", errors, required: false);
-        if (toolCallId is { Length: > MaxToolCallIdLength })
-        {
-            errors.Add($"{path}.tool_call_id", $"may have at most {MaxToolCallIdLength} characters");
-        }
-
-        if (role == MessageRole.Tool && string.IsNullOrEmpty(toolCallId))
-        {
-            errors.Add($"{path}.tool_call_id", "is missing; a tool message must name the call it answers");
-        }
-
-        int? weight = null;
-        if (item.TryGetProperty("weight", out var w) && w.ValueKind != JsonValueKind.Null)
-        {
-            if (w.ValueKind != JsonValueKind.Number || !w.TryGetInt32(out var value) || value is not (0 or 1))
-            {
-                errors.Add($"{path}.weight", $"must be 0 or 1, found {Describe(w)}");
-            }
-            else if (role is not MessageRole.Assistant)
-            {
-                errors.Add($"{path}.weight", "only an assistant message may carry a weight");
-            }
-            else
-            {
-                weight = value;
-            }
-        }
-
-        if (content is null && toolCalls is null && errors.List.Count == before)
-        {
-            errors.Add($"{path}.content", "is missing");
-        }
-
-        return errors.List.Count > before || role is null
-            ? null
-            : new MessageContent(role.Value, content, string.IsNullOrEmpty(name) ? null : name, toolCalls, toolCallId, weight);
+        return label;
     }
 
-    /// <summary>Text content: a string, or a list of text parts (the multi-part form), joined.</summary>
-    private static string? ReadContent(JsonElement item, string path, Errors errors)
-    {
-        if (!item.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (content.ValueKind == JsonValueKind.String)
-        {
-            return content.GetString();
-        }
-
-        if (content.ValueKind != JsonValueKind.Array)
-        {
-            return errors.Fail<string>(path, $"must be a string, found {Describe(content)}");
-        }
-
-        var parts = new List<string>();
-        var index = 0;
-        foreach (var part in content.EnumerateArray())
-        {
-            if (part.ValueKind != JsonValueKind.Object
-                || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "text"
-                || !part.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
-            {
-                return errors.Fail<string>($"{path}[{index}]", "only text parts ({\"type\": \"text\", \"text\": ...}) can be imported");
-            }
-
-            parts.Add(text.GetString()!);
-            index++;
-        }
-
-        return string.Concat(parts);
-    }
-
-    private static List<string>? ReadTags(JsonElement record, Errors errors)
+    private static List<string>? ReadTags(JsonElement record, RecordIssues issues)
     {
         if (!record.TryGetProperty("tags", out var tags) || tags.ValueKind == JsonValueKind.Null)
         {
@@ -379,7 +341,7 @@ internal static class JsonRecordMapper
         }
         else
         {
-            return errors.Fail<List<string>>("tags", $"must be a list of strings or one string, found {Describe(tags)}");
+            return issues.Fail<List<string>>("tags", $"must be a list of strings or one string, found {Describe(tags)}");
         }
 
         return CleanTags(values);
@@ -392,49 +354,5 @@ internal static class JsonRecordMapper
     {
         var tags = values.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         return tags.Count == 0 ? null : tags;
-    }
-
-    private static string? ReadString(JsonElement owner, string name, string path, Errors errors, bool required)
-    {
-        if (!owner.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            if (required)
-            {
-                errors.Add(path, "is missing");
-            }
-
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : errors.Fail<string>(path, $"must be a string, found {Describe(value)}");
-    }
-
-    public static string Describe(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "true/false",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
-
-    private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
-
-    private sealed class Errors(int line)
-    {
-        public List<InputError> List { get; } = [];
-
-        public void Add(string field, string message) => List.Add(new InputError(field, message, line));
-
-        public T? Fail<T>(string field, string message)
-            where T : class
-        {
-            Add(field, message);
-            return null;
-        }
     }
 }

@@ -5,6 +5,9 @@ namespace FineTuneStudio.Core.Imports;
 /// <summary>Explains why a record is not valid JSON, naming the field where reading stopped.</summary>
 internal static class JsonSyntax
 {
+    /// <summary>System.Text.Json's default, kept: deeper records are hostile, not data.</summary>
+    public const int MaxDepth = 64;
+
     /// <summary>Parses one record, or describes the syntax problem on the physical line where it is.</summary>
     public static JsonDocument? TryParse(ReadOnlyMemory<byte> bytes, int startLine, out InputError? error)
     {
@@ -58,11 +61,20 @@ internal static class JsonSyntax
         catch (JsonException ex)
         {
             var line = startLine + (int)(ex.LineNumber ?? 0);
+            if (stack.Count >= MaxDepth)
+            {
+                return new InputError(Path(stack), $"is nested deeper than {MaxDepth} levels", line);
+            }
+
             var column = (ex.BytePositionInLine ?? 0) + 1;
             var at = FindOffset(bytes, (int)(ex.LineNumber ?? 0), (int)(ex.BytePositionInLine ?? 0));
             var rest = bytes[Math.Min(at, bytes.Length)..];
             var message = rest.StartsWith("NaN"u8) || rest.StartsWith("Infinity"u8) || rest.StartsWith("-Infinity"u8)
                 ? "NaN and Infinity are not JSON values; write a number or null"
+                : rest.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])
+                ? $"is not valid JSON at column {column}: a byte order mark (EF BB BF) in the middle of the line, as when files are joined; remove it"
+                : !rest.IsEmpty && rest[0] == 0
+                ? $"is not valid JSON at column {column}: a NUL byte; remove it"
                 : $"is not valid JSON at column {column}";
             return new InputError(Path(stack), message, line);
         }

@@ -100,6 +100,42 @@ public class ImportServiceTests
     }
 
     [Fact]
+    public async Task ImportAsync_ShareGptFile_StoresToolCallsIdsAndTools()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        await using var file = Open("sharegpt.jsonl");
+
+        var result = await Service(database).ImportAsync(datasetId, file, new ImportOptions { Format = ImportFormat.ShareGpt }, Labeler, null, CancellationToken.None);
+
+        result.Succeeded.ShouldBeTrue();
+        result.Imported.ShouldBe(3);
+        await using var db = database.CreateDbContext();
+        var weather = await db.Examples.Include(e => e.Messages).OrderBy(e => e.Id).FirstAsync();
+        var messages = weather.Messages.OrderBy(m => m.Position).ToList();
+        messages[2].ToolCallsJson!.ShouldContain("\"id\":\"call_1\"");
+        messages[3].ToolCallId.ShouldBe("call_1");
+        weather.ToolsJson!.ShouldStartWith("[{\"type\":\"function\"");
+    }
+
+    [Fact]
+    public async Task ImportAsync_LabelStudioIntoClassificationDataset_ImportsLabelsAndRatingTags()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database, TaskKind.Classification, ["negative", "praise"]);
+        await using var file = Open("label-studio.json");
+
+        var result = await Service(database).ImportAsync(datasetId, file, new ImportOptions(), Labeler, null, CancellationToken.None);
+
+        result.Succeeded.ShouldBeTrue(string.Join("; ", result.Errors));
+        result.Format.ShouldBe(ImportFormat.LabelStudio);
+        await using var db = database.CreateDbContext();
+        var examples = await db.Examples.OrderBy(e => e.Id).ToListAsync();
+        examples.Select(e => e.Label).ShouldBe(["negative", null, "praise"]);
+        examples[0].Tags.ShouldBe(["rating:4"]);
+    }
+
+    [Fact]
     public async Task ImportAsync_MaxErrorsListed_ListsFirstAndCountsAll()
     {
         await using var database = await TestDatabase.CreateAsync();

@@ -1,0 +1,109 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using static FineTuneStudio.Core.Imports.JsonReading;
+
+namespace FineTuneStudio.Core.Imports;
+
+/// <summary>
+/// Reads a record's <c>tools</c> into OpenAI's tools shape (<c>[{"type": "function", "function": {...}}]</c>), the
+/// form <see cref="Examples.ExampleContent.ToolsJson"/> holds and exports hand back. Accepts an array, or the
+/// array written as a JSON string (LLaMA-Factory's ShareGPT files do this). Bare function objects
+/// (<c>{name, description, parameters}</c>) are wrapped. Definitions already in OpenAI shape are kept as written.
+/// </summary>
+internal static class ToolDefinitions
+{
+    public static readonly JsonWriterOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string? Read(JsonElement record, RecordIssues issues)
+    {
+        if (!record.TryGetProperty("tools", out var tools) || tools.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (tools.ValueKind == JsonValueKind.String)
+        {
+            var text = tools.GetString()!;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return null;
+            }
+
+            try
+            {
+                using var parsed = JsonDocument.Parse(text);
+                var issuesBefore = issues.List.Count;
+                JsonReading.CheckValues(parsed.RootElement, "tools", issues);
+                return issues.List.Count > issuesBefore ? null : FromArray(parsed.RootElement, issues);
+            }
+            catch (JsonException)
+            {
+                return issues.Fail<string>("tools", "is a string but not a JSON array of tool definitions");
+            }
+        }
+
+        return FromArray(tools, issues);
+    }
+
+    private static string? FromArray(JsonElement tools, RecordIssues issues)
+    {
+        if (tools.ValueKind != JsonValueKind.Array)
+        {
+            return issues.Fail<string>("tools", $"must be an array of tool definitions, found {Describe(tools)}");
+        }
+
+        if (tools.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        var index = 0;
+        var allOpenAi = true;
+        foreach (var tool in tools.EnumerateArray())
+        {
+            if (tool.ValueKind != JsonValueKind.Object)
+            {
+                return issues.Fail<string>($"tools[{index}]", $"must be a tool definition object, found {Describe(tool)}");
+            }
+
+            var wrapped = tool.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object;
+            var body = wrapped ? function : tool;
+            if (!body.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString()!.Length == 0)
+            {
+                return issues.Fail<string>(wrapped ? $"tools[{index}].function.name" : $"tools[{index}].name", "is missing; a tool needs a name");
+            }
+
+            allOpenAi &= wrapped;
+            index++;
+        }
+
+        if (allOpenAi)
+        {
+            return tools.GetRawText();
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, Compact))
+        {
+            writer.WriteStartArray();
+            foreach (var tool in tools.EnumerateArray())
+            {
+                if (tool.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object)
+                {
+                    tool.WriteTo(writer);
+                    continue;
+                }
+
+                writer.WriteStartObject();
+                writer.WriteString("type", "function");
+                writer.WritePropertyName("function");
+                tool.WriteTo(writer);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
