@@ -150,12 +150,33 @@ public static class ImportSettings
             ("system", mapping.System), ("user", mapping.User), ("assistant", mapping.Assistant), ("label", mapping.Label), ("tags", mapping.Tags),
         }.Where(p => !string.IsNullOrWhiteSpace(p.Item2)).Select(p => $"{p.Item1}={p.Item2}"));
 
-    /// <summary>True when the file starts (after a byte order mark and white space) like JSON; else it is read as CSV. The position is kept.</summary>
+    /// <summary>
+    /// True when the file is JSON (it starts, after a byte order mark and white space, with '{' or '[') or Parquet, also
+    /// inside gzip; else it is read as CSV. The position is kept.
+    /// </summary>
     public static async Task<bool> LooksLikeJsonAsync(Stream file, CancellationToken cancellationToken)
     {
         var start = file.Position;
-        var (_, first) = await PrefixStream.PeekAsync(file, cancellationToken);
-        file.Position = start;
-        return first is (byte)'{' or (byte)'[';
+        try
+        {
+            var kind = await ImportFile.SniffAsync(file, cancellationToken);
+            if (kind != ImportFileKind.Gzip)
+            {
+                return kind is ImportFileKind.Json or ImportFileKind.Parquet;
+            }
+
+            await using var plain = await ImportFile.OpenPreviewAsync(file, cancellationToken);
+            var (prefix, first) = await PrefixStream.PeekAsync(plain, cancellationToken);
+            return first is (byte)'{' or (byte)'[' || prefix.AsSpan().StartsWith("PAR1"u8);
+        }
+        catch (InvalidDataException)
+        {
+            // Broken gzip: the import itself says so.
+            return true;
+        }
+        finally
+        {
+            file.Position = start;
+        }
     }
 }
