@@ -165,9 +165,23 @@ public static class ImportSettings
                 return kind is ImportFileKind.Json or ImportFileKind.Parquet;
             }
 
+            // Only the first 64 KB are unpacked: a gzip bomb of white space must not keep the page busy.
             await using var plain = await ImportFile.OpenPreviewAsync(file, cancellationToken);
-            var (prefix, first) = await PrefixStream.PeekAsync(plain, cancellationToken);
-            return first is (byte)'{' or (byte)'[' || prefix.AsSpan().StartsWith("PAR1"u8);
+            var head = new byte[64 * 1024];
+            var read = await plain.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+            var content = head.AsSpan(0, read);
+            if (content.StartsWith("PAR1"u8))
+            {
+                return true;
+            }
+
+            if (content.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+            {
+                content = content[3..];
+            }
+
+            var first = content.IndexOfAnyExcept(" \t\r\n"u8);
+            return first >= 0 && content[first] is (byte)'{' or (byte)'[';
         }
         catch (InvalidDataException)
         {

@@ -93,10 +93,14 @@ internal sealed class ParquetRecordReader
 
                 using var document = JsonDocument.Parse(buffer.WrittenMemory);
                 var mapped = JsonRecordMapper.Map(document.RootElement, shape.Value, row);
-                yield return mapped.Errors.Count == 0 ? mapped : mapped with { Errors = [.. mapped.Errors.Select(e => e with { LineUnit = "row" })] };
+                yield return mapped.Errors.Count == 0 ? mapped : mapped with { Errors = [.. mapped.Errors.Select(e => AtRow(e, textAsUser))] };
             }
         }
     }
+
+    /// <summary>A record's problem, named by row; for a text column read as the user turn, by that column.</summary>
+    private static InputError AtRow(InputError error, bool textAsUser) =>
+        error with { LineUnit = "row", Field = textAsUser && error.Field.StartsWith("messages", StringComparison.Ordinal) ? "text" : error.Field };
 
     /// <summary>A problem with the whole file; it names no row.</summary>
     private static ImportRow FileError(string field, string message) => new(1, null, [new InputError(field, message)]);

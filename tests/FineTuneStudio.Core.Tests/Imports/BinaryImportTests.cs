@@ -330,4 +330,37 @@ public class BinaryImportTests
         result.Succeeded.ShouldBeTrue(string.Join("; ", result.Errors));
         (await StoredAsync(database)).ShouldBe(["User: a | Assistant: b", "User: c | Assistant: d"]);
     }
+    [Fact]
+    public async Task ImportAsync_ParquetTextMissingInARow_ErrorNamesTheTextColumnAndRow()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database, TaskKind.Classification);
+        var schema = new ParquetSchema(new DataField<string>("text"), new DataField<string>("label"));
+        await using var file = await WriteAsync(schema, [Row(("text", "Loved it"), ("label", "positive")), Row(("text", null), ("label", "negative"))]);
+
+        var result = await ImportAsync(database, datasetId, file);
+
+        result.Errors.Select(e => e.ToString()).ShouldBe(["row 2: text: is missing"]);
+    }
+
+    [Theory]
+    [InlineData("chat.jsonl", true)]
+    [InlineData("tickets.csv", false)]
+    public async Task LooksLikeJsonAsync_GzippedFile_JudgesThePlainBytes(string name, bool json)
+    {
+        await using var packed = Gzip(await File.ReadAllBytesAsync(PathOf(name)));
+
+        (await ImportSettings.LooksLikeJsonAsync(packed, CancellationToken.None)).ShouldBe(json);
+        packed.Position.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task PreviewAsync_GzippedCsv_ReadsThePlainHeaders()
+    {
+        await using var packed = Gzip(await File.ReadAllBytesAsync(PathOf("tickets.csv")));
+
+        var preview = await new CsvExampleParser().PreviewAsync(packed, 2, CancellationToken.None);
+
+        preview.Headers.ShouldBe(["system", "question", "answer", "label", "tags"]);
+    }
 }
