@@ -1,9 +1,12 @@
 namespace FineTuneStudio.Core;
 
-/// <summary>One problem with input, located by line (files) and/or field.</summary>
-public sealed record InputError(string Field, string Message, int? Line = null)
+/// <summary>
+/// One problem with input, located by line (files) and/or field. <see cref="LineUnit"/> names what the number counts:
+/// "line" for text files, "row" for Parquet.
+/// </summary>
+public sealed record InputError(string Field, string Message, int? Line = null, string LineUnit = "line")
 {
-    public override string ToString() => Line is { } line ? $"line {line}: {Field}: {Message}" : $"{Field}: {Message}";
+    public override string ToString() => Line is { } line ? $"{LineUnit} {line}: {Field}: {Message}" : $"{Field}: {Message}";
 }
 
 /// <summary>Input that cannot be accepted. Nothing has been changed when this is thrown.</summary>

@@ -19,7 +19,7 @@ public static class ImportCommands
 
     private static Command BuildImport()
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "The file to import (CSV, JSONL or a JSON array)" };
+        var file = new Argument<FileInfo>("FILE") { Description = "The file to import: CSV, JSONL, a JSON array or Parquet (Hugging Face datasets), any of them may be gzip-compressed" };
         var project = new Option<string>("--project") { Description = "Project id or name; created when no project has that name", Required = true };
         var dataset = new Option<string>("--dataset") { Description = "Dataset id or name in the project; created when missing", Required = true };
         var format = new Option<string>("--format")

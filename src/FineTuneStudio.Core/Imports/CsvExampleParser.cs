@@ -26,7 +26,9 @@ public sealed class CsvExampleParser
     /// <summary>The header names and the first <paramref name="maxRows"/> records, for the column mapping step.</summary>
     public async Task<CsvPreview> PreviewAsync(Stream stream, int maxRows, CancellationToken cancellationToken)
     {
-        await using var csv = CsvReader.Create(stream, Options, leaveOpen: true);
+        // A gzipped CSV is previewed from its plain bytes; only the first rows are unpacked.
+        await using var plain = stream.CanSeek ? await ImportFile.OpenPreviewAsync(stream, cancellationToken) : null;
+        await using var csv = CsvReader.Create(plain ?? stream, Options, leaveOpen: true);
         var rows = new List<IReadOnlyList<string>>();
         string[] headers;
         try

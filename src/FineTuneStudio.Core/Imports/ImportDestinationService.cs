@@ -74,17 +74,18 @@ public sealed class ImportDestinationService(ProjectService projects, DatasetSer
         var pairs = false;
         try
         {
+            await using var plain = await ImportFile.OpenAsync(file, options.MaxBytes, cancellationToken);
             var format = options.Format;
-            if (format == ImportFormat.Auto && options.CsvMapping is not null)
+            if (format == ImportFormat.Auto && options.CsvMapping is not null && plain.Kind is not (ImportFileKind.Json or ImportFileKind.Parquet))
             {
-                var (_, first) = await PrefixStream.PeekAsync(file, cancellationToken);
-                file.Position = start;
-                format = first is (byte)'{' or (byte)'[' ? ImportFormat.Auto : ImportFormat.Csv;
+                format = ImportFormat.Csv;
             }
 
-            var rows = format == ImportFormat.Csv
-                ? (options.CsvMapping is null ? AsyncEnumerable.Empty<ImportRow>() : new CsvExampleParser().ParseAsync(file, options.CsvMapping, cancellationToken))
-                : new JsonExampleParser().ParseAsync(file, format, cancellationToken);
+            var rows = plain.Error is not null || plain.TooLarge ? AsyncEnumerable.Empty<ImportRow>()
+                : plain.Kind == ImportFileKind.Parquet ? new ParquetRecordReader().ParseAsync(plain.Stream, format, cancellationToken)
+                : format == ImportFormat.Csv
+                    ? (options.CsvMapping is null ? AsyncEnumerable.Empty<ImportRow>() : new CsvExampleParser().ParseAsync(plain.Stream, options.CsvMapping, cancellationToken))
+                    : new JsonExampleParser().ParseAsync(plain.Stream, format, cancellationToken);
             await foreach (var row in rows)
             {
                 if (row.Content is not { } content)

@@ -104,24 +104,40 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
                 stream = copy;
             }
 
-            var start = stream.Position;
-            var total = stream.Length - start;
-            if (total > options.MaxBytes)
+            if (stream.Length - stream.Position > options.MaxBytes)
             {
                 return TooLarge(options);
             }
 
+            // Sniffed once; a gzip file is unpacked here, so both passes read plain bytes.
+            await using var file = await ImportFile.OpenAsync(stream, options.MaxBytes, cancellationToken);
+            if (file.TooLarge)
+            {
+                return TooLarge(options);
+            }
+
+            if (file.Error is not null)
+            {
+                return Failed(options, options.Format, [file.Error], 1);
+            }
+
+            stream = file.Stream;
+            var start = stream.Position;
+            var total = stream.Length - start;
             var format = options.Format;
+            if (file.Kind == ImportFileKind.Parquet && format == ImportFormat.Csv)
+            {
+                return Failed(options, format, [new InputError("format", "the file is Parquet, not CSV; choose auto or the file's JSON shape")], 1);
+            }
+
             if (format == ImportFormat.Auto)
             {
-                var (_, firstByte) = await PrefixStream.PeekAsync(stream, cancellationToken);
-                stream.Position = start;
-                if (firstByte == 0)
+                if (file.Kind == ImportFileKind.Empty)
                 {
                     return Failed(options, ImportFormat.Auto, [new InputError("file", "the file has no examples", 1)], 1);
                 }
 
-                if (firstByte is not ((byte)'{' or (byte)'['))
+                if (file.Kind == ImportFileKind.Csv)
                 {
                     if (options.CsvMapping is null)
                     {
@@ -138,14 +154,15 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
                 return Failed(options, format, [new InputError("mapping", "a CSV import needs a column mapping")], 1);
             }
 
-            var validation = await ValidateAsync(dataset, stream, format, options, progress, total, cancellationToken);
+            var input = new ImportInput(stream, file.Kind, format);
+            var validation = await ValidateAsync(dataset, input, options, progress, total, cancellationToken);
             if (validation.TotalErrors > 0 || options.DryRun)
             {
                 return validation;
             }
 
             stream.Position = start;
-            return await WriteAsync(dataset, stream, format, options, actor, progress, total, validation, cancellationToken);
+            return await WriteAsync(dataset, input, options, actor, progress, total, validation, cancellationToken);
         }
         finally
         {
@@ -155,6 +172,9 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
             }
         }
     }
+
+    /// <summary>The plain file to read, what it is, and the shape asked for (or Auto).</summary>
+    private sealed record ImportInput(Stream Stream, ImportFileKind Kind, ImportFormat Format);
 
     private sealed record DatasetRules(int Id, TaskKind TaskKind, IReadOnlyList<string> Labels)
     {
@@ -192,7 +212,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         return hashes;
     }
 
-    private async Task<ImportResult> ValidateAsync(DatasetRules dataset, Stream stream, ImportFormat format, ImportOptions options,
+    private async Task<ImportResult> ValidateAsync(DatasetRules dataset, ImportInput input, ImportOptions options,
         IProgress<ImportProgress>? progress, long total, CancellationToken cancellationToken)
     {
         var hashes = await ExistingHashesAsync(dataset.Id, options.DuplicatePolicy, cancellationToken);
@@ -202,11 +222,12 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         var skipped = new List<SkippedRecord>();
         int totalErrors = 0, totalWarnings = 0;
         int valid = 0, duplicates = 0, records = 0;
-        var counter = new CountingStream(stream, options.MaxBytes);
-        var parser = new ParserRun(format, options.CsvMapping);
+        var format = input.Format;
+        await using var counter = new CountingStream(input.Stream, options.MaxBytes);
+        var parser = new ParserRun(input, options, counter);
         try
         {
-            await foreach (var row in parser.ParseAsync(counter, cancellationToken))
+            await foreach (var row in parser.ParseAsync(cancellationToken))
             {
                 records++;
                 var rowErrors = row.IsValid ? CheckAgainstDataset(row, dataset) : row.Errors;
@@ -234,7 +255,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
 
                 if (records % 1000 == 0)
                 {
-                    progress?.Report(new ImportProgress(ImportPhase.Validating, records, counter.BytesRead, total));
+                    progress?.Report(new ImportProgress(ImportPhase.Validating, records, parser.BytesRead, total));
                 }
             }
         }
@@ -247,7 +268,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
             }
         }
 
-        progress?.Report(new ImportProgress(ImportPhase.Validating, records, counter.BytesRead, total));
+        progress?.Report(new ImportProgress(ImportPhase.Validating, records, parser.BytesRead, total));
         var ok = totalErrors == 0;
         return new ImportResult(ok ? valid : 0, ok ? duplicates : 0, errors, totalErrors, options.DryRun, parser.DetectedFormat ?? format)
         {
@@ -279,24 +300,25 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         return [];
     }
 
-    private async Task<ImportResult> WriteAsync(DatasetRules dataset, Stream stream, ImportFormat format, ImportOptions options, Actor actor,
+    private async Task<ImportResult> WriteAsync(DatasetRules dataset, ImportInput input, ImportOptions options, Actor actor,
         IProgress<ImportProgress>? progress, long total, ImportResult validation, CancellationToken cancellationToken)
     {
         var hashes = await ExistingHashesAsync(dataset.Id, options.DuplicatePolicy, cancellationToken);
         var inFile = new HashKeySet();
         var skipped = new List<SkippedRecord>();
-        var source = options.Source ?? (format == ImportFormat.Csv ? ExampleSource.CsvImport : ExampleSource.JsonlImport);
+        var source = options.Source ?? (input.Format == ImportFormat.Csv ? ExampleSource.CsvImport : ExampleSource.JsonlImport);
         var now = clock.GetUtcNow().UtcDateTime;
         var batchSize = Math.Max(1, options.BatchSize);
         int imported = 0, duplicates = 0, pending = 0;
-        var counter = new CountingStream(stream, options.MaxBytes);
+        await using var counter = new CountingStream(input.Stream, options.MaxBytes);
+        var parser = new ParserRun(input, options, counter);
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         // Not committed unless every row is written: a failure or a cancellation leaves the dataset as it was.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Rows go straight through prepared commands; only the current example is held, never the whole file.
         await using var inserter = ExampleBulkInserter.Create(db);
-        await foreach (var row in new ParserRun(format, options.CsvMapping).ParseAsync(counter, cancellationToken))
+        await foreach (var row in parser.ParseAsync(cancellationToken))
         {
             if (!row.IsValid || CheckAgainstDataset(row, dataset).Count > 0)
             {
@@ -332,7 +354,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
             if (++pending == batchSize)
             {
                 pending = 0;
-                progress?.Report(new ImportProgress(ImportPhase.Writing, imported, counter.BytesRead, total));
+                progress?.Report(new ImportProgress(ImportPhase.Writing, imported, parser.BytesRead, total));
             }
         }
 
@@ -340,7 +362,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
             $"{imported} examples imported, {duplicates} duplicates skipped ({(validation.Format)}, {source}, {options.Status})");
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        progress?.Report(new ImportProgress(ImportPhase.Done, imported, counter.BytesRead, total));
+        progress?.Report(new ImportProgress(ImportPhase.Done, imported, parser.BytesRead, total));
         return validation with { Imported = imported, SkippedDuplicates = duplicates, Skipped = skipped };
     }
 
@@ -374,8 +396,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
 
     private static async Task<FileStream?> CopyToTempFileAsync(Stream stream, long? maxBytes, CancellationToken cancellationToken)
     {
-        var file = new FileStream(Path.Combine(Path.GetTempPath(), $"fts-import-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew,
-            FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var file = ImportFile.NewTempFile();
         try
         {
             var buffer = new byte[81920];
@@ -413,16 +434,25 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
     private static ImportResult Failed(ImportOptions options, ImportFormat format, IReadOnlyList<InputError> errors, int total) =>
         new(0, 0, errors, total, options.DryRun, format);
 
-    /// <summary>One pass of the right parser over the stream; remembers the JSON shape that auto detection chose.</summary>
-    private sealed class ParserRun(ImportFormat format, CsvMapping? mapping)
+    /// <summary>One pass of the right parser over the file; remembers the JSON shape that auto detection chose.</summary>
+    private sealed class ParserRun(ImportInput input, ImportOptions options, CountingStream counter)
     {
         private readonly JsonExampleParser _json = new();
+        private readonly ParquetRecordReader _parquet = new();
+        private readonly long _start = input.Stream.Position;
 
-        public ImportFormat? DetectedFormat => format == ImportFormat.Csv ? ImportFormat.Csv : _json.DetectedFormat;
+        public ImportFormat? DetectedFormat => input.Format == ImportFormat.Csv ? ImportFormat.Csv
+            : input.Kind == ImportFileKind.Parquet ? _parquet.DetectedFormat
+            : _json.DetectedFormat;
 
-        public IAsyncEnumerable<ImportRow> ParseAsync(Stream stream, CancellationToken cancellationToken) => format == ImportFormat.Csv
-            ? new CsvExampleParser().ParseAsync(stream, mapping!, cancellationToken)
-            : _json.ParseAsync(stream, format, cancellationToken);
+        /// <summary>For progress; a Parquet reader seeks, so its position stands in for a count.</summary>
+        public long BytesRead => input.Kind == ImportFileKind.Parquet ? input.Stream.Position - _start : counter.BytesRead;
+
+        public IAsyncEnumerable<ImportRow> ParseAsync(CancellationToken cancellationToken) =>
+            input.Format == ImportFormat.Csv ? new CsvExampleParser().ParseAsync(counter, options.CsvMapping!, cancellationToken)
+            // Parquet needs to seek; its size was checked against the limit as a whole before the first pass.
+            : input.Kind == ImportFileKind.Parquet ? _parquet.ParseAsync(input.Stream, input.Format, cancellationToken)
+            : _json.ParseAsync(counter, input.Format, cancellationToken);
     }
 
     private sealed class FileTooLargeException : Exception

@@ -159,12 +159,47 @@ public static class ImportSettings
             ("system", mapping.System), ("user", mapping.User), ("assistant", mapping.Assistant), ("label", mapping.Label), ("tags", mapping.Tags),
         }.Where(p => !string.IsNullOrWhiteSpace(p.Item2)).Select(p => $"{p.Item1}={p.Item2}"));
 
-    /// <summary>True when the file starts (after a byte order mark and white space) like JSON; else it is read as CSV. The position is kept.</summary>
+    /// <summary>
+    /// True when the file is JSON (it starts, after a byte order mark and white space, with '{' or '[') or Parquet, also
+    /// inside gzip; else it is read as CSV. The position is kept.
+    /// </summary>
     public static async Task<bool> LooksLikeJsonAsync(Stream file, CancellationToken cancellationToken)
     {
         var start = file.Position;
-        var (_, first) = await PrefixStream.PeekAsync(file, cancellationToken);
-        file.Position = start;
-        return first is (byte)'{' or (byte)'[';
+        try
+        {
+            var kind = await ImportFile.SniffAsync(file, cancellationToken);
+            if (kind != ImportFileKind.Gzip)
+            {
+                return kind is ImportFileKind.Json or ImportFileKind.Parquet;
+            }
+
+            // Only the first 64 KB are unpacked: a gzip bomb of white space must not keep the page busy.
+            await using var plain = await ImportFile.OpenPreviewAsync(file, cancellationToken);
+            var head = new byte[64 * 1024];
+            var read = await plain.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+            var content = head.AsSpan(0, read);
+            if (content.StartsWith("PAR1"u8))
+            {
+                return true;
+            }
+
+            if (content.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+            {
+                content = content[3..];
+            }
+
+            var first = content.IndexOfAnyExcept(" \t\r\n"u8);
+            return first >= 0 && content[first] is (byte)'{' or (byte)'[';
+        }
+        catch (InvalidDataException)
+        {
+            // Broken gzip: the import itself says so.
+            return true;
+        }
+        finally
+        {
+            file.Position = start;
+        }
     }
 }

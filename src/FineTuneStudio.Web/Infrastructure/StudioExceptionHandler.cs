@@ -42,7 +42,7 @@ internal sealed class StudioExceptionHandler(ILogger<StudioExceptionHandler> log
     private static ProblemDetails ValidationProblem(StudioValidationException validation)
     {
         var problem = new HttpValidationProblemDetails(validation.Errors
-            .GroupBy(e => e.Line is { } line ? $"line {line}: {e.Field}" : e.Field)
+            .GroupBy(e => e.Line is { } line ? $"{e.LineUnit} {line}: {e.Field}" : e.Field)
             .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()))
         {
             Status = StatusCodes.Status400BadRequest,
