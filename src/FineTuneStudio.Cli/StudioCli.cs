@@ -44,7 +44,7 @@ public static class StudioCli
 
             if (e.TotalCount > e.Errors.Count)
             {
-                await error.WriteLineAsync($"error: ... and {e.TotalCount - e.Errors.Count} more ({e.TotalCount} in all)");
+                await error.WriteLineAsync($"error: … and {e.TotalCount - e.Errors.Count} more errors ({e.TotalCount} in all)");
             }
 
             return Failed;

@@ -84,6 +84,11 @@ public static class ExportCommands
             await console.Error.WriteLineAsync($"warning: {warning}");
         }
 
+        if (r.WarningCount > r.Warnings.Count)
+        {
+            await console.Error.WriteLineAsync($"warning: … and {(r.WarningCount - r.Warnings.Count).ToString(inv)} more warnings ({r.WarningCount.ToString(inv)} in all)");
+        }
+
         foreach (var error in r.Errors)
         {
             await console.Error.WriteLineAsync($"error: {error}");
@@ -91,7 +96,7 @@ public static class ExportCommands
 
         if (r.ErrorCount > r.Errors.Count)
         {
-            await console.Error.WriteLineAsync($"error: ... and {(r.ErrorCount - r.Errors.Count).ToString(inv)} more ({r.ErrorCount.ToString(inv)} in all)");
+            await console.Error.WriteLineAsync($"error: … and {(r.ErrorCount - r.Errors.Count).ToString(inv)} more errors ({r.ErrorCount.ToString(inv)} in all)");
         }
     }
 
@@ -108,10 +113,14 @@ public static class ExportCommands
         status.AcceptOnlyFromAmong("approved", "all");
         var tags = new Option<string[]>("--tag") { Description = "Only examples with one of these tags", AllowMultipleArgumentsPerToken = false };
         var note = new Option<string?>("--note") { Description = "A note stored with the version" };
+        var dropUnsupported = new Option<bool>("--drop-unsupported")
+        {
+            Description = "Leave out what the target cannot carry (tool definitions, per-turn weights, preference pairs) instead of refusing; the manifest and card say how many examples lost what",
+        };
         var storageOption = new Option<DirectoryInfo?>("--storage") { Description = "Storage root for version folders (default: storage/ beside the database file)" };
         var command = new Command("export", "Cut a validated, versioned training export of a dataset and copy its files to a folder")
         {
-            project, dataset, target, output, validation, test, seed, status, tags, note, storageOption,
+            project, dataset, target, output, validation, test, seed, status, tags, note, dropUnsupported, storageOption,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -129,7 +138,8 @@ public static class ExportCommands
             var request = new ExportRequest(
                 found.Id, parse.GetValue(target)!,
                 parse.GetValue(status) == "all" ? ExportStatusFilter.All : ExportStatusFilter.Approved,
-                parse.GetValue(tags), parse.GetValue(validation), parse.GetValue(test), parse.GetValue(seed), parse.GetValue(note));
+                parse.GetValue(tags), parse.GetValue(validation), parse.GetValue(test), parse.GetValue(seed), parse.GetValue(note),
+                parse.GetValue(dropUnsupported));
             var version = await exporter.CutAsync(request, Actor.Cli, progress: null, ct);
 
             var outDir = parse.GetValue(output)!;

@@ -45,6 +45,7 @@ public static class DatasetCardWriter
         }
 
         s.Append("\n\n");
+        AppendDropped(s, m);
         if (m.CountsPerLabel.Count > 0)
         {
             s.Append("### Examples per label\n\n| label | train | validation | test |\n|---|---:|---:|---:|\n");
@@ -101,6 +102,42 @@ public static class DatasetCardWriter
         var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(ToMarkdown(manifest));
         await output.WriteAsync(bytes, cancellationToken);
     }
+
+    /// <summary>One sentence on what a cut with drop-unsupported left out, so nobody trains on it unaware.</summary>
+    private static void AppendDropped(StringBuilder s, DatasetManifest m)
+    {
+        if (m.Dropped is null)
+        {
+            return;
+        }
+
+        var parts = m.Dropped.Where(p => p.Value > 0).OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => $"{N(p.Value)} {(p.Value == 1 ? "example" : "examples")} lost {DroppedWhat(p.Key)}").ToList();
+        if (parts.Count == 0)
+        {
+            s.Append("Cut with drop-unsupported; nothing had to be left out for ").Append(m.Target).Append(".\n\n");
+            return;
+        }
+
+        s.Append("**Left out:** ").Append(m.Target).Append(" cannot carry everything these examples hold, so ")
+            .Append(string.Join("; ", parts)).Append('.');
+        if (m.DuplicatesAfterDrop > 0)
+        {
+            s.Append(' ').Append(N(m.DuplicatesAfterDrop)).Append(" examples became exact duplicates of another once that was left out.");
+        }
+
+        s.Append("\n\n");
+    }
+
+    private static string DroppedWhat(string feature) => feature switch
+    {
+        "tools" => "their tool definitions",
+        "turn_weights" => "their per-turn weights (the target's default decides which turns are trained)",
+        "system_turn" => "their system turn",
+        "multi_turn" => "every turn before the last question",
+        "preference_pairs" => "their rejected completion (the preferred one is kept as the answer)",
+        _ => feature,
+    };
 
     private static void AppendStats(StringBuilder s, string split, TokenStats t)
     {

@@ -33,7 +33,11 @@ public sealed record SplitExampleIds(IReadOnlyList<int> Train, IReadOnlyList<int
 
 public sealed record ManifestFile(string Name, string Split, string Sha256, long Bytes, int Lines);
 
-/// <summary>Everything a version records about itself; written as manifest.json and summarised in README.md.</summary>
+/// <summary>
+/// Everything a version records about itself; written as manifest.json and summarised in README.md.
+/// <see cref="Dropped"/> is set only for cuts with drop-unsupported: per feature (tools, turn_weights ...) the number of
+/// examples that lost it; <see cref="DuplicatesAfterDrop"/> counts the examples whose lines became identical by it.
+/// </summary>
 public sealed record DatasetManifest(
     int VersionNumber,
     string DatasetName,
@@ -55,4 +59,6 @@ public sealed record DatasetManifest(
     int ExcludedAsEvalItems,
     string Author,
     DateTime CreatedAtUtc,
-    string AppVersion);
+    string AppVersion,
+    IReadOnlyDictionary<string, int>? Dropped = null,
+    int DuplicatesAfterDrop = 0);

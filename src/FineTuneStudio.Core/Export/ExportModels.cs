@@ -12,7 +12,11 @@ public enum ExportStatusFilter
     All,
 }
 
-/// <summary>What to put in a new version and how to split it.</summary>
+/// <summary>
+/// What to put in a new version and how to split it. With <see cref="DropUnsupported"/>, what the target cannot
+/// carry (tool definitions, per-turn weights, preference pairs ...) is left out and counted in the manifest instead
+/// of refusing the cut.
+/// </summary>
 public sealed record ExportRequest(
     int DatasetId,
     string Target,
@@ -21,7 +25,8 @@ public sealed record ExportRequest(
     double ValidationShare = 0.1,
     double TestShare = 0,
     int Seed = 42,
-    string? Note = null);
+    string? Note = null,
+    bool DropUnsupported = false);
 
 /// <summary>How far an export has come. Total is 0 while it is not yet known.</summary>
 public sealed record ExportProgress(string Stage, int Done, int Total)

@@ -149,8 +149,15 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
         {
             Directory.CreateDirectory(temp);
             var splits = new[] { SplitPin.Train, SplitPin.Validation, SplitPin.Test }.Where(s => s == SplitPin.Train || Of(totals, s) > 0).ToList();
-            var (errors, lists) = await WriteSplitsAsync(selection, plan, kept, target, AnswerTemplate.Of(dataset), temp, splits, progress, cancellationToken);
+            var fit = new TargetFitChecker(target);
+            var duplicates = request.DropUnsupported ? new DropDuplicateCounter() : null;
+            var (errors, lists) = await WriteSplitsAsync(selection, plan, kept, target, AnswerTemplate.Of(dataset), temp, splits, new FitGate(fit, request.DropUnsupported, duplicates), progress, cancellationToken);
             var ids = new SplitExampleIds(lists[SplitPin.Train], lists[SplitPin.Validation], lists[SplitPin.Test]);
+            // What the target cannot hold is refused once per feature, before the validator repeats it on every line.
+            if (fit.Errors(request.DropUnsupported) is { Count: > 0 } refusal)
+            {
+                throw new StudioValidationException(refusal);
+            }
 
             var reports = new Dictionary<SplitPin, ValidationReport>();
             var errorCount = errors.Count;
@@ -199,7 +206,9 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
                     reports.GetValueOrDefault(SplitPin.Validation)?.Tokens ?? TokenStats.Empty,
                     reports.GetValueOrDefault(SplitPin.Test)?.Tokens ?? TokenStats.Empty),
                 reports[SplitPin.Train].Cost, target.PriceNote, target.Notice, files, ids, excludedCount,
-                actor.Name, now, AppVersion);
+                actor.Name, now, AppVersion,
+                request.DropUnsupported ? fit.Lost.ToDictionary(p => TargetFitChecker.KeyOf(p.Key), p => p.Value, StringComparer.Ordinal) : null,
+                duplicates?.Count ?? 0);
             // The manifest goes to its file as it is written; its text is then read once for the version row.
             var manifestPath = Path.Combine(temp, ManifestFile);
             await using (var output = new FileStream(manifestPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true))
@@ -397,7 +406,7 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
     }
 
     private async Task<(List<InputError> Errors, Dictionary<SplitPin, List<int>> Ids)> WriteSplitsAsync(
-        Selection selection, SplitPlan plan, int total, TrainingTargetProfile target, AnswerTemplate answer, string folder, IReadOnlyList<SplitPin> splits,
+        Selection selection, SplitPlan plan, int total, TrainingTargetProfile target, AnswerTemplate answer, string folder, IReadOnlyList<SplitPin> splits, FitGate gate,
         IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
     {
         var errors = new List<InputError>();
@@ -462,16 +471,22 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
                     var line = list.Count;
                     // A labelled example without an answer learns the label as the dataset's template renders it.
                     var content = answer.Complete(new ExampleContent(messages[e.Id].ToList(), e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson));
-                    string text;
-                    try
+                    var text = "{}";
+                    // An example the target cannot hold keeps its line so later line numbers still match the ids; the fit
+                    // checker refuses the cut once per feature afterwards.
+                    if (gate.Fit.Add(content, gate.DropUnsupported, e.Id))
                     {
-                        text = writer.ToLine(content);
-                    }
-                    catch (StudioValidationException ex)
-                    {
-                        // Keep the line so later line numbers still match the example ids; the version will not be sealed.
-                        errors.AddRange(ex.Errors.Select(err => new InputError($"example {e.Id} ({SplitNames.FileOf(s)} line {line}): {err.Field}", err.Message)));
-                        text = "{}";
+                        var written = gate.DropUnsupported ? gate.Fit.Drop(content) : content;
+                        try
+                        {
+                            text = writer.ToLine(written);
+                            gate.Duplicates?.Add(text, content.ComputeHash(), !ReferenceEquals(written, content));
+                        }
+                        catch (StudioValidationException ex)
+                        {
+                            // The version will not be sealed.
+                            errors.AddRange(ex.Errors.Select(err => new InputError($"example {e.Id} ({SplitNames.FileOf(s)} line {line}): {err.Field}", err.Message)));
+                        }
                     }
 
                     var bytes = Encoding.UTF8.GetBytes(text + "\n");
@@ -499,6 +514,9 @@ public sealed class ExportService(IDbContextFactory<StudioDbContext> factory, Ti
 
         return (errors, ids);
     }
+
+    /// <summary>What the write pass checks each example against, and what it drops when asked.</summary>
+    private sealed record FitGate(TargetFitChecker Fit, bool DropUnsupported, DropDuplicateCounter? Duplicates);
 
     private static ConflictException ChangedWhileCutting() =>
         new("Examples of this dataset changed while the version was being cut; cut again.");

@@ -15,14 +15,31 @@ public sealed class JsonlValidator
 {
     public const int DefaultMaxListedIssues = 1_000;
 
+    /// <summary>Deeper lines are refused: no target's example nests anywhere near this far.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Longer lines are refused unread; the longest example any target takes is far below this.</summary>
+    public const int DefaultMaxLineBytes = 8 * 1024 * 1024;
+
+    /// <summary>A file this long whose every line has the same problem gets one file-level finding instead of one per line.</summary>
+    public const int SummariseFromLines = 10;
+
+    private const string UnreadableText =
+        "This text holds an invalid \\u escape (a lone or reversed UTF-16 surrogate such as \\ud800), so it is not text; fix or remove it.";
+
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
+
     private readonly TrainingTargetProfile _target;
     private readonly TokenCounter _tokens;
     private readonly int _maxListed;
     private readonly int? _epochs;
+    private readonly int _maxLineBytes;
 
-    public JsonlValidator(TrainingTargetProfile target, TokenCounter? tokenCounter = null, int maxListedIssues = DefaultMaxListedIssues, int? epochs = null)
+    public JsonlValidator(TrainingTargetProfile target, TokenCounter? tokenCounter = null, int maxListedIssues = DefaultMaxListedIssues, int? epochs = null,
+        int maxLineBytes = DefaultMaxLineBytes)
     {
         _target = target;
+        _maxLineBytes = maxLineBytes;
         _tokens = tokenCounter ?? TokenCounter.For(target.Encoding);
         _maxListed = maxListedIssues;
         _epochs = epochs;
@@ -53,6 +70,24 @@ public sealed class JsonlValidator
                 continue;
             }
 
+            if (bytes.Length > _maxLineBytes)
+            {
+                line.Error("$", $"This line is {bytes.Length / (1024.0 * 1024):0.#} MB long, over the {_maxLineBytes / (1024.0 * 1024):0.#} MB one example may take; it was not read.");
+                continue;
+            }
+
+            if (number > 1 && bytes.AsSpan().StartsWith(JsonlLineReader.Utf8Bom))
+            {
+                line.Error("$", "This line starts with a byte order mark (EF BB BF), which usually means two files were joined; remove it.");
+                continue;
+            }
+
+            if (bytes.AsSpan().Contains((byte)0))
+            {
+                line.Error("$", "This line holds a NUL byte (0x00), which JSON text cannot contain; the file may be binary or UTF-16.");
+                continue;
+            }
+
             if (!Utf8.IsValid(bytes))
             {
                 line.Error("$", "This line is not valid UTF-8 text. Save the file as UTF-8.");
@@ -62,12 +97,18 @@ public sealed class JsonlValidator
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(bytes);
+                document = JsonDocument.Parse(bytes, ParseOptions);
             }
             catch (JsonException ex)
             {
-                var where = ex.BytePositionInLine is { } position ? $" (near byte {position + 1})" : "";
-                line.Error("$", $"This line is not valid JSON{where}. Each line must be one complete JSON object.");
+                line.Error("$", DescribeParseFailure(bytes, ex));
+                continue;
+            }
+            catch (InvalidOperationException)
+            {
+                // The duplicate-key check reads every key as text; a key with a lone surrogate escape cannot be.
+                using var lenient = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = true });
+                line.Error(FindUnreadableString(lenient.RootElement, "") ?? "$", UnreadableText);
                 continue;
             }
 
@@ -80,8 +121,20 @@ public sealed class JsonlValidator
                     continue;
                 }
 
-                CheckExample(root, line);
-                var tokens = CountTokens(root);
+                int tokens;
+                try
+                {
+                    CheckExample(root, line);
+                    tokens = CountTokens(root);
+                }
+                catch (InvalidOperationException)
+                {
+                    // A string with a lone or reversed UTF-16 surrogate escape ("\ud800") parses but cannot be read as text.
+                    line.Error(FindUnreadableString(root, "") ?? "$", UnreadableText);
+                    continue;
+                }
+
+
                 tokensPerExample.Add(tokens);
                 if (tokens > _target.TokenLimitPerExample)
                 {
@@ -96,6 +149,7 @@ public sealed class JsonlValidator
             }
         }
 
+        issues.SummariseWholeFile(lineCount);
         if (tokensPerExample.Count < _target.MinimumExamples)
         {
             issues.Error(null, "file", $"The file has {tokensPerExample.Count} example(s); {_target.DisplayName} needs at least {_target.MinimumExamples}.");
@@ -365,6 +419,10 @@ public sealed class JsonlValidator
                         || string.IsNullOrWhiteSpace(name.GetString()))
                     {
                         line.Error(path, "Each tool needs a type and a function with a name.");
+                    }
+                    else if (function.TryGetProperty("parameters", out var parameters) && parameters.ValueKind != JsonValueKind.Object)
+                    {
+                        line.Error(path + ".function.parameters", "parameters must be a JSON Schema object.");
                     }
                 }
             }
@@ -648,6 +706,163 @@ public sealed class JsonlValidator
         }
     }
 
+    /// <summary>Names why a line did not parse: too deep, a key given twice, or plain invalid JSON.</summary>
+    private static string DescribeParseFailure(byte[] bytes, JsonException ex)
+    {
+        if (NestingDepth(bytes, MaxDepth + 1) > MaxDepth)
+        {
+            return $"This line is nested deeper than {MaxDepth} levels; no training example needs that, so it was not read.";
+        }
+
+        try
+        {
+            using var lenient = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = true });
+            var duplicate = FindDuplicateKey(lenient.RootElement, "");
+            return duplicate is null
+                ? "This line has a key twice; trainers disagree on which one counts, so give each key once."
+                : $"This line has the key '{duplicate.Value.Name}' twice in {(duplicate.Value.Path.Length == 0 ? "the top-level object" : duplicate.Value.Path)}; trainers disagree on which one counts, so give each key once.";
+        }
+        catch (JsonException)
+        {
+            var where = ex.BytePositionInLine is { } position ? $" (near byte {position + 1})" : "";
+            return $"This line is not valid JSON{where}. Each line must be one complete JSON object.";
+        }
+    }
+
+    /// <summary>How deep arrays and objects nest, outside strings, counting no further than <paramref name="stop"/>.</summary>
+    private static int NestingDepth(ReadOnlySpan<byte> bytes, int stop)
+    {
+        int depth = 0, deepest = 0;
+        var inString = false;
+        for (var i = 0; i < bytes.Length && deepest < stop; i++)
+        {
+            var b = bytes[i];
+            if (inString)
+            {
+                if (b == (byte)'\\')
+                {
+                    i++;
+                }
+                else if (b == (byte)'"')
+                {
+                    inString = false;
+                }
+
+                continue;
+            }
+
+            switch (b)
+            {
+                case (byte)'"': inString = true; break;
+                case (byte)'{' or (byte)'[': deepest = Math.Max(deepest, ++depth); break;
+                case (byte)'}' or (byte)']': depth--; break;
+            }
+        }
+
+        return deepest;
+    }
+
+    private static (string Path, string Name)? FindDuplicateKey(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        continue;
+                    }
+
+                    var child = path.Length == 0 ? name : $"{path}.{name}";
+                    if (!names.Add(name))
+                    {
+                        return (path, name);
+                    }
+
+                    if (FindDuplicateKey(property.Value, child) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FindDuplicateKey(item, $"{path}[{i++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The path of the first key or string value that cannot be read as text; null when every one can.</summary>
+    private static string? FindUnreadableString(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                    return null;
+                }
+                catch (InvalidOperationException)
+                {
+                    return path.Length == 0 ? "$" : path;
+                }
+
+            case JsonValueKind.Object:
+                var index = 0;
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return (path.Length == 0 ? "" : path + ".") + $"(key {index + 1})";
+                    }
+
+                    index++;
+                    if (FindUnreadableString(property.Value, path.Length == 0 ? name : $"{path}.{name}") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FindUnreadableString(item, $"{path}[{i++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
     private static ulong LineKey(byte[] bytes)
     {
         Span<byte> hash = stackalloc byte[32];
@@ -667,14 +882,20 @@ public sealed class JsonlValidator
 
     private sealed class IssueCollector(int maxListed)
     {
-        public List<ValidationIssue> Errors { get; } = [];
-        public List<ValidationIssue> Warnings { get; } = [];
+        /// <summary>Distinct findings followed per line for the whole-file summary; more are not followed.</summary>
+        private const int MaxTracked = 256;
+
+        private readonly Dictionary<(bool Error, string Field, string Message), (int Lines, int LastLine, int Count)> _perLine = [];
+
+        public List<ValidationIssue> Errors { get; private set; } = [];
+        public List<ValidationIssue> Warnings { get; private set; } = [];
         public int ErrorCount { get; private set; }
         public int WarningCount { get; private set; }
 
         public void Error(int? line, string field, string message)
         {
             ErrorCount++;
+            Track(true, line, field, message);
             if (Errors.Count < maxListed)
             {
                 Errors.Add(new ValidationIssue(line, field, message));
@@ -684,9 +905,58 @@ public sealed class JsonlValidator
         public void Warn(int? line, string field, string message)
         {
             WarningCount++;
+            Track(false, line, field, message);
             if (Warnings.Count < maxListed)
             {
                 Warnings.Add(new ValidationIssue(line, field, message));
+            }
+        }
+
+        /// <summary>
+        /// A finding on every line of a long file says something about the file, not about its lines (chat data checked as
+        /// preference data, say): it is listed once, counted once, and the per-line copies leave the list.
+        /// </summary>
+        public void SummariseWholeFile(int lineCount)
+        {
+            if (lineCount < SummariseFromLines)
+            {
+                return;
+            }
+
+            foreach (var ((error, field, message), (_, _, count)) in _perLine.Where(p => p.Value.Lines == lineCount).ToList())
+            {
+                var summary = new ValidationIssue(null, field, $"Every line ({lineCount:N0} of {lineCount:N0}): {message}");
+                if (error)
+                {
+                    Errors = [summary, .. Errors.Where(i => i.Line is null || i.Field != field || i.Message != message)];
+                    ErrorCount -= count - 1;
+                }
+                else
+                {
+                    Warnings = [summary, .. Warnings.Where(i => i.Line is null || i.Field != field || i.Message != message)];
+                    WarningCount -= count - 1;
+                }
+            }
+        }
+
+        private void Track(bool error, int? line, string field, string message)
+        {
+            // Lines that do not parse ("$") are each broken in their own way and keep their line numbers.
+            if (line is not { } number || field == "$")
+            {
+                return;
+            }
+
+            var key = (error, field, message);
+            if (_perLine.TryGetValue(key, out var seen))
+            {
+                // Once per line: a line that repeats a finding (two bad messages) still counts as one line.
+                _perLine[key] = (seen.LastLine == number ? seen.Lines : seen.Lines + 1, number, seen.Count + 1);
+            }
+            else if (_perLine.Count < MaxTracked && number == 1)
+            {
+                // Only findings of line 1 can be on every line.
+                _perLine[key] = (1, number, 1);
             }
         }
     }

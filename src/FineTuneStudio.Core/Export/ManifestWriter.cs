@@ -74,6 +74,19 @@ public static class ManifestWriter
         }
 
         w.WriteEndObject();
+        if (m.Dropped is not null)
+        {
+            // Only cuts with drop-unsupported have these, so other manifests keep their bytes.
+            w.WriteStartObject("dropped");
+            foreach (var (feature, count) in m.Dropped.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                w.WriteNumber(feature, count);
+            }
+
+            w.WriteEndObject();
+            w.WriteNumber("duplicates_after_drop", m.DuplicatesAfterDrop);
+        }
+
         w.WriteStartObject("tokens");
         WriteStats(w, "train", m.Tokens.Train);
         WriteStats(w, "validation", m.Tokens.Validation);

@@ -25,6 +25,26 @@ public enum WeightSupport
     TrainFlag,
 }
 
+/// <summary>
+/// What a target's lines can hold of an example. An example that uses a feature its target lacks would lose it
+/// in the file, so the cut refuses (or, when asked, drops it and says so).
+/// </summary>
+[Flags]
+public enum TargetCapabilities
+{
+    None = 0,
+    /// <summary>The tool definitions the example was written with (a "tools" list).</summary>
+    Tools = 1,
+    /// <summary>Which assistant turns are trained: "weight" 0/1 or a per-message "train" flag.</summary>
+    TurnWeights = 2,
+    /// <summary>A system turn.</summary>
+    SystemTurn = 4,
+    /// <summary>More than one user turn (a conversation, not one question and one answer).</summary>
+    MultiTurn = 8,
+    /// <summary>A preferred and a rejected completion; a preference target needs one on every example.</summary>
+    PreferencePairs = 16,
+}
+
 public enum TargetStatus
 {
     Available,
@@ -53,8 +73,11 @@ public sealed record TrainingTargetProfile(
     string? Notice,
     string Encoding = TokenCounter.O200kBase,
     bool UnknownKeysAreErrors = true,
-    DateOnly? NewJobsEndOn = null)
+    DateOnly? NewJobsEndOn = null,
+    TargetCapabilities Capabilities = TargetCapabilities.SystemTurn | TargetCapabilities.MultiTurn)
 {
+    public bool Carries(TargetCapabilities feature) => (Capabilities & feature) == feature;
+
     public bool IsPreference => FileShape is TargetFileShape.InputPreferredNonPreferred or TargetFileShape.PromptChosenRejected;
 
     public bool IsOpenAi => Key.StartsWith("openai-", StringComparison.Ordinal);
@@ -81,6 +104,9 @@ public static class TrainingTargets
     private const string SelfHostedPriceNote =
         "Self-hosted training has no per-token price: set one that reflects your compute cost if you want an estimate.";
 
+    /// <summary>Every target writes its turns as message lists, so system turns and multi-turn prompts always survive.</summary>
+    private const TargetCapabilities Conversation = TargetCapabilities.SystemTurn | TargetCapabilities.MultiTurn;
+
     private static readonly string[] ChatRoles = ["system", "user", "assistant", "tool"];
 
     public static TrainingTargetProfile OpenAiChatProfile { get; } = new(
@@ -98,7 +124,8 @@ public static class TrainingTargets
         ExamplePriceNote,
         TargetStatus.WindingDown,
         OpenAiNotice,
-        NewJobsEndOn: OpenAiNewJobsEnd);
+        NewJobsEndOn: OpenAiNewJobsEnd,
+        Capabilities: Conversation | TargetCapabilities.Tools | TargetCapabilities.TurnWeights);
 
     public static TrainingTargetProfile OpenAiDpoProfile { get; } = new(
         OpenAiDpo,
@@ -115,7 +142,8 @@ public static class TrainingTargets
         ExamplePriceNote,
         TargetStatus.WindingDown,
         OpenAiNotice,
-        NewJobsEndOn: OpenAiNewJobsEnd);
+        NewJobsEndOn: OpenAiNewJobsEnd,
+        Capabilities: Conversation | TargetCapabilities.Tools | TargetCapabilities.PreferencePairs);
 
     public static TrainingTargetProfile HfMessagesProfile { get; } = new(
         HfMessages,
@@ -132,7 +160,8 @@ public static class TrainingTargets
         SelfHostedPriceNote,
         TargetStatus.Available,
         Notice: null,
-        UnknownKeysAreErrors: false);
+        UnknownKeysAreErrors: false,
+        Capabilities: Conversation | TargetCapabilities.Tools);
 
     public static TrainingTargetProfile HfPromptCompletionProfile { get; } = new(
         HfPromptCompletion,
@@ -149,7 +178,8 @@ public static class TrainingTargets
         SelfHostedPriceNote,
         TargetStatus.Available,
         Notice: null,
-        UnknownKeysAreErrors: false);
+        UnknownKeysAreErrors: false,
+        Capabilities: Conversation);
 
     public static TrainingTargetProfile HfPreferenceProfile { get; } = new(
         HfPreference,
@@ -166,7 +196,8 @@ public static class TrainingTargets
         SelfHostedPriceNote,
         TargetStatus.Available,
         Notice: null,
-        UnknownKeysAreErrors: false);
+        UnknownKeysAreErrors: false,
+        Capabilities: Conversation | TargetCapabilities.PreferencePairs);
 
     public static TrainingTargetProfile AxolotlChatProfile { get; } = new(
         AxolotlChat,
@@ -183,7 +214,8 @@ public static class TrainingTargets
         SelfHostedPriceNote,
         TargetStatus.Available,
         Notice: null,
-        UnknownKeysAreErrors: false);
+        UnknownKeysAreErrors: false,
+        Capabilities: Conversation | TargetCapabilities.Tools | TargetCapabilities.TurnWeights);
 
     public static IReadOnlyList<TrainingTargetProfile> All { get; } =
     [

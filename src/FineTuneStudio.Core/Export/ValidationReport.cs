@@ -23,6 +23,12 @@ public sealed record ValidationReport(
 {
     public bool IsValid => ErrorCount == 0;
 
+    /// <summary>Errors counted but not listed (the list is capped), for "… and N more errors".</summary>
+    public int UnlistedErrorCount => Math.Max(0, ErrorCount - Errors.Count);
+
+    /// <summary>Warnings counted but not listed.</summary>
+    public int UnlistedWarningCount => Math.Max(0, WarningCount - Warnings.Count);
+
     public int Epochs => Cost.Epochs;
 
     public long BilledTokens => Cost.BilledTokens;

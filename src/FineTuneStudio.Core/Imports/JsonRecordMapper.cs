@@ -239,6 +239,7 @@ internal static class JsonRecordMapper
         List<MessageContent>? prompt;
         string? chosen;
         string? rejected;
+        string? tools = null;
         if (record.TryGetProperty("input", out var input) || record.TryGetProperty("preferred_output", out _))
         {
             // OpenAI's preference shape: input.messages, preferred_output, non_preferred_output.
@@ -251,6 +252,8 @@ internal static class JsonRecordMapper
             {
                 WarnUnknownKeys(input, "input", issues, "messages", "tools", "parallel_tool_calls");
                 prompt = ReadMessages(input, "messages", "input.messages", issues, required: true);
+                // OpenAI keeps a preference pair's tool definitions beside its prompt messages.
+                tools = ToolDefinitions.Read(input, issues);
             }
 
             chosen = ReadCompletion(record, "preferred_output", issues);
@@ -265,7 +268,7 @@ internal static class JsonRecordMapper
 
         return prompt is null || chosen is null || rejected is null
             ? null
-            : new ExampleContent(prompt, PreferredCompletion: chosen, RejectedCompletion: rejected);
+            : new ExampleContent(prompt, PreferredCompletion: chosen, RejectedCompletion: rejected, ToolsJson: tools);
     }
 
     private static ExampleContent? MapAlpaca(JsonElement record, RecordIssues issues)

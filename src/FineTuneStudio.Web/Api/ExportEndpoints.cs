@@ -14,11 +14,13 @@ public sealed record CutVersionInput(
     double ValidationShare = 0.1,
     double TestShare = 0,
     int Seed = 42,
-    string? Note = null);
+    string? Note = null,
+    bool DropUnsupported = false);
 
 public sealed record TargetInfo(
     string Key, string DisplayName, string FileShape, string WeightSupport, bool SystemMessageFirst, int MinimumExamples,
-    int TokenLimitPerExample, decimal? PricePerMillionTrainingTokens, string PriceNote, string Status, string? Notice, DateOnly? NewJobsEndOn, string Encoding);
+    int TokenLimitPerExample, decimal? PricePerMillionTrainingTokens, string PriceNote, string Status, string? Notice, DateOnly? NewJobsEndOn, string Encoding,
+    IReadOnlyList<string> Carries);
 
 public static class ExportEndpoints
 {
@@ -33,7 +35,7 @@ public static class ExportEndpoints
         group.MapPost("/datasets/{id:int}/versions", async Task<Created<VersionSummary>> (int id, CutVersionInput input, ExportService export, HttpContext http, CancellationToken ct) =>
             {
                 var version = await export.CutAsync(
-                    new ExportRequest(id, input.Target, input.Status, input.Tags, input.ValidationShare, input.TestShare, input.Seed, input.Note),
+                    new ExportRequest(id, input.Target, input.Status, input.Tags, input.ValidationShare, input.TestShare, input.Seed, input.Note, input.DropUnsupported),
                     http.User.ToActor(), progress: null, ct);
                 return TypedResults.Created($"/api/versions/{version.Id}", version);
             })
@@ -103,7 +105,8 @@ public static class ExportEndpoints
 
     public static TargetInfo ToInfo(TrainingTargetProfile t) => new(
         t.Key, t.DisplayName, t.FileShape.ToString(), t.WeightSupport.ToString(), t.SystemMessageFirst, t.MinimumExamples,
-        t.TokenLimitPerExample, t.PricePerMillionTrainingTokens, t.PriceNote, t.Status.ToString(), t.Notice, t.NewJobsEndOn, t.Encoding);
+        t.TokenLimitPerExample, t.PricePerMillionTrainingTokens, t.PriceNote, t.Status.ToString(), t.Notice, t.NewJobsEndOn, t.Encoding,
+        Enum.GetValues<TargetCapabilities>().Where(c => c != TargetCapabilities.None && t.Carries(c)).Select(TargetFitChecker.KeyOf).ToList());
 
     private static string ContentTypeOf(string name) => Path.GetExtension(name) switch
     {

@@ -96,10 +96,54 @@ public sealed class ExportCliTests : IDisposable
         Directory.Exists(Path.Combine(_folder, "storage", "datasets")).ShouldBeFalse();
     }
 
+    [Fact]
+    public async Task Validate_MoreIssuesThanListed_SaysHowManyMoreErrorsAndWarnings()
+    {
+        var path = Path.Combine(_folder, "flood.jsonl");
+        var lines = Enumerable.Repeat("nope", 1_005).Concat(Enumerable.Repeat(Line("same ticket", "low"), 1_006));
+        await File.WriteAllTextAsync(path, string.Join("\n", lines) + "\n");
+
+        var result = await RunAsync("validate", path, "--target", "openai-chat");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("error: … and 5 more errors (1005 in all)");
+        result.Error.ShouldContain("warning: … and 5 more warnings (1005 in all)");
+    }
+
+    [Fact]
+    public async Task Export_ToolsToPromptCompletion_PrintsOneErrorAndCreatesNoVersion()
+    {
+        await SeedAsync(approved: 30, brokenId: false, withTools: 12);
+        var outDir = Path.Combine(_folder, "out");
+
+        var result = await RunAsync("export", "--db", DbPath, "--project", "Triage", "--dataset", "Urgency", "--target", "hf-prompt-completion", "--out", outDir);
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldHaveSingleItem().ShouldStartWith("error: tools: 12 examples (ids ");
+        result.Error.ShouldContain("which hf-prompt-completion cannot carry; openai-chat, hf-messages or axolotl-chat keep them, or cut with --drop-unsupported to leave them out.");
+        Directory.Exists(outDir).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Export_DropUnsupported_WritesFilesAndRecordsWhatWasLeftOut()
+    {
+        await SeedAsync(approved: 30, brokenId: false, withTools: 12);
+        var outDir = Path.Combine(_folder, "out");
+
+        var result = await RunAsync("export", "--db", DbPath, "--project", "Triage", "--dataset", "Urgency", "--target", "hf-prompt-completion",
+            "--drop-unsupported", "--out", outDir);
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        var manifest = await File.ReadAllTextAsync(Path.Combine(outDir, "manifest.json"));
+        manifest.ShouldContain("\"dropped\": {\n    \"tools\": 12\n  },\n  \"duplicates_after_drop\": 0,");
+        (await File.ReadAllTextAsync(Path.Combine(outDir, "README.md"))).ShouldContain("12 examples lost their tool definitions");
+        (await File.ReadAllTextAsync(Path.Combine(outDir, "train.jsonl"))).ShouldNotContain("lookup");
+    }
+
     private StudioDatabaseSettings Settings => new(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath));
 
     /// <summary>Creates project Triage / dataset Urgency with approved examples; returns the id of the broken one (0 when none).</summary>
-    private async Task<int> SeedAsync(int approved, bool brokenId)
+    private async Task<int> SeedAsync(int approved, bool brokenId, int withTools = 0)
     {
         (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
         await using var db = StudioDbContextOptions.Create(Settings);
@@ -107,7 +151,8 @@ public sealed class ExportCliTests : IDisposable
         for (var i = 0; i < approved; i++)
         {
             var example = new Example { Status = ExampleStatus.Approved };
-            new ExampleContent([new(MessageRole.System, "Label urgency."), new(MessageRole.User, $"ticket {i}"), new(MessageRole.Assistant, "low")], "low").ApplyTo(example);
+            new ExampleContent([new(MessageRole.System, "Label urgency."), new(MessageRole.User, $"ticket {i}"), new(MessageRole.Assistant, "low")], "low",
+                ToolsJson: i < withTools ? """[{"type":"function","function":{"name":"lookup","parameters":{}}}]""" : null).ApplyTo(example);
             dataset.Examples.Add(example);
         }
 

@@ -26,6 +26,7 @@ public sealed partial class VersionsPage : IDisposable
     private int _seed = 42;
     private string _tags = "";
     private string _note = "";
+    private bool _dropUnsupported;
     private bool _running;
     private ExportProgress? _progress;
     private IReadOnlyList<string> _errors = [];
@@ -106,7 +107,7 @@ public sealed partial class VersionsPage : IDisposable
         {
             var actor = (await AuthenticationState).User.ToActor();
             var request = new ExportRequest(_datasetId, _target, _status,
-                _tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), _validationShare, _testShare, _seed, _note);
+                _tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), _validationShare, _testShare, _seed, _note, _dropUnsupported);
             // Off the circuit's thread: tokenizing and hashing a large dataset must not freeze the page.
             var version = await Task.Run(() => Export.CutAsync(request, actor, progress, token), token);
             Snackbar.Add($"Version {version.Number} is sealed", Severity.Success);

@@ -8,8 +8,8 @@ using static FineTuneStudio.Core.Tests.Imports.ImportFixtures;
 
 namespace FineTuneStudio.Core.Tests.Imports;
 
-/// <summary>What every export target writes, the importer reads back to the same content, without errors or warnings.</summary>
-public class ExportRoundTripTests
+/// <summary>The golden export samples of every target: what the writer makes of them, the importer reads back to the same content, without errors or warnings.</summary>
+public class GoldenSamplesReimportTests
 {
     public static TheoryData<string> Targets() => [.. TrainingTargets.All.Select(t => t.Key)];
 
