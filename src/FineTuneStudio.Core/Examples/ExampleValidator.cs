@@ -101,6 +101,11 @@ public static class ExampleValidator
             errors.Add(new InputError("notes", $"notes may have at most {MaxNotesLength} characters"));
         }
 
+        if (input.Submit && MasksEveryAnswer(messages))
+        {
+            errors.Add(new InputError("messages", NothingLearnedMessage));
+        }
+
         var tags = NormalizeTags(input.Tags, errors);
         if (taskKind == TaskKind.Preference && input.Submit
             && (string.IsNullOrWhiteSpace(input.PreferredCompletion) || string.IsNullOrWhiteSpace(input.RejectedCompletion)))
@@ -114,6 +119,18 @@ public static class ExampleValidator
         }
 
         return input with { Label = label, Tags = tags, Notes = input.Notes ?? "" };
+    }
+
+    public const string NothingLearnedMessage = "every assistant turn has weight 0, so nothing would be learned";
+
+    /// <summary>
+    /// True when the example has assistant turns and every one is masked (weight 0): every export target refuses it,
+    /// so import refuses it and the editor will not submit it.
+    /// </summary>
+    public static bool MasksEveryAnswer(IReadOnlyList<MessageContent?> messages)
+    {
+        var answers = messages.Where(m => m?.Role == MessageRole.Assistant).ToList();
+        return answers.Count > 0 && answers.All(m => m!.Weight == 0);
     }
 
     public static void CheckLabel(string label, IReadOnlyList<string> labels, string field, List<InputError> errors)

@@ -142,11 +142,10 @@ internal static class JsonRecordMapper
 
         if (content is not null && content.PreferredCompletion is null)
         {
-            var answers = content.Messages.Where(m => m.Role == MessageRole.Assistant).ToList();
-            if (answers.Count > 0 && answers.All(m => m.Weight == 0))
+            if (ExampleValidator.MasksEveryAnswer(content.Messages))
             {
                 issues.Add(format is ImportFormat.ShareGpt or ImportFormat.ShareGptPreference ? "conversations" : "messages",
-                    "every assistant turn has weight 0, so nothing would be learned");
+                    ExampleValidator.NothingLearnedMessage);
             }
         }
 

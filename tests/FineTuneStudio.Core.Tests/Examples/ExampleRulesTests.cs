@@ -34,6 +34,16 @@ public sealed class ExampleRulesTests
     }
 
     [Fact]
+    public void Validate_EveryAnswerWeightZero_SavesAsDraftButIsNotSubmitted()
+    {
+        var masked = new ExampleInput([new MessageContent(MessageRole.User, "hi"), new MessageContent(MessageRole.Assistant, "hello", Weight: 0)]);
+
+        ExampleValidator.Validate(masked, TaskKind.Chat, []).ShouldNotBeNull();
+        var error = Should.Throw<StudioValidationException>(() => ExampleValidator.Validate(masked with { Submit = true }, TaskKind.Chat, [])).Errors.Single();
+        (error.Field, error.Message).ShouldBe(("messages", "every assistant turn has weight 0, so nothing would be learned"));
+    }
+
+    [Fact]
     public void Agreement_DifferentLabelsOrRatingsTwoApartDisagree()
     {
         AnnotationAgreement.Disagree([("high", 3), ("high", 4)]).ShouldBeFalse();
