@@ -22,8 +22,8 @@ public sealed record InferredDataset(TaskKind Kind, IReadOnlyList<LabelCount> La
 
 /// <summary>
 /// Finds, or creates, the project and dataset an import from the command line names. A new dataset's task kind
-/// comes from the file: preference pairs make a preference dataset; records with labels make a classification
-/// dataset whose label set is every label found, however many; anything else is chat.
+/// comes from the file: preference pairs make a preference dataset; records with two or more distinct labels make a
+/// classification dataset whose label set is every label found, however many; anything else is chat.
 /// </summary>
 public sealed class ImportDestinationService(ProjectService projects, DatasetService datasets)
 {
@@ -118,7 +118,9 @@ public sealed class ImportDestinationService(ProjectService projects, DatasetSer
             return new InferredDataset(TaskKind.Preference, []);
         }
 
-        return order.Count > 0
+        // One label is no classification (a chat file where a single record carries a stray label): such a file
+        // makes a chat dataset, which keeps the label as written.
+        return order.Count > 1
             ? new InferredDataset(TaskKind.Classification, order.Select(l => new LabelCount(l, counts[l])).ToList())
             : new InferredDataset(TaskKind.Chat, []);
     }

@@ -95,6 +95,24 @@ public sealed class ClassificationCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_ChatFileWhereOneRecordCarriesALabel_MakesAChatDatasetKeepingTheLabel()
+    {
+        var file = Path.Combine(_folder, "chat.jsonl");
+        File.WriteAllText(file, """
+            {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}], "label": "greeting"}
+            {"messages": [{"role": "user", "content": "Bye"}, {"role": "assistant", "content": "Goodbye!"}]}
+
+            """);
+
+        var result = await RunAsync("import", file, "--db", DbPath, "--project", "Chat", "--dataset", "Talk");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Output.ShouldContain("created dataset 'Talk' (chat)");
+        await using var db = Open();
+        (await db.Examples.Select(e => e.Label).Where(l => l != null).SingleAsync()).ShouldBe("greeting");
+    }
+
+    [Fact]
     public async Task DatasetsCreate_WithLabelsFileAndJsonAnswers_ThenImportAndExport_WritesTheJsonAnswer()
     {
         var labelsFile = Path.Combine(_folder, "labels.txt");
