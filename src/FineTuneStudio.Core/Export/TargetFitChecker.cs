@@ -205,7 +205,7 @@ public sealed class TargetFitChecker(TrainingTargetProfile target)
             };
             errors.Add(new InputError(KeyOf(feature),
                 $"{Of(tally)} {what}, which {key} cannot carry; {Alternatives(t => t.Carries(feature) || (feature == TargetCapabilities.PreferencePairs && t.IsPreference), preferShape: true)} "
-                + $"{(tally.Count == 1 ? "keeps it" : "keep them")}, or cut with --drop-unsupported to {dropped}."));
+                + $"{(tally.Count == 1 ? "keeps it" : "keep them")}, or cut with --drop-unsupported (\"Leave out what the target cannot carry\" on the page) to {dropped}."));
         }
 
         return errors;

@@ -40,7 +40,7 @@ public sealed class TargetFitCheckerTests
         var error = errors.ShouldHaveSingleItem();
         error.Field.ShouldBe("tools");
         error.Message.ShouldBe("172 examples have tool definitions, which hf-prompt-completion cannot carry; "
-            + "openai-chat, hf-messages or axolotl-chat keep them, or cut with --drop-unsupported to leave them out.");
+            + "openai-chat, hf-messages or axolotl-chat keep them, or cut with --drop-unsupported (\"Leave out what the target cannot carry\" on the page) to leave them out.");
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class TargetFitCheckerTests
         var errors = TargetFitChecker.Check(Enumerable.Range(0, 30).Select(Pair), TrainingTargets.HfMessagesProfile);
 
         errors.ShouldHaveSingleItem().Message.ShouldBe("30 examples have preference pairs (a preferred and a rejected completion), which hf-messages cannot carry; "
-            + "openai-dpo or hf-preference keep them, or cut with --drop-unsupported to keep only the preferred completion.");
+            + "openai-dpo or hf-preference keep them, or cut with --drop-unsupported (\"Leave out what the target cannot carry\" on the page) to keep only the preferred completion.");
     }
 
     [Fact]
