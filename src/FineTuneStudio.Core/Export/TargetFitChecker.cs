@@ -35,6 +35,7 @@ public sealed class TargetFitChecker(TrainingTargetProfile target)
     private readonly Dictionary<TargetCapabilities, Tally> _lost = [];
     private readonly Tally _withoutPair = new();
     private readonly Tally _withoutCompletion = new();
+    private int _misfits;
 
     public TrainingTargetProfile Target { get; } = target;
 
@@ -111,6 +112,7 @@ public sealed class TargetFitChecker(TrainingTargetProfile target)
             (_lost.TryGetValue(feature, out var tally) ? tally : _lost[feature] = new Tally()).Add(exampleId);
         }
 
+        _misfits += fits ? 0 : 1;
         return fits && (dropUnsupported || lost == TargetCapabilities.None);
     }
 
@@ -163,7 +165,8 @@ public sealed class TargetFitChecker(TrainingTargetProfile target)
 
     /// <summary>
     /// One error per lost feature and per misfit, each with the number of examples, what would be lost and
-    /// which targets keep it; lost features are not errors when <paramref name="dropUnsupported"/> is set.
+    /// which targets keep it; lost features are not errors when <paramref name="dropUnsupported"/> is set, nor when no
+    /// example fits the target's shape (dropping them would not make anything writable, so only the misfit is said).
     /// </summary>
     public IReadOnlyList<InputError> Errors(bool dropUnsupported)
     {
@@ -183,7 +186,7 @@ public sealed class TargetFitChecker(TrainingTargetProfile target)
                 + $"finish those conversations or cut them to {Alternatives(t => t.FileShape == TargetFileShape.ChatMessages, preferShape: false)}."));
         }
 
-        if (dropUnsupported)
+        if (dropUnsupported || (Examples > 0 && _misfits == Examples))
         {
             return errors;
         }

@@ -82,6 +82,26 @@ public sealed class TargetFitCheckerTests
     }
 
     [Fact]
+    public void Check_ChatExamplesWithToolsToPreferenceTarget_GivesOnlyTheShapeError_NotADropThatCouldNotHelp()
+    {
+        var examples = Enumerable.Range(0, 40).Select(i => Chat(i, i % 4 != 3 ? Tools : null));
+
+        var errors = TargetFitChecker.Check(examples, TrainingTargets.HfPreferenceProfile);
+
+        errors.ShouldHaveSingleItem().Field.ShouldBe("preference_pairs");
+    }
+
+    [Fact]
+    public void Check_SomeExamplesWithoutPairAndSomeWithTools_GivesBothErrors()
+    {
+        var examples = Enumerable.Range(0, 10).Select(i => i < 5 ? Chat(i) : Pair(i) with { ToolsJson = Tools });
+
+        var errors = TargetFitChecker.Check(examples, TrainingTargets.HfPreferenceProfile);
+
+        errors.Select(e => e.Field).ShouldBe(["preference_pairs", "tools"]);
+    }
+
+    [Fact]
     public void Check_PreferencePairsToChatTarget_GivesOneErrorNamingThePreferenceTargets()
     {
         var errors = TargetFitChecker.Check(Enumerable.Range(0, 30).Select(Pair), TrainingTargets.HfMessagesProfile);
