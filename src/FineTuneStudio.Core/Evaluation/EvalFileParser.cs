@@ -100,6 +100,12 @@ public static class EvalFileParser
                 continue;
             }
 
+            if (schema is not null && SchemaReferences.FirstExternal(schema) is { } reference)
+            {
+                errors.Add("schema", $"The schema refers to '{reference}' outside itself; only references within the schema (\"$ref\": \"#/...\") are allowed, so nothing is fetched when it is scored.", row.Line);
+                continue;
+            }
+
             if (!TryReadInput(row, out var input, out var inputError))
             {
                 errors.Add("input", inputError, row.Line);

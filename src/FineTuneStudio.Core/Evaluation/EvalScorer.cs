@@ -63,6 +63,13 @@ public static class EvalScorer
         var schemas = new Dictionary<string, NJsonSchema.JsonSchema?>(StringComparer.Ordinal);
         foreach (var schemaText in items.Select(i => i.SchemaJson).OfType<string>().Distinct())
         {
+            // Checked again here for items stored before import refused external references: never fetched.
+            if (SchemaReferences.FirstExternal(schemaText) is not null)
+            {
+                schemas[schemaText] = null;
+                continue;
+            }
+
             try
             {
                 schemas[schemaText] = await NJsonSchema.JsonSchema.FromJsonAsync(schemaText, cancellationToken);
