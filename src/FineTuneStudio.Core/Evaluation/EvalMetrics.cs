@@ -117,13 +117,32 @@ public static class EvalMetrics
     public static bool ContainsExpected(string? output, string expected) => Normalise(output).Contains(Normalise(expected), StringComparison.Ordinal);
 
     /// <summary>The expected text is a .NET regular expression; a bad pattern never matches.</summary>
-    public static bool MatchesPattern(string? output, string pattern)
+    public static bool MatchesPattern(string? output, string pattern) => Matches(output, CompilePattern(pattern));
+
+    /// <summary>
+    /// Patterns come from uploaded eval sets, so they run on the non-backtracking engine: linear in the output's
+    /// length, whatever the pattern. Constructs it cannot run (backreferences, lookarounds) or a pattern that does
+    /// not parse give null, and null never matches.
+    /// </summary>
+    public static Regex? CompilePattern(string pattern)
     {
         try
         {
-            return System.Text.RegularExpressions.Regex.IsMatch(output ?? "", pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200));
+            return new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         }
-        catch (Exception e) when (e is ArgumentException or RegexMatchTimeoutException)
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    public static bool Matches(string? output, Regex? pattern)
+    {
+        try
+        {
+            return pattern is not null && pattern.IsMatch(output ?? "");
+        }
+        catch (RegexMatchTimeoutException)
         {
             return false;
         }

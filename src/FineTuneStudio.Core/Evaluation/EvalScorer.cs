@@ -80,6 +80,10 @@ public static class EvalScorer
             }
         }
 
+        // Each distinct pattern is compiled once per run, not once per item.
+        var patterns = metrics.Contains(EvalMetrics.Regex)
+            ? items.Select(i => i.Expected).Distinct(StringComparer.Ordinal).ToDictionary(p => p, EvalMetrics.CompilePattern, StringComparer.Ordinal)
+            : [];
         var hasLabels = items.Any(i => i.Label is not null);
         var main = MainMetric(metrics, hasLabels);
         var labelKeys = items.Where(i => i.Label is not null).Select(i => EvalMetrics.Normalise(i.Label)).ToHashSet(StringComparer.Ordinal);
@@ -97,7 +101,7 @@ public static class EvalScorer
                     EvalMetrics.Exact => Bit(!failed && EvalMetrics.IsExact(output, item.Expected)),
                     EvalMetrics.Normalised => Bit(!failed && EvalMetrics.IsNormalisedMatch(output, item.Expected)),
                     EvalMetrics.Contains => Bit(!failed && EvalMetrics.ContainsExpected(output, item.Expected)),
-                    EvalMetrics.Regex => Bit(!failed && EvalMetrics.MatchesPattern(output, item.Expected)),
+                    EvalMetrics.Regex => Bit(!failed && EvalMetrics.Matches(output, patterns[item.Expected])),
                     EvalMetrics.JsonValid => Bit(!failed && EvalMetrics.IsValidJson(output)),
                     EvalMetrics.JsonSchema => item.SchemaJson is null ? null
                         : Bit(!failed && schemas[item.SchemaJson] is { } schema && EvalMetrics.SchemaErrors(output, schema) is { Count: 0 }),
