@@ -135,6 +135,14 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new NotFoundException("Dataset", id);
+        // A sealed version is a promise: its files can be downloaded byte for byte and eval runs point at it.
+        var versions = await db.DatasetVersions.CountAsync(v => v.DatasetId == id, cancellationToken);
+        if (versions > 0)
+        {
+            throw new ConflictException(
+                $"Dataset '{dataset.Name}' has {versions} sealed version{(versions == 1 ? "" : "s")}, which must stay downloadable, so it cannot be deleted; keep it, or delete the whole project as an admin.");
+        }
+
         db.Datasets.Remove(dataset);
         AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "dataset.delete", nameof(Dataset), id, dataset.Name);
         await db.SaveChangesAsync(cancellationToken);

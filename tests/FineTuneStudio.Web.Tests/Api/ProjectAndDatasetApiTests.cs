@@ -89,6 +89,27 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
     }
 
     [Fact]
+    public async Task DatasetDelete_WithASealedVersion_Is409AndKeepsTheVersion()
+    {
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var (_, datasetId) = await app.CreateImportTargetAsync();
+        var import = await StudioAppFactory.PostImportAsync(lead, datasetId, "one.jsonl",
+            "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"hello\"}]}\n",
+            new Dictionary<string, string> { ["status"] = "approved" });
+        import.StatusCode.ShouldBe(HttpStatusCode.OK, await import.Content.ReadAsStringAsync());
+        var cut = await lead.PostAsJsonAsync($"api/datasets/{datasetId}/versions", new { target = "hf-messages", validationShare = 0.0, testShare = 0.0, seed = 1 });
+        cut.StatusCode.ShouldBe(HttpStatusCode.Created, await cut.Content.ReadAsStringAsync());
+
+        var response = await lead.DeleteAsync($"api/datasets/{datasetId}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("1 sealed version");
+        (await app.QueryAsync(db => db.DatasetVersions.CountAsync(v => v.DatasetId == datasetId))).ShouldBe(1);
+        (await app.QueryAsync(db => db.Examples.CountAsync(e => e.DatasetId == datasetId))).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task DatasetCreate_InvalidLabels_ListsEveryField()
     {
         var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
