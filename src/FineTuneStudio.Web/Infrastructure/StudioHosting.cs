@@ -49,8 +49,11 @@ public static class StudioHosting
             {
                 foreach (var user in DemoOptions.Users)
                 {
-                    logger.LogInformation("Demo sign-in ({Role}): {Email} / {Password}", user.Role, user.Email, demo.Password);
+                    logger.LogInformation("Demo sign-in ({Role}): {Email}", user.Role, user.Email);
                 }
+
+                // The shared password goes to the terminal of whoever started the app, never into the log sinks.
+                Console.Out.WriteLine($"Demo password for every demo sign-in: {demo.Password} (Studio:Demo:Password)");
             }
         });
     }

@@ -105,6 +105,9 @@ public sealed class LogTests(VerboseLogAppFactory app) : IClassFixture<VerboseLo
             log.ShouldNotContain(marker);
             log.ShouldNotContain(secret);
             log.ShouldNotContain(password);
+            // The demo's sign-ins are announced (emails), but the shared password stays out of the log.
+            log.ShouldContain("Demo sign-in");
+            log.ShouldNotContain(StudioAppFactory.DemoPassword);
         }
     }
 }
