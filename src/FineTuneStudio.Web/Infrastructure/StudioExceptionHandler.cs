@@ -2,6 +2,9 @@ using FineTuneStudio.Core;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace FineTuneStudio.Web.Infrastructure;
 
@@ -34,10 +37,25 @@ internal sealed class StudioExceptionHandler(ILogger<StudioExceptionHandler> log
         StudioValidationException validation => ValidationProblem(validation),
         NotFoundException notFound => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = notFound.Message },
         ConflictException conflict => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = conflict.Message },
+        DbUpdateConcurrencyException => new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict, Title = "Conflict",
+            Detail = "Someone else changed or removed this while it was being saved; load it again and retry.",
+        },
+        // Two saves racing for the same unique value (or a row removed under a reference): the loser is told, not given a 500.
+        DbUpdateException { InnerException: SqliteException { SqliteErrorCode: SqliteConstraint } or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation } } =>
+            new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict, Title = "Conflict",
+                Detail = "This conflicts with data saved at the same time (the same name or item twice, or something it refers to was removed); load it again and retry.",
+            },
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge => new ProblemDetails { Status = tooLarge.StatusCode, Title = "The request body is too large", Detail = tooLarge.Message },
         BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },
         _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "Something went wrong", Detail = "The error was logged." },
     };
+
+    /// <summary>SQLITE_CONSTRAINT: unique, primary key and foreign key violations.</summary>
+    private const int SqliteConstraint = 19;
 
     private static ProblemDetails ValidationProblem(StudioValidationException validation)
     {
