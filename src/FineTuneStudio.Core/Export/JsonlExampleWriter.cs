@@ -224,37 +224,37 @@ public sealed class JsonlExampleWriter(TrainingTargetProfile target)
         }
     }
 
+    /// <summary>Whether the example has both completions a preference line needs.</summary>
+    public static bool HasPreferencePair(ExampleContent example) =>
+        !string.IsNullOrWhiteSpace(example.PreferredCompletion) && !string.IsNullOrWhiteSpace(example.RejectedCompletion);
+
+    /// <summary>Whether a prompt / completion line can be made: a last assistant turn after a prompt, or a preferred completion.</summary>
+    public static bool HasCompletion(ExampleContent example) =>
+        EndsWithAnswer(example.Messages) || (example.Messages.Count > 0 && !string.IsNullOrWhiteSpace(example.PreferredCompletion));
+
+    private static bool EndsWithAnswer(IReadOnlyList<MessageContent> messages) => messages.Count > 1 && messages[^1].Role == MessageRole.Assistant;
+
     private static (string Preferred, string Rejected) RequirePreference(ExampleContent example, int line)
     {
-        if (string.IsNullOrWhiteSpace(example.PreferredCompletion) || string.IsNullOrWhiteSpace(example.RejectedCompletion))
+        if (!HasPreferencePair(example))
         {
             throw new StudioValidationException(
                 [new InputError("preferred_completion", "A preference example needs both a preferred and a rejected completion.", line)]);
         }
 
-        return (example.PreferredCompletion, example.RejectedCompletion);
+        return (example.PreferredCompletion!, example.RejectedCompletion!);
     }
 
     /// <summary>Prompt = every turn before the last assistant turn; completion = that turn (or the preferred completion).</summary>
     private static (IReadOnlyList<MessageContent> Prompt, IReadOnlyList<MessageContent> Completion) SplitCompletion(ExampleContent example, int line)
     {
         var messages = example.Messages;
-        var last = -1;
-        for (var i = messages.Count - 1; i >= 0; i--)
+        if (EndsWithAnswer(messages))
         {
-            if (messages[i].Role == MessageRole.Assistant)
-            {
-                last = i;
-                break;
-            }
+            return (messages.Take(messages.Count - 1).ToList(), [messages[^1]]);
         }
 
-        if (last == messages.Count - 1 && last > 0)
-        {
-            return (messages.Take(last).ToList(), [messages[last]]);
-        }
-
-        if (!string.IsNullOrWhiteSpace(example.PreferredCompletion) && messages.Count > 0)
+        if (HasCompletion(example))
         {
             return (messages, [new MessageContent(MessageRole.Assistant, example.PreferredCompletion)]);
         }

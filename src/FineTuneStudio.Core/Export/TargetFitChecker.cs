@@ -94,13 +94,13 @@ public sealed class TargetFitChecker(TrainingTargetProfile target)
         Examples++;
         WithPreference += HasPreference(example) ? 1 : 0;
         var fits = true;
-        if (Target.IsPreference && !HasPair(example))
+        if (Target.IsPreference && !JsonlExampleWriter.HasPreferencePair(example))
         {
             _withoutPair.Add(exampleId);
             fits = false;
         }
 
-        if (Target.FileShape == TargetFileShape.PromptCompletion && !HasCompletion(example))
+        if (Target.FileShape == TargetFileShape.PromptCompletion && !JsonlExampleWriter.HasCompletion(example))
         {
             _withoutCompletion.Add(exampleId);
             fits = false;
@@ -228,18 +228,6 @@ public sealed class TargetFitChecker(TrainingTargetProfile target)
 
     public static bool HasPreference(ExampleContent example) =>
         !string.IsNullOrWhiteSpace(example.PreferredCompletion) || !string.IsNullOrWhiteSpace(example.RejectedCompletion);
-
-    /// <summary>What <see cref="JsonlExampleWriter"/> requires of a preference example.</summary>
-    private static bool HasPair(ExampleContent example) =>
-        !string.IsNullOrWhiteSpace(example.PreferredCompletion) && !string.IsNullOrWhiteSpace(example.RejectedCompletion);
-
-    /// <summary>What <see cref="JsonlExampleWriter"/> requires of a prompt / completion example.</summary>
-    private static bool HasCompletion(ExampleContent example)
-    {
-        var messages = example.Messages;
-        return (messages.Count > 1 && messages[^1].Role == MessageRole.Assistant)
-            || (messages.Count > 0 && !string.IsNullOrWhiteSpace(example.PreferredCompletion));
-    }
 
     /// <summary>
     /// Whether an explicit weight says something the target's default would not do: every assistant turn of a
