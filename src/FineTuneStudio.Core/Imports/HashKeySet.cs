@@ -31,40 +31,14 @@ internal sealed class HashKeySet
         return Insert(_slots, key);
     }
 
-    public bool Contains(ulong key)
-    {
-        if (key == 0)
-        {
-            return _hasZero;
-        }
-
-        var mask = _slots.Length - 1;
-        var slot = (int)(key ^ (key >> 29)) & mask;
-        while (_slots[slot] != 0)
-        {
-            if (_slots[slot] == key)
-            {
-                return true;
-            }
-
-            slot = (slot + 1) & mask;
-        }
-
-        return false;
-    }
+    public bool Contains(ulong key) => key == 0 ? _hasZero : _slots[Probe(_slots, key)] == key;
 
     private bool Insert(ulong[] slots, ulong key)
     {
-        var mask = slots.Length - 1;
-        var slot = (int)(key ^ (key >> 29)) & mask;
-        while (slots[slot] != 0)
+        var slot = Probe(slots, key);
+        if (slots[slot] == key)
         {
-            if (slots[slot] == key)
-            {
-                return false;
-            }
-
-            slot = (slot + 1) & mask;
+            return false;
         }
 
         slots[slot] = key;
@@ -74,6 +48,19 @@ internal sealed class HashKeySet
         }
 
         return true;
+    }
+
+    /// <summary>The slot that holds the key, or the free slot where it belongs (linear probing from its hash).</summary>
+    private static int Probe(ulong[] slots, ulong key)
+    {
+        var mask = slots.Length - 1;
+        var slot = (int)(key ^ (key >> 29)) & mask;
+        while (slots[slot] != 0 && slots[slot] != key)
+        {
+            slot = (slot + 1) & mask;
+        }
+
+        return slot;
     }
 
     private void Grow()

@@ -184,13 +184,7 @@ public static class ImportSettings
                 return true;
             }
 
-            if (content.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
-            {
-                content = content[3..];
-            }
-
-            var first = content.IndexOfAnyExcept(" \t\r\n"u8);
-            return first >= 0 && content[first] is (byte)'{' or (byte)'[';
+            return PrefixStream.FirstContentByte(content) is '{' or '[';
         }
         catch (InvalidDataException)
         {

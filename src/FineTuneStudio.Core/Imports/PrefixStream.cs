@@ -33,7 +33,8 @@ internal sealed class PrefixStream(byte[] prefix, Stream inner) : Stream
         return (prefix.ToArray(), all >= 0 ? (byte)all : (byte)0);
     }
 
-    private static int FirstContentByte(ReadOnlySpan<byte> content)
+    /// <summary>The first byte after a byte order mark and white space, or -1 when there is none.</summary>
+    public static int FirstContentByte(ReadOnlySpan<byte> content)
     {
         if (content.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
