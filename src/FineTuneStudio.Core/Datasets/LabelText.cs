@@ -3,6 +3,13 @@ namespace FineTuneStudio.Core.Datasets;
 /// <summary>Labels and per-label answers as people type or paste them: one per line, or separated by commas.</summary>
 public static class LabelText
 {
+    /// <summary>Past this many labels a picker offers a search box instead of one chip per label.</summary>
+    public const int MaxChips = 30;
+
+    /// <summary>The labels containing the text (any case), in the dataset's order, at most <paramref name="max"/>.</summary>
+    public static IReadOnlyList<string> Search(IReadOnlyList<string> labels, string? text, int max = 50) =>
+        labels.Where(l => string.IsNullOrWhiteSpace(text) || l.Contains(text.Trim(), StringComparison.OrdinalIgnoreCase)).Take(max).ToList();
+
     /// <summary>One label per line; a single line is split at commas. Blank lines and lines starting with # are skipped.</summary>
     public static IReadOnlyList<string> ParseLabels(string? text)
     {

@@ -256,13 +256,8 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
 
         var remaining = await open.CountAsync(cancellationToken) - 1;
         var caller = new ExampleCaller(new Actor(labelerId, labelerId), CanReview: false);
-        var detail = await LoadDetailAsync(db, id, caller, cancellationToken);
-        if (detail.LearnedAnswer is { } stored)
-        {
-            // Blind labeling: neither the stored label's answer nor its token count may hint at the label.
-            detail = detail with { TotalTokens = detail.TotalTokens - ExampleTokens.CountAnswer(stored), LearnedAnswer = null };
-        }
-
+        // Blind labeling: neither the stored label's answer nor its token count may hint at the label.
+        var detail = await LoadDetailAsync(db, id, caller, cancellationToken, withLearnedAnswer: false);
         return new QueueItem(detail, remaining, dataset.Labels, detail.Annotations.FirstOrDefault(a => a.LabelerId == labelerId));
     }
 
@@ -612,17 +607,15 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         return await AnnotationsQuery(db, exampleId, a => a.LabelerId == userId || a.Submitted).ToListAsync(cancellationToken);
     }
 
-    private static async Task<ExampleDetail> LoadDetailAsync(StudioDbContext db, int id, ExampleCaller caller, CancellationToken cancellationToken)
+    private static async Task<ExampleDetail> LoadDetailAsync(StudioDbContext db, int id, ExampleCaller caller, CancellationToken cancellationToken,
+        bool withLearnedAnswer = true)
     {
         var example = await db.Examples.AsNoTracking().Include(e => e.Messages)
             .SingleOrDefaultAsync(e => e.Id == id, cancellationToken) ?? throw new NotFoundException("Example", id);
         var messages = example.Messages.OrderBy(m => m.Position)
             .Select(m => new MessageContent(m.Role, m.Content, m.Name, m.ToolCallsJson, m.ToolCallId, m.Weight)).ToList();
-        var dataset = await db.Datasets.AsNoTracking().Where(d => d.Id == example.DatasetId)
-            .Select(d => new { d.AnswerStyle, d.AnswerTemplate, d.LabelAnswers }).SingleAsync(cancellationToken);
         // Token figures are what the trainer reads: a label-only example counts the answer its label renders to.
-        var answer = new AnswerTemplate(dataset.AnswerStyle, dataset.AnswerTemplate, dataset.LabelAnswers)
-            .AnswerFor(new ExampleContent(messages, example.Label, null, example.PreferredCompletion));
+        var answer = withLearnedAnswer ? await LearnedAnswerAsync(db, example, messages, cancellationToken) : null;
         var (perMessage, total) = ExampleTokens.Count(messages);
         if (answer is not null)
         {
@@ -634,5 +627,13 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
             example.ToolsJson, example.Label, example.Rating, example.CorrectedOutput, example.Tags, example.Notes,
             example.PreferredCompletion, example.RejectedCompletion, example.Split, example.Source, example.ReviewedById,
             example.ReviewedAt, example.UpdatedAt, example.Version, annotations, answer);
+    }
+
+    private static async Task<string?> LearnedAnswerAsync(StudioDbContext db, Example example, IReadOnlyList<MessageContent> messages, CancellationToken cancellationToken)
+    {
+        var dataset = await db.Datasets.AsNoTracking().Where(d => d.Id == example.DatasetId)
+            .Select(d => new { d.AnswerStyle, d.AnswerTemplate, d.LabelAnswers }).SingleAsync(cancellationToken);
+        return new AnswerTemplate(dataset.AnswerStyle, dataset.AnswerTemplate, dataset.LabelAnswers)
+            .AnswerFor(new ExampleContent(messages, example.Label, null, example.PreferredCompletion));
     }
 }

@@ -140,6 +140,24 @@ public sealed class ExampleServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LabelOnlyExample_EditorCountsTheLearnedAnswer_QueueStaysBlindToIt()
+    {
+        var input = new ExampleInput([new MessageContent(MessageRole.User, "Checkout is down for every customer")], Label: "high");
+        var created = await _service.CreateAsync(_datasetId, input, Ana, default);
+        var userOnly = ExampleTokens.Count(input.Messages).Total;
+
+        // The editor (a reviewer's view) shows what the model learns and counts it.
+        created.LearnedAnswer.ShouldBe("high");
+        created.TotalTokens.ShouldBe(userOnly + ExampleTokens.CountAnswer("high"));
+
+        // The queue must not hint at the stored label, not even through the token count.
+        var queued = (await _service.NextForLabelerAsync(_datasetId, "ben", default))!;
+        queued.Example.Id.ShouldBe(created.Id);
+        queued.Example.LearnedAnswer.ShouldBeNull();
+        queued.Example.TotalTokens.ShouldBe(userOnly);
+    }
+
+    [Fact]
     public async Task NextForLabelerAsync_HandsOutOnlyExamplesStillNeedingThisLabeler()
     {
         var first = await CreateAsync("one");

@@ -67,9 +67,6 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         ("?", "this help"),
     ];
 
-    /// <summary>Past this many labels the chips give way to a search box.</summary>
-    private const int MaxLabelChips = 30;
-
     /// <summary>What the model learns from a labelled example without an assistant turn, rendered by the dataset's answer template.</summary>
     private string? LearnedAnswer => _dataset is null || string.IsNullOrWhiteSpace(_label)
         ? null
@@ -78,8 +75,7 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
     private int TotalTokens => _messages.Sum(Tokens) + (LearnedAnswer is { } answer ? ExampleTokens.CountAnswer(answer) : 0) + TokenCounter.TokensPerConversation;
 
     private Task<IEnumerable<string>> SearchLabelsAsync(string? text, CancellationToken cancellationToken) =>
-        Task.FromResult(_dataset is null ? [] : (IEnumerable<string>)_dataset.Labels
-            .Where(l => string.IsNullOrWhiteSpace(text) || l.Contains(text.Trim(), StringComparison.OrdinalIgnoreCase)).Take(50).ToList());
+        Task.FromResult<IEnumerable<string>>(_dataset is null ? [] : LabelText.Search(_dataset.Labels, text));
 
     private static int Tokens(EditableMessage m) => TokenCounter.O200k.CountMessage(m.ToContent());
 

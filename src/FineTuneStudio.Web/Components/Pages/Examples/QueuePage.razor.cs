@@ -18,16 +18,12 @@ public sealed partial class QueuePage : IAsyncDisposable
     private ExampleCaller _caller = default!;
     private DatasetSummary? _dataset;
 
-    /// <summary>Past this many labels the chips give way to a search box.</summary>
-    private const int MaxLabelChips = 30;
-
     private string? LearnedAnswer => _dataset is null || _item is null || string.IsNullOrWhiteSpace(_label)
         ? null
         : _dataset.Answer.AnswerFor(new ExampleContent(_item.Example.Messages, _label));
 
     private Task<IEnumerable<string>> SearchLabelsAsync(string? text, CancellationToken cancellationToken) =>
-        Task.FromResult(_item is null ? [] : (IEnumerable<string>)_item.Labels
-            .Where(l => string.IsNullOrWhiteSpace(text) || l.Contains(text.Trim(), StringComparison.OrdinalIgnoreCase)).Take(50).ToList());
+        Task.FromResult<IEnumerable<string>>(_item is null ? [] : LabelText.Search(_item.Labels, text));
     private QueueItem? _item;
     private bool _loadedOnce;
     private bool _interactive;
