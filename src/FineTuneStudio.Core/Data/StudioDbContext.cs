@@ -31,6 +31,7 @@ public class StudioDbContext(DbContextOptions options) : IdentityDbContext<Studi
     public DbSet<TrainingMetricPoint> TrainingMetricPoints => Set<TrainingMetricPoint>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<ProjectMember> ProjectMembers => Set<ProjectMember>();
     public DbSet<TrainingTarget> TrainingTargets => Set<TrainingTarget>();
     public DbSet<QualityRun> QualityRuns => Set<QualityRun>();
     public DbSet<ProductionLog> ProductionLogs => Set<ProductionLog>();

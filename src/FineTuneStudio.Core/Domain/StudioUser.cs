@@ -8,6 +8,8 @@ public class StudioUser : IdentityUser
     public string DisplayName { get; set; } = "";
     public string Expertise { get; set; } = "";
     public DateTime CreatedAt { get; set; }
+    /// <summary>Set by an admin to cut the account off: no sign-in, no token, open tabs signed out.</summary>
+    public DateTime? DisabledAt { get; set; }
 }
 
 /// <summary>A personal API token. Only the SHA-256 of the secret is stored.</summary>
@@ -23,4 +25,6 @@ public class ApiToken
     public DateTime CreatedAt { get; set; }
     public DateTime? LastUsedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
+    /// <summary>After this moment the token is refused.</summary>
+    public DateTime ExpiresAt { get; set; }
 }

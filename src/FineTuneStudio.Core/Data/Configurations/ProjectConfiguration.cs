@@ -16,6 +16,19 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
     }
 }
 
+internal sealed class ProjectMemberConfiguration : IEntityTypeConfiguration<ProjectMember>
+{
+    public void Configure(EntityTypeBuilder<ProjectMember> builder)
+    {
+        builder.HasKey(m => new { m.ProjectId, m.UserId });
+        builder.Property(m => m.Role).HasMaxLength(32);
+        builder.HasOne(m => m.Project).WithMany().HasForeignKey(m => m.ProjectId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+        // "Which projects may this user see" is asked on every request.
+        builder.HasIndex(m => m.UserId);
+    }
+}
+
 internal sealed class ReadinessAssessmentConfiguration : IEntityTypeConfiguration<ReadinessAssessment>
 {
     public void Configure(EntityTypeBuilder<ReadinessAssessment> builder)
