@@ -42,6 +42,9 @@ public static class StudioCoreServiceCollectionExtensions
         services.AddScoped<AccountService>();
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<ProjectService>();
+        services.AddSingleton<ProjectScopes>();
+        services.AddSingleton<MembershipReader>();
+        services.AddScoped<MembershipService>();
         services.AddSingleton<DatasetService>();
         services.AddSingleton<JobLeaseService>();
         services.AddSingleton<ProjectOverviewService>();

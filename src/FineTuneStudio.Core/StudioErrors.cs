@@ -77,3 +77,19 @@ public sealed class ConflictException : Exception
     {
     }
 }
+
+/// <summary>The caller is known but their role does not allow this.</summary>
+public sealed class ForbiddenException : Exception
+{
+    public ForbiddenException()
+    {
+    }
+
+    public ForbiddenException(string message) : base(message)
+    {
+    }
+
+    public ForbiddenException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}

@@ -29,6 +29,7 @@ app.UseSerilogRequestLogging();
 app.UseStudioRequestLimits();
 app.UseAuthentication();
 app.UseStudioRateLimiting();
+app.UseProjectWall();
 app.UseAuthorization();
 app.UseAntiforgery();
 

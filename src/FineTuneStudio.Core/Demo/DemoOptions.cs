@@ -19,7 +19,10 @@ public sealed class DemoOptions
         new("labeler1@demo.local", "Lena Label", StudioRoles.Labeler, "Senior support agent"),
         new("labeler2@demo.local", "Omar Ortiz", StudioRoles.Labeler, "Support team lead"),
         new("labeler3@demo.local", "Kim Nguyen", StudioRoles.Labeler, "Brand copywriter"),
+        // Works for one client only: shows that a member of one project sees nothing of the other.
+        new("contractor@demo.local", "Noor Haddad", StudioRoles.Labeler, "Freelance copywriter", [DemoSeeder.BrandProjectName]),
     ];
 }
 
-public sealed record DemoUser(string Email, string DisplayName, string Role, string Expertise);
+/// <summary>A demo account; <paramref name="Projects"/> names the demo projects it is a member of (null: all of them; admins need none).</summary>
+public sealed record DemoUser(string Email, string DisplayName, string Role, string Expertise, IReadOnlyList<string>? Projects = null);

@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using Microsoft.AspNetCore.Identity;
@@ -40,6 +41,7 @@ public sealed class DemoSeeder(
         var data = DemoData.Build(now, userIds);
         db.Projects.AddRange(data.Projects);
         await db.SaveChangesAsync(cancellationToken);
+        db.ProjectMembers.AddRange(Memberships(data.Projects, userIds, now));
         db.Annotations.AddRange(data.Annotations());
         db.EvalResults.AddRange(data.EvalResults());
         db.AuditEvents.Add(new AuditEvent { At = now, UserName = "system", Action = "demo.seed", EntityType = nameof(Project), Summary = "demo data" });
@@ -47,6 +49,13 @@ public sealed class DemoSeeder(
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Seeded demo data: {ProjectCount} projects", data.Projects.Count);
     }
+
+    private static IEnumerable<ProjectMember> Memberships(IEnumerable<Project> projects, IReadOnlyDictionary<string, string> userIds, DateTime now) =>
+        from demoUser in DemoOptions.Users
+        where demoUser.Role != StudioRoles.Admin
+        from project in projects
+        where demoUser.Projects is null || demoUser.Projects.Contains(project.Name)
+        select new ProjectMember { ProjectId = project.Id, UserId = userIds[demoUser.Email], Role = demoUser.Role, AddedAt = now };
 
     private async Task<string> EnsureUserAsync(DemoUser demoUser)
     {

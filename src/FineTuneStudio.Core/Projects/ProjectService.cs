@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
@@ -11,10 +12,20 @@ public sealed record ProjectInput(string Name, string? Description);
 
 public sealed class ProjectService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
 {
-    public async Task<IReadOnlyList<ProjectSummary>> ListAsync(CancellationToken cancellationToken)
+    /// <summary>Every project: for admins and the CLI, which works on the database directly.</summary>
+    public Task<IReadOnlyList<ProjectSummary>> ListAsync(CancellationToken cancellationToken) => ListAsync(null, cancellationToken);
+
+    /// <summary>The projects a user is a member of, or every project when <paramref name="memberUserId"/> is null.</summary>
+    public async Task<IReadOnlyList<ProjectSummary>> ListAsync(string? memberUserId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await db.Projects.AsNoTracking().OrderBy(p => p.Name)
+        var projects = db.Projects.AsNoTracking();
+        if (memberUserId is not null)
+        {
+            projects = projects.Where(p => db.ProjectMembers.Any(m => m.ProjectId == p.Id && m.UserId == memberUserId));
+        }
+
+        return await projects.OrderBy(p => p.Name)
             .Select(p => new ProjectSummary(p.Id, p.Name, p.Description, p.Datasets.Count, p.CreatedAt))
             .ToListAsync(cancellationToken);
     }
@@ -52,6 +63,11 @@ public sealed class ProjectService(IDbContextFactory<StudioDbContext> factory, T
         db.Projects.Add(project);
         await db.SaveChangesAsync(cancellationToken);
         AuditLog.Record(db, actor, now, "project.create", nameof(Project), project.Id, name);
+        // Whoever makes a project works in it as its ML lead; admins see every project without joining.
+        if (actor.UserId is { } founder && !await IsAdminAsync(db, founder, cancellationToken))
+        {
+            db.ProjectMembers.Add(new ProjectMember { ProjectId = project.Id, UserId = founder, Role = StudioRoles.MlLead, AddedAt = now });
+        }
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new ProjectSummary(project.Id, project.Name, project.Description, 0, project.CreatedAt);
@@ -84,6 +100,12 @@ public sealed class ProjectService(IDbContextFactory<StudioDbContext> factory, T
         AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "project.delete", nameof(Project), id, project.Name);
         await db.SaveChangesAsync(cancellationToken);
     }
+
+    private static Task<bool> IsAdminAsync(StudioDbContext db, string userId, CancellationToken cancellationToken) =>
+        (from ur in db.UserRoles
+         join r in db.Roles on ur.RoleId equals r.Id
+         where ur.UserId == userId && r.Name == StudioRoles.Admin
+         select ur).AnyAsync(cancellationToken);
 
     private static string Validate(ProjectInput input)
     {

@@ -10,7 +10,9 @@ namespace FineTuneStudio.Web.Api;
 
 public sealed record MeResponse(string Id, string Email, IReadOnlyList<string> Roles);
 
-public sealed record TokenCreateRequest(string Name);
+public sealed record TokenCreateRequest(string Name, int? ExpiresInDays = null);
+
+public sealed record PasswordChangeRequest(string CurrentPassword, string NewPassword);
 
 public static class AccountEndpoints
 {
@@ -37,10 +39,20 @@ public static class AccountEndpoints
 
         api.MapPost("/tokens", async Task<Created<CreatedApiToken>> (TokenCreateRequest request, ClaimsPrincipal user, ApiTokenService tokens, CancellationToken ct) =>
             {
-                var created = await tokens.CreateAsync(user.UserId()!, request.Name, user.ToActor(), ct);
+                var created = await tokens.CreateAsync(user.UserId()!, request.Name, user.ToActor(), ct, request.ExpiresInDays);
                 return TypedResults.Created($"/api/tokens/{created.Token.Id}", created);
             })
-            .WithSummary("Create an API token; the secret is returned once");
+            .RequireSignedInSession()
+            .WithSummary("Create an API token (signed-in session only); the secret is returned once")
+            .WithDescription($"expiresInDays: 1 to {ApiTokenService.MaxLifetimeDays}, default {ApiTokenService.DefaultLifetimeDays}.");
+
+        api.MapPost("/me/password", async (PasswordChangeRequest request, ClaimsPrincipal user, AccountService accounts, CancellationToken ct) =>
+            {
+                await accounts.ChangePasswordAsync(user.UserId()!, request.CurrentPassword, request.NewPassword, user.ToActor(), ct);
+                return TypedResults.NoContent();
+            })
+            .RequireSignedInSession()
+            .WithSummary("Change the caller's password (signed-in session only); other sessions end");
 
         api.MapDelete("/tokens/{id:int}", async (int id, ClaimsPrincipal user, ApiTokenService tokens, CancellationToken ct) =>
             {

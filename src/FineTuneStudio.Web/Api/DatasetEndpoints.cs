@@ -1,5 +1,6 @@
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -15,14 +16,18 @@ public static class DatasetEndpoints
 
         group.MapGet("/", async (int projectId, DatasetService datasets, CancellationToken ct) =>
             TypedResults.Ok(await datasets.ListAsync(projectId, ct)))
+            .InProject(ScopeKind.Project, "projectId", ScopeSource.Query)
             .WithSummary("List the datasets of a project");
 
         group.MapGet("/{id:int}", async (int id, DatasetService datasets, CancellationToken ct) =>
             TypedResults.Ok(await datasets.GetAsync(id, ct)))
+            .InProject(ScopeKind.Dataset, "id")
             .WithSummary("Get a dataset");
 
-        group.MapPost("/", async Task<Created<DatasetSummary>> (DatasetCreateRequest request, DatasetService datasets, HttpContext http, CancellationToken ct) =>
+        group.MapPost("/", async Task<Created<DatasetSummary>> (DatasetCreateRequest request, DatasetService datasets, ProjectWall wall, HttpContext http, CancellationToken ct) =>
             {
+                // The project is in the body, so the wall is asked here rather than by route metadata.
+                await wall.RequireAsync(http.User, ScopeKind.Project, request.ProjectId, StudioPolicies.ManageProjects, ct);
                 var created = await datasets.CreateAsync(request.ProjectId, request.Dataset, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/datasets/{created.Id}", created);
             })
@@ -31,6 +36,7 @@ public static class DatasetEndpoints
 
         group.MapPut("/{id:int}", async (int id, DatasetInput input, DatasetService datasets, HttpContext http, CancellationToken ct) =>
             TypedResults.Ok(await datasets.UpdateAsync(id, input, http.User.ToActor(), ct)))
+            .InProject(ScopeKind.Dataset, "id")
             .RequireAuthorization(StudioPolicies.ManageProjects)
             .WithSummary("Update a dataset's settings, prompt, guidelines or labels");
 
@@ -39,6 +45,7 @@ public static class DatasetEndpoints
                 await datasets.DeleteAsync(id, http.User.ToActor(), ct);
                 return TypedResults.NoContent();
             })
+            .InProject(ScopeKind.Dataset, "id")
             .RequireAuthorization(StudioPolicies.ManageProjects)
             .WithSummary("Delete a dataset and its examples");
     }

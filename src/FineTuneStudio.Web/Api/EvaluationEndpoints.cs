@@ -1,6 +1,7 @@
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -26,10 +27,12 @@ public static class EvaluationEndpoints
 
         api.MapGet("/projects/{projectId:int}/evaluation", async (int projectId, EvaluationDashboardService dashboard, CancellationToken ct) =>
             TypedResults.Ok(await dashboard.GetAsync(projectId, ct)))
+            .InProject(ScopeKind.Project, "projectId")
             .WithSummary("The evaluation dashboard of a project");
 
         api.MapGet("/projects/{projectId:int}/eval-sets", async (int projectId, EvaluationService evaluation, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.ListSetsAsync(projectId, ct)))
+            .InProject(ScopeKind.Project, "projectId")
             .WithSummary("List eval sets");
 
         api.MapPost("/projects/{projectId:int}/eval-sets", async Task<Created<EvalSetSummary>> (int projectId, EvalSetInput input, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
@@ -37,6 +40,7 @@ public static class EvaluationEndpoints
                 var created = await evaluation.CreateSetAsync(projectId, input, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/eval-sets/{created.Id}", created);
             })
+            .InProject(ScopeKind.Project, "projectId")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Create an empty eval set");
 
@@ -45,6 +49,7 @@ public static class EvaluationEndpoints
                 var created = await evaluation.CreateFromExamplesAsync(projectId, new EvalSetInput(input.Name, input.Description, input.Metrics), input.DatasetId, input.ExampleIds ?? [], http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/eval-sets/{created.Id}", created);
             })
+            .InProject(ScopeKind.Project, "projectId")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Create an eval set from chosen examples of a dataset");
 
@@ -53,15 +58,18 @@ public static class EvaluationEndpoints
                 var created = await evaluation.CreateFromTestSplitAsync(versionId, input, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/eval-sets/{created.Id}", created);
             })
+            .InProject(ScopeKind.Version, "versionId")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Create an eval set from the test split of a dataset version");
 
         api.MapGet("/eval-sets/{id:int}", async (int id, EvaluationService evaluation, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.GetSetAsync(id, ct)))
+            .InProject(ScopeKind.EvalSet, "id")
             .WithSummary("Get an eval set");
 
         api.MapPut("/eval-sets/{id:int}", async (int id, EvalSetInput input, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.UpdateSetAsync(id, input, http.User.ToActor(), ct)))
+            .InProject(ScopeKind.EvalSet, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Rename an eval set or change its metrics");
 
@@ -70,11 +78,13 @@ public static class EvaluationEndpoints
                 await evaluation.DeleteSetAsync(id, http.User.ToActor(), ct);
                 return TypedResults.NoContent();
             })
+            .InProject(ScopeKind.EvalSet, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Delete an eval set with its runs");
 
         api.MapGet("/eval-sets/{id:int}/items", async (int id, int? skip, int? take, EvaluationService evaluation, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.ListItemsAsync(id, skip ?? 0, take ?? 100, ct)))
+            .InProject(ScopeKind.EvalSet, "id")
             .WithSummary("Page through an eval set's items");
 
         api.MapPost("/eval-sets/{id:int}/items", async (int id, IFormFile file, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
@@ -82,12 +92,14 @@ public static class EvaluationEndpoints
                 var text = await ReadAsync(file, ct);
                 return TypedResults.Ok(new { imported = await evaluation.ImportItemsAsync(id, text, file.FileName, http.User.ToActor(), ct) });
             })
+            .InProject(ScopeKind.EvalSet, "id")
             .DisableAntiforgery()
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Import items from JSONL or CSV (all or nothing)");
 
         api.MapGet("/projects/{projectId:int}/eval-runs", async (int projectId, int? setId, EvaluationService evaluation, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.ListRunsAsync(projectId, setId, ct)))
+            .InProject(ScopeKind.Project, "projectId")
             .WithSummary("List runs, oldest first");
 
         api.MapPost("/eval-sets/{id:int}/runs", async Task<Created<EvalRunSummary>> (int id, IFormFile file, [FromForm] string name, [FromForm] string? model, [FromForm] string? provider,
@@ -98,6 +110,7 @@ public static class EvaluationEndpoints
                 var run = await evaluation.ImportRunAsync(id, new EvalRunInput(name, model, provider, null, null, settings, datasetVersionId, notes, baseline ?? false), text, file.FileName, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/eval-runs/{run.Id}", run);
             })
+            .InProject(ScopeKind.EvalSet, "id")
             .DisableAntiforgery()
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Record a run from a file of outputs (JSONL or CSV: id, output) and score it");
@@ -110,31 +123,37 @@ public static class EvaluationEndpoints
                 var run = await runner.StartAsync(id, input, http.User.ToActor(), ct);
                 return TypedResults.Accepted($"/api/eval-runs/{run.Id}/progress", run);
             })
+            .InProject(ScopeKind.EvalSet, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Generate a run by calling a configured endpoint for every item; runs in the background, then is scored. Follow the progress at the returned address");
 
         api.MapGet("/eval-runs/{id:int}/progress", async (int id, EvalGenerationRunner runner, CancellationToken ct) =>
             TypedResults.Ok(await runner.ProgressAsync(id, ct)))
+            .InProject(ScopeKind.EvalRun, "id")
             .WithSummary("Items done out of all items, failed items, and the run's status");
 
         api.MapPost("/eval-runs/{id:int}/cancel", async (int id, EvalGenerationRunner runner, HttpContext http, CancellationToken ct) =>
                 await runner.CancelAsync(id, http.User.ToActor(), ct)
                     ? TypedResults.Accepted($"/api/eval-runs/{id}/progress")
                     : throw new ConflictException($"Eval run {id} has already ended."))
+            .InProject(ScopeKind.EvalRun, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Stop a generating run; finished items are kept");
 
         api.MapPost("/eval-runs/{id:int}/resume", async Task<Accepted<GenerationProgress>> (int id, EvalGenerationRunner runner, HttpContext http, CancellationToken ct) =>
                 TypedResults.Accepted($"/api/eval-runs/{id}/progress", await runner.ResumeAsync(id, http.User.ToActor(), ct)))
+            .InProject(ScopeKind.EvalRun, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Resume a run whose instance stopped (Pending or Running, held by no live instance): only the items without a result are generated. 409 while an instance holds it or once it has ended");
 
         api.MapGet("/eval-runs/{id:int}", async (int id, EvaluationService evaluation, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.GetRunAsync(id, ct)))
+            .InProject(ScopeKind.EvalRun, "id")
             .WithSummary("Get a run with its aggregate scores");
 
         api.MapGet("/eval-runs/{id:int}/results", async (int id, EvaluationService evaluation, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.GetResultsAsync(id, ct)))
+            .InProject(ScopeKind.EvalRun, "id")
             .WithSummary("Per-item outputs and scores of a run");
 
         api.MapDelete("/eval-runs/{id:int}", async (int id, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
@@ -142,19 +161,26 @@ public static class EvaluationEndpoints
                 await evaluation.DeleteRunAsync(id, http.User.ToActor(), ct);
                 return TypedResults.NoContent();
             })
+            .InProject(ScopeKind.EvalRun, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Delete a run");
 
         api.MapGet("/eval-runs/compare", async (int baseline, int candidate, EvaluationService evaluation, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.CompareAsync(baseline, candidate, ct)))
+            .InProject(ScopeKind.EvalRun, "baseline", ScopeSource.Query)
+            .InProject(ScopeKind.EvalRun, "candidate", ScopeSource.Query)
             .WithSummary("Compare a candidate run with a baseline: deltas, McNemar, bootstrap, regressions and fixes");
 
         api.MapGet("/projects/{projectId:int}/comparisons", async (int projectId, ReviewService reviews, CancellationToken ct) =>
             TypedResults.Ok(await reviews.ListAsync(projectId, ct)))
+            .InProject(ScopeKind.Project, "projectId")
             .WithSummary("List blind A/B comparisons");
 
-        api.MapPost("/comparisons", async Task<Created<ComparisonSummary>> (ComparisonRequest input, ReviewService reviews, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/comparisons", async Task<Created<ComparisonSummary>> (ComparisonRequest input, ReviewService reviews, ProjectWall wall, HttpContext http, CancellationToken ct) =>
             {
+                // Both runs are in the body: each must be in a project the caller works in as an evaluator.
+                await wall.RequireAsync(http.User, ScopeKind.EvalRun, input.RunAId, StudioPolicies.Evaluate, ct);
+                await wall.RequireAsync(http.User, ScopeKind.EvalRun, input.RunBId, StudioPolicies.Evaluate, ct);
                 var created = await reviews.CreateAsync(input.RunAId, input.RunBId, input.Name, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/comparisons/{created.Id}", created);
             })
@@ -163,10 +189,12 @@ public static class EvaluationEndpoints
 
         api.MapGet("/comparisons/{id:int}/results", async (int id, ReviewService reviews, CancellationToken ct) =>
             TypedResults.Ok(await reviews.ResultsAsync(id, ct)))
+            .InProject(ScopeKind.Comparison, "id")
             .WithSummary("Win rate with a Wilson 95% interval, ties, position bias, per-reviewer counts");
 
         api.MapGet("/comparisons/{id:int}/next", async Task<Results<Ok<BlindPair>, NoContent>> (int id, ReviewService reviews, HttpContext http, CancellationToken ct) =>
                 await reviews.NextAsync(id, http.User.UserId()!, ct) is { } pair ? TypedResults.Ok(pair) : TypedResults.NoContent())
+            .InProject(ScopeKind.Comparison, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("The caller's next unjudged pair: outputs by side only, no run identities");
 
@@ -175,15 +203,18 @@ public static class EvaluationEndpoints
                 await reviews.JudgeAsync(id, input.ItemId, http.User.UserId()!, input.Pick, input.Reason, http.User.ToActor(), ct);
                 return TypedResults.NoContent();
             })
+            .InProject(ScopeKind.Comparison, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Record the caller's pick (Left = A, Right = B, Tie, BothBad) for an item");
 
         api.MapGet("/projects/{projectId:int}/training-metrics", async (int projectId, TrainingCurveService training, CancellationToken ct) =>
             TypedResults.Ok(await training.ListAsync(projectId, ct)))
+            .InProject(ScopeKind.Project, "projectId")
             .WithSummary("List imported training results");
 
         api.MapGet("/training-metrics/{id:int}", async (int id, TrainingCurveService training, CancellationToken ct) =>
             TypedResults.Ok(await training.GetAsync(id, ct)))
+            .InProject(ScopeKind.TrainingMetrics, "id")
             .WithSummary("Training curve points and the overfitting verdict");
 
         api.MapPost("/projects/{projectId:int}/training-metrics", async Task<Created<TrainingMetricsSummary>> (int projectId, IFormFile file, [FromForm] string? name, [FromForm] int? datasetVersionId,
@@ -193,6 +224,7 @@ public static class EvaluationEndpoints
                 var created = await training.ImportAsync(projectId, string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(file.FileName) : name, datasetVersionId, text, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/training-metrics/{created.Id}", created);
             })
+            .InProject(ScopeKind.Project, "projectId")
             .DisableAntiforgery()
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Import a provider's training results CSV");

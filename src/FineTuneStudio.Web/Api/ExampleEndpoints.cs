@@ -3,6 +3,7 @@ using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Quality;
+using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -13,9 +14,9 @@ public static class ExampleEndpoints
 {
     public static void MapExampleEndpoints(this IEndpointRouteBuilder app)
     {
-        var datasets = app.MapGroup("/api/datasets/{datasetId:int}").WithTags("Examples")
+        var datasets = app.MapGroup("/api/datasets/{datasetId:int}").WithTags("Examples").InProject(ScopeKind.Dataset, "datasetId")
             .RequireAuthorization(StudioPolicies.Label).AddEndpointFilter(ConflictFilter);
-        var examples = app.MapGroup("/api/examples/{id:int}").WithTags("Examples")
+        var examples = app.MapGroup("/api/examples/{id:int}").WithTags("Examples").InProject(ScopeKind.Example, "id")
             .RequireAuthorization(StudioPolicies.Label).AddEndpointFilter(ConflictFilter);
 
         datasets.MapGet("/examples", async (int datasetId, ExampleService service, CancellationToken ct,

@@ -1,6 +1,7 @@
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -30,6 +31,7 @@ public static class ExportEndpoints
 
         group.MapGet("/datasets/{id:int}/versions", async (int id, ExportService export, CancellationToken ct) =>
             TypedResults.Ok(await export.ListAsync(id, ct)))
+            .InProject(ScopeKind.Dataset, "id")
             .WithSummary("List a dataset's versions");
 
         group.MapPost("/datasets/{id:int}/versions", async Task<Created<VersionSummary>> (int id, CutVersionInput input, ExportService export, HttpContext http, CancellationToken ct) =>
@@ -39,10 +41,12 @@ public static class ExportEndpoints
                     http.User.ToActor(), progress: null, ct);
                 return TypedResults.Created($"/api/versions/{version.Id}", version);
             })
+            .InProject(ScopeKind.Dataset, "id")
             .WithSummary("Cut a new version (validated; nothing is created when the validator reports an error)");
 
         group.MapGet("/versions/{id:int}", async (int id, ExportService export, CancellationToken ct) =>
             TypedResults.Ok(await export.GetAsync(id, ct)))
+            .InProject(ScopeKind.Version, "id")
             .WithSummary("A version with its manifest and dataset card");
 
         group.MapGet("/versions/{id:int}/files/{name}", async (int id, string name, ExportService export, CancellationToken ct) =>
@@ -50,6 +54,7 @@ public static class ExportEndpoints
                 var file = await export.OpenFileAsync(id, name, ct);
                 return TypedResults.Stream(file.Stream, ContentTypeOf(file.Name), file.Name);
             })
+            .InProject(ScopeKind.Version, "id")
             .WithSummary("Download one file of a version (its SHA-256 is checked against the manifest first)");
 
         group.MapGet("/versions/{id:int}/zip", async (int id, ExportService export, CancellationToken ct) =>
@@ -58,10 +63,13 @@ public static class ExportEndpoints
                 var zip = await export.OpenZipAsync(id, ct);
                 return TypedResults.Stream(zip, "application/zip", $"dataset-{version.Version.DatasetId}-v{version.Version.Number}.zip");
             })
+            .InProject(ScopeKind.Version, "id")
             .WithSummary("Download every file of a version as a zip");
 
         group.MapGet("/versions/{a:int}/diff/{b:int}", async (int a, int b, ExportService export, CancellationToken ct) =>
             TypedResults.Ok(await export.DiffAsync(a, b, ct)))
+            .InProject(ScopeKind.Version, "a")
+            .InProject(ScopeKind.Version, "b")
             .WithSummary("What changed between two versions of a dataset");
 
         group.MapGet("/export/targets", () => TypedResults.Ok(TrainingTargets.All.Select(ToInfo).ToList()))
@@ -69,6 +77,7 @@ public static class ExportEndpoints
 
         group.MapGet("/examples/{id:int}/trainable", async (int id, string target, ExportService export, CancellationToken ct) =>
             TypedResults.Ok(await export.PreviewAsync(id, target, ct)))
+            .InProject(ScopeKind.Example, "id")
             .WithSummary("Which parts of an example a target trains on");
 
         group.MapPost("/export/validate", async (HttpRequest request, string? target, string? encoding, int? maxTokens, CancellationToken ct) =>

@@ -1,6 +1,7 @@
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Feedback;
+using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 
 namespace FineTuneStudio.Web.Api;
@@ -9,7 +10,7 @@ public static class FeedbackEndpoints
 {
     public static void MapFeedbackEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/projects/{id:int}").WithTags("Feedback").RequireAuthorization(StudioPolicies.Curate);
+        var group = app.MapGroup("/api/projects/{id:int}").WithTags("Feedback").InProject(ScopeKind.Project, "id").RequireAuthorization(StudioPolicies.Curate);
 
         // Token-authenticated API: no browser form, so no antiforgery token either.
         group.MapPost("/logs", async (int id, IFormFile? file, FeedbackService feedback, HttpContext http, CancellationToken ct) =>

@@ -2,6 +2,7 @@ using FineTuneStudio.Core;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Imports;
+using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,7 +20,7 @@ public static class ImportEndpoints
 
     public static void MapImportEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/datasets/{id:int}/imports").WithTags("Imports").RequireAuthorization(StudioPolicies.Review);
+        var group = app.MapGroup("/api/datasets/{id:int}/imports").WithTags("Imports").InProject(ScopeKind.Dataset, "id").RequireAuthorization(StudioPolicies.Review);
 
         group.MapPost("/", async Task<Results<Ok<ImportResult>, ProblemHttpResult>> (
                 int id, HttpContext http, ImportService imports, DatasetService datasets, IConfiguration configuration, CancellationToken ct) =>

@@ -1,5 +1,6 @@
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Quality;
+using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -9,7 +10,7 @@ public static class QualityEndpoints
 {
     public static void MapQualityEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/datasets/{id:int}/quality").WithTags("Quality").RequireAuthorization(StudioPolicies.Curate);
+        var group = app.MapGroup("/api/datasets/{id:int}/quality").WithTags("Quality").InProject(ScopeKind.Dataset, "id").RequireAuthorization(StudioPolicies.Curate);
 
         group.MapGet("/", async (int id, QualityJobRunner runner, CancellationToken ct) =>
             TypedResults.Ok(await runner.OverviewAsync(id, ct)))

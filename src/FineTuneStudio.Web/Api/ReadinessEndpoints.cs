@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Readiness;
+using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -20,7 +21,7 @@ public static class ReadinessEndpoints
             .RequireAuthorization(StudioPolicies.ViewReadiness)
             .WithSummary("The readiness questions, grouped by dimension, with help texts and answer types");
 
-        var assessments = app.MapGroup("/api/projects/{id:int}/assessments").WithTags("Readiness").RequireAuthorization(StudioPolicies.ViewReadiness);
+        var assessments = app.MapGroup("/api/projects/{id:int}/assessments").WithTags("Readiness").InProject(ScopeKind.Project, "id").RequireAuthorization(StudioPolicies.ViewReadiness);
 
         assessments.MapGet("/", async (int id, ReadinessService readiness, CancellationToken ct) =>
             TypedResults.Ok(await readiness.ListAsync(id, ct)))

@@ -21,6 +21,9 @@ public sealed class ApiTokenAuthenticationHandler(
 {
     public const string SchemeName = "ApiToken";
 
+    /// <summary>Marks a principal that came from a token, so routes that need a person at a browser can refuse it.</summary>
+    public const string ViaTokenClaim = "fts:via-token";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
@@ -30,9 +33,9 @@ public sealed class ApiTokenAuthenticationHandler(
         }
 
         var userId = await tokens.ValidateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
-        if (userId is null || await users.FindByIdAsync(userId) is not { } user || await users.IsLockedOutAsync(user))
+        if (userId is null || await users.FindByIdAsync(userId) is not { } user || user.DisabledAt is not null || await users.IsLockedOutAsync(user))
         {
-            return AuthenticateResult.Fail("The API token is unknown or revoked.");
+            return AuthenticateResult.Fail("The API token is unknown, revoked or expired.");
         }
 
         // Building the principal reads the user's claims, roles and role claims: several queries on every
@@ -45,7 +48,9 @@ public sealed class ApiTokenAuthenticationHandler(
             entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5);
             return principals.CreateAsync(user);
         });
-        return AuthenticateResult.Success(new AuthenticationTicket(principal!.Clone(), SchemeName));
+        var ticketPrincipal = principal!.Clone();
+        ((System.Security.Claims.ClaimsIdentity)ticketPrincipal.Identity!).AddClaim(new System.Security.Claims.Claim(ViaTokenClaim, "true"));
+        return AuthenticateResult.Success(new AuthenticationTicket(ticketPrincipal, SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

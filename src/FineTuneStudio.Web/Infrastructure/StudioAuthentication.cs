@@ -17,6 +17,7 @@ public static class StudioAuthentication
         services.AddStudioDataProtection();
         services.AddCascadingAuthenticationState();
         services.AddMemoryCache();
+        services.AddScoped<ProjectWall>();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityAuthenticationStateProvider>();
 
         services.AddAuthentication(options =>

@@ -36,6 +36,7 @@ internal sealed class StudioExceptionHandler(ILogger<StudioExceptionHandler> log
     {
         StudioValidationException validation => ValidationProblem(validation),
         NotFoundException notFound => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = notFound.Message },
+        ForbiddenException forbidden => new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Forbidden", Detail = forbidden.Message },
         ConflictException conflict => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = conflict.Message },
         DbUpdateConcurrencyException => new ProblemDetails
         {

@@ -87,6 +87,12 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["GET /api/users"] = Administer,
         ["POST /api/users"] = Administer,
         ["PUT /api/users/{id}/roles"] = Administer,
+        ["POST /api/users/{id}/disable"] = Administer,
+        ["POST /api/users/{id}/enable"] = Administer,
+        ["POST /api/users/{id}/password-reset"] = Administer,
+        ["GET /api/admin/tokens"] = Administer,
+        ["DELETE /api/admin/tokens/{id:int}"] = Administer,
+        ["POST /api/me/password"] = SignedIn,
         ["GET /api/audit"] = Administer,
 
         // Projects and datasets: everyone reads, ML leads and admins change.
@@ -95,6 +101,9 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["POST /api/projects/"] = $"{View} + {Manage}",
         ["PUT /api/projects/{id:int}"] = $"{View} + {Manage}",
         ["DELETE /api/projects/{id:int}"] = $"{View} + {Administer}",
+        ["GET /api/projects/{id:int}/members/"] = View,
+        ["PUT /api/projects/{id:int}/members/{email}"] = $"{View} + {Manage}",
+        ["DELETE /api/projects/{id:int}/members/{email}"] = $"{View} + {Manage}",
         ["GET /api/datasets/"] = View,
         ["GET /api/datasets/{id:int}"] = View,
         ["POST /api/datasets/"] = $"{View} + {Manage}",

@@ -72,6 +72,7 @@ public partial class StudioAppFactory
         var set = await evaluation.CreateSetAsync(project.Id, new EvalSetInput("Tickets held-out", null, ["exact", "accuracy"]), Actor.System, default);
         var lines = Enumerable.Range(1, items).Select(i => $$"""{"id":"t{{i}}","input":"ticket {{i}}","expected":"{{(i % 2 == 1 ? "high" : "low")}}","label":"{{(i % 2 == 1 ? "high" : "low")}}"}""");
         await evaluation.ImportItemsAsync(set.Id, string.Join('\n', lines), "items.jsonl", Actor.System, default);
+        await JoinDemoTeamAsync(project.Id);
         return (project.Id, set.Id);
     }
 }

@@ -11,7 +11,21 @@ public partial class StudioAppFactory
     /// A project of its own with a classification dataset of approved tickets, so feedback tests do not
     /// change the demo data other tests count.
     /// </summary>
-    public Task<(int ProjectId, int DatasetId)> CreateFeedbackProjectAsync(int approvedExamples = 6) => QueryAsync(async db =>
+    public async Task<(int ProjectId, int DatasetId)> CreateFeedbackProjectAsync(int approvedExamples = 6)
+    {
+        var created = await NewFeedbackProjectAsync(approvedExamples);
+        await JoinDemoTeamAsync(created.ProjectId);
+        return created;
+    }
+
+    public async Task<(int ProjectId, int DatasetId)> CreateRetrainingProjectAsync(double driftThreshold, int cadenceDays, DateTime versionCutAt)
+    {
+        var created = await NewRetrainingProjectAsync(driftThreshold, cadenceDays, versionCutAt);
+        await JoinDemoTeamAsync(created.ProjectId);
+        return created;
+    }
+
+    private Task<(int ProjectId, int DatasetId)> NewFeedbackProjectAsync(int approvedExamples) => QueryAsync(async db =>
     {
         var now = DateTime.UtcNow;
         var project = new Project { Name = $"Feedback {Guid.NewGuid():N}", CreatedAt = now, UpdatedAt = now };
@@ -34,7 +48,7 @@ public partial class StudioAppFactory
     /// version 1 (cut at <paramref name="versionCutAt"/>) trains on 40 approved tickets "checkout page fails for
     /// shop N after payment" (N = 0..39), all labelled high.
     /// </summary>
-    public Task<(int ProjectId, int DatasetId)> CreateRetrainingProjectAsync(double driftThreshold, int cadenceDays, DateTime versionCutAt) => QueryAsync(async db =>
+    private Task<(int ProjectId, int DatasetId)> NewRetrainingProjectAsync(double driftThreshold, int cadenceDays, DateTime versionCutAt) => QueryAsync(async db =>
     {
         var now = DateTime.UtcNow;
         var project = new Project

@@ -18,6 +18,7 @@ public partial class StudioAppFactory
     {
         var project = await Services.GetRequiredService<ProjectService>().CreateAsync(new ProjectInput($"Import test {Guid.NewGuid():N}", null), Actor.System, default);
         var dataset = await Services.GetRequiredService<DatasetService>().CreateAsync(project.Id, new DatasetInput("Imported", kind, Labels: labels), Actor.System, default);
+        await JoinDemoTeamAsync(project.Id);
         return (project.Id, dataset.Id);
     }
 

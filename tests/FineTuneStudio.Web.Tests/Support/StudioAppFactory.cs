@@ -164,6 +164,19 @@ public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLi
     public Task<int> DatasetIdAsync(string name) =>
         QueryAsync(db => db.Datasets.Where(d => d.Name == name).Select(d => d.Id).SingleAsync());
 
+    /// <summary>
+    /// Makes every demo user (admins aside) a member of the project with their demo role, as the demo
+    /// team is in the demo projects: for tests that make a project of their own and work in it.
+    /// </summary>
+    public Task JoinDemoTeamAsync(int projectId) => QueryAsync(async db =>
+    {
+        var emails = DemoOptions.Users.Where(u => u.Role != StudioRoles.Admin).ToDictionary(u => u.Email.ToUpperInvariant(), u => u.Role);
+        var users = await db.Users.Where(u => emails.Keys.Contains(u.NormalizedEmail!)).Select(u => new { u.Id, u.NormalizedEmail }).ToListAsync();
+        var now = DateTime.UtcNow;
+        db.ProjectMembers.AddRange(users.Select(u => new Core.Domain.ProjectMember { ProjectId = projectId, UserId = u.Id, Role = emails[u.NormalizedEmail!], AddedAt = now }));
+        return await db.SaveChangesAsync();
+    });
+
     public async Task<T> QueryAsync<T>(Func<StudioDbContext, Task<T>> query)
     {
         await using var db = await Services.GetRequiredService<IDbContextFactory<StudioDbContext>>().CreateDbContextAsync();
