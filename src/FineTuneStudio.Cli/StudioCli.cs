@@ -75,6 +75,8 @@ public static class StudioCli
 
         root.Subcommands.Add(MigrateCommand.Build());
         root.Subcommands.Add(UsersCommand.Build());
+        root.Subcommands.Add(MembersCommand.Build());
+        root.Subcommands.Add(TokensCommand.Build());
         root.Subcommands.Add(ProjectsCommand.Build());
         root.Subcommands.Add(DatasetsCommand.Build());
         foreach (var command in ReadinessCommands.Build()

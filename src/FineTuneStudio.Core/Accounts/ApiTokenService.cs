@@ -116,6 +116,10 @@ public sealed class ApiTokenService(IDbContextFactory<StudioDbContext> factory, 
         return token.UserId;
     }
 
+    /// <summary>"active", "revoked" or "expired", as pages and the CLI show it.</summary>
+    public static string StatusOf(ApiTokenSummary token, DateTime now) =>
+        token.RevokedAt is not null ? "revoked" : token.ExpiresAt <= now ? "expired" : "active";
+
     internal static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -5,10 +5,25 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Core.Accounts;
 
+/// <summary><c>Studio:Accounts</c> in appsettings.json.</summary>
+public sealed class StudioAccountOptions
+{
+    public const string Section = "Studio:Accounts";
+
+    /// <summary>
+    /// How often a sign-in cookie and an open tab are checked against the account (disabled, password,
+    /// role or membership changed). Identity's default is 30 minutes; the product promises a minute.
+    /// </summary>
+    public int SessionCheckSeconds { get; set; } = 60;
+
+    public TimeSpan SessionCheckInterval => TimeSpan.FromSeconds(Math.Clamp(SessionCheckSeconds, 0, 60));
+}
+
 public static class StudioIdentity
 {
     public const int MaxFailedSignIns = 5;
     public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(5);
+
 
     public static void Configure(IdentityOptions options)
     {

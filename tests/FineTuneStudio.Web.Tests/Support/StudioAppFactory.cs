@@ -69,6 +69,8 @@ public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLi
         }
 
         builder.UseSetting("Studio:Demo:Enabled", "true");
+        // A disabled account must stop within a minute; tests watch it stop within seconds.
+        builder.UseSetting("Studio:Accounts:SessionCheckSeconds", "1");
         builder.UseSetting("Studio:Demo:Password", DemoPassword);
         builder.UseSetting("Studio:Storage:Root", Path.Combine(_folder, "storage"));
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
