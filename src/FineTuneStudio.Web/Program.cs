@@ -31,6 +31,7 @@ app.UseAuthentication();
 app.UseStudioRateLimiting();
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseStudioApiAntiforgery();
 
 app.MapStaticAssets().AllowAnonymous();
 app.MapStudioApi();
