@@ -49,7 +49,7 @@ public static class StudioAuthentication
         services.AddIdentityCore<StudioUser>(StudioIdentity.Configure)
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<StudioDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<AuditingSignInManager>()
             .AddDefaultTokenProviders();
 
         services.AddAuthorization(options =>
