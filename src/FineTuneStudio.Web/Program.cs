@@ -18,13 +18,16 @@ builder.Services.AddStudioApi();
 builder.Services.AddStudioUi();
 builder.Services.AddStudioRateLimiting(builder.Configuration);
 builder.Services.AddStudioRequestLimits(builder.Configuration);
+builder.Services.AddStudioTransport(builder.Environment);
 
 var app = builder.Build();
 
 await app.InitializeStudioDatabaseAsync();
 
+app.UseStudioForwardedHeaders();
 app.UseStudioSecurityHeaders();
 app.UseStudioErrorHandling();
+app.UseStudioHsts();
 app.UseSerilogRequestLogging();
 app.UseStudioRequestLimits();
 app.UseAuthentication();
