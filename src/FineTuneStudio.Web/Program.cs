@@ -18,13 +18,16 @@ builder.Services.AddStudioApi();
 builder.Services.AddStudioUi();
 builder.Services.AddStudioRateLimiting(builder.Configuration);
 builder.Services.AddStudioRequestLimits(builder.Configuration);
+builder.Services.AddStudioTransport(builder.Environment);
 
 var app = builder.Build();
 
 await app.InitializeStudioDatabaseAsync();
 
+app.UseStudioForwardedHeaders();
 app.UseStudioSecurityHeaders();
 app.UseStudioErrorHandling();
+app.UseStudioHsts();
 app.UseSerilogRequestLogging();
 app.UseStudioRequestLimits();
 app.UseAuthentication();
@@ -32,6 +35,7 @@ app.UseStudioRateLimiting();
 app.UseProjectWall();
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseStudioApiAntiforgery();
 
 app.MapStaticAssets().AllowAnonymous();
 app.MapStudioApi();

@@ -50,7 +50,7 @@ public static class StudioAuthentication
         services.AddIdentityCore<StudioUser>(StudioIdentity.Configure)
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<StudioDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<AuditingSignInManager>()
             .AddDefaultTokenProviders();
         // The cookie's security stamp is checked against the database every minute (Identity's default is
         // 30): a disabled user, a changed password or a changed role ends old sessions within a minute.

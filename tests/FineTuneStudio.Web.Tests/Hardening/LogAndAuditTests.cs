@@ -110,6 +110,27 @@ public sealed class LogTests(VerboseLogAppFactory app) : IClassFixture<VerboseLo
             log.ShouldNotContain(StudioAppFactory.DemoPassword);
         }
     }
+
+    [Fact]
+    public async Task FailedSignIns_WithDistinctivePasswords_LeaveNeitherPasswordNorEmailTriedInTheLog()
+    {
+        var wrongPassword = $"Wrong-{Guid.NewGuid():N}";
+        var unknownPassword = $"Unknown-{Guid.NewGuid():N}";
+        var unknownEmail = $"stranger-{Guid.NewGuid():N}@example.test";
+
+        var (first, _) = await app.PostSignInAsync(StudioAppFactory.Demo(StudioRoles.Labeler), wrongPassword);
+        var (second, _) = await app.PostSignInAsync(unknownEmail, unknownPassword);
+        first.Dispose();
+        second.Dispose();
+
+        var log = app.Sink.Text + await app.ReadLogsAsync();
+        // The sink saw the sign-in posts and the refusal, so the absence below means something.
+        log.ShouldContain("/account/login");
+        log.ShouldContain("Sign-in refused for user");
+        log.ShouldNotContain(wrongPassword);
+        log.ShouldNotContain(unknownPassword);
+        log.ShouldNotContain(unknownEmail);
+    }
 }
 
 [Collection(StudioAppCollection.Name)]

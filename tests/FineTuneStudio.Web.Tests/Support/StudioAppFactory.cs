@@ -115,32 +115,60 @@ public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLi
     /// <summary>A client with no cookies and no token.</summary>
     public HttpClient Anonymous() => NewClient(new CookieContainer(), allowRedirect: false);
 
-    /// <summary>Signs in through the real sign-in form and returns a client holding the cookie.</summary>
+    /// <summary>
+    /// Signs in through the real sign-in form and returns a client holding the cookie. Like a script on one of
+    /// the app's pages, it sends the page's antiforgery token on API calls that change data.
+    /// </summary>
     public async Task<HttpClient> SignInAsync(string email, string? password = null)
     {
-        var (client, response) = await PostSignInAsync(email, password ?? DemoPassword);
-        if (response.StatusCode != HttpStatusCode.Redirect)
-        {
-            throw new InvalidOperationException($"Sign-in as {email} failed: {(int)response.StatusCode}");
-        }
-
+        var antiforgery = new AntiforgeryHeaderHandler(CookieHandler(new CookieContainer(), allowRedirect: false));
+        var client = new HttpClient(antiforgery) { BaseAddress = BaseAddress };
+        await EnsureSignedInAsync(client, email, password);
+        antiforgery.Token = await PageAntiforgeryTokenAsync(client);
         return client;
     }
+
+    /// <summary>Signed in with the cookie alone and no antiforgery token: all that a request forged by another site carries.</summary>
+    public async Task<HttpClient> SignInCookieOnlyAsync(string email, string? password = null)
+    {
+        var client = NewClient(new CookieContainer(), allowRedirect: false);
+        await EnsureSignedInAsync(client, email, password);
+        return client;
+    }
+
+    /// <summary>The antiforgery token every page carries for its scripts, issued for the caller's user.</summary>
+    public static async Task<string> PageAntiforgeryTokenAsync(HttpClient client) =>
+        AntiforgeryMeta().Match(await client.GetStringAsync("account/profile")).Groups["token"].Value is { Length: > 0 } token
+            ? token
+            : throw new InvalidOperationException("The profile page carried no antiforgery token.");
 
     /// <summary>Posts the sign-in form; the response tells whether it worked (302) or showed an error (200).</summary>
     public async Task<(HttpClient Client, HttpResponseMessage Response)> PostSignInAsync(string email, string password)
     {
         var client = NewClient(new CookieContainer(), allowRedirect: false);
+        return (client, await PostSignInFormAsync(client, email, password));
+    }
+
+    private static async Task EnsureSignedInAsync(HttpClient client, string email, string? password)
+    {
+        var response = await PostSignInFormAsync(client, email, password ?? DemoPassword);
+        if (response.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"Sign-in as {email} failed: {(int)response.StatusCode}");
+        }
+    }
+
+    private static async Task<HttpResponseMessage> PostSignInFormAsync(HttpClient client, string email, string password)
+    {
         var page = await client.GetStringAsync("account/login");
         var token = AntiforgeryField().Match(page).Groups["token"].Value;
-        var response = await client.PostAsync("account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        return await client.PostAsync("account/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "login",
             ["__RequestVerificationToken"] = token,
             ["Input.Email"] = email,
             ["Input.Password"] = password,
         }));
-        return (client, response);
     }
 
     public static string Demo(string role) => DemoOptions.Users.First(u => u.Role == role).Email;
@@ -185,11 +213,33 @@ public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLi
         return await query(db);
     }
 
-    private HttpClient NewClient(CookieContainer cookies, bool allowRedirect) =>
-        new(new HttpClientHandler { CookieContainer = cookies, UseCookies = true, AllowAutoRedirect = allowRedirect }) { BaseAddress = BaseAddress };
+    private HttpClient NewClient(CookieContainer cookies, bool allowRedirect) => new(CookieHandler(cookies, allowRedirect)) { BaseAddress = BaseAddress };
+
+    private static HttpClientHandler CookieHandler(CookieContainer cookies, bool allowRedirect) =>
+        new() { CookieContainer = cookies, UseCookies = true, AllowAutoRedirect = allowRedirect };
+
+    /// <summary>Adds the antiforgery header to API calls that change data, as the app requires of cookie callers.</summary>
+    private sealed class AntiforgeryHeaderHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        public string? Token { get; set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (Token is not null && request.Method != HttpMethod.Get && request.Method != HttpMethod.Head
+                && request.RequestUri!.AbsolutePath.StartsWith("/api/", StringComparison.Ordinal))
+            {
+                request.Headers.Add("RequestVerificationToken", Token);
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"(?<token>[^\"]+)\"")]
     private static partial Regex AntiforgeryField();
+
+    [GeneratedRegex("<meta name=\"antiforgery-token\" content=\"(?<token>[^\"]+)\"")]
+    private static partial Regex AntiforgeryMeta();
 }
 
 [CollectionDefinition(Name)]
