@@ -3,6 +3,7 @@ using System.Security.Claims;
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Projects;
+using Microsoft.AspNetCore.Authentication;
 
 namespace FineTuneStudio.Web.Infrastructure;
 
@@ -124,7 +125,15 @@ public sealed class ProjectWallMiddleware(RequestDelegate next)
             return;
         }
 
+        // Setting User drops the authentication result; keep it (with its scheme, which the API antiforgery rule reads).
+        var result = context.Features.Get<IAuthenticateResultFeature>();
+        var scheme = result?.AuthenticateResult?.Ticket?.AuthenticationScheme;
         context.User = decision.User!;
+        if (result is not null && scheme is not null)
+        {
+            result.AuthenticateResult = AuthenticateResult.Success(new AuthenticationTicket(decision.User!, scheme));
+        }
+
         await next(context);
     }
 }

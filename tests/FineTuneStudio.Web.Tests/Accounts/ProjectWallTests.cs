@@ -33,7 +33,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     [Fact]
     public async Task EveryProjectScopedRoute_AsAMemberOfOtherProjects_Is404WithTheMissingObjectsWords_AndChangesNothing()
     {
-        var walled = await CreateWalledProjectAsync();
+        var walled = await app.CreateProjectWithOneOfEachAsync();
         var before = await FingerprintAsync(walled.ProjectId);
         var routes = ScopedRoutes(app.Services);
         routes.Count.ShouldBeGreaterThan(60, "the API's project routes should all carry their scope");
@@ -70,7 +70,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     [Fact]
     public async Task BodyNamedProjects_AsANonMember_Are404()
     {
-        var walled = await CreateWalledProjectAsync();
+        var walled = await app.CreateProjectWithOneOfEachAsync();
         using var lead = await TokenClientAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
         var ownRun = await app.QueryAsync(db => db.EvalRuns.Where(r => r.EvalSet!.Project!.Name == DemoSeeder.SupportProjectName).Select(r => r.Id).FirstAsync());
 
@@ -86,7 +86,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     [Fact]
     public async Task ProjectList_ShowsMemberProjectsOnly_AndAdminsSeeEveryProject()
     {
-        var walled = await CreateWalledProjectAsync();
+        var walled = await app.CreateProjectWithOneOfEachAsync();
         using var contractor = await TokenClientAsync("contractor@demo.local");
         using var admin = await TokenClientAsync(StudioAppFactory.Demo(StudioRoles.Admin));
 
@@ -103,7 +103,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     public async Task ProjectRole_NotTheUsersOwnRole_DecidesWhatTheyMayDo()
     {
         // A labeler of their own who is made ML lead of one project may curate there, and only there.
-        var walled = await CreateWalledProjectAsync();
+        var walled = await app.CreateProjectWithOneOfEachAsync();
         var email = $"promoted-{Guid.NewGuid():N}@example.test";
         await using (var scope = app.Services.CreateAsyncScope())
         {
@@ -125,7 +125,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     [Fact]
     public async Task Members_AddedThenRemoved_SeeTheProjectThenNotFound_AndTheirOpenTokenFollowsAtOnce()
     {
-        var walled = await CreateWalledProjectAsync();
+        var walled = await app.CreateProjectWithOneOfEachAsync();
         using var admin = await TokenClientAsync(StudioAppFactory.Demo(StudioRoles.Admin));
         using var labeler = await TokenClientAsync("contractor@demo.local");
         var url = $"api/datasets/{walled.DatasetId}/examples";
@@ -148,7 +148,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     [Fact]
     public async Task EveryProjectPage_AsAMemberOfAnotherProject_ShowsNotFound_AndAMemberSeesThePage()
     {
-        var walled = await CreateWalledProjectAsync();
+        var walled = await app.CreateProjectWithOneOfEachAsync();
         var pages = ProjectPages(app.Services);
         pages.Count.ShouldBeGreaterThan(20);
         using var admin = await app.SignInAsync(StudioAppFactory.Demo(StudioRoles.Admin));
@@ -200,55 +200,6 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
 
     // ---- the walled project ----
 
-    public sealed record Walled(int ProjectId, string Name, int DatasetId, int ExampleId, int VersionId, int EvalSetId, int RunId, int ComparisonId, int TrainingMetricsId, int AssessmentId)
-    {
-        public int IdOf(ScopeKind kind) => kind switch
-        {
-            ScopeKind.Project => ProjectId,
-            ScopeKind.Dataset => DatasetId,
-            ScopeKind.Example => ExampleId,
-            ScopeKind.Version => VersionId,
-            ScopeKind.EvalSet => EvalSetId,
-            ScopeKind.EvalRun => RunId,
-            ScopeKind.Comparison => ComparisonId,
-            ScopeKind.TrainingMetrics => TrainingMetricsId,
-            ScopeKind.Assessment => AssessmentId,
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
-    }
-
-    /// <summary>A project with one object of every kind and no members: the demo users are all outside it.</summary>
-    private async Task<Walled> CreateWalledProjectAsync()
-    {
-        var name = $"Client B {Guid.NewGuid():N}";
-        var project = await app.Services.GetRequiredService<ProjectService>().CreateAsync(new ProjectInput(name, "Another client's data"), Actor.System, default);
-        var dataset = await app.Services.GetRequiredService<DatasetService>().CreateAsync(project.Id, new DatasetInput("Secret tickets", TaskKind.Chat), Actor.System, default);
-        return await app.QueryAsync(async db =>
-        {
-            var now = DateTime.UtcNow;
-            var example = new Example { DatasetId = dataset.Id, Status = ExampleStatus.Draft, Source = ExampleSource.Manual, CreatedAt = now, UpdatedAt = now };
-            new ExampleContent([new MessageContent(MessageRole.User, "Client B's secret question"), new MessageContent(MessageRole.Assistant, "Client B's secret answer")], null).ApplyTo(example);
-            db.Examples.Add(example);
-            var version = new DatasetVersion { DatasetId = dataset.Id, Number = 1, Target = "openai-chat", CreatedAt = now };
-            db.DatasetVersions.Add(version);
-            var set = new EvalSet { ProjectId = project.Id, Name = "Client B held-out", CreatedAt = now };
-            db.EvalSets.Add(set);
-            await db.SaveChangesAsync();
-            var runA = new EvalRun { EvalSetId = set.Id, Name = "baseline", CreatedAt = now };
-            var runB = new EvalRun { EvalSetId = set.Id, Name = "candidate", CreatedAt = now };
-            db.EvalRuns.AddRange(runA, runB);
-            var metrics = new TrainingMetrics { ProjectId = project.Id, Name = "results.csv", ImportedAt = now };
-            db.TrainingMetrics.Add(metrics);
-            var assessment = new ReadinessAssessment { ProjectId = project.Id, CreatedAt = now };
-            db.Assessments.Add(assessment);
-            await db.SaveChangesAsync();
-            var comparison = new Comparison { RunAId = runA.Id, RunBId = runB.Id, Name = "Client B A/B", CreatedAt = now };
-            db.Comparisons.Add(comparison);
-            await db.SaveChangesAsync();
-            return new Walled(project.Id, name, dataset.Id, example.Id, version.Id, set.Id, runA.Id, comparison.Id, metrics.Id, assessment.Id);
-        });
-    }
-
     /// <summary>What an outsider could have changed: rows of the project's tables and the audit lines about them.</summary>
     private Task<string> FingerprintAsync(int projectId) => app.QueryAsync(async db =>
     {
@@ -275,7 +226,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
 
     public sealed record ScopedRoute(string Method, string Pattern, IReadOnlyList<ProjectScopeMetadata> Scopes, bool TakesForm)
     {
-        public (string Url, ScopeTarget First) Url(Walled walled)
+        public (string Url, ScopeTarget First) Url(ProjectObjects walled)
         {
             var path = Parameter().Replace(Pattern, m =>
             {
@@ -307,7 +258,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
             ["B"] = ScopeKind.Version, ["RunId"] = ScopeKind.EvalRun, ["ComparisonId"] = ScopeKind.Comparison, ["AssessmentId"] = ScopeKind.Assessment,
         };
 
-        public string Url(Walled walled) => Parameter().Replace(Pattern, m => walled.IdOf(Names[m.Groups["name"].Value]).ToString(CultureInfo.InvariantCulture)).TrimStart('/');
+        public string Url(ProjectObjects walled) => Parameter().Replace(Pattern, m => walled.IdOf(Names[m.Groups["name"].Value]).ToString(CultureInfo.InvariantCulture)).TrimStart('/');
     }
 
     public static List<ProjectPage> ProjectPages(IServiceProvider services) =>

@@ -20,7 +20,10 @@ public sealed class ExportApiTests(StudioAppFactory app)
 
         (await labeler.GetAsync($"api/datasets/{datasetId}/versions")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await labeler.PostAsJsonAsync($"api/datasets/{datasetId}/versions", new { target = "openai-chat" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.GetAsync("api/versions/1/files/train.jsonl")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        // A version of a project the labeler works in: the role, not the wall, refuses it.
+        var team = await app.CreateProjectWithOneOfEachAsync();
+        await app.JoinDemoTeamAsync(team.ProjectId);
+        (await labeler.GetAsync($"api/versions/{team.VersionId}/files/train.jsonl")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await labeler.GetAsync("api/export/targets")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
 

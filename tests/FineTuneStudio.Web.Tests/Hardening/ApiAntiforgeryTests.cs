@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Web.Infrastructure;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -32,11 +33,18 @@ public sealed partial class ApiAntiforgeryTests(StudioAppFactory app)
         routes.ShouldContain(r => r.Method == "POST" && r.Route == "/account/logout");
         routes.ShouldContain(r => r.Method == "POST" && r.Route == "/account/login");
 
+        // Real objects (of a throwaway project), so the wall lets the admin through to the check; other ids name nothing.
+        var objects = await app.CreateProjectWithOneOfEachAsync();
+        var scopes = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => e.Metadata.GetOrderedMetadata<ProjectScopeMetadata>().Select(m => (Route: "/" + (e.RoutePattern.RawText ?? "").TrimStart('/'), Scope: m)))
+            .ToLookup(x => x.Route, x => x.Scope);
         var accepted = new List<string>();
         foreach (var (method, route) in routes)
         {
-            // Ids of nothing: if a route forgot the check, the call should at worst find nothing to change.
-            var url = RouteParameter().Replace(route, Missing).TrimStart('/');
+            var url = RouteParameter().Replace(route, m =>
+                scopes[route].FirstOrDefault(s => s.Source == ScopeSource.Route && m.Value.StartsWith("{" + s.Parameter, StringComparison.Ordinal)) is { } scope
+                    ? objects.IdOf(scope.Kind).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : Missing).TrimStart('/');
             using var request = new HttpRequestMessage(new HttpMethod(method), url)
             {
                 Content = route.StartsWith("/api/", StringComparison.Ordinal)
