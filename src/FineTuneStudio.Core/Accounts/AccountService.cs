@@ -187,14 +187,15 @@ public sealed class AccountService(UserManager<StudioUser> users, StudioDbContex
 
     /// <summary>
     /// An admin resets a forgotten password: a new random one, returned once for the admin to hand over.
-    /// Identity renews the security stamp, so sessions made with the old password end.
+    /// The security stamp is renewed, so sessions made with the old password end.
     /// </summary>
     public async Task<string> ResetPasswordAsync(string userId, Actor actor, CancellationToken cancellationToken)
     {
         var user = await users.FindByIdAsync(userId) ?? throw new NotFoundException("User", userId);
         var password = TemporaryPassword();
-        var token = await users.GeneratePasswordResetTokenAsync(user);
-        var reset = await users.ResetPasswordAsync(user, token, password);
+        // Our own generated password meets the policy; set it and renew the stamp in one save (no reset-token provider needed).
+        user.PasswordHash = users.PasswordHasher.HashPassword(user, password);
+        var reset = await users.UpdateSecurityStampAsync(user);
         if (!reset.Succeeded)
         {
             throw new StudioValidationException(reset.Errors.Select(e => new InputError("password", e.Description)).ToList());

@@ -64,7 +64,7 @@ public sealed class ProjectService(IDbContextFactory<StudioDbContext> factory, T
         await db.SaveChangesAsync(cancellationToken);
         AuditLog.Record(db, actor, now, "project.create", nameof(Project), project.Id, name);
         // Whoever makes a project works in it as its ML lead; admins see every project without joining.
-        if (actor.UserId is { } founder && !await IsAdminAsync(db, founder, cancellationToken))
+        if (actor.UserId is { } founder && await db.Users.AnyAsync(u => u.Id == founder, cancellationToken) && !await IsAdminAsync(db, founder, cancellationToken))
         {
             db.ProjectMembers.Add(new ProjectMember { ProjectId = project.Id, UserId = founder, Role = StudioRoles.MlLead, AddedAt = now });
         }

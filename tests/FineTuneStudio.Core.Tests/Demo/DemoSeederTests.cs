@@ -61,7 +61,7 @@ public class DemoSeederTests
         var second = await CountAsync(database);
 
         second.ShouldBe(first);
-        first.Users.ShouldBe(6);
+        first.Users.ShouldBe(7);
         first.Projects.ShouldBe(2);
         first.Examples.ShouldBeInRange(370, 420);
         first.Messages.ShouldBeGreaterThan(first.Examples * 3 - 1);
@@ -72,6 +72,12 @@ public class DemoSeederTests
         first.EvalResults.ShouldBe(40);
 
         await using var check = database.CreateDbContext();
+        // The five team members are in both projects; the contractor only in the brand project; the admin needs none.
+        var members = await check.ProjectMembers.Select(m => new { m.User!.Email, Project = m.Project!.Name, m.Role }).ToListAsync();
+        members.Count.ShouldBe(11);
+        members.Where(m => m.Email == "contractor@demo.local").Select(m => m.Project).ShouldBe([DemoSeeder.BrandProjectName]);
+        members.ShouldNotContain(m => m.Email == "admin@demo.local");
+        members.ShouldContain(m => m.Email == "lead@demo.local" && m.Project == DemoSeeder.SupportProjectName && m.Role == "MlLead");
         var annotated = await check.Annotations.Select(a => a.Example!.Dataset!.Name).Distinct().ToListAsync();
         annotated.ShouldBe(["Ticket urgency"]);
         var labelers = await check.Annotations.Select(a => a.Labeler!.Email).Distinct().OrderBy(e => e).ToListAsync();
