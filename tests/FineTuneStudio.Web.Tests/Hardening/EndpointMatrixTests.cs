@@ -76,6 +76,7 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["PAGE /projects/{ProjectId:int}/evaluation/reviews"] = ViewEvaluation,
         ["PAGE /projects/{ProjectId:int}/evaluation/reviews/{ComparisonId:int}"] = Evaluate,
         ["PAGE /projects/{ProjectId:int}/evaluation/training"] = ViewEvaluation,
+        ["PAGE /projects/{ProjectId:int}/members"] = View,
 
         // Account.
         ["GET /api/me"] = SignedIn,

@@ -19,6 +19,7 @@ public sealed partial class ProfilePage : IDisposable
     private string _newName = "";
     private string? _secret;
     private bool _busy;
+    private int _days = ApiTokenService.DefaultLifetimeDays;
 
     [Inject]
     private ApiTokenService Tokens { get; set; } = default!;
@@ -42,7 +43,7 @@ public sealed partial class ProfilePage : IDisposable
         _errors = [];
         try
         {
-            var created = await Tokens.CreateAsync(_user.UserId()!, _newName, _user.ToActor(), _cts.Token);
+            var created = await Tokens.CreateAsync(_user.UserId()!, _newName, _user.ToActor(), _cts.Token, _days);
             _secret = created.Secret;
             _newName = "";
             await LoadAsync();

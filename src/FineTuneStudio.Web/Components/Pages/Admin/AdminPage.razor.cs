@@ -27,6 +27,7 @@ public sealed partial class AdminPage : IDisposable
     private IReadOnlyList<TrainingTargetView> _targets = [];
     private TargetEdit? _targetEdit;
     private IReadOnlyList<string> _targetErrors = [];
+    private (string Email, string Password)? _newPassword;
 
     [Inject] private IServiceScopeFactory ScopeFactory { get; set; } = default!;
     [Inject] private ProjectService Projects { get; set; } = default!;
@@ -136,6 +137,40 @@ public sealed partial class AdminPage : IDisposable
         catch (StudioValidationException e)
         {
             Snackbar.Add(e.Message, Severity.Error);
+        }
+
+        await LoadAsync();
+    }
+
+    private Task DisableAsync(UserSummary user) => ChangeUserAsync(user, (accounts, actor) => accounts.DisableAsync(user.Id, actor, _cts.Token),
+        $"Disabled {user.Email}: their tokens are revoked and open sessions end within a minute");
+
+    private Task EnableAsync(UserSummary user) => ChangeUserAsync(user, (accounts, actor) => accounts.EnableAsync(user.Id, actor, _cts.Token),
+        $"Enabled {user.Email}; they create new tokens if they need them");
+
+    private Task ResetPasswordAsync(UserSummary user) => ChangeUserAsync(user, async (accounts, actor) =>
+    {
+        _newPassword = (user.Email, await accounts.ResetPasswordAsync(user.Id, actor, _cts.Token));
+    }, null);
+
+    private async Task ChangeUserAsync(UserSummary user, Func<AccountService, Actor, Task> change, string? done)
+    {
+        try
+        {
+            var actor = (await AuthenticationState).User.ToActor();
+            await using (var scope = ScopeFactory.CreateAsyncScope())
+            {
+                await change(scope.ServiceProvider.GetRequiredService<AccountService>(), actor);
+            }
+
+            if (done is not null)
+            {
+                Snackbar.Add(done, Severity.Success);
+            }
+        }
+        catch (Exception e) when (e is StudioValidationException or NotFoundException)
+        {
+            Snackbar.Add($"{user.Email}: {e.Message}", Severity.Error);
         }
 
         await LoadAsync();
