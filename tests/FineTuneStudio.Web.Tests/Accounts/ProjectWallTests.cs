@@ -68,6 +68,41 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     }
 
     [Fact]
+    public async Task EveryProjectScopedRoute_AsADisabledMember_Is401()
+    {
+        var project = await app.CreateProjectWithOneOfEachAsync();
+        var email = $"disabled-{Guid.NewGuid():N}@example.test";
+        string userId;
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            userId = (await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(email, null, [StudioRoles.MlLead], "wall-pass-1", Actor.System, default)).Id;
+            await scope.ServiceProvider.GetRequiredService<MembershipService>().AddAsync(project.ProjectId, email, null, Actor.System, default);
+        }
+
+        using var client = await TokenClientAsync(email, "wall-pass-1");
+        (await client.GetAsync($"api/datasets/{project.DatasetId}/versions")).StatusCode.ShouldBe(HttpStatusCode.OK, "a member before being disabled");
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AccountService>().DisableAsync(userId, Actor.System, default);
+        }
+
+        var before = await FingerprintAsync(project.ProjectId);
+        var open = new List<string>();
+        foreach (var route in ScopedRoutes(app.Services))
+        {
+            var (url, _) = route.Url(project);
+            using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(route.Method), url));
+            if (response.StatusCode != HttpStatusCode.Unauthorized)
+            {
+                open.Add($"{route.Method} {url}: {(int)response.StatusCode}");
+            }
+        }
+
+        open.ShouldBeEmpty();
+        (await FingerprintAsync(project.ProjectId)).ShouldBe(before);
+    }
+
+    [Fact]
     public async Task BodyNamedProjects_AsANonMember_Are404()
     {
         var walled = await app.CreateProjectWithOneOfEachAsync();
