@@ -85,6 +85,7 @@ public sealed class HardeningBrowserTests(BrowserFixture browser)
                 [new MessageContent(MessageRole.System, "Classify the ticket."), new MessageContent(MessageRole.User, $"Help {ScriptPayload} {ImagePayload}"), new MessageContent(MessageRole.Assistant, label)],
                 Label: label, Tags: ["<b onmouseover=\"window.__xss='tag'\">tag</b>"], Notes: ImagePayload),
             new ExampleCaller(Actor.System, CanReview: true), default);
+        await browser.App.JoinDemoTeamAsync(project.Id);
 
         var page = await browser.SignedInPageAsync(Lead);
         var dialogs = new List<string>();

@@ -29,7 +29,6 @@ public sealed partial class ProjectWallView : IDisposable
         ("ComparisonId", ScopeKind.Comparison, ScopeSource.Route),
         ("AssessmentId", ScopeKind.Assessment, ScopeSource.Route),
         ("dataset", ScopeKind.Dataset, ScopeSource.Query),
-        ("version", ScopeKind.Version, ScopeSource.Query),
     ];
 
     private readonly CancellationTokenSource _cts = new();
