@@ -94,7 +94,9 @@ public sealed record ExampleDetail(
     Guid Version,
     IReadOnlyList<AnnotationView> Annotations,
     /// <summary>The answer the label renders to, for a labelled example without an assistant turn; counted in <see cref="TotalTokens"/>.</summary>
-    string? LearnedAnswer = null);
+    string? LearnedAnswer = null,
+    /// <summary>Who wrote the example (null for imports); the author of a draft may still set its label, split and tags.</summary>
+    string? CreatedById = null);
 
 /// <summary>What a client sends to create or update an example. Version is the token it loaded (required on update).</summary>
 public sealed record ExampleInput(

@@ -184,6 +184,12 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         }
 
         var valid = ExampleValidator.Validate(input, example.Dataset!.TaskKind, example.Dataset.Labels);
+        if (!ExampleCuration.MayCurate(caller, example.Status, example.CreatedById)
+            && ExampleCuration.Changes(valid, example.Label, example.Split, example.Tags) is { Count: > 0 } refused)
+        {
+            throw new StudioValidationException(refused);
+        }
+
         var now = Now;
         Apply(example, valid, now);
         if (valid.Submit)
@@ -626,7 +632,7 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         return new ExampleDetail(example.Id, example.DatasetId, example.Status, example.RejectionReason, messages, perMessage, total,
             example.ToolsJson, example.Label, example.Rating, example.CorrectedOutput, example.Tags, example.Notes,
             example.PreferredCompletion, example.RejectedCompletion, example.Split, example.Source, example.ReviewedById,
-            example.ReviewedAt, example.UpdatedAt, example.Version, annotations, answer);
+            example.ReviewedAt, example.UpdatedAt, example.Version, annotations, answer, example.CreatedById);
     }
 
     private static async Task<string?> LearnedAnswerAsync(StudioDbContext db, Example example, IReadOnlyList<MessageContent> messages, CancellationToken cancellationToken)

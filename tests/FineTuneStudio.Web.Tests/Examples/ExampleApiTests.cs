@@ -83,6 +83,46 @@ public sealed class ExampleApiTests(StudioAppFactory app)
     }
 
     [Fact]
+    public async Task Put_LabelerChangingLabelSplitOrTags_Is400NamingEachField_UnchangedEditsStillSave()
+    {
+        var dataset = await app.CreateUrgencyDatasetAsync();
+        var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = labeler;
+        using var __ = lead;
+        var imported = await StudioAppFactory.CreateExampleAsync(lead, dataset.Id, "Checkout returns 500 for every customer", "critical");
+
+        var relabelled = await labeler.PutAsJsonAsync($"api/examples/{imported.Id}",
+            ExampleInput.From(imported) with { Label = "low", Split = SplitPin.Train, Tags = ["mine"] });
+
+        relabelled.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        using (var problem = JsonDocument.Parse(await relabelled.Content.ReadAsStringAsync()))
+        {
+            problem.RootElement.GetProperty("errors").EnumerateObject().Select(e => e.Name).ShouldBe(["label", "split", "tags"]);
+            problem.RootElement.GetProperty("errors").GetProperty("label")[0].GetString().ShouldBe(ExampleCuration.RefusedMessage);
+        }
+
+        var stored = await app.QueryAsync(db => db.Examples.SingleAsync(e => e.Id == imported.Id));
+        (stored.Label, stored.Split, stored.Tags.Count).ShouldBe(("critical", SplitPin.Auto, 0));
+
+        // Everything else is still the labeler's to fix, as long as label, split and tags go back as loaded.
+        var noted = await labeler.PutAsJsonAsync($"api/examples/{imported.Id}", ExampleInput.From(imported) with { Notes = "customer on the phone" });
+        noted.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var afterNote = (await noted.Content.ReadFromJsonAsync<ExampleDetail>())!;
+        (afterNote.Notes, afterNote.Label).ShouldBe(("customer on the phone", "critical"));
+
+        // The labeler's own draft is still theirs to label while they write it.
+        var own = await StudioAppFactory.CreateExampleAsync(labeler, dataset.Id, "Typo on the pricing page");
+        (await labeler.PutAsJsonAsync($"api/examples/{own.Id}", ExampleInput.From(own) with { Label = "low" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // Reviewers keep the power.
+        var byLead = await lead.PutAsJsonAsync($"api/examples/{imported.Id}", ExampleInput.From(afterNote) with { Label = "high", Split = SplitPin.Test, Tags = ["vip"] });
+        byLead.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var final = (await byLead.Content.ReadFromJsonAsync<ExampleDetail>())!;
+        (final.Label, final.Split, final.Tags.Single()).ShouldBe(("high", SplitPin.Test, "vip"));
+    }
+
+    [Fact]
     public async Task Annotations_LabelerSeesOthersOnlyAfterSubmittingOwn()
     {
         var dataset = await app.CreateUrgencyDatasetAsync();
