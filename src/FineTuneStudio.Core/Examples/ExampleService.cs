@@ -375,16 +375,22 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
 
     // ---------- review ----------
 
+    /// <summary>Decides on the copy with token <see cref="ReviewInput.Version"/>; a stale token throws <see cref="ExampleConflictException"/>.</summary>
     public async Task<ExampleDetail> ReviewAsync(int exampleId, ReviewInput input, ExampleCaller caller, CancellationToken cancellationToken)
     {
         RequireReviewer(caller);
+        // Without it a reviewer could approve an edit, or a label, they never saw.
+        if (input.Version is not { } seenVersion)
+        {
+            throw new StudioValidationException("version", "send the version of the example you reviewed, so a change made since is never approved unseen");
+        }
+
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var example = await db.Examples.Include(e => e.Dataset).Include(e => e.Messages)
             .SingleOrDefaultAsync(e => e.Id == exampleId, cancellationToken) ?? throw new NotFoundException("Example", exampleId);
-        if (input.Version is { } version && version != example.Version)
+        if (seenVersion != example.Version)
         {
-            var current = await LoadDetailAsync(db, exampleId, caller, cancellationToken);
-            throw new ExampleConflictException(current, ExampleInput.From(current));
+            throw await ReviewConflictAsync(db, exampleId, caller, cancellationToken);
         }
 
         var errors = new List<InputError>();
@@ -444,8 +450,25 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         example.UpdatedAt = now;
         AuditLog.Record(db, caller.Actor, now, $"example.{input.Action.ToString().ToLowerInvariant()}", nameof(Example), exampleId,
             input.Action == ReviewAction.Adjudicate ? $"final label {example.Label ?? "(none)"}" : example.Status.ToString());
-        await db.SaveChangesAsync(cancellationToken);
+        db.Entry(example).Property(e => e.Version).OriginalValue = seenVersion;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Changed between our read and our write.
+            await using var fresh = await factory.CreateDbContextAsync(cancellationToken);
+            throw await ReviewConflictAsync(fresh, exampleId, caller, cancellationToken);
+        }
+
         return await LoadDetailAsync(db, exampleId, caller, cancellationToken);
+    }
+
+    private static async Task<ExampleConflictException> ReviewConflictAsync(StudioDbContext db, int exampleId, ExampleCaller caller, CancellationToken cancellationToken)
+    {
+        var current = await LoadDetailAsync(db, exampleId, caller, cancellationToken);
+        return new ExampleConflictException(current, ExampleInput.From(current));
     }
 
     /// <summary>Examples whose required annotations are in and disagree, oldest first, with all annotations.</summary>
@@ -503,6 +526,13 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
             errors.Add(new InputError("action", "use Approve, Reject, AddTag, RemoveTag or PinSplit"));
         }
 
+        // A decision is only as good as what was seen: approving or rejecting names the version of each example.
+        var unversioned = ids.Where(id => input.Versions?.ContainsKey(id) != true).ToList();
+        if (input.Action is BulkAction.Approve or BulkAction.Reject && unversioned.Count > 0)
+        {
+            errors.Add(new InputError("versions", $"send the version you loaded of every example to approve or reject; missing for {IdList(unversioned)}"));
+        }
+
         if (errors.Count > 0)
         {
             throw new StudioValidationException(errors);
@@ -515,8 +545,13 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         var missing = ids.Except(examples.Select(e => e.Id)).Order().ToList();
         if (missing.Count > 0)
         {
-            throw new StudioValidationException("exampleIds",
-                $"not in this dataset: {string.Join(", ", missing.Take(20))}{(missing.Count > 20 ? $" and {missing.Count - 20} more" : "")}; nothing was changed");
+            throw new StudioValidationException("exampleIds", $"not in this dataset: {IdList(missing)}; nothing was changed");
+        }
+
+        var stale = examples.Where(e => input.Versions?.TryGetValue(e.Id, out var seen) == true && seen != e.Version).Select(e => e.Id).Order().ToList();
+        if (stale.Count > 0)
+        {
+            throw BulkConflict(stale);
         }
 
         var now = Now;
@@ -557,10 +592,30 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
                 });
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        foreach (var example in examples.Where(e => input.Versions?.ContainsKey(e.Id) == true))
+        {
+            db.Entry(example).Property(e => e.Version).OriginalValue = input.Versions![example.Id];
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException e)
+        {
+            // Changed between our read and our write; the transaction is rolled back on the way out.
+            throw BulkConflict(e.Entries.Select(x => x.Entity).OfType<Example>().Select(x => x.Id).Order().ToList());
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return new BulkResult(examples.Count);
     }
+
+    private static ConflictException BulkConflict(IReadOnlyList<int> changed) => new(
+        $"Someone changed example{(changed.Count == 1 ? "" : "s")} {IdList(changed)} since you loaded the list; nothing was changed. Reload the list, check them and try again.");
+
+    private static string IdList(IReadOnlyList<int> ids) =>
+        $"{string.Join(", ", ids.Take(20))}{(ids.Count > 20 ? $" and {ids.Count - 20} more" : "")}";
 
     // ---------- helpers ----------
 
