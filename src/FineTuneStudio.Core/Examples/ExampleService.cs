@@ -286,6 +286,25 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
     /// </summary>
     public async Task<AnnotationView> SaveMyAnnotationAsync(int exampleId, AnnotationInput input, ExampleCaller caller, CancellationToken cancellationToken)
     {
+        // Two labelers may submit the last annotations at the same moment. Every submit renews the example's
+        // version, so the later save fails instead of deciding the example's state from a stale count; it
+        // then reads again and decides with both annotations in.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TrySaveMyAnnotationAsync(exampleId, input, caller, cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxAnnotationAttempts)
+            {
+            }
+        }
+    }
+
+    private const int MaxAnnotationAttempts = 5;
+
+    private async Task<AnnotationView> TrySaveMyAnnotationAsync(int exampleId, AnnotationInput input, ExampleCaller caller, CancellationToken cancellationToken)
+    {
         var userId = caller.UserId;
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var example = await db.Examples.Include(e => e.Dataset).Include(e => e.Annotations)
@@ -344,6 +363,13 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         mine.UpdatedAt = now;
 
         var submitted = example.Annotations.Where(a => a.Submitted).Select(a => (a.Label, a.Rating)).ToList();
+        if (input.Submit)
+        {
+            // Saved (with a new version) even when nothing else changes: see SaveMyAnnotationAsync.
+            example.UpdatedAt = now;
+            db.Entry(example).Property(e => e.UpdatedAt).IsModified = true;
+        }
+
         if (input.Submit && submitted.Count >= example.Dataset!.RequiredAnnotations)
         {
             example.Status = ExampleStatus.Submitted;
@@ -351,8 +377,6 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
             {
                 example.Label = agreed;
             }
-
-            example.UpdatedAt = now;
         }
 
         AuditLog.Record(db, caller.Actor, now, input.Submit ? "annotation.submit" : "annotation.save", nameof(Example), exampleId,
