@@ -54,6 +54,8 @@ public sealed class EvalGenerationService(
 
     private const int MaxErrorLength = 500;
 
+    private const string ScoringFailed = "every item has an output, but scoring them failed; the error was logged";
+
     private static string LeaseKey(int runId) => runId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public IReadOnlyList<EvalEndpointInfo> Endpoints() => endpoints.List();
@@ -366,7 +368,19 @@ public sealed class EvalGenerationService(
             throw;
         }
 
-        await evaluation.ScoreRunAsync(runId, actor, CancellationToken.None);
+        try
+        {
+            await evaluation.ScoreRunAsync(runId, actor, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Left Running, the run would be resumed with nothing to generate and fail to score again, forever.
+            logger.LogError(e, "Scoring eval run {RunId} failed after its {Total} items were generated", runId, total);
+            await FinishAsync(runId, EvalRunStatus.Failed, ScoringFailed, CancellationToken.None);
+            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, done, total, failed, ScoringFailed));
+            return;
+        }
+
         var allFailed = total > 0 && failed == total;
         var status = allFailed ? EvalRunStatus.Failed : EvalRunStatus.Completed;
         var error = allFailed ? "every item failed; see the item errors" : null;

@@ -1,4 +1,5 @@
 using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Jobs;
@@ -39,7 +40,8 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
 
     private static FakeReply RightAnswer(string text) => FakeReply.Text(Expected(int.Parse(text["ticket ".Length..], System.Globalization.CultureInfo.InvariantCulture)));
 
-    private EvalGenerationService Service(ScriptedChatServer server, int concurrency = 4, int retries = 3, int timeoutSeconds = 30, string key = "sk-test-secret")
+    private EvalGenerationService Service(ScriptedChatServer server, int concurrency = 4, int retries = 3, int timeoutSeconds = 30, string key = "sk-test-secret",
+        EvaluationService? scoring = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -52,7 +54,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
             ["Studio:Evaluation:Generation:Endpoints:fake:Provider"] = "local",
         }).Build();
         // A lease service of its own: each service stands for one app instance.
-        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(configuration), _evaluation, NullLogger<EvalGenerationService>.Instance, new JobLeaseService(_db, _clock));
+        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(configuration), scoring ?? _evaluation, NullLogger<EvalGenerationService>.Instance, new JobLeaseService(_db, _clock));
     }
 
     private async Task<int> GenerateAsync(EvalGenerationService service, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -140,6 +142,43 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         run.Status.ShouldBe(EvalRunStatus.Completed);
         run.Summary!.Failed.ShouldBe(1);
         run.Summary.Correct.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Execute_ScoringFails_RunEndsFailedWithItsOutputsKept_AndIsNotResumedAgain()
+    {
+        await AddItemsAsync(2);
+        await using var server = ScriptedChatServer.Start((text, _) => RightAnswer(text));
+        var service = Service(server, scoring: new EvaluationService(new ScoresRefused(_db), _clock));
+        var progress = new SyncProgress(_ => { });
+
+        var runId = await GenerateAsync(service, progress);
+
+        var run = await RunAsync(runId);
+        run.Status.ShouldBe(EvalRunStatus.Failed);
+        run.Error.ShouldBe("every item has an output, but scoring them failed; the error was logged");
+        run.CompletedAt.ShouldNotBeNull();
+        (await ResultsAsync(runId)).Select(r => r.Result.Output).ShouldBe(["high", "low"]);
+        progress.Last!.Status.ShouldBe(EvalRunStatus.Failed);
+        (await service.GetProgressAsync(runId, default)).Orphaned.ShouldBeFalse();
+        (await service.OrphanedRunIdsAsync(default)).ShouldNotContain(runId);
+    }
+
+    /// <summary>A database that refuses a run's scores (a full disk, say): the scoring step fails once every item has its output.</summary>
+    private sealed class ScoresRefused(IDbContextFactory<StudioDbContext> inner) : IDbContextFactory<StudioDbContext>
+    {
+        public StudioDbContext CreateDbContext()
+        {
+            var db = inner.CreateDbContext();
+            db.SavingChanges += (_, _) =>
+            {
+                if (db.ChangeTracker.Entries<AuditEvent>().Any(e => e.State == EntityState.Added && e.Entity.Action == "evalrun.score"))
+                {
+                    throw new IOException("disk full");
+                }
+            };
+            return db;
+        }
     }
 
     [Fact]
