@@ -7,6 +7,7 @@ using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FineTuneStudio.Core.Tests.Evaluation;
@@ -41,7 +42,10 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
     private static FakeReply RightAnswer(string text) => FakeReply.Text(Expected(int.Parse(text["ticket ".Length..], System.Globalization.CultureInfo.InvariantCulture)));
 
     private EvalGenerationService Service(ScriptedChatServer server, int concurrency = 4, int retries = 3, int timeoutSeconds = 30, string key = "sk-test-secret",
-        EvaluationService? scoring = null)
+        EvaluationService? scoring = null) => Service(server.BaseUrl, concurrency, retries, timeoutSeconds, key, scoring);
+
+    private EvalGenerationService Service(string baseUrl, int concurrency = 4, int retries = 3, int timeoutSeconds = 30, string key = "sk-test-secret",
+        EvaluationService? scoring = null, ILogger<EvalGenerationService>? logger = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -49,12 +53,12 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
             ["Studio:Evaluation:Generation:MaxRetries"] = retries.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Studio:Evaluation:Generation:TimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Studio:Evaluation:Generation:RetryDelayMilliseconds"] = "10",
-            ["Studio:Evaluation:Generation:Endpoints:fake:BaseUrl"] = server.BaseUrl,
+            ["Studio:Evaluation:Generation:Endpoints:fake:BaseUrl"] = baseUrl,
             ["Studio:Evaluation:Generation:Endpoints:fake:ApiKey"] = key,
             ["Studio:Evaluation:Generation:Endpoints:fake:Provider"] = "local",
         }).Build();
         // A lease service of its own: each service stands for one app instance.
-        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(configuration), scoring ?? _evaluation, NullLogger<EvalGenerationService>.Instance, new JobLeaseService(_db, _clock));
+        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(configuration), scoring ?? _evaluation, logger ?? NullLogger<EvalGenerationService>.Instance, new JobLeaseService(_db, _clock));
     }
 
     private async Task<int> GenerateAsync(EvalGenerationService service, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -162,6 +166,53 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         progress.Last!.Status.ShouldBe(EvalRunStatus.Failed);
         (await service.GetProgressAsync(runId, default)).Orphaned.ShouldBeFalse();
         (await service.OrphanedRunIdsAsync(default)).ShouldNotContain(runId);
+    }
+
+    [Fact]
+    public async Task Execute_EndpointRefusesTheConnection_StoresWhatHappenedWithoutTheAddress_AndLogsTheDetail()
+    {
+        await AddItemsAsync(1);
+        var port = ClosedPort();
+        var log = new ListLogger();
+
+        var runId = await GenerateAsync(Service($"http://127.0.0.1:{port}/v1", retries: 1, logger: log));
+
+        var result = (await ResultsAsync(runId)).Single().Result;
+        result.Failed.ShouldBeTrue();
+        result.Error.ShouldBe("the endpoint 'fake' refused the connection (after 2 attempts)");
+        var run = await RunAsync(runId);
+        (run.Status, run.Error).ShouldBe((EvalRunStatus.Failed, "every item failed; see the item errors"));
+        var stored = result.Error + run.Error + (await _evaluation.GetResultsAsync(runId, default)).Single().Error;
+        stored.ShouldNotContain("127.0.0.1");
+        stored.ShouldNotContain(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        stored.ShouldNotContain("http");
+        // The full detail, address included, is for whoever runs the instance.
+        log.Entries.ShouldContain(e => e.Exception != null && e.Exception.ToString().Contains($"127.0.0.1:{port}"));
+    }
+
+    /// <summary>A port on 127.0.0.1 nothing listens on: connecting is refused at once.</summary>
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class ListLogger : ILogger<EvalGenerationService>
+    {
+        public List<(LogLevel Level, string Message, Exception? Exception)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Entries)
+            {
+                Entries.Add((logLevel, formatter(state, exception), exception));
+            }
+        }
     }
 
     /// <summary>A database that refuses a run's scores (a full disk, say): the scoring step fails once every item has its output.</summary>
