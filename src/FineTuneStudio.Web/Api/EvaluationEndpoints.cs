@@ -133,9 +133,9 @@ public static class EvaluationEndpoints
             TypedResults.Ok(await evaluation.GetRunAsync(id, ct)))
             .WithSummary("Get a run with its aggregate scores");
 
-        api.MapGet("/eval-runs/{id:int}/results", async (int id, EvaluationService evaluation, CancellationToken ct) =>
-            TypedResults.Ok(await evaluation.GetResultsAsync(id, ct)))
-            .WithSummary("Per-item outputs and scores of a run");
+        api.MapGet("/eval-runs/{id:int}/results", async (int id, int? skip, int? take, EvaluationService evaluation, CancellationToken ct) =>
+            TypedResults.Ok(await evaluation.GetResultsAsync(id, skip, take, ct)))
+            .WithSummary($"Per-item outputs and scores of a run in item order, a page at a time: skip, take (default {Paging.DefaultTake}, at most {Paging.MaxTake}), with the total");
 
         api.MapDelete("/eval-runs/{id:int}", async (int id, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
             {
@@ -149,9 +149,9 @@ public static class EvaluationEndpoints
             TypedResults.Ok(await evaluation.CompareAsync(baseline, candidate, ct)))
             .WithSummary("Compare a candidate run with a baseline: deltas, McNemar, bootstrap, regressions and fixes");
 
-        api.MapGet("/projects/{projectId:int}/comparisons", async (int projectId, ReviewService reviews, CancellationToken ct) =>
-            TypedResults.Ok(await reviews.ListAsync(projectId, ct)))
-            .WithSummary("List blind A/B comparisons");
+        api.MapGet("/projects/{projectId:int}/comparisons", async (int projectId, int? skip, int? take, ReviewService reviews, CancellationToken ct) =>
+            TypedResults.Ok(await reviews.ListAsync(projectId, skip, take, ct)))
+            .WithSummary($"List blind A/B comparisons, newest first, a page at a time: skip, take (default {Paging.DefaultTake}, at most {Paging.MaxTake}), with the total");
 
         api.MapPost("/comparisons", async Task<Created<ComparisonSummary>> (ComparisonRequest input, ReviewService reviews, HttpContext http, CancellationToken ct) =>
             {

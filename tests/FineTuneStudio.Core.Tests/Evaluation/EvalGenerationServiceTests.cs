@@ -182,7 +182,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         result.Error.ShouldBe("the endpoint 'fake' refused the connection (after 2 attempts)");
         var run = await RunAsync(runId);
         (run.Status, run.Error).ShouldBe((EvalRunStatus.Failed, "every item failed; see the item errors"));
-        var stored = result.Error + run.Error + (await _evaluation.GetResultsAsync(runId, default)).Single().Error;
+        var stored = result.Error + run.Error + (await _evaluation.GetResultsAsync(runId, null, null, default)).Items.Single().Error;
         stored.ShouldNotContain("127.0.0.1");
         stored.ShouldNotContain(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         stored.ShouldNotContain("http");
