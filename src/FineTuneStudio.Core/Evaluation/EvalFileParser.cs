@@ -19,24 +19,12 @@ public sealed record EvalOutputInput(string Id, string Output, int Line);
 public static class EvalFileParser
 {
     public const int MaxErrors = 100;
-    public const long MaxFileBytes = 50L * 1024 * 1024;
 
+    /// <summary>The whole file as text. Callers bound the stream: uploads by the studio's one upload limit.</summary>
     public static async Task<string> ReadTextAsync(Stream stream, CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(stream, leaveOpen: true);
-        var buffer = new char[81920];
-        var text = new System.Text.StringBuilder();
-        int read;
-        while ((read = await reader.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            text.Append(buffer, 0, read);
-            if (text.Length > MaxFileBytes)
-            {
-                throw new StudioValidationException("file", $"The file is larger than {MaxFileBytes / 1024 / 1024} MB.");
-            }
-        }
-
-        return text.ToString();
+        return await reader.ReadToEndAsync(cancellationToken);
     }
 
     public static bool LooksLikeCsv(string text, string? fileName)

@@ -52,7 +52,7 @@ public sealed class EvalGenerationService(
 {
     public const string LeaseKind = "eval-run";
 
-    private const int MaxErrorLength = 500;
+    private const string ScoringFailed = "every item has an output, but scoring them failed; the error was logged";
 
     private static string LeaseKey(int runId) => runId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -309,7 +309,13 @@ public sealed class EvalGenerationService(
         {
             await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrency), CancellationToken = stop.Token }, async (item, token) =>
             {
-                var outcome = await GenerateAsync(client, ToChatMessages(item.InputJson, run.SystemPrompt), chatOptions, settings, timeout, token);
+                var outcome = await GenerateAsync(client, ToChatMessages(item.InputJson, run.SystemPrompt), chatOptions, settings, timeout, run.Endpoint, endpoint.BaseUrl, token);
+                if (outcome.Failure is { } failure)
+                {
+                    // The stored error names the endpoint only; the log keeps the exception with its address.
+                    logger.LogWarning(failure, "Eval run {RunId}, item {ItemId}: the endpoint {Endpoint} failed: {Error}", runId, item.Id, run.Endpoint, outcome.Error);
+                }
+
                 await writeLock.WaitAsync(CancellationToken.None);
                 try
                 {
@@ -361,12 +367,26 @@ public sealed class EvalGenerationService(
         catch (Exception e)
         {
             logger.LogError(e, "Eval run {RunId} stopped after {Done} of {Total} items", runId, done, total);
-            await FinishAsync(runId, EvalRunStatus.Failed, $"stopped after {done} of {total} items: {Short(e.Message)}", CancellationToken.None);
-            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, done, total, failed, Short(e.Message)));
+            // Not the exception's message: it may name the endpoint's address or the database's.
+            var stopped = $"stopped after {done} of {total} items; the error was logged";
+            await FinishAsync(runId, EvalRunStatus.Failed, stopped, CancellationToken.None);
+            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, done, total, failed, stopped));
             throw;
         }
 
-        await evaluation.ScoreRunAsync(runId, actor, CancellationToken.None);
+        try
+        {
+            await evaluation.ScoreRunAsync(runId, actor, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Left Running, the run would be resumed with nothing to generate and fail to score again, forever.
+            logger.LogError(e, "Scoring eval run {RunId} failed after its {Total} items were generated", runId, total);
+            await FinishAsync(runId, EvalRunStatus.Failed, ScoringFailed, CancellationToken.None);
+            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, done, total, failed, ScoringFailed));
+            return;
+        }
+
         var allFailed = total > 0 && failed == total;
         var status = allFailed ? EvalRunStatus.Failed : EvalRunStatus.Completed;
         var error = allFailed ? "every item failed; see the item errors" : null;
@@ -433,13 +453,15 @@ public sealed class EvalGenerationService(
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status).SetProperty(r => r.Error, error).SetProperty(r => r.CompletedAt, now), cancellationToken);
     }
 
-    /// <summary>One item: the first answer, or the last error after the allowed retries.</summary>
-    private async Task<ItemOutcome> GenerateAsync(IChatClient client, IList<ChatMessage> messages, ChatOptions options, EvalGenerationOptions settings, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>One item: the first answer, or the last error (in words without the endpoint's address) after the allowed retries.</summary>
+    private async Task<ItemOutcome> GenerateAsync(IChatClient client, IList<ChatMessage> messages, ChatOptions options, EvalGenerationOptions settings, TimeSpan timeout,
+        string endpointName, string? baseUrl, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             string error;
             bool retryable;
+            Exception? failure = null;
             using var perRequest = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             perRequest.CancelAfter(timeout);
             var started = clock.GetTimestamp();
@@ -456,21 +478,19 @@ public sealed class EvalGenerationService(
             catch (ClientResultException e)
             {
                 // Status 0: no HTTP answer at all (refused or dropped connection).
-                // The client's own message already reads "HTTP 500 (type: code) message".
-                var text = Short(e.Message);
-                error = e.Status == 0 ? $"no connection: {text}"
-                    : text.StartsWith("HTTP ", StringComparison.Ordinal) ? text : $"HTTP {e.Status}: {text}";
+                error = e.Status == 0 ? EndpointFailure.NoConnection(endpointName, e) : EndpointFailure.HttpError(e, baseUrl);
                 retryable = e.Status is 0 or 408 or 429 or >= 500;
+                failure = e;
             }
             catch (HttpRequestException e)
             {
-                (error, retryable) = ($"no connection: {Short(e.Message)}", true);
+                (error, retryable, failure) = (EndpointFailure.NoConnection(endpointName, e), true, e);
             }
 
             if (!retryable || attempt >= settings.MaxRetries)
             {
                 var tries = attempt + 1;
-                return new ItemOutcome(null, tries == 1 ? error : $"{error} (after {tries} attempts)", null, null, null);
+                return new ItemOutcome(null, tries == 1 ? error : $"{error} (after {tries} attempts)", null, null, null) { Failure = failure };
             }
 
             var delay = TimeSpan.FromMilliseconds(Math.Max(0, settings.RetryDelayMilliseconds) * Math.Pow(2, attempt));
@@ -492,15 +512,13 @@ public sealed class EvalGenerationService(
 
     private static int? ToInt(long? value) => value is { } v ? (int)Math.Min(v, int.MaxValue) : null;
 
-    private static string Short(string message)
-    {
-        var line = message.ReplaceLineEndings(" ");
-        return line.Length > MaxErrorLength ? line[..(MaxErrorLength - 3)] + "..." : line;
-    }
-
     private sealed record StoredMessage(string? Role, string? Content);
 
     private sealed record RunSettings(float? Temperature, int? MaxOutputTokens);
 
-    private sealed record ItemOutcome(string? Output, string? Error, int? LatencyMs, int? PromptTokens, int? CompletionTokens);
+    private sealed record ItemOutcome(string? Output, string? Error, int? LatencyMs, int? PromptTokens, int? CompletionTokens)
+    {
+        /// <summary>The last exception, for the log only.</summary>
+        public Exception? Failure { get; init; }
+    }
 }

@@ -2,6 +2,18 @@ using FineTuneStudio.Core.Domain;
 
 namespace FineTuneStudio.Core.Evaluation;
 
+/// <summary>One page of a longer list; <see cref="Total"/> counts the whole list. Skip and Take are the ones applied.</summary>
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Total, int Skip, int Take);
+
+/// <summary>How long lists are paged over the API: 100 at a time unless asked, never more than 1000.</summary>
+public static class Paging
+{
+    public const int DefaultTake = 100;
+    public const int MaxTake = 1000;
+
+    public static (int Skip, int Take) Clamp(int? skip, int? take) => (Math.Max(0, skip ?? 0), Math.Clamp(take ?? DefaultTake, 1, MaxTake));
+}
+
 public sealed record EvalSetInput(string Name, string? Description, IReadOnlyList<string>? Metrics);
 
 public sealed record EvalSetSummary(int Id, int ProjectId, string Name, string Description, IReadOnlyList<string> Metrics, int ItemCount, int RunCount, DateTime CreatedAt);

@@ -371,15 +371,36 @@ public sealed class EvaluationService(IDbContextFactory<StudioDbContext> factory
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<EvalResultView>> GetResultsAsync(int runId, CancellationToken cancellationToken)
+    /// <summary>A page of a run's items in item order, with the number of items in all (see <see cref="Paging"/>).</summary>
+    public async Task<Paged<EvalResultView>> GetResultsAsync(int runId, int? skip, int? take, CancellationToken cancellationToken)
+    {
+        var (from, count) = Paging.Clamp(skip, take);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var main = await MainMetricAsync(db, runId, cancellationToken);
+        var total = await db.EvalResults.CountAsync(r => r.EvalRunId == runId, cancellationToken);
+        return new Paged<EvalResultView>(await ReadResultsAsync(db, runId, main, from, count, cancellationToken), total, from, count);
+    }
+
+    /// <summary>Every item of a run, for comparing two runs here in the service.</summary>
+    private async Task<IReadOnlyList<EvalResultView>> AllResultsAsync(int runId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await ReadResultsAsync(db, runId, await MainMetricAsync(db, runId, cancellationToken), 0, null, cancellationToken);
+    }
+
+    private static async Task<string?> MainMetricAsync(StudioDbContext db, int runId, CancellationToken cancellationToken)
+    {
         var run = await db.EvalRuns.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.SummaryJson }).SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException("Eval run", runId);
-        var main = RunSummary.FromJson(run.SummaryJson)?.MainMetric;
-        var rows = await db.EvalResults.AsNoTracking().Where(r => r.EvalRunId == runId)
+        return RunSummary.FromJson(run.SummaryJson)?.MainMetric;
+    }
+
+    private static async Task<IReadOnlyList<EvalResultView>> ReadResultsAsync(StudioDbContext db, int runId, string? main, int skip, int? take, CancellationToken cancellationToken)
+    {
+        var ordered = db.EvalResults.AsNoTracking().Where(r => r.EvalRunId == runId)
             .Join(db.EvalItems, r => r.EvalItemId, i => i.Id, (r, i) => new { i.Id, i.ExternalId, i.Expected, i.Label, r.Output, r.Failed, r.Error, r.ScoresJson, r.LatencyMs, i.InputJson, r.PromptTokens, r.CompletionTokens })
-            .OrderBy(x => x.Id).ToListAsync(cancellationToken);
+            .OrderBy(x => x.Id).Skip(skip);
+        var rows = await (take is { } t ? ordered.Take(t) : ordered).ToListAsync(cancellationToken);
         return rows.Select(x =>
         {
             var scores = ReadScores(x.ScoresJson);
@@ -408,8 +429,8 @@ public sealed class EvaluationService(IDbContextFactory<StudioDbContext> factory
             throw new StudioValidationException("run", "both runs must be scored first");
         }
 
-        var resultsA = (await GetResultsAsync(runAId, cancellationToken)).ToDictionary(r => r.ItemId);
-        var resultsB = (await GetResultsAsync(runBId, cancellationToken)).ToDictionary(r => r.ItemId);
+        var resultsA = (await AllResultsAsync(runAId, cancellationToken)).ToDictionary(r => r.ItemId);
+        var resultsB = (await AllResultsAsync(runBId, cancellationToken)).ToDictionary(r => r.ItemId);
         var items = new List<ComparedItem>();
         foreach (var a in resultsA.Values.OrderBy(r => r.ItemId))
         {

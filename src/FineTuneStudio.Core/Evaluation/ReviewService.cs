@@ -75,10 +75,20 @@ public sealed class ReviewService(IDbContextFactory<StudioDbContext> factory, Ti
         return await GetAsync(comparison.Id, cancellationToken);
     }
 
+    /// <summary>Every comparison of a project, newest first.</summary>
     public async Task<IReadOnlyList<ComparisonSummary>> ListAsync(int projectId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         return await QueryAsync(db, projectId, null, cancellationToken);
+    }
+
+    /// <summary>A page of a project's comparisons, newest first, with how many there are (see <see cref="Paging"/>).</summary>
+    public async Task<Paged<ComparisonSummary>> ListAsync(int projectId, int? skip, int? take, CancellationToken cancellationToken)
+    {
+        var (from, count) = Paging.Clamp(skip, take);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var total = await OfProject(db, db.Comparisons.AsNoTracking(), projectId).CountAsync(cancellationToken);
+        return new Paged<ComparisonSummary>(await QueryAsync(db, projectId, null, cancellationToken, from, count), total, from, count);
     }
 
     public async Task<ComparisonSummary> GetAsync(int comparisonId, CancellationToken cancellationToken)
@@ -160,24 +170,26 @@ public sealed class ReviewService(IDbContextFactory<StudioDbContext> factory, Ti
     {
         var summary = await GetAsync(comparisonId, cancellationToken);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var judgements = await db.Judgements.AsNoTracking().Where(j => j.ComparisonId == comparisonId)
-            .Select(j => new { j.ReviewerId, j.Choice, j.AWasLeft }).ToListAsync(cancellationToken);
-        var reviewerIds = judgements.Select(j => j.ReviewerId).Distinct().ToList();
+        // Counted by the database: at most reviewers × picks × sides rows come back, however many judgements there are.
+        var counts = await db.Judgements.AsNoTracking().Where(j => j.ComparisonId == comparisonId)
+            .GroupBy(j => new { j.ReviewerId, j.Choice, j.AWasLeft })
+            .Select(g => new { g.Key.ReviewerId, g.Key.Choice, g.Key.AWasLeft, Count = g.Count() }).ToListAsync(cancellationToken);
+        var reviewerIds = counts.Select(j => j.ReviewerId).Distinct().ToList();
         var names = await db.Users.AsNoTracking().Where(u => reviewerIds.Contains(u.Id))
             .Select(u => new { u.Id, Name = u.DisplayName != "" ? u.DisplayName : u.Email }).ToDictionaryAsync(u => u.Id, u => u.Name ?? u.Id, cancellationToken);
 
-        var winsA = judgements.Count(j => j.Choice == JudgementChoice.A);
-        var winsB = judgements.Count(j => j.Choice == JudgementChoice.B);
-        var decisive = judgements.Where(j => j.Choice is JudgementChoice.A or JudgementChoice.B).ToList();
-        var left = decisive.Count(j => (j.Choice == JudgementChoice.A) == j.AWasLeft);
-        var reviewers = judgements.GroupBy(j => j.ReviewerId)
-            .Select(g => new ReviewerCount(g.Key, names.GetValueOrDefault(g.Key, g.Key), g.Count(),
-                g.Count(j => j.Choice == JudgementChoice.A), g.Count(j => j.Choice == JudgementChoice.B),
-                g.Count(j => j.Choice == JudgementChoice.Tie), g.Count(j => j.Choice == JudgementChoice.BothBad)))
+        int Count(JudgementChoice choice) => counts.Where(c => c.Choice == choice).Sum(c => c.Count);
+        var winsA = Count(JudgementChoice.A);
+        var winsB = Count(JudgementChoice.B);
+        var decisive = winsA + winsB;
+        var left = counts.Where(c => c.Choice is JudgementChoice.A or JudgementChoice.B && (c.Choice == JudgementChoice.A) == c.AWasLeft).Sum(c => c.Count);
+        var reviewers = counts.GroupBy(c => c.ReviewerId)
+            .Select(g => new ReviewerCount(g.Key, names.GetValueOrDefault(g.Key, g.Key), g.Sum(c => c.Count),
+                g.Where(c => c.Choice == JudgementChoice.A).Sum(c => c.Count), g.Where(c => c.Choice == JudgementChoice.B).Sum(c => c.Count),
+                g.Where(c => c.Choice == JudgementChoice.Tie).Sum(c => c.Count), g.Where(c => c.Choice == JudgementChoice.BothBad).Sum(c => c.Count)))
             .OrderByDescending(r => r.Judgements).ThenBy(r => r.Reviewer, StringComparer.Ordinal).ToList();
-        return new ComparisonResults(summary, judgements.Count, winsA, winsB,
-            judgements.Count(j => j.Choice == JudgementChoice.Tie), judgements.Count(j => j.Choice == JudgementChoice.BothBad),
-            WilsonInterval.Compute(winsB, winsA + winsB), decisive.Count == 0 ? null : (double)left / decisive.Count, reviewers);
+        return new ComparisonResults(summary, counts.Sum(c => c.Count), winsA, winsB, Count(JudgementChoice.Tie), Count(JudgementChoice.BothBad),
+            WilsonInterval.Compute(winsB, decisive), decisive == 0 ? null : (double)left / decisive, reviewers);
     }
 
     private static async Task<IReadOnlyList<(int ItemId, bool AIsLeft)>> OrderAsync(StudioDbContext db, Comparison comparison, CancellationToken cancellationToken)
@@ -195,8 +207,12 @@ public sealed class ReviewService(IDbContextFactory<StudioDbContext> factory, Ti
             m.TryGetProperty("content", out var c) ? c.GetString() : null)).ToList();
     }
 
-    /// <summary>Comparisons are few per project, so names and counts are joined in memory after three small queries.</summary>
-    private static async Task<List<ComparisonSummary>> QueryAsync(StudioDbContext db, int? projectId, int? comparisonId, CancellationToken cancellationToken)
+    private static IQueryable<Comparison> OfProject(StudioDbContext db, IQueryable<Comparison> comparisons, int projectId) =>
+        comparisons.Where(c => db.EvalRuns.Any(r => r.Id == c.RunAId && r.EvalSet!.ProjectId == projectId));
+
+    /// <summary>Newest first; names and counts of the (at most one page of) comparisons are joined in memory after three small queries.</summary>
+    private static async Task<List<ComparisonSummary>> QueryAsync(StudioDbContext db, int? projectId, int? comparisonId, CancellationToken cancellationToken,
+        int skip = 0, int? take = null)
     {
         var comparisons = db.Comparisons.AsNoTracking();
         if (comparisonId is { } id)
@@ -206,7 +222,13 @@ public sealed class ReviewService(IDbContextFactory<StudioDbContext> factory, Ti
 
         if (projectId is { } p)
         {
-            comparisons = comparisons.Where(c => db.EvalRuns.Any(r => r.Id == c.RunAId && r.EvalSet!.ProjectId == p));
+            comparisons = OfProject(db, comparisons, p);
+        }
+
+        comparisons = comparisons.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).Skip(skip);
+        if (take is { } t)
+        {
+            comparisons = comparisons.Take(t);
         }
 
         var rows = await comparisons.Select(c => new { c.Id, c.Name, c.RunAId, c.RunBId, c.CreatedAt, Judgements = c.Judgements.Count }).ToListAsync(cancellationToken);
@@ -219,6 +241,6 @@ public sealed class ReviewService(IDbContextFactory<StudioDbContext> factory, Ti
             var a = runs[c.RunAId];
             var b = runs[c.RunBId];
             return new ComparisonSummary(c.Id, c.Name, a.EvalSetId, a.SetName, a.Id, a.Name, b.Id, b.Name, a.Items, c.Judgements, c.CreatedAt);
-        }).OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).ToList();
+        }).ToList();
     }
 }

@@ -94,7 +94,9 @@ public sealed record ExampleDetail(
     Guid Version,
     IReadOnlyList<AnnotationView> Annotations,
     /// <summary>The answer the label renders to, for a labelled example without an assistant turn; counted in <see cref="TotalTokens"/>.</summary>
-    string? LearnedAnswer = null);
+    string? LearnedAnswer = null,
+    /// <summary>Who wrote the example (null for imports); the author of a draft may still set its label, split and tags.</summary>
+    string? CreatedById = null);
 
 /// <summary>What a client sends to create or update an example. Version is the token it loaded (required on update).</summary>
 public sealed record ExampleInput(
@@ -128,7 +130,7 @@ public sealed record AnnotationInput(
 [JsonConverter(typeof(JsonStringEnumConverter<ReviewAction>))]
 public enum ReviewAction { Approve, Reject, Adjudicate }
 
-/// <summary>A reviewer's decision. Adjudicate records the final label/output/rating and approves.</summary>
+/// <summary>A reviewer's decision on the copy with token <see cref="Version"/> (required). Adjudicate records the final label/output/rating and approves.</summary>
 public sealed record ReviewInput(
     ReviewAction Action,
     string? Reason = null,
@@ -140,12 +142,17 @@ public sealed record ReviewInput(
 [JsonConverter(typeof(JsonStringEnumConverter<BulkAction>))]
 public enum BulkAction { Approve, Reject, AddTag, RemoveTag, PinSplit }
 
+/// <summary>
+/// One action on many examples. <see cref="Versions"/> maps each example id to the version the caller loaded:
+/// required to approve or reject, checked whenever given.
+/// </summary>
 public sealed record BulkInput(
     IReadOnlyList<int> ExampleIds,
     BulkAction Action,
     string? Reason = null,
     string? Tag = null,
-    SplitPin? Split = null);
+    SplitPin? Split = null,
+    IReadOnlyDictionary<int, Guid>? Versions = null);
 
 public sealed record BulkResult(int Changed);
 

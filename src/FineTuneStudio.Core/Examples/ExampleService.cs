@@ -184,6 +184,12 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         }
 
         var valid = ExampleValidator.Validate(input, example.Dataset!.TaskKind, example.Dataset.Labels);
+        if (!ExampleCuration.MayCurate(caller, example.Status, example.CreatedById)
+            && ExampleCuration.Changes(valid, example.Label, example.Split, example.Tags) is { Count: > 0 } refused)
+        {
+            throw new StudioValidationException(refused);
+        }
+
         var now = Now;
         Apply(example, valid, now);
         if (valid.Submit)
@@ -280,6 +286,25 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
     /// </summary>
     public async Task<AnnotationView> SaveMyAnnotationAsync(int exampleId, AnnotationInput input, ExampleCaller caller, CancellationToken cancellationToken)
     {
+        // Two labelers may submit the last annotations at the same moment. Every submit renews the example's
+        // version, so the later save fails instead of deciding the example's state from a stale count; it
+        // then reads again and decides with both annotations in.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TrySaveMyAnnotationAsync(exampleId, input, caller, cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxAnnotationAttempts)
+            {
+            }
+        }
+    }
+
+    private const int MaxAnnotationAttempts = 5;
+
+    private async Task<AnnotationView> TrySaveMyAnnotationAsync(int exampleId, AnnotationInput input, ExampleCaller caller, CancellationToken cancellationToken)
+    {
         var userId = caller.UserId;
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var example = await db.Examples.Include(e => e.Dataset).Include(e => e.Annotations)
@@ -338,6 +363,13 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         mine.UpdatedAt = now;
 
         var submitted = example.Annotations.Where(a => a.Submitted).Select(a => (a.Label, a.Rating)).ToList();
+        if (input.Submit)
+        {
+            // Saved (with a new version) even when nothing else changes: see SaveMyAnnotationAsync.
+            example.UpdatedAt = now;
+            db.Entry(example).Property(e => e.UpdatedAt).IsModified = true;
+        }
+
         if (input.Submit && submitted.Count >= example.Dataset!.RequiredAnnotations)
         {
             example.Status = ExampleStatus.Submitted;
@@ -345,8 +377,6 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
             {
                 example.Label = agreed;
             }
-
-            example.UpdatedAt = now;
         }
 
         AuditLog.Record(db, caller.Actor, now, input.Submit ? "annotation.submit" : "annotation.save", nameof(Example), exampleId,
@@ -369,16 +399,22 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
 
     // ---------- review ----------
 
+    /// <summary>Decides on the copy with token <see cref="ReviewInput.Version"/>; a stale token throws <see cref="ExampleConflictException"/>.</summary>
     public async Task<ExampleDetail> ReviewAsync(int exampleId, ReviewInput input, ExampleCaller caller, CancellationToken cancellationToken)
     {
         RequireReviewer(caller);
+        // Without it a reviewer could approve an edit, or a label, they never saw.
+        if (input.Version is not { } seenVersion)
+        {
+            throw new StudioValidationException("version", "send the version of the example you reviewed, so a change made since is never approved unseen");
+        }
+
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var example = await db.Examples.Include(e => e.Dataset).Include(e => e.Messages)
             .SingleOrDefaultAsync(e => e.Id == exampleId, cancellationToken) ?? throw new NotFoundException("Example", exampleId);
-        if (input.Version is { } version && version != example.Version)
+        if (seenVersion != example.Version)
         {
-            var current = await LoadDetailAsync(db, exampleId, caller, cancellationToken);
-            throw new ExampleConflictException(current, ExampleInput.From(current));
+            throw await ReviewConflictAsync(db, exampleId, caller, cancellationToken);
         }
 
         var errors = new List<InputError>();
@@ -438,8 +474,25 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         example.UpdatedAt = now;
         AuditLog.Record(db, caller.Actor, now, $"example.{input.Action.ToString().ToLowerInvariant()}", nameof(Example), exampleId,
             input.Action == ReviewAction.Adjudicate ? $"final label {example.Label ?? "(none)"}" : example.Status.ToString());
-        await db.SaveChangesAsync(cancellationToken);
+        db.Entry(example).Property(e => e.Version).OriginalValue = seenVersion;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Changed between our read and our write.
+            await using var fresh = await factory.CreateDbContextAsync(cancellationToken);
+            throw await ReviewConflictAsync(fresh, exampleId, caller, cancellationToken);
+        }
+
         return await LoadDetailAsync(db, exampleId, caller, cancellationToken);
+    }
+
+    private static async Task<ExampleConflictException> ReviewConflictAsync(StudioDbContext db, int exampleId, ExampleCaller caller, CancellationToken cancellationToken)
+    {
+        var current = await LoadDetailAsync(db, exampleId, caller, cancellationToken);
+        return new ExampleConflictException(current, ExampleInput.From(current));
     }
 
     /// <summary>Examples whose required annotations are in and disagree, oldest first, with all annotations.</summary>
@@ -497,6 +550,13 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
             errors.Add(new InputError("action", "use Approve, Reject, AddTag, RemoveTag or PinSplit"));
         }
 
+        // A decision is only as good as what was seen: approving or rejecting names the version of each example.
+        var unversioned = ids.Where(id => input.Versions?.ContainsKey(id) != true).ToList();
+        if (input.Action is BulkAction.Approve or BulkAction.Reject && unversioned.Count > 0)
+        {
+            errors.Add(new InputError("versions", $"send the version you loaded of every example to approve or reject; missing for {IdList(unversioned)}"));
+        }
+
         if (errors.Count > 0)
         {
             throw new StudioValidationException(errors);
@@ -509,8 +569,13 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         var missing = ids.Except(examples.Select(e => e.Id)).Order().ToList();
         if (missing.Count > 0)
         {
-            throw new StudioValidationException("exampleIds",
-                $"not in this dataset: {string.Join(", ", missing.Take(20))}{(missing.Count > 20 ? $" and {missing.Count - 20} more" : "")}; nothing was changed");
+            throw new StudioValidationException("exampleIds", $"not in this dataset: {IdList(missing)}; nothing was changed");
+        }
+
+        var stale = examples.Where(e => input.Versions?.TryGetValue(e.Id, out var seen) == true && seen != e.Version).Select(e => e.Id).Order().ToList();
+        if (stale.Count > 0)
+        {
+            throw BulkConflict(stale);
         }
 
         var now = Now;
@@ -551,10 +616,30 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
                 });
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        foreach (var example in examples.Where(e => input.Versions?.ContainsKey(e.Id) == true))
+        {
+            db.Entry(example).Property(e => e.Version).OriginalValue = input.Versions![example.Id];
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException e)
+        {
+            // Changed between our read and our write; the transaction is rolled back on the way out.
+            throw BulkConflict(e.Entries.Select(x => x.Entity).OfType<Example>().Select(x => x.Id).Order().ToList());
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return new BulkResult(examples.Count);
     }
+
+    private static ConflictException BulkConflict(IReadOnlyList<int> changed) => new(
+        $"Someone changed example{(changed.Count == 1 ? "" : "s")} {IdList(changed)} since you loaded the list; nothing was changed. Reload the list, check them and try again.");
+
+    private static string IdList(IReadOnlyList<int> ids) =>
+        $"{string.Join(", ", ids.Take(20))}{(ids.Count > 20 ? $" and {ids.Count - 20} more" : "")}";
 
     // ---------- helpers ----------
 
@@ -626,7 +711,7 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         return new ExampleDetail(example.Id, example.DatasetId, example.Status, example.RejectionReason, messages, perMessage, total,
             example.ToolsJson, example.Label, example.Rating, example.CorrectedOutput, example.Tags, example.Notes,
             example.PreferredCompletion, example.RejectedCompletion, example.Split, example.Source, example.ReviewedById,
-            example.ReviewedAt, example.UpdatedAt, example.Version, annotations, answer);
+            example.ReviewedAt, example.UpdatedAt, example.Version, annotations, answer, example.CreatedById);
     }
 
     private static async Task<string?> LearnedAnswerAsync(StudioDbContext db, Example example, IReadOnlyList<MessageContent> messages, CancellationToken cancellationToken)

@@ -4,7 +4,6 @@ using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace FineTuneStudio.Web.Api;
 
@@ -87,33 +86,39 @@ public static class EvaluationEndpoints
             .InProject(ScopeKind.EvalSet, "id")
             .WithSummary("Page through an eval set's items");
 
-        api.MapPost("/eval-sets/{id:int}/items", async (int id, IFormFile file, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/eval-sets/{id:int}/items", async (int id, EvaluationService evaluation, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
             {
-                var text = await ReadAsync(file, ct);
-                return TypedResults.Ok(new { imported = await evaluation.ImportItemsAsync(id, text, file.FileName, http.User.ToActor(), ct) });
+                await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
+                var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
+                return TypedResults.Ok(new { imported = await evaluation.ImportItemsAsync(id, text, upload.FileName, http.User.ToActor(), ct) });
             })
             .InProject(ScopeKind.EvalSet, "id")
+            .Accepts<IFormFile>("multipart/form-data")
             .DisableAntiforgery()
             .RequireAuthorization(StudioPolicies.Evaluate)
-            .WithSummary("Import items from JSONL or CSV (all or nothing)");
+            .WithSummary("Import items from JSONL or CSV (all or nothing)")
+            .WithDescription("Multipart form: file. Past the upload limit: 413.");
 
         api.MapGet("/projects/{projectId:int}/eval-runs", async (int projectId, int? setId, EvaluationService evaluation, CancellationToken ct) =>
             TypedResults.Ok(await evaluation.ListRunsAsync(projectId, setId, ct)))
             .InProject(ScopeKind.Project, "projectId")
             .WithSummary("List runs, oldest first");
 
-        api.MapPost("/eval-sets/{id:int}/runs", async Task<Created<EvalRunSummary>> (int id, IFormFile file, [FromForm] string name, [FromForm] string? model, [FromForm] string? provider,
-                [FromForm] string? notes, [FromForm] string? settings, [FromForm] int? datasetVersionId, [FromForm] bool? baseline,
-                EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/eval-sets/{id:int}/runs", async Task<Created<EvalRunSummary>> (int id, EvaluationService evaluation, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
             {
-                var text = await ReadAsync(file, ct);
-                var run = await evaluation.ImportRunAsync(id, new EvalRunInput(name, model, provider, null, null, settings, datasetVersionId, notes, baseline ?? false), text, file.FileName, http.User.ToActor(), ct);
+                await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
+                var input = new EvalRunInput(upload.Field("name") ?? "", upload.Field("model"), upload.Field("provider"), null, null, upload.Field("settings"),
+                    FormInt(upload, "datasetVersionId"), upload.Field("notes"), bool.TryParse(upload.Field("baseline"), out var baseline) && baseline);
+                var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
+                var run = await evaluation.ImportRunAsync(id, input, text, upload.FileName, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/eval-runs/{run.Id}", run);
             })
             .InProject(ScopeKind.EvalSet, "id")
+            .Accepts<IFormFile>("multipart/form-data")
             .DisableAntiforgery()
             .RequireAuthorization(StudioPolicies.Evaluate)
-            .WithSummary("Record a run from a file of outputs (JSONL or CSV: id, output) and score it");
+            .WithSummary("Record a run from a file of outputs (JSONL or CSV: id, output) and score it")
+            .WithDescription("Multipart form: file and name, and optional model, provider, notes, settings (JSON), datasetVersionId and baseline (true/false). Past the upload limit: 413.");
 
         api.MapGet("/evaluation/endpoints", (EvalGenerationService generation) => TypedResults.Ok(generation.Endpoints()))
             .WithSummary("The configured endpoints a run can be generated against: names, providers and suggested models, never keys or addresses");
@@ -151,10 +156,10 @@ public static class EvaluationEndpoints
             .InProject(ScopeKind.EvalRun, "id")
             .WithSummary("Get a run with its aggregate scores");
 
-        api.MapGet("/eval-runs/{id:int}/results", async (int id, EvaluationService evaluation, CancellationToken ct) =>
-            TypedResults.Ok(await evaluation.GetResultsAsync(id, ct)))
+        api.MapGet("/eval-runs/{id:int}/results", async (int id, int? skip, int? take, EvaluationService evaluation, CancellationToken ct) =>
+            TypedResults.Ok(await evaluation.GetResultsAsync(id, skip, take, ct)))
             .InProject(ScopeKind.EvalRun, "id")
-            .WithSummary("Per-item outputs and scores of a run");
+            .WithSummary($"Per-item outputs and scores of a run in item order, a page at a time: skip, take (default {Paging.DefaultTake}, at most {Paging.MaxTake}), with the total");
 
         api.MapDelete("/eval-runs/{id:int}", async (int id, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
             {
@@ -171,10 +176,10 @@ public static class EvaluationEndpoints
             .InProject(ScopeKind.EvalRun, "candidate", ScopeSource.Query)
             .WithSummary("Compare a candidate run with a baseline: deltas, McNemar, bootstrap, regressions and fixes");
 
-        api.MapGet("/projects/{projectId:int}/comparisons", async (int projectId, ReviewService reviews, CancellationToken ct) =>
-            TypedResults.Ok(await reviews.ListAsync(projectId, ct)))
+        api.MapGet("/projects/{projectId:int}/comparisons", async (int projectId, int? skip, int? take, ReviewService reviews, CancellationToken ct) =>
+            TypedResults.Ok(await reviews.ListAsync(projectId, skip, take, ct)))
             .InProject(ScopeKind.Project, "projectId")
-            .WithSummary("List blind A/B comparisons");
+            .WithSummary($"List blind A/B comparisons, newest first, a page at a time: skip, take (default {Paging.DefaultTake}, at most {Paging.MaxTake}), with the total");
 
         api.MapPost("/comparisons", async Task<Created<ComparisonSummary>> (ComparisonRequest input, ReviewService reviews, ProjectWall wall, HttpContext http, CancellationToken ct) =>
             {
@@ -217,27 +222,29 @@ public static class EvaluationEndpoints
             .InProject(ScopeKind.TrainingMetrics, "id")
             .WithSummary("Training curve points and the overfitting verdict");
 
-        api.MapPost("/projects/{projectId:int}/training-metrics", async Task<Created<TrainingMetricsSummary>> (int projectId, IFormFile file, [FromForm] string? name, [FromForm] int? datasetVersionId,
-                TrainingCurveService training, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/projects/{projectId:int}/training-metrics", async Task<Created<TrainingMetricsSummary>> (int projectId,
+                TrainingCurveService training, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
             {
-                var text = await ReadAsync(file, ct);
-                var created = await training.ImportAsync(projectId, string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(file.FileName) : name, datasetVersionId, text, http.User.ToActor(), ct);
+                await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
+                var name = upload.Field("name");
+                var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
+                var created = await training.ImportAsync(projectId, string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(upload.FileName) : name,
+                    FormInt(upload, "datasetVersionId"), text, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/training-metrics/{created.Id}", created);
             })
             .InProject(ScopeKind.Project, "projectId")
+            .Accepts<IFormFile>("multipart/form-data")
             .DisableAntiforgery()
             .RequireAuthorization(StudioPolicies.Evaluate)
-            .WithSummary("Import a provider's training results CSV");
+            .WithSummary("Import a provider's training results CSV")
+            .WithDescription("Multipart form: file, and optional name and datasetVersionId. Past the upload limit: 413.");
     }
 
-    private static async Task<string> ReadAsync(IFormFile file, CancellationToken cancellationToken)
+    private static int? FormInt(Upload upload, string field) => upload.Field(field) switch
     {
-        if (file.Length > EvalFileParser.MaxFileBytes)
-        {
-            throw new StudioValidationException("file", $"The file is larger than {EvalFileParser.MaxFileBytes / 1024 / 1024} MB.");
-        }
-
-        await using var stream = file.OpenReadStream();
-        return await EvalFileParser.ReadTextAsync(stream, cancellationToken);
-    }
+        null or "" => null,
+        var text => int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new StudioValidationException(field, "must be a whole number"),
+    };
 }

@@ -49,7 +49,8 @@ public static class ExampleEndpoints
         datasets.MapPost("/examples/bulk", async (int datasetId, BulkInput input, ExampleService service, HttpContext http, CancellationToken ct) =>
             TypedResults.Ok(await service.BulkAsync(datasetId, input, Caller(http.User), ct)))
             .RequireAuthorization(StudioPolicies.Review)
-            .WithSummary("Approve, reject, tag, untag or pin the split of many examples at once: all or none");
+            .WithSummary("Approve, reject, tag, untag or pin the split of many examples at once: all or none")
+            .WithDescription("versions maps each example id to the version you loaded; required to approve or reject. A stale version answers 409 and changes nothing.");
 
         examples.MapGet("/", async (int id, ExampleService service, HttpContext http, CancellationToken ct) =>
             TypedResults.Ok(await service.GetAsync(id, Caller(http.User), ct)))
@@ -77,7 +78,7 @@ public static class ExampleEndpoints
         examples.MapPost("/review", async (int id, ReviewInput input, ExampleService service, HttpContext http, CancellationToken ct) =>
             TypedResults.Ok(await service.ReviewAsync(id, input, Caller(http.User), ct)))
             .RequireAuthorization(StudioPolicies.Review)
-            .WithSummary("Approve, reject (with a reason) or adjudicate an example");
+            .WithSummary("Approve, reject (with a reason) or adjudicate an example; send the version you reviewed (409 with the stored one when it is stale)");
     }
 
     public static ExampleCaller Caller(ClaimsPrincipal user) =>

@@ -80,36 +80,20 @@ public static class ExportEndpoints
             .InProject(ScopeKind.Example, "id")
             .WithSummary("Which parts of an example a target trains on");
 
-        group.MapPost("/export/validate", async (HttpRequest request, string? target, string? encoding, int? maxTokens, CancellationToken ct) =>
+        group.MapPost("/export/validate", async (HttpContext http, string? target, string? encoding, int? maxTokens, IConfiguration configuration, CancellationToken ct) =>
             {
                 // Either a multipart upload (field "file") or the raw JSONL as the body.
-                Stream body;
-                IFormFile? upload = null;
-                if (request.HasFormContentType)
-                {
-                    var form = await request.ReadFormAsync(ct);
-                    upload = form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null)
-                        ?? throw new StudioValidationException("file", "Attach the JSONL file as the form field 'file'.");
-                    target ??= form["target"].FirstOrDefault();
-                    body = upload.OpenReadStream();
-                }
-                else
-                {
-                    body = request.Body;
-                }
-
+                await using var upload = await Uploads.ReadFormOrBodyAsync(http, configuration, ct);
+                target ??= upload.Field("target");
                 if (string.IsNullOrWhiteSpace(target))
                 {
                     throw new StudioValidationException("target", "Name the training target, e.g. ?target=openai-chat.");
                 }
 
-                await using (upload is null ? null : body)
-                {
-                    return TypedResults.Ok(await ExportService.ValidateFileAsync(body, target, encoding, maxTokens, ct));
-                }
+                return TypedResults.Ok(await ExportService.ValidateFileAsync(upload.File, target, encoding, maxTokens, ct));
             })
             .DisableAntiforgery()
-            .WithSummary("Validate a JSONL file against a target (upload as form field 'file' or as the raw body)");
+            .WithSummary("Validate a JSONL file against a target (upload as form field 'file' or as the raw body; 413 past the upload limit)");
     }
 
     public static TargetInfo ToInfo(TrainingTargetProfile t) => new(

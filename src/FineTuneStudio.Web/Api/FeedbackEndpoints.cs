@@ -13,18 +13,14 @@ public static class FeedbackEndpoints
         var group = app.MapGroup("/api/projects/{id:int}").WithTags("Feedback").InProject(ScopeKind.Project, "id").RequireAuthorization(StudioPolicies.Curate);
 
         // Token-authenticated API: no browser form, so no antiforgery token either.
-        group.MapPost("/logs", async (int id, IFormFile? file, FeedbackService feedback, HttpContext http, CancellationToken ct) =>
+        group.MapPost("/logs", async (int id, FeedbackService feedback, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
             {
-                if (file is null)
-                {
-                    throw new StudioValidationException("file", "send the traffic log as a multipart form field named 'file'");
-                }
-
-                await using var stream = file.OpenReadStream();
-                return TypedResults.Ok((await feedback.ImportLogsAsync(id, stream, http.User.ToActor(), ct)).EnsureSucceeded());
+                await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
+                return TypedResults.Ok((await feedback.ImportLogsAsync(id, upload.File, http.User.ToActor(), ct)).EnsureSucceeded());
             })
+            .Accepts<IFormFile>("multipart/form-data")
             .DisableAntiforgery()
-            .WithSummary("Import a production traffic log (JSONL, multipart field 'file'); all or nothing, errors by line");
+            .WithSummary("Import a production traffic log (JSONL, multipart field 'file'); all or nothing, errors by line, 413 past the upload limit");
 
         group.MapGet("/logs", async (int id, int? minRating, int? maxRating, DateTime? from, DateTime? to, bool? notPromoted, string? ids,
                 bool? noNeighbour, int? cluster, int? dataset, int? version, int? skip, int? take, FeedbackService feedback, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Jobs;
@@ -6,6 +7,7 @@ using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FineTuneStudio.Core.Tests.Evaluation;
@@ -39,7 +41,11 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
 
     private static FakeReply RightAnswer(string text) => FakeReply.Text(Expected(int.Parse(text["ticket ".Length..], System.Globalization.CultureInfo.InvariantCulture)));
 
-    private EvalGenerationService Service(ScriptedChatServer server, int concurrency = 4, int retries = 3, int timeoutSeconds = 30, string key = "sk-test-secret")
+    private EvalGenerationService Service(ScriptedChatServer server, int concurrency = 4, int retries = 3, int timeoutSeconds = 30, string key = "sk-test-secret",
+        EvaluationService? scoring = null) => Service(server.BaseUrl, concurrency, retries, timeoutSeconds, key, scoring);
+
+    private EvalGenerationService Service(string baseUrl, int concurrency = 4, int retries = 3, int timeoutSeconds = 30, string key = "sk-test-secret",
+        EvaluationService? scoring = null, ILogger<EvalGenerationService>? logger = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -47,12 +53,12 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
             ["Studio:Evaluation:Generation:MaxRetries"] = retries.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Studio:Evaluation:Generation:TimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Studio:Evaluation:Generation:RetryDelayMilliseconds"] = "10",
-            ["Studio:Evaluation:Generation:Endpoints:fake:BaseUrl"] = server.BaseUrl,
+            ["Studio:Evaluation:Generation:Endpoints:fake:BaseUrl"] = baseUrl,
             ["Studio:Evaluation:Generation:Endpoints:fake:ApiKey"] = key,
             ["Studio:Evaluation:Generation:Endpoints:fake:Provider"] = "local",
         }).Build();
         // A lease service of its own: each service stands for one app instance.
-        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(configuration), _evaluation, NullLogger<EvalGenerationService>.Instance, new JobLeaseService(_db, _clock));
+        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(configuration), scoring ?? _evaluation, logger ?? NullLogger<EvalGenerationService>.Instance, new JobLeaseService(_db, _clock));
     }
 
     private async Task<int> GenerateAsync(EvalGenerationService service, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -140,6 +146,90 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         run.Status.ShouldBe(EvalRunStatus.Completed);
         run.Summary!.Failed.ShouldBe(1);
         run.Summary.Correct.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Execute_ScoringFails_RunEndsFailedWithItsOutputsKept_AndIsNotResumedAgain()
+    {
+        await AddItemsAsync(2);
+        await using var server = ScriptedChatServer.Start((text, _) => RightAnswer(text));
+        var service = Service(server, scoring: new EvaluationService(new ScoresRefused(_db), _clock));
+        var progress = new SyncProgress(_ => { });
+
+        var runId = await GenerateAsync(service, progress);
+
+        var run = await RunAsync(runId);
+        run.Status.ShouldBe(EvalRunStatus.Failed);
+        run.Error.ShouldBe("every item has an output, but scoring them failed; the error was logged");
+        run.CompletedAt.ShouldNotBeNull();
+        (await ResultsAsync(runId)).Select(r => r.Result.Output).ShouldBe(["high", "low"]);
+        progress.Last!.Status.ShouldBe(EvalRunStatus.Failed);
+        (await service.GetProgressAsync(runId, default)).Orphaned.ShouldBeFalse();
+        (await service.OrphanedRunIdsAsync(default)).ShouldNotContain(runId);
+    }
+
+    [Fact]
+    public async Task Execute_EndpointRefusesTheConnection_StoresWhatHappenedWithoutTheAddress_AndLogsTheDetail()
+    {
+        await AddItemsAsync(1);
+        var port = ClosedPort();
+        var log = new ListLogger();
+
+        var runId = await GenerateAsync(Service($"http://127.0.0.1:{port}/v1", retries: 1, logger: log));
+
+        var result = (await ResultsAsync(runId)).Single().Result;
+        result.Failed.ShouldBeTrue();
+        result.Error.ShouldBe("the endpoint 'fake' refused the connection (after 2 attempts)");
+        var run = await RunAsync(runId);
+        (run.Status, run.Error).ShouldBe((EvalRunStatus.Failed, "every item failed; see the item errors"));
+        var stored = result.Error + run.Error + (await _evaluation.GetResultsAsync(runId, null, null, default)).Items.Single().Error;
+        stored.ShouldNotContain("127.0.0.1");
+        stored.ShouldNotContain(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        stored.ShouldNotContain("http");
+        // The full detail, address included, is for whoever runs the instance.
+        log.Entries.ShouldContain(e => e.Exception != null && e.Exception.ToString().Contains($"127.0.0.1:{port}"));
+    }
+
+    /// <summary>A port on 127.0.0.1 nothing listens on: connecting is refused at once.</summary>
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class ListLogger : ILogger<EvalGenerationService>
+    {
+        public List<(LogLevel Level, string Message, Exception? Exception)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Entries)
+            {
+                Entries.Add((logLevel, formatter(state, exception), exception));
+            }
+        }
+    }
+
+    /// <summary>A database that refuses a run's scores (a full disk, say): the scoring step fails once every item has its output.</summary>
+    private sealed class ScoresRefused(IDbContextFactory<StudioDbContext> inner) : IDbContextFactory<StudioDbContext>
+    {
+        public StudioDbContext CreateDbContext()
+        {
+            var db = inner.CreateDbContext();
+            db.SavingChanges += (_, _) =>
+            {
+                if (db.ChangeTracker.Entries<AuditEvent>().Any(e => e.State == EntityState.Added && e.Entity.Action == "evalrun.score"))
+                {
+                    throw new IOException("disk full");
+                }
+            };
+            return db;
+        }
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public sealed class EvaluationServiceTests
         var run = await service.ImportRunAsync(setId, new EvalRunInput("Partial"), "id,output\na,high\n", "o.csv", Lead, default);
 
         run.Summary!.Failed.ShouldBe(3);
-        var results = await service.GetResultsAsync(run.Id, default);
+        var results = (await service.GetResultsAsync(run.Id, null, null, default)).Items;
         results.Count.ShouldBe(4);
         results.Count(r => r.Failed).ShouldBe(3);
     }

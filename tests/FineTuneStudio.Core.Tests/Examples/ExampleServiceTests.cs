@@ -221,7 +221,7 @@ public sealed class ExampleServiceTests : IAsyncLifetime
         await Should.ThrowAsync<StudioValidationException>(() => _service.ReviewAsync(disputed, new ReviewInput(ReviewAction.Approve), Ana, default));
         await Should.ThrowAsync<StudioValidationException>(() => _service.DisagreementsAsync(_datasetId, Ana, 50, default));
 
-        var final = await _service.ReviewAsync(disputed, new ReviewInput(ReviewAction.Adjudicate, Label: "high"), Lead, default);
+        var final = await _service.ReviewAsync(disputed, new ReviewInput(ReviewAction.Adjudicate, Label: "high", Version: queue[0].Example.Version), Lead, default);
         final.Status.ShouldBe(ExampleStatus.Approved);
         final.Label.ShouldBe("high");
         final.ReviewedById.ShouldBe("lead");
@@ -236,9 +236,10 @@ public sealed class ExampleServiceTests : IAsyncLifetime
     public async Task Reject_NeedsAReason()
     {
         var id = await CreateAsync("x");
-        var error = await Should.ThrowAsync<StudioValidationException>(() => _service.ReviewAsync(id, new ReviewInput(ReviewAction.Reject, Reason: " "), Lead, default));
+        var version = (await _service.GetAsync(id, Lead, default)).Version;
+        var error = await Should.ThrowAsync<StudioValidationException>(() => _service.ReviewAsync(id, new ReviewInput(ReviewAction.Reject, Reason: " ", Version: version), Lead, default));
         error.Errors[0].Field.ShouldBe("reason");
-        var rejected = await _service.ReviewAsync(id, new ReviewInput(ReviewAction.Reject, Reason: "off topic"), Lead, default);
+        var rejected = await _service.ReviewAsync(id, new ReviewInput(ReviewAction.Reject, Reason: "off topic", Version: version), Lead, default);
         rejected.Status.ShouldBe(ExampleStatus.Rejected);
         rejected.RejectionReason.ShouldBe("off topic");
     }
@@ -249,8 +250,10 @@ public sealed class ExampleServiceTests : IAsyncLifetime
         var a = await CreateAsync("a");
         var b = await CreateAsync("b");
 
+        var versions = (await _service.ListAsync(new ExampleQuery(_datasetId), default)).Items.ToDictionary(r => r.Id, r => r.Version);
         var error = await Should.ThrowAsync<StudioValidationException>(() =>
-            _service.BulkAsync(_datasetId, new BulkInput([a, b, 99999], BulkAction.Approve), Lead, default));
+            _service.BulkAsync(_datasetId, new BulkInput([a, b, 99999], BulkAction.Approve, Versions: new Dictionary<int, Guid>(versions) { [99999] = Guid.NewGuid() }), Lead, default));
+        error.Errors[0].Field.ShouldBe("exampleIds");
         error.Errors[0].Message.ShouldContain("99999");
         (await _service.ListAsync(new ExampleQuery(_datasetId, Status: ExampleStatus.Approved), default)).Total.ShouldBe(0);
 
@@ -258,7 +261,8 @@ public sealed class ExampleServiceTests : IAsyncLifetime
 
         (await _service.BulkAsync(_datasetId, new BulkInput([a, b], BulkAction.AddTag, Tag: "checked"), Lead, default)).Changed.ShouldBe(2);
         (await _service.BulkAsync(_datasetId, new BulkInput([a, b], BulkAction.PinSplit, Split: SplitPin.Test), Lead, default)).Changed.ShouldBe(2);
-        (await _service.BulkAsync(_datasetId, new BulkInput([a, b], BulkAction.Reject, Reason: "duplicates"), Lead, default)).Changed.ShouldBe(2);
+        versions = (await _service.ListAsync(new ExampleQuery(_datasetId), default)).Items.ToDictionary(r => r.Id, r => r.Version);
+        (await _service.BulkAsync(_datasetId, new BulkInput([a, b], BulkAction.Reject, Reason: "duplicates", Versions: versions), Lead, default)).Changed.ShouldBe(2);
 
         var rows = (await _service.ListAsync(new ExampleQuery(_datasetId, Tag: "checked", Split: SplitPin.Test, Status: ExampleStatus.Rejected), default)).Items;
         rows.Select(r => r.Id).ShouldBe([a, b]);

@@ -2,10 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Web.Tests.Api;
 
@@ -86,6 +89,28 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
 
         (await lead.DeleteAsync($"api/datasets/{dataset.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await lead.GetAsync($"api/datasets/{dataset.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    // Fails today with 409: Comparison.RunBId restricts deletes, and the database removes the older run first.
+    // The fix belongs in ProjectService.DeleteAsync (delete the project's comparisons in the same transaction,
+    // as EvaluationService.DeleteSetAsync does), which this branch may not edit; un-skip with it.
+    [Fact(Skip = "needs ProjectService.DeleteAsync to remove the project's comparisons first")]
+    public async Task ProjectDelete_WithABlindComparison_RemovesTheProjectAndItsComparison()
+    {
+        var (projectId, setId) = await app.CreateGenerationSetAsync(items: 2);
+        var evaluation = app.Services.GetRequiredService<EvaluationService>();
+        var a = await evaluation.ImportRunAsync(setId, new EvalRunInput("A"), "id,output\nt1,high\nt2,low\n", "a.csv", Actor.System, default);
+        var b = await evaluation.ImportRunAsync(setId, new EvalRunInput("B"), "id,output\nt1,high\nt2,high\n", "b.csv", Actor.System, default);
+        // The candidate is the older run: the database meets it before the baseline when it removes the project's runs.
+        var comparisonId = await app.CreateComparisonAsync(b.Id, a.Id);
+        var (admin, _, _) = await app.TokenClientAsync(StudioRoles.Admin);
+        using var _ = admin;
+
+        var response = await admin.DeleteAsync($"api/projects/{projectId}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NoContent, await response.Content.ReadAsStringAsync());
+        (await app.QueryAsync(db => db.Projects.AnyAsync(p => p.Id == projectId))).ShouldBeFalse();
+        (await app.QueryAsync(db => db.Comparisons.AnyAsync(c => c.Id == comparisonId))).ShouldBeFalse();
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class EvalGenerationApiTests(StudioAppFactory app)
         var progress = await lead.GetFromJsonAsync<JsonElement>($"api/eval-runs/{runId}/progress");
         progress.GetProperty("status").GetString().ShouldBe("Completed");
         (progress.GetProperty("done").GetInt32(), progress.GetProperty("total").GetInt32(), progress.GetProperty("failed").GetInt32()).ShouldBe((4, 4, 1));
-        var results = await lead.GetFromJsonAsync<JsonElement>($"api/eval-runs/{runId}/results");
+        var results = (await lead.GetFromJsonAsync<JsonElement>($"api/eval-runs/{runId}/results")).GetProperty("items");
         var first = results.EnumerateArray().Single(r => r.GetProperty("externalId").GetString() == "t1");
         first.GetProperty("output").GetString().ShouldBe("high");
         first.GetProperty("promptTokens").GetInt32().ShouldBe(21);

@@ -4,6 +4,10 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Evaluation;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using FineTuneStudio.Web.Tests.Support;
 
 namespace FineTuneStudio.Web.Tests.Evaluation;
@@ -92,6 +96,39 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
             .StatusCode.ShouldBe(HttpStatusCode.NoContent);
         var results = await lead.GetFromJsonAsync<JsonElement>($"api/comparisons/{comparisonId}/results");
         results.GetProperty("ties").GetInt32().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task ResultsAndComparisons_ComeAPageAtATime_WithTheTotal()
+    {
+        var demo = await app.DemoEvaluationAsync();
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var itemIds = await app.QueryAsync(db => db.EvalItems.Where(i => i.EvalSetId == demo.SetId).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync());
+
+        var page = await lead.GetFromJsonAsync<JsonElement>($"api/eval-runs/{demo.BaselineRunId}/results?skip=10&take=5");
+
+        (page.GetProperty("total").GetInt32(), page.GetProperty("skip").GetInt32(), page.GetProperty("take").GetInt32()).ShouldBe((40, 10, 5));
+        page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("itemId").GetInt32()).ShouldBe(itemIds.Skip(10).Take(5));
+        var all = await lead.GetFromJsonAsync<JsonElement>($"api/eval-runs/{demo.BaselineRunId}/results");
+        (all.GetProperty("take").GetInt32(), all.GetProperty("items").GetArrayLength()).ShouldBe((100, 40));
+        (await lead.GetFromJsonAsync<JsonElement>($"api/eval-runs/{demo.BaselineRunId}/results?take=5000")).GetProperty("take").GetInt32().ShouldBe(1000);
+
+        // Three comparisons in a project of their own, newest first.
+        var (projectId, setId) = await app.CreateGenerationSetAsync(items: 2);
+        var evaluation = app.Services.GetRequiredService<EvaluationService>();
+        var a = await evaluation.ImportRunAsync(setId, new EvalRunInput("A"), "id,output\nt1,high\nt2,low\n", "a.csv", Actor.System, default);
+        var b = await evaluation.ImportRunAsync(setId, new EvalRunInput("B"), "id,output\nt1,high\nt2,high\n", "b.csv", Actor.System, default);
+        var created = new List<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            created.Add(await app.CreateComparisonAsync(a.Id, b.Id));
+        }
+
+        var comparisons = await lead.GetFromJsonAsync<JsonElement>($"api/projects/{projectId}/comparisons?skip=1&take=1");
+
+        (comparisons.GetProperty("total").GetInt32(), comparisons.GetProperty("take").GetInt32()).ShouldBe((3, 1));
+        comparisons.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetInt32()).ShouldBe([created[1]]);
     }
 
     [Fact]

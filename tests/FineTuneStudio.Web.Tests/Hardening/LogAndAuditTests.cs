@@ -233,7 +233,8 @@ public sealed class AuditTests(StudioAppFactory app)
             await ExpectAsync("PUT /api/examples/{id:int}/", leadEmail, example.Id);
             (await lead.PutAsJsonAsync($"api/examples/{example.Id}/annotations/mine", new AnnotationInput("high", Submit: true))).EnsureSuccessStatusCode();
             await ExpectAsync("PUT /api/examples/{id:int}/annotations/mine", leadEmail, example.Id);
-            (await lead.PostAsJsonAsync($"api/examples/{example.Id}/review", new ReviewInput(ReviewAction.Approve))).EnsureSuccessStatusCode();
+            var reviewed = await StudioAppFactory.LoadExampleAsync(lead, example.Id);
+            (await lead.PostAsJsonAsync($"api/examples/{example.Id}/review", new ReviewInput(ReviewAction.Approve, Version: reviewed.Version))).EnsureSuccessStatusCode();
             await ExpectAsync("POST /api/examples/{id:int}/review", leadEmail, example.Id);
             (await lead.PostAsJsonAsync($"api/datasets/{dataset}/examples/bulk", new BulkInput([example.Id], BulkAction.AddTag, Tag: "audited"))).EnsureSuccessStatusCode();
             await ExpectAsync("POST /api/datasets/{datasetId:int}/examples/bulk", leadEmail, example.Id);

@@ -32,5 +32,9 @@ public partial class StudioAppFactory
         return (await response.Content.ReadFromJsonAsync<ExampleDetail>())!;
     }
 
+    /// <summary>The example as the client sees it now (e.g. the version a reviewer loads before deciding).</summary>
+    public static async Task<ExampleDetail> LoadExampleAsync(HttpClient client, int exampleId) =>
+        (await client.GetFromJsonAsync<ExampleDetail>($"api/examples/{exampleId}"))!;
+
     public async Task<ExampleService> ExamplesAsync() => await Task.FromResult(Services.GetRequiredService<ExampleService>());
 }

@@ -46,6 +46,8 @@ public sealed partial class EvalSetsPage : IDisposable
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
+    [Inject] private IConfiguration Configuration { get; set; } = default!;
+
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()
@@ -159,7 +161,7 @@ public sealed partial class EvalSetsPage : IDisposable
                 throw new Core.StudioValidationException("file", "choose an eval set and a file");
             }
 
-            await using var stream = _file.OpenReadStream(EvalFileParser.MaxFileBytes, _cts.Token);
+            await using var stream = PageUploads.Open(_file, Configuration, _cts.Token);
             var text = await EvalFileParser.ReadTextAsync(stream, _cts.Token);
             var count = await Evaluation.ImportItemsAsync(setId, text, _file.Name, (await AuthenticationState).User.ToActor(), _cts.Token);
             Snackbar.Add($"Added {count} items", Severity.Success);

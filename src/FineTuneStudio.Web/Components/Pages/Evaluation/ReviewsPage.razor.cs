@@ -13,6 +13,7 @@ public sealed partial class ReviewsPage : IDisposable
     private IReadOnlyList<EvalRunSummary> _runs = [];
     private IReadOnlyList<string> _errors = [];
     private bool _loaded;
+    private int _total;
     private int? _runA;
     private int? _runB;
 
@@ -35,10 +36,7 @@ public sealed partial class ReviewsPage : IDisposable
         try
         {
             _results = [];
-            foreach (var comparison in await Reviews.ListAsync(ProjectId, _cts.Token))
-            {
-                _results.Add(await Reviews.ResultsAsync(comparison.Id, _cts.Token));
-            }
+            await LoadMoreAsync();
 
             _runs = (await Evaluation.ListRunsAsync(ProjectId, null, _cts.Token)).Where(r => r.Summary is not null || r.Status == Core.Domain.EvalRunStatus.Completed).ToList();
             _runA ??= _runs.LastOrDefault(r => r.IsBaseline)?.Id;
@@ -49,6 +47,18 @@ public sealed partial class ReviewsPage : IDisposable
         {
             _errors = ErrorText.From(e).Errors;
         }
+    }
+
+    /// <summary>The next page of comparisons (newest first), each with its results.</summary>
+    private async Task LoadMoreAsync()
+    {
+        var page = await Reviews.ListAsync(ProjectId, _results.Count, Paging.DefaultTake, _cts.Token);
+        foreach (var comparison in page.Items)
+        {
+            _results.Add(await Reviews.ResultsAsync(comparison.Id, _cts.Token));
+        }
+
+        _total = page.Total;
     }
 
     private async Task CreateAsync()

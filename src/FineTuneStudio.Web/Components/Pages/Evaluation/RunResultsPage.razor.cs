@@ -48,7 +48,7 @@ public sealed partial class RunResultsPage : IDisposable
             }
 
             _run = run;
-            _results = await Evaluation.GetResultsAsync(RunId, _cts.Token);
+            _results = await AllResultsAsync();
             _usage = RunUsage.From(_results);
             _errors = [];
         }
@@ -56,6 +56,21 @@ public sealed partial class RunResultsPage : IDisposable
         {
             (_run, _errors) = (null, ErrorText.From(e).Errors);
         }
+    }
+
+    /// <summary>The page shows every item and figures over all of them; it reads them a page at a time.</summary>
+    private async Task<List<EvalResultView>> AllResultsAsync()
+    {
+        var all = new List<EvalResultView>();
+        Paged<EvalResultView> page;
+        do
+        {
+            page = await Evaluation.GetResultsAsync(RunId, all.Count, Paging.MaxTake, _cts.Token);
+            all.AddRange(page.Items);
+        }
+        while (page.Items.Count > 0 && all.Count < page.Total);
+
+        return all;
     }
 
     private static string RunFacts(EvalRunSummary run)

@@ -39,6 +39,8 @@ public sealed partial class RunsPage : IDisposable
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
+    [Inject] private IConfiguration Configuration { get; set; } = default!;
+
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     protected override Task OnParametersSetAsync() => LoadAsync();
@@ -110,12 +112,7 @@ public sealed partial class RunsPage : IDisposable
                 throw new Core.StudioValidationException("file", "choose an eval set and a file");
             }
 
-            if (_file.Size > EvalFileParser.MaxFileBytes)
-            {
-                throw new Core.StudioValidationException("file", $"the file is larger than {EvalFileParser.MaxFileBytes / 1024 / 1024} MB");
-            }
-
-            await using var stream = _file.OpenReadStream(EvalFileParser.MaxFileBytes, _cts.Token);
+            await using var stream = PageUploads.Open(_file, Configuration, _cts.Token);
             var text = await EvalFileParser.ReadTextAsync(stream, _cts.Token);
             var run = await Evaluation.ImportRunAsync(setId, new EvalRunInput(_name, _model, IsBaseline: _baseline), text, _file.Name, (await AuthenticationState).User.ToActor(), _cts.Token);
             Snackbar.Add($"Recorded \"{run.Name}\": {run.Summary?.Correct} of {run.Summary?.Items} right", Severity.Success);

@@ -26,6 +26,8 @@ public sealed partial class TrainingPage : IDisposable
 
     [Inject] private TrainingCurveService Training { get; set; } = default!;
 
+    [Inject] private IConfiguration Configuration { get; set; } = default!;
+
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()
@@ -72,7 +74,7 @@ public sealed partial class TrainingPage : IDisposable
                 return;
             }
 
-            await using var stream = _file.OpenReadStream(EvalFileParser.MaxFileBytes, _cts.Token);
+            await using var stream = PageUploads.Open(_file, Configuration, _cts.Token);
             var text = await EvalFileParser.ReadTextAsync(stream, _cts.Token);
             var name = string.IsNullOrWhiteSpace(_name) ? Path.GetFileNameWithoutExtension(_file.Name) : _name;
             var created = await Training.ImportAsync(ProjectId, name, null, text, (await AuthenticationState).User.ToActor(), _cts.Token);

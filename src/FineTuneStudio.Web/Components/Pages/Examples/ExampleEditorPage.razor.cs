@@ -23,6 +23,9 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
     private ExampleConflictException? _conflict;
     private ExampleCaller _caller = default!;
     private bool _canReview;
+    // False for a labeler on someone else's example: label, split and tags are then the reviewers'.
+    private bool _curates = true;
+    private AnnotationView? _mine;
     private bool _interactive;
     private bool _help;
     private string _baseline = "";
@@ -51,6 +54,11 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private string LabelHeading => _curates ? "Label" : _mine is { Submitted: true } ? "Your label (submitted)" : "Your label (saved as your annotation)";
+
+    /// <summary>A labeler's submitted annotation is final; an example's label is the reviewers' once it is not the author's draft.</summary>
+    private bool LabelLocked => _mine is { Submitted: true } && !_curates;
 
     private string Title => ExampleId is { } id ? $"Example {id}" : "New example";
     private string ListHref => $"projects/{ProjectId}/examples?dataset={_dataset?.Id}";
@@ -100,6 +108,7 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
                 var datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
                 _dataset = datasets.FirstOrDefault(d => d.Id == DatasetQuery) ?? (datasets.Count > 0 ? datasets[0] : null);
                 _loaded = null;
+                (_curates, _mine) = (true, null);
                 _messages.Clear();
                 if (_dataset is not null)
                 {
@@ -142,9 +151,12 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
     private void Show(ExampleDetail example)
     {
         _loaded = example;
+        _curates = ExampleCuration.MayCurate(_caller, example.Status, example.CreatedById);
+        _mine = example.Annotations.FirstOrDefault(a => a.LabelerId == _caller.Actor.UserId);
         _messages.Clear();
         _messages.AddRange(example.Messages.Select(EditableMessage.From));
-        _label = example.Label;
+        // A labeler's pick on someone else's example is their annotation's label, not the example's.
+        _label = _curates ? example.Label : _mine?.Label;
         _rating = example.Rating;
         _corrected = example.CorrectedOutput;
         _tags = string.Join(", ", example.Tags);
@@ -155,15 +167,27 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         _baseline = Snapshot();
     }
 
+    /// <summary>What the form holds as an example; label, split and tags go back as loaded when the caller may not set them.</summary>
     private ExampleInput CurrentInput(bool submit) => new(
-        _messages.Select(m => m.ToContent()).ToList(), _label, _rating, _corrected,
-        (_tags ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), _notes,
-        _preferred, _rejected, _loaded?.ToolsJson, _split, submit, _loaded?.Version);
+        _messages.Select(m => m.ToContent()).ToList(), _curates ? _label : _loaded?.Label, _rating, _corrected,
+        _curates ? (_tags ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : _loaded?.Tags, _notes,
+        _preferred, _rejected, _loaded?.ToolsJson, _curates ? _split : (_loaded?.Split ?? _split), submit, _loaded?.Version);
+
+    /// <summary>The labeler's own annotation to save with the example: when their label changed, or to submit it with the example.</summary>
+    private AnnotationInput? AnnotationToSave(bool submit)
+    {
+        if (_curates || _mine is { Submitted: true } || (_label == _mine?.Label && !submit) || (_mine is null && _label is null))
+        {
+            return null;
+        }
+
+        return new AnnotationInput(_label, _mine?.Rating, _mine?.CorrectedOutput, _mine?.Comment, Submit: submit);
+    }
 
     // Unsaved means: what the form holds differs from what was last loaded or saved.
     private bool IsDirty => _loaded is not null && Snapshot() != _baseline;
 
-    private string Snapshot() => System.Text.Json.JsonSerializer.Serialize(CurrentInput(submit: false) with { Version = null });
+    private string Snapshot() => System.Text.Json.JsonSerializer.Serialize(new { Example = CurrentInput(submit: false) with { Version = null }, Annotation = _curates ? null : _label });
 
     private static void Changed()
     {
@@ -227,7 +251,15 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
             }
             else
             {
-                Show(await Examples.UpdateAsync(_loaded.Id, input, _caller, _cts.Token));
+                var saved = await Examples.UpdateAsync(_loaded.Id, input, _caller, _cts.Token);
+                if (AnnotationToSave(input.Submit) is { } annotation)
+                {
+                    // After the example: a submitted annotation moves the example on and renews its version.
+                    await Examples.SaveMyAnnotationAsync(saved.Id, annotation, _caller, _cts.Token);
+                    saved = await Examples.GetAsync(saved.Id, _caller, _cts.Token);
+                }
+
+                Show(saved);
             }
 
             _errors = [];
@@ -256,8 +288,12 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
             return;
         }
 
-        // Deliberately save on top of the stored version: the user has seen it and chose theirs.
-        await SaveInputAsync(_conflict.Yours with { Version = _conflict.Current.Version });
+        // Deliberately save on top of the stored version: the user has seen it and chose theirs
+        // (but a labeler's copy keeps the stored label, split and tags, which are not theirs to set).
+        var current = _conflict.Current;
+        await SaveInputAsync(_curates
+            ? _conflict.Yours with { Version = current.Version }
+            : _conflict.Yours with { Version = current.Version, Label = current.Label, Split = current.Split, Tags = current.Tags });
     }
 
     private void TakeTheirs()
@@ -278,10 +314,11 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         }
 
         var merged = ExampleMerger.Merge(ExampleInput.From(_loaded), _conflict.Yours, ExampleInput.From(_conflict.Current));
+        var myPick = _label;
         Show(_conflict.Current);
         _messages.Clear();
         _messages.AddRange(merged.Messages.Select(EditableMessage.From));
-        _label = merged.Label;
+        _label = _curates ? merged.Label : myPick;
         _rating = merged.Rating;
         _corrected = merged.CorrectedOutput;
         _tags = string.Join(", ", merged.Tags ?? []);
@@ -387,7 +424,7 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
             case "help": _help = true; break;
             case "escape": _help = false; break;
             default:
-                if (_dataset is not null && int.TryParse(name, out var n) && n >= 1 && n <= Math.Min(9, _dataset.Labels.Count))
+                if (_dataset is not null && !LabelLocked && int.TryParse(name, out var n) && n >= 1 && n <= Math.Min(9, _dataset.Labels.Count))
                 {
                     _label = _dataset.Labels[n - 1];
                     Changed();

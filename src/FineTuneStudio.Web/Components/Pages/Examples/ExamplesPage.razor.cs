@@ -153,11 +153,18 @@ public sealed partial class ExamplesPage : IDisposable
     {
         try
         {
-            var result = await Examples.BulkAsync(_datasetId, new BulkInput(_selected.Select(r => r.Id).ToList(), action, _bulkReason, _bulkTag, _bulkSplit), _caller, _cts.Token);
+            // The versions the rows were loaded with: a row someone changed since is not approved unseen.
+            var input = new BulkInput(_selected.Select(r => r.Id).ToList(), action, _bulkReason, _bulkTag, _bulkSplit, _selected.ToDictionary(r => r.Id, r => r.Version));
+            var result = await Examples.BulkAsync(_datasetId, input, _caller, _cts.Token);
             Snackbar.Add($"{result.Changed} examples changed", Severity.Success);
             _errors = [];
             await ReloadAsync();
             await LoadCountsAsync();
+        }
+        catch (ConflictException e)
+        {
+            _errors = [e.Message];
+            await ReloadAsync();
         }
         catch (Exception e) when (e is StudioValidationException or NotFoundException)
         {

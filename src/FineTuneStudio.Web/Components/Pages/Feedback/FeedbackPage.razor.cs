@@ -11,7 +11,6 @@ namespace FineTuneStudio.Web.Components.Pages.Feedback;
 
 public sealed partial class FeedbackPage : IDisposable
 {
-    private const long MaxUploadBytes = 512L * 1024 * 1024;
     private const int PageSize = 25;
     private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<string> _errors = [];
@@ -51,6 +50,7 @@ public sealed partial class FeedbackPage : IDisposable
     [Inject] private FeedbackService Feedback { get; set; } = default!;
     [Inject] private TimeProvider Clock { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private IConfiguration Configuration { get; set; } = default!;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -115,7 +115,7 @@ public sealed partial class FeedbackPage : IDisposable
     {
         _importMessage = null;
         var file = e.File;
-        await using var stream = file.OpenReadStream(MaxUploadBytes, _cts.Token);
+        await using var stream = PageUploads.Open(file, Configuration, _cts.Token);
         var result = await Feedback.ImportLogsAsync(ProjectId, stream, await ActorAsync(), _cts.Token);
         result.EnsureSucceeded();
         _importMessage = $"{file.Name}: {result.Imported} requests imported, {result.SkippedDuplicates} already present, {result.WithPersonalData} flagged for likely personal data.";
