@@ -96,9 +96,14 @@ public sealed class ProjectService(IDbContextFactory<StudioDbContext> factory, T
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var project = await db.Projects.SingleOrDefaultAsync(p => p.Id == id, cancellationToken) ?? throw new NotFoundException("Project", id);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // A comparison restricts the delete of its candidate run, and the cascade may reach that run first: comparisons go before.
+        var runIds = db.EvalRuns.Where(r => r.EvalSet!.ProjectId == id).Select(r => r.Id);
+        await db.Comparisons.Where(c => runIds.Contains(c.RunAId) || runIds.Contains(c.RunBId)).ExecuteDeleteAsync(cancellationToken);
         db.Projects.Remove(project);
         AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "project.delete", nameof(Project), id, project.Name);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     private static Task<bool> IsAdminAsync(StudioDbContext db, string userId, CancellationToken cancellationToken) =>

@@ -91,10 +91,8 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
         (await lead.GetAsync($"api/datasets/{dataset.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
-    // Fails today with 409: Comparison.RunBId restricts deletes, and the database removes the older run first.
-    // The fix belongs in ProjectService.DeleteAsync (delete the project's comparisons in the same transaction,
-    // as EvaluationService.DeleteSetAsync does), which this branch may not edit; un-skip with it.
-    [Fact(Skip = "needs ProjectService.DeleteAsync to remove the project's comparisons first")]
+    // Failed before with 409: Comparison.RunBId restricts deletes, and the database may remove the older run first.
+    [Fact]
     public async Task ProjectDelete_WithABlindComparison_RemovesTheProjectAndItsComparison()
     {
         var (projectId, setId) = await app.CreateGenerationSetAsync(items: 2);
