@@ -58,7 +58,14 @@ public static class EvalScorer
         return metrics.FirstOrDefault(m => EvalMetrics.PassFail.Contains(m));
     }
 
-    public static async Task<ScoredRun> ScoreAsync(IReadOnlyList<ScoringItem> items, IReadOnlyDictionary<string, string?> outputsById, IReadOnlyList<string> metrics, CancellationToken cancellationToken = default)
+    /// <summary>All regex matching of one run together may take this long; past it the run is refused, not half scored.</summary>
+    public static readonly TimeSpan RegexBudget = TimeSpan.FromSeconds(30);
+
+    public static Task<ScoredRun> ScoreAsync(IReadOnlyList<ScoringItem> items, IReadOnlyDictionary<string, string?> outputsById, IReadOnlyList<string> metrics, CancellationToken cancellationToken = default) =>
+        ScoreAsync(items, outputsById, metrics, RegexBudget, cancellationToken);
+
+    public static async Task<ScoredRun> ScoreAsync(IReadOnlyList<ScoringItem> items, IReadOnlyDictionary<string, string?> outputsById, IReadOnlyList<string> metrics,
+        TimeSpan regexBudget, CancellationToken cancellationToken = default)
     {
         var schemas = new Dictionary<string, NJsonSchema.JsonSchema?>(StringComparer.Ordinal);
         foreach (var schemaText in items.Select(i => i.SchemaJson).OfType<string>().Distinct())
@@ -84,6 +91,24 @@ public static class EvalScorer
         var patterns = metrics.Contains(EvalMetrics.Regex)
             ? items.Select(i => i.Expected).Distinct(StringComparer.Ordinal).ToDictionary(p => p, EvalMetrics.CompilePattern, StringComparer.Ordinal)
             : [];
+        var budget = regexBudget;
+        var regexTime = new System.Diagnostics.Stopwatch();
+        var scored = 0;
+        bool RegexMatches(string? output, string expected)
+        {
+            // Linear per match (non-backtracking), but thousands of long outputs still add up inside one request.
+            regexTime.Start();
+            var matched = EvalMetrics.Matches(output, patterns[expected]);
+            regexTime.Stop();
+            if (regexTime.Elapsed >= budget)
+            {
+                throw new StudioValidationException("metrics",
+                    $"the regex metric used up its {budget.TotalSeconds:0.###} s budget for one run after {scored + 1} of {items.Count} items; simplify the patterns or score without 'regex'");
+            }
+
+            return matched;
+        }
+
         var hasLabels = items.Any(i => i.Label is not null);
         var main = MainMetric(metrics, hasLabels);
         var labelKeys = items.Where(i => i.Label is not null).Select(i => EvalMetrics.Normalise(i.Label)).ToHashSet(StringComparer.Ordinal);
@@ -101,7 +126,7 @@ public static class EvalScorer
                     EvalMetrics.Exact => Bit(!failed && EvalMetrics.IsExact(output, item.Expected)),
                     EvalMetrics.Normalised => Bit(!failed && EvalMetrics.IsNormalisedMatch(output, item.Expected)),
                     EvalMetrics.Contains => Bit(!failed && EvalMetrics.ContainsExpected(output, item.Expected)),
-                    EvalMetrics.Regex => Bit(!failed && EvalMetrics.Matches(output, patterns[item.Expected])),
+                    EvalMetrics.Regex => Bit(!failed && RegexMatches(output, item.Expected)),
                     EvalMetrics.JsonValid => Bit(!failed && EvalMetrics.IsValidJson(output)),
                     EvalMetrics.JsonSchema => item.SchemaJson is null ? null
                         : Bit(!failed && schemas[item.SchemaJson] is { } schema && EvalMetrics.SchemaErrors(output, schema) is { Count: 0 }),
@@ -119,6 +144,7 @@ public static class EvalScorer
             values.Remove(EvalMetrics.MacroF1);
             bool? correct = main is not null && values.TryGetValue(main, out var m) && m is { } value ? value >= 1 : null;
             scores.Add(new ItemScore(item.Id, values, correct, failed, failed ? "No output for this item." : null));
+            scored++;
         }
 
         var aggregates = new SortedDictionary<string, double>(StringComparer.Ordinal);

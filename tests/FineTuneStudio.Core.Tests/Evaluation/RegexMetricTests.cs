@@ -31,4 +31,19 @@ public sealed class RegexMetricTests
     [Fact]
     public void MatchesPattern_BackreferenceTheSafeEngineCannotRun_NeverMatches() =>
         EvalMetrics.MatchesPattern("abab", @"^(ab)\1$").ShouldBeFalse();
+
+    [Fact]
+    public async Task ScoreAsync_RegexPastTheRunsBudget_IsRefusedNamingTheMetric_NotHalfScored()
+    {
+        var items = Enumerable.Range(0, 50).Select(i => new ScoringItem($"{i}", "^a+$", null, null)).ToList();
+        var outputs = items.ToDictionary(i => i.Id, _ => (string?)ThirtyAs);
+
+        // A zero budget is spent by the first match, as a real one is by a long run of long outputs.
+        var refused = await Should.ThrowAsync<StudioValidationException>(() => EvalScorer.ScoreAsync(items, outputs, ["exact", "regex"], TimeSpan.Zero));
+
+        refused.Errors.Single().Field.ShouldBe("metrics");
+        refused.Message.ShouldContain("regex metric used up its 0 s budget");
+        refused.Message.ShouldContain("after 1 of 50 items");
+        (await EvalScorer.ScoreAsync(items, outputs, ["regex"])).Items.ShouldAllBe(s => s.Scores["regex"] == 1);
+    }
 }
