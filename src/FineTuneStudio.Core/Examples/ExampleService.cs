@@ -373,9 +373,12 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         if (input.Submit && submitted.Count >= example.Dataset!.RequiredAnnotations)
         {
             example.Status = ExampleStatus.Submitted;
-            if (!AnnotationAgreement.Disagree(submitted) && AnnotationAgreement.Consensus(submitted) is { } agreed)
+            if (!AnnotationAgreement.Disagree(submitted) && AnnotationAgreement.Consensus(submitted) is { } agreed && agreed != example.Label)
             {
                 example.Label = agreed;
+                // The label is part of the content hash, which duplicate and leakage checks compare.
+                await db.Entry(example).Collection(e => e.Messages).LoadAsync(cancellationToken);
+                example.ContentHash = ExampleContent.FromEntity(example).ComputeHash();
             }
         }
 

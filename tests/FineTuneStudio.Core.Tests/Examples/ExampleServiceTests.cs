@@ -184,6 +184,20 @@ public sealed class ExampleServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AgreedLabel_TakenFromTheAnnotations_IsInTheContentHash()
+    {
+        var id = await CreateAsync("Checkout is down for everyone");
+        await _service.SaveMyAnnotationAsync(id, new AnnotationInput("high", Submit: true), Ana, default);
+        await _service.SaveMyAnnotationAsync(id, new AnnotationInput("high", Submit: true), Ben, default);
+
+        await using var db = _database.CreateDbContext();
+        var stored = await db.Examples.Include(e => e.Messages).SingleAsync(e => e.Id == id);
+        stored.Label.ShouldBe("high");
+        // Recomputed from the stored rows: duplicate and leakage checks compare these hashes.
+        stored.ContentHash.ShouldBe(ExampleContent.FromEntity(stored).ComputeHash());
+    }
+
+    [Fact]
     public async Task Annotations_AreBlindUntilTheLabelerSubmitsTheirOwn()
     {
         var id = await CreateAsync("Server down");
