@@ -535,9 +535,20 @@ public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, 
             timeout.CancelAfter(TimeSpan.FromSeconds(Math.Max(5, settings.TimeoutSeconds)));
             response = await client.GetResponseAsync(prompt, new ChatOptions { Temperature = 0.9f }, timeout.Token);
         }
-        catch (Exception e) when (e is ClientResultException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        // The client's retries give up with an AggregateException of what each attempt met.
+        catch (Exception e) when (e is ClientResultException or HttpRequestException or AggregateException { InnerException: HttpRequestException or ClientResultException }
+                                  or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            throw new StudioValidationException("generation", $"the generation endpoint did not answer usefully: {e.Message}");
+            // Shown to the person asking: the endpoint's answer without its address (the settings name it).
+            var reason = e switch
+            {
+                // Status 0: the client never got an HTTP answer.
+                ClientResultException { Status: > 0 } http => EndpointFailure.HttpError(http, settings.BaseUrl),
+                AggregateException { InnerException: ClientResultException { Status: > 0 } http } => EndpointFailure.HttpError(http, settings.BaseUrl),
+                OperationCanceledException => $"no answer within {Math.Max(5, settings.TimeoutSeconds)} s",
+                _ => EndpointFailure.NoConnection("synthetic drafts", e),
+            };
+            throw new StudioValidationException("generation", $"the generation endpoint did not answer usefully: {reason}");
         }
 
         var drafts = SyntheticPrompt.Parse(response.Text, seeds.FirstOrDefault()?.SystemPrompt, dataset.TaskKind == TaskKind.Classification ? dataset.Labels : [])

@@ -131,6 +131,26 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GenerateSyntheticAsync_EndpointRefusesTheConnection_SaysSoWithoutItsAddress()
+    {
+        // A port nothing listens on: bound, noted and released.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var seedIds = await Query(db => db.Examples.Select(e => e.Id).Take(1).ToListAsync());
+        var service = Service(new GenerationOptions { BaseUrl = $"http://127.0.0.1:{port}/v1", Model = "fake-writer", ApiKey = "test-key" });
+
+        var error = await Should.ThrowAsync<StudioValidationException>(() =>
+            service.GenerateSyntheticAsync(_projectId, new SyntheticRequest { Template = "x", SeedExampleIds = seedIds }, Lead, default));
+
+        error.Errors.Single().Field.ShouldBe("generation");
+        error.Message.ShouldContain("refused the connection");
+        error.Message.ShouldNotContain("127.0.0.1");
+        error.Message.ShouldNotContain(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task GenerateSyntheticAsync_NotConfigured_SaysWhichSettings()
     {
         var error = await Should.ThrowAsync<StudioValidationException>(() =>
