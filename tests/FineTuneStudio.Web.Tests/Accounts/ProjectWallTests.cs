@@ -68,7 +68,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     }
 
     [Fact]
-    public async Task EveryProjectScopedRoute_AsADisabledMember_Is401()
+    public async Task EveryProjectScopedRouteAndPage_AsADisabledMember_Is401OrTheSignInPage()
     {
         var project = await app.CreateProjectWithOneOfEachAsync();
         var email = $"disabled-{Guid.NewGuid():N}@example.test";
@@ -80,7 +80,9 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
         }
 
         using var client = await TokenClientAsync(email, "wall-pass-1");
+        using var session = await app.SignInAsync(email, "wall-pass-1");
         (await client.GetAsync($"api/datasets/{project.DatasetId}/versions")).StatusCode.ShouldBe(HttpStatusCode.OK, "a member before being disabled");
+        (await session.GetAsync($"projects/{project.ProjectId}/versions")).StatusCode.ShouldBe(HttpStatusCode.OK);
         await using (var scope = app.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<AccountService>().DisableAsync(userId, Actor.System, default);
@@ -95,6 +97,22 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
             if (response.StatusCode != HttpStatusCode.Unauthorized)
             {
                 open.Add($"{route.Method} {url}: {(int)response.StatusCode}");
+            }
+        }
+
+        // The cookie ends at its next check (a second in tests); from then on every page sends the user to sign in.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await session.GetAsync($"projects/{project.ProjectId}")).StatusCode != HttpStatusCode.Redirect && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        foreach (var page in ProjectPages(app.Services))
+        {
+            using var response = await session.GetAsync(page.Url(project));
+            if (response.StatusCode != HttpStatusCode.Redirect || response.Headers.Location?.AbsolutePath != "/account/login")
+            {
+                open.Add($"page {page.Url(project)}: {(int)response.StatusCode} {response.Headers.Location}");
             }
         }
 
