@@ -20,6 +20,8 @@ public sealed class AccountService(UserManager<StudioUser> users, StudioDbContex
         }
 
         var normalizedRoles = new List<string>();
+        // A JSON body may leave fields out; they bind to null and are named as missing below.
+        roles ??= [];
         foreach (var role in roles)
         {
             if (StudioRoles.Normalize(role) is { } known)
@@ -35,6 +37,11 @@ public sealed class AccountService(UserManager<StudioUser> users, StudioDbContex
         if (normalizedRoles.Count == 0 && errors.Count == 0)
         {
             errors.Add(new InputError("role", "at least one role is required"));
+        }
+
+        if (string.IsNullOrEmpty(password))
+        {
+            errors.Add(new InputError("password", "give an initial password"));
         }
 
         if (errors.Count == 0 && await users.FindByEmailAsync(email) is not null)

@@ -68,7 +68,8 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
 
     public async Task<DatasetSummary> CreateAsync(int projectId, DatasetInput input, Actor actor, CancellationToken cancellationToken)
     {
-        var (name, labels, answers) = Validate(input);
+        // A JSON body without "dataset" binds to null: say what is missing instead of failing on it.
+        var (name, labels, answers) = Validate(input ?? throw new StudioValidationException("dataset", "give the dataset's settings (name, taskKind, …)"));
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
         {

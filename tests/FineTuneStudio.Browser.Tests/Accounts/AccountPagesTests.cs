@@ -37,10 +37,14 @@ public sealed class AccountPagesTests(BrowserFixture browser)
         await Field(page, "password-new").FillAsync("profile-pass-2");
         await page.ClickAsync("[data-testid=password-change]");
         await Assertions.Expect(page.Locator(".mud-alert, .error-text, [role=alert]").Filter(new LocatorFilterOptions { HasText = "current password is not right" })).ToHaveCountAsync(1);
+        await BrowserFixture.ScreenshotAsync(page, "profile-token-and-password");
         await Field(page, "password-current").FillAsync(Password);
         await page.ClickAsync("[data-testid=password-change]");
-        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Password changed");
-        await BrowserFixture.ScreenshotAsync(page, "profile-token-and-password");
+
+        // The stamp is renewed: this tab ends too (at its next check, a second in tests) and the new password signs in.
+        await page.WaitForURLAsync("**/account/login**", new PageWaitForURLOptions { Timeout = 15_000 });
+        var again = await browser.SignedInPageAsync(email, "profile-pass-2");
+        await Assertions.Expect(again.Locator("[data-testid=no-projects]")).ToContainTextAsync("not a member of any project yet");
 
         var admin = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.Admin));
         await admin.GotoAsync("admin");
