@@ -48,6 +48,7 @@ public static class StudioCoreServiceCollectionExtensions
         services.AddSingleton<DatasetService>();
         services.AddSingleton<JobLeaseService>();
         services.AddSingleton<ProjectOverviewService>();
+        services.AddSingleton<Auditing.AuditReader>();
         services.AddScoped<DemoSeeder>();
         services.AddScoped<StudioDatabaseInitializer>();
 

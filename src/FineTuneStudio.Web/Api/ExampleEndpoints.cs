@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
@@ -30,59 +29,56 @@ public static class ExampleEndpoints
 
         datasets.MapPost("/examples", async Task<Created<ExampleDetail>> (int datasetId, ExampleInput input, ExampleService service, HttpContext http, CancellationToken ct) =>
             {
-                var created = await service.CreateAsync(datasetId, input, Caller(http.User), ct);
+                var created = await service.CreateAsync(datasetId, input, http.User.ToExampleCaller(), ct);
                 return TypedResults.Created($"/api/examples/{created.Id}", created);
             })
             .WithSummary("Create an example (Submit: true to submit it at once)");
 
         datasets.MapGet("/queue/next", async Task<Results<Ok<QueueItem>, NoContent>> (int datasetId, int? after, ExampleService service, HttpContext http, CancellationToken ct) =>
-            await service.NextForLabelerAsync(datasetId, Caller(http.User).UserId, ct, after) is { } item
+            await service.NextForLabelerAsync(datasetId, http.User.ToExampleCaller().UserId, ct, after) is { } item
                 ? TypedResults.Ok(item)
                 : TypedResults.NoContent())
             .WithSummary("The next example that still needs the caller's annotation (204 when the queue is empty)");
 
         datasets.MapGet("/disagreements", async (int datasetId, int? take, ExampleService service, HttpContext http, CancellationToken ct) =>
-            TypedResults.Ok(await service.DisagreementsAsync(datasetId, Caller(http.User), take ?? 50, ct)))
+            TypedResults.Ok(await service.DisagreementsAsync(datasetId, http.User.ToExampleCaller(), take ?? 50, ct)))
             .RequireAuthorization(StudioPolicies.Review)
             .WithSummary("Examples whose required annotations disagree, with every annotation");
 
         datasets.MapPost("/examples/bulk", async (int datasetId, BulkInput input, ExampleService service, HttpContext http, CancellationToken ct) =>
-            TypedResults.Ok(await service.BulkAsync(datasetId, input, Caller(http.User), ct)))
+            TypedResults.Ok(await service.BulkAsync(datasetId, input, http.User.ToExampleCaller(), ct)))
             .RequireAuthorization(StudioPolicies.Review)
             .WithSummary("Approve, reject, tag, untag or pin the split of many examples at once: all or none")
             .WithDescription("versions maps each example id to the version you loaded; required to approve or reject. A stale version answers 409 and changes nothing.");
 
         examples.MapGet("/", async (int id, ExampleService service, HttpContext http, CancellationToken ct) =>
-            TypedResults.Ok(await service.GetAsync(id, Caller(http.User), ct)))
+            TypedResults.Ok(await service.GetAsync(id, http.User.ToExampleCaller(), ct)))
             .WithSummary("Get an example with its messages, token counts and the annotations the caller may see");
 
         examples.MapPut("/", async (int id, ExampleInput input, ExampleService service, HttpContext http, CancellationToken ct) =>
-            TypedResults.Ok(await service.UpdateAsync(id, input, Caller(http.User), ct)))
+            TypedResults.Ok(await service.UpdateAsync(id, input, http.User.ToExampleCaller(), ct)))
             .WithSummary("Update an example; send the version you loaded (409 with both versions when it is stale)");
 
         examples.MapDelete("/", async (int id, ExampleService service, HttpContext http, CancellationToken ct) =>
             {
-                await service.DeleteAsync(id, Caller(http.User), ct);
+                await service.DeleteAsync(id, http.User.ToExampleCaller(), ct);
                 return TypedResults.NoContent();
             })
             .WithSummary("Delete an example (labelers: their own drafts only)");
 
         examples.MapGet("/annotations", async (int id, ExampleService service, HttpContext http, CancellationToken ct) =>
-            TypedResults.Ok(await service.AnnotationsAsync(id, Caller(http.User), ct)))
+            TypedResults.Ok(await service.AnnotationsAsync(id, http.User.ToExampleCaller(), ct)))
             .WithSummary("Annotations of an example: all for reviewers; for labelers their own, and others' once theirs is submitted");
 
         examples.MapPut("/annotations/mine", async (int id, AnnotationInput input, ExampleService service, HttpContext http, CancellationToken ct) =>
-            TypedResults.Ok(await service.SaveMyAnnotationAsync(id, input, Caller(http.User), ct)))
+            TypedResults.Ok(await service.SaveMyAnnotationAsync(id, input, http.User.ToExampleCaller(), ct)))
             .WithSummary("Save or submit the caller's own annotation");
 
         examples.MapPost("/review", async (int id, ReviewInput input, ExampleService service, HttpContext http, CancellationToken ct) =>
-            TypedResults.Ok(await service.ReviewAsync(id, input, Caller(http.User), ct)))
+            TypedResults.Ok(await service.ReviewAsync(id, input, http.User.ToExampleCaller(), ct)))
             .RequireAuthorization(StudioPolicies.Review)
             .WithSummary("Approve, reject (with a reason) or adjudicate an example; send the version you reviewed (409 with the stored one when it is stale)");
     }
-
-    public static ExampleCaller Caller(ClaimsPrincipal user) =>
-        new(user.ToActor(), StudioPolicies.Allows(StudioPolicies.Review, user.FindAll(ClaimTypes.Role).Select(c => c.Value)));
 
     /// <summary>A stale save answers 409 with the stored version and the one sent, so the client can choose or merge.</summary>
     private static async ValueTask<object?> ConflictFilter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

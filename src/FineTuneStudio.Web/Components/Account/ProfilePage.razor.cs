@@ -8,9 +8,8 @@ using Microsoft.AspNetCore.Components.Authorization;
 
 namespace FineTuneStudio.Web.Components.Account;
 
-public sealed partial class ProfilePage : IDisposable
+public sealed partial class ProfilePage
 {
-    private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<ApiTokenSummary> _tokens = [];
     private IReadOnlyList<string> _errors = [];
     private IReadOnlyList<string> _roles = [];
@@ -35,7 +34,7 @@ public sealed partial class ProfilePage : IDisposable
         await LoadAsync();
     }
 
-    private async Task LoadAsync() => _tokens = await Tokens.ListAsync(_user.UserId()!, _cts.Token);
+    private async Task LoadAsync() => _tokens = await Tokens.ListAsync(_user.UserId()!, ComponentToken);
 
     private async Task CreateAsync()
     {
@@ -43,7 +42,7 @@ public sealed partial class ProfilePage : IDisposable
         _errors = [];
         try
         {
-            var created = await Tokens.CreateAsync(_user.UserId()!, _newName, _user.ToActor(), _cts.Token, _days);
+            var created = await Tokens.CreateAsync(_user.UserId()!, _newName, _user.ToActor(), ComponentToken, _days);
             _secret = created.Secret;
             _newName = "";
             await LoadAsync();
@@ -60,14 +59,8 @@ public sealed partial class ProfilePage : IDisposable
 
     private async Task RevokeAsync(int id)
     {
-        await Tokens.RevokeAsync(_user.UserId()!, id, _user.ToActor(), _cts.Token);
+        await Tokens.RevokeAsync(_user.UserId()!, id, _user.ToActor(), ComponentToken);
         _secret = null;
         await LoadAsync();
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
     }
 }

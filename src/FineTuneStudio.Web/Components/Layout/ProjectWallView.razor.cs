@@ -17,7 +17,7 @@ public sealed class PageScopeAttribute(string parameter, ScopeKind kind, ScopeSo
     public ScopeSource Source { get; } = source;
 }
 
-public sealed partial class ProjectWallView : IDisposable
+public sealed partial class ProjectWallView
 {
     // The names pages use for the objects in their address; a page can add its own with [PageScope].
     private static readonly (string Name, ScopeKind Kind, ScopeSource Source)[] CommonScopes =
@@ -31,7 +31,6 @@ public sealed partial class ProjectWallView : IDisposable
         ("dataset", ScopeKind.Dataset, ScopeSource.Query),
     ];
 
-    private readonly CancellationTokenSource _cts = new();
     private WallDecision? _decision;
     private Task<AuthenticationState>? _state;
     private int _asked;
@@ -54,7 +53,7 @@ public sealed partial class ProjectWallView : IDisposable
         }
 
         var state = await AuthenticationState;
-        var decision = await Wall.EnterAsync(state.User, targets, _cts.Token);
+        var decision = await Wall.EnterAsync(state.User, targets, ComponentToken);
         if (asked != _asked)
         {
             return; // The user navigated on while the wall was asked; the newer question wins.
@@ -82,11 +81,5 @@ public sealed partial class ProjectWallView : IDisposable
         }
 
         return targets;
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
     }
 }

@@ -1,21 +1,18 @@
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Auditing;
-using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Core.Readiness;
 using FineTuneStudio.Web.Components.Shared;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.EntityFrameworkCore;
 using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Admin;
 
-public sealed partial class AdminPage : IDisposable
+public sealed partial class AdminPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<UserSummary> _users = [];
     private IReadOnlyList<ProjectSummary> _projects = [];
     private IReadOnlyList<AuditLog.AuditEntry> _audit = [];
@@ -29,11 +26,11 @@ public sealed partial class AdminPage : IDisposable
     private IReadOnlyList<string> _targetErrors = [];
     private (string Email, string Password)? _newPassword;
 
-    [Inject] private IServiceScopeFactory ScopeFactory { get; set; } = default!;
-    [Inject] private ProjectService Projects { get; set; } = default!;
-    [Inject] private IDbContextFactory<StudioDbContext> DbFactory { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
-    [Inject] private TrainingTargetService TargetTable { get; set; } = default!;
+    [Inject] public required IServiceScopeFactory ScopeFactory { get; init; }
+    [Inject] public required ProjectService Projects { get; init; }
+    [Inject] public required AuditReader Audit { get; init; }
+    [Inject] public required ISnackbar Snackbar { get; init; }
+    [Inject] public required TrainingTargetService TargetTable { get; init; }
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -45,12 +42,12 @@ public sealed partial class AdminPage : IDisposable
         // AccountService wraps Identity's scoped stores: one scope per operation, like a DbContext.
         await using (var scope = ScopeFactory.CreateAsyncScope())
         {
-            _users = await scope.ServiceProvider.GetRequiredService<AccountService>().ListAsync(_cts.Token);
+            _users = await scope.ServiceProvider.GetRequiredService<AccountService>().ListAsync(ComponentToken);
         }
 
-        _projects = await Projects.ListAsync(_cts.Token);
-        _audit = await AuditLog.RecentAsync(DbFactory, 200, null, _cts.Token);
-        _targets = await TargetTable.ListAsync(_cts.Token);
+        _projects = await Projects.ListAsync(ComponentToken);
+        _audit = await Audit.RecentAsync(200, null, ComponentToken);
+        _targets = await TargetTable.ListAsync(ComponentToken);
     }
 
     private void EditTarget(TrainingTargetView target)
@@ -82,7 +79,7 @@ public sealed partial class AdminPage : IDisposable
             var actor = (await AuthenticationState).User.ToActor();
             var input = new TrainingTargetInput(edit.Name, edit.MinExamples, edit.TokenLimitPerExample, edit.PricePerMillionTokens, edit.Status,
                 edit.ClosesOn is { } d ? DateOnly.FromDateTime(d) : null, edit.Notice, edit.Alternatives);
-            await TargetTable.UpdateAsync(edit.Key, input, actor, _cts.Token);
+            await TargetTable.UpdateAsync(edit.Key, input, actor, ComponentToken);
             Snackbar.Add($"Saved {edit.Key}", Severity.Success);
             _targetEdit = null;
             await LoadAsync();
@@ -113,7 +110,7 @@ public sealed partial class AdminPage : IDisposable
         {
             var actor = (await AuthenticationState).User.ToActor();
             await using var scope = ScopeFactory.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(_email, _displayName, [_role], _password, actor, _cts.Token);
+            await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(_email, _displayName, [_role], _password, actor, ComponentToken);
             Snackbar.Add($"Added {_email}", Severity.Success);
             _email = _displayName = _password = "";
             _errors = [];
@@ -131,7 +128,7 @@ public sealed partial class AdminPage : IDisposable
         {
             var actor = (await AuthenticationState).User.ToActor();
             await using var scope = ScopeFactory.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<AccountService>().SetRolesAsync(userId, (roles ?? []).OfType<string>().ToList(), actor, _cts.Token);
+            await scope.ServiceProvider.GetRequiredService<AccountService>().SetRolesAsync(userId, (roles ?? []).OfType<string>().ToList(), actor, ComponentToken);
             Snackbar.Add("Roles saved", Severity.Success);
         }
         catch (StudioValidationException e)
@@ -142,15 +139,15 @@ public sealed partial class AdminPage : IDisposable
         await LoadAsync();
     }
 
-    private Task DisableAsync(UserSummary user) => ChangeUserAsync(user, (accounts, actor) => accounts.DisableAsync(user.Id, actor, _cts.Token),
+    private Task DisableAsync(UserSummary user) => ChangeUserAsync(user, (accounts, actor) => accounts.DisableAsync(user.Id, actor, ComponentToken),
         $"Disabled {user.Email}: their tokens are revoked and open sessions end within a minute");
 
-    private Task EnableAsync(UserSummary user) => ChangeUserAsync(user, (accounts, actor) => accounts.EnableAsync(user.Id, actor, _cts.Token),
+    private Task EnableAsync(UserSummary user) => ChangeUserAsync(user, (accounts, actor) => accounts.EnableAsync(user.Id, actor, ComponentToken),
         $"Enabled {user.Email}; they create new tokens if they need them");
 
     private Task ResetPasswordAsync(UserSummary user) => ChangeUserAsync(user, async (accounts, actor) =>
     {
-        _newPassword = (user.Email, await accounts.ResetPasswordAsync(user.Id, actor, _cts.Token));
+        _newPassword = (user.Email, await accounts.ResetPasswordAsync(user.Id, actor, ComponentToken));
     }, null);
 
     private async Task ChangeUserAsync(UserSummary user, Func<AccountService, Actor, Task> change, string? done)
@@ -174,11 +171,5 @@ public sealed partial class AdminPage : IDisposable
         }
 
         await LoadAsync();
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
     }
 }

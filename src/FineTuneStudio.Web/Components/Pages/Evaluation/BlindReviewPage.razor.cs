@@ -8,9 +8,8 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
-public sealed partial class BlindReviewPage : IDisposable
+public sealed partial class BlindReviewPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private BlindPair? _pair;
     private BlindPick? _pick;
     private string _reason = "";
@@ -43,7 +42,7 @@ public sealed partial class BlindReviewPage : IDisposable
         try
         {
             var user = (await AuthenticationState).User;
-            _pair = await Reviews.NextAsync(ComparisonId, user.UserId()!, _cts.Token);
+            _pair = await Reviews.NextAsync(ComparisonId, user.UserId()!, ComponentToken);
             _done = _pair is null;
             _pick = null;
             _reason = "";
@@ -52,7 +51,7 @@ public sealed partial class BlindReviewPage : IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _errors = ErrorText.From(e).Errors;
+            _errors = ErrorsFor(e).Errors;
         }
     }
 
@@ -90,22 +89,16 @@ public sealed partial class BlindReviewPage : IDisposable
         try
         {
             var user = (await AuthenticationState).User;
-            await Reviews.JudgeAsync(ComparisonId, _pair.ItemId, user.UserId()!, pick, _reason, user.ToActor(), _cts.Token);
+            await Reviews.JudgeAsync(ComparisonId, _pair.ItemId, user.UserId()!, pick, _reason, user.ToActor(), ComponentToken);
             await LoadNextAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _errors = ErrorText.From(e).Errors;
+            _errors = ErrorsFor(e).Errors;
         }
     }
 
     private string SideClass(BlindPick side) => "pa-3 review-side" + (_pick == side || _pick == BlindPick.Tie ? " review-side-picked" : _pick == BlindPick.BothBad ? " review-side-bad" : "");
 
     private Variant PickVariant(BlindPick pick) => _pick == pick ? Variant.Filled : Variant.Outlined;
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
-    }
 }

@@ -4,9 +4,8 @@ using Microsoft.AspNetCore.Components;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
-public sealed partial class ComparePage : IDisposable
+public sealed partial class ComparePage
 {
-    private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<EvalRunSummary> _runs = [];
     private RunComparison? _comparison;
     private IReadOnlyList<string> _errors = [];
@@ -23,7 +22,7 @@ public sealed partial class ComparePage : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _runs = await Evaluation.ListRunsAsync(ProjectId, null, _cts.Token);
+        _runs = await Evaluation.ListRunsAsync(ProjectId, null, ComponentToken);
         A ??= _runs.LastOrDefault(r => r.IsBaseline)?.Id;
         B ??= _runs.LastOrDefault(r => !r.IsBaseline && r.Id != A)?.Id;
         _comparison = null;
@@ -32,11 +31,11 @@ public sealed partial class ComparePage : IDisposable
         {
             try
             {
-                _comparison = await Evaluation.CompareAsync(a, b, _cts.Token);
+                _comparison = await Evaluation.CompareAsync(a, b, ComponentToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _errors = ErrorText.From(e).Errors;
+                _errors = ErrorsFor(e).Errors;
             }
         }
     }
@@ -53,10 +52,4 @@ public sealed partial class ComparePage : IDisposable
         ItemChange.SameWrong => "wrong in both",
         _ => "not scored",
     };
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
-    }
 }

@@ -11,9 +11,8 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
-public sealed partial class EvalSetsPage : IDisposable
+public sealed partial class EvalSetsPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<EvalSetSummary> _sets = [];
     private IReadOnlyList<string> _errors = [];
     private int _total;
@@ -53,7 +52,7 @@ public sealed partial class EvalSetsPage : IDisposable
     protected override async Task OnParametersSetAsync()
     {
         await LoadAsync();
-        _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+        _datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
         _datasetId = _datasets.FirstOrDefault(d => d.Id == Dataset)?.Id ?? (_datasets.Count > 0 ? _datasets[0].Id : 0);
         if (ExampleQuery.ParseIds(ExampleIds) is { Count: > 0 } ids)
         {
@@ -82,7 +81,7 @@ public sealed partial class EvalSetsPage : IDisposable
             return;
         }
 
-        var page = await Examples.ListAsync(new ExampleQuery(_datasetId, Status: _approvedOnly ? ExampleStatus.Approved : null, Search: _search, PageSize: 50), _cts.Token);
+        var page = await Examples.ListAsync(new ExampleQuery(_datasetId, Status: _approvedOnly ? ExampleStatus.Approved : null, Search: _search, PageSize: 50), ComponentToken);
         (_page, _pageTotal) = (page.Items, page.Total);
         SyncPageSelection();
     }
@@ -128,7 +127,7 @@ public sealed partial class EvalSetsPage : IDisposable
 
     private async Task LoadAsync()
     {
-        _sets = await Evaluation.ListSetsAsync(ProjectId, _cts.Token);
+        _sets = await Evaluation.ListSetsAsync(ProjectId, ComponentToken);
         _setId ??= _sets.Count > 0 ? _sets[0].Id : null;
     }
 
@@ -139,8 +138,8 @@ public sealed partial class EvalSetsPage : IDisposable
             var input = new EvalSetInput(_name, _description, _metrics.ToList());
             var actor = (await AuthenticationState).User.ToActor();
             var created = _chosen.Count == 0
-                ? await Evaluation.CreateSetAsync(ProjectId, input, actor, _cts.Token)
-                : await Evaluation.CreateFromExamplesAsync(ProjectId, input, _datasetId, _chosen.Order().ToList(), actor, _cts.Token);
+                ? await Evaluation.CreateSetAsync(ProjectId, input, actor, ComponentToken)
+                : await Evaluation.CreateFromExamplesAsync(ProjectId, input, _datasetId, _chosen.Order().ToList(), actor, ComponentToken);
             Snackbar.Add($"Created \"{created.Name}\" with {created.ItemCount} items", Severity.Success);
             (_errors, _total, _name, _description, _setId, _chosen, _idsText) = ([], 0, "", "", created.Id, [], null);
             SyncPageSelection();
@@ -148,7 +147,7 @@ public sealed partial class EvalSetsPage : IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            (_errors, _total) = ErrorText.From(e);
+            (_errors, _total) = ErrorsFor(e);
         }
     }
 
@@ -161,22 +160,16 @@ public sealed partial class EvalSetsPage : IDisposable
                 throw new Core.StudioValidationException("file", "choose an eval set and a file");
             }
 
-            await using var stream = PageUploads.Open(_file, Configuration, _cts.Token);
-            var text = await EvalFileParser.ReadTextAsync(stream, _cts.Token);
-            var count = await Evaluation.ImportItemsAsync(setId, text, _file.Name, (await AuthenticationState).User.ToActor(), _cts.Token);
+            await using var stream = PageUploads.Open(_file, Configuration, ComponentToken);
+            var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
+            var count = await Evaluation.ImportItemsAsync(setId, text, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
             Snackbar.Add($"Added {count} items", Severity.Success);
             (_errors, _total, _file) = ([], 0, null);
             await LoadAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            (_errors, _total) = ErrorText.From(e);
+            (_errors, _total) = ErrorsFor(e);
         }
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
     }
 }

@@ -5,9 +5,8 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
-public sealed partial class EvaluationPage : IDisposable
+public sealed partial class EvaluationPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private EvaluationDashboard? _dashboard;
     private IReadOnlyList<string> _errors = [];
     private List<ChartSeries<double>> _trendSeries = [];
@@ -54,7 +53,7 @@ public sealed partial class EvaluationPage : IDisposable
     {
         try
         {
-            _dashboard = await Dashboard.GetAsync(ProjectId, _cts.Token);
+            _dashboard = await Dashboard.GetAsync(ProjectId, ComponentToken);
             _trendLabels = _dashboard.Trend.Select(t => t.Name).ToArray();
             _trendSeries =
             [
@@ -64,13 +63,7 @@ public sealed partial class EvaluationPage : IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _errors = ErrorText.From(e).Errors;
+            _errors = ErrorsFor(e).Errors;
         }
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
     }
 }

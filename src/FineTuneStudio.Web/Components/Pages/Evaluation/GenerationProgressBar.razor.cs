@@ -7,9 +7,8 @@ using Microsoft.AspNetCore.Components.Authorization;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
-public sealed partial class GenerationProgressBar : IDisposable
+public sealed partial class GenerationProgressBar
 {
-    private readonly CancellationTokenSource _cts = new();
     private GenerationProgress? _progress;
     private bool _cancelling;
     private bool _resuming;
@@ -34,7 +33,7 @@ public sealed partial class GenerationProgressBar : IDisposable
             _subscribed = true;
         }
 
-        _progress = await Runner.ProgressAsync(RunId, _cts.Token);
+        _progress = await Runner.ProgressAsync(RunId, ComponentToken);
     }
 
     public static bool IsActive(GenerationProgress p) => p.Status is EvalRunStatus.Pending or EvalRunStatus.Running;
@@ -71,7 +70,7 @@ public sealed partial class GenerationProgressBar : IDisposable
     private async Task CancelAsync()
     {
         _cancelling = true;
-        await Runner.CancelAsync(RunId, (await AuthenticationState).User.ToActor(), _cts.Token);
+        await Runner.CancelAsync(RunId, (await AuthenticationState).User.ToActor(), ComponentToken);
     }
 
     /// <summary>Takes the run over on this instance; a conflict (another instance was quicker) is shown in place.</summary>
@@ -81,12 +80,12 @@ public sealed partial class GenerationProgressBar : IDisposable
         _resumeError = null;
         try
         {
-            _progress = await Runner.ResumeAsync(RunId, (await AuthenticationState).User.ToActor(), _cts.Token);
+            _progress = await Runner.ResumeAsync(RunId, (await AuthenticationState).User.ToActor(), ComponentToken);
         }
         catch (Exception e) when (e is ConflictException or NotFoundException)
         {
             _resumeError = e.Message;
-            _progress = await Runner.ProgressAsync(RunId, _cts.Token);
+            _progress = await Runner.ProgressAsync(RunId, ComponentToken);
         }
         finally
         {
@@ -94,10 +93,9 @@ public sealed partial class GenerationProgressBar : IDisposable
         }
     }
 
-    public void Dispose()
+    protected override ValueTask OnDisposeAsync()
     {
         Runner.Changed -= OnChanged;
-        _cts.Cancel();
-        _cts.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -6,9 +6,8 @@ using Microsoft.AspNetCore.Components.Authorization;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
-public sealed partial class ReviewsPage : IDisposable
+public sealed partial class ReviewsPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private List<ComparisonResults> _results = [];
     private IReadOnlyList<EvalRunSummary> _runs = [];
     private IReadOnlyList<string> _errors = [];
@@ -38,24 +37,24 @@ public sealed partial class ReviewsPage : IDisposable
             _results = [];
             await LoadMoreAsync();
 
-            _runs = (await Evaluation.ListRunsAsync(ProjectId, null, _cts.Token)).Where(r => r.Summary is not null || r.Status == Core.Domain.EvalRunStatus.Completed).ToList();
+            _runs = (await Evaluation.ListRunsAsync(ProjectId, null, ComponentToken)).Where(r => r.Summary is not null || r.Status == Core.Domain.EvalRunStatus.Completed).ToList();
             _runA ??= _runs.LastOrDefault(r => r.IsBaseline)?.Id;
             _runB ??= _runs.LastOrDefault(r => !r.IsBaseline)?.Id;
             _loaded = true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _errors = ErrorText.From(e).Errors;
+            _errors = ErrorsFor(e).Errors;
         }
     }
 
     /// <summary>The next page of comparisons (newest first), each with its results.</summary>
     private async Task LoadMoreAsync()
     {
-        var page = await Reviews.ListAsync(ProjectId, _results.Count, Paging.DefaultTake, _cts.Token);
+        var page = await Reviews.ListAsync(ProjectId, _results.Count, Paging.DefaultTake, ComponentToken);
         foreach (var comparison in page.Items)
         {
-            _results.Add(await Reviews.ResultsAsync(comparison.Id, _cts.Token));
+            _results.Add(await Reviews.ResultsAsync(comparison.Id, ComponentToken));
         }
 
         _total = page.Total;
@@ -71,19 +70,13 @@ public sealed partial class ReviewsPage : IDisposable
 
         try
         {
-            await Reviews.CreateAsync(a, b, null, (await AuthenticationState).User.ToActor(), _cts.Token);
+            await Reviews.CreateAsync(a, b, null, (await AuthenticationState).User.ToActor(), ComponentToken);
             _errors = [];
             await LoadAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _errors = ErrorText.From(e).Errors;
+            _errors = ErrorsFor(e).Errors;
         }
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
     }
 }

@@ -7,9 +7,8 @@ namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 public enum ResultFilter { All, Wrong, Failed }
 
 /// <summary>A run item by item: input, expected, output, per-metric scores, failures with their errors, latency and tokens.</summary>
-public sealed partial class RunResultsPage : IDisposable
+public sealed partial class RunResultsPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private EvalRunSummary? _run;
     private IReadOnlyList<EvalResultView> _results = [];
     private RunUsage _usage = RunUsage.From([]);
@@ -41,8 +40,8 @@ public sealed partial class RunResultsPage : IDisposable
     {
         try
         {
-            var run = await Evaluation.GetRunAsync(RunId, _cts.Token);
-            if ((await Evaluation.GetSetAsync(run.EvalSetId, _cts.Token)).ProjectId != ProjectId)
+            var run = await Evaluation.GetRunAsync(RunId, ComponentToken);
+            if ((await Evaluation.GetSetAsync(run.EvalSetId, ComponentToken)).ProjectId != ProjectId)
             {
                 throw new Core.NotFoundException("Eval run", RunId);
             }
@@ -54,7 +53,7 @@ public sealed partial class RunResultsPage : IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            (_run, _errors) = (null, ErrorText.From(e).Errors);
+            (_run, _errors) = (null, ErrorsFor(e).Errors);
         }
     }
 
@@ -65,7 +64,7 @@ public sealed partial class RunResultsPage : IDisposable
         Paged<EvalResultView> page;
         do
         {
-            page = await Evaluation.GetResultsAsync(RunId, all.Count, Paging.MaxTake, _cts.Token);
+            page = await Evaluation.GetResultsAsync(RunId, all.Count, Paging.MaxTake, ComponentToken);
             all.AddRange(page.Items);
         }
         while (page.Items.Count > 0 && all.Count < page.Total);
@@ -106,10 +105,4 @@ public sealed partial class RunResultsPage : IDisposable
         string.Join(" · ", result.Scores.Select(s => $"{s.Key} {(s.Value is { } v ? v.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : "–")}"));
 
     private static string Short(string text, int max) => text.Length > max ? text[..(max - 1)] + "…" : text;
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
-    }
 }

@@ -8,9 +8,8 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
-public sealed partial class RunsPage : IDisposable
+public sealed partial class RunsPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<EvalRunSummary> _runs = [];
     private IReadOnlyList<EvalSetSummary> _sets = [];
     private IReadOnlyList<string> _errors = [];
@@ -47,8 +46,8 @@ public sealed partial class RunsPage : IDisposable
 
     private async Task LoadAsync()
     {
-        _runs = (await Evaluation.ListRunsAsync(ProjectId, null, _cts.Token)).Reverse().ToList();
-        _sets = await Evaluation.ListSetsAsync(ProjectId, _cts.Token);
+        _runs = (await Evaluation.ListRunsAsync(ProjectId, null, ComponentToken)).Reverse().ToList();
+        _sets = await Evaluation.ListSetsAsync(ProjectId, ComponentToken);
         _setId ??= _sets.Count > 0 ? _sets[0].Id : null;
         _genSetId ??= _setId;
         _endpoints = Generation.Endpoints();
@@ -90,14 +89,14 @@ public sealed partial class RunsPage : IDisposable
                 SystemPrompt = _genSystemPrompt,
                 Temperature = _genTemperature,
                 IsBaseline = _genBaseline,
-            }, (await AuthenticationState).User.ToActor(), _cts.Token);
+            }, (await AuthenticationState).User.ToActor(), ComponentToken);
             Snackbar.Add($"Generating \"{run.Name}\"", Severity.Info);
             (_errors, _total, _genName, _genBaseline) = ([], 0, "", false);
             await LoadAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            (_errors, _total) = ErrorText.From(e);
+            (_errors, _total) = ErrorsFor(e);
         }
     }
 
@@ -112,22 +111,16 @@ public sealed partial class RunsPage : IDisposable
                 throw new Core.StudioValidationException("file", "choose an eval set and a file");
             }
 
-            await using var stream = PageUploads.Open(_file, Configuration, _cts.Token);
-            var text = await EvalFileParser.ReadTextAsync(stream, _cts.Token);
-            var run = await Evaluation.ImportRunAsync(setId, new EvalRunInput(_name, _model, IsBaseline: _baseline), text, _file.Name, (await AuthenticationState).User.ToActor(), _cts.Token);
+            await using var stream = PageUploads.Open(_file, Configuration, ComponentToken);
+            var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
+            var run = await Evaluation.ImportRunAsync(setId, new EvalRunInput(_name, _model, IsBaseline: _baseline), text, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
             Snackbar.Add($"Recorded \"{run.Name}\": {run.Summary?.Correct} of {run.Summary?.Items} right", Severity.Success);
             (_errors, _total, _name, _model, _baseline, _file) = ([], 0, "", "", false, null);
             await LoadAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            (_errors, _total) = ErrorText.From(e);
+            (_errors, _total) = ErrorsFor(e);
         }
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
     }
 }

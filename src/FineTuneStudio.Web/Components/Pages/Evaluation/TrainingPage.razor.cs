@@ -8,9 +8,8 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
-public sealed partial class TrainingPage : IDisposable
+public sealed partial class TrainingPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<TrainingMetricsSummary> _list = [];
     private TrainingCurve? _curve;
     private int? _selected;
@@ -32,14 +31,14 @@ public sealed partial class TrainingPage : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _list = await Training.ListAsync(ProjectId, _cts.Token);
+        _list = await Training.ListAsync(ProjectId, ComponentToken);
         await SelectAsync(_list.Count > 0 ? _list[0].Id : null);
     }
 
     private async Task SelectAsync(int? id)
     {
         _selected = id;
-        _curve = id is { } value ? await Training.GetAsync(value, _cts.Token) : null;
+        _curve = id is { } value ? await Training.GetAsync(value, ComponentToken) : null;
         if (_curve is null)
         {
             return;
@@ -74,23 +73,17 @@ public sealed partial class TrainingPage : IDisposable
                 return;
             }
 
-            await using var stream = PageUploads.Open(_file, Configuration, _cts.Token);
-            var text = await EvalFileParser.ReadTextAsync(stream, _cts.Token);
+            await using var stream = PageUploads.Open(_file, Configuration, ComponentToken);
+            var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
             var name = string.IsNullOrWhiteSpace(_name) ? Path.GetFileNameWithoutExtension(_file.Name) : _name;
-            var created = await Training.ImportAsync(ProjectId, name, null, text, (await AuthenticationState).User.ToActor(), _cts.Token);
+            var created = await Training.ImportAsync(ProjectId, name, null, text, (await AuthenticationState).User.ToActor(), ComponentToken);
             (_errors, _total, _name, _file) = ([], 0, "", null);
-            _list = await Training.ListAsync(ProjectId, _cts.Token);
+            _list = await Training.ListAsync(ProjectId, ComponentToken);
             await SelectAsync(created.Id);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            (_errors, _total) = ErrorText.From(e);
+            (_errors, _total) = ErrorsFor(e);
         }
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
     }
 }

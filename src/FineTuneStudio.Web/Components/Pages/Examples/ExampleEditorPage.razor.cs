@@ -4,6 +4,7 @@ using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Export;
 using FineTuneStudio.Web.Components.Shared;
+using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
@@ -11,11 +12,10 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Examples;
 
-public sealed partial class ExampleEditorPage : IAsyncDisposable
+public sealed partial class ExampleEditorPage
 {
     private static readonly TimeSpan AutosaveEvery = TimeSpan.FromSeconds(20);
 
-    private readonly CancellationTokenSource _cts = new();
     private readonly List<EditableMessage> _messages = [];
     private ShortcutListener? _shortcuts;
     private DatasetSummary? _dataset;
@@ -92,7 +92,7 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _caller = ExampleCallerFactory.For((await AuthenticationState).User);
+        _caller = (await AuthenticationState).User.ToExampleCaller();
         _canReview = _caller.CanReview;
         _conflict = null;
         _errors = [];
@@ -100,12 +100,12 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         {
             if (ExampleId is { } id)
             {
-                Show(await Examples.GetAsync(id, _caller, _cts.Token));
-                _dataset = await Datasets.GetAsync(_loaded!.DatasetId, _cts.Token);
+                Show(await Examples.GetAsync(id, _caller, ComponentToken));
+                _dataset = await Datasets.GetAsync(_loaded!.DatasetId, ComponentToken);
             }
             else
             {
-                var datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+                var datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
                 _dataset = datasets.FirstOrDefault(d => d.Id == DatasetQuery) ?? (datasets.Count > 0 ? datasets[0] : null);
                 _loaded = null;
                 (_curates, _mine) = (true, null);
@@ -245,18 +245,18 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         {
             if (_loaded is null)
             {
-                var created = await Examples.CreateAsync(_dataset.Id, input, _caller, _cts.Token);
+                var created = await Examples.CreateAsync(_dataset.Id, input, _caller, ComponentToken);
                 Show(created);
                 Navigation.NavigateTo($"projects/{ProjectId}/examples/{created.Id}", replace: true);
             }
             else
             {
-                var saved = await Examples.UpdateAsync(_loaded.Id, input, _caller, _cts.Token);
+                var saved = await Examples.UpdateAsync(_loaded.Id, input, _caller, ComponentToken);
                 if (AnnotationToSave(input.Submit) is { } annotation)
                 {
                     // After the example: a submitted annotation moves the example on and renews its version.
-                    await Examples.SaveMyAnnotationAsync(saved.Id, annotation, _caller, _cts.Token);
-                    saved = await Examples.GetAsync(saved.Id, _caller, _cts.Token);
+                    await Examples.SaveMyAnnotationAsync(saved.Id, annotation, _caller, ComponentToken);
+                    saved = await Examples.GetAsync(saved.Id, _caller, ComponentToken);
                 }
 
                 Show(saved);
@@ -357,7 +357,7 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
 
         try
         {
-            Show(await Examples.ReviewAsync(_loaded.Id, input, _caller, _cts.Token));
+            Show(await Examples.ReviewAsync(_loaded.Id, input, _caller, ComponentToken));
             _errors = [];
             Snackbar.Add(input.Action == ReviewAction.Approve ? "Approved" : "Rejected", Severity.Success);
         }
@@ -380,7 +380,7 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
 
         try
         {
-            await Examples.DeleteAsync(_loaded.Id, _caller, _cts.Token);
+            await Examples.DeleteAsync(_loaded.Id, _caller, ComponentToken);
             Navigation.NavigateTo(ListHref);
         }
         catch (Exception e) when (e is StudioValidationException or NotFoundException)
@@ -405,7 +405,7 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
             }
         }
 
-        if (await Examples.NeighbourAsync(_loaded.Id, forward, _cts.Token) is { } id)
+        if (await Examples.NeighbourAsync(_loaded.Id, forward, ComponentToken) is { } id)
         {
             Navigation.NavigateTo($"projects/{ProjectId}/examples/{id}");
         }
@@ -442,7 +442,7 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         using var timer = new PeriodicTimer(AutosaveEvery);
         try
         {
-            while (await timer.WaitForNextTickAsync(_cts.Token))
+            while (await timer.WaitForNextTickAsync(ComponentToken))
             {
                 if (IsDirty && _loaded is not null && _conflict is null && !_saving && _errors.Count == 0)
                 {
@@ -460,15 +460,12 @@ public sealed partial class ExampleEditorPage : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask OnDisposeAsync()
     {
-        await _cts.CancelAsync();
         if (_shortcuts is not null)
         {
             await _shortcuts.DisposeAsync();
         }
-
-        _cts.Dispose();
     }
 
     private sealed class EditableMessage

@@ -11,9 +11,8 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Examples;
 
-public sealed partial class ExamplesPage : IDisposable
+public sealed partial class ExamplesPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<DatasetSummary> _datasets = [];
     private DatasetSummary? _dataset;
     private int _datasetId;
@@ -67,11 +66,11 @@ public sealed partial class ExamplesPage : IDisposable
     protected override async Task OnParametersSetAsync()
     {
         var user = (await AuthenticationState).User;
-        _caller = ExampleCallerFactory.For(user);
+        _caller = user.ToExampleCaller();
         _canReview = _caller.CanReview;
         try
         {
-            _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+            _datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
         }
         catch (NotFoundException e)
         {
@@ -97,7 +96,7 @@ public sealed partial class ExamplesPage : IDisposable
     {
         if (_canReview && _dataset is not null)
         {
-            _disagreements = await Examples.DisagreementCountAsync(_dataset.Id, _cts.Token);
+            _disagreements = await Examples.DisagreementCountAsync(_dataset.Id, ComponentToken);
         }
     }
 
@@ -114,7 +113,7 @@ public sealed partial class ExamplesPage : IDisposable
             "Updated" => ExampleSort.Updated,
             _ => ExampleSort.Id,
         };
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token, cancellationToken);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ComponentToken, cancellationToken);
         var page = await Examples.ListAsync(new ExampleQuery(_dataset.Id, _status, _label, _tag, _mine ? _caller.Actor.UserId : null, _split, _search,
             Sort: sort, Descending: state.SortDirection == SortDirection.Descending, Page: state.Page, PageSize: state.PageSize, Ids: Ids,
             HasFindings: _finding is not null, Finding: FindingFilter), linked.Token);
@@ -155,7 +154,7 @@ public sealed partial class ExamplesPage : IDisposable
         {
             // The versions the rows were loaded with: a row someone changed since is not approved unseen.
             var input = new BulkInput(_selected.Select(r => r.Id).ToList(), action, _bulkReason, _bulkTag, _bulkSplit, _selected.ToDictionary(r => r.Id, r => r.Version));
-            var result = await Examples.BulkAsync(_datasetId, input, _caller, _cts.Token);
+            var result = await Examples.BulkAsync(_datasetId, input, _caller, ComponentToken);
             Snackbar.Add($"{result.Changed} examples changed", Severity.Success);
             _errors = [];
             await ReloadAsync();
@@ -179,10 +178,4 @@ public sealed partial class ExamplesPage : IDisposable
         ExampleStatus.Submitted => Color.Info,
         _ => Color.Default,
     };
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
-    }
 }

@@ -3,6 +3,7 @@ using FineTuneStudio.Core;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Web.Components.Shared;
+using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
@@ -10,9 +11,8 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Examples;
 
-public sealed partial class QueuePage : IAsyncDisposable
+public sealed partial class QueuePage
 {
-    private readonly CancellationTokenSource _cts = new();
     private readonly Stopwatch _watch = new();
     private ShortcutListener? _shortcuts;
     private ExampleCaller _caller = default!;
@@ -56,10 +56,10 @@ public sealed partial class QueuePage : IAsyncDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _caller = ExampleCallerFactory.For((await AuthenticationState).User);
+        _caller = (await AuthenticationState).User.ToExampleCaller();
         try
         {
-            var datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+            var datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
             _dataset = datasets.FirstOrDefault(d => d.Id == DatasetQuery) ?? (datasets.Count > 0 ? datasets[0] : null);
             _guidelinesHtml = GuidelinesRenderer.ToHtml(_dataset?.Guidelines);
             await LoadNextAsync(null);
@@ -87,11 +87,11 @@ public sealed partial class QueuePage : IAsyncDisposable
 
     private async Task LoadNextAsync(int? after)
     {
-        _item = _dataset is null ? null : await Examples.NextForLabelerAsync(_dataset.Id, _caller.UserId, _cts.Token, after);
+        _item = _dataset is null ? null : await Examples.NextForLabelerAsync(_dataset.Id, _caller.UserId, ComponentToken, after);
         if (_item is null && after is not null && _dataset is not null)
         {
             // Past the end after skipping: start again from the top.
-            _item = await Examples.NextForLabelerAsync(_dataset.Id, _caller.UserId, _cts.Token);
+            _item = await Examples.NextForLabelerAsync(_dataset.Id, _caller.UserId, ComponentToken);
         }
 
         _loadedOnce = true;
@@ -112,7 +112,7 @@ public sealed partial class QueuePage : IAsyncDisposable
         try
         {
             await Examples.SaveMyAnnotationAsync(_item.Example.Id,
-                new AnnotationInput(_label, _rating, _corrected, _comment, (int)_watch.Elapsed.TotalSeconds, submit), _caller, _cts.Token);
+                new AnnotationInput(_label, _rating, _corrected, _comment, (int)_watch.Elapsed.TotalSeconds, submit), _caller, ComponentToken);
             _watch.Restart();
             _errors = [];
             return true;
@@ -171,14 +171,11 @@ public sealed partial class QueuePage : IAsyncDisposable
         await InvokeAsync(StateHasChanged);
     }
 
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask OnDisposeAsync()
     {
-        await _cts.CancelAsync();
         if (_shortcuts is not null)
         {
             await _shortcuts.DisposeAsync();
         }
-
-        _cts.Dispose();
     }
 }

@@ -2,15 +2,15 @@ using FineTuneStudio.Core;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Web.Components.Shared;
+using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Examples;
 
-public sealed partial class ReviewPage : IDisposable
+public sealed partial class ReviewPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private readonly Dictionary<int, string> _reasons = [];
     private IReadOnlyList<Disagreement> _items = [];
     private DatasetSummary? _dataset;
@@ -29,10 +29,10 @@ public sealed partial class ReviewPage : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _caller = ExampleCallerFactory.For((await AuthenticationState).User);
+        _caller = (await AuthenticationState).User.ToExampleCaller();
         try
         {
-            var datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+            var datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
             _dataset = datasets.FirstOrDefault(d => d.Id == DatasetQuery) ?? (datasets.Count > 0 ? datasets[0] : null);
             await LoadAsync();
         }
@@ -53,7 +53,7 @@ public sealed partial class ReviewPage : IDisposable
 
     private async Task LoadAsync()
     {
-        _items = _dataset is null ? [] : await Examples.DisagreementsAsync(_dataset.Id, _caller, 50, _cts.Token);
+        _items = _dataset is null ? [] : await Examples.DisagreementsAsync(_dataset.Id, _caller, 50, ComponentToken);
         foreach (var item in _items)
         {
             _reasons.TryAdd(item.Example.Id, "");
@@ -72,7 +72,7 @@ public sealed partial class ReviewPage : IDisposable
     {
         try
         {
-            await Examples.ReviewAsync(item.Example.Id, input, _caller, _cts.Token);
+            await Examples.ReviewAsync(item.Example.Id, input, _caller, ComponentToken);
             Snackbar.Add(done, Severity.Success);
             _errors = [];
             await LoadAsync();
@@ -86,11 +86,5 @@ public sealed partial class ReviewPage : IDisposable
         {
             _errors = ErrorText.From(e).Errors;
         }
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
     }
 }

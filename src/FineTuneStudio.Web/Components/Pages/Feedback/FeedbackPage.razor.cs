@@ -9,10 +9,9 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Feedback;
 
-public sealed partial class FeedbackPage : IDisposable
+public sealed partial class FeedbackPage
 {
     private const int PageSize = 25;
-    private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<string> _errors = [];
     private int _errorTotal;
     private bool _busy;
@@ -61,7 +60,7 @@ public sealed partial class FeedbackPage : IDisposable
 
     protected override Task OnParametersSetAsync() => RunAsync(async () =>
     {
-        _choices = await Feedback.DriftChoicesAsync(ProjectId, _cts.Token);
+        _choices = await Feedback.DriftChoicesAsync(ProjectId, ComponentToken);
         _datasetId = _choices.Datasets.Any(d => d.DatasetId == DatasetQuery) ? DatasetQuery : _choices.DefaultDatasetId;
         _version = VersionQuery is { } v && Versions.Contains(v) ? v : null;
         _windowDays = DaysQuery is > 0 and <= 3650 ? DaysQuery.Value : 0;
@@ -89,7 +88,7 @@ public sealed partial class FeedbackPage : IDisposable
 
     private async Task LoadRetrainingAsync()
     {
-        _retraining = await Feedback.RetrainingDueAsync(ProjectId, _cts.Token);
+        _retraining = await Feedback.RetrainingDueAsync(ProjectId, ComponentToken);
         _cadenceDays ??= _retraining.CadenceDays;
     }
 
@@ -107,7 +106,7 @@ public sealed partial class FeedbackPage : IDisposable
             // The cluster as shown, from the report on the page (whatever window it covered).
             Ids = _cluster?.LogIds,
         };
-        _logs = await Feedback.ListLogsAsync(ProjectId, filter, 0, PageSize, _cts.Token);
+        _logs = await Feedback.ListLogsAsync(ProjectId, filter, 0, PageSize, ComponentToken);
         _selected = [];
     }
 
@@ -115,8 +114,8 @@ public sealed partial class FeedbackPage : IDisposable
     {
         _importMessage = null;
         var file = e.File;
-        await using var stream = PageUploads.Open(file, Configuration, _cts.Token);
-        var result = await Feedback.ImportLogsAsync(ProjectId, stream, await ActorAsync(), _cts.Token);
+        await using var stream = PageUploads.Open(file, Configuration, ComponentToken);
+        var result = await Feedback.ImportLogsAsync(ProjectId, stream, await ActorAsync(), ComponentToken);
         result.EnsureSucceeded();
         _importMessage = $"{file.Name}: {result.Imported} requests imported, {result.SkippedDuplicates} already present, {result.WithPersonalData} flagged for likely personal data.";
         await LoadRetrainingAsync();
@@ -128,7 +127,7 @@ public sealed partial class FeedbackPage : IDisposable
     private async Task AnalyzeCoreAsync()
     {
         DateTime? since = _windowDays > 0 ? DateTime.SpecifyKind(Clock.GetUtcNow().UtcDateTime.Date, DateTimeKind.Utc).AddDays(-_windowDays) : null;
-        _drift = await Feedback.DriftAsync(ProjectId, _datasetId, _version, since, _cts.Token);
+        _drift = await Feedback.DriftAsync(ProjectId, _datasetId, _version, since, ComponentToken);
         var weeks = _drift.Report.Weeks;
         _weekLabels = weeks.Select(w => w.WeekStart.ToString("MMM d", CultureInfo.InvariantCulture)).ToArray();
         _weekSeries =
@@ -167,14 +166,14 @@ public sealed partial class FeedbackPage : IDisposable
     private Task PromoteAsync() => RunAsync(async () =>
     {
         var result = await Feedback.PromoteAsync(ProjectId, new PromoteRequest { DatasetId = _datasetId, Filter = new LogFilter { Ids = _selected.Select(r => r.Id).ToList() } },
-            await ActorAsync(), _cts.Token);
+            await ActorAsync(), ComponentToken);
         Snackbar.Add($"{result.Promoted} Draft examples created{(result.AlreadyPromoted > 0 ? $"; {result.AlreadyPromoted} were promoted before" : "")}.", Severity.Success);
         await LoadLogsAsync();
     });
 
     private Task SaveSettingsAsync() => RunAsync(async () =>
     {
-        await Feedback.SetRetrainingSettingsAsync(ProjectId, _cadenceDays, _threshold, await ActorAsync(), _cts.Token);
+        await Feedback.SetRetrainingSettingsAsync(ProjectId, _cadenceDays, _threshold, await ActorAsync(), ComponentToken);
         Snackbar.Add("Retraining settings saved.", Severity.Success);
         await LoadRetrainingAsync();
     });
@@ -193,7 +192,7 @@ public sealed partial class FeedbackPage : IDisposable
         }
 
         var result = await Feedback.GenerateSyntheticAsync(ProjectId, new SyntheticRequest { Template = _template, SeedExampleIds = seeds, Count = _count },
-            await ActorAsync(), _cts.Token);
+            await ActorAsync(), ComponentToken);
         Snackbar.Add($"{result.Created} synthetic drafts added by {result.Model}.", Severity.Success);
     });
 
@@ -210,7 +209,7 @@ public sealed partial class FeedbackPage : IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            (_errors, _errorTotal) = ErrorText.From(e);
+            (_errors, _errorTotal) = ErrorsFor(e);
         }
         finally
         {
@@ -219,10 +218,4 @@ public sealed partial class FeedbackPage : IDisposable
     }
 
     private static string Shorten(string text) => text.Length <= 160 ? text : text[..160] + "…";
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
-    }
 }

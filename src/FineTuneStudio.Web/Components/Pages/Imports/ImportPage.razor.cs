@@ -10,11 +10,10 @@ using Microsoft.AspNetCore.Components.Forms;
 
 namespace FineTuneStudio.Web.Components.Pages.Imports;
 
-public sealed partial class ImportPage : IAsyncDisposable
+public sealed partial class ImportPage
 {
     private const int PreviewRows = 10;
 
-    private readonly CancellationTokenSource _cts = new();
     private CancellationTokenSource? _run;
     private IReadOnlyList<DatasetSummary> _datasets = [];
     private int? _datasetId;
@@ -57,7 +56,7 @@ public sealed partial class ImportPage : IAsyncDisposable
     {
         try
         {
-            _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+            _datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
             _datasetId ??= _datasets.Count > 0 ? _datasets[0].Id : null;
         }
         catch (NotFoundException e)
@@ -69,7 +68,7 @@ public sealed partial class ImportPage : IAsyncDisposable
     private async Task OnDatasetCreatedAsync(DatasetSummary created)
     {
         _creating = false;
-        _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+        _datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
         _datasetId = created.Id;
     }
 
@@ -94,15 +93,15 @@ public sealed partial class ImportPage : IAsyncDisposable
         try
         {
             // Streamed in chunks over the circuit to a temporary file: a big file is never held in memory.
-            await using (var source = file.OpenReadStream(MaxUploadBytes, _cts.Token))
+            await using (var source = file.OpenReadStream(MaxUploadBytes, ComponentToken))
             await using (var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
             {
                 var buffer = new byte[81920];
                 long copied = 0;
                 int read;
-                while ((read = await source.ReadAsync(buffer, _cts.Token)) > 0)
+                while ((read = await source.ReadAsync(buffer, ComponentToken)) > 0)
                 {
-                    await target.WriteAsync(buffer.AsMemory(0, read), _cts.Token);
+                    await target.WriteAsync(buffer.AsMemory(0, read), ComponentToken);
                     copied += read;
                     _percent = file.Size == 0 ? 100 : 100.0 * copied / file.Size;
                     await RenderNowAndThenAsync();
@@ -148,7 +147,7 @@ public sealed partial class ImportPage : IAsyncDisposable
         }
 
         await using var file = OpenTempFile();
-        _isCsv = _format == "csv" || (_format == "auto" && !await ImportSettings.LooksLikeJsonAsync(file, _cts.Token));
+        _isCsv = _format == "csv" || (_format == "auto" && !await ImportSettings.LooksLikeJsonAsync(file, ComponentToken));
         if (!_isCsv || _preview is not null)
         {
             return;
@@ -156,7 +155,7 @@ public sealed partial class ImportPage : IAsyncDisposable
 
         try
         {
-            _preview = await new CsvExampleParser().PreviewAsync(file, PreviewRows, _cts.Token);
+            _preview = await new CsvExampleParser().PreviewAsync(file, PreviewRows, ComponentToken);
             var suggested = _preview.SuggestedMapping;
             (_mapSystem, _mapUser, _mapAssistant, _mapLabel, _mapTags) = (suggested.System, suggested.User, suggested.Assistant, suggested.Label, suggested.Tags);
         }
@@ -181,7 +180,7 @@ public sealed partial class ImportPage : IAsyncDisposable
         _busy = true;
         _busyText = dryRun ? "Checking the file…" : "Importing…";
         _percent = 0;
-        _run = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token);
+        _run = CancellationTokenSource.CreateLinkedTokenSource(ComponentToken);
         try
         {
             var mapping = _isCsv ? new CsvMapping(Blank(_mapUser), Blank(_mapAssistant), Blank(_mapSystem), Blank(_mapLabel), Blank(_mapTags)) : null;
@@ -203,10 +202,10 @@ public sealed partial class ImportPage : IAsyncDisposable
             }
             else if (!dryRun)
             {
-                _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+                _datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
             }
         }
-        catch (OperationCanceledException) when (!_cts.IsCancellationRequested)
+        catch (OperationCanceledException) when (!ComponentToken.IsCancellationRequested)
         {
             _errors = ["The import was cancelled; nothing was imported."];
             _errorTotal = 1;
@@ -324,10 +323,9 @@ public sealed partial class ImportPage : IAsyncDisposable
 
     private static string Describe(TaskKind kind) => kind.ToString().ToLowerInvariant();
 
-    public async ValueTask DisposeAsync()
+    protected override ValueTask OnDisposeAsync()
     {
-        await _cts.CancelAsync();
-        _cts.Dispose();
         DeleteTempFile();
+        return ValueTask.CompletedTask;
     }
 }

@@ -9,9 +9,8 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Members;
 
-public sealed partial class MembersPage : IDisposable
+public sealed partial class MembersPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<ProjectMemberSummary> _members = [];
     private IReadOnlyList<string> _errors = [];
     private bool _loaded;
@@ -35,7 +34,7 @@ public sealed partial class MembersPage : IDisposable
     {
         // MembershipService wraps Identity's scoped stores: one scope per operation.
         await using var scope = ScopeFactory.CreateAsyncScope();
-        _members = await scope.ServiceProvider.GetRequiredService<MembershipService>().ListAsync(ProjectId, _cts.Token);
+        _members = await scope.ServiceProvider.GetRequiredService<MembershipService>().ListAsync(ProjectId, ComponentToken);
         _loaded = true;
     }
 
@@ -46,7 +45,7 @@ public sealed partial class MembersPage : IDisposable
             var actor = (await AuthenticationState).User.ToActor();
             await using (var scope = ScopeFactory.CreateAsyncScope())
             {
-                var member = await scope.ServiceProvider.GetRequiredService<MembershipService>().AddAsync(ProjectId, email, role, actor, _cts.Token);
+                var member = await scope.ServiceProvider.GetRequiredService<MembershipService>().AddAsync(ProjectId, email, role, actor, ComponentToken);
                 Snackbar.Add($"{member.Email} works here as {member.Role}", Severity.Success);
             }
 
@@ -68,7 +67,7 @@ public sealed partial class MembersPage : IDisposable
             var actor = (await AuthenticationState).User.ToActor();
             await using (var scope = ScopeFactory.CreateAsyncScope())
             {
-                await scope.ServiceProvider.GetRequiredService<MembershipService>().RemoveAsync(ProjectId, email, actor, _cts.Token);
+                await scope.ServiceProvider.GetRequiredService<MembershipService>().RemoveAsync(ProjectId, email, actor, ComponentToken);
             }
 
             Snackbar.Add($"Removed {email}", Severity.Success);
@@ -78,11 +77,5 @@ public sealed partial class MembersPage : IDisposable
         {
             _errors = ErrorText.From(e).Errors;
         }
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
     }
 }

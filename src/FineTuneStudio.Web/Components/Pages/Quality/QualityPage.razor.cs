@@ -11,12 +11,11 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Quality;
 
-public sealed partial class QualityPage : IDisposable
+public sealed partial class QualityPage
 {
     private const int MaxIdsShown = 40;
     private const int MaxGroupsShown = 8;
 
-    private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<DatasetSummary> _datasets = [];
     private int _datasetId;
     private QualityResult? _latest;
@@ -45,7 +44,7 @@ public sealed partial class QualityPage : IDisposable
     {
         try
         {
-            _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+            _datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
             if (_datasets.All(d => d.Id != _datasetId))
             {
                 _datasetId = _datasets.Count > 0 ? _datasets[0].Id : 0;
@@ -89,7 +88,7 @@ public sealed partial class QualityPage : IDisposable
             return;
         }
 
-        var overview = await Runner.OverviewAsync(_datasetId, _cts.Token);
+        var overview = await Runner.OverviewAsync(_datasetId, ComponentToken);
         _latest = overview.Latest;
         _running = overview.Running;
         BuildViews();
@@ -118,7 +117,7 @@ public sealed partial class QualityPage : IDisposable
         try
         {
             var actor = (await AuthenticationState).User.ToActor();
-            _running = await Runner.StartAsync(_datasetId, actor, _cts.Token);
+            _running = await Runner.StartAsync(_datasetId, actor, ComponentToken);
             _errors = [];
         }
         catch (Exception e) when (e is NotFoundException or StudioValidationException or ConflictException)
@@ -131,7 +130,7 @@ public sealed partial class QualityPage : IDisposable
 
     private void OnRunnerChanged(QualityProgress progress)
     {
-        if (progress.DatasetId != _datasetId || _cts.IsCancellationRequested)
+        if (progress.DatasetId != _datasetId || ComponentToken.IsCancellationRequested)
         {
             return;
         }
@@ -153,7 +152,7 @@ public sealed partial class QualityPage : IDisposable
                     }
                     else
                     {
-                        var run = await Quality.GetRunAsync(progress.DatasetId, progress.RunId, _cts.Token);
+                        var run = await Quality.GetRunAsync(progress.DatasetId, progress.RunId, ComponentToken);
                         Snackbar.Add(run.Error ?? "The analysis stopped.", Severity.Warning);
                     }
 
@@ -186,9 +185,9 @@ public sealed partial class QualityPage : IDisposable
             var changed = finding.Type switch
             {
                 FindingType.ExactDuplicate or FindingType.NearDuplicate => await Quality.RejectDuplicatesAsync(_datasetId,
-                    finding.Groups!.SelectMany(g => g.Skip(1)).ToList(), null, actor, _cts.Token),
-                FindingType.ConflictingAnswers => await Quality.SendToAdjudicationAsync(_datasetId, finding.ExampleIds, actor, _cts.Token),
-                _ => await Quality.ApplyCanonicalPromptAsync(_datasetId, finding.ExampleIds, actor, _cts.Token),
+                    finding.Groups!.SelectMany(g => g.Skip(1)).ToList(), null, actor, ComponentToken),
+                FindingType.ConflictingAnswers => await Quality.SendToAdjudicationAsync(_datasetId, finding.ExampleIds, actor, ComponentToken),
+                _ => await Quality.ApplyCanonicalPromptAsync(_datasetId, finding.ExampleIds, actor, ComponentToken),
             };
             Snackbar.Add($"{changed} examples changed. Run the analysis again to see the effect.", Severity.Success);
             await LoadAsync();
@@ -297,10 +296,9 @@ public sealed partial class QualityPage : IDisposable
 
     private static double ProgressPercent(QualityProgress p) => p.Total > 0 ? 100.0 * p.Processed / p.Total : 0;
 
-    public void Dispose()
+    protected override ValueTask OnDisposeAsync()
     {
         Runner.Changed -= OnRunnerChanged;
-        _cts.Cancel();
-        _cts.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -10,9 +10,8 @@ using MudBlazor;
 namespace FineTuneStudio.Web.Components.Pages.Readiness;
 
 /// <summary>The project's readiness history: what is measured now, the trend, the list and a side-by-side comparison.</summary>
-public sealed partial class ReadinessPage : IDisposable
+public sealed partial class ReadinessPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<AssessmentSummary> _history = [];
     private IReadOnlyList<(string Label, string Value)> _measured = [];
     private List<ChartSeries<double>> _series = [];
@@ -35,9 +34,9 @@ public sealed partial class ReadinessPage : IDisposable
     {
         try
         {
-            _history = await Readiness.ListAsync(ProjectId, _cts.Token);
-            _measured = ReadinessService.MeasuredLines(await Readiness.GatherEvidenceAsync(ProjectId, _cts.Token));
-            _hasDraft = await Readiness.GetDraftAsync(ProjectId, (await AuthenticationState).User.ToActor(), _cts.Token) is not null;
+            _history = await Readiness.ListAsync(ProjectId, ComponentToken);
+            _measured = ReadinessService.MeasuredLines(await Readiness.GatherEvidenceAsync(ProjectId, ComponentToken));
+            _hasDraft = await Readiness.GetDraftAsync(ProjectId, (await AuthenticationState).User.ToActor(), ComponentToken) is not null;
             BuildChart();
             if (_history.Count >= 2)
             {
@@ -71,7 +70,7 @@ public sealed partial class ReadinessPage : IDisposable
     {
         try
         {
-            _comparison = await Readiness.CompareAsync(ProjectId, _compareA, _compareB, _cts.Token);
+            _comparison = await Readiness.CompareAsync(ProjectId, _compareA, _compareB, ComponentToken);
             _errors = [];
         }
         catch (Exception e) when (e is NotFoundException or StudioValidationException)
@@ -86,10 +85,4 @@ public sealed partial class ReadinessPage : IDisposable
     private static string Title(ReadinessVerdict? verdict) => verdict is { } v ? ReadinessReportWriter.VerdictTitle(v) : "";
 
     private static string Signed(int change) => change.ToString("+0;-0;0", CultureInfo.InvariantCulture);
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
-    }
 }

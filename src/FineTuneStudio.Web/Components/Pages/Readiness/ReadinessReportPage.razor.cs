@@ -7,9 +7,8 @@ using Microsoft.JSInterop;
 namespace FineTuneStudio.Web.Components.Pages.Readiness;
 
 /// <summary>The verdict laid out for paper: no links, navigation hidden by the print style.</summary>
-public sealed partial class ReadinessReportPage : IDisposable
+public sealed partial class ReadinessReportPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private AssessmentDetail? _detail;
     private IReadOnlyList<string> _errors = [];
     private int _errorTotal;
@@ -25,7 +24,7 @@ public sealed partial class ReadinessReportPage : IDisposable
     {
         try
         {
-            _detail = await Readiness.GetAsync(ProjectId, AssessmentId, _cts.Token);
+            _detail = await Readiness.GetAsync(ProjectId, AssessmentId, ComponentToken);
         }
         catch (Exception e) when (e is NotFoundException or StudioValidationException)
         {
@@ -34,10 +33,4 @@ public sealed partial class ReadinessReportPage : IDisposable
     }
 
     private async Task PrintAsync() => await Js.InvokeVoidAsync("print");
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
-    }
 }

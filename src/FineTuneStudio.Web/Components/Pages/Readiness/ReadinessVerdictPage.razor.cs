@@ -5,9 +5,8 @@ using Microsoft.AspNetCore.Components;
 
 namespace FineTuneStudio.Web.Components.Pages.Readiness;
 
-public sealed partial class ReadinessVerdictPage : IDisposable
+public sealed partial class ReadinessVerdictPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private AssessmentDetail? _detail;
     private IReadOnlyList<string> _errors = [];
     private int _errorTotal;
@@ -22,18 +21,12 @@ public sealed partial class ReadinessVerdictPage : IDisposable
     {
         try
         {
-            _detail = await Readiness.GetAsync(ProjectId, AssessmentId, _cts.Token);
+            _detail = await Readiness.GetAsync(ProjectId, AssessmentId, ComponentToken);
             _errors = [];
         }
         catch (Exception e) when (e is NotFoundException or StudioValidationException)
         {
             (_errors, _errorTotal) = ErrorText.From(e);
         }
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
     }
 }

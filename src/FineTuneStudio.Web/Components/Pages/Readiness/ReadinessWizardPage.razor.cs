@@ -13,11 +13,10 @@ namespace FineTuneStudio.Web.Components.Pages.Readiness;
 /// One dimension per step. Answers live in typed maps while editing and become the JSON the
 /// validator checks; each step change saves the draft, so leaving and coming back resumes it.
 /// </summary>
-public sealed partial class ReadinessWizardPage : IDisposable
+public sealed partial class ReadinessWizardPage
 {
     private static readonly IReadOnlyList<ReadinessDimension> Dimensions = Enum.GetValues<ReadinessDimension>();
 
-    private readonly CancellationTokenSource _cts = new();
     private readonly Dictionary<string, string?> _choice = [];
     private readonly Dictionary<string, HashSet<string>> _multi = [];
     private readonly Dictionary<string, double?> _number = [];
@@ -54,10 +53,10 @@ public sealed partial class ReadinessWizardPage : IDisposable
     {
         try
         {
-            _targets = await Targets.ListAsync(_cts.Token);
-            _evidence = await Readiness.GatherEvidenceAsync(ProjectId, _cts.Token);
+            _targets = await Targets.ListAsync(ComponentToken);
+            _evidence = await Readiness.GatherEvidenceAsync(ProjectId, ComponentToken);
             var actor = (await AuthenticationState).User.ToActor();
-            if (await Readiness.GetDraftAsync(ProjectId, actor, _cts.Token) is { } draft)
+            if (await Readiness.GetDraftAsync(ProjectId, actor, ComponentToken) is { } draft)
             {
                 _draftId = draft.Summary.Id;
                 Load(draft.Answers);
@@ -123,7 +122,7 @@ public sealed partial class ReadinessWizardPage : IDisposable
         try
         {
             var actor = (await AuthenticationState).User.ToActor();
-            _draftId = await Readiness.SaveDraftAsync(ProjectId, _draftId, ToSubmission(), actor, _cts.Token);
+            _draftId = await Readiness.SaveDraftAsync(ProjectId, _draftId, ToSubmission(), actor, ComponentToken);
             _savedAt = DateTime.UtcNow;
             _errors = [];
             _step = step;
@@ -144,7 +143,7 @@ public sealed partial class ReadinessWizardPage : IDisposable
         try
         {
             var actor = (await AuthenticationState).User.ToActor();
-            var submitted = await Readiness.SubmitAsync(ProjectId, ToSubmission(), actor, _cts.Token, _draftId);
+            var submitted = await Readiness.SubmitAsync(ProjectId, ToSubmission(), actor, ComponentToken, _draftId);
             Navigation.NavigateTo($"projects/{ProjectId}/readiness/{submitted.Summary.Id}");
         }
         catch (Exception e) when (e is StudioValidationException or NotFoundException or ConflictException)
@@ -204,10 +203,4 @@ public sealed partial class ReadinessWizardPage : IDisposable
     }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
-    }
 }

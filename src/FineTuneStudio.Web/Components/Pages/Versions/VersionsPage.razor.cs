@@ -10,9 +10,8 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Versions;
 
-public sealed partial class VersionsPage : IDisposable
+public sealed partial class VersionsPage
 {
-    private readonly CancellationTokenSource _cts = new();
     private CancellationTokenSource? _cutCts;
     private IReadOnlyList<DatasetSummary> _datasets = [];
     private IReadOnlyList<VersionSummary> _versions = [];
@@ -59,7 +58,7 @@ public sealed partial class VersionsPage : IDisposable
     {
         try
         {
-            _datasets = await Datasets.ListAsync(ProjectId, _cts.Token);
+            _datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
             if (_datasets.Count > 0 && _datasets.All(d => d.Id != _datasetId))
             {
                 await SelectDatasetAsync(_datasets[0].Id);
@@ -82,7 +81,7 @@ public sealed partial class VersionsPage : IDisposable
 
     private async Task LoadVersionsAsync()
     {
-        _versions = await Export.ListAsync(_datasetId, _cts.Token);
+        _versions = await Export.ListAsync(_datasetId, ComponentToken);
         if (_versions.Count >= 2)
         {
             _diffNewer = _versions[0].Id;
@@ -96,7 +95,7 @@ public sealed partial class VersionsPage : IDisposable
         _cutErrors = [];
         _running = true;
         _progress = null;
-        _cutCts = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token);
+        _cutCts = CancellationTokenSource.CreateLinkedTokenSource(ComponentToken);
         var token = _cutCts.Token;
         var progress = new Progress<ExportProgress>(p =>
         {
@@ -121,7 +120,7 @@ public sealed partial class VersionsPage : IDisposable
             _cutErrors = e.Errors.Select(CutError.From).ToList();
             _cutErrorTotal = e.TotalCount;
         }
-        catch (OperationCanceledException) when (!_cts.IsCancellationRequested)
+        catch (OperationCanceledException) when (!ComponentToken.IsCancellationRequested)
         {
             _progress = new ExportProgress("Cancelled: no version was created.", 0, 0);
         }
@@ -152,7 +151,7 @@ public sealed partial class VersionsPage : IDisposable
 
         try
         {
-            var result = await Export.PreviewAsync(id, _previewTarget, _cts.Token);
+            var result = await Export.PreviewAsync(id, _previewTarget, ComponentToken);
             if (result.ProjectId != ProjectId)
             {
                 _previewErrors = [$"Example {id} belongs to another project."];
@@ -179,12 +178,6 @@ public sealed partial class VersionsPage : IDisposable
     private static string TrainHash(VersionSummary v) => v.Files.FirstOrDefault(f => f.Name == "train.jsonl")?.Sha256 ?? "";
 
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
-    }
 
     /// <summary>One validator error, with the example it is about when the message names one.</summary>
     private sealed partial record CutError(int? ExampleId, string Text)
