@@ -37,7 +37,7 @@ public static class CliServices
         var provider = services.BuildServiceProvider();
 
         // Bring an older database up to date, as the web app does at start-up.
-        await StudioDatabaseInitializer.MigrateAsync(provider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<StudioDbContext>>(), settings, cancellationToken);
+        await StudioDatabaseMigrator.MigrateAsync(provider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<StudioDbContext>>(), settings, cancellationToken);
         await using (var db = await provider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<StudioDbContext>>().CreateDbContextAsync(cancellationToken))
         {
             await AccountService.EnsureRolesAsync(db, cancellationToken);

@@ -8,6 +8,7 @@ using FineTuneStudio.Core.Export;
 using FineTuneStudio.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Cli.Commands;
 

@@ -44,3 +44,27 @@ public enum AnswerStyle
     /// <summary>A written answer per label.</summary>
     PerLabel,
 }
+
+/// <summary>What a quality check can find. Examples filter by it, so it lives with the domain, not in Quality.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FindingType>))]
+public enum FindingType
+{
+    ExactDuplicate,
+    NearDuplicate,
+    ConflictingAnswers,
+    SystemPromptDrift,
+    MissingSystemPrompt,
+    PersonalData,
+    LongOutlier,
+    ShortOutlier,
+    OverTokenLimit,
+    EmptyTurn,
+    MissingAssistantTurn,
+    LabelImbalance,
+    MissingLabel,
+    UnknownLabel,
+    OverRepresentedAnswer,
+    SplitLeakage,
+    EvalLeakage,
+    LowAgreement,
+}

@@ -13,7 +13,7 @@ public sealed record ComparisonSummary(int Id, string Name, int EvalSetId, strin
 /// <summary>
 /// One pair as a reviewer sees it: no run id, name or model, only the two outputs by side.
 /// </summary>
-public sealed record BlindPair(int ComparisonId, int ItemId, int Position, int Total, int JudgedByMe, IReadOnlyList<Examples.MessageContent> Input, string LeftOutput, string RightOutput);
+public sealed record BlindPair(int ComparisonId, int ItemId, int Position, int Total, int JudgedByMe, IReadOnlyList<FineTuneStudio.Core.Domain.MessageContent> Input, string LeftOutput, string RightOutput);
 
 public sealed record ReviewerCount(string ReviewerId, string Reviewer, int Judgements, int WinsA, int WinsB, int Ties, int BothBad);
 
@@ -199,10 +199,10 @@ public sealed class ReviewService(IDbContextFactory<StudioDbContext> factory, Ti
         return BlindOrder.Assign(comparison.Seed, itemIds);
     }
 
-    private static IReadOnlyList<Examples.MessageContent> ReadMessages(string json)
+    private static IReadOnlyList<FineTuneStudio.Core.Domain.MessageContent> ReadMessages(string json)
     {
         using var document = System.Text.Json.JsonDocument.Parse(json);
-        return document.RootElement.EnumerateArray().Select(m => new Examples.MessageContent(
+        return document.RootElement.EnumerateArray().Select(m => new FineTuneStudio.Core.Domain.MessageContent(
             Enum.TryParse<MessageRole>(m.GetProperty("role").GetString(), true, out var role) ? role : MessageRole.User,
             m.TryGetProperty("content", out var c) ? c.GetString() : null)).ToList();
     }

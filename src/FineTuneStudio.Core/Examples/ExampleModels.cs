@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
-using FineTuneStudio.Core.Quality;
 
 namespace FineTuneStudio.Core.Examples;
 

@@ -2,8 +2,8 @@ using System.Linq.Expressions;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
-using FineTuneStudio.Core.Quality;
 using Microsoft.EntityFrameworkCore;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Examples;
 
@@ -11,7 +11,7 @@ namespace FineTuneStudio.Core.Examples;
 /// Examples, their annotations and the review workflow: Draft → Submitted → Approved / Rejected (reason).
 /// Labelers never receive other labelers' annotations of an example before submitting their own.
 /// </summary>
-public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
+public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, IExampleFindings findings)
 {
     public const int MaxPageSize = 200;
     public const int MaxBulk = 1000;
@@ -32,7 +32,7 @@ public sealed class ExampleService(IDbContextFactory<StudioDbContext> factory, T
         if (query.HasFindings || query.Finding is not null)
         {
             // Ids only, from the latest stored run: no example content is loaded. Never analysed: nothing to show.
-            withFindings = await QualityService.ExampleIdsWithFindingsAsync(db, query.DatasetId, query.Finding, cancellationToken) ?? [];
+            withFindings = await findings.ExampleIdsWithFindingsAsync(query.DatasetId, query.Finding, cancellationToken) ?? [];
             if (withFindings.Length == 0)
             {
                 return new ExamplePage([], 0, page, pageSize);

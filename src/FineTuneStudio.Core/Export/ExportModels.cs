@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Export;
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Export;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Unicode;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Export;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Export;
 

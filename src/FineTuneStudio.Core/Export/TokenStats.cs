@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Training;
 namespace FineTuneStudio.Core.Export;
 
 /// <summary>

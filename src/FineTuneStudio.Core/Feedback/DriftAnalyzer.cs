@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using FineTuneStudio.Core.Export;
 using FineTuneStudio.Core.Quality;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Feedback;
 

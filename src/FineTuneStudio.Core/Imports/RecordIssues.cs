@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 
 namespace FineTuneStudio.Core.Imports;

@@ -57,28 +57,6 @@ public sealed class QualityOptions
 /// <summary>A report with every affected example id per finding type (the report itself lists a capped number).</summary>
 public sealed record QualityAnalysis(QualityReport Report, IReadOnlyDictionary<FindingType, int[]> ExampleIds);
 
-[JsonConverter(typeof(JsonStringEnumConverter<FindingType>))]
-public enum FindingType
-{
-    ExactDuplicate,
-    NearDuplicate,
-    ConflictingAnswers,
-    SystemPromptDrift,
-    MissingSystemPrompt,
-    PersonalData,
-    LongOutlier,
-    ShortOutlier,
-    OverTokenLimit,
-    EmptyTurn,
-    MissingAssistantTurn,
-    LabelImbalance,
-    MissingLabel,
-    UnknownLabel,
-    OverRepresentedAnswer,
-    SplitLeakage,
-    EvalLeakage,
-    LowAgreement,
-}
 
 [JsonConverter(typeof(JsonStringEnumConverter<FindingSeverity>))]
 public enum FindingSeverity { Info, Warning, Error }

@@ -8,6 +8,7 @@ using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Export;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Quality;
 
@@ -531,14 +532,6 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
     /// The examples with a finding of <paramref name="type"/> (any type when null) in the dataset's
     /// latest completed run, sorted; null when the dataset was never analysed.
     /// </summary>
-    public static async Task<int[]?> ExampleIdsWithFindingsAsync(StudioDbContext db, int datasetId, FindingType? type, CancellationToken cancellationToken)
-    {
-        var json = await db.QualityRuns.AsNoTracking()
-            .Where(r => r.DatasetId == datasetId && r.Status == QualityRunStatus.Completed)
-            .OrderByDescending(r => r.Id).Select(r => r.ReportJson).FirstOrDefaultAsync(cancellationToken);
-        return json is null ? null : StoredQualityReport.FromJson(json).ExampleIdsWith(type);
-    }
-
     private static QualityRunSummary ToSummary(QualityRun r) =>
         new(r.Id, r.DatasetId, r.Status, r.StartedAt, r.CompletedAt, r.ExamplesAnalyzed, r.FindingCount, r.Error, r.StartedByName);
 }

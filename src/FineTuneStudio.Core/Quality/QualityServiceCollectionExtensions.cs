@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Examples;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +12,7 @@ public static class QualityServiceCollectionExtensions
         services.AddOptions<QualityThresholds>().BindConfiguration(QualityThresholds.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<QualityThresholds>, QualityThresholdsValidator>();
         services.AddSingleton<QualityService>();
+        services.AddSingleton<IExampleFindings, StoredFindings>();
         services.AddSingleton<QualityJobRunner>();
         return services;
     }

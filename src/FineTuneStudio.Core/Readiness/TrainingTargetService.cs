@@ -4,6 +4,7 @@ using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Export;
 using Microsoft.EntityFrameworkCore;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Readiness;
 

@@ -4,6 +4,7 @@ using FineTuneStudio.Core.Export;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Web.Api;
 

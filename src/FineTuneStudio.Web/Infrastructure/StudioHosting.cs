@@ -1,3 +1,4 @@
+using FineTuneStudio.Core;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Demo;
 using Microsoft.AspNetCore.Hosting.Server;

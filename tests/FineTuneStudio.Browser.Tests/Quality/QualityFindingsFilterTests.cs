@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Auditing;

@@ -170,7 +170,7 @@ public sealed class EvaluationServiceTests
             db.Datasets.Add(dataset);
             await db.SaveChangesAsync();
             var example = new Example { DatasetId = dataset.Id, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow, Version = Guid.NewGuid() };
-            new FineTuneStudio.Core.Examples.ExampleContent([new(MessageRole.User, "Where is my order?"), new(MessageRole.Assistant, "It ships today.")]).ApplyTo(example);
+            new FineTuneStudio.Core.Domain.ExampleContent([new(MessageRole.User, "Where is my order?"), new(MessageRole.Assistant, "It ships today.")]).ApplyTo(example);
             db.Examples.Add(example);
             await db.SaveChangesAsync();
             (datasetId, exampleId) = (dataset.Id, example.Id);
@@ -182,7 +182,7 @@ public sealed class EvaluationServiceTests
         var item = (await service.ListItemsAsync(set.Id, 0, 10, default)).Single();
         item.Expected.ShouldBe("It ships today.");
         item.SourceExampleId.ShouldBe(exampleId);
-        item.ContentHash.ShouldBe(new FineTuneStudio.Core.Examples.ExampleContent([new(MessageRole.User, "Where is my order?")]).ComputeHash());
+        item.ContentHash.ShouldBe(new FineTuneStudio.Core.Domain.ExampleContent([new(MessageRole.User, "Where is my order?")]).ComputeHash());
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public sealed class EvaluationServiceTests
             foreach (var (question, answer) in new[] { ("Where is my order?", "It ships today."), ("Cancel my plan", "Done."), ("Reset my password", "Link sent.") })
             {
                 var example = new Example { DatasetId = dataset.Id, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow, Version = Guid.NewGuid() };
-                new FineTuneStudio.Core.Examples.ExampleContent([new(MessageRole.User, question), new(MessageRole.Assistant, answer)]).ApplyTo(example);
+                new FineTuneStudio.Core.Domain.ExampleContent([new(MessageRole.User, question), new(MessageRole.Assistant, answer)]).ApplyTo(example);
                 db.Examples.Add(example);
                 await db.SaveChangesAsync();
                 ids.Add(example.Id);

@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
@@ -62,7 +63,8 @@ public sealed class AnnotationRaceTests : IAsyncLifetime
         };
         db.Datasets.Add(dataset);
         await db.SaveChangesAsync();
-        var service = new ExampleService(new SettingsDbContextFactory(_settings), _clock);
+        var factory = new SettingsDbContextFactory(_settings);
+        var service = new ExampleService(factory, _clock, new StoredFindings(factory));
         var example = await service.CreateAsync(dataset.Id,
             new ExampleInput([new MessageContent(MessageRole.User, "The printer is on fire"), new MessageContent(MessageRole.Assistant, "high")]),
             new ExampleCaller(Actor.System, CanReview: true), default);
@@ -74,8 +76,8 @@ public sealed class AnnotationRaceTests : IAsyncLifetime
     {
         var exampleId = await ExampleNeedingTwoAnnotationsAsync();
         var racing = new RacingFactory(_settings, writers: 2);
-        var first = new ExampleService(racing, _clock);
-        var second = new ExampleService(racing, _clock);
+        var first = new ExampleService(racing, _clock, new StoredFindings(racing));
+        var second = new ExampleService(racing, _clock, new StoredFindings(racing));
 
         var saved = await Task.WhenAll(
             first.SaveMyAnnotationAsync(exampleId, new AnnotationInput("high", Submit: true), Ana, default),
@@ -83,7 +85,8 @@ public sealed class AnnotationRaceTests : IAsyncLifetime
 
         saved.ShouldAllBe(a => a.Submitted && a.Label == "high");
         racing.Waited.ShouldBe(2); // both had read the example before either saved
-        var service = new ExampleService(new SettingsDbContextFactory(_settings), _clock);
+        var factory = new SettingsDbContextFactory(_settings);
+        var service = new ExampleService(factory, _clock, new StoredFindings(factory));
         var example = await service.GetAsync(exampleId, new ExampleCaller(Actor.System, CanReview: true), default);
         (example.Status, example.Label).ShouldBe((ExampleStatus.Submitted, "high"));
         example.Annotations.Count(a => a.Submitted).ShouldBe(2);

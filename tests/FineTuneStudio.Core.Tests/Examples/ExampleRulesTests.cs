@@ -1,5 +1,6 @@
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Tests.Examples;
 

@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Quality;
 using System.Text;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
@@ -74,7 +75,7 @@ public sealed class ExampleSearchTests
         var result = await new ImportService(database, new ManualClock(Now)).ImportAsync(datasetId, file, new ImportOptions(), Lead.Actor, null, CancellationToken.None);
         result.Succeeded.ShouldBeTrue();
 
-        var service = new ExampleService(database, new ManualClock(Now));
+        var service = new ExampleService(database, new ManualClock(Now), new StoredFindings(database));
         (await SearchAsync(service, datasetId, "webhook FIRES")).Count.ShouldBe(5);
         // "ticket 3" occurs in one example only; the assistant turns "high" appear in tickets 0, 2 and 4.
         (await SearchAsync(service, datasetId, "Ticket 3")).Count.ShouldBe(1);
@@ -108,7 +109,7 @@ public sealed class ExampleSearchTests
             await db.SaveChangesAsync();
         }
 
-        var service = new ExampleService(database, new ManualClock(Now));
+        var service = new ExampleService(database, new ManualClock(Now), new StoredFindings(database));
         await using (var db = database.CreateDbContext())
         {
             await db.Database.MigrateAsync();
@@ -124,7 +125,7 @@ public sealed class ExampleSearchTests
     private static async Task FindsSubstringsInEveryRoleIgnoringCaseAsync(IDbContextFactory<StudioDbContext> database)
     {
         var datasetId = await CreateDatasetAsync(database);
-        var service = new ExampleService(database, new ManualClock(Now));
+        var service = new ExampleService(database, new ManualClock(Now), new StoredFindings(database));
         var system = await service.CreateAsync(datasetId, new ExampleInput(
             [new MessageContent(MessageRole.System, "You triage INVOICES for Contoso."), new MessageContent(MessageRole.User, "hello"), new MessageContent(MessageRole.Assistant, "low")]), Lead, default);
         var user = await service.CreateAsync(datasetId, Chat("My invoice total is wrong", "high"), Lead, default);
@@ -158,7 +159,7 @@ public sealed class ExampleSearchTests
     private static async Task TreatsQuotesWildcardsAndOperatorsLiterallyAsync(IDbContextFactory<StudioDbContext> database)
     {
         var datasetId = await CreateDatasetAsync(database);
-        var service = new ExampleService(database, new ManualClock(Now));
+        var service = new ExampleService(database, new ManualClock(Now), new StoredFindings(database));
         async Task<int> Add(string text) => (await service.CreateAsync(datasetId, Chat(text, "ok"), Lead, default)).Id;
         // Each literal text has a neighbour that a wildcard or operator reading of the term would also match.
         var quoted = await Add("He said \"refund me\" twice");
@@ -197,7 +198,7 @@ public sealed class ExampleSearchTests
     {
         var datasetId = await CreateDatasetAsync(database);
         var clock = new ManualClock(Now);
-        var service = new ExampleService(database, clock);
+        var service = new ExampleService(database, clock, new StoredFindings(database));
         var printer = await service.CreateAsync(datasetId, Chat("The printer is on fire", "high"), Lead, default);
         var keeper = await service.CreateAsync(datasetId, Chat("Printer driver crashed", "low"), Lead, default);
         (await SearchAsync(service, datasetId, "printer")).ShouldBe([printer.Id, keeper.Id]);

@@ -1,8 +1,10 @@
+using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Tests.Examples;
 
@@ -21,7 +23,7 @@ public sealed class ExampleServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        _service = new ExampleService(_database, _clock);
+        _service = new ExampleService(_database, _clock, new StoredFindings(_database));
         await using var db = _database.CreateDbContext();
         foreach (var id in new[] { "lead", "ana", "ben", "cat" })
         {

@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Export;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Tests.Export;
 

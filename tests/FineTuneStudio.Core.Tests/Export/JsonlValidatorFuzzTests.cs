@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Tests.Export;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Tests.Export;
 

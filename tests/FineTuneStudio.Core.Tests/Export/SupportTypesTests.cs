@@ -1,5 +1,6 @@
 using System.Text;
 using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Tests.Export;
 

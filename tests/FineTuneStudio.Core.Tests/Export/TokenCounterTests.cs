@@ -1,6 +1,7 @@
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Tests.Export;
 

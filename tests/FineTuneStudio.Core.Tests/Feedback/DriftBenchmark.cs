@@ -7,6 +7,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 using FineTuneStudio.Core.Tests.Support;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Tests.Feedback;
 
@@ -47,7 +48,7 @@ public sealed class DriftBenchmark(ITestOutputHelper output)
             var sampleVocabulary = Enumerable.Range(0, 6000).Select(i => Word(sampleRandom, i)).ToArray();
             var sample = Enumerable.Range(0, 20_000).Select(_ => Text(sampleRandom, sampleVocabulary, 0, 3000)).ToList();
             var part = Stopwatch.StartNew();
-            var tokens = sample.Sum(t => FineTuneStudio.Core.Export.TokenCounter.O200k.Count(t));
+            var tokens = sample.Sum(t => FineTuneStudio.Core.Training.TokenCounter.O200k.Count(t));
             output.WriteLine($"tokenizer: 20,000 texts ({tokens} tokens) in {part.Elapsed.TotalSeconds:0.00} s");
             part.Restart();
             var analyzer = new DriftAnalyzer(null, t => t.Length);

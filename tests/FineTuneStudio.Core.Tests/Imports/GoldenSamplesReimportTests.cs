@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Export;
 using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Tests.Export;
 using static FineTuneStudio.Core.Tests.Imports.ImportFixtures;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Tests.Imports;
 

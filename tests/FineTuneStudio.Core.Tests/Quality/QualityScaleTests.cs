@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Domain;
 using System.Diagnostics;
 using FineTuneStudio.Core.Quality;
 using Xunit.Abstractions;

@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Quality;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Tests.Quality;
 

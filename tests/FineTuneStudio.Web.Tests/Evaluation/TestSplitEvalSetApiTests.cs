@@ -6,6 +6,7 @@ using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Export;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Web.Tests.Evaluation;
 

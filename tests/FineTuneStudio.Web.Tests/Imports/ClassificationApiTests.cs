@@ -7,6 +7,7 @@ using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Export;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Web.Tests.Imports;
 

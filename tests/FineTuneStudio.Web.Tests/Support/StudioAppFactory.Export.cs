@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using FineTuneStudio.Core.Export;
 using Microsoft.EntityFrameworkCore;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Web.Tests.Support;
 

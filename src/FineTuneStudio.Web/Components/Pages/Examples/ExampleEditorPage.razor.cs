@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Web.Components.Pages.Examples;
 

@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Domain;
 using System.Diagnostics;
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Datasets;

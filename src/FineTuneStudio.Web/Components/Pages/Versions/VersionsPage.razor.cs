@@ -7,6 +7,7 @@ using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Web.Components.Pages.Versions;
 

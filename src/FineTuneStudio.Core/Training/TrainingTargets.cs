@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace FineTuneStudio.Core.Export;
+namespace FineTuneStudio.Core.Training;
 
 /// <summary>How one line of a target's JSONL file is laid out.</summary>
 public enum TargetFileShape

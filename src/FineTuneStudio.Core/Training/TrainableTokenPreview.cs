@@ -1,7 +1,6 @@
 using FineTuneStudio.Core.Domain;
-using FineTuneStudio.Core.Examples;
 
-namespace FineTuneStudio.Core.Export;
+namespace FineTuneStudio.Core.Training;
 
 /// <summary>
 /// One part of an example. MessageIndex is the position in the example's messages, or -1 for the preferred

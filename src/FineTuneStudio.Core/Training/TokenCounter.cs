@@ -1,9 +1,9 @@
+using FineTuneStudio.Core.Domain;
 using System.Collections.Concurrent;
 using System.Text.Json;
-using FineTuneStudio.Core.Examples;
 using Microsoft.ML.Tokenizers;
 
-namespace FineTuneStudio.Core.Export;
+namespace FineTuneStudio.Core.Training;
 
 /// <summary>
 /// Counts tokens with a real tiktoken encoding (offline, from the bundled vocabulary packages).

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using FineTuneStudio.Core.Domain;
 
-namespace FineTuneStudio.Core.Examples;
+namespace FineTuneStudio.Core.Domain;
 
 /// <summary>One conversation turn, detached from the database.</summary>
 public sealed record MessageContent(

@@ -1,7 +1,6 @@
 using FineTuneStudio.Core.Domain;
-using FineTuneStudio.Core.Export;
 
-namespace FineTuneStudio.Core.Examples;
+namespace FineTuneStudio.Core.Training;
 
 /// <summary>Token counts of an example with o200k_base: per message (with its 3-token envelope) and in total (plus the 3-token reply primer).</summary>
 public static class ExampleTokens

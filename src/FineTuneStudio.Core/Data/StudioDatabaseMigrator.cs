@@ -1,35 +1,10 @@
-using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Demo;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Core.Data;
 
-/// <summary>Brings the database to the latest migration, makes the roles exist and, in demo mode, seeds the demo.</summary>
-public sealed class StudioDatabaseInitializer(
-    IDbContextFactory<StudioDbContext> factory,
-    StudioDatabaseSettings settings,
-    DemoSeeder demo,
-    IOptions<DemoOptions> demoOptions,
-    ILogger<StudioDatabaseInitializer> logger)
+/// <summary>Applies the migrations of the configured provider (the web host at start, the CLI before each command).</summary>
+public static class StudioDatabaseMigrator
 {
-    public async Task InitializeAsync(CancellationToken cancellationToken)
-    {
-        await MigrateAsync(factory, settings, cancellationToken);
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        {
-            await AccountService.EnsureRolesAsync(db, cancellationToken);
-        }
-
-        if (demoOptions.Value.Enabled)
-        {
-            await demo.SeedAsync(cancellationToken);
-        }
-
-        logger.LogInformation("Database ready ({Provider})", settings.Provider);
-    }
-
     public static async Task MigrateAsync(IDbContextFactory<StudioDbContext> factory, StudioDatabaseSettings settings, CancellationToken cancellationToken)
     {
         if (settings.Provider == DatabaseProvider.Sqlite)
