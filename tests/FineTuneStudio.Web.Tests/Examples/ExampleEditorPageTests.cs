@@ -30,6 +30,9 @@ public sealed class ExampleEditorPageTests(StudioAppFactory app)
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
         ctx.Services.AddSingleton(examples);
+        ctx.Services.AddSingleton(app.Services.GetRequiredService<Annotations>());
+        ctx.Services.AddSingleton(app.Services.GetRequiredService<ExampleReview>());
+        ctx.Services.AddSingleton(app.Services.GetRequiredService<ExampleList>());
         ctx.Services.AddSingleton(app.Services.GetRequiredService<DatasetService>());
         var auth = ctx.AddAuthorization();
         auth.SetAuthorized("labeler1@demo.local");
