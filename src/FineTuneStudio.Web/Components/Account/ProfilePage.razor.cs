@@ -20,8 +20,7 @@ public sealed partial class ProfilePage
     private bool _busy;
     private int _days = ApiTokenService.DefaultLifetimeDays;
 
-    [Inject]
-    private ApiTokenService Tokens { get; set; } = default!;
+    [Inject] public required ApiTokenService Tokens { get; init; }
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;

@@ -12,8 +12,7 @@ public partial class MainLayout
     private bool _darkMode;
     private bool _interactive;
 
-    [Inject]
-    private ILogger<MainLayout> Logger { get; set; } = default!;
+    [Inject] public required ILogger<MainLayout> Logger { get; init; }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {

@@ -39,8 +39,8 @@ public sealed partial class ProjectWallView
     [Parameter, EditorRequired] public Microsoft.AspNetCore.Components.RouteData RouteData { get; set; } = default!;
     [Parameter] public RenderFragment? ChildContent { get; set; }
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
-    [Inject] private ProjectWall Wall { get; set; } = default!;
-    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] public required ProjectWall Wall { get; init; }
+    [Inject] public required NavigationManager Navigation { get; init; }
 
     protected override async Task OnParametersSetAsync()
     {

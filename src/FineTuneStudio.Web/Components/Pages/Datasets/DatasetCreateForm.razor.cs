@@ -26,8 +26,8 @@ public sealed partial class DatasetCreateForm
     [Parameter] public EventCallback<DatasetSummary> OnCreated { get; set; }
     [Parameter] public EventCallback OnCancel { get; set; }
 
-    [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private ILogger<DatasetCreateForm> Logger { get; set; } = default!;
+    [Inject] public required DatasetService Datasets { get; init; }
+    [Inject] public required ILogger<DatasetCreateForm> Logger { get; init; }
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     private IReadOnlyList<string> Labels => LabelText.ParseLabels(_labels);

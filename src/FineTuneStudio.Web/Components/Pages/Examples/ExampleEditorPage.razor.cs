@@ -49,14 +49,14 @@ public sealed partial class ExampleEditorPage
     [Parameter] public int? ExampleId { get; set; }
     [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
 
-    [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private ExampleEditor Editor { get; set; } = default!;
-    [Inject] private Annotations Annotations { get; set; } = default!;
-    [Inject] private ExampleReview Reviews { get; set; } = default!;
-    [Inject] private ExampleList ExampleList { get; set; } = default!;
-    [Inject] private NavigationManager Navigation { get; set; } = default!;
-    [Inject] private IJSRuntime JS { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] public required DatasetService Datasets { get; init; }
+    [Inject] public required ExampleEditor Editor { get; init; }
+    [Inject] public required Annotations Annotations { get; init; }
+    [Inject] public required ExampleReview Reviews { get; init; }
+    [Inject] public required ExampleList ExampleList { get; init; }
+    [Inject] public required NavigationManager Navigation { get; init; }
+    [Inject] public required IJSRuntime JS { get; init; }
+    [Inject] public required ISnackbar Snackbar { get; init; }
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     private string LabelHeading => _curates ? "Label" : _mine is { Submitted: true } ? "Your label (submitted)" : "Your label (saved as your annotation)";

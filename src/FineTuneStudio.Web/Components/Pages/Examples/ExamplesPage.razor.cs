@@ -53,10 +53,10 @@ public sealed partial class ExamplesPage
 
     private string FindingName => FindingFilter is { } type ? FindingTypeNames.Of(type) : "any finding";
 
-    [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private ExampleReview Reviews { get; set; } = default!;
-    [Inject] private ExampleList ExampleList { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] public required DatasetService Datasets { get; init; }
+    [Inject] public required ExampleReview Reviews { get; init; }
+    [Inject] public required ExampleList ExampleList { get; init; }
+    [Inject] public required ISnackbar Snackbar { get; init; }
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     private string QueueHref => $"projects/{ProjectId}/examples/queue?dataset={_datasetId}";

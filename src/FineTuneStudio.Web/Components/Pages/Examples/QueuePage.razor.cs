@@ -40,10 +40,10 @@ public sealed partial class QueuePage
     [Parameter] public int ProjectId { get; set; }
     [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
 
-    [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private Annotations Annotations { get; set; } = default!;
-    [Inject] private IJSRuntime JS { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] public required DatasetService Datasets { get; init; }
+    [Inject] public required Annotations Annotations { get; init; }
+    [Inject] public required IJSRuntime JS { get; init; }
+    [Inject] public required ISnackbar Snackbar { get; init; }
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     private IReadOnlyList<(string Keys, string What)> HelpRows =>

@@ -22,9 +22,9 @@ public sealed partial class ReviewPage
     [Parameter] public int ProjectId { get; set; }
     [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
 
-    [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private ExampleReview Reviews { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] public required DatasetService Datasets { get; init; }
+    [Inject] public required ExampleReview Reviews { get; init; }
+    [Inject] public required ISnackbar Snackbar { get; init; }
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()

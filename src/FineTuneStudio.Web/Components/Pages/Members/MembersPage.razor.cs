@@ -19,8 +19,8 @@ public sealed partial class MembersPage
     private string? _role;
 
     [Parameter] public int ProjectId { get; set; }
-    [Inject] private IServiceScopeFactory ScopeFactory { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] public required IServiceScopeFactory ScopeFactory { get; init; }
+    [Inject] public required ISnackbar Snackbar { get; init; }
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()
