@@ -6,7 +6,7 @@ using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Quality;
 using Microsoft.EntityFrameworkCore;
@@ -113,7 +113,7 @@ public static class Program
         {
             ["Database:Provider"] = settings.Provider.ToString(),
             ["ConnectionStrings:Studio"] = settings.ConnectionString,
-            [ExportStorage.Setting] = Path.Combine(folder, "storage"),
+            [VersionStorage.Setting] = Path.Combine(folder, "storage"),
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error));

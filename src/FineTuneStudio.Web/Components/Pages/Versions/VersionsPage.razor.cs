@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Datasets;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Web.Components.Shared;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
