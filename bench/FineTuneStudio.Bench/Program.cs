@@ -9,6 +9,7 @@ using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Quality;
+using FineTuneStudio.Core.Training;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -136,7 +137,7 @@ public static class Program
         {
             case "import":
             {
-                await StudioDatabaseInitializer.MigrateAsync(factory, settings, ct);
+                await StudioDatabaseMigrator.MigrateAsync(factory, settings, ct);
                 int datasetId;
                 await using (var db = await factory.CreateDbContextAsync(ct))
                 {
@@ -207,11 +208,11 @@ public static class Program
             {
                 var datasetId = await ReadDatasetIdAsync(datasetFile);
                 watch.Start();
-                var version = await provider.GetRequiredService<ExportService>().CutAsync(
+                var version = await provider.GetRequiredService<VersionCutter>().CutAsync(
                     new ExportRequest(datasetId, TrainingTargets.OpenAiChat), Actor.System, null, ct);
                 watch.Stop();
                 var dataBytes = version.Files.Where(f => f.Name.EndsWith(".jsonl", StringComparison.Ordinal)).Sum(f => f.Bytes);
-                var root = provider.GetRequiredService<ExportService>().Storage.Root;
+                var root = provider.GetRequiredService<VersionStorage>().Root;
                 var train = Directory.EnumerateFiles(root, "train.jsonl", SearchOption.AllDirectories).Single();
                 File.Copy(train, Path.Combine(folder, "train.jsonl"), overwrite: true);
                 return StepResult.Of(step, watch, version.Total, "examples",
@@ -223,7 +224,7 @@ public static class Program
                 var train = Path.Combine(folder, "train.jsonl");
                 watch.Start();
                 await using var stream = new FileStream(train, FileMode.Open, FileAccess.Read, FileShare.Read, 256 * 1024, useAsync: true);
-                var report = await ExportService.ValidateFileAsync(stream, TrainingTargets.OpenAiChat, null, null, ct);
+                var report = await JsonlFileValidation.ValidateAsync(stream, TrainingTargets.OpenAiChat, null, null, ct);
                 watch.Stop();
                 return StepResult.Of(step, watch, report.LineCount, "lines",
                     $"{report.LineCount:N0} lines, {report.ErrorCount} errors, median {report.Tokens.Median:0} tokens");

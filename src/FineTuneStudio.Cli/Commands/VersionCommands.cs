@@ -44,7 +44,7 @@ public static class VersionCommands
             ValidationReport report;
             await using (var stream = new FileStream(path.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 256 * 1024, useAsync: true))
             {
-                report = await ExportService.ValidateFileAsync(stream, parse.GetValue(target)!, parse.GetValue(encoding), parse.GetValue(maxTokens), ct);
+                report = await JsonlFileValidation.ValidateAsync(stream, parse.GetValue(target)!, parse.GetValue(encoding), parse.GetValue(maxTokens), ct);
             }
 
             if (parse.GetValue(GlobalOptions.Json))
@@ -134,20 +134,21 @@ public static class VersionCommands
                 ?? throw new StudioValidationException("--dataset", $"no dataset with id or name '{datasetText}' in project '{foundProject.Name}'");
 
             var storage = new VersionStorage(Path.GetFullPath(parse.GetValue(storageOption)?.FullName ?? DefaultStorage(parse)));
-            var exporter = new ExportService(services.GetRequiredService<IDbContextFactory<StudioDbContext>>(), TimeProvider.System, storage,
-                services.GetRequiredService<JobLeaseService>());
+            var factory = services.GetRequiredService<IDbContextFactory<StudioDbContext>>();
+            var cutter = new VersionCutter(factory, TimeProvider.System, storage, services.GetRequiredService<JobLeaseService>());
+            var files = new VersionFiles(factory, storage);
             var request = new ExportRequest(
                 found.Id, parse.GetValue(target)!,
                 parse.GetValue(status) == "all" ? ExportStatusFilter.All : ExportStatusFilter.Approved,
                 parse.GetValue(tags), parse.GetValue(validation), parse.GetValue(test), parse.GetValue(seed), parse.GetValue(note),
                 parse.GetValue(dropUnsupported));
-            var version = await exporter.CutAsync(request, Actor.Cli, progress: null, ct);
+            var version = await cutter.CutAsync(request, Actor.Cli, progress: null, ct);
 
             var outDir = parse.GetValue(output)!;
             outDir.Create();
             foreach (var file in version.Files)
             {
-                var opened = await exporter.OpenFileAsync(version.Id, file.Name, ct);
+                var opened = await files.OpenFileAsync(version.Id, file.Name, ct);
                 await using var source = opened.Stream;
                 await using var copy = new FileStream(Path.Combine(outDir.FullName, file.Name), FileMode.Create, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true);
                 await source.CopyToAsync(copy, ct);

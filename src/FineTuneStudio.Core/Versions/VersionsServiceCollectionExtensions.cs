@@ -10,7 +10,11 @@ public static class VersionsServiceCollectionExtensions
     {
         // Read when the container is built, so a host or a test can still set Studio:Storage:Root.
         services.AddSingleton(sp => VersionStorage.From(sp.GetRequiredService<IConfiguration>()));
-        services.AddSingleton<ExportService>();
+        services.AddSingleton<VersionCatalog>();
+        services.AddSingleton<VersionCutter>();
+        services.AddSingleton<VersionFiles>();
+        services.AddSingleton<VersionDiffs>();
+        services.AddSingleton<VersionPreview>();
         return services;
     }
 }

@@ -30,14 +30,14 @@ public static class VersionEndpoints
     {
         var group = app.MapGroup("/api").WithTags("Export").RequireAuthorization(StudioPolicies.Curate);
 
-        group.MapGet("/datasets/{id:int}/versions", async (int id, ExportService export, CancellationToken ct) =>
-            TypedResults.Ok(await export.ListAsync(id, ct)))
+        group.MapGet("/datasets/{id:int}/versions", async (int id, VersionCatalog catalog, CancellationToken ct) =>
+            TypedResults.Ok(await catalog.ListAsync(id, ct)))
             .InProject(ScopeKind.Dataset, "id")
             .WithSummary("List a dataset's versions");
 
-        group.MapPost("/datasets/{id:int}/versions", async Task<Created<VersionSummary>> (int id, CutVersionInput input, ExportService export, HttpContext http, CancellationToken ct) =>
+        group.MapPost("/datasets/{id:int}/versions", async Task<Created<VersionSummary>> (int id, CutVersionInput input, VersionCutter cutter, HttpContext http, CancellationToken ct) =>
             {
-                var version = await export.CutAsync(
+                var version = await cutter.CutAsync(
                     new ExportRequest(id, input.Target, input.Status, input.Tags, input.ValidationShare, input.TestShare, input.Seed, input.Note, input.DropUnsupported),
                     http.User.ToActor(), progress: null, ct);
                 return TypedResults.Created($"/api/versions/{version.Id}", version);
@@ -45,30 +45,30 @@ public static class VersionEndpoints
             .InProject(ScopeKind.Dataset, "id")
             .WithSummary("Cut a new version (validated; nothing is created when the validator reports an error)");
 
-        group.MapGet("/versions/{id:int}", async (int id, ExportService export, CancellationToken ct) =>
-            TypedResults.Ok(await export.GetAsync(id, ct)))
+        group.MapGet("/versions/{id:int}", async (int id, VersionCatalog catalog, CancellationToken ct) =>
+            TypedResults.Ok(await catalog.GetAsync(id, ct)))
             .InProject(ScopeKind.Version, "id")
             .WithSummary("A version with its manifest and dataset card");
 
-        group.MapGet("/versions/{id:int}/files/{name}", async (int id, string name, ExportService export, CancellationToken ct) =>
+        group.MapGet("/versions/{id:int}/files/{name}", async (int id, string name, VersionFiles files, CancellationToken ct) =>
             {
-                var file = await export.OpenFileAsync(id, name, ct);
+                var file = await files.OpenFileAsync(id, name, ct);
                 return TypedResults.Stream(file.Stream, ContentTypeOf(file.Name), file.Name);
             })
             .InProject(ScopeKind.Version, "id")
             .WithSummary("Download one file of a version (its SHA-256 is checked against the manifest first)");
 
-        group.MapGet("/versions/{id:int}/zip", async (int id, ExportService export, CancellationToken ct) =>
+        group.MapGet("/versions/{id:int}/zip", async (int id, VersionCatalog catalog, VersionFiles files, CancellationToken ct) =>
             {
-                var version = await export.GetAsync(id, ct);
-                var zip = await export.OpenZipAsync(id, ct);
+                var version = await catalog.GetAsync(id, ct);
+                var zip = await files.OpenZipAsync(id, ct);
                 return TypedResults.Stream(zip, "application/zip", $"dataset-{version.Version.DatasetId}-v{version.Version.Number}.zip");
             })
             .InProject(ScopeKind.Version, "id")
             .WithSummary("Download every file of a version as a zip");
 
-        group.MapGet("/versions/{a:int}/diff/{b:int}", async (int a, int b, ExportService export, CancellationToken ct) =>
-            TypedResults.Ok(await export.DiffAsync(a, b, ct)))
+        group.MapGet("/versions/{a:int}/diff/{b:int}", async (int a, int b, VersionDiffs diffs, CancellationToken ct) =>
+            TypedResults.Ok(await diffs.DiffAsync(a, b, ct)))
             .InProject(ScopeKind.Version, "a")
             .InProject(ScopeKind.Version, "b")
             .WithSummary("What changed between two versions of a dataset");
@@ -76,8 +76,8 @@ public static class VersionEndpoints
         group.MapGet("/export/targets", () => TypedResults.Ok(TrainingTargets.All.Select(ToInfo).ToList()))
             .WithSummary("The training targets a version can be cut for");
 
-        group.MapGet("/examples/{id:int}/trainable", async (int id, string target, ExportService export, CancellationToken ct) =>
-            TypedResults.Ok(await export.PreviewAsync(id, target, ct)))
+        group.MapGet("/examples/{id:int}/trainable", async (int id, string target, VersionPreview preview, CancellationToken ct) =>
+            TypedResults.Ok(await preview.PreviewAsync(id, target, ct)))
             .InProject(ScopeKind.Example, "id")
             .WithSummary("Which parts of an example a target trains on");
 
@@ -91,7 +91,7 @@ public static class VersionEndpoints
                     throw new StudioValidationException("target", "Name the training target, e.g. ?target=openai-chat.");
                 }
 
-                return TypedResults.Ok(await ExportService.ValidateFileAsync(upload.File, target, encoding, maxTokens, ct));
+                return TypedResults.Ok(await JsonlFileValidation.ValidateAsync(upload.File, target, encoding, maxTokens, ct));
             })
             .DisableAntiforgery()
             .WithSummary("Validate a JSONL file against a target (upload as form field 'file' or as the raw body; 413 past the upload limit)");

@@ -41,7 +41,9 @@ public sealed partial class VersionsPage
     public int ProjectId { get; set; }
 
     [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private ExportService Export { get; set; } = default!;
+    [Inject] private VersionCatalog Catalog { get; set; } = default!;
+    [Inject] private VersionCutter Cutter { get; set; } = default!;
+    [Inject] private VersionPreview Preview { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter]
@@ -82,7 +84,7 @@ public sealed partial class VersionsPage
 
     private async Task LoadVersionsAsync()
     {
-        _versions = await Export.ListAsync(_datasetId, ComponentToken);
+        _versions = await Catalog.ListAsync(_datasetId, ComponentToken);
         if (_versions.Count >= 2)
         {
             _diffNewer = _versions[0].Id;
@@ -109,7 +111,7 @@ public sealed partial class VersionsPage
             var request = new ExportRequest(_datasetId, _target, _status,
                 _tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), _validationShare, _testShare, _seed, _note, _dropUnsupported);
             // Off the circuit's thread: tokenizing and hashing a large dataset must not freeze the page.
-            var version = await Task.Run(() => Export.CutAsync(request, actor, progress, token), token);
+            var version = await Task.Run(() => Cutter.CutAsync(request, actor, progress, token), token);
             Snackbar.Add($"Version {version.Number} is sealed", Severity.Success);
             _progress = new ExportProgress($"Version {version.Number} sealed: {version.Total:N0} examples.", 0, 0);
             _note = "";
@@ -152,7 +154,7 @@ public sealed partial class VersionsPage
 
         try
         {
-            var result = await Export.PreviewAsync(id, _previewTarget, ComponentToken);
+            var result = await Preview.PreviewAsync(id, _previewTarget, ComponentToken);
             if (result.ProjectId != ProjectId)
             {
                 _previewErrors = [$"Example {id} belongs to another project."];

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -10,19 +11,23 @@ using FineTuneStudio.Core.Training;
 namespace FineTuneStudio.Core.Tests.Versions;
 
 /// <summary>A cut whose target cannot hold what the examples carry: refused once per feature, or dropped and recorded.</summary>
-public sealed class ExportTargetFitTests : IAsyncLifetime
+public sealed class CutTargetFitTests : IAsyncLifetime
 {
     private const string Tools = """[{"type":"function","function":{"name":"lookup_order","parameters":{"type":"object"}}}]""";
     private static readonly Actor Lead = new("lead-1", "Lead");
     private readonly string _root = Directory.CreateTempSubdirectory("fts-export-fit-").FullName;
     private TestDatabase _db = default!;
-    private ExportService _export = default!;
+    private VersionCutter _cutter = default!;
+    private VersionCatalog _catalog = default!;
     private int _datasetId;
 
     public async Task InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync();
-        _export = new ExportService(_db, new ManualClock(new DateTime(2026, 12, 2, 9, 0, 0, DateTimeKind.Utc)), new VersionStorage(_root));
+        var clock = new ManualClock(new DateTime(2026, 12, 2, 9, 0, 0, DateTimeKind.Utc));
+        var storage = new VersionStorage(_root);
+        _cutter = new VersionCutter(_db, clock, storage, new JobLeaseService(_db, clock));
+        _catalog = new VersionCatalog(_db, storage);
         await using var db = _db.CreateDbContext();
         var dataset = new Dataset { Name = "Orders", Project = new Project { Name = "Support" } };
         // 30 examples, 12 with tool definitions; examples 0 and 1 differ only in their tools, so dropping them makes a duplicate pair.
@@ -52,7 +57,7 @@ public sealed class ExportTargetFitTests : IAsyncLifetime
     [Fact]
     public async Task CutAsync_ToolsToPromptCompletion_RefusesWithOneErrorAndCreatesNothing()
     {
-        var error = await Should.ThrowAsync<StudioValidationException>(() => _export.CutAsync(Request(TrainingTargets.HfPromptCompletion), Lead, null, default));
+        var error = await Should.ThrowAsync<StudioValidationException>(() => _cutter.CutAsync(Request(TrainingTargets.HfPromptCompletion), Lead, null, default));
 
         error.TotalCount.ShouldBe(1);
         error.Errors.ShouldHaveSingleItem().Message.ShouldStartWith("12 examples (ids ");
@@ -65,9 +70,9 @@ public sealed class ExportTargetFitTests : IAsyncLifetime
     [Fact]
     public async Task CutAsync_DropUnsupported_RecordsDroppedToolsAndNewDuplicatesInManifestAndCard()
     {
-        var version = await _export.CutAsync(Request(TrainingTargets.HfPromptCompletion, drop: true), Lead, null, default);
+        var version = await _cutter.CutAsync(Request(TrainingTargets.HfPromptCompletion, drop: true), Lead, null, default);
 
-        var detail = await _export.GetAsync(version.Id, default);
+        var detail = await _catalog.GetAsync(version.Id, default);
         using var manifest = JsonDocument.Parse(detail.ManifestJson);
         var dropped = manifest.RootElement.GetProperty("dropped");
         dropped.EnumerateObject().Select(p => (p.Name, p.Value.GetInt32())).ShouldBe([("tools", 12)]);
@@ -81,9 +86,9 @@ public sealed class ExportTargetFitTests : IAsyncLifetime
     [Fact]
     public async Task CutAsync_TargetThatCarriesTools_WritesNoDroppedSection()
     {
-        var version = await _export.CutAsync(Request(TrainingTargets.HfMessages), Lead, null, default);
+        var version = await _cutter.CutAsync(Request(TrainingTargets.HfMessages), Lead, null, default);
 
-        var detail = await _export.GetAsync(version.Id, default);
+        var detail = await _catalog.GetAsync(version.Id, default);
         detail.ManifestJson.ShouldNotContain("dropped");
         detail.Card!.ShouldNotContain("Left out");
     }
@@ -91,7 +96,7 @@ public sealed class ExportTargetFitTests : IAsyncLifetime
     [Fact]
     public async Task CutAsync_ChatExamplesToPreferenceTarget_RefusesWithOneMessage()
     {
-        var error = await Should.ThrowAsync<StudioValidationException>(() => _export.CutAsync(Request(TrainingTargets.HfPreference, drop: true), Lead, null, default));
+        var error = await Should.ThrowAsync<StudioValidationException>(() => _cutter.CutAsync(Request(TrainingTargets.HfPreference, drop: true), Lead, null, default));
 
         error.TotalCount.ShouldBe(1);
         error.Errors.ShouldHaveSingleItem().Message.ShouldContain("30 examples (ids ");

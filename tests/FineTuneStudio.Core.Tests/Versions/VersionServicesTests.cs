@@ -3,6 +3,7 @@ using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -10,19 +11,27 @@ using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Tests.Versions;
 
-public sealed class ExportServiceTests : IAsyncLifetime
+public sealed class VersionServicesTests : IAsyncLifetime
 {
     private static readonly Actor Lead = new("lead-1", "Lead");
     private readonly string _root = Directory.CreateTempSubdirectory("fts-export-").FullName;
     private TestDatabase _db = default!;
-    private ExportService _export = default!;
+    private VersionCutter _cutter = default!;
+    private VersionFiles _files = default!;
+    private VersionDiffs _diffs = default!;
+    private VersionPreview _preview = default!;
     private int _datasetId;
     private List<int> _ids = [];
 
     public async Task InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync();
-        _export = new ExportService(_db, new ManualClock(new DateTime(2026, 11, 24, 9, 0, 0, DateTimeKind.Utc)), new VersionStorage(_root));
+        var clock = new ManualClock(new DateTime(2026, 11, 24, 9, 0, 0, DateTimeKind.Utc));
+        var storage = new VersionStorage(_root);
+        _cutter = new VersionCutter(_db, clock, storage, new JobLeaseService(_db, clock));
+        _files = new VersionFiles(_db, storage);
+        _diffs = new VersionDiffs(_db, storage);
+        _preview = new VersionPreview(_db);
         await using var db = _db.CreateDbContext();
         var project = new Project { Name = "Triage" };
         var dataset = new Dataset { Name = "Urgency", TaskKind = TaskKind.Classification, Project = project };
@@ -64,8 +73,8 @@ public sealed class ExportServiceTests : IAsyncLifetime
     [Fact]
     public async Task CutAsync_TwiceWithSameSettings_WritesByteIdenticalDataFiles()
     {
-        var first = await _export.CutAsync(Request(), Lead, null, default);
-        var second = await _export.CutAsync(Request(), Lead, null, default);
+        var first = await _cutter.CutAsync(Request(), Lead, null, default);
+        var second = await _cutter.CutAsync(Request(), Lead, null, default);
 
         first.Number.ShouldBe(1);
         second.Number.ShouldBe(2);
@@ -81,8 +90,8 @@ public sealed class ExportServiceTests : IAsyncLifetime
     [Fact]
     public async Task CutAsync_DifferentSeed_ChangesTheAssignmentButNotTheCounts()
     {
-        var a = await _export.CutAsync(Request(seed: 42), Lead, null, default);
-        var b = await _export.CutAsync(Request(seed: 7), Lead, null, default);
+        var a = await _cutter.CutAsync(Request(seed: 42), Lead, null, default);
+        var b = await _cutter.CutAsync(Request(seed: 7), Lead, null, default);
 
         (b.TrainCount, b.ValidationCount).ShouldBe((a.TrainCount, a.ValidationCount));
         b.Files.Single(f => f.Name == "validation.jsonl").Sha256.ShouldNotBe(a.Files.Single(f => f.Name == "validation.jsonl").Sha256);
@@ -102,7 +111,7 @@ public sealed class ExportServiceTests : IAsyncLifetime
             await db.SaveChangesAsync();
         }
 
-        var version = await _export.CutAsync(Request(validation: 0.1, test: 0.1), Lead, null, default);
+        var version = await _cutter.CutAsync(Request(validation: 0.1, test: 0.1), Lead, null, default);
 
         // high: 20 approved − 2 eval items = 18 → validation round(1.8) = 2, test 2, train 14.
         // low: 20 → validation round(2.0) = 2, test 2, train 16. Drafts are not exported.
@@ -125,7 +134,7 @@ public sealed class ExportServiceTests : IAsyncLifetime
     [Fact]
     public async Task CutAsync_WithTagFilter_ExportsOnlyTaggedExamples()
     {
-        var version = await _export.CutAsync(Request() with { Tags = ["billing"] }, Lead, null, default);
+        var version = await _cutter.CutAsync(Request() with { Tags = ["billing"] }, Lead, null, default);
 
         // The 20 "billing" examples are exactly the 20 "high" ones: validation round(2.0) = 2, train 18.
         (version.TrainCount, version.ValidationCount).ShouldBe((18, 2));
@@ -142,7 +151,7 @@ public sealed class ExportServiceTests : IAsyncLifetime
             await db.SaveChangesAsync();
         }
 
-        var error = await Should.ThrowAsync<StudioValidationException>(() => _export.CutAsync(Request(), Lead, null, default));
+        var error = await Should.ThrowAsync<StudioValidationException>(() => _cutter.CutAsync(Request(), Lead, null, default));
 
         error.Errors.ShouldContain(e => e.Field.StartsWith($"example {_ids[5]} (", StringComparison.Ordinal) && e.Message.Contains("No assistant message"));
         await using var check = _db.CreateDbContext();
@@ -163,7 +172,7 @@ public sealed class ExportServiceTests : IAsyncLifetime
             }
         });
 
-        await Should.ThrowAsync<OperationCanceledException>(() => _export.CutAsync(Request(), Lead, progress, cts.Token));
+        await Should.ThrowAsync<OperationCanceledException>(() => _cutter.CutAsync(Request(), Lead, progress, cts.Token));
 
         await using var check = _db.CreateDbContext();
         (await check.DatasetVersions.CountAsync()).ShouldBe(0);
@@ -174,28 +183,28 @@ public sealed class ExportServiceTests : IAsyncLifetime
     [Fact]
     public async Task OpenFileAsync_ChecksTheHashAndRefusesChangedFilesAndUnknownNames()
     {
-        var version = await _export.CutAsync(Request(), Lead, null, default);
+        var version = await _cutter.CutAsync(Request(), Lead, null, default);
 
-        var opened = await _export.OpenFileAsync(version.Id, "train.jsonl", default);
+        var opened = await _files.OpenFileAsync(version.Id, "train.jsonl", default);
         await using (opened.Stream)
         {
             Convert.ToHexStringLower(await SHA256.HashDataAsync(opened.Stream)).ShouldBe(opened.Sha256);
         }
 
-        await Should.ThrowAsync<NotFoundException>(() => _export.OpenFileAsync(version.Id, "../../studio.db", default));
-        await Should.ThrowAsync<NotFoundException>(() => _export.OpenFileAsync(version.Id, "TRAIN.jsonl", default));
+        await Should.ThrowAsync<NotFoundException>(() => _files.OpenFileAsync(version.Id, "../../studio.db", default));
+        await Should.ThrowAsync<NotFoundException>(() => _files.OpenFileAsync(version.Id, "TRAIN.jsonl", default));
 
         await File.AppendAllTextAsync(Path.Combine(FolderOf(version), "train.jsonl"), "{}\n");
-        await Should.ThrowAsync<ConflictException>(() => _export.OpenFileAsync(version.Id, "train.jsonl", default));
-        await Should.ThrowAsync<ConflictException>(() => _export.OpenZipAsync(version.Id, default));
+        await Should.ThrowAsync<ConflictException>(() => _files.OpenFileAsync(version.Id, "train.jsonl", default));
+        await Should.ThrowAsync<ConflictException>(() => _files.OpenZipAsync(version.Id, default));
     }
 
     [Fact]
     public async Task OpenZipAsync_HoldsEveryFileOfTheVersion()
     {
-        var version = await _export.CutAsync(Request(), Lead, null, default);
+        var version = await _cutter.CutAsync(Request(), Lead, null, default);
 
-        await using var zip = await _export.OpenZipAsync(version.Id, default);
+        await using var zip = await _files.OpenZipAsync(version.Id, default);
         using var archive = new System.IO.Compression.ZipArchive(zip);
         archive.Entries.Select(e => e.Name).Order(StringComparer.Ordinal).ShouldBe(["README.md", "manifest.json", "train.jsonl", "validation.jsonl"]);
     }
@@ -203,14 +212,14 @@ public sealed class ExportServiceTests : IAsyncLifetime
     [Fact]
     public async Task DiffAsync_AfterApprovingTwoMore_ReportsThemAsAdded()
     {
-        var v1 = await _export.CutAsync(Request(), Lead, null, default);
+        var v1 = await _cutter.CutAsync(Request(), Lead, null, default);
         await using (var db = _db.CreateDbContext())
         {
             await db.Examples.Where(e => e.Status == ExampleStatus.Draft).ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExampleStatus.Approved));
         }
 
-        var v2 = await _export.CutAsync(Request(), Lead, null, default);
-        var diff = await _export.DiffAsync(v1.Id, v2.Id, default);
+        var v2 = await _cutter.CutAsync(Request(), Lead, null, default);
+        var diff = await _diffs.DiffAsync(v1.Id, v2.Id, default);
 
         diff.Diff.Added.ShouldBe([_ids[40], _ids[41]]);
         diff.Diff.Removed.ShouldBeEmpty();
@@ -221,20 +230,20 @@ public sealed class ExportServiceTests : IAsyncLifetime
     [Fact]
     public async Task DiffAsync_DataFilesGone_TakesTokenFiguresFromTheManifests()
     {
-        var v1 = await _export.CutAsync(Request(), Lead, null, default);
+        var v1 = await _cutter.CutAsync(Request(), Lead, null, default);
         await using (var db = _db.CreateDbContext())
         {
             await db.Examples.Where(e => e.Status == ExampleStatus.Draft).ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExampleStatus.Approved));
         }
 
-        var v2 = await _export.CutAsync(Request(), Lead, null, default);
+        var v2 = await _cutter.CutAsync(Request(), Lead, null, default);
         // The diff must not read the data files back: with them gone it still reports the token figures.
         foreach (var file in new[] { v1, v2 }.SelectMany(v => Directory.GetFiles(FolderOf(v), "*.jsonl")))
         {
             File.Delete(file);
         }
 
-        var diff = await _export.DiffAsync(v1.Id, v2.Id, default);
+        var diff = await _diffs.DiffAsync(v1.Id, v2.Id, default);
 
         var counter = TokenCounter.O200k;
         var addedTokens = new[] { Chat("Ticket number 40", "high"), Chat("Ticket number 41", "low") }
@@ -246,7 +255,7 @@ public sealed class ExportServiceTests : IAsyncLifetime
     [Fact]
     public async Task PreviewAsync_MarksTheAssistantTurnAsTrained()
     {
-        var preview = await _export.PreviewAsync(_ids[0], TrainingTargets.OpenAiChat, default);
+        var preview = await _preview.PreviewAsync(_ids[0], TrainingTargets.OpenAiChat, default);
 
         preview.Preview.Segments.Select(s => s.Trained).ShouldBe([false, false, true]);
     }
