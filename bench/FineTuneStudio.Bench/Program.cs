@@ -167,7 +167,7 @@ public static class Program
             case "list":
             {
                 var datasetId = await ReadDatasetIdAsync(datasetFile);
-                var service = provider.GetRequiredService<ExampleService>();
+                var service = provider.GetRequiredService<ExampleList>();
                 var shapes = new Func<int, ExampleQuery>[]
                 {
                     _ => new ExampleQuery(datasetId),
