@@ -209,7 +209,7 @@ public static class Program
                 var datasetId = await ReadDatasetIdAsync(datasetFile);
                 watch.Start();
                 var version = await provider.GetRequiredService<VersionCutter>().CutAsync(
-                    new ExportRequest(datasetId, TrainingTargets.OpenAiChat), Actor.System, null, ct);
+                    new CutRequest(datasetId, TrainingTargets.OpenAiChat), Actor.System, null, ct);
                 watch.Stop();
                 var dataBytes = version.Files.Where(f => f.Name.EndsWith(".jsonl", StringComparison.Ordinal)).Sum(f => f.Bytes);
                 var root = provider.GetRequiredService<VersionStorage>().Root;

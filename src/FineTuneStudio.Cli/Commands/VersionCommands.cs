@@ -137,9 +137,9 @@ public static class VersionCommands
             var factory = services.GetRequiredService<IDbContextFactory<StudioDbContext>>();
             var cutter = new VersionCutter(factory, TimeProvider.System, storage, services.GetRequiredService<JobLeaseService>());
             var files = new VersionFiles(factory, storage);
-            var request = new ExportRequest(
+            var request = new CutRequest(
                 found.Id, parse.GetValue(target)!,
-                parse.GetValue(status) == "all" ? ExportStatusFilter.All : ExportStatusFilter.Approved,
+                parse.GetValue(status) == "all" ? CutStatusFilter.All : CutStatusFilter.Approved,
                 parse.GetValue(tags), parse.GetValue(validation), parse.GetValue(test), parse.GetValue(seed), parse.GetValue(note),
                 parse.GetValue(dropUnsupported));
             var version = await cutter.CutAsync(request, Actor.Cli, progress: null, ct);

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace FineTuneStudio.Core.Versions;
 
 /// <summary>The examples a cut reads, and which of them are held out because an evaluation set holds them or their content.</summary>
-internal sealed record CutSelection(int DatasetId, ExportStatusFilter Status, IReadOnlyList<string> Tags, HashSet<string> EvalHashes, HashSet<int> EvalSources)
+internal sealed record CutSelection(int DatasetId, CutStatusFilter Status, IReadOnlyList<string> Tags, HashSet<string> EvalHashes, HashSet<int> EvalSources)
 {
     public bool IsExcluded(int id, string hash) => EvalSources.Contains(id) || (EvalHashes.Count > 0 && EvalHashes.Contains(hash));
 
@@ -22,9 +22,9 @@ internal sealed record CutSelection(int DatasetId, ExportStatusFilter Status, IR
         }
     }
 
-    public static IQueryable<Example> Filter(IQueryable<Example> query, ExportStatusFilter status, IReadOnlyList<string> tags)
+    public static IQueryable<Example> Filter(IQueryable<Example> query, CutStatusFilter status, IReadOnlyList<string> tags)
     {
-        query = status == ExportStatusFilter.Approved
+        query = status == CutStatusFilter.Approved
             ? query.Where(e => e.Status == ExampleStatus.Approved)
             : query.Where(e => e.Status != ExampleStatus.Rejected);
         if (tags.Count > 0)

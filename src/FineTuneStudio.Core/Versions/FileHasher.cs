@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 namespace FineTuneStudio.Core.Versions;
 
-/// <summary>SHA-256 of exported files, as lower-case hex, read in chunks so large files stay cheap.</summary>
+/// <summary>SHA-256 of version files, as lower-case hex, read in chunks so large files stay cheap.</summary>
 public static class FileHasher
 {
     public static async Task<string> Sha256HexAsync(Stream stream, CancellationToken cancellationToken = default)

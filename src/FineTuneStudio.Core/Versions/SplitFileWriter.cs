@@ -17,7 +17,7 @@ internal static class SplitFileWriter
 
     public static async Task<(List<InputError> Errors, Dictionary<SplitPin, List<int>> Ids)> WriteAsync(IDbContextFactory<StudioDbContext> factory,
         CutSelection selection, SplitPlan plan, int total, TrainingTargetProfile target, AnswerTemplate answer, string folder, IReadOnlyList<SplitPin> splits, FitGate gate,
-        IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+        IProgress<CutProgress>? progress, CancellationToken cancellationToken)
     {
         var errors = new List<InputError>();
         var writer = new JsonlExampleWriter(target);
@@ -33,7 +33,7 @@ internal static class SplitFileWriter
             }
 
             var done = 0;
-            progress?.Report(new ExportProgress("Writing files", 0, total));
+            progress?.Report(new CutProgress("Writing files", 0, total));
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
             var after = int.MinValue;
@@ -104,7 +104,7 @@ internal static class SplitFileWriter
                     done++;
                 }
 
-                progress?.Report(new ExportProgress("Writing files", done, total));
+                progress?.Report(new CutProgress("Writing files", done, total));
             }
         }
         finally

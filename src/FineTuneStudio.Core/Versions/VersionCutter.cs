@@ -25,7 +25,7 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
     private const int MaxListedErrors = 200;
 
     /// <summary>Cuts a new version. Throws <see cref="StudioValidationException"/> listing the validator's errors by example id.</summary>
-    public async Task<VersionSummary> CutAsync(ExportRequest request, Actor actor, IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+    public async Task<VersionSummary> CutAsync(CutRequest request, Actor actor, IProgress<CutProgress>? progress, CancellationToken cancellationToken)
     {
         if (!TrainingTargets.TryGet(request.Target ?? "", out var target))
         {
@@ -46,7 +46,7 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
         var tags = (request.Tags ?? []).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
         await using var claim = await ClaimAsync(request.DatasetId, cancellationToken);
-        progress?.Report(new ExportProgress("Selecting examples", 0, 0));
+        progress?.Report(new CutProgress("Selecting examples", 0, 0));
         Dataset dataset;
         HashSet<string> evalHashes;
         HashSet<int> evalSources;
@@ -135,7 +135,7 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
             var errorCount = errors.Count;
             foreach (var s in splits)
             {
-                progress?.Report(new ExportProgress($"Validating {SplitNames.FileOf(s)}", 0, 0));
+                progress?.Report(new CutProgress($"Validating {SplitNames.FileOf(s)}", 0, 0));
                 await using var stream = OpenRead(Path.Combine(temp, SplitNames.FileOf(s)));
                 var report = await new JsonlValidator(target, maxListedIssues: MaxListedErrors).ValidateAsync(stream, cancellationToken);
                 reports[s] = report;
@@ -159,7 +159,7 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
                 throw new StudioValidationException(errors.Take(MaxListedErrors).ToList(), Math.Max(errorCount, errors.Count));
             }
 
-            progress?.Report(new ExportProgress("Writing manifest and card", 0, 0));
+            progress?.Report(new CutProgress("Writing manifest and card", 0, 0));
             var files = new List<ManifestFile>();
             foreach (var s in splits)
             {
@@ -200,7 +200,7 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            progress?.Report(new ExportProgress("Sealing the version", 0, 0));
+            progress?.Report(new CutProgress("Sealing the version", 0, 0));
             var relative = Path.Combine("datasets", dataset.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), $"v{number}-{Guid.NewGuid().ToString("N")[..8]}");
             final = storage.FullPath(relative);
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
@@ -263,7 +263,7 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
             }
 
             sealedVersion = true;
-            progress?.Report(new ExportProgress("Done", 1, 1));
+            progress?.Report(new CutProgress("Done", 1, 1));
             return VersionCatalog.Summarise(version);
         }
         finally
@@ -329,9 +329,9 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
         return new InputError($"{file}: {issue.Field}", issue.Message);
     }
 
-    private static Dictionary<string, string> Filters(ExportStatusFilter status, IReadOnlyList<string> tags)
+    private static Dictionary<string, string> Filters(CutStatusFilter status, IReadOnlyList<string> tags)
     {
-        var filters = new Dictionary<string, string> { ["status"] = status == ExportStatusFilter.Approved ? "approved" : "all but rejected" };
+        var filters = new Dictionary<string, string> { ["status"] = status == CutStatusFilter.Approved ? "approved" : "all but rejected" };
         if (tags.Count > 0)
         {
             filters["tags"] = string.Join(",", tags);

@@ -4,8 +4,8 @@ using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Versions;
 
-[JsonConverter(typeof(JsonStringEnumConverter<ExportStatusFilter>))]
-public enum ExportStatusFilter
+[JsonConverter(typeof(JsonStringEnumConverter<CutStatusFilter>))]
+public enum CutStatusFilter
 {
     /// <summary>Only approved examples (the default).</summary>
     Approved,
@@ -18,10 +18,10 @@ public enum ExportStatusFilter
 /// carry (tool definitions, per-turn weights, preference pairs ...) is left out and counted in the manifest instead
 /// of refusing the cut.
 /// </summary>
-public sealed record ExportRequest(
+public sealed record CutRequest(
     int DatasetId,
     string Target,
-    ExportStatusFilter Status = ExportStatusFilter.Approved,
+    CutStatusFilter Status = CutStatusFilter.Approved,
     IReadOnlyList<string>? Tags = null,
     double ValidationShare = 0.1,
     double TestShare = 0,
@@ -29,8 +29,8 @@ public sealed record ExportRequest(
     string? Note = null,
     bool DropUnsupported = false);
 
-/// <summary>How far an export has come. Total is 0 while it is not yet known.</summary>
-public sealed record ExportProgress(string Stage, int Done, int Total)
+/// <summary>How far a cut has come. Total is 0 while it is not yet known.</summary>
+public sealed record CutProgress(string Stage, int Done, int Total)
 {
     public double Percent => Total <= 0 ? 0 : Math.Min(100, 100.0 * Done / Total);
 }

@@ -11,7 +11,7 @@ namespace FineTuneStudio.Web.Api;
 /// <summary>Body of POST /api/datasets/{id}/versions.</summary>
 public sealed record CutVersionInput(
     string Target,
-    ExportStatusFilter Status = ExportStatusFilter.Approved,
+    CutStatusFilter Status = CutStatusFilter.Approved,
     IReadOnlyList<string>? Tags = null,
     double ValidationShare = 0.1,
     double TestShare = 0,
@@ -38,7 +38,7 @@ public static class VersionEndpoints
         group.MapPost("/datasets/{id:int}/versions", async Task<Created<VersionSummary>> (int id, CutVersionInput input, VersionCutter cutter, HttpContext http, CancellationToken ct) =>
             {
                 var version = await cutter.CutAsync(
-                    new ExportRequest(id, input.Target, input.Status, input.Tags, input.ValidationShare, input.TestShare, input.Seed, input.Note, input.DropUnsupported),
+                    new CutRequest(id, input.Target, input.Status, input.Tags, input.ValidationShare, input.TestShare, input.Seed, input.Note, input.DropUnsupported),
                     http.User.ToActor(), progress: null, ct);
                 return TypedResults.Created($"/api/versions/{version.Id}", version);
             })

@@ -15,7 +15,7 @@ public sealed class CutTargetFitTests : IAsyncLifetime
 {
     private const string Tools = """[{"type":"function","function":{"name":"lookup_order","parameters":{"type":"object"}}}]""";
     private static readonly Actor Lead = new("lead-1", "Lead");
-    private readonly string _root = Directory.CreateTempSubdirectory("fts-export-fit-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("fts-cut-fit-").FullName;
     private TestDatabase _db = default!;
     private VersionCutter _cutter = default!;
     private VersionCatalog _catalog = default!;
@@ -52,7 +52,7 @@ public sealed class CutTargetFitTests : IAsyncLifetime
         Directory.Delete(_root, recursive: true);
     }
 
-    private ExportRequest Request(string target, bool drop = false) => new(_datasetId, target, ValidationShare: 0.1, DropUnsupported: drop);
+    private CutRequest Request(string target, bool drop = false) => new(_datasetId, target, ValidationShare: 0.1, DropUnsupported: drop);
 
     [Fact]
     public async Task CutAsync_ToolsToPromptCompletion_RefusesWithOneErrorAndCreatesNothing()

@@ -14,7 +14,7 @@ namespace FineTuneStudio.Core.Tests.Versions;
 public sealed class VersionServicesTests : IAsyncLifetime
 {
     private static readonly Actor Lead = new("lead-1", "Lead");
-    private readonly string _root = Directory.CreateTempSubdirectory("fts-export-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("fts-versions-").FullName;
     private TestDatabase _db = default!;
     private VersionCutter _cutter = default!;
     private VersionFiles _files = default!;
@@ -65,7 +65,7 @@ public sealed class VersionServicesTests : IAsyncLifetime
         new(MessageRole.Assistant, label),
     ], label);
 
-    private ExportRequest Request(double validation = 0.1, double test = 0, int seed = 42) =>
+    private CutRequest Request(double validation = 0.1, double test = 0, int seed = 42) =>
         new(_datasetId, TrainingTargets.OpenAiChat, ValidationShare: validation, TestShare: test, Seed: seed);
 
     private string FolderOf(VersionSummary v) => Directory.GetDirectories(Path.Combine(_root, "datasets", _datasetId.ToString())).Single(d => Path.GetFileName(d).StartsWith($"v{v.Number}-", StringComparison.Ordinal));
@@ -260,8 +260,8 @@ public sealed class VersionServicesTests : IAsyncLifetime
         preview.Preview.Segments.Select(s => s.Trained).ShouldBe([false, false, true]);
     }
 
-    private sealed class SyncProgress(Action<ExportProgress> report) : IProgress<ExportProgress>
+    private sealed class SyncProgress(Action<CutProgress> report) : IProgress<CutProgress>
     {
-        public void Report(ExportProgress value) => report(value);
+        public void Report(CutProgress value) => report(value);
     }
 }

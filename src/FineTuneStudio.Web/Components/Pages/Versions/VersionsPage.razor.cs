@@ -20,7 +20,7 @@ public sealed partial class VersionsPage
     private int _diffOlder;
     private int _diffNewer;
     private string _target = TrainingTargets.OpenAiChat;
-    private ExportStatusFilter _status = ExportStatusFilter.Approved;
+    private CutStatusFilter _status = CutStatusFilter.Approved;
     private double _validationShare = 0.1;
     private double _testShare;
     private int _seed = 42;
@@ -28,7 +28,7 @@ public sealed partial class VersionsPage
     private string _note = "";
     private bool _dropUnsupported;
     private bool _running;
-    private ExportProgress? _progress;
+    private CutProgress? _progress;
     private IReadOnlyList<string> _errors = [];
     private IReadOnlyList<CutError> _cutErrors = [];
     private int _cutErrorTotal;
@@ -100,7 +100,7 @@ public sealed partial class VersionsPage
         _progress = null;
         _cutCts = CancellationTokenSource.CreateLinkedTokenSource(ComponentToken);
         var token = _cutCts.Token;
-        var progress = new Progress<ExportProgress>(p =>
+        var progress = new Progress<CutProgress>(p =>
         {
             _progress = p;
             _ = InvokeAsync(StateHasChanged);
@@ -108,12 +108,12 @@ public sealed partial class VersionsPage
         try
         {
             var actor = (await AuthenticationState).User.ToActor();
-            var request = new ExportRequest(_datasetId, _target, _status,
+            var request = new CutRequest(_datasetId, _target, _status,
                 _tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), _validationShare, _testShare, _seed, _note, _dropUnsupported);
             // Off the circuit's thread: tokenizing and hashing a large dataset must not freeze the page.
             var version = await Task.Run(() => Cutter.CutAsync(request, actor, progress, token), token);
             Snackbar.Add($"Version {version.Number} is sealed", Severity.Success);
-            _progress = new ExportProgress($"Version {version.Number} sealed: {version.Total:N0} examples.", 0, 0);
+            _progress = new CutProgress($"Version {version.Number} sealed: {version.Total:N0} examples.", 0, 0);
             _note = "";
             await LoadVersionsAsync();
         }
@@ -125,7 +125,7 @@ public sealed partial class VersionsPage
         }
         catch (OperationCanceledException) when (!ComponentToken.IsCancellationRequested)
         {
-            _progress = new ExportProgress("Cancelled: no version was created.", 0, 0);
+            _progress = new CutProgress("Cancelled: no version was created.", 0, 0);
         }
         catch (Exception e) when (e is NotFoundException or ConflictException)
         {

@@ -8,9 +8,9 @@ using static FineTuneStudio.Core.Tests.Support.CliRun;
 
 namespace FineTuneStudio.Core.Tests.Cli;
 
-public sealed class ExportCliTests : IDisposable
+public sealed class VersionCliTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("fts-cli-export-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("fts-cli-versions-").FullName;
 
     private string DbPath => Path.Combine(_folder, "studio.db");
 
