@@ -6,7 +6,7 @@ using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Core.Training;
@@ -114,7 +114,7 @@ public static class Program
         {
             ["Database:Provider"] = settings.Provider.ToString(),
             ["ConnectionStrings:Studio"] = settings.ConnectionString,
-            [ExportStorage.Setting] = Path.Combine(folder, "storage"),
+            [VersionStorage.Setting] = Path.Combine(folder, "storage"),
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error));
@@ -208,11 +208,11 @@ public static class Program
             {
                 var datasetId = await ReadDatasetIdAsync(datasetFile);
                 watch.Start();
-                var version = await provider.GetRequiredService<ExportService>().CutAsync(
-                    new ExportRequest(datasetId, TrainingTargets.OpenAiChat), Actor.System, null, ct);
+                var version = await provider.GetRequiredService<VersionCutter>().CutAsync(
+                    new CutRequest(datasetId, TrainingTargets.OpenAiChat), Actor.System, null, ct);
                 watch.Stop();
                 var dataBytes = version.Files.Where(f => f.Name.EndsWith(".jsonl", StringComparison.Ordinal)).Sum(f => f.Bytes);
-                var root = provider.GetRequiredService<ExportService>().Storage.Root;
+                var root = provider.GetRequiredService<VersionStorage>().Root;
                 var train = Directory.EnumerateFiles(root, "train.jsonl", SearchOption.AllDirectories).Single();
                 File.Copy(train, Path.Combine(folder, "train.jsonl"), overwrite: true);
                 return StepResult.Of(step, watch, version.Total, "examples",
@@ -224,7 +224,7 @@ public static class Program
                 var train = Path.Combine(folder, "train.jsonl");
                 watch.Start();
                 await using var stream = new FileStream(train, FileMode.Open, FileAccess.Read, FileShare.Read, 256 * 1024, useAsync: true);
-                var report = await ExportService.ValidateFileAsync(stream, TrainingTargets.OpenAiChat, null, null, ct);
+                var report = await JsonlFileValidation.ValidateAsync(stream, TrainingTargets.OpenAiChat, null, null, ct);
                 watch.Stop();
                 return StepResult.Of(step, watch, report.LineCount, "lines",
                     $"{report.LineCount:N0} lines, {report.ErrorCount} errors, median {report.Tokens.Median:0} tokens");

@@ -81,7 +81,7 @@ public static class StudioCli
         root.Subcommands.Add(DatasetsCommand.Build());
         foreach (var command in ReadinessCommands.Build()
                      .Concat(ImportCommands.Build())
-                     .Concat(ExportCommands.Build())
+                     .Concat(VersionCommands.Build())
                      .Concat(QualityCommands.Build())
                      .Concat(EvaluationCommands.Build())
                      .Concat(FeedbackCommands.Build()))

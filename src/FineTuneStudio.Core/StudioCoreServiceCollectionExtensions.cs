@@ -5,7 +5,7 @@ using FineTuneStudio.Core.Demo;
 using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Feedback;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Quality;
@@ -55,7 +55,7 @@ public static class StudioCoreServiceCollectionExtensions
         services.AddReadinessFeature();
         services.AddExamplesFeature();
         services.AddImportsFeature();
-        services.AddExportFeature();
+        services.AddVersionsFeature();
         services.AddQualityFeature();
         services.AddEvaluationFeature();
         services.AddFeedbackFeature();

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Core.Training;
 

@@ -5,7 +5,7 @@ using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using FineTuneStudio.Core.Training;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Quality;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using Q = FineTuneStudio.Core.Readiness.ReadinessQuestionIds;
 
 namespace FineTuneStudio.Core.Readiness;

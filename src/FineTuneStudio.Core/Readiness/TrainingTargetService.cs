@@ -2,7 +2,7 @@ using System.Globalization;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using Microsoft.EntityFrameworkCore;
 using FineTuneStudio.Core.Training;
 

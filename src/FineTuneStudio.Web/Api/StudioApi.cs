@@ -45,7 +45,7 @@ public static class StudioApi
         app.MapReadinessEndpoints();
         app.MapExampleEndpoints();
         app.MapImportEndpoints();
-        app.MapExportEndpoints();
+        app.MapVersionEndpoints();
         app.MapQualityEndpoints();
         app.MapEvaluationEndpoints();
         app.MapFeedbackEndpoints();

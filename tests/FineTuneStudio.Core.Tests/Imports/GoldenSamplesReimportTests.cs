@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Imports;
-using FineTuneStudio.Core.Tests.Export;
+using FineTuneStudio.Core.Tests.Versions;
 using static FineTuneStudio.Core.Tests.Imports.ImportFixtures;
 using FineTuneStudio.Core.Training;
 

@@ -1,6 +1,6 @@
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Quality;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

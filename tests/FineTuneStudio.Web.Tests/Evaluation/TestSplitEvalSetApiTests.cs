@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using FineTuneStudio.Core.Training;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Examples;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using FineTuneStudio.Core.Training;

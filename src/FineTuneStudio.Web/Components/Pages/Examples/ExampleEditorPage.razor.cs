@@ -2,7 +2,7 @@ using FineTuneStudio.Core;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Web.Components.Shared;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;

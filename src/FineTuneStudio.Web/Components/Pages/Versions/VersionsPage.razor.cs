@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Datasets;
-using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Web.Components.Shared;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
@@ -20,7 +20,7 @@ public sealed partial class VersionsPage
     private int _diffOlder;
     private int _diffNewer;
     private string _target = TrainingTargets.OpenAiChat;
-    private ExportStatusFilter _status = ExportStatusFilter.Approved;
+    private CutStatusFilter _status = CutStatusFilter.Approved;
     private double _validationShare = 0.1;
     private double _testShare;
     private int _seed = 42;
@@ -28,7 +28,7 @@ public sealed partial class VersionsPage
     private string _note = "";
     private bool _dropUnsupported;
     private bool _running;
-    private ExportProgress? _progress;
+    private CutProgress? _progress;
     private IReadOnlyList<string> _errors = [];
     private IReadOnlyList<CutError> _cutErrors = [];
     private int _cutErrorTotal;
@@ -41,7 +41,9 @@ public sealed partial class VersionsPage
     public int ProjectId { get; set; }
 
     [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private ExportService Export { get; set; } = default!;
+    [Inject] private VersionCatalog Catalog { get; set; } = default!;
+    [Inject] private VersionCutter Cutter { get; set; } = default!;
+    [Inject] private VersionPreview Preview { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter]
@@ -82,7 +84,7 @@ public sealed partial class VersionsPage
 
     private async Task LoadVersionsAsync()
     {
-        _versions = await Export.ListAsync(_datasetId, ComponentToken);
+        _versions = await Catalog.ListAsync(_datasetId, ComponentToken);
         if (_versions.Count >= 2)
         {
             _diffNewer = _versions[0].Id;
@@ -98,7 +100,7 @@ public sealed partial class VersionsPage
         _progress = null;
         _cutCts = CancellationTokenSource.CreateLinkedTokenSource(ComponentToken);
         var token = _cutCts.Token;
-        var progress = new Progress<ExportProgress>(p =>
+        var progress = new Progress<CutProgress>(p =>
         {
             _progress = p;
             _ = InvokeAsync(StateHasChanged);
@@ -106,12 +108,12 @@ public sealed partial class VersionsPage
         try
         {
             var actor = (await AuthenticationState).User.ToActor();
-            var request = new ExportRequest(_datasetId, _target, _status,
+            var request = new CutRequest(_datasetId, _target, _status,
                 _tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), _validationShare, _testShare, _seed, _note, _dropUnsupported);
             // Off the circuit's thread: tokenizing and hashing a large dataset must not freeze the page.
-            var version = await Task.Run(() => Export.CutAsync(request, actor, progress, token), token);
+            var version = await Task.Run(() => Cutter.CutAsync(request, actor, progress, token), token);
             Snackbar.Add($"Version {version.Number} is sealed", Severity.Success);
-            _progress = new ExportProgress($"Version {version.Number} sealed: {version.Total:N0} examples.", 0, 0);
+            _progress = new CutProgress($"Version {version.Number} sealed: {version.Total:N0} examples.", 0, 0);
             _note = "";
             await LoadVersionsAsync();
         }
@@ -123,7 +125,7 @@ public sealed partial class VersionsPage
         }
         catch (OperationCanceledException) when (!ComponentToken.IsCancellationRequested)
         {
-            _progress = new ExportProgress("Cancelled: no version was created.", 0, 0);
+            _progress = new CutProgress("Cancelled: no version was created.", 0, 0);
         }
         catch (Exception e) when (e is NotFoundException or ConflictException)
         {
@@ -152,7 +154,7 @@ public sealed partial class VersionsPage
 
         try
         {
-            var result = await Export.PreviewAsync(id, _previewTarget, ComponentToken);
+            var result = await Preview.PreviewAsync(id, _previewTarget, ComponentToken);
             if (result.ProjectId != ProjectId)
             {
                 _previewErrors = [$"Example {id} belongs to another project."];

@@ -1,0 +1,203 @@
+using System.CommandLine;
+using System.Globalization;
+using FineTuneStudio.Core;
+using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Datasets;
+using FineTuneStudio.Core.Versions;
+using FineTuneStudio.Core.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using FineTuneStudio.Core.Training;
+
+namespace FineTuneStudio.Cli.Commands;
+
+public static class VersionCommands
+{
+    /// <summary>The top-level commands of this feature.</summary>
+    public static IEnumerable<Command> Build()
+    {
+        yield return BuildValidate();
+        yield return BuildExport();
+    }
+
+    private static Command BuildValidate()
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "The JSONL file to check" };
+        var target = TargetOption();
+        var encoding = new Option<string?>("--encoding") { Description = "Token encoding: o200k_base or cl100k_base (default: the target's)" };
+        encoding.AcceptOnlyFromAmong(TokenCounter.O200kBase, TokenCounter.Cl100kBase);
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "Token limit per example (default: the target's)" };
+        var command = new Command("validate", "Check a JSONL training file against a target's rules and estimate its training cost")
+        {
+            file, target, encoding, maxTokens,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            var path = parse.GetValue(file)!;
+            if (!path.Exists)
+            {
+                throw new CliException($"the file {path.FullName} does not exist");
+            }
+
+            ValidationReport report;
+            await using (var stream = new FileStream(path.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 256 * 1024, useAsync: true))
+            {
+                report = await JsonlFileValidation.ValidateAsync(stream, parse.GetValue(target)!, parse.GetValue(encoding), parse.GetValue(maxTokens), ct);
+            }
+
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(report);
+            }
+            else
+            {
+                await WriteReportAsync(console, report);
+            }
+
+            return report.IsValid ? StudioCli.Success : StudioCli.Failed;
+        });
+        return command;
+    }
+
+    private static async Task WriteReportAsync(CliConsole console, ValidationReport r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var t = r.Tokens;
+        await console.Out.WriteLineAsync($"target:    {r.Target}");
+        await console.Out.WriteLineAsync($"lines:     {r.LineCount.ToString(inv)}");
+        await console.Out.WriteLineAsync($"examples:  {r.ExampleCount.ToString(inv)}");
+        await console.Out.WriteLineAsync($"errors:    {r.ErrorCount.ToString(inv)}");
+        await console.Out.WriteLineAsync($"warnings:  {r.WarningCount.ToString(inv)}");
+        await console.Out.WriteLineAsync(string.Create(inv, $"tokens:    min {t.Min}, p5 {t.P5}, median {t.Median}, p95 {t.P95}, max {t.Max}, total {t.Total}"));
+        await console.Out.WriteLineAsync($"over limit: {r.OverTokenLimitCount.ToString(inv)}");
+        await console.Out.WriteLineAsync($"epochs:    {r.Epochs.ToString(inv)}");
+        await console.Out.WriteLineAsync($"billed tokens:  {r.BilledTokens.ToString(inv)}");
+        await console.Out.WriteLineAsync($"charged tokens: {r.ChargedTokens.ToString(inv)}");
+        if (r.EstimatedCost is { } cost)
+        {
+            await console.Out.WriteLineAsync($"estimated cost: {cost.ToString("0.00", inv)} (example price; edit to your contract)");
+        }
+
+        foreach (var warning in r.Warnings)
+        {
+            await console.Error.WriteLineAsync($"warning: {warning}");
+        }
+
+        if (r.WarningCount > r.Warnings.Count)
+        {
+            await console.Error.WriteLineAsync($"warning: … and {(r.WarningCount - r.Warnings.Count).ToString(inv)} more warnings ({r.WarningCount.ToString(inv)} in all)");
+        }
+
+        foreach (var error in r.Errors)
+        {
+            await console.Error.WriteLineAsync($"error: {error}");
+        }
+
+        if (r.ErrorCount > r.Errors.Count)
+        {
+            await console.Error.WriteLineAsync($"error: … and {(r.ErrorCount - r.Errors.Count).ToString(inv)} more errors ({r.ErrorCount.ToString(inv)} in all)");
+        }
+    }
+
+    private static Command BuildExport()
+    {
+        var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset id or name", Required = true };
+        var target = TargetOption();
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder to copy the version's files to", Required = true };
+        var validation = new Option<double>("--validation") { Description = "Validation share", DefaultValueFactory = _ => 0.1 };
+        var test = new Option<double>("--test") { Description = "Test share", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "Split seed", DefaultValueFactory = _ => 42 };
+        var status = new Option<string>("--status") { Description = "approved, or all (every example but rejected ones)", DefaultValueFactory = _ => "approved" };
+        status.AcceptOnlyFromAmong("approved", "all");
+        var tags = new Option<string[]>("--tag") { Description = "Only examples with one of these tags", AllowMultipleArgumentsPerToken = false };
+        var note = new Option<string?>("--note") { Description = "A note stored with the version" };
+        var dropUnsupported = new Option<bool>("--drop-unsupported")
+        {
+            Description = "Leave out what the target cannot carry (tool definitions, per-turn weights, preference pairs) instead of refusing; the manifest and card say how many examples lost what",
+        };
+        var storageOption = new Option<DirectoryInfo?>("--storage") { Description = "Storage root for version folders (default: storage/ beside the database file)" };
+        var command = new Command("export", "Cut a validated, versioned training export of a dataset and copy its files to a folder")
+        {
+            project, dataset, target, output, validation, test, seed, status, tags, note, dropUnsupported, storageOption,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var foundProject = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
+            var datasetText = parse.GetValue(dataset)!;
+            var all = await services.GetRequiredService<DatasetService>().ListAsync(foundProject.Id, ct);
+            var found = all.FirstOrDefault(d => d.Name == datasetText) ?? all.FirstOrDefault(d => d.Id.ToString(CultureInfo.InvariantCulture) == datasetText)
+                ?? throw new StudioValidationException("--dataset", $"no dataset with id or name '{datasetText}' in project '{foundProject.Name}'");
+
+            var storage = new VersionStorage(Path.GetFullPath(parse.GetValue(storageOption)?.FullName ?? DefaultStorage(parse)));
+            var factory = services.GetRequiredService<IDbContextFactory<StudioDbContext>>();
+            var cutter = new VersionCutter(factory, TimeProvider.System, storage, services.GetRequiredService<JobLeaseService>());
+            var files = new VersionFiles(factory, storage);
+            var request = new CutRequest(
+                found.Id, parse.GetValue(target)!,
+                parse.GetValue(status) == "all" ? CutStatusFilter.All : CutStatusFilter.Approved,
+                parse.GetValue(tags), parse.GetValue(validation), parse.GetValue(test), parse.GetValue(seed), parse.GetValue(note),
+                parse.GetValue(dropUnsupported));
+            var version = await cutter.CutAsync(request, Actor.Cli, progress: null, ct);
+
+            var outDir = parse.GetValue(output)!;
+            outDir.Create();
+            foreach (var file in version.Files)
+            {
+                var opened = await files.OpenFileAsync(version.Id, file.Name, ct);
+                await using var source = opened.Stream;
+                await using var copy = new FileStream(Path.Combine(outDir.FullName, file.Name), FileMode.Create, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true);
+                await source.CopyToAsync(copy, ct);
+            }
+
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(version);
+            }
+            else
+            {
+                await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"version {version.Number} of {found.Name}: {version.TrainCount} train, {version.ValidationCount} validation, {version.TestCount} test"));
+                await console.WriteTableAsync(["FILE", "SHA256", "BYTES"],
+                    version.Files.Select(f => (IReadOnlyList<string>)[f.Name, f.Sha256, f.Bytes.ToString(CultureInfo.InvariantCulture)]));
+                await console.Out.WriteLineAsync($"copied to {outDir.FullName}");
+            }
+
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    /// <summary>storage/ beside the SQLite file (data/storage for the default database, as the web app uses).</summary>
+    private static string DefaultStorage(ParseResult parse)
+    {
+        var configured = Environment.GetEnvironmentVariable("Studio__Storage__Root");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
+        var settings = CliServices.Resolve(parse);
+        if (settings.Provider == DatabaseProvider.Sqlite)
+        {
+            var path = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(settings.ConnectionString).DataSource;
+            if (!string.IsNullOrEmpty(path) && path != ":memory:")
+            {
+                return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "storage");
+            }
+        }
+
+        return VersionStorage.DefaultRoot();
+    }
+
+    private static Option<string> TargetOption()
+    {
+        var target = new Option<string>("--target") { Description = "Training target: " + string.Join(", ", TrainingTargets.All.Select(t => t.Key)), Required = true };
+        target.AcceptOnlyFromAmong([.. TrainingTargets.All.Select(t => t.Key)]);
+        return target;
+    }
+}
