@@ -29,15 +29,16 @@ public sealed record EvaluationDashboard(
 /// <summary>The one page a product owner reads: did fine-tuning help, and how sure are we.</summary>
 public sealed class EvaluationDashboardService(
     IDbContextFactory<StudioDbContext> factory,
-    EvaluationService evaluation,
-    ReviewService reviews,
+    EvalSets evalSets,
+    EvalRuns evalRuns,
+    ComparisonService comparisons,
     TrainingCurveService training)
 {
     public async Task<EvaluationDashboard> GetAsync(int projectId, CancellationToken cancellationToken)
     {
         await ScoreUnscoredRunsAsync(projectId, cancellationToken);
-        var sets = await evaluation.ListSetsAsync(projectId, cancellationToken);
-        var runs = await evaluation.ListRunsAsync(projectId, null, cancellationToken);
+        var sets = await evalSets.ListSetsAsync(projectId, cancellationToken);
+        var runs = await evalRuns.ListRunsAsync(projectId, null, cancellationToken);
         var scored = runs.Where(r => r.Status == EvalRunStatus.Completed && r.Summary is not null).ToList();
 
         var baseline = scored.LastOrDefault(r => r.IsBaseline);
@@ -50,7 +51,7 @@ public sealed class EvaluationDashboardService(
         int? regressions = null, fixes = null;
         if (baseline is not null && candidate is not null && baseline.EvalSetId == candidate.EvalSetId)
         {
-            var comparison = await evaluation.CompareAsync(baseline.Id, candidate.Id, cancellationToken);
+            var comparison = await evalRuns.CompareAsync(baseline.Id, candidate.Id, cancellationToken);
             delta = comparison.Deltas.FirstOrDefault(d => d.Metric == metric)?.Delta;
             pValue = comparison.McNemar.PValue;
             regressions = comparison.Regressions;
@@ -63,11 +64,11 @@ public sealed class EvaluationDashboardService(
         var formatSource = candidate ?? baseline;
 
         ComparisonResults? review = null;
-        foreach (var comparison in await reviews.ListAsync(projectId, cancellationToken))
+        foreach (var comparison in await comparisons.ListAsync(projectId, cancellationToken))
         {
             if (comparison.Judgements > 0)
             {
-                review = await reviews.ResultsAsync(comparison.Id, cancellationToken);
+                review = await comparisons.ResultsAsync(comparison.Id, cancellationToken);
                 break;
             }
         }
@@ -122,7 +123,7 @@ public sealed class EvaluationDashboardService(
 
         foreach (var runId in unscored)
         {
-            await evaluation.ScoreRunAsync(runId, Actor.System, cancellationToken);
+            await evalRuns.ScoreRunAsync(runId, Actor.System, cancellationToken);
         }
     }
 }
