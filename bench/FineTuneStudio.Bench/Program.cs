@@ -9,6 +9,7 @@ using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Export;
 using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Quality;
+using FineTuneStudio.Core.Training;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -136,7 +137,7 @@ public static class Program
         {
             case "import":
             {
-                await StudioDatabaseInitializer.MigrateAsync(factory, settings, ct);
+                await StudioDatabaseMigrator.MigrateAsync(factory, settings, ct);
                 int datasetId;
                 await using (var db = await factory.CreateDbContextAsync(ct))
                 {
@@ -166,7 +167,7 @@ public static class Program
             case "list":
             {
                 var datasetId = await ReadDatasetIdAsync(datasetFile);
-                var service = provider.GetRequiredService<ExampleService>();
+                var service = provider.GetRequiredService<ExampleList>();
                 var shapes = new Func<int, ExampleQuery>[]
                 {
                     _ => new ExampleQuery(datasetId),

@@ -18,4 +18,29 @@ public class Annotation
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public Guid Version { get; set; }
+
+    /// <summary>A labeler's first save of their judgement of an example.</summary>
+    public static Annotation Start(string labelerId, DateTime now) => new() { LabelerId = labelerId, CreatedAt = now };
+
+    /// <summary>
+    /// Saves the judgement, adding the time spent to the time spent before; <paramref name="submit"/> makes it
+    /// final. A submitted annotation takes no more changes.
+    /// </summary>
+    public void Record(string? label, int? rating, string? correctedOutput, string comment, int secondsSpent, bool submit, DateTime now)
+    {
+        if (Submitted)
+        {
+            throw new InvalidOperationException($"The annotation of {LabelerId} is submitted; it is final.");
+        }
+
+        Label = label;
+        Rating = rating;
+        CorrectedOutput = string.IsNullOrWhiteSpace(correctedOutput) ? null : correctedOutput;
+        Comment = comment;
+        SecondsSpent += secondsSpent;
+        Submitted = submit;
+        UpdatedAt = now;
+        // Renewed on every change, as an example's is.
+        Version = Guid.NewGuid();
+    }
 }

@@ -8,6 +8,14 @@ namespace FineTuneStudio.Core.Examples;
 public sealed record ExampleCaller(Actor Actor, bool CanReview)
 {
     public string UserId => Actor.UserId ?? throw new StudioValidationException("user", "this action needs a signed-in user");
+
+    internal void RequireReviewer()
+    {
+        if (!CanReview)
+        {
+            throw new StudioValidationException("role", "only reviewers (ML lead or admin) may approve, reject, adjudicate or bulk-edit examples");
+        }
+    }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<ExampleSort>))]

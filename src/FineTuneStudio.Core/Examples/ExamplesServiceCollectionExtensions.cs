@@ -7,7 +7,10 @@ public static class ExamplesServiceCollectionExtensions
     /// <summary>Registers the Examples feature's services.</summary>
     public static IServiceCollection AddExamplesFeature(this IServiceCollection services)
     {
-        services.AddSingleton<ExampleService>();
+        services.AddSingleton<ExampleList>();
+        services.AddSingleton<ExampleEditor>();
+        services.AddSingleton<ExampleReview>();
+        services.AddSingleton<Annotations>();
         return services;
     }
 }

@@ -431,18 +431,10 @@ public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, 
         var created = new List<(ProductionLog Log, Example Example)>();
         foreach (var log in logs.Where(l => l.PromotedExampleId is null))
         {
-            var example = new Example
-            {
-                DatasetId = dataset.Id,
-                Source = ExampleSource.ProductionLog,
-                Status = ExampleStatus.Draft,
-                Notes = $"From production log {log.Id}, logged {log.LoggedAt:yyyy-MM-dd HH:mm} UTC{(log.Model is null ? "" : $" by {log.Model}")}"
-                        + (log.Rating is { } r ? $", rated {r}" : "") + ".",
-                CreatedById = actor.UserId,
-                CreatedAt = now,
-                UpdatedAt = now,
-            };
-            ToContent(log, labelSet, dataset.TaskKind).ApplyTo(example);
+            var example = Example.Create(dataset.Id, ExampleSource.ProductionLog, ExampleStatus.Draft, ToContent(log, labelSet, dataset.TaskKind),
+                actor.UserId, now,
+                notes: $"From production log {log.Id}, logged {log.LoggedAt:yyyy-MM-dd HH:mm} UTC{(log.Model is null ? "" : $" by {log.Model}")}"
+                       + (log.Rating is { } r ? $", rated {r}" : "") + ".");
             db.Examples.Add(example);
             created.Add((log, example));
         }
@@ -561,21 +553,8 @@ public sealed class FeedbackService(IDbContextFactory<StudioDbContext> factory, 
         var now = clock.GetUtcNow().UtcDateTime;
         await using var write = await factory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await write.Database.BeginTransactionAsync(cancellationToken);
-        var examples = drafts.Select(content =>
-        {
-            var example = new Example
-            {
-                DatasetId = dataset.Id,
-                Source = ExampleSource.Synthetic,
-                Status = ExampleStatus.Draft,
-                Notes = $"Synthetic draft written by {settings.Model} from seed examples {string.Join(", ", request.SeedExampleIds)}. It counts as evidence only once a person approves it.",
-                CreatedById = actor.UserId,
-                CreatedAt = now,
-                UpdatedAt = now,
-            };
-            content.ApplyTo(example);
-            return example;
-        }).ToList();
+        var notes = $"Synthetic draft written by {settings.Model} from seed examples {string.Join(", ", request.SeedExampleIds)}. It counts as evidence only once a person approves it.";
+        var examples = drafts.Select(content => Example.Create(dataset.Id, ExampleSource.Synthetic, ExampleStatus.Draft, content, actor.UserId, now, notes)).ToList();
         write.Examples.AddRange(examples);
         await write.SaveChangesAsync(cancellationToken);
         foreach (var example in examples)

@@ -337,18 +337,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
                 continue;
             }
 
-            var example = new Example
-            {
-                DatasetId = dataset.Id,
-                Source = source,
-                Status = options.Status,
-                Split = SplitPin.Auto,
-                CreatedById = actor.UserId,
-                CreatedAt = now,
-                UpdatedAt = now,
-                Version = Guid.NewGuid(),
-            };
-            content.ApplyTo(example, hash);
+            var example = Example.Create(dataset.Id, source, options.Status, content, actor.UserId, now, contentHash: hash);
             await inserter.InsertAsync(example, cancellationToken);
             imported++;
             if (++pending == batchSize)

@@ -220,20 +220,16 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
 
         return await ChangeExamplesAsync(datasetId, exampleIds, includeMessages: false, actor, "example.reject", (example, now) =>
         {
-            example.Status = ExampleStatus.Rejected;
-            example.RejectionReason = text;
-            example.ReviewedById = actor.UserId;
-            example.ReviewedAt = now;
+            example.Reject(text, actor.UserId, now);
             return $"rejected as duplicate: {text}";
         }, cancellationToken);
     }
 
     /// <summary>Sends conflicting examples back to review (status Submitted) so an ML lead adjudicates them.</summary>
     public Task<int> SendToAdjudicationAsync(int datasetId, IReadOnlyList<int> exampleIds, Actor actor, CancellationToken cancellationToken) =>
-        ChangeExamplesAsync(datasetId, exampleIds, includeMessages: false, actor, "example.adjudicate", (example, _) =>
+        ChangeExamplesAsync(datasetId, exampleIds, includeMessages: false, actor, "example.adjudicate", (example, now) =>
         {
-            example.Status = ExampleStatus.Submitted;
-            example.RejectionReason = null;
+            example.Submit(now);
             return "sent to adjudication: conflicting answer for the same input";
         }, cancellationToken);
 
@@ -252,7 +248,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
             throw new StudioValidationException("canonicalSystemPrompt", "The dataset has no canonical system prompt; set one in the dataset settings first.");
         }
 
-        return await ChangeExamplesAsync(datasetId, exampleIds, includeMessages: true, actor, "example.update", (example, _) =>
+        return await ChangeExamplesAsync(datasetId, exampleIds, includeMessages: true, actor, "example.update", (example, now) =>
         {
             var content = ExampleContent.FromEntity(example);
             var messages = content.Messages.ToList();
@@ -266,7 +262,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
                 messages.Insert(0, new MessageContent(MessageRole.System, canonical));
             }
 
-            (content with { Messages = messages }).ApplyTo(example);
+            example.ReplaceContent(content with { Messages = messages }, now);
             return "canonical system prompt applied";
         }, cancellationToken);
     }
@@ -302,9 +298,8 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var example in examples)
         {
+            // The change is one of the example's own methods, which renew its version and time.
             var summary = change(example, now);
-            example.UpdatedAt = now;
-            example.Version = Guid.NewGuid();
             AuditLog.Record(db, actor, now, action, nameof(Example), example.Id, summary);
         }
 

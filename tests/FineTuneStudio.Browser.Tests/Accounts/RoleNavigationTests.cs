@@ -112,7 +112,7 @@ public sealed class RoleNavigationTests(BrowserFixture browser)
 
         using (var client = browser.App.BearerClient(secret))
         {
-            (await client.GetAsync("api/me")).IsSuccessStatusCode.ShouldBeTrue();
+            await client.GetAsync("api/me").ShouldSucceedAsync();
             await page.ClickAsync("[data-testid=token-table] button:has-text('Revoke')");
             await Assertions.Expect(page.Locator("[data-testid=token-table]")).ToContainTextAsync("revoked");
             (await client.GetAsync("api/me")).StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized);

@@ -15,7 +15,8 @@ public sealed class ExampleWorkflowTests(BrowserFixture browser)
 {
     private static readonly ExampleCaller System = new(Actor.System, CanReview: true);
 
-    private ExampleService Examples => browser.App.Services.GetRequiredService<ExampleService>();
+    private ExampleEditor Editor => browser.App.Services.GetRequiredService<ExampleEditor>();
+    private Annotations Annotations => browser.App.Services.GetRequiredService<Annotations>();
 
     private Task<string> UserIdAsync(string email) => browser.App.QueryAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
 
@@ -26,7 +27,7 @@ public sealed class ExampleWorkflowTests(BrowserFixture browser)
         var ids = new List<int>();
         foreach (var text in new[] { "Payments fail for all users", "Typo on the pricing page", "Export is slow for big accounts" })
         {
-            ids.Add((await Examples.CreateAsync(dataset.Id, StudioAppFactory.TicketInput(text), System, default)).Id);
+            ids.Add((await Editor.CreateAsync(dataset.Id, StudioAppFactory.TicketInput(text), System, default)).Id);
         }
 
         var page = await browser.SignedInPageAsync("labeler1@demo.local");
@@ -59,11 +60,11 @@ public sealed class ExampleWorkflowTests(BrowserFixture browser)
     public async Task Reviewer_ResolvesADisagreement()
     {
         var dataset = await browser.App.CreateUrgencyDatasetAsync(requiredAnnotations: 2);
-        var example = await Examples.CreateAsync(dataset.Id, StudioAppFactory.TicketInput("The whole site is down since 9:00"), System, default);
+        var example = await Editor.CreateAsync(dataset.Id, StudioAppFactory.TicketInput("The whole site is down since 9:00"), System, default);
         foreach (var (email, label) in new[] { ("labeler1@demo.local", "critical"), ("labeler2@demo.local", "high") })
         {
             var caller = new ExampleCaller(new Actor(await UserIdAsync(email), email), CanReview: false);
-            await Examples.SaveMyAnnotationAsync(example.Id, new AnnotationInput(label, Rating: 4, Submit: true, SecondsSpent: 25), caller, default);
+            await Annotations.SaveMyAnnotationAsync(example.Id, new AnnotationInput(label, Rating: 4, Submit: true, SecondsSpent: 25), caller, default);
         }
 
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));

@@ -80,7 +80,7 @@ public sealed class HardeningBrowserTests(BrowserFixture browser)
         var dataset = await services.GetRequiredService<DatasetService>().CreateAsync(project.Id,
             new DatasetInput($"Tickets {ScriptPayload}", TaskKind.Classification, "Classify the ticket.", guidelines, [label, "calm"], 1),
             Actor.System, default);
-        var example = await services.GetRequiredService<ExampleService>().CreateAsync(dataset.Id,
+        var example = await services.GetRequiredService<ExampleEditor>().CreateAsync(dataset.Id,
             new ExampleInput(
                 [new MessageContent(MessageRole.System, "Classify the ticket."), new MessageContent(MessageRole.User, $"Help {ScriptPayload} {ImagePayload}"), new MessageContent(MessageRole.Assistant, label)],
                 Label: label, Tags: ["<b onmouseover=\"window.__xss='tag'\">tag</b>"], Notes: ImagePayload),

@@ -64,8 +64,8 @@ public sealed class AnnotationRaceTests : IAsyncLifetime
         db.Datasets.Add(dataset);
         await db.SaveChangesAsync();
         var factory = new SettingsDbContextFactory(_settings);
-        var service = new ExampleService(factory, _clock, new StoredFindings(factory));
-        var example = await service.CreateAsync(dataset.Id,
+        var editor = new ExampleEditor(factory, _clock);
+        var example = await editor.CreateAsync(dataset.Id,
             new ExampleInput([new MessageContent(MessageRole.User, "The printer is on fire"), new MessageContent(MessageRole.Assistant, "high")]),
             new ExampleCaller(Actor.System, CanReview: true), default);
         return example.Id;
@@ -76,8 +76,8 @@ public sealed class AnnotationRaceTests : IAsyncLifetime
     {
         var exampleId = await ExampleNeedingTwoAnnotationsAsync();
         var racing = new RacingFactory(_settings, writers: 2);
-        var first = new ExampleService(racing, _clock, new StoredFindings(racing));
-        var second = new ExampleService(racing, _clock, new StoredFindings(racing));
+        var first = new Annotations(racing, _clock);
+        var second = new Annotations(racing, _clock);
 
         var saved = await Task.WhenAll(
             first.SaveMyAnnotationAsync(exampleId, new AnnotationInput("high", Submit: true), Ana, default),
@@ -86,11 +86,11 @@ public sealed class AnnotationRaceTests : IAsyncLifetime
         saved.ShouldAllBe(a => a.Submitted && a.Label == "high");
         racing.Waited.ShouldBe(2); // both had read the example before either saved
         var factory = new SettingsDbContextFactory(_settings);
-        var service = new ExampleService(factory, _clock, new StoredFindings(factory));
-        var example = await service.GetAsync(exampleId, new ExampleCaller(Actor.System, CanReview: true), default);
+        var editor = new ExampleEditor(factory, _clock);
+        var example = await editor.GetAsync(exampleId, new ExampleCaller(Actor.System, CanReview: true), default);
         (example.Status, example.Label).ShouldBe((ExampleStatus.Submitted, "high"));
         example.Annotations.Count(a => a.Submitted).ShouldBe(2);
-        var row = (await service.ListAsync(new ExampleQuery(example.DatasetId), default)).Items.Single();
+        var row = (await new ExampleList(factory, new StoredFindings(factory)).ListAsync(new ExampleQuery(example.DatasetId), default)).Items.Single();
         (row.Status, row.SubmittedAnnotations).ShouldBe((ExampleStatus.Submitted, 2));
     }
 

@@ -75,11 +75,11 @@ public sealed class ExampleSearchTests
         var result = await new ImportService(database, new ManualClock(Now)).ImportAsync(datasetId, file, new ImportOptions(), Lead.Actor, null, CancellationToken.None);
         result.Succeeded.ShouldBeTrue();
 
-        var service = new ExampleService(database, new ManualClock(Now), new StoredFindings(database));
-        (await SearchAsync(service, datasetId, "webhook FIRES")).Count.ShouldBe(5);
+        var list = new ExampleList(database, new StoredFindings(database));
+        (await SearchAsync(list, datasetId, "webhook FIRES")).Count.ShouldBe(5);
         // "ticket 3" occurs in one example only; the assistant turns "high" appear in tickets 0, 2 and 4.
-        (await SearchAsync(service, datasetId, "Ticket 3")).Count.ShouldBe(1);
-        (await SearchAsync(service, datasetId, "HIGH")).Count.ShouldBe(3);
+        (await SearchAsync(list, datasetId, "Ticket 3")).Count.ShouldBe(1);
+        (await SearchAsync(list, datasetId, "HIGH")).Count.ShouldBe(3);
     }
 
     [Fact]
@@ -109,58 +109,60 @@ public sealed class ExampleSearchTests
             await db.SaveChangesAsync();
         }
 
-        var service = new ExampleService(database, new ManualClock(Now), new StoredFindings(database));
+        var list = new ExampleList(database, new StoredFindings(database));
         await using (var db = database.CreateDbContext())
         {
             await db.Database.MigrateAsync();
             (await db.Database.GetAppliedMigrationsAsync()).ShouldContain(searchMigration);
         }
 
-        (await SearchAsync(service, datasetId, "paper jam")).Count.ShouldBe(1);
-        (await SearchAsync(service, datasetId, "toner")).Count.ShouldBe(1);
-        (await SearchAsync(service, datasetId, "out of")).Count.ShouldBe(1);
+        (await SearchAsync(list, datasetId, "paper jam")).Count.ShouldBe(1);
+        (await SearchAsync(list, datasetId, "toner")).Count.ShouldBe(1);
+        (await SearchAsync(list, datasetId, "out of")).Count.ShouldBe(1);
         await ShouldBeConsistentAsync(database);
     }
 
     private static async Task FindsSubstringsInEveryRoleIgnoringCaseAsync(IDbContextFactory<StudioDbContext> database)
     {
         var datasetId = await CreateDatasetAsync(database);
-        var service = new ExampleService(database, new ManualClock(Now), new StoredFindings(database));
-        var system = await service.CreateAsync(datasetId, new ExampleInput(
+        var editor = new ExampleEditor(database, new ManualClock(Now));
+        var list = new ExampleList(database, new StoredFindings(database));
+        var system = await editor.CreateAsync(datasetId, new ExampleInput(
             [new MessageContent(MessageRole.System, "You triage INVOICES for Contoso."), new MessageContent(MessageRole.User, "hello"), new MessageContent(MessageRole.Assistant, "low")]), Lead, default);
-        var user = await service.CreateAsync(datasetId, Chat("My invoice total is wrong", "high"), Lead, default);
-        var assistant = await service.CreateAsync(datasetId, Chat("Where is my parcel?", "Refunded the Shipping fee"), Lead, default);
-        var tool = await service.CreateAsync(datasetId, new ExampleInput(
+        var user = await editor.CreateAsync(datasetId, Chat("My invoice total is wrong", "high"), Lead, default);
+        var assistant = await editor.CreateAsync(datasetId, Chat("Where is my parcel?", "Refunded the Shipping fee"), Lead, default);
+        var tool = await editor.CreateAsync(datasetId, new ExampleInput(
         [
             new MessageContent(MessageRole.User, "Status of order 1234?"),
             new MessageContent(MessageRole.Assistant, null, ToolCallsJson: """[{"id":"c1","type":"function","function":{"name":"lookup","arguments":"{}"}}]"""),
             new MessageContent(MessageRole.Tool, "Order 1234: shipped via Müller Logistik", ToolCallId: "c1"),
             new MessageContent(MessageRole.Assistant, "It shipped."),
         ]), Lead, default);
-        var other = await CreateOtherDatasetExampleAsync(database, service, "invoice in another dataset");
+        var other = await CreateOtherDatasetExampleAsync(database, editor, "invoice in another dataset");
 
         // Inside words, any case, in the system, user, assistant and tool turns.
-        (await SearchAsync(service, datasetId, "VOIC")).ShouldBe([system.Id, user.Id]);
-        (await SearchAsync(service, datasetId, "shipping FEE")).ShouldBe([assistant.Id]);
-        (await SearchAsync(service, datasetId, "müller")).ShouldBe([tool.Id]);
-        (await SearchAsync(service, datasetId, "MÜLLER log")).ShouldBe([tool.Id]);
-        (await SearchAsync(service, datasetId, "ship")).ShouldBe([assistant.Id, tool.Id]);
+        (await SearchAsync(list, datasetId, "VOIC")).ShouldBe([system.Id, user.Id]);
+        (await SearchAsync(list, datasetId, "shipping FEE")).ShouldBe([assistant.Id]);
+        (await SearchAsync(list, datasetId, "müller")).ShouldBe([tool.Id]);
+        (await SearchAsync(list, datasetId, "MÜLLER log")).ShouldBe([tool.Id]);
+        (await SearchAsync(list, datasetId, "ship")).ShouldBe([assistant.Id, tool.Id]);
         // Terms shorter than three characters still search (without the index).
-        (await SearchAsync(service, datasetId, "Ü")).ShouldBe([tool.Id]);
-        (await SearchAsync(service, datasetId, "12")).ShouldBe([tool.Id]);
-        (await SearchAsync(service, datasetId, "  parcel  ")).ShouldBe([assistant.Id]);
-        (await SearchAsync(service, datasetId, "nowhere to be found")).ShouldBeEmpty();
+        (await SearchAsync(list, datasetId, "Ü")).ShouldBe([tool.Id]);
+        (await SearchAsync(list, datasetId, "12")).ShouldBe([tool.Id]);
+        (await SearchAsync(list, datasetId, "  parcel  ")).ShouldBe([assistant.Id]);
+        (await SearchAsync(list, datasetId, "nowhere to be found")).ShouldBeEmpty();
         // Search stays within the dataset listed.
-        (await SearchAsync(service, other.DatasetId, "invoice")).ShouldBe([other.Id]);
-        (await service.ListAsync(new ExampleQuery(datasetId, Search: "invoice"), default)).Total.ShouldBe(2);
+        (await SearchAsync(list, other.DatasetId, "invoice")).ShouldBe([other.Id]);
+        (await list.ListAsync(new ExampleQuery(datasetId, Search: "invoice"), default)).Total.ShouldBe(2);
         await ShouldBeConsistentAsync(database);
     }
 
     private static async Task TreatsQuotesWildcardsAndOperatorsLiterallyAsync(IDbContextFactory<StudioDbContext> database)
     {
         var datasetId = await CreateDatasetAsync(database);
-        var service = new ExampleService(database, new ManualClock(Now), new StoredFindings(database));
-        async Task<int> Add(string text) => (await service.CreateAsync(datasetId, Chat(text, "ok"), Lead, default)).Id;
+        var editor = new ExampleEditor(database, new ManualClock(Now));
+        var list = new ExampleList(database, new StoredFindings(database));
+        async Task<int> Add(string text) => (await editor.CreateAsync(datasetId, Chat(text, "ok"), Lead, default)).Id;
         // Each literal text has a neighbour that a wildcard or operator reading of the term would also match.
         var quoted = await Add("He said \"refund me\" twice");
         var unquoted = await Add("He said refund me twice");
@@ -175,52 +177,53 @@ public sealed class ExampleSearchTests
         var near = await Add("NEAR(cats dogs) is literal");
         var path = await Add("Saved in C:\\temp\\x");
 
-        (await SearchAsync(service, datasetId, "\"refund me\"")).ShouldBe([quoted]);
-        (await SearchAsync(service, datasetId, "d \"r")).ShouldBe([quoted]);
-        (await SearchAsync(service, datasetId, "\"")).ShouldBe([quoted]);
-        (await SearchAsync(service, datasetId, "refund")).ShouldBe([quoted, unquoted]);
-        (await SearchAsync(service, datasetId, "0% d")).ShouldBe([percent]);
-        (await SearchAsync(service, datasetId, "%")).ShouldBe([percent]);
-        (await SearchAsync(service, datasetId, "e_n")).ShouldBe([underscore]);
-        (await SearchAsync(service, datasetId, "_")).ShouldBe([underscore]);
-        (await SearchAsync(service, datasetId, "a*b")).ShouldBe([star]);
-        (await SearchAsync(service, datasetId, "comp*")).ShouldBeEmpty();
-        (await SearchAsync(service, datasetId, "cats AND dogs")).ShouldBe([and]);
-        (await SearchAsync(service, datasetId, "cats OR dogs")).ShouldBe([or]);
-        (await SearchAsync(service, datasetId, "NEAR(cats dogs)")).ShouldBe([near]);
-        (await SearchAsync(service, datasetId, "cats NOT dogs")).ShouldBeEmpty();
-        (await SearchAsync(service, datasetId, "^cats")).ShouldBeEmpty();
-        (await SearchAsync(service, datasetId, "c:\\temp\\")).ShouldBe([path]);
-        (await SearchAsync(service, datasetId, "\\")).ShouldBe([path]);
+        (await SearchAsync(list, datasetId, "\"refund me\"")).ShouldBe([quoted]);
+        (await SearchAsync(list, datasetId, "d \"r")).ShouldBe([quoted]);
+        (await SearchAsync(list, datasetId, "\"")).ShouldBe([quoted]);
+        (await SearchAsync(list, datasetId, "refund")).ShouldBe([quoted, unquoted]);
+        (await SearchAsync(list, datasetId, "0% d")).ShouldBe([percent]);
+        (await SearchAsync(list, datasetId, "%")).ShouldBe([percent]);
+        (await SearchAsync(list, datasetId, "e_n")).ShouldBe([underscore]);
+        (await SearchAsync(list, datasetId, "_")).ShouldBe([underscore]);
+        (await SearchAsync(list, datasetId, "a*b")).ShouldBe([star]);
+        (await SearchAsync(list, datasetId, "comp*")).ShouldBeEmpty();
+        (await SearchAsync(list, datasetId, "cats AND dogs")).ShouldBe([and]);
+        (await SearchAsync(list, datasetId, "cats OR dogs")).ShouldBe([or]);
+        (await SearchAsync(list, datasetId, "NEAR(cats dogs)")).ShouldBe([near]);
+        (await SearchAsync(list, datasetId, "cats NOT dogs")).ShouldBeEmpty();
+        (await SearchAsync(list, datasetId, "^cats")).ShouldBeEmpty();
+        (await SearchAsync(list, datasetId, "c:\\temp\\")).ShouldBe([path]);
+        (await SearchAsync(list, datasetId, "\\")).ShouldBe([path]);
     }
 
     private static async Task FollowsUpdatesAndDeletesAsync(IDbContextFactory<StudioDbContext> database)
     {
         var datasetId = await CreateDatasetAsync(database);
         var clock = new ManualClock(Now);
-        var service = new ExampleService(database, clock, new StoredFindings(database));
-        var printer = await service.CreateAsync(datasetId, Chat("The printer is on fire", "high"), Lead, default);
-        var keeper = await service.CreateAsync(datasetId, Chat("Printer driver crashed", "low"), Lead, default);
-        (await SearchAsync(service, datasetId, "printer")).ShouldBe([printer.Id, keeper.Id]);
+        var editor = new ExampleEditor(database, clock);
+        var list = new ExampleList(database, new StoredFindings(database));
+        var printer = await editor.CreateAsync(datasetId, Chat("The printer is on fire", "high"), Lead, default);
+        var keeper = await editor.CreateAsync(datasetId, Chat("Printer driver crashed", "low"), Lead, default);
+        (await SearchAsync(list, datasetId, "printer")).ShouldBe([printer.Id, keeper.Id]);
 
         clock.Advance(TimeSpan.FromMinutes(1));
-        var edited = await service.UpdateAsync(printer.Id, ExampleInput.From(printer) with
+        var edited = await editor.UpdateAsync(printer.Id, ExampleInput.From(printer) with
         {
             Messages = [new MessageContent(MessageRole.User, "The scanner is on fire"), new MessageContent(MessageRole.Assistant, "high")],
         }, Lead, default);
-        (await SearchAsync(service, datasetId, "printer")).ShouldBe([keeper.Id]);
-        (await SearchAsync(service, datasetId, "scanner")).ShouldBe([printer.Id]);
-        (await SearchAsync(service, datasetId, "on fire")).ShouldBe([printer.Id]);
+        (await SearchAsync(list, datasetId, "printer")).ShouldBe([keeper.Id]);
+        (await SearchAsync(list, datasetId, "scanner")).ShouldBe([printer.Id]);
+        (await SearchAsync(list, datasetId, "on fire")).ShouldBe([printer.Id]);
 
         // A change that leaves the text alone (a note) keeps the example findable.
         clock.Advance(TimeSpan.FromMinutes(1));
-        await service.UpdateAsync(printer.Id, ExampleInput.From(edited) with { Notes = "checked" }, Lead, default);
-        (await SearchAsync(service, datasetId, "scanner")).ShouldBe([printer.Id]);
+        await editor.UpdateAsync(printer.Id, ExampleInput.From(edited) with { Notes = "checked" }, Lead, default);
+        (await SearchAsync(list, datasetId, "scanner")).ShouldBe([printer.Id]);
 
-        await service.DeleteAsync(printer.Id, Lead, default);
-        (await SearchAsync(service, datasetId, "scanner")).ShouldBeEmpty();
-        (await SearchAsync(service, datasetId, "on fire")).ShouldBeEmpty();
-        (await SearchAsync(service, datasetId, "driver")).ShouldBe([keeper.Id]);
+        await editor.DeleteAsync(printer.Id, Lead, default);
+        (await SearchAsync(list, datasetId, "scanner")).ShouldBeEmpty();
+        (await SearchAsync(list, datasetId, "on fire")).ShouldBeEmpty();
+        (await SearchAsync(list, datasetId, "driver")).ShouldBe([keeper.Id]);
 
         // Deleting a whole dataset removes its examples by cascade; examples added afterwards are found, the old ones not.
         await using (var db = database.CreateDbContext())
@@ -229,8 +232,8 @@ public sealed class ExampleSearchTests
         }
 
         var next = await CreateDatasetAsync(database);
-        var fresh = await service.CreateAsync(next, Chat("Printer driver crashed again", "low"), Lead, default);
-        (await SearchAsync(service, next, "printer driver")).ShouldBe([fresh.Id]);
+        var fresh = await editor.CreateAsync(next, Chat("Printer driver crashed again", "low"), Lead, default);
+        (await SearchAsync(list, next, "printer driver")).ShouldBe([fresh.Id]);
         await ShouldBeConsistentAsync(database);
     }
 
@@ -245,9 +248,9 @@ public sealed class ExampleSearchTests
         }
     }
 
-    private static async Task<List<int>> SearchAsync(ExampleService service, int datasetId, string term)
+    private static async Task<List<int>> SearchAsync(ExampleList list, int datasetId, string term)
     {
-        var page = await service.ListAsync(new ExampleQuery(datasetId, Search: term, PageSize: ExampleService.MaxPageSize), default);
+        var page = await list.ListAsync(new ExampleQuery(datasetId, Search: term, PageSize: ExampleList.MaxPageSize), default);
         page.Total.ShouldBe(page.Items.Count);
         return page.Items.Select(r => r.Id).ToList();
     }
@@ -255,10 +258,10 @@ public sealed class ExampleSearchTests
     private static ExampleInput Chat(string user, string assistant) =>
         new([new MessageContent(MessageRole.User, user), new MessageContent(MessageRole.Assistant, assistant)]);
 
-    private static async Task<(int DatasetId, int Id)> CreateOtherDatasetExampleAsync(IDbContextFactory<StudioDbContext> database, ExampleService service, string text)
+    private static async Task<(int DatasetId, int Id)> CreateOtherDatasetExampleAsync(IDbContextFactory<StudioDbContext> database, ExampleEditor editor, string text)
     {
         var datasetId = await CreateDatasetAsync(database);
-        var example = await service.CreateAsync(datasetId, Chat(text, "low"), Lead, default);
+        var example = await editor.CreateAsync(datasetId, Chat(text, "low"), Lead, default);
         return (datasetId, example.Id);
     }
 

@@ -1,9 +1,6 @@
 using System.Text.Json;
 using FineTuneStudio.Cli;
-using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
-using FineTuneStudio.Core.Datasets;
-using FineTuneStudio.Core.Projects;
 using Microsoft.EntityFrameworkCore;
 using static FineTuneStudio.Core.Tests.Support.CliRun;
 using FineTuneStudio.Core.Tests.Support;
@@ -16,12 +13,14 @@ public sealed class FeedbackCliTests : IDisposable
 
     private string DbPath => Path.Combine(_folder, "studio.db");
 
-    private async Task SeedAsync()
+    /// <summary>Project Refunds with dataset Requests, in a database the CLI migrated.</summary>
+    private async Task<Seed> SeedAsync()
     {
         (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
         var factory = new SettingsDbContextFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
-        var project = await new ProjectService(factory, TimeProvider.System).CreateAsync(new ProjectInput("Refunds", null), Actor.System, default);
-        await new DatasetService(factory, TimeProvider.System).CreateAsync(project.Id, new DatasetInput("Requests", Domain.TaskKind.Chat), Actor.System, default);
+        var seed = new Seed(factory, DateTime.UtcNow);
+        await seed.DatasetAsync("Refunds", "Requests");
+        return seed;
     }
 
     private string WriteFile(string text)
@@ -78,10 +77,8 @@ public sealed class FeedbackCliTests : IDisposable
     [Fact]
     public async Task DriftAndLogsPromote_DatasetByName_UseThatDataset()
     {
-        await SeedAsync();
-        var factory = new SettingsDbContextFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
-        var project = (await new ProjectService(factory, TimeProvider.System).FindAsync("Refunds", default))!;
-        var parcels = await new DatasetService(factory, TimeProvider.System).CreateAsync(project.Id, new DatasetInput("Parcels", Domain.TaskKind.Chat), Actor.System, default);
+        var seed = await SeedAsync();
+        var parcels = await seed.DatasetAsync("Refunds", "Parcels");
         var file = WriteFile("""
             {"timestamp":"2026-03-16T08:00:00Z","prompt":"where is my parcel 7","response":"on its way","rating":5}
             {"timestamp":"2026-03-17T08:00:00Z","prompt":"refund please","response":"no","rating":1}
@@ -104,7 +101,7 @@ public sealed class FeedbackCliTests : IDisposable
         using (var json = JsonDocument.Parse(promote.Output))
         {
             json.RootElement.GetProperty("promoted").GetInt32().ShouldBe(1);
-            json.RootElement.GetProperty("datasetId").GetInt32().ShouldBe(parcels.Id);
+            json.RootElement.GetProperty("datasetId").GetInt32().ShouldBe(parcels.DatasetId);
         }
     }
 

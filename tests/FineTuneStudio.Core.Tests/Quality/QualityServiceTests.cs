@@ -348,7 +348,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
     [Fact]
     public async Task ExampleList_WithFindingsFilter_ShowsOnlyExamplesWithThatFindingInTheLatestRun()
     {
-        var examples = new ExampleService(_database, _clock, new StoredFindings(_database));
+        var examples = new ExampleList(_database, new StoredFindings(_database));
         var clean = await AddExampleAsync("Can I pay the invoice in two parts next month", "a");
         await _service.RunAsync(_datasetId, Lead, null, CancellationToken.None);
 
@@ -368,7 +368,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
     [Fact]
     public async Task ExampleList_WithFindingsFilter_BeforeAnyAnalysis_IsEmpty()
     {
-        var page = await new ExampleService(_database, _clock, new StoredFindings(_database)).ListAsync(new ExampleQuery(_datasetId, HasFindings: true), CancellationToken.None);
+        var page = await new ExampleList(_database, new StoredFindings(_database)).ListAsync(new ExampleQuery(_datasetId, HasFindings: true), CancellationToken.None);
 
         page.Total.ShouldBe(0);
         page.Items.ShouldBeEmpty();

@@ -24,27 +24,27 @@ public sealed class AccountLifecycleTests(StudioAppFactory app)
         using var session = await app.SignInAsync(email, Password);
         var secret = await NewTokenAsync(session, "pipeline");
         using var bearer = app.BearerClient(secret);
-        (await bearer.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await session.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await bearer.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.OK);
+        await session.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.OK);
 
         var disabled = await PostAsync(admin, $"api/users/{userId}/disable");
 
-        disabled.StatusCode.ShouldBe(HttpStatusCode.OK, await disabled.Content.ReadAsStringAsync());
+        await disabled.ShouldHaveStatusAsync(HttpStatusCode.OK);
         (await disabled.Content.ReadFromJsonAsync<UserSummary>())!.Disabled.ShouldBeTrue();
-        (await bearer.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await bearer.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.Unauthorized);
         (await WaitForStatusAsync(session, "api/me", HttpStatusCode.Unauthorized)).ShouldBeTrue("the signed-in cookie should stop at its next check");
         (await app.QueryAsync(db => db.ApiTokens.Where(t => t.UserId == userId).AllAsync(t => t.RevokedAt != null))).ShouldBeTrue();
         var (_, rightPassword) = await app.PostSignInAsync(email, Password);
-        rightPassword.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await rightPassword.ShouldHaveStatusAsync(HttpStatusCode.OK);
         (await rightPassword.Content.ReadAsStringAsync()).ShouldContain("This account is disabled");
         var (_, wrongPassword) = await app.PostSignInAsync(email, "not-the-password-1");
         (await wrongPassword.Content.ReadAsStringAsync()).ShouldNotContain("disabled", Case.Insensitive);
 
-        (await PostAsync(admin, $"api/users/{userId}/enable")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await PostAsync(admin, $"api/users/{userId}/enable").ShouldHaveStatusAsync(HttpStatusCode.OK);
 
         using var again = await app.SignInAsync(email, Password);
-        (await again.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await bearer.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await again.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.OK);
+        await bearer.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.Unauthorized);
         var actions = await app.QueryAsync(db => db.AuditEvents.Where(a => a.EntityId == userId).Select(a => a.Action).ToListAsync());
         actions.ShouldContain("user.disable");
         actions.ShouldContain("user.enable");
@@ -58,7 +58,7 @@ public sealed class AccountLifecycleTests(StudioAppFactory app)
 
         var response = await PostAsync(admin, $"api/users/{adminId}/disable");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).ShouldContain("your own account");
     }
 
@@ -75,15 +75,15 @@ public sealed class AccountLifecycleTests(StudioAppFactory app)
         var weak = await PostJsonAsync(session, "api/me/password", new { currentPassword = Password, newPassword = "short" });
         var changed = await PostJsonAsync(session, "api/me/password", new { currentPassword = Password, newPassword = "new-pass-22" });
 
-        byToken.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await byToken.ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
         (await byToken.Content.ReadAsStringAsync()).ShouldContain("signed-in session");
-        wrong.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await wrong.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await wrong.Content.ReadAsStringAsync()).ShouldContain("currentPassword");
-        weak.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await weak.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await weak.Content.ReadAsStringAsync()).ShouldContain("newPassword");
-        changed.StatusCode.ShouldBe(HttpStatusCode.NoContent, await changed.Content.ReadAsStringAsync());
+        await changed.ShouldHaveStatusAsync(HttpStatusCode.NoContent);
         (await app.PostSignInAsync(email, Password)).Response.StatusCode.ShouldBe(HttpStatusCode.OK, "the old password shows the form again");
-        (await app.PostSignInAsync(email, "new-pass-22")).Response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        await (await app.PostSignInAsync(email, "new-pass-22")).Response.ShouldHaveStatusAsync(HttpStatusCode.Redirect);
         (await WaitForStatusAsync(otherTab, "api/me", HttpStatusCode.Unauthorized)).ShouldBeTrue("a session made with the old password should end");
     }
 
@@ -95,11 +95,11 @@ public sealed class AccountLifecycleTests(StudioAppFactory app)
 
         var reset = await PostAsync(admin, $"api/users/{userId}/password-reset");
 
-        reset.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await reset.ShouldHaveStatusAsync(HttpStatusCode.OK);
         var password = (await reset.Content.ReadFromJsonAsync<PasswordResetResponse>())!.Password;
         password.Length.ShouldBeGreaterThanOrEqualTo(16);
-        (await app.PostSignInAsync(email, password)).Response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        (await app.PostSignInAsync(email, Password)).Response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await (await app.PostSignInAsync(email, password)).Response.ShouldHaveStatusAsync(HttpStatusCode.Redirect);
+        await (await app.PostSignInAsync(email, Password)).Response.ShouldHaveStatusAsync(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -114,20 +114,20 @@ public sealed class AccountLifecycleTests(StudioAppFactory app)
         var minted = await bearer.PostAsJsonAsync("api/tokens", new { name = "minted by a token" });
 
         (token.Token.ExpiresAt - token.Token.CreatedAt).ShouldBe(TimeSpan.FromDays(90));
-        tooLong.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await tooLong.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await tooLong.Content.ReadAsStringAsync()).ShouldContain("expiresInDays");
-        minted.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await bearer.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await minted.ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await bearer.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.OK);
 
         using var admin = app.BearerClient(await NewTokenAsync(await app.SignInAsync(StudioAppFactory.Demo(StudioRoles.Admin)), "admin review"));
         var all = (await admin.GetFromJsonAsync<List<ApiTokenSummary>>("api/admin/tokens"))!;
         all.ShouldContain(t => t.Id == token.Token.Id && t.OwnerEmail == email && t.LastUsedAt != null);
-        (await admin.DeleteAsync($"api/admin/tokens/{token.Token.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        (await bearer.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await admin.DeleteAsync($"api/admin/tokens/{token.Token.Id}").ShouldHaveStatusAsync(HttpStatusCode.NoContent);
+        await bearer.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.Unauthorized);
 
         var short1 = (await (await PostJsonAsync(session, "api/tokens", new { name = "short", expiresInDays = 1 })).Content.ReadFromJsonAsync<CreatedApiToken>())!;
         using var shortLived = app.BearerClient(short1.Secret);
-        (await shortLived.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await shortLived.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.OK);
         await app.QueryAsync(db => db.ApiTokens.Where(t => t.Id == short1.Token.Id).ExecuteUpdateAsync(t => t.SetProperty(x => x.ExpiresAt, DateTime.UtcNow.AddSeconds(-1))));
         (await shortLived.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "an expired token stops");
     }
@@ -138,13 +138,13 @@ public sealed class AccountLifecycleTests(StudioAppFactory app)
         var (userId, email) = await NewUserAsync();
         using var session = await app.SignInAsync(email, Password);
         using var admin = await app.SignInAsync(StudioAppFactory.Demo(StudioRoles.Admin));
-        (await session.GetAsync("api/users")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await session.GetAsync("api/users").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
 
-        (await PutJsonAsync(admin, $"api/users/{userId}/roles", new { roles = new[] { StudioRoles.Admin } })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await PutJsonAsync(admin, $"api/users/{userId}/roles", new { roles = new[] { StudioRoles.Admin } }).ShouldHaveStatusAsync(HttpStatusCode.NoContent);
 
         (await WaitForStatusAsync(session, "api/users", HttpStatusCode.Unauthorized)).ShouldBeTrue("the session with the old role should end");
         using var again = await app.SignInAsync(email, Password);
-        (await again.GetAsync("api/users")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await again.GetAsync("api/users").ShouldHaveStatusAsync(HttpStatusCode.OK);
     }
 
     // ---- helpers ----
@@ -160,7 +160,7 @@ public sealed class AccountLifecycleTests(StudioAppFactory app)
     private static async Task<string> NewTokenAsync(HttpClient session, string name)
     {
         var response = await PostJsonAsync(session, "api/tokens", new { name });
-        response.EnsureSuccessStatusCode();
+        await response.ShouldSucceedAsync();
         return (await response.Content.ReadFromJsonAsync<CreatedApiToken>())!.Secret;
     }
 

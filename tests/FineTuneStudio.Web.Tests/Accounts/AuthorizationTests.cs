@@ -19,7 +19,7 @@ public sealed class AuthorizationTests(StudioAppFactory app)
     {
         using var client = app.Anonymous();
         var response = await client.GetAsync(path.TrimStart('/'));
-        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.Redirect);
         response.Headers.Location!.ToString().ShouldContain("/account/login");
     }
 
@@ -32,14 +32,14 @@ public sealed class AuthorizationTests(StudioAppFactory app)
     {
         using var client = app.Anonymous();
         var response = await client.GetAsync(path);
-        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
     public async Task SignInPage_HealthAndOpenApi_AreOpenToAnonymous()
     {
         using var client = app.Anonymous();
-        (await client.GetAsync("account/login")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await client.GetAsync("account/login").ShouldHaveStatusAsync(HttpStatusCode.OK);
         (await client.GetStringAsync("health")).ShouldBe("Healthy");
         var openApi = await client.GetStringAsync("openapi/v1.json");
         openApi.ShouldContain("/api/projects");
@@ -56,7 +56,7 @@ public sealed class AuthorizationTests(StudioAppFactory app)
     {
         using var client = await app.SignInAsync(StudioAppFactory.Demo(role));
         var response = await client.GetAsync(path);
-        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.Redirect);
         response.Headers.Location!.ToString().ShouldContain("/account/access-denied");
     }
 
@@ -69,7 +69,7 @@ public sealed class AuthorizationTests(StudioAppFactory app)
     {
         using var client = await app.SignInAsync(StudioAppFactory.Demo(role));
         var response = await client.GetAsync(path);
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -78,9 +78,9 @@ public sealed class AuthorizationTests(StudioAppFactory app)
         var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
         using (labeler)
         {
-            (await labeler.GetAsync("api/users")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-            (await labeler.PostAsJsonAsync("api/projects", new { name = "Not allowed" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-            (await labeler.GetAsync("api/projects")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            await labeler.GetAsync("api/users").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+            await labeler.PostAsJsonAsync("api/projects", new { name = "Not allowed" }).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+            await labeler.GetAsync("api/projects").ShouldHaveStatusAsync(HttpStatusCode.OK);
         }
 
         (await app.QueryAsync(db => db.Projects.CountAsync(p => p.Name == "Not allowed"))).ShouldBe(0);
@@ -96,8 +96,8 @@ public sealed class AuthorizationTests(StudioAppFactory app)
             me!.Email.ShouldBe(StudioAppFactory.Demo(StudioRoles.MlLead));
             me.Roles.ShouldBe([StudioRoles.MlLead]);
 
-            (await client.DeleteAsync($"api/tokens/{tokenId}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-            (await client.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            await client.DeleteAsync($"api/tokens/{tokenId}").ShouldHaveStatusAsync(HttpStatusCode.NoContent);
+            await client.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.Unauthorized);
         }
 
         // The database keeps only a hash of the secret.
@@ -111,7 +111,7 @@ public sealed class AuthorizationTests(StudioAppFactory app)
     public async Task ApiToken_Unknown_Is401()
     {
         using var client = app.BearerClient("fts_not-a-real-token");
-        (await client.GetAsync("api/projects")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await client.GetAsync("api/projects").ShouldHaveStatusAsync(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -120,9 +120,9 @@ public sealed class AuthorizationTests(StudioAppFactory app)
         var (client, response) = await app.PostSignInAsync(StudioAppFactory.Demo(StudioRoles.ProductOwner), "wrong-password-1");
         using (client)
         {
-            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
             (await response.Content.ReadAsStringAsync()).ShouldContain("The e-mail or password is not right.");
-            (await client.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            await client.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.Unauthorized);
         }
     }
 
@@ -131,7 +131,7 @@ public sealed class AuthorizationTests(StudioAppFactory app)
     {
         using var admin = await app.SignInAsync(StudioAppFactory.Demo(StudioRoles.Admin));
         var email = $"lockout-{Guid.NewGuid():N}@example.test";
-        (await admin.PostAsJsonAsync("api/users", new { email, roles = new[] { "Labeler" }, password = "right-pass-1" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        await admin.PostAsJsonAsync("api/users", new { email, roles = new[] { "Labeler" }, password = "right-pass-1" }).ShouldHaveStatusAsync(HttpStatusCode.Created);
 
         for (var attempt = 0; attempt < StudioIdentity.MaxFailedSignIns; attempt++)
         {
@@ -142,7 +142,7 @@ public sealed class AuthorizationTests(StudioAppFactory app)
         var (client, response) = await app.PostSignInAsync(email, "right-pass-1");
         using (client)
         {
-            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
             (await response.Content.ReadAsStringAsync()).ShouldContain("locked");
         }
     }

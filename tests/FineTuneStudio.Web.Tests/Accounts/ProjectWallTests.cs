@@ -82,7 +82,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
         using var client = await TokenClientAsync(email, "wall-pass-1");
         using var session = await app.SignInAsync(email, "wall-pass-1");
         (await client.GetAsync($"api/datasets/{project.DatasetId}/versions")).StatusCode.ShouldBe(HttpStatusCode.OK, "a member before being disabled");
-        (await session.GetAsync($"projects/{project.ProjectId}/versions")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await session.GetAsync($"projects/{project.ProjectId}/versions").ShouldHaveStatusAsync(HttpStatusCode.OK);
         await using (var scope = app.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<AccountService>().DisableAsync(userId, Actor.System, default);
@@ -130,8 +130,8 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
         var dataset = await lead.PostAsJsonAsync("api/datasets", new { projectId = walled.ProjectId, dataset = new { name = "Sneaked in", taskKind = "Chat" } });
         var comparison = await lead.PostAsJsonAsync("api/comparisons", new { runAId = ownRun, runBId = walled.RunId, name = "peek" });
 
-        dataset.StatusCode.ShouldBe(HttpStatusCode.NotFound, await dataset.Content.ReadAsStringAsync());
-        comparison.StatusCode.ShouldBe(HttpStatusCode.NotFound, await comparison.Content.ReadAsStringAsync());
+        await dataset.ShouldHaveStatusAsync(HttpStatusCode.NotFound);
+        await comparison.ShouldHaveStatusAsync(HttpStatusCode.NotFound);
         (await app.QueryAsync(db => db.Datasets.CountAsync(d => d.Name == "Sneaked in"))).ShouldBe(0);
         (await app.QueryAsync(db => db.Comparisons.CountAsync(c => c.Name == "peek"))).ShouldBe(0);
     }
@@ -149,7 +149,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
         seen.ShouldBe([DemoSeeder.BrandProjectName]);
         all.ShouldContain(DemoSeeder.SupportProjectName);
         all.ShouldContain(walled.Name);
-        (await admin.GetAsync($"api/projects/{walled.ProjectId}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await admin.GetAsync($"api/projects/{walled.ProjectId}").ShouldHaveStatusAsync(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -168,9 +168,9 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
         using var client = await TokenClientAsync(email, "wall-pass-1");
         var ticketDataset = await app.DatasetIdAsync("Ticket urgency");
 
-        (await client.GetAsync($"api/datasets/{walled.DatasetId}/versions")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await client.GetAsync($"api/datasets/{ticketDataset}/versions")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await client.GetAsync($"api/datasets/{ticketDataset}/examples")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await client.GetAsync($"api/datasets/{walled.DatasetId}/versions").ShouldHaveStatusAsync(HttpStatusCode.OK);
+        await client.GetAsync($"api/datasets/{ticketDataset}/versions").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await client.GetAsync($"api/datasets/{ticketDataset}/examples").ShouldHaveStatusAsync(HttpStatusCode.OK);
         var members = (await client.GetFromJsonAsync<List<ProjectMemberSummary>>($"api/projects/{walled.ProjectId}/members"))!;
         members.ShouldContain(m => m.Email == email && m.Role == StudioRoles.MlLead);
     }
@@ -182,20 +182,20 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
         using var admin = await TokenClientAsync(StudioAppFactory.Demo(StudioRoles.Admin));
         using var labeler = await TokenClientAsync("contractor@demo.local");
         var url = $"api/datasets/{walled.DatasetId}/examples";
-        (await labeler.GetAsync(url)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        await labeler.GetAsync(url).ShouldHaveStatusAsync(HttpStatusCode.NotFound);
 
         var added = await admin.PutAsJsonAsync($"api/projects/{walled.ProjectId}/members/contractor@demo.local", new { role = (string?)null });
-        added.StatusCode.ShouldBe(HttpStatusCode.OK, await added.Content.ReadAsStringAsync());
+        await added.ShouldHaveStatusAsync(HttpStatusCode.OK);
         (await added.Content.ReadFromJsonAsync<ProjectMemberSummary>())!.Role.ShouldBe(StudioRoles.Labeler);
-        (await labeler.GetAsync(url)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await labeler.GetAsync(url).ShouldHaveStatusAsync(HttpStatusCode.OK);
 
-        (await admin.DeleteAsync($"api/projects/{walled.ProjectId}/members/contractor@demo.local")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        (await labeler.GetAsync(url)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        await admin.DeleteAsync($"api/projects/{walled.ProjectId}/members/contractor@demo.local").ShouldHaveStatusAsync(HttpStatusCode.NoContent);
+        await labeler.GetAsync(url).ShouldHaveStatusAsync(HttpStatusCode.NotFound);
 
         var wrongRole = await admin.PutAsJsonAsync($"api/projects/{walled.ProjectId}/members/contractor@demo.local", new { role = "Admin" });
-        wrongRole.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await wrongRole.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await wrongRole.Content.ReadAsStringAsync()).ShouldContain("not a project role");
-        (await admin.PutAsJsonAsync($"api/projects/{walled.ProjectId}/members/nobody@example.test", new { role = "Labeler" })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        await admin.PutAsJsonAsync($"api/projects/{walled.ProjectId}/members/nobody@example.test", new { role = "Labeler" }).ShouldHaveStatusAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -271,7 +271,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     {
         using var cookie = await app.SignInAsync(email, password);
         var response = await cookie.PostAsJsonAsync("api/tokens", new { name = $"wall {Guid.NewGuid():N}" });
-        response.EnsureSuccessStatusCode();
+        await response.ShouldSucceedAsync();
         return app.BearerClient((await response.Content.ReadFromJsonAsync<CreatedApiToken>())!.Secret);
     }
 

@@ -69,7 +69,7 @@ public sealed partial class SignInAuditTests(StudioAppFactory app)
         var (admin, _, _) = await app.TokenClientAsync(StudioRoles.Admin);
         using (admin)
         {
-            (await admin.PostAsJsonAsync("api/users", new { email, roles = new[] { "Labeler" }, password = "right-pass-1" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+            await admin.PostAsJsonAsync("api/users", new { email, roles = new[] { "Labeler" }, password = "right-pass-1" }).ShouldHaveStatusAsync(HttpStatusCode.Created);
         }
 
         var since = await LastAuditIdAsync();
@@ -96,8 +96,8 @@ public sealed partial class SignInAuditTests(StudioAppFactory app)
         var (client, response) = await app.PostSignInAsync(email, password);
         using (client)
         {
-            response.StatusCode.ShouldBe(HttpStatusCode.OK);
-            (await client.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
+            await client.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.Unauthorized);
             var error = LoginError().Match(await response.Content.ReadAsStringAsync()).Groups["text"].Value;
             error.ShouldNotBeNullOrWhiteSpace();
             return error;

@@ -24,7 +24,7 @@ public sealed class EmptyBodyTests(StudioAppFactory app)
 
         var response = await (session ?? admin).PostAsync(url, new StringContent(body, Encoding.UTF8, "application/json"));
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).ShouldContain(field);
     }
 }

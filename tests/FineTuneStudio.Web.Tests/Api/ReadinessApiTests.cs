@@ -32,7 +32,7 @@ public sealed class ReadinessApiTests(StudioAppFactory app)
 
         var response = await owner.PostAsJsonAsync($"api/projects/{projectId}/assessments", new { answers = StudioAppFactory.ReadinessAnswers() });
 
-        response.StatusCode.ShouldBe(HttpStatusCode.Created);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.Created);
         using var created = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var id = created.RootElement.GetProperty("summary").GetProperty("id").GetInt32();
         var evaluation = created.RootElement.GetProperty("evaluation");
@@ -47,7 +47,7 @@ public sealed class ReadinessApiTests(StudioAppFactory app)
         list.EnumerateArray().Select(a => a.GetProperty("id").GetInt32()).ShouldContain(id);
 
         var report = await owner.GetAsync($"api/projects/{projectId}/assessments/{id}/report.md");
-        report.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await report.ShouldHaveStatusAsync(HttpStatusCode.OK);
         report.Content.Headers.ContentType!.MediaType.ShouldBe("text/markdown");
         report.Content.Headers.ContentDisposition!.FileName!.Trim('"').ShouldBe($"readiness-support-ticket-triage-{id}.md");
         var markdown = await report.Content.ReadAsStringAsync();
@@ -65,7 +65,7 @@ public sealed class ReadinessApiTests(StudioAppFactory app)
 
         var response = await owner.PostAsJsonAsync($"api/projects/{projectId}/assessments", StudioAppFactory.ReadinessAnswers("business.requests_per_day", -5));
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         problem.RootElement.GetProperty("errors").GetProperty("business.requests_per_day")[0].GetString()!.ShouldContain("Expected a number from");
         (await app.AssessmentCountAsync(projectId)).ShouldBe(before);
@@ -80,7 +80,7 @@ public sealed class ReadinessApiTests(StudioAppFactory app)
 
         var response = await owner.PostAsJsonAsync($"api/projects/{projectId}/assessments", StudioAppFactory.ReadinessAnswers("data.vibes", "good"));
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).ShouldContain("data.vibes");
     }
 
@@ -94,10 +94,10 @@ public sealed class ReadinessApiTests(StudioAppFactory app)
         using var _ = labeler;
         using var __ = lead;
 
-        (await labeler.PostAsJsonAsync($"api/projects/{projectId}/assessments", StudioAppFactory.ReadinessAnswers())).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.GetAsync($"api/projects/{projectId}/assessments")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await lead.PostAsJsonAsync($"api/projects/{projectId}/assessments", StudioAppFactory.ReadinessAnswers())).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await lead.GetAsync($"api/projects/{projectId}/assessments")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await labeler.PostAsJsonAsync($"api/projects/{projectId}/assessments", StudioAppFactory.ReadinessAnswers()).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await labeler.GetAsync($"api/projects/{projectId}/assessments").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await lead.PostAsJsonAsync($"api/projects/{projectId}/assessments", StudioAppFactory.ReadinessAnswers()).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await lead.GetAsync($"api/projects/{projectId}/assessments").ShouldHaveStatusAsync(HttpStatusCode.OK);
         (await app.AssessmentCountAsync(projectId)).ShouldBe(before);
     }
 
@@ -110,14 +110,14 @@ public sealed class ReadinessApiTests(StudioAppFactory app)
         using var __ = owner;
         var body = new { minExamples = 10, tokenLimitPerExample = 8192, pricePerMillionTokens = 2.5, status = "available", notice = "our cluster" };
 
-        (await owner.PutAsJsonAsync("api/training-targets/axolotl-chat", body)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await owner.PutAsJsonAsync("api/training-targets/axolotl-chat", body).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
         var updated = await admin.PutAsJsonAsync("api/training-targets/axolotl-chat", body);
-        updated.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await updated.ShouldHaveStatusAsync(HttpStatusCode.OK);
 
         var all = await owner.GetFromJsonAsync<JsonElement>("api/training-targets");
         var axolotl = all.EnumerateArray().Single(t => t.GetProperty("key").GetString() == "axolotl-chat");
         axolotl.GetProperty("pricePerMillionTokens").GetDouble().ShouldBe(2.5);
         all.EnumerateArray().Single(t => t.GetProperty("key").GetString() == "openai-chat").GetProperty("status").GetString().ShouldBe("closing");
-        (await admin.PutAsJsonAsync("api/training-targets/nope", body)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        await admin.PutAsJsonAsync("api/training-targets/nope", body).ShouldHaveStatusAsync(HttpStatusCode.NotFound);
     }
 }

@@ -36,22 +36,22 @@ public sealed class ExampleApiTests(StudioAppFactory app)
         using var _ = labeler;
         var example = await StudioAppFactory.CreateExampleAsync(labeler, dataset.Id, "Login page is slow");
 
-        (await labeler.PostAsJsonAsync($"api/examples/{example.Id}/review", new ReviewInput(ReviewAction.Approve))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.PostAsJsonAsync($"api/datasets/{dataset.Id}/examples/bulk", new BulkInput([example.Id], BulkAction.Approve))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.GetAsync($"api/datasets/{dataset.Id}/disagreements")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await labeler.PostAsJsonAsync($"api/examples/{example.Id}/review", new ReviewInput(ReviewAction.Approve)).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await labeler.PostAsJsonAsync($"api/datasets/{dataset.Id}/examples/bulk", new BulkInput([example.Id], BulkAction.Approve)).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await labeler.GetAsync($"api/datasets/{dataset.Id}/disagreements").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
         (await app.QueryAsync(db => db.Examples.SingleAsync(e => e.Id == example.Id))).Status.ShouldBe(ExampleStatus.Draft);
 
         var (owner, _, _) = await app.TokenClientAsync(StudioRoles.ProductOwner);
         using (owner)
         {
-            (await owner.GetAsync($"api/examples/{example.Id}")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            await owner.GetAsync($"api/examples/{example.Id}").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
         }
 
         var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
         using (lead)
         {
             var approved = await lead.PostAsJsonAsync($"api/examples/{example.Id}/review", new ReviewInput(ReviewAction.Approve, Version: example.Version));
-            approved.StatusCode.ShouldBe(HttpStatusCode.OK);
+            await approved.ShouldHaveStatusAsync(HttpStatusCode.OK);
             (await approved.Content.ReadFromJsonAsync<ExampleDetail>())!.Status.ShouldBe(ExampleStatus.Approved);
         }
     }
@@ -67,11 +67,11 @@ public sealed class ExampleApiTests(StudioAppFactory app)
         var loaded = await StudioAppFactory.CreateExampleAsync(labeler, dataset.Id, "Invoices are wrong");
 
         var first = await lead.PutAsJsonAsync($"api/examples/{loaded.Id}", ExampleInput.From(loaded) with { Notes = "lead's note" });
-        first.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await first.ShouldHaveStatusAsync(HttpStatusCode.OK);
 
         var stale = await labeler.PutAsJsonAsync($"api/examples/{loaded.Id}", ExampleInput.From(loaded) with { Notes = "labeler's note" });
 
-        stale.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        await stale.ShouldHaveStatusAsync(HttpStatusCode.Conflict);
         stale.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         using var problem = JsonDocument.Parse(await stale.Content.ReadAsStringAsync());
         problem.RootElement.GetProperty("current").GetProperty("notes").GetString().ShouldBe("lead's note");
@@ -79,7 +79,7 @@ public sealed class ExampleApiTests(StudioAppFactory app)
         (await app.QueryAsync(db => db.Examples.SingleAsync(e => e.Id == loaded.Id))).Notes.ShouldBe("lead's note");
 
         var withoutVersion = await labeler.PutAsJsonAsync($"api/examples/{loaded.Id}", ExampleInput.From(loaded) with { Version = null });
-        withoutVersion.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await withoutVersion.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class ExampleApiTests(StudioAppFactory app)
         var relabelled = await labeler.PutAsJsonAsync($"api/examples/{imported.Id}",
             ExampleInput.From(imported) with { Label = "low", Split = SplitPin.Train, Tags = ["mine"] });
 
-        relabelled.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await relabelled.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         using (var problem = JsonDocument.Parse(await relabelled.Content.ReadAsStringAsync()))
         {
             problem.RootElement.GetProperty("errors").EnumerateObject().Select(e => e.Name).ShouldBe(["label", "split", "tags"]);
@@ -107,17 +107,17 @@ public sealed class ExampleApiTests(StudioAppFactory app)
 
         // Everything else is still the labeler's to fix, as long as label, split and tags go back as loaded.
         var noted = await labeler.PutAsJsonAsync($"api/examples/{imported.Id}", ExampleInput.From(imported) with { Notes = "customer on the phone" });
-        noted.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await noted.ShouldHaveStatusAsync(HttpStatusCode.OK);
         var afterNote = (await noted.Content.ReadFromJsonAsync<ExampleDetail>())!;
         (afterNote.Notes, afterNote.Label).ShouldBe(("customer on the phone", "critical"));
 
         // The labeler's own draft is still theirs to label while they write it.
         var own = await StudioAppFactory.CreateExampleAsync(labeler, dataset.Id, "Typo on the pricing page");
-        (await labeler.PutAsJsonAsync($"api/examples/{own.Id}", ExampleInput.From(own) with { Label = "low" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await labeler.PutAsJsonAsync($"api/examples/{own.Id}", ExampleInput.From(own) with { Label = "low" }).ShouldHaveStatusAsync(HttpStatusCode.OK);
 
         // Reviewers keep the power.
         var byLead = await lead.PutAsJsonAsync($"api/examples/{imported.Id}", ExampleInput.From(afterNote) with { Label = "high", Split = SplitPin.Test, Tags = ["vip"] });
-        byLead.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await byLead.ShouldHaveStatusAsync(HttpStatusCode.OK);
         var final = (await byLead.Content.ReadFromJsonAsync<ExampleDetail>())!;
         (final.Label, final.Split, final.Tags.Single()).ShouldBe(("high", SplitPin.Test, "vip"));
     }
@@ -174,37 +174,37 @@ public sealed class ExampleApiTests(StudioAppFactory app)
         var seen = await StudioAppFactory.CreateExampleAsync(labeler, dataset.Id, "Invoices are wrong");
         var other = await StudioAppFactory.CreateExampleAsync(labeler, dataset.Id, "Export is slow");
         // The reviewer has the list open; the labeler edits one of the examples.
-        (await labeler.PutAsJsonAsync($"api/examples/{seen.Id}", ExampleInput.From(seen) with { Notes = "actually a refund request" })).EnsureSuccessStatusCode();
+        await labeler.PutAsJsonAsync($"api/examples/{seen.Id}", ExampleInput.From(seen) with { Notes = "actually a refund request" }).ShouldSucceedAsync();
 
         var review = await lead.PostAsJsonAsync($"api/examples/{seen.Id}/review", new ReviewInput(ReviewAction.Approve, Version: seen.Version));
         var bulk = await lead.PostAsJsonAsync($"api/datasets/{dataset.Id}/examples/bulk",
             new BulkInput([seen.Id, other.Id], BulkAction.Approve, Versions: new Dictionary<int, Guid> { [seen.Id] = seen.Version, [other.Id] = other.Version }));
 
-        review.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        await review.ShouldHaveStatusAsync(HttpStatusCode.Conflict);
         using (var problem = JsonDocument.Parse(await review.Content.ReadAsStringAsync()))
         {
             problem.RootElement.GetProperty("detail").GetString().ShouldBe($"Example {seen.Id} was changed by someone else since it was opened.");
             problem.RootElement.GetProperty("current").GetProperty("notes").GetString().ShouldBe("actually a refund request");
         }
 
-        bulk.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        await bulk.ShouldHaveStatusAsync(HttpStatusCode.Conflict);
         (await bulk.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()
             .ShouldBe($"Someone changed example {seen.Id} since you loaded the list; nothing was changed. Reload the list, check them and try again.");
         (await app.QueryAsync(db => db.Examples.Where(e => e.DatasetId == dataset.Id).Select(e => e.Status).ToListAsync())).ShouldAllBe(s => s == ExampleStatus.Draft);
 
         // Without the version seen, nothing is decided either.
         var blindReview = await lead.PostAsJsonAsync($"api/examples/{seen.Id}/review", new ReviewInput(ReviewAction.Approve));
-        blindReview.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await blindReview.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await blindReview.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("version")[0].GetString()
             .ShouldBe("send the version of the example you reviewed, so a change made since is never approved unseen");
         var blindBulk = await lead.PostAsJsonAsync($"api/datasets/{dataset.Id}/examples/bulk", new BulkInput([seen.Id], BulkAction.Reject, Reason: "dup"));
-        blindBulk.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await blindBulk.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await blindBulk.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("versions")[0].GetString()
             .ShouldBe($"send the version you loaded of every example to approve or reject; missing for {seen.Id}");
 
         // Reloaded, the reviewer decides on what is stored.
         var reloaded = await StudioAppFactory.LoadExampleAsync(lead, seen.Id);
-        (await lead.PostAsJsonAsync($"api/examples/{seen.Id}/review", new ReviewInput(ReviewAction.Approve, Version: reloaded.Version))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await lead.PostAsJsonAsync($"api/examples/{seen.Id}/review", new ReviewInput(ReviewAction.Approve, Version: reloaded.Version)).ShouldHaveStatusAsync(HttpStatusCode.OK);
         (await lead.PostAsJsonAsync($"api/datasets/{dataset.Id}/examples/bulk",
             new BulkInput([other.Id], BulkAction.Approve, Versions: new Dictionary<int, Guid> { [other.Id] = other.Version }))).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await app.QueryAsync(db => db.Examples.Where(e => e.DatasetId == dataset.Id).Select(e => e.Status).ToListAsync())).ShouldAllBe(s => s == ExampleStatus.Approved);
@@ -216,6 +216,6 @@ public sealed class ExampleApiTests(StudioAppFactory app)
         var dataset = await app.CreateUrgencyDatasetAsync();
         var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
         using var _ = labeler;
-        (await labeler.GetAsync($"api/datasets/{dataset.Id}/queue/next")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await labeler.GetAsync($"api/datasets/{dataset.Id}/queue/next").ShouldHaveStatusAsync(HttpStatusCode.NoContent);
     }
 }

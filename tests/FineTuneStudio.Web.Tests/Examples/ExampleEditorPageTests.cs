@@ -22,7 +22,7 @@ public sealed class ExampleEditorPageTests(StudioAppFactory app)
     public async Task Labeler_PicksALabelOnSomeoneElsesExample_ItIsSavedAsTheirAnnotation_AndTheExampleKeepsItsLabel()
     {
         var dataset = await app.CreateUrgencyDatasetAsync();
-        var examples = app.Services.GetRequiredService<ExampleService>();
+        var examples = app.Services.GetRequiredService<ExampleEditor>();
         var example = await examples.CreateAsync(dataset.Id, StudioAppFactory.TicketInput("Checkout returns 500 for every customer", "critical"),
             new ExampleCaller(Actor.System, CanReview: true), default);
         var labelerId = await app.QueryAsync(db => db.Users.Where(u => u.Email == "labeler1@demo.local").Select(u => u.Id).SingleAsync());
@@ -30,6 +30,9 @@ public sealed class ExampleEditorPageTests(StudioAppFactory app)
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
         ctx.Services.AddSingleton(examples);
+        ctx.Services.AddSingleton(app.Services.GetRequiredService<Annotations>());
+        ctx.Services.AddSingleton(app.Services.GetRequiredService<ExampleReview>());
+        ctx.Services.AddSingleton(app.Services.GetRequiredService<ExampleList>());
         ctx.Services.AddSingleton(app.Services.GetRequiredService<DatasetService>());
         var auth = ctx.AddAuthorization();
         auth.SetAuthorized("labeler1@demo.local");

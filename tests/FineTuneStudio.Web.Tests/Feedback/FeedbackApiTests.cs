@@ -23,10 +23,10 @@ public sealed class FeedbackApiTests(StudioAppFactory app)
         var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
         using var _ = labeler;
 
-        (await StudioAppFactory.UploadLogsAsync(labeler, projectId, Log)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.GetAsync($"api/projects/{projectId}/drift")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.GetAsync($"api/projects/{projectId}/retraining")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.PostAsJsonAsync($"api/projects/{projectId}/logs/promote", new { filter = new { minRating = 1 } })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await StudioAppFactory.UploadLogsAsync(labeler, projectId, Log).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await labeler.GetAsync($"api/projects/{projectId}/drift").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await labeler.GetAsync($"api/projects/{projectId}/retraining").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await labeler.PostAsJsonAsync($"api/projects/{projectId}/logs/promote", new { filter = new { minRating = 1 } }).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
         (await app.QueryAsync(db => db.ProductionLogs.CountAsync(l => l.ProjectId == projectId))).ShouldBe(0);
     }
 
@@ -39,7 +39,7 @@ public sealed class FeedbackApiTests(StudioAppFactory app)
 
         var response = await StudioAppFactory.UploadLogsAsync(lead, projectId, Log + "\n{\"timestamp\":\"2026-03-18T08:00:00Z\",\"prompt\":42,\"response\":\"low\"}");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).ShouldContain("line 3: prompt: must be a non-empty string, found a number");
         (await app.QueryAsync(db => db.ProductionLogs.CountAsync(l => l.ProjectId == projectId))).ShouldBe(0);
     }
@@ -52,7 +52,7 @@ public sealed class FeedbackApiTests(StudioAppFactory app)
         using var _ = lead;
 
         var upload = await StudioAppFactory.UploadLogsAsync(lead, projectId, Log);
-        upload.StatusCode.ShouldBe(HttpStatusCode.OK, await upload.Content.ReadAsStringAsync());
+        await upload.ShouldHaveStatusAsync(HttpStatusCode.OK);
         using (var imported = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()))
         {
             imported.RootElement.GetProperty("imported").GetInt32().ShouldBe(2);
@@ -66,7 +66,7 @@ public sealed class FeedbackApiTests(StudioAppFactory app)
         }
 
         var promote = await lead.PostAsJsonAsync($"api/projects/{projectId}/logs/promote", new { filter = new { minRating = 4 } });
-        promote.StatusCode.ShouldBe(HttpStatusCode.OK, await promote.Content.ReadAsStringAsync());
+        await promote.ShouldHaveStatusAsync(HttpStatusCode.OK);
         var drafts = await app.QueryAsync(db => db.Examples.Where(e => e.DatasetId == datasetId && e.Source == ExampleSource.ProductionLog)
             .Select(e => e.Status).ToListAsync());
         drafts.ShouldBe([ExampleStatus.Draft]);
@@ -76,7 +76,7 @@ public sealed class FeedbackApiTests(StudioAppFactory app)
         logs.ShouldNotContain("7946");
 
         var retraining = await lead.GetAsync($"api/projects/{projectId}/retraining");
-        retraining.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await retraining.ShouldHaveStatusAsync(HttpStatusCode.OK);
         (await retraining.Content.ReadAsStringAsync()).ShouldContain("No dataset version has been cut yet");
     }
     [Fact]
@@ -101,7 +101,7 @@ public sealed class FeedbackApiTests(StudioAppFactory app)
         (await Logs(lead, projectId, "noNeighbour=true")).Select(r => r.LoggedAt.Day).Order().ShouldBe([17, 18]);
         (await Logs(lead, projectId, $"cluster=1&dataset={datasetId}")).Select(r => r.LoggedAt.Day).Order().ShouldBe([17, 18]);
         var noCluster = await lead.GetAsync($"api/projects/{projectId}/logs?cluster=2");
-        noCluster.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await noCluster.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await noCluster.Content.ReadAsStringAsync()).ShouldContain("has clusters 1 to 1, not 2");
 
         using (var choices = JsonDocument.Parse(await lead.GetStringAsync($"api/projects/{projectId}/drift/choices")))
@@ -121,7 +121,7 @@ public sealed class FeedbackApiTests(StudioAppFactory app)
     private static async Task<List<LogRowDto>> Logs(HttpClient client, int projectId, string query)
     {
         var response = await client.GetAsync($"api/projects/{projectId}/logs?{query}");
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
         var page = (await response.Content.ReadFromJsonAsync<LogPageDto>())!;
         page.Total.ShouldBe(page.Rows.Count);
         return page.Rows;

@@ -26,7 +26,7 @@ public sealed class OverviewRetrainingTests(StudioAppFactory app)
 
         // Requests drawn from the training inputs themselves: nothing drifts.
         var alike = StudioAppFactory.TrafficLog(today.AddDays(-6), Enumerable.Range(0, 40).Select(i => (StudioAppFactory.TrainingTicket(i), "high")));
-        (await StudioAppFactory.UploadLogsAsync(lead, projectId, alike)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await StudioAppFactory.UploadLogsAsync(lead, projectId, alike).ShouldHaveStatusAsync(HttpStatusCode.OK);
 
         var calm = await reader.GetStringAsync($"projects/{projectId}");
         // Cut 10 days ago + 90 days of cadence = due in 80 days.
@@ -38,7 +38,7 @@ public sealed class OverviewRetrainingTests(StudioAppFactory app)
 
         // 40 more requests about something the training data never saw.
         var shifted = StudioAppFactory.TrafficLog(today.AddDays(-3), Enumerable.Range(0, 40).Select(i => ($"{ShiftedRequest} in hall {i}", "low")));
-        (await StudioAppFactory.UploadLogsAsync(lead, projectId, shifted)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await StudioAppFactory.UploadLogsAsync(lead, projectId, shifted).ShouldHaveStatusAsync(HttpStatusCode.OK);
 
         var alerted = await reader.GetStringAsync($"projects/{projectId}");
         alerted.ShouldContain("overview-drift-alert");

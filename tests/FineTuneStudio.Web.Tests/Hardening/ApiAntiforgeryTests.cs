@@ -70,9 +70,9 @@ public sealed partial class ApiAntiforgeryTests(StudioAppFactory app)
 
         const string chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"Is the API down?\"},{\"role\":\"assistant\",\"content\":\"Not right now.\"}]}\n";
         var import = await StudioAppFactory.PostImportAsync(cookie, datasetId, "one.jsonl", chat);
-        import.StatusCode.ShouldBe(HttpStatusCode.OK, await import.Content.ReadAsStringAsync());
+        await import.ShouldHaveStatusAsync(HttpStatusCode.OK);
         var run = await cookie.PostAsync($"api/datasets/{datasetId}/quality/runs", null);
-        run.StatusCode.ShouldBe(HttpStatusCode.Accepted, await run.Content.ReadAsStringAsync());
+        await run.ShouldHaveStatusAsync(HttpStatusCode.Accepted);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed partial class ApiAntiforgeryTests(StudioAppFactory app)
         {
             var (_, datasetId) = await app.CreateImportTargetAsync(TaskKind.Chat);
             var run = await bearer.PostAsync($"api/datasets/{datasetId}/quality/runs", null);
-            run.StatusCode.ShouldBe(HttpStatusCode.Accepted, await run.Content.ReadAsStringAsync());
+            await run.ShouldHaveStatusAsync(HttpStatusCode.Accepted);
         }
     }
 
@@ -96,7 +96,7 @@ public sealed partial class ApiAntiforgeryTests(StudioAppFactory app)
 
         var response = await lead.PostAsJsonAsync("api/tokens", new { name = "forged" });
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await IsAntiforgeryProblemAsync(response)).ShouldBeTrue();
     }
 

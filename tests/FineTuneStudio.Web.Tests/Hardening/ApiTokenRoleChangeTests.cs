@@ -21,10 +21,10 @@ public sealed class ApiTokenRoleChangeTests(StudioAppFactory app)
         var token = (await (await cookie.PostAsJsonAsync("api/tokens", new { name = "roles" })).Content.ReadFromJsonAsync<CreatedApiToken>())!;
         using var client = app.BearerClient(token.Secret);
 
-        (await client.GetAsync("api/users")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await admin.PutAsJsonAsync($"api/users/{userId}/roles", new { roles = new[] { StudioRoles.Admin } })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        (await client.GetAsync("api/users")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await admin.PutAsJsonAsync($"api/users/{userId}/roles", new { roles = new[] { StudioRoles.Labeler } })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        (await client.GetAsync("api/users")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await client.GetAsync("api/users").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await admin.PutAsJsonAsync($"api/users/{userId}/roles", new { roles = new[] { StudioRoles.Admin } }).ShouldHaveStatusAsync(HttpStatusCode.NoContent);
+        await client.GetAsync("api/users").ShouldHaveStatusAsync(HttpStatusCode.OK);
+        await admin.PutAsJsonAsync($"api/users/{userId}/roles", new { roles = new[] { StudioRoles.Labeler } }).ShouldHaveStatusAsync(HttpStatusCode.NoContent);
+        await client.GetAsync("api/users").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
     }
 }

@@ -80,23 +80,23 @@ public sealed class LogTests(VerboseLogAppFactory app) : IClassFixture<VerboseLo
 
             // Import (valid, then invalid: the error report must not echo the text either).
             var valid = $"{{\"messages\":[{{\"role\":\"user\",\"content\":\"{marker} import question\"}},{{\"role\":\"assistant\",\"content\":\"{marker} import answer\"}}]}}\n";
-            (await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", valid)).StatusCode.ShouldBe(HttpStatusCode.OK);
+            await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", valid).ShouldHaveStatusAsync(HttpStatusCode.OK);
             var broken = $"{{\"messages\":[{{\"role\":\"wizard\",\"content\":\"{marker} broken\"}}]}}\n";
-            (await StudioAppFactory.PostImportAsync(client, datasetId, "broken.jsonl", broken)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            await StudioAppFactory.PostImportAsync(client, datasetId, "broken.jsonl", broken).ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
 
             // Create, edit, annotate, and a stale save that ends in a conflict.
             var input = new ExampleInput([new MessageContent(MessageRole.User, $"{marker} typed question"), new MessageContent(MessageRole.Assistant, $"{marker} typed answer")]);
             var created = (await (await client.PostAsJsonAsync($"api/datasets/{datasetId}/examples", input)).Content.ReadFromJsonAsync<ExampleDetail>())!;
             var edited = input with { Messages = [new MessageContent(MessageRole.User, $"{marker} edited question"), new MessageContent(MessageRole.Assistant, $"{marker} edited answer")], Notes = $"{marker} note", Version = created.Version };
-            (await client.PutAsJsonAsync($"api/examples/{created.Id}", edited)).StatusCode.ShouldBe(HttpStatusCode.OK);
-            (await client.PutAsJsonAsync($"api/examples/{created.Id}", edited)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
-            (await client.PutAsJsonAsync($"api/examples/{created.Id}/annotations/mine", new AnnotationInput(null, 4, $"{marker} corrected", $"{marker} comment"))).IsSuccessStatusCode.ShouldBeTrue();
+            await client.PutAsJsonAsync($"api/examples/{created.Id}", edited).ShouldHaveStatusAsync(HttpStatusCode.OK);
+            await client.PutAsJsonAsync($"api/examples/{created.Id}", edited).ShouldHaveStatusAsync(HttpStatusCode.Conflict);
+            await client.PutAsJsonAsync($"api/examples/{created.Id}/annotations/mine", new AnnotationInput(null, 4, $"{marker} corrected", $"{marker} comment")).ShouldSucceedAsync();
 
             // A new user's password.
             var password = $"pw-{Guid.NewGuid():N}";
-            (await client.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            await client.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.OK);
             using var admin = await app.SignInAsync(StudioAppFactory.Demo(StudioRoles.Admin));
-            (await admin.PostAsJsonAsync("api/users", new { email = $"log-{Guid.NewGuid():N}@example.test", roles = new[] { "Labeler" }, password })).StatusCode.ShouldBe(HttpStatusCode.Created);
+            await admin.PostAsJsonAsync("api/users", new { email = $"log-{Guid.NewGuid():N}@example.test", roles = new[] { "Labeler" }, password }).ShouldHaveStatusAsync(HttpStatusCode.Created);
 
             var log = app.Sink.Text + await app.ReadLogsAsync();
             // The sink did capture this traffic (request lines and EF commands), so the absence below means something.
@@ -219,52 +219,52 @@ public sealed class AuditTests(StudioAppFactory app)
         {
             var project = await Created(await lead.PostAsJsonAsync("api/projects", new { name = $"Audit {Guid.NewGuid():N}" }));
             await ExpectAsync("POST /api/projects/", leadEmail, project);
-            (await lead.PutAsJsonAsync($"api/projects/{project}", new { name = $"Audit renamed {Guid.NewGuid():N}" })).EnsureSuccessStatusCode();
+            await lead.PutAsJsonAsync($"api/projects/{project}", new { name = $"Audit renamed {Guid.NewGuid():N}" }).ShouldSucceedAsync();
             await ExpectAsync("PUT /api/projects/{id:int}", leadEmail, project);
 
             var dataset = await Created(await lead.PostAsJsonAsync("api/datasets", new { projectId = project, dataset = new { name = "Urgency", taskKind = "Classification", labels = new[] { "high", "low" } } }));
             await ExpectAsync("POST /api/datasets/", leadEmail, dataset);
-            (await lead.PutAsJsonAsync($"api/datasets/{dataset}", new { name = "Urgency v2", taskKind = "Classification", labels = new[] { "high", "low" } })).EnsureSuccessStatusCode();
+            await lead.PutAsJsonAsync($"api/datasets/{dataset}", new { name = "Urgency v2", taskKind = "Classification", labels = new[] { "high", "low" } }).ShouldSucceedAsync();
             await ExpectAsync("PUT /api/datasets/{id:int}", leadEmail, dataset);
 
             var example = await StudioAppFactory.CreateExampleAsync(lead, dataset, "The site is down for every customer.", "high");
             await ExpectAsync("POST /api/datasets/{datasetId:int}/examples", leadEmail, example.Id);
-            (await lead.PutAsJsonAsync($"api/examples/{example.Id}", ExampleInput.From(example) with { Notes = "checked" })).EnsureSuccessStatusCode();
+            await lead.PutAsJsonAsync($"api/examples/{example.Id}", ExampleInput.From(example) with { Notes = "checked" }).ShouldSucceedAsync();
             await ExpectAsync("PUT /api/examples/{id:int}/", leadEmail, example.Id);
-            (await lead.PutAsJsonAsync($"api/examples/{example.Id}/annotations/mine", new AnnotationInput("high", Submit: true))).EnsureSuccessStatusCode();
+            await lead.PutAsJsonAsync($"api/examples/{example.Id}/annotations/mine", new AnnotationInput("high", Submit: true)).ShouldSucceedAsync();
             await ExpectAsync("PUT /api/examples/{id:int}/annotations/mine", leadEmail, example.Id);
             var reviewed = await StudioAppFactory.LoadExampleAsync(lead, example.Id);
-            (await lead.PostAsJsonAsync($"api/examples/{example.Id}/review", new ReviewInput(ReviewAction.Approve, Version: reviewed.Version))).EnsureSuccessStatusCode();
+            await lead.PostAsJsonAsync($"api/examples/{example.Id}/review", new ReviewInput(ReviewAction.Approve, Version: reviewed.Version)).ShouldSucceedAsync();
             await ExpectAsync("POST /api/examples/{id:int}/review", leadEmail, example.Id);
-            (await lead.PostAsJsonAsync($"api/datasets/{dataset}/examples/bulk", new BulkInput([example.Id], BulkAction.AddTag, Tag: "audited"))).EnsureSuccessStatusCode();
+            await lead.PostAsJsonAsync($"api/datasets/{dataset}/examples/bulk", new BulkInput([example.Id], BulkAction.AddTag, Tag: "audited")).ShouldSucceedAsync();
             await ExpectAsync("POST /api/datasets/{datasetId:int}/examples/bulk", leadEmail, example.Id);
 
             const string chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"Is the API down?\"},{\"role\":\"assistant\",\"content\":\"high\"}]}\n";
-            (await StudioAppFactory.PostImportAsync(lead, dataset, "one.jsonl", chat)).EnsureSuccessStatusCode();
+            await StudioAppFactory.PostImportAsync(lead, dataset, "one.jsonl", chat).ShouldSucceedAsync();
             await ExpectAsync("POST /api/datasets/{id:int}/imports/", leadEmail, dataset);
 
-            (await lead.DeleteAsync($"api/examples/{example.Id}")).EnsureSuccessStatusCode();
+            await lead.DeleteAsync($"api/examples/{example.Id}").ShouldSucceedAsync();
             await ExpectAsync("DELETE /api/examples/{id:int}/", leadEmail, example.Id);
 
             var email = $"audit-{Guid.NewGuid():N}@example.test";
             var user = (await (await admin.PostAsJsonAsync("api/users", new { email, roles = new[] { "Labeler" }, password = "audit-pass-1" })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString()!;
             await ExpectAsync("POST /api/users", adminEmail, user);
-            (await admin.PutAsJsonAsync($"api/users/{user}/roles", new { roles = new[] { "MlLead" } })).EnsureSuccessStatusCode();
+            await admin.PutAsJsonAsync($"api/users/{user}/roles", new { roles = new[] { "MlLead" } }).ShouldSucceedAsync();
             await ExpectAsync("PUT /api/users/{id}/roles", adminEmail, user);
 
-            (await lead.DeleteAsync($"api/datasets/{dataset}")).EnsureSuccessStatusCode();
+            await lead.DeleteAsync($"api/datasets/{dataset}").ShouldSucceedAsync();
             await ExpectAsync("DELETE /api/datasets/{id:int}", leadEmail, dataset);
-            (await admin.DeleteAsync($"api/projects/{project}")).EnsureSuccessStatusCode();
+            await admin.DeleteAsync($"api/projects/{project}").ShouldSucceedAsync();
             await ExpectAsync("DELETE /api/projects/{id:int}", adminEmail, project);
 
-            (await lead.DeleteAsync($"api/tokens/{tokenId}")).EnsureSuccessStatusCode();
+            await lead.DeleteAsync($"api/tokens/{tokenId}").ShouldSucceedAsync();
             await ExpectAsync("DELETE /api/tokens/{id:int}", leadEmail, tokenId);
         }
     }
 
     private static async Task<int> Created(HttpResponseMessage response)
     {
-        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        await response.ShouldHaveStatusAsync(HttpStatusCode.Created);
         return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetInt32();
     }
 

@@ -16,7 +16,7 @@ public sealed class PathEscapeTests(StudioAppFactory app)
         {
             var datasetId = await app.DatasetIdAsync("Ticket urgency");
             var version = await StudioAppFactory.CutVersionAsync(client, datasetId);
-            (await client.GetAsync($"api/versions/{version.Id}/files/train.jsonl")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            await client.GetAsync($"api/versions/{version.Id}/files/train.jsonl").ShouldHaveStatusAsync(HttpStatusCode.OK);
 
             // Sent byte for byte (no client-side folding of dot segments), as an attacker's tool would.
             string[] escapes =

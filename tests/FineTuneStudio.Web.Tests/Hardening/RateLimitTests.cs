@@ -46,7 +46,7 @@ public sealed class RateLimitTests(RateLimitedAppFactory app) : IClassFixture<Ra
 
         // Reading the sign-in page is not limited: someone throttled can still see the form.
         using var anonymous = app.Anonymous();
-        (await anonymous.GetAsync("account/login")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await anonymous.GetAsync("account/login").ShouldHaveStatusAsync(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -66,13 +66,13 @@ public sealed class RateLimitTests(RateLimitedAppFactory app) : IClassFixture<Ra
             }
 
             statuses.Take(RateLimitedAppFactory.ApiLimit).ShouldAllBe(s => s == HttpStatusCode.OK);
-            last.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+            await last.ShouldHaveStatusAsync(HttpStatusCode.TooManyRequests);
             var problem = await last.Content.ReadFromJsonAsync<JsonElement>();
             problem.GetProperty("title").GetString().ShouldBe("Too many requests");
             problem.GetProperty("detail").GetString()!.ShouldStartWith("Too many API requests for this account. Wait ");
             last.Headers.RetryAfter.ShouldNotBeNull();
 
-            (await owner.GetAsync("api/projects")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            await owner.GetAsync("api/projects").ShouldHaveStatusAsync(HttpStatusCode.OK);
         }
     }
 

@@ -56,7 +56,7 @@ public sealed class SecurityHeaderTests(StudioAppFactory app)
         using var client = app.Anonymous();
         var response = await client.GetAsync("api-docs/");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
         var csp = Header(response, "Content-Security-Policy");
         csp.ShouldContain("frame-ancestors 'none'");
         csp.ShouldNotContain("'nonce-");
@@ -73,9 +73,9 @@ public sealed class SecurityHeaderTests(StudioAppFactory app)
             ["Input.Password"] = StudioAppFactory.DemoPassword,
         }));
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         response.Headers.Contains("Set-Cookie").ShouldBeFalse();
-        (await client.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await client.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -84,8 +84,8 @@ public sealed class SecurityHeaderTests(StudioAppFactory app)
         using var client = await app.SignInAsync(StudioAppFactory.Demo(StudioRoles.Labeler));
         var response = await client.PostAsync("account/logout", new FormUrlEncodedContent(new Dictionary<string, string>()));
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await client.GetAsync("api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
+        await client.GetAsync("api/me").ShouldHaveStatusAsync(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class SecurityHeaderTests(StudioAppFactory app)
             var body = new StringContent(JsonSerializer.Serialize(new { name = new string('x', 1_500_000) }), Encoding.UTF8, "application/json");
             var response = await client.PostAsync("api/projects", body);
 
-            response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+            await response.ShouldHaveStatusAsync(HttpStatusCode.RequestEntityTooLarge);
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
             problem.GetProperty("title").GetString().ShouldBe("The request body is too large");
             problem.GetProperty("detail").GetString().ShouldBe("JSON request bodies are limited to 1 MB; send large data as a file upload.");
@@ -119,7 +119,7 @@ public sealed class SecurityHeaderTests(StudioAppFactory app)
                 response = await client.PostAsync("api/export/validate?target=openai-chat", form);
             }
 
-            response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+            await response.ShouldHaveStatusAsync(HttpStatusCode.RequestEntityTooLarge);
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
             problem.GetProperty("detail").GetString().ShouldBe("The file is larger than the upload limit of 1 KB; split it into smaller files or import it with the fts command line.");
         }

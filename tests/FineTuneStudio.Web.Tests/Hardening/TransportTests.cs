@@ -37,7 +37,7 @@ public sealed class ProxiedProductionTransportTests(ProxiedProductionAppFactory 
 
         var (page, signIn) = await browser.SignInAsync(StudioAppFactory.Demo(StudioRoles.Admin), StudioAppFactory.DemoPassword);
 
-        signIn.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        await signIn.ShouldHaveStatusAsync(HttpStatusCode.Redirect);
         TransportSignIn.SetCookie(page, ".AspNetCore.Antiforgery.").ShouldContain("secure", Case.Insensitive);
         TransportSignIn.SetCookie(signIn, "fts.auth=").ShouldContain("secure", Case.Insensitive);
         TransportSignIn.Hsts(page).ShouldNotBeNull().ShouldStartWith("max-age=");
@@ -66,7 +66,7 @@ public sealed class DevelopmentTransportTests(StudioAppFactory app)
         var (page, signIn) = await browser.SignInAsync(StudioAppFactory.Demo(StudioRoles.Labeler), StudioAppFactory.DemoPassword);
 
         // Plain http keeps working for the local demo; the forwarded scheme and address are not believed.
-        signIn.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        await signIn.ShouldHaveStatusAsync(HttpStatusCode.Redirect);
         TransportSignIn.SetCookie(signIn, "fts.auth=").ShouldNotContain("secure", Case.Insensitive);
         TransportSignIn.Hsts(page).ShouldBeNull();
         TransportSignIn.Hsts(signIn).ShouldBeNull();
@@ -116,7 +116,7 @@ internal sealed partial class TransportSignIn(Uri baseAddress, string forwardedP
     public async Task<(HttpResponseMessage Page, HttpResponseMessage SignIn)> SignInAsync(string email, string password)
     {
         var page = await SendAsync(new HttpRequestMessage(HttpMethod.Get, "account/login"));
-        page.StatusCode.ShouldBe(HttpStatusCode.OK, await page.Content.ReadAsStringAsync());
+        await page.ShouldHaveStatusAsync(HttpStatusCode.OK);
         var token = AntiforgeryField().Match(await page.Content.ReadAsStringAsync()).Groups["token"].Value;
         var signIn = await SendAsync(new HttpRequestMessage(HttpMethod.Post, "account/login")
         {

@@ -49,7 +49,7 @@ public sealed class UploadLimitTests(StudioAppFactory app)
             }
         }
 
-        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge, await response.Content.ReadAsStringAsync());
+        await response.ShouldHaveStatusAsync(HttpStatusCode.RequestEntityTooLarge);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         problem.GetProperty("title").GetString().ShouldBe("The request body is too large");

@@ -26,7 +26,7 @@ public sealed class ImportApiTests(StudioAppFactory app)
         var response = await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats,
             new Dictionary<string, string> { ["format"] = "openai-chat", ["status"] = "submitted" });
 
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         json.RootElement.GetProperty("imported").GetInt32().ShouldBe(3);
         json.RootElement.GetProperty("format").GetString().ShouldBe("Chat");
@@ -42,7 +42,7 @@ public sealed class ImportApiTests(StudioAppFactory app)
     {
         var (_, datasetId) = await app.CreateImportTargetAsync();
         var (client, _, _) = await app.TokenClientAsync(StudioRoles.Admin);
-        (await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats).ShouldHaveStatusAsync(HttpStatusCode.OK);
 
         var again = await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats, new Dictionary<string, string> { ["dryRun"] = "true", ["duplicates"] = "keep" });
         using (var json = JsonDocument.Parse(await again.Content.ReadAsStringAsync()))
@@ -74,7 +74,7 @@ public sealed class ImportApiTests(StudioAppFactory app)
 
         var response = await StudioAppFactory.PostImportAsync(client, datasetId, "bad.jsonl", file);
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var problems = json.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
         problems.Count.ShouldBe(2);
@@ -92,7 +92,7 @@ public sealed class ImportApiTests(StudioAppFactory app)
         var csv = "ticket,category,labels\r\n\"Server down, all users\",Urgent,\"ops;night\"\r\n\"Please reset\nmy password\",routine,\r\n";
 
         var preview = await StudioAppFactory.PostImportAsync(client, datasetId, "tickets.csv", csv, path: "/preview");
-        preview.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await preview.ShouldHaveStatusAsync(HttpStatusCode.OK);
         using (var json = JsonDocument.Parse(await preview.Content.ReadAsStringAsync()))
         {
             json.RootElement.GetProperty("headers").EnumerateArray().Select(h => h.GetString()).ShouldBe(["ticket", "category", "labels"]);
@@ -103,7 +103,7 @@ public sealed class ImportApiTests(StudioAppFactory app)
         var response = await StudioAppFactory.PostImportAsync(client, datasetId, "tickets.csv", csv,
             new Dictionary<string, string> { ["format"] = "csv", ["mapping"] = "user=ticket,label=category,tags=labels" });
 
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
         var labels = await app.QueryAsync(db => db.Examples.Where(e => e.DatasetId == datasetId).OrderBy(e => e.Id).Select(e => e.Label).ToListAsync());
         // "Urgent" takes the dataset's spelling.
         labels.ShouldBe(["urgent", "routine"]);
@@ -117,7 +117,7 @@ public sealed class ImportApiTests(StudioAppFactory app)
 
         var response = await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats);
 
-        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
         (await app.ExampleCountAsync(datasetId)).ShouldBe(0);
     }
 
@@ -135,7 +135,7 @@ public sealed class ImportApiTests(StudioAppFactory app)
             response = await StudioAppFactory.PostImportAsync(client, datasetId, "big.jsonl", big);
         }
 
-        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.RequestEntityTooLarge);
         var problem = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
         problem.ShouldBe("The file is larger than the upload limit of 1 KB; split it into smaller files or import it with the fts command line.");
         (await app.ExampleCountAsync(datasetId)).ShouldBe(0);
@@ -149,7 +149,7 @@ public sealed class ImportApiTests(StudioAppFactory app)
 
         var response = await StudioAppFactory.PostImportAsync(client, datasetId, "chats.jsonl", ThreeChats, new Dictionary<string, string> { ["format"] = "xml" });
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).ShouldContain("format: 'xml' is not a format");
         (await app.ExampleCountAsync(datasetId)).ShouldBe(0);
     }

@@ -16,8 +16,8 @@ public sealed class QualityApiTests(StudioAppFactory app)
         var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
         using var _ = labeler;
 
-        (await labeler.GetAsync($"api/datasets/{datasetId}/quality")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.PostAsync($"api/datasets/{datasetId}/quality/runs", null)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await labeler.GetAsync($"api/datasets/{datasetId}/quality").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await labeler.PostAsync($"api/datasets/{datasetId}/quality/runs", null).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public sealed class QualityApiTests(StudioAppFactory app)
         using var _ = lead;
 
         var started = await lead.PostAsync($"api/datasets/{datasetId}/quality/runs", null);
-        started.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await started.ShouldHaveStatusAsync(HttpStatusCode.Accepted);
         var progress = await started.Content.ReadFromJsonAsync<JsonElement>();
         var runId = progress.GetProperty("runId").GetInt32();
         started.Headers.Location!.ToString().ShouldBe($"/api/datasets/{datasetId}/quality/runs/{runId}");
@@ -60,7 +60,7 @@ public sealed class QualityApiTests(StudioAppFactory app)
 
         var response = await lead.PostAsJsonAsync($"api/datasets/{datasetId}/quality/actions/reject-duplicates", new { exampleIds = new[] { 9_999_999 } });
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).ShouldContain("exampleIds");
     }
 
@@ -70,7 +70,7 @@ public sealed class QualityApiTests(StudioAppFactory app)
         var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
         using var _ = lead;
 
-        (await lead.GetAsync("api/datasets/987654/quality")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        await lead.GetAsync("api/datasets/987654/quality").ShouldHaveStatusAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -109,6 +109,6 @@ public sealed class QualityApiTests(StudioAppFactory app)
         anyTotal.ShouldBeLessThan(296);
         firstPage.ShouldBeSubsetOf(any);
 
-        (await lead.GetAsync($"api/datasets/{datasetId}/examples?finding=NoSuchFinding")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await lead.GetAsync($"api/datasets/{datasetId}/examples?finding=NoSuchFinding").ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
     }
 }

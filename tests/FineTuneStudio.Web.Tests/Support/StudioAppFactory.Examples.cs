@@ -36,5 +36,5 @@ public partial class StudioAppFactory
     public static async Task<ExampleDetail> LoadExampleAsync(HttpClient client, int exampleId) =>
         (await client.GetFromJsonAsync<ExampleDetail>($"api/examples/{exampleId}"))!;
 
-    public async Task<ExampleService> ExamplesAsync() => await Task.FromResult(Services.GetRequiredService<ExampleService>());
+    public async Task<ExampleEditor> ExamplesAsync() => await Task.FromResult(Services.GetRequiredService<ExampleEditor>());
 }

@@ -41,7 +41,7 @@ public sealed partial class EvalSetsPage
 
     [Inject] private DatasetService Datasets { get; set; } = default!;
 
-    [Inject] private ExampleService Examples { get; set; } = default!;
+    [Inject] private ExampleList ExampleList { get; set; } = default!;
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -81,7 +81,7 @@ public sealed partial class EvalSetsPage
             return;
         }
 
-        var page = await Examples.ListAsync(new ExampleQuery(_datasetId, Status: _approvedOnly ? ExampleStatus.Approved : null, Search: _search, PageSize: 50), ComponentToken);
+        var page = await ExampleList.ListAsync(new ExampleQuery(_datasetId, Status: _approvedOnly ? ExampleStatus.Approved : null, Search: _search, PageSize: 50), ComponentToken);
         (_page, _pageTotal) = (page.Items, page.Total);
         SyncPageSelection();
     }

@@ -50,7 +50,10 @@ public sealed partial class ExampleEditorPage
     [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
 
     [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private ExampleService Examples { get; set; } = default!;
+    [Inject] private ExampleEditor Editor { get; set; } = default!;
+    [Inject] private Annotations Annotations { get; set; } = default!;
+    [Inject] private ExampleReview Reviews { get; set; } = default!;
+    [Inject] private ExampleList ExampleList { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -101,7 +104,7 @@ public sealed partial class ExampleEditorPage
         {
             if (ExampleId is { } id)
             {
-                Show(await Examples.GetAsync(id, _caller, ComponentToken));
+                Show(await Editor.GetAsync(id, _caller, ComponentToken));
                 _dataset = await Datasets.GetAsync(_loaded!.DatasetId, ComponentToken);
             }
             else
@@ -246,18 +249,18 @@ public sealed partial class ExampleEditorPage
         {
             if (_loaded is null)
             {
-                var created = await Examples.CreateAsync(_dataset.Id, input, _caller, ComponentToken);
+                var created = await Editor.CreateAsync(_dataset.Id, input, _caller, ComponentToken);
                 Show(created);
                 Navigation.NavigateTo($"projects/{ProjectId}/examples/{created.Id}", replace: true);
             }
             else
             {
-                var saved = await Examples.UpdateAsync(_loaded.Id, input, _caller, ComponentToken);
+                var saved = await Editor.UpdateAsync(_loaded.Id, input, _caller, ComponentToken);
                 if (AnnotationToSave(input.Submit) is { } annotation)
                 {
                     // After the example: a submitted annotation moves the example on and renews its version.
-                    await Examples.SaveMyAnnotationAsync(saved.Id, annotation, _caller, ComponentToken);
-                    saved = await Examples.GetAsync(saved.Id, _caller, ComponentToken);
+                    await Annotations.SaveMyAnnotationAsync(saved.Id, annotation, _caller, ComponentToken);
+                    saved = await Editor.GetAsync(saved.Id, _caller, ComponentToken);
                 }
 
                 Show(saved);
@@ -358,7 +361,7 @@ public sealed partial class ExampleEditorPage
 
         try
         {
-            Show(await Examples.ReviewAsync(_loaded.Id, input, _caller, ComponentToken));
+            Show(await Reviews.ReviewAsync(_loaded.Id, input, _caller, ComponentToken));
             _errors = [];
             Snackbar.Add(input.Action == ReviewAction.Approve ? "Approved" : "Rejected", Severity.Success);
         }
@@ -381,7 +384,7 @@ public sealed partial class ExampleEditorPage
 
         try
         {
-            await Examples.DeleteAsync(_loaded.Id, _caller, ComponentToken);
+            await Editor.DeleteAsync(_loaded.Id, _caller, ComponentToken);
             Navigation.NavigateTo(ListHref);
         }
         catch (Exception e) when (e is StudioValidationException or NotFoundException)
@@ -406,7 +409,7 @@ public sealed partial class ExampleEditorPage
             }
         }
 
-        if (await Examples.NeighbourAsync(_loaded.Id, forward, ComponentToken) is { } id)
+        if (await ExampleList.NeighbourAsync(_loaded.Id, forward, ComponentToken) is { } id)
         {
             Navigation.NavigateTo($"projects/{ProjectId}/examples/{id}");
         }

@@ -54,7 +54,8 @@ public sealed partial class ExamplesPage
     private string FindingName => FindingFilter is { } type ? FindingTypeNames.Of(type) : "any finding";
 
     [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private ExampleService Examples { get; set; } = default!;
+    [Inject] private ExampleReview Reviews { get; set; } = default!;
+    [Inject] private ExampleList ExampleList { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
@@ -96,7 +97,7 @@ public sealed partial class ExamplesPage
     {
         if (_canReview && _dataset is not null)
         {
-            _disagreements = await Examples.DisagreementCountAsync(_dataset.Id, ComponentToken);
+            _disagreements = await Reviews.DisagreementCountAsync(_dataset.Id, ComponentToken);
         }
     }
 
@@ -114,7 +115,7 @@ public sealed partial class ExamplesPage
             _ => ExampleSort.Id,
         };
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ComponentToken, cancellationToken);
-        var page = await Examples.ListAsync(new ExampleQuery(_dataset.Id, _status, _label, _tag, _mine ? _caller.Actor.UserId : null, _split, _search,
+        var page = await ExampleList.ListAsync(new ExampleQuery(_dataset.Id, _status, _label, _tag, _mine ? _caller.Actor.UserId : null, _split, _search,
             Sort: sort, Descending: state.SortDirection == SortDirection.Descending, Page: state.Page, PageSize: state.PageSize, Ids: Ids,
             HasFindings: _finding is not null, Finding: FindingFilter), linked.Token);
         return new TableData<ExampleRow> { Items = page.Items, TotalItems = page.Total };
@@ -154,7 +155,7 @@ public sealed partial class ExamplesPage
         {
             // The versions the rows were loaded with: a row someone changed since is not approved unseen.
             var input = new BulkInput(_selected.Select(r => r.Id).ToList(), action, _bulkReason, _bulkTag, _bulkSplit, _selected.ToDictionary(r => r.Id, r => r.Version));
-            var result = await Examples.BulkAsync(_datasetId, input, _caller, ComponentToken);
+            var result = await Reviews.BulkAsync(_datasetId, input, _caller, ComponentToken);
             Snackbar.Add($"{result.Changed} examples changed", Severity.Success);
             _errors = [];
             await ReloadAsync();

@@ -41,7 +41,7 @@ public sealed partial class QueuePage
     [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
 
     [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private ExampleService Examples { get; set; } = default!;
+    [Inject] private Annotations Annotations { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -88,11 +88,11 @@ public sealed partial class QueuePage
 
     private async Task LoadNextAsync(int? after)
     {
-        _item = _dataset is null ? null : await Examples.NextForLabelerAsync(_dataset.Id, _caller.UserId, ComponentToken, after);
+        _item = _dataset is null ? null : await Annotations.NextForLabelerAsync(_dataset.Id, _caller.UserId, ComponentToken, after);
         if (_item is null && after is not null && _dataset is not null)
         {
             // Past the end after skipping: start again from the top.
-            _item = await Examples.NextForLabelerAsync(_dataset.Id, _caller.UserId, ComponentToken);
+            _item = await Annotations.NextForLabelerAsync(_dataset.Id, _caller.UserId, ComponentToken);
         }
 
         _loadedOnce = true;
@@ -112,7 +112,7 @@ public sealed partial class QueuePage
 
         try
         {
-            await Examples.SaveMyAnnotationAsync(_item.Example.Id,
+            await Annotations.SaveMyAnnotationAsync(_item.Example.Id,
                 new AnnotationInput(_label, _rating, _corrected, _comment, (int)_watch.Elapsed.TotalSeconds, submit), _caller, ComponentToken);
             _watch.Restart();
             _errors = [];

@@ -23,7 +23,7 @@ public sealed partial class ReviewPage
     [SupplyParameterFromQuery(Name = "dataset")] public int? DatasetQuery { get; set; }
 
     [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private ExampleService Examples { get; set; } = default!;
+    [Inject] private ExampleReview Reviews { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
@@ -53,7 +53,7 @@ public sealed partial class ReviewPage
 
     private async Task LoadAsync()
     {
-        _items = _dataset is null ? [] : await Examples.DisagreementsAsync(_dataset.Id, _caller, 50, ComponentToken);
+        _items = _dataset is null ? [] : await Reviews.DisagreementsAsync(_dataset.Id, _caller, 50, ComponentToken);
         foreach (var item in _items)
         {
             _reasons.TryAdd(item.Example.Id, "");
@@ -72,7 +72,7 @@ public sealed partial class ReviewPage
     {
         try
         {
-            await Examples.ReviewAsync(item.Example.Id, input, _caller, ComponentToken);
+            await Reviews.ReviewAsync(item.Example.Id, input, _caller, ComponentToken);
             Snackbar.Add(done, Severity.Success);
             _errors = [];
             await LoadAsync();
