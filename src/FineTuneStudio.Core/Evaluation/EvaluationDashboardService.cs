@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
@@ -21,7 +22,8 @@ public sealed record EvaluationDashboard(
     double? FormatCompliance,
     string? FormatRule,
     IReadOnlyList<TrendPoint> Trend,
-    ComparisonResults? Review,
+    // The API's JSON keeps the field's old name: the blind comparison is now called a comparison, not a review.
+    [property: JsonPropertyName("review")] ComparisonResults? Comparison,
     TrainingMetricsSummary? Training,
     OverfittingVerdict? TrainingVerdict,
     string Headline);
@@ -63,12 +65,12 @@ public sealed class EvaluationDashboardService(
             .ToList();
         var formatSource = candidate ?? baseline;
 
-        ComparisonResults? review = null;
+        ComparisonResults? latestComparison = null;
         foreach (var comparison in await comparisons.ListAsync(projectId, cancellationToken))
         {
             if (comparison.Judgements > 0)
             {
-                review = await comparisons.ResultsAsync(comparison.Id, cancellationToken);
+                latestComparison = await comparisons.ResultsAsync(comparison.Id, cancellationToken);
                 break;
             }
         }
@@ -78,7 +80,7 @@ public sealed class EvaluationDashboardService(
         var verdict = latestTraining is null ? null : (await training.GetAsync(latestTraining.Id, cancellationToken)).Verdict;
 
         return new EvaluationDashboard(sets.Count, sets.Sum(s => s.ItemCount), runs.Count, metric, baseline, candidate, delta, pValue, regressions, fixes,
-            formatSource?.Summary?.FormatCompliance, formatSource?.Summary?.FormatRule, trend, review, latestTraining, verdict,
+            formatSource?.Summary?.FormatCompliance, formatSource?.Summary?.FormatRule, trend, latestComparison, latestTraining, verdict,
             Headline(metric, baseline, candidate, delta, pValue));
     }
 

@@ -88,7 +88,7 @@ public sealed class EvaluationServiceTests
     }
 
     [Fact]
-    public async Task BlindReview_AlwaysPickingLeft_ShowsFullPositionBiasAndBalancedWins()
+    public async Task BlindComparison_AlwaysPickingLeft_ShowsFullPositionBiasAndBalancedWins()
     {
         var (database, service, projectId, setId) = await ArrangeAsync();
         await using var _ = database;
