@@ -77,9 +77,10 @@ public static class EvaluationCommands
             var text = await ReadAsync(file, "--outputs", ct);
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
-            var evaluation = services.GetRequiredService<EvaluationService>();
-            var evalSet = await evaluation.FindSetAsync(found.Id, parse.GetValue(set)!, ct);
-            var run = await evaluation.ImportRunAsync(evalSet.Id,
+            var sets = services.GetRequiredService<EvalSets>();
+            var runs = services.GetRequiredService<EvalRuns>();
+            var evalSet = await sets.FindSetAsync(found.Id, parse.GetValue(set)!, ct);
+            var run = await runs.ImportRunAsync(evalSet.Id,
                 new EvalRunInput(parse.GetValue(name)!, parse.GetValue(model), parse.GetValue(provider), IsBaseline: parse.GetValue(baseline)),
                 text, file.Name, Actor.Cli, ct);
             if (parse.GetValue(GlobalOptions.Json))
@@ -106,7 +107,7 @@ public static class EvaluationCommands
         {
             var console = CliConsole.Get();
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
-            var comparison = await services.GetRequiredService<EvaluationService>().CompareAsync(parse.GetValue(runA), parse.GetValue(runB), ct);
+            var comparison = await services.GetRequiredService<EvalRuns>().CompareAsync(parse.GetValue(runA), parse.GetValue(runB), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await console.WriteJsonAsync(comparison);
@@ -147,18 +148,19 @@ public static class EvaluationCommands
         {
             var console = CliConsole.Get();
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
-            var evaluation = services.GetRequiredService<EvaluationService>();
+            var sets = services.GetRequiredService<EvalSets>();
+            var runs = services.GetRequiredService<EvalRuns>();
             var setText = parse.GetValue(set)!;
             EvalSetSummary evalSet;
             if (parse.GetValue(project) is { } projectText)
             {
                 var found = await ProjectsCommand.RequireAsync(services, projectText, ct);
-                evalSet = await evaluation.FindSetAsync(found.Id, setText, ct);
+                evalSet = await sets.FindSetAsync(found.Id, setText, ct);
             }
             else
             {
                 evalSet = int.TryParse(setText, NumberStyles.None, CultureInfo.InvariantCulture, out var setId)
-                    ? await evaluation.GetSetAsync(setId, ct)
+                    ? await sets.GetSetAsync(setId, ct)
                     : throw new CliException("--set: give the set's id, or its name together with --project", isUsage: true);
             }
 
@@ -195,7 +197,7 @@ public static class EvaluationCommands
                 // The run is marked Cancelled; report what was done.
             }
 
-            var finished = await evaluation.GetRunAsync(run.Id, CancellationToken.None);
+            var finished = await runs.GetRunAsync(run.Id, CancellationToken.None);
             var state = await generation.GetProgressAsync(run.Id, CancellationToken.None);
             if (parse.GetValue(GlobalOptions.Json))
             {

@@ -73,7 +73,7 @@ public static class ReadinessCommands
             {
                 await using var stream = file.OpenRead();
                 using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: ct);
-                submission = ReadinessService.ParseSubmission(doc.RootElement);
+                submission = ReadinessSubmissionParser.Parse(doc.RootElement);
             }
             catch (JsonException e)
             {
@@ -87,13 +87,13 @@ public static class ReadinessCommands
                 await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
                 var found = await ProjectsCommand.RequireAsync(services, idOrName, ct);
                 projectName = found.Name;
-                evaluation = await services.GetRequiredService<ReadinessService>().EvaluateAsync(submission, found.Id, ct);
+                evaluation = await services.GetRequiredService<Assessments>().EvaluateAsync(submission, found.Id, ct);
             }
             else
             {
                 // Without a project no database is needed: the seed table of training targets is used.
                 var now = DateTime.UtcNow;
-                evaluation = ReadinessService.Evaluate(submission, new ReadinessEvidence(), TrainingTargetService.CatalogDefaults(now), DateOnly.FromDateTime(now));
+                evaluation = ReadinessEvaluator.Evaluate(submission, new ReadinessEvidence(), TrainingTargetService.CatalogDefaults(now), DateOnly.FromDateTime(now));
             }
 
             if (parse.GetValue(GlobalOptions.Json))

@@ -1,4 +1,3 @@
-using System.ClientModel;
 using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
@@ -35,6 +34,9 @@ public sealed record GenerationProgress(int RunId, EvalRunStatus Status, int Don
     public bool Orphaned { get; init; }
 }
 
+/// <summary>A generated run's model settings, stored with the run so a resumed run asks the same way.</summary>
+internal sealed record EvalRunSettings(float? Temperature, int? MaxOutputTokens);
+
 /// <summary>
 /// Generates a run's outputs by calling a configured OpenAI-compatible endpoint for every item of the
 /// eval set, then scores them like an imported run. A run is created Pending; the instance that
@@ -46,13 +48,12 @@ public sealed class EvalGenerationService(
     IDbContextFactory<StudioDbContext> factory,
     TimeProvider clock,
     EvalEndpointCatalog endpoints,
-    EvaluationService evaluation,
+    EvalRuns runs,
+    EvalRunGenerator generator,
     ILogger<EvalGenerationService> logger,
     JobLeaseService leases)
 {
     public const string LeaseKind = "eval-run";
-
-    private const string ScoringFailed = "every item has an output, but scoring them failed; the error was logged";
 
     private static string LeaseKey(int runId) => runId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -122,7 +123,7 @@ public sealed class EvalGenerationService(
             // The name only: the address and key stay in configuration.
             Endpoint = endpointName,
             SystemPrompt = request.SystemPrompt?.Trim() ?? "",
-            SettingsJson = JsonSerializer.Serialize(new RunSettings(request.Temperature, request.MaxOutputTokens), RunSummary.JsonOptions),
+            SettingsJson = JsonSerializer.Serialize(new EvalRunSettings(request.Temperature, request.MaxOutputTokens), RunSummary.JsonOptions),
             DatasetVersionId = request.DatasetVersionId,
             IsBaseline = request.IsBaseline,
             Notes = request.Notes?.Trim() ?? "",
@@ -135,7 +136,7 @@ public sealed class EvalGenerationService(
         AuditLog.Record(db, actor, now, "evalrun.generate", nameof(EvalRun), run.Id, $"{name} on {set.Name}: {model} at endpoint {endpointName}, {set.Items} items");
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return await evaluation.GetRunAsync(run.Id, cancellationToken);
+        return await runs.GetRunAsync(run.Id, cancellationToken);
     }
 
     /// <summary>
@@ -264,135 +265,8 @@ public sealed class EvalGenerationService(
     {
         await using (claim)
         {
-            await GenerateMissingAsync(int.Parse(claim.Key, System.Globalization.CultureInfo.InvariantCulture), actor, progress, instanceStopping, cancellationToken);
+            await generator.GenerateMissingAsync(int.Parse(claim.Key, System.Globalization.CultureInfo.InvariantCulture), actor, progress, instanceStopping, cancellationToken);
         }
-    }
-
-    private async Task GenerateMissingAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken instanceStopping, CancellationToken cancellationToken)
-    {
-        EvalRun run;
-        List<EvalItem> items;
-        int kept;
-        int keptFailed;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        {
-            run = await db.EvalRuns.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken);
-            // Items finished before (by an instance that stopped) keep their result and are not asked again.
-            items = await db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == run.EvalSetId && !db.EvalResults.Any(x => x.EvalRunId == runId && x.EvalItemId == i.Id))
-                .OrderBy(i => i.Id).ToListAsync(cancellationToken);
-            kept = await db.EvalResults.CountAsync(x => x.EvalRunId == runId, cancellationToken);
-            keptFailed = await db.EvalResults.CountAsync(x => x.EvalRunId == runId && x.Failed, cancellationToken);
-        }
-
-        var total = kept + items.Count;
-        var endpoint = endpoints.Find(run.Endpoint);
-        if (endpoint is null)
-        {
-            await FinishAsync(runId, EvalRunStatus.Failed, $"the endpoint '{run.Endpoint}' is not configured on this machine", cancellationToken);
-            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, kept, total, keptFailed, $"endpoint '{run.Endpoint}' is not configured"));
-            return;
-        }
-
-        var settings = endpoints.Options;
-        var runSettings = JsonSerializer.Deserialize<RunSettings>(run.SettingsJson, RunSummary.JsonOptions) ?? new RunSettings(0, null);
-        var timeout = TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds));
-        var client = ChatEndpointClient.Create(endpoint.BaseUrl!, run.Model, endpoint.ApiKey, maxRetries: 0, networkTimeout: timeout + TimeSpan.FromSeconds(5));
-        var chatOptions = new ChatOptions { Temperature = runSettings.Temperature, MaxOutputTokens = runSettings.MaxOutputTokens };
-        logger.LogInformation("Generating eval run {RunId}: {Items} items ({Kept} done before), at most {Concurrency} at once", runId, items.Count, kept, settings.MaxConcurrency);
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var writeLock = new SemaphoreSlim(1, 1);
-        var done = kept;
-        var failed = keptFailed;
-        progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null));
-        try
-        {
-            await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrency), CancellationToken = stop.Token }, async (item, token) =>
-            {
-                var outcome = await GenerateAsync(client, ToChatMessages(item.InputJson, run.SystemPrompt), chatOptions, settings, timeout, run.Endpoint, endpoint.BaseUrl, token);
-                if (outcome.Failure is { } failure)
-                {
-                    // The stored error names the endpoint only; the log keeps the exception with its address.
-                    logger.LogWarning(failure, "Eval run {RunId}, item {ItemId}: the endpoint {Endpoint} failed: {Error}", runId, item.Id, run.Endpoint, outcome.Error);
-                }
-
-                await writeLock.WaitAsync(CancellationToken.None);
-                try
-                {
-                    // Stored one by one, so a page on another instance sees progress and nothing done is lost.
-                    await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
-                    write.EvalResults.Add(new EvalResult
-                    {
-                        EvalRunId = runId,
-                        EvalItemId = item.Id,
-                        Output = outcome.Output,
-                        Failed = outcome.Error is not null,
-                        Error = outcome.Error,
-                        LatencyMs = outcome.LatencyMs,
-                        PromptTokens = outcome.PromptTokens,
-                        CompletionTokens = outcome.CompletionTokens,
-                    });
-                    await write.SaveChangesAsync(CancellationToken.None);
-                    if (await write.EvalRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None))
-                    {
-                        await stop.CancelAsync();
-                    }
-                }
-                finally
-                {
-                    writeLock.Release();
-                }
-
-                var failedNow = outcome.Error is null ? Volatile.Read(ref failed) : Interlocked.Increment(ref failed);
-                progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, Interlocked.Increment(ref done), total, failedNow, null));
-            });
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            if (instanceStopping.IsCancellationRequested && !await IsCancelledAsync(runId))
-            {
-                // Not a person's cancel: the instance is shutting down. The run stays Running and its lease
-                // is released on the way out, so it shows as resumable at once.
-                logger.LogInformation("Eval run {RunId} left Running after {Done} of {Total} items: this instance is stopping", runId, done, total);
-                progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null) { Orphaned = true });
-                return;
-            }
-
-            var message = $"cancelled after {done} of {total} items";
-            await FinishAsync(runId, EvalRunStatus.Cancelled, message, CancellationToken.None);
-            logger.LogInformation("Eval run {RunId} was cancelled after {Done} of {Total} items", runId, done, total);
-            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Cancelled, done, total, failed, message));
-            return;
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "Eval run {RunId} stopped after {Done} of {Total} items", runId, done, total);
-            // Not the exception's message: it may name the endpoint's address or the database's.
-            var stopped = $"stopped after {done} of {total} items; the error was logged";
-            await FinishAsync(runId, EvalRunStatus.Failed, stopped, CancellationToken.None);
-            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, done, total, failed, stopped));
-            throw;
-        }
-
-        try
-        {
-            await evaluation.ScoreRunAsync(runId, actor, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            // Left Running, the run would be resumed with nothing to generate and fail to score again, forever.
-            logger.LogError(e, "Scoring eval run {RunId} failed after its {Total} items were generated", runId, total);
-            await FinishAsync(runId, EvalRunStatus.Failed, ScoringFailed, CancellationToken.None);
-            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, done, total, failed, ScoringFailed));
-            return;
-        }
-
-        var allFailed = total > 0 && failed == total;
-        var status = allFailed ? EvalRunStatus.Failed : EvalRunStatus.Completed;
-        var error = allFailed ? "every item failed; see the item errors" : null;
-        await FinishAsync(runId, status, error, CancellationToken.None);
-        logger.LogInformation("Eval run {RunId} generated: {Done} items, {Failed} failed", runId, done, failed);
-        progress?.Report(new GenerationProgress(runId, status, done, total, failed, error));
     }
 
     /// <summary>
@@ -436,89 +310,5 @@ public sealed class EvalGenerationService(
         var orphaned = row.Status is EvalRunStatus.Pending or EvalRunStatus.Running
             && await leases.HolderAsync(LeaseKind, LeaseKey(runId), cancellationToken) is null;
         return new GenerationProgress(runId, row.Status, row.Done, row.Total, row.Failed, row.Error) { Orphaned = orphaned };
-    }
-
-    private async Task<bool> IsCancelledAsync(int runId)
-    {
-        await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
-        return await db.EvalRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None);
-    }
-
-    private async Task FinishAsync(int runId, EvalRunStatus status, string? error, CancellationToken cancellationToken)
-    {
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var now = clock.GetUtcNow().UtcDateTime;
-        // A run someone cancelled stays cancelled even if its last items finished meanwhile.
-        await db.EvalRuns.Where(r => r.Id == runId && (r.Status == EvalRunStatus.Running || status == EvalRunStatus.Cancelled))
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status).SetProperty(r => r.Error, error).SetProperty(r => r.CompletedAt, now), cancellationToken);
-    }
-
-    /// <summary>One item: the first answer, or the last error (in words without the endpoint's address) after the allowed retries.</summary>
-    private async Task<ItemOutcome> GenerateAsync(IChatClient client, IList<ChatMessage> messages, ChatOptions options, EvalGenerationOptions settings, TimeSpan timeout,
-        string endpointName, string? baseUrl, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            string error;
-            bool retryable;
-            Exception? failure = null;
-            using var perRequest = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            perRequest.CancelAfter(timeout);
-            var started = clock.GetTimestamp();
-            try
-            {
-                var response = await client.GetResponseAsync(messages, options, perRequest.Token);
-                var latency = (int)Math.Round(clock.GetElapsedTime(started).TotalMilliseconds);
-                return new ItemOutcome(response.Text, null, latency, ToInt(response.Usage?.InputTokenCount), ToInt(response.Usage?.OutputTokenCount));
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                (error, retryable) = ($"no answer within {timeout.TotalSeconds:0.#} s", true);
-            }
-            catch (ClientResultException e)
-            {
-                // Status 0: no HTTP answer at all (refused or dropped connection).
-                error = e.Status == 0 ? EndpointFailure.NoConnection(endpointName, e) : EndpointFailure.HttpError(e, baseUrl);
-                retryable = e.Status is 0 or 408 or 429 or >= 500;
-                failure = e;
-            }
-            catch (HttpRequestException e)
-            {
-                (error, retryable, failure) = (EndpointFailure.NoConnection(endpointName, e), true, e);
-            }
-
-            if (!retryable || attempt >= settings.MaxRetries)
-            {
-                var tries = attempt + 1;
-                return new ItemOutcome(null, tries == 1 ? error : $"{error} (after {tries} attempts)", null, null, null) { Failure = failure };
-            }
-
-            var delay = TimeSpan.FromMilliseconds(Math.Max(0, settings.RetryDelayMilliseconds) * Math.Pow(2, attempt));
-            await Task.Delay(delay, cancellationToken);
-        }
-    }
-
-    internal static List<ChatMessage> ToChatMessages(string inputJson, string? systemPrompt)
-    {
-        var stored = JsonSerializer.Deserialize<List<StoredMessage>>(inputJson, RunSummary.JsonOptions) ?? [];
-        var messages = stored.Select(m => new ChatMessage(new ChatRole(string.IsNullOrWhiteSpace(m.Role) ? "user" : m.Role), m.Content ?? "")).ToList();
-        if (!string.IsNullOrWhiteSpace(systemPrompt) && !messages.Any(m => m.Role == ChatRole.System))
-        {
-            messages.Insert(0, new ChatMessage(ChatRole.System, systemPrompt));
-        }
-
-        return messages;
-    }
-
-    private static int? ToInt(long? value) => value is { } v ? (int)Math.Min(v, int.MaxValue) : null;
-
-    private sealed record StoredMessage(string? Role, string? Content);
-
-    private sealed record RunSettings(float? Temperature, int? MaxOutputTokens);
-
-    private sealed record ItemOutcome(string? Output, string? Error, int? LatencyMs, int? PromptTokens, int? CompletionTokens)
-    {
-        /// <summary>The last exception, for the log only.</summary>
-        public Exception? Failure { get; init; }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
@@ -21,7 +22,8 @@ public sealed record EvaluationDashboard(
     double? FormatCompliance,
     string? FormatRule,
     IReadOnlyList<TrendPoint> Trend,
-    ComparisonResults? Review,
+    // The API's JSON keeps the field's old name: the blind comparison is now called a comparison, not a review.
+    [property: JsonPropertyName("review")] ComparisonResults? Comparison,
     TrainingMetricsSummary? Training,
     OverfittingVerdict? TrainingVerdict,
     string Headline);
@@ -29,15 +31,16 @@ public sealed record EvaluationDashboard(
 /// <summary>The one page a product owner reads: did fine-tuning help, and how sure are we.</summary>
 public sealed class EvaluationDashboardService(
     IDbContextFactory<StudioDbContext> factory,
-    EvaluationService evaluation,
-    ReviewService reviews,
+    EvalSets evalSets,
+    EvalRuns evalRuns,
+    ComparisonService comparisons,
     TrainingCurveService training)
 {
     public async Task<EvaluationDashboard> GetAsync(int projectId, CancellationToken cancellationToken)
     {
         await ScoreUnscoredRunsAsync(projectId, cancellationToken);
-        var sets = await evaluation.ListSetsAsync(projectId, cancellationToken);
-        var runs = await evaluation.ListRunsAsync(projectId, null, cancellationToken);
+        var sets = await evalSets.ListSetsAsync(projectId, cancellationToken);
+        var runs = await evalRuns.ListRunsAsync(projectId, null, cancellationToken);
         var scored = runs.Where(r => r.Status == EvalRunStatus.Completed && r.Summary is not null).ToList();
 
         var baseline = scored.LastOrDefault(r => r.IsBaseline);
@@ -50,7 +53,7 @@ public sealed class EvaluationDashboardService(
         int? regressions = null, fixes = null;
         if (baseline is not null && candidate is not null && baseline.EvalSetId == candidate.EvalSetId)
         {
-            var comparison = await evaluation.CompareAsync(baseline.Id, candidate.Id, cancellationToken);
+            var comparison = await evalRuns.CompareAsync(baseline.Id, candidate.Id, cancellationToken);
             delta = comparison.Deltas.FirstOrDefault(d => d.Metric == metric)?.Delta;
             pValue = comparison.McNemar.PValue;
             regressions = comparison.Regressions;
@@ -62,12 +65,12 @@ public sealed class EvaluationDashboardService(
             .ToList();
         var formatSource = candidate ?? baseline;
 
-        ComparisonResults? review = null;
-        foreach (var comparison in await reviews.ListAsync(projectId, cancellationToken))
+        ComparisonResults? latestComparison = null;
+        foreach (var comparison in await comparisons.ListAsync(projectId, cancellationToken))
         {
             if (comparison.Judgements > 0)
             {
-                review = await reviews.ResultsAsync(comparison.Id, cancellationToken);
+                latestComparison = await comparisons.ResultsAsync(comparison.Id, cancellationToken);
                 break;
             }
         }
@@ -77,7 +80,7 @@ public sealed class EvaluationDashboardService(
         var verdict = latestTraining is null ? null : (await training.GetAsync(latestTraining.Id, cancellationToken)).Verdict;
 
         return new EvaluationDashboard(sets.Count, sets.Sum(s => s.ItemCount), runs.Count, metric, baseline, candidate, delta, pValue, regressions, fixes,
-            formatSource?.Summary?.FormatCompliance, formatSource?.Summary?.FormatRule, trend, review, latestTraining, verdict,
+            formatSource?.Summary?.FormatCompliance, formatSource?.Summary?.FormatRule, trend, latestComparison, latestTraining, verdict,
             Headline(metric, baseline, candidate, delta, pValue));
     }
 
@@ -122,7 +125,7 @@ public sealed class EvaluationDashboardService(
 
         foreach (var runId in unscored)
         {
-            await evaluation.ScoreRunAsync(runId, Actor.System, cancellationToken);
+            await evalRuns.ScoreRunAsync(runId, Actor.System, cancellationToken);
         }
     }
 }

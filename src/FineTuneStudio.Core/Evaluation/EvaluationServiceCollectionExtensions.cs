@@ -7,11 +7,13 @@ public static class EvaluationServiceCollectionExtensions
     /// <summary>Registers the Evaluation feature's services.</summary>
     public static IServiceCollection AddEvaluationFeature(this IServiceCollection services)
     {
-        services.AddSingleton<EvaluationService>();
-        services.AddSingleton<ReviewService>();
+        services.AddSingleton<EvalSets>();
+        services.AddSingleton<EvalRuns>();
+        services.AddSingleton<ComparisonService>();
         services.AddSingleton<TrainingCurveService>();
         services.AddSingleton<EvaluationDashboardService>();
         services.AddSingleton<EvalEndpointCatalog>();
+        services.AddSingleton<EvalRunGenerator>();
         services.AddSingleton<EvalGenerationService>();
         services.AddSingleton<EvalGenerationRunner>();
         services.AddHostedService<EvalGenerationResumer>();

@@ -8,7 +8,9 @@ public static class ReadinessServiceCollectionExtensions
     public static IServiceCollection AddReadinessFeature(this IServiceCollection services)
     {
         services.AddSingleton<TrainingTargetService>();
-        services.AddSingleton<ReadinessService>();
+        services.AddSingleton<ReadinessEvidenceReader>();
+        services.AddSingleton<Assessments>();
+        services.AddSingleton<ReadinessReports>();
         return services;
     }
 }

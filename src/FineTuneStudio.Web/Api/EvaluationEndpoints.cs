@@ -29,68 +29,68 @@ public static class EvaluationEndpoints
             .InProject(ScopeKind.Project, "projectId")
             .WithSummary("The evaluation dashboard of a project");
 
-        api.MapGet("/projects/{projectId:int}/eval-sets", async (int projectId, EvaluationService evaluation, CancellationToken ct) =>
-            TypedResults.Ok(await evaluation.ListSetsAsync(projectId, ct)))
+        api.MapGet("/projects/{projectId:int}/eval-sets", async (int projectId, EvalSets sets, CancellationToken ct) =>
+            TypedResults.Ok(await sets.ListSetsAsync(projectId, ct)))
             .InProject(ScopeKind.Project, "projectId")
             .WithSummary("List eval sets");
 
-        api.MapPost("/projects/{projectId:int}/eval-sets", async Task<Created<EvalSetSummary>> (int projectId, EvalSetInput input, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/projects/{projectId:int}/eval-sets", async Task<Created<EvalSetSummary>> (int projectId, EvalSetInput input, EvalSets sets, HttpContext http, CancellationToken ct) =>
             {
-                var created = await evaluation.CreateSetAsync(projectId, input, http.User.ToActor(), ct);
+                var created = await sets.CreateSetAsync(projectId, input, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/eval-sets/{created.Id}", created);
             })
             .InProject(ScopeKind.Project, "projectId")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Create an empty eval set");
 
-        api.MapPost("/projects/{projectId:int}/eval-sets/from-examples", async Task<Created<EvalSetSummary>> (int projectId, FromExamplesRequest input, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/projects/{projectId:int}/eval-sets/from-examples", async Task<Created<EvalSetSummary>> (int projectId, FromExamplesRequest input, EvalSets sets, HttpContext http, CancellationToken ct) =>
             {
-                var created = await evaluation.CreateFromExamplesAsync(projectId, new EvalSetInput(input.Name, input.Description, input.Metrics), input.DatasetId, input.ExampleIds ?? [], http.User.ToActor(), ct);
+                var created = await sets.CreateFromExamplesAsync(projectId, new EvalSetInput(input.Name, input.Description, input.Metrics), input.DatasetId, input.ExampleIds ?? [], http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/eval-sets/{created.Id}", created);
             })
             .InProject(ScopeKind.Project, "projectId")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Create an eval set from chosen examples of a dataset");
 
-        api.MapPost("/versions/{versionId:int}/eval-set", async Task<Created<EvalSetSummary>> (int versionId, EvalSetInput input, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/versions/{versionId:int}/eval-set", async Task<Created<EvalSetSummary>> (int versionId, EvalSetInput input, EvalSets sets, HttpContext http, CancellationToken ct) =>
             {
-                var created = await evaluation.CreateFromTestSplitAsync(versionId, input, http.User.ToActor(), ct);
+                var created = await sets.CreateFromTestSplitAsync(versionId, input, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/eval-sets/{created.Id}", created);
             })
             .InProject(ScopeKind.Version, "versionId")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Create an eval set from the test split of a dataset version");
 
-        api.MapGet("/eval-sets/{id:int}", async (int id, EvaluationService evaluation, CancellationToken ct) =>
-            TypedResults.Ok(await evaluation.GetSetAsync(id, ct)))
+        api.MapGet("/eval-sets/{id:int}", async (int id, EvalSets sets, CancellationToken ct) =>
+            TypedResults.Ok(await sets.GetSetAsync(id, ct)))
             .InProject(ScopeKind.EvalSet, "id")
             .WithSummary("Get an eval set");
 
-        api.MapPut("/eval-sets/{id:int}", async (int id, EvalSetInput input, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
-            TypedResults.Ok(await evaluation.UpdateSetAsync(id, input, http.User.ToActor(), ct)))
+        api.MapPut("/eval-sets/{id:int}", async (int id, EvalSetInput input, EvalSets sets, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await sets.UpdateSetAsync(id, input, http.User.ToActor(), ct)))
             .InProject(ScopeKind.EvalSet, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Rename an eval set or change its metrics");
 
-        api.MapDelete("/eval-sets/{id:int}", async (int id, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+        api.MapDelete("/eval-sets/{id:int}", async (int id, EvalSets sets, HttpContext http, CancellationToken ct) =>
             {
-                await evaluation.DeleteSetAsync(id, http.User.ToActor(), ct);
+                await sets.DeleteSetAsync(id, http.User.ToActor(), ct);
                 return TypedResults.NoContent();
             })
             .InProject(ScopeKind.EvalSet, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Delete an eval set with its runs");
 
-        api.MapGet("/eval-sets/{id:int}/items", async (int id, int? skip, int? take, EvaluationService evaluation, CancellationToken ct) =>
-            TypedResults.Ok(await evaluation.ListItemsAsync(id, skip ?? 0, take ?? 100, ct)))
+        api.MapGet("/eval-sets/{id:int}/items", async (int id, int? skip, int? take, EvalSets sets, CancellationToken ct) =>
+            TypedResults.Ok(await sets.ListItemsAsync(id, skip ?? 0, take ?? 100, ct)))
             .InProject(ScopeKind.EvalSet, "id")
             .WithSummary("Page through an eval set's items");
 
-        api.MapPost("/eval-sets/{id:int}/items", async (int id, EvaluationService evaluation, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
+        api.MapPost("/eval-sets/{id:int}/items", async (int id, EvalSets sets, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
             {
                 await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
                 var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
-                return TypedResults.Ok(new { imported = await evaluation.ImportItemsAsync(id, text, upload.FileName, http.User.ToActor(), ct) });
+                return TypedResults.Ok(new { imported = await sets.ImportItemsAsync(id, text, upload.FileName, http.User.ToActor(), ct) });
             })
             .InProject(ScopeKind.EvalSet, "id")
             .Accepts<IFormFile>("multipart/form-data")
@@ -99,18 +99,18 @@ public static class EvaluationEndpoints
             .WithSummary("Import items from JSONL or CSV (all or nothing)")
             .WithDescription("Multipart form: file. Past the upload limit: 413.");
 
-        api.MapGet("/projects/{projectId:int}/eval-runs", async (int projectId, int? setId, EvaluationService evaluation, CancellationToken ct) =>
-            TypedResults.Ok(await evaluation.ListRunsAsync(projectId, setId, ct)))
+        api.MapGet("/projects/{projectId:int}/eval-runs", async (int projectId, int? setId, EvalRuns runs, CancellationToken ct) =>
+            TypedResults.Ok(await runs.ListRunsAsync(projectId, setId, ct)))
             .InProject(ScopeKind.Project, "projectId")
             .WithSummary("List runs, oldest first");
 
-        api.MapPost("/eval-sets/{id:int}/runs", async Task<Created<EvalRunSummary>> (int id, EvaluationService evaluation, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
+        api.MapPost("/eval-sets/{id:int}/runs", async Task<Created<EvalRunSummary>> (int id, EvalRuns runs, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
             {
                 await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
                 var input = new EvalRunInput(upload.Field("name") ?? "", upload.Field("model"), upload.Field("provider"), null, null, upload.Field("settings"),
                     FormInt(upload, "datasetVersionId"), upload.Field("notes"), bool.TryParse(upload.Field("baseline"), out var baseline) && baseline);
                 var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
-                var run = await evaluation.ImportRunAsync(id, input, text, upload.FileName, http.User.ToActor(), ct);
+                var run = await runs.ImportRunAsync(id, input, text, upload.FileName, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/eval-runs/{run.Id}", run);
             })
             .InProject(ScopeKind.EvalSet, "id")
@@ -151,61 +151,61 @@ public static class EvaluationEndpoints
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Resume a run whose instance stopped (Pending or Running, held by no live instance): only the items without a result are generated. 409 while an instance holds it or once it has ended");
 
-        api.MapGet("/eval-runs/{id:int}", async (int id, EvaluationService evaluation, CancellationToken ct) =>
-            TypedResults.Ok(await evaluation.GetRunAsync(id, ct)))
+        api.MapGet("/eval-runs/{id:int}", async (int id, EvalRuns runs, CancellationToken ct) =>
+            TypedResults.Ok(await runs.GetRunAsync(id, ct)))
             .InProject(ScopeKind.EvalRun, "id")
             .WithSummary("Get a run with its aggregate scores");
 
-        api.MapGet("/eval-runs/{id:int}/results", async (int id, int? skip, int? take, EvaluationService evaluation, CancellationToken ct) =>
-            TypedResults.Ok(await evaluation.GetResultsAsync(id, skip, take, ct)))
+        api.MapGet("/eval-runs/{id:int}/results", async (int id, int? skip, int? take, EvalRuns runs, CancellationToken ct) =>
+            TypedResults.Ok(await runs.GetResultsAsync(id, skip, take, ct)))
             .InProject(ScopeKind.EvalRun, "id")
             .WithSummary($"Per-item outputs and scores of a run in item order, a page at a time: skip, take (default {Paging.DefaultTake}, at most {Paging.MaxTake}), with the total");
 
-        api.MapDelete("/eval-runs/{id:int}", async (int id, EvaluationService evaluation, HttpContext http, CancellationToken ct) =>
+        api.MapDelete("/eval-runs/{id:int}", async (int id, EvalRuns runs, HttpContext http, CancellationToken ct) =>
             {
-                await evaluation.DeleteRunAsync(id, http.User.ToActor(), ct);
+                await runs.DeleteRunAsync(id, http.User.ToActor(), ct);
                 return TypedResults.NoContent();
             })
             .InProject(ScopeKind.EvalRun, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Delete a run");
 
-        api.MapGet("/eval-runs/compare", async (int baseline, int candidate, EvaluationService evaluation, CancellationToken ct) =>
-            TypedResults.Ok(await evaluation.CompareAsync(baseline, candidate, ct)))
+        api.MapGet("/eval-runs/compare", async (int baseline, int candidate, EvalRuns runs, CancellationToken ct) =>
+            TypedResults.Ok(await runs.CompareAsync(baseline, candidate, ct)))
             .InProject(ScopeKind.EvalRun, "baseline", ScopeSource.Query)
             .InProject(ScopeKind.EvalRun, "candidate", ScopeSource.Query)
             .WithSummary("Compare a candidate run with a baseline: deltas, McNemar, bootstrap, regressions and fixes");
 
-        api.MapGet("/projects/{projectId:int}/comparisons", async (int projectId, int? skip, int? take, ReviewService reviews, CancellationToken ct) =>
-            TypedResults.Ok(await reviews.ListAsync(projectId, skip, take, ct)))
+        api.MapGet("/projects/{projectId:int}/comparisons", async (int projectId, int? skip, int? take, ComparisonService comparisons, CancellationToken ct) =>
+            TypedResults.Ok(await comparisons.ListAsync(projectId, skip, take, ct)))
             .InProject(ScopeKind.Project, "projectId")
             .WithSummary($"List blind A/B comparisons, newest first, a page at a time: skip, take (default {Paging.DefaultTake}, at most {Paging.MaxTake}), with the total");
 
-        api.MapPost("/comparisons", async Task<Created<ComparisonSummary>> (ComparisonRequest input, ReviewService reviews, ProjectWall wall, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/comparisons", async Task<Created<ComparisonSummary>> (ComparisonRequest input, ComparisonService comparisons, ProjectWall wall, HttpContext http, CancellationToken ct) =>
             {
                 // Both runs are in the body: each must be in a project the caller works in as an evaluator.
                 await wall.RequireAsync(http.User, ScopeKind.EvalRun, input.RunAId, StudioPolicies.Evaluate, ct);
                 await wall.RequireAsync(http.User, ScopeKind.EvalRun, input.RunBId, StudioPolicies.Evaluate, ct);
-                var created = await reviews.CreateAsync(input.RunAId, input.RunBId, input.Name, http.User.ToActor(), ct);
+                var created = await comparisons.CreateAsync(input.RunAId, input.RunBId, input.Name, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/comparisons/{created.Id}", created);
             })
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Start a blind A/B comparison (run A is the baseline)");
 
-        api.MapGet("/comparisons/{id:int}/results", async (int id, ReviewService reviews, CancellationToken ct) =>
-            TypedResults.Ok(await reviews.ResultsAsync(id, ct)))
+        api.MapGet("/comparisons/{id:int}/results", async (int id, ComparisonService comparisons, CancellationToken ct) =>
+            TypedResults.Ok(await comparisons.ResultsAsync(id, ct)))
             .InProject(ScopeKind.Comparison, "id")
             .WithSummary("Win rate with a Wilson 95% interval, ties, position bias, per-reviewer counts");
 
-        api.MapGet("/comparisons/{id:int}/next", async Task<Results<Ok<BlindPair>, NoContent>> (int id, ReviewService reviews, HttpContext http, CancellationToken ct) =>
-                await reviews.NextAsync(id, http.User.UserId()!, ct) is { } pair ? TypedResults.Ok(pair) : TypedResults.NoContent())
+        api.MapGet("/comparisons/{id:int}/next", async Task<Results<Ok<BlindPair>, NoContent>> (int id, ComparisonService comparisons, HttpContext http, CancellationToken ct) =>
+                await comparisons.NextAsync(id, http.User.UserId()!, ct) is { } pair ? TypedResults.Ok(pair) : TypedResults.NoContent())
             .InProject(ScopeKind.Comparison, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("The caller's next unjudged pair: outputs by side only, no run identities");
 
-        api.MapPost("/comparisons/{id:int}/judgements", async (int id, JudgementRequest input, ReviewService reviews, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/comparisons/{id:int}/judgements", async (int id, JudgementRequest input, ComparisonService comparisons, HttpContext http, CancellationToken ct) =>
             {
-                await reviews.JudgeAsync(id, input.ItemId, http.User.UserId()!, input.Pick, input.Reason, http.User.ToActor(), ct);
+                await comparisons.JudgeAsync(id, input.ItemId, http.User.UserId()!, input.Pick, input.Reason, http.User.ToActor(), ct);
                 return TypedResults.NoContent();
             })
             .InProject(ScopeKind.Comparison, "id")

@@ -23,30 +23,30 @@ public static class ReadinessEndpoints
 
         var assessments = app.MapGroup("/api/projects/{id:int}/assessments").WithTags("Readiness").InProject(ScopeKind.Project, "id").RequireAuthorization(StudioPolicies.ViewReadiness);
 
-        assessments.MapGet("/", async (int id, ReadinessService readiness, CancellationToken ct) =>
+        assessments.MapGet("/", async (int id, Assessments readiness, CancellationToken ct) =>
             TypedResults.Ok(await readiness.ListAsync(id, ct)))
             .WithSummary("Submitted assessments of a project, oldest first");
 
-        assessments.MapPost("/", async Task<Created<AssessmentDetail>> (int id, JsonElement body, ReadinessService readiness, HttpContext http, CancellationToken ct) =>
+        assessments.MapPost("/", async Task<Created<AssessmentDetail>> (int id, JsonElement body, Assessments readiness, HttpContext http, CancellationToken ct) =>
             {
-                var submission = ReadinessService.ParseSubmission(body);
+                var submission = ReadinessSubmissionParser.Parse(body);
                 var created = await readiness.SubmitAsync(id, submission, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/projects/{id}/assessments/{created.Summary.Id}", created);
             })
             .RequireAuthorization(StudioPolicies.AssessReadiness)
             .WithSummary("Score answers against the project's own data and store the assessment");
 
-        assessments.MapGet("/{aid:int}", async (int id, int aid, ReadinessService readiness, CancellationToken ct) =>
+        assessments.MapGet("/{aid:int}", async (int id, int aid, Assessments readiness, CancellationToken ct) =>
             TypedResults.Ok(await readiness.GetAsync(id, aid, ct)))
             .WithSummary("One assessment with its answers, verdict, evidence and estimates");
 
-        assessments.MapGet("/compare", async (int id, int a, int b, ReadinessService readiness, CancellationToken ct) =>
+        assessments.MapGet("/compare", async (int id, int a, int b, Assessments readiness, CancellationToken ct) =>
             TypedResults.Ok(await readiness.CompareAsync(id, a, b, ct)))
             .WithSummary("Two assessments side by side: score changes and changed answers");
 
-        assessments.MapGet("/{aid:int}/report.md", async (int id, int aid, ReadinessService readiness, CancellationToken ct) =>
+        assessments.MapGet("/{aid:int}/report.md", async (int id, int aid, ReadinessReports reports, CancellationToken ct) =>
             {
-                var report = await readiness.ReportAsync(id, aid, ct);
+                var report = await reports.ReportAsync(id, aid, ct);
                 return TypedResults.File(Encoding.UTF8.GetBytes(report.Markdown), "text/markdown; charset=utf-8", report.FileName);
             })
             .WithSummary("The assessment as a Markdown report");

@@ -17,15 +17,17 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
     private static readonly Actor Lead = new("user-lead", "lead@example.test");
     private readonly ManualClock _clock = new(new DateTime(2026, 11, 30, 8, 0, 0, DateTimeKind.Utc));
     private TestDatabase _db = default!;
-    private EvaluationService _evaluation = default!;
+    private EvalSets _sets = default!;
+    private EvalRuns _runs = default!;
     private int _setId;
 
     public async Task InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync();
         var project = await new ProjectService(_db, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
-        _evaluation = new EvaluationService(_db, _clock);
-        _setId = (await _evaluation.CreateSetAsync(project.Id, new EvalSetInput("Held-out", "", ["exact", "accuracy"]), Lead, default)).Id;
+        _sets = new EvalSets(_db, _clock);
+        _runs = new EvalRuns(_db, _clock);
+        _setId = (await _sets.CreateSetAsync(project.Id, new EvalSetInput("Held-out", "", ["exact", "accuracy"]), Lead, default)).Id;
     }
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
@@ -34,7 +36,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
     private async Task AddItemsAsync(int count)
     {
         var lines = Enumerable.Range(1, count).Select(i => $$"""{"id":"t{{i}}","input":"ticket {{i}}","expected":"{{Expected(i)}}","label":"{{Expected(i)}}"}""");
-        await _evaluation.ImportItemsAsync(_setId, string.Join('\n', lines), "items.jsonl", Lead, default);
+        await _sets.ImportItemsAsync(_setId, string.Join('\n', lines), "items.jsonl", Lead, default);
     }
 
     private static string Expected(int i) => i % 2 == 1 ? "high" : "low";
@@ -42,10 +44,10 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
     private static FakeReply RightAnswer(string text) => FakeReply.Text(Expected(int.Parse(text["ticket ".Length..], System.Globalization.CultureInfo.InvariantCulture)));
 
     private EvalGenerationService Service(ScriptedChatServer server, int concurrency = 4, int retries = 3, int timeoutSeconds = 30, string key = "sk-test-secret",
-        EvaluationService? scoring = null) => Service(server.BaseUrl, concurrency, retries, timeoutSeconds, key, scoring);
+        EvalRuns? scoring = null) => Service(server.BaseUrl, concurrency, retries, timeoutSeconds, key, scoring);
 
     private EvalGenerationService Service(string baseUrl, int concurrency = 4, int retries = 3, int timeoutSeconds = 30, string key = "sk-test-secret",
-        EvaluationService? scoring = null, ILogger<EvalGenerationService>? logger = null)
+        EvalRuns? scoring = null, ILogger<EvalGenerationService>? logger = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -58,7 +60,10 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
             ["Studio:Evaluation:Generation:Endpoints:fake:Provider"] = "local",
         }).Build();
         // A lease service of its own: each service stands for one app instance.
-        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(configuration), scoring ?? _evaluation, logger ?? NullLogger<EvalGenerationService>.Instance, new JobLeaseService(_db, _clock));
+        var catalog = new EvalEndpointCatalog(configuration);
+        var runs = scoring ?? _runs;
+        var log = logger ?? NullLogger<EvalGenerationService>.Instance;
+        return new EvalGenerationService(_db, _clock, catalog, runs, new EvalRunGenerator(_db, _clock, catalog, runs, log), log, new JobLeaseService(_db, _clock));
     }
 
     private async Task<int> GenerateAsync(EvalGenerationService service, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -99,7 +104,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         results[0].Result.CompletionTokens.ShouldBe(3);
         results[1].Result.PromptTokens.ShouldBe(17);
         results[1].Result.CompletionTokens.ShouldBe(5);
-        var run = await _evaluation.GetRunAsync(runId, default);
+        var run = await _runs.GetRunAsync(runId, default);
         run.Status.ShouldBe(EvalRunStatus.Completed);
         run.Summary!.Correct.ShouldBe(2);
         run.Summary.Metrics["exact"].ShouldBe(0.6667);
@@ -142,7 +147,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         failed.Result.Error.ShouldEndWith("(after 3 attempts)");
         server.RequestsFor("ticket 3").ShouldBe(3); // the first try and two retries
         results.Where(r => r.ExternalId != "t3").ShouldAllBe(r => !r.Result.Failed);
-        var run = await _evaluation.GetRunAsync(runId, default);
+        var run = await _runs.GetRunAsync(runId, default);
         run.Status.ShouldBe(EvalRunStatus.Completed);
         run.Summary!.Failed.ShouldBe(1);
         run.Summary.Correct.ShouldBe(3);
@@ -153,7 +158,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
     {
         await AddItemsAsync(2);
         await using var server = ScriptedChatServer.Start((text, _) => RightAnswer(text));
-        var service = Service(server, scoring: new EvaluationService(new ScoresRefused(_db), _clock));
+        var service = Service(server, scoring: new EvalRuns(new ScoresRefused(_db), _clock));
         var progress = new SyncProgress(_ => { });
 
         var runId = await GenerateAsync(service, progress);
@@ -182,7 +187,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         result.Error.ShouldBe("the endpoint 'fake' refused the connection (after 2 attempts)");
         var run = await RunAsync(runId);
         (run.Status, run.Error).ShouldBe((EvalRunStatus.Failed, "every item failed; see the item errors"));
-        var stored = result.Error + run.Error + (await _evaluation.GetResultsAsync(runId, null, null, default)).Items.Single().Error;
+        var stored = result.Error + run.Error + (await _runs.GetResultsAsync(runId, null, null, default)).Items.Single().Error;
         stored.ShouldNotContain("127.0.0.1");
         stored.ShouldNotContain(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         stored.ShouldNotContain("http");
@@ -260,7 +265,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         results.ShouldAllBe(r => !r.Result.Failed);
         results[1].Result.Output.ShouldBe("low");
         server.RequestsFor("ticket 2").ShouldBe(2);
-        (await _evaluation.GetRunAsync(runId, default)).Summary!.Correct.ShouldBe(2);
+        (await _runs.GetRunAsync(runId, default)).Summary!.Correct.ShouldBe(2);
     }
 
     [Fact]
@@ -442,7 +447,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         server.RequestsFor("ticket 2").ShouldBe(0);
         var results = await ResultsAsync(runId);
         results.Select(r => (r.ExternalId, r.Result.Output)).ShouldBe([("t1", "high"), ("t2", "high"), ("t3", "high"), ("t4", "low"), ("t5", "high")]);
-        var run = await _evaluation.GetRunAsync(runId, default);
+        var run = await _runs.GetRunAsync(runId, default);
         run.Status.ShouldBe(EvalRunStatus.Completed);
         run.Summary!.Items.ShouldBe(5);
         run.Summary.Correct.ShouldBe(4); // every item but t2, whose kept answer was wrong

@@ -63,7 +63,7 @@ public sealed class EvaluationCliTests : IDisposable
         (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
         var factory = new SettingsDbContextFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
         var project = await new ProjectService(factory, TimeProvider.System).CreateAsync(new ProjectInput("Triage", null), Actor.System, default);
-        var evaluation = new EvaluationService(factory, TimeProvider.System);
+        var evaluation = new EvalSets(factory, TimeProvider.System);
         var set = await evaluation.CreateSetAsync(project.Id, new EvalSetInput("Held-out", null, ["accuracy"]), Actor.System, default);
         await evaluation.ImportItemsAsync(set.Id, Items, "items.jsonl", Actor.System, default);
 
@@ -103,7 +103,7 @@ public sealed class EvaluationCliTests : IDisposable
         (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
         var factory = new SettingsDbContextFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
         var project = await new ProjectService(factory, TimeProvider.System).CreateAsync(new ProjectInput("Triage", null), Actor.System, default);
-        var evaluation = new EvaluationService(factory, TimeProvider.System);
+        var evaluation = new EvalSets(factory, TimeProvider.System);
         var set = await evaluation.CreateSetAsync(project.Id, new EvalSetInput("Held-out", null, ["accuracy"]), Actor.System, default);
         await evaluation.ImportItemsAsync(set.Id, "{\"id\":\"1\",\"input\":\"site down\",\"expected\":\"high\",\"label\":\"high\"}\n{\"id\":\"2\",\"input\":\"typo\",\"expected\":\"low\",\"label\":\"low\"}\n", "items.jsonl", Actor.System, default);
         // "typo" gets a 500 every time: recorded as failed, the run still completes.

@@ -23,14 +23,14 @@ public sealed class EvaluationServiceTests
     private const string BaselineOutputs = "id,output\na,high\nb,low\nc,high\nd,high\n";
     private const string CandidateOutputs = "{\"id\":\"a\",\"output\":\"High\"}\n{\"id\":\"b\",\"output\":\"normal\"}\n{\"id\":\"c\",\"output\":\"normal\"}\n{\"id\":\"d\",\"output\":\"critical\"}\n";
 
-    private async Task<(TestDatabase Database, EvaluationService Service, int ProjectId, int SetId)> ArrangeAsync()
+    private async Task<(TestDatabase Database, EvalRuns Service, int ProjectId, int SetId)> ArrangeAsync()
     {
         var database = await TestDatabase.CreateAsync();
         var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
-        var service = new EvaluationService(database, _clock);
-        var set = await service.CreateSetAsync(project.Id, new EvalSetInput("Held-out", "", ["exact", "normalized", "accuracy", "macro-f1"]), Lead, default);
-        (await service.ImportItemsAsync(set.Id, Items, "items.jsonl", Lead, default)).ShouldBe(4);
-        return (database, service, project.Id, set.Id);
+        var sets = new EvalSets(database, _clock);
+        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("Held-out", "", ["exact", "normalized", "accuracy", "macro-f1"]), Lead, default);
+        (await sets.ImportItemsAsync(set.Id, Items, "items.jsonl", Lead, default)).ShouldBe(4);
+        return (database, new EvalRuns(database, _clock), project.Id, set.Id);
     }
 
     [Fact]
@@ -88,13 +88,13 @@ public sealed class EvaluationServiceTests
     }
 
     [Fact]
-    public async Task BlindReview_AlwaysPickingLeft_ShowsFullPositionBiasAndBalancedWins()
+    public async Task BlindComparison_AlwaysPickingLeft_ShowsFullPositionBiasAndBalancedWins()
     {
         var (database, service, projectId, setId) = await ArrangeAsync();
         await using var _ = database;
         var baseline = await service.ImportRunAsync(setId, new EvalRunInput("Prompted", IsBaseline: true), BaselineOutputs, "o.csv", Lead, default);
         var candidate = await service.ImportRunAsync(setId, new EvalRunInput("Tuned"), CandidateOutputs, "o.jsonl", Lead, default);
-        var reviews = new ReviewService(database, _clock);
+        var reviews = new ComparisonService(database, _clock);
         var comparison = await reviews.CreateAsync(baseline.Id, candidate.Id, null, Lead, default);
 
         var seen = new List<int>();
@@ -128,7 +128,7 @@ public sealed class EvaluationServiceTests
         }
 
         var training = new TrainingCurveService(database, _clock);
-        var dashboard = await new EvaluationDashboardService(database, service, new ReviewService(database, _clock), training).GetAsync(projectId, default);
+        var dashboard = await new EvaluationDashboardService(database, new EvalSets(database, _clock), service, new ComparisonService(database, _clock), training).GetAsync(projectId, default);
 
         dashboard.Baseline!.Summary!.Metrics["accuracy"].ShouldBe(0.5);
         dashboard.Delta.ShouldBe(0.25);
@@ -176,7 +176,7 @@ public sealed class EvaluationServiceTests
             (datasetId, exampleId) = (dataset.Id, example.Id);
         }
 
-        var service = new EvaluationService(database, _clock);
+        var service = new EvalSets(database, _clock);
         var set = await service.CreateFromExamplesAsync(project.Id, new EvalSetInput("From examples", null, ["normalised"]), datasetId, [exampleId], Lead, default);
 
         var item = (await service.ListItemsAsync(set.Id, 0, 10, default)).Single();
@@ -219,7 +219,7 @@ public sealed class EvaluationServiceTests
             (withTest, withoutTest) = (v1.Id, v2.Id);
         }
 
-        var service = new EvaluationService(database, _clock);
+        var service = new EvalSets(database, _clock);
         var set = await service.CreateFromTestSplitAsync(withTest, new EvalSetInput("v1 test split", null, ["exact"]), Lead, default);
 
         var items = await service.ListItemsAsync(set.Id, 0, 10, default);

@@ -1,9 +1,12 @@
 using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -247,7 +250,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
     [Fact]
     public async Task ReadinessEvidence_UsesTheSharesOfTheLatestQualityRun()
     {
-        var readiness = new FineTuneStudio.Core.Readiness.ReadinessService(_database, _clock, new FineTuneStudio.Core.Readiness.TrainingTargetService(_database, _clock));
+        var readiness = new FineTuneStudio.Core.Readiness.ReadinessEvidenceReader(_database, _service);
         (await readiness.GatherEvidenceAsync(_projectId, CancellationToken.None)).DuplicateShare.ShouldBeNull();
 
         await _service.RunAsync(_datasetId, Lead, null, CancellationToken.None);
@@ -256,6 +259,39 @@ public sealed class QualityServiceTests : IAsyncLifetime
         // Same fixture as above: 2 of 6 examples duplicate another, 2 of 6 conflict.
         evidence.DuplicateShare!.Value.ShouldBe(2.0 / 6, 1e-9);
         evidence.ConflictShare!.Value.ShouldBe(2.0 / 6, 1e-9);
+    }
+
+    [Fact]
+    public async Task ReadinessEvidence_FromTheContainer_HonoursTheConfiguredThresholds()
+    {
+        // A seventh example shares 8 of 12 word shingles with the first (Jaccard 2/3): below the
+        // default near-duplicate threshold (0.8), above the configured one (0.5).
+        await using (var db = _database.CreateDbContext())
+        {
+            var now = _clock.UtcNow;
+            var example = new Example { DatasetId = _datasetId, Status = ExampleStatus.Approved, CreatedAt = now, UpdatedAt = now, Version = Guid.NewGuid() };
+            new ExampleContent([new MessageContent(MessageRole.System, Canonical), new MessageContent(MessageRole.User, "The checkout page shows an error after I enter my bank code")], "a").ApplyTo(example);
+            db.Examples.Add(example);
+            await db.SaveChangesAsync();
+        }
+
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Quality:NearDuplicateThreshold"] = "0.5" })
+            .Build();
+        var services = new ServiceCollection().AddLogging().AddStudioCore(configuration);
+        services.AddSingleton<IDbContextFactory<StudioDbContext>>(_database);
+        services.AddSingleton<TimeProvider>(_clock);
+        await using var provider = services.BuildServiceProvider();
+        var readiness = provider.GetRequiredService<FineTuneStudio.Core.Readiness.ReadinessEvidenceReader>();
+
+        await _service.RunAsync(_datasetId, Lead, null, CancellationToken.None);
+        var byDefault = await readiness.GatherEvidenceAsync(_projectId, CancellationToken.None);
+        await provider.GetRequiredService<QualityService>().RunAsync(_datasetId, Lead, null, CancellationToken.None);
+        var configured = await readiness.GatherEvidenceAsync(_projectId, CancellationToken.None);
+
+        // Default: 2 repeats 1, 4 nearly repeats 3 = 2 of 7. Configured: 7 nearly repeats 1 as well.
+        byDefault.DuplicateShare!.Value.ShouldBe(2.0 / 7, 1e-9);
+        configured.DuplicateShare!.Value.ShouldBe(3.0 / 7, 1e-9);
     }
 
     [Fact]

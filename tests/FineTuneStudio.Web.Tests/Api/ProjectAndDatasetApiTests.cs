@@ -96,7 +96,7 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
     public async Task ProjectDelete_WithABlindComparison_RemovesTheProjectAndItsComparison()
     {
         var (projectId, setId) = await app.CreateGenerationSetAsync(items: 2);
-        var evaluation = app.Services.GetRequiredService<EvaluationService>();
+        var evaluation = app.Services.GetRequiredService<EvalRuns>();
         var a = await evaluation.ImportRunAsync(setId, new EvalRunInput("A"), "id,output\nt1,high\nt2,low\n", "a.csv", Actor.System, default);
         var b = await evaluation.ImportRunAsync(setId, new EvalRunInput("B"), "id,output\nt1,high\nt2,high\n", "b.csv", Actor.System, default);
         // The candidate is the older run: the database meets it before the baseline when it removes the project's runs.

@@ -116,7 +116,7 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
 
         // Three comparisons in a project of their own, newest first.
         var (projectId, setId) = await app.CreateGenerationSetAsync(items: 2);
-        var evaluation = app.Services.GetRequiredService<EvaluationService>();
+        var evaluation = app.Services.GetRequiredService<EvalRuns>();
         var a = await evaluation.ImportRunAsync(setId, new EvalRunInput("A"), "id,output\nt1,high\nt2,low\n", "a.csv", Actor.System, default);
         var b = await evaluation.ImportRunAsync(setId, new EvalRunInput("B"), "id,output\nt1,high\nt2,high\n", "b.csv", Actor.System, default);
         var created = new List<int>();

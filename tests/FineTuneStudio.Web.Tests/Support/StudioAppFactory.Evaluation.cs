@@ -34,14 +34,14 @@ public partial class StudioAppFactory
     public async Task<int> ImportCandidateRunAsync(string name)
     {
         var demo = await DemoEvaluationAsync();
-        var run = await Services.GetRequiredService<EvaluationService>().ImportRunAsync(demo.SetId, new EvalRunInput(name, Model: "tuned-secret-model-x"),
+        var run = await Services.GetRequiredService<EvalRuns>().ImportRunAsync(demo.SetId, new EvalRunInput(name, Model: "tuned-secret-model-x"),
             await CandidateOutputsCsvAsync(), "candidate.csv", Actor.System, default);
         return run.Id;
     }
 
     public async Task<int> CreateComparisonAsync(int baselineRunId, int candidateRunId)
     {
-        var comparison = await Services.GetRequiredService<ReviewService>().CreateAsync(baselineRunId, candidateRunId, null, Actor.System, default);
+        var comparison = await Services.GetRequiredService<ComparisonService>().CreateAsync(baselineRunId, candidateRunId, null, Actor.System, default);
         return comparison.Id;
     }
 
@@ -68,7 +68,7 @@ public partial class StudioAppFactory
     public async Task<(int ProjectId, int SetId)> CreateGenerationSetAsync(int items)
     {
         var project = await Services.GetRequiredService<ProjectService>().CreateAsync(new ProjectInput($"Generation {Guid.NewGuid():N}", null), Actor.System, default);
-        var evaluation = Services.GetRequiredService<EvaluationService>();
+        var evaluation = Services.GetRequiredService<EvalSets>();
         var set = await evaluation.CreateSetAsync(project.Id, new EvalSetInput("Tickets held-out", null, ["exact", "accuracy"]), Actor.System, default);
         var lines = Enumerable.Range(1, items).Select(i => $$"""{"id":"t{{i}}","input":"ticket {{i}}","expected":"{{(i % 2 == 1 ? "high" : "low")}}","label":"{{(i % 2 == 1 ? "high" : "low")}}"}""");
         await evaluation.ImportItemsAsync(set.Id, string.Join('\n', lines), "items.jsonl", Actor.System, default);

@@ -16,13 +16,13 @@ public sealed partial class ComparePage
 
     [SupplyParameterFromQuery(Name = "b")] public int? B { get; set; }
 
-    [Inject] private EvaluationService Evaluation { get; set; } = default!;
+    [Inject] private EvalRuns Runs { get; set; } = default!;
 
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()
     {
-        _runs = await Evaluation.ListRunsAsync(ProjectId, null, ComponentToken);
+        _runs = await Runs.ListRunsAsync(ProjectId, null, ComponentToken);
         A ??= _runs.LastOrDefault(r => r.IsBaseline)?.Id;
         B ??= _runs.LastOrDefault(r => !r.IsBaseline && r.Id != A)?.Id;
         _comparison = null;
@@ -31,7 +31,7 @@ public sealed partial class ComparePage
         {
             try
             {
-                _comparison = await Evaluation.CompareAsync(a, b, ComponentToken);
+                _comparison = await Runs.CompareAsync(a, b, ComponentToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

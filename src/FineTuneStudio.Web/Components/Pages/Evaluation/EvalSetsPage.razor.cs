@@ -32,7 +32,7 @@ public sealed partial class EvalSetsPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private EvaluationService Evaluation { get; set; } = default!;
+    [Inject] private EvalSets Sets { get; set; } = default!;
 
     [SupplyParameterFromQuery(Name = "dataset")] public int? Dataset { get; set; }
 
@@ -127,7 +127,7 @@ public sealed partial class EvalSetsPage
 
     private async Task LoadAsync()
     {
-        _sets = await Evaluation.ListSetsAsync(ProjectId, ComponentToken);
+        _sets = await Sets.ListSetsAsync(ProjectId, ComponentToken);
         _setId ??= _sets.Count > 0 ? _sets[0].Id : null;
     }
 
@@ -138,8 +138,8 @@ public sealed partial class EvalSetsPage
             var input = new EvalSetInput(_name, _description, _metrics.ToList());
             var actor = (await AuthenticationState).User.ToActor();
             var created = _chosen.Count == 0
-                ? await Evaluation.CreateSetAsync(ProjectId, input, actor, ComponentToken)
-                : await Evaluation.CreateFromExamplesAsync(ProjectId, input, _datasetId, _chosen.Order().ToList(), actor, ComponentToken);
+                ? await Sets.CreateSetAsync(ProjectId, input, actor, ComponentToken)
+                : await Sets.CreateFromExamplesAsync(ProjectId, input, _datasetId, _chosen.Order().ToList(), actor, ComponentToken);
             Snackbar.Add($"Created \"{created.Name}\" with {created.ItemCount} items", Severity.Success);
             (_errors, _total, _name, _description, _setId, _chosen, _idsText) = ([], 0, "", "", created.Id, [], null);
             SyncPageSelection();
@@ -162,7 +162,7 @@ public sealed partial class EvalSetsPage
 
             await using var stream = PageUploads.Open(_file, Configuration, ComponentToken);
             var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
-            var count = await Evaluation.ImportItemsAsync(setId, text, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
+            var count = await Sets.ImportItemsAsync(setId, text, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
             Snackbar.Add($"Added {count} items", Severity.Success);
             (_errors, _total, _file) = ([], 0, null);
             await LoadAsync();

@@ -28,9 +28,9 @@ public sealed partial class EvaluationPage
 
     private string RegressionCaption => _dashboard?.Regressions is null ? "needs a baseline and a candidate" : $"right before, wrong now · {_dashboard.Fixes} fixed";
 
-    private string WinRate => _dashboard?.Review is { } r && r.WinsA + r.WinsB > 0 ? EvaluationDashboardService.Percent(r.CandidateWinRate.Rate) : "–";
+    private string WinRate => _dashboard?.Comparison is { } r && r.WinsA + r.WinsB > 0 ? EvaluationDashboardService.Percent(r.CandidateWinRate.Rate) : "–";
 
-    private string WinCaption => _dashboard?.Review is { } r
+    private string WinCaption => _dashboard?.Comparison is { } r
         ? $"candidate wins {r.WinsB} of {r.WinsA + r.WinsB} decided pairs, 95% interval {r.CandidateWinRate.Low * 100:0}–{r.CandidateWinRate.High * 100:0}% · ties {r.Ties}, both bad {r.BothBad}"
         : "no blind judgements yet";
 

@@ -21,7 +21,9 @@ public sealed partial class RunResultsPage
 
     [SupplyParameterFromQuery(Name = "show")] public string? Show { get; set; }
 
-    [Inject] private EvaluationService Evaluation { get; set; } = default!;
+    [Inject] private EvalSets Sets { get; set; } = default!;
+
+    [Inject] private EvalRuns Runs { get; set; } = default!;
 
     private IEnumerable<EvalResultView> Shown => _filter switch
     {
@@ -40,8 +42,8 @@ public sealed partial class RunResultsPage
     {
         try
         {
-            var run = await Evaluation.GetRunAsync(RunId, ComponentToken);
-            if ((await Evaluation.GetSetAsync(run.EvalSetId, ComponentToken)).ProjectId != ProjectId)
+            var run = await Runs.GetRunAsync(RunId, ComponentToken);
+            if ((await Sets.GetSetAsync(run.EvalSetId, ComponentToken)).ProjectId != ProjectId)
             {
                 throw new Core.NotFoundException("Eval run", RunId);
             }
@@ -64,7 +66,7 @@ public sealed partial class RunResultsPage
         Paged<EvalResultView> page;
         do
         {
-            page = await Evaluation.GetResultsAsync(RunId, all.Count, Paging.MaxTake, ComponentToken);
+            page = await Runs.GetResultsAsync(RunId, all.Count, Paging.MaxTake, ComponentToken);
             all.AddRange(page.Items);
         }
         while (page.Items.Count > 0 && all.Count < page.Total);

@@ -30,7 +30,9 @@ public sealed partial class RunsPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private EvaluationService Evaluation { get; set; } = default!;
+    [Inject] private EvalSets Sets { get; set; } = default!;
+
+    [Inject] private EvalRuns Runs { get; set; } = default!;
 
     [Inject] private EvalGenerationRunner Runner { get; set; } = default!;
 
@@ -46,8 +48,8 @@ public sealed partial class RunsPage
 
     private async Task LoadAsync()
     {
-        _runs = (await Evaluation.ListRunsAsync(ProjectId, null, ComponentToken)).Reverse().ToList();
-        _sets = await Evaluation.ListSetsAsync(ProjectId, ComponentToken);
+        _runs = (await Runs.ListRunsAsync(ProjectId, null, ComponentToken)).Reverse().ToList();
+        _sets = await Sets.ListSetsAsync(ProjectId, ComponentToken);
         _setId ??= _sets.Count > 0 ? _sets[0].Id : null;
         _genSetId ??= _setId;
         _endpoints = Generation.Endpoints();
@@ -113,7 +115,7 @@ public sealed partial class RunsPage
 
             await using var stream = PageUploads.Open(_file, Configuration, ComponentToken);
             var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
-            var run = await Evaluation.ImportRunAsync(setId, new EvalRunInput(_name, _model, IsBaseline: _baseline), text, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
+            var run = await Runs.ImportRunAsync(setId, new EvalRunInput(_name, _model, IsBaseline: _baseline), text, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
             Snackbar.Add($"Recorded \"{run.Name}\": {run.Summary?.Correct} of {run.Summary?.Items} right", Severity.Success);
             (_errors, _total, _name, _model, _baseline, _file) = ([], 0, "", "", false, null);
             await LoadAsync();

@@ -26,7 +26,8 @@ public sealed partial class ReadinessPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private ReadinessService Readiness { get; set; } = default!;
+    [Inject] private Assessments Readiness { get; set; } = default!;
+    [Inject] private ReadinessEvidenceReader Evidence { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
@@ -35,7 +36,7 @@ public sealed partial class ReadinessPage
         try
         {
             _history = await Readiness.ListAsync(ProjectId, ComponentToken);
-            _measured = ReadinessService.MeasuredLines(await Readiness.GatherEvidenceAsync(ProjectId, ComponentToken));
+            _measured = ReadinessEvidenceText.MeasuredLines(await Evidence.GatherEvidenceAsync(ProjectId, ComponentToken));
             _hasDraft = await Readiness.GetDraftAsync(ProjectId, (await AuthenticationState).User.ToActor(), ComponentToken) is not null;
             BuildChart();
             if (_history.Count >= 2)

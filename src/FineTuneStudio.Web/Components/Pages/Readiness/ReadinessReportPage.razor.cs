@@ -17,7 +17,7 @@ public sealed partial class ReadinessReportPage
 
     [Parameter] public int AssessmentId { get; set; }
 
-    [Inject] private ReadinessService Readiness { get; set; } = default!;
+    [Inject] private Assessments Readiness { get; set; } = default!;
     [Inject] private IJSRuntime Js { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()

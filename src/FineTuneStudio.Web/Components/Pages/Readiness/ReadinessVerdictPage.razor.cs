@@ -15,7 +15,7 @@ public sealed partial class ReadinessVerdictPage
 
     [Parameter] public int AssessmentId { get; set; }
 
-    [Inject] private ReadinessService Readiness { get; set; } = default!;
+    [Inject] private Assessments Readiness { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()
     {

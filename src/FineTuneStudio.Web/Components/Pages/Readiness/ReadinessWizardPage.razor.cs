@@ -35,7 +35,8 @@ public sealed partial class ReadinessWizardPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private ReadinessService Readiness { get; set; } = default!;
+    [Inject] private Assessments Readiness { get; set; } = default!;
+    [Inject] private ReadinessEvidenceReader Evidence { get; set; } = default!;
     [Inject] private TrainingTargetService Targets { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
@@ -54,7 +55,7 @@ public sealed partial class ReadinessWizardPage
         try
         {
             _targets = await Targets.ListAsync(ComponentToken);
-            _evidence = await Readiness.GatherEvidenceAsync(ProjectId, ComponentToken);
+            _evidence = await Evidence.GatherEvidenceAsync(ProjectId, ComponentToken);
             var actor = (await AuthenticationState).User.ToActor();
             if (await Readiness.GetDraftAsync(ProjectId, actor, ComponentToken) is { } draft)
             {

@@ -1,30 +1,35 @@
 using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Core.Readiness;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Q = FineTuneStudio.Core.Readiness.ReadinessQuestionIds;
 
 namespace FineTuneStudio.Core.Tests.Readiness;
 
-public sealed class ReadinessServiceTests
+public sealed class AssessmentsTests
 {
     private static readonly Actor Owner = new("u-owner", "owner@example.test");
     private readonly ManualClock _clock = new(new DateTime(2026, 11, 23, 9, 0, 0, DateTimeKind.Utc));
 
-    private (ReadinessService Readiness, TrainingTargetService Targets) Services(TestDatabase database)
+    private (Assessments Readiness, TrainingTargetService Targets) Services(TestDatabase database)
     {
         var targets = new TrainingTargetService(database, _clock);
-        return (new ReadinessService(database, _clock, targets), targets);
+        return (new Assessments(database, _clock, targets, Evidence(database)), targets);
     }
+
+    private ReadinessEvidenceReader Evidence(TestDatabase database) =>
+        new(database, new QualityService(database, _clock, Options.Create(new QualityThresholds())));
 
     [Fact]
     public async Task GatherEvidence_FromSeededRows_MeasuresExamplesLabelersAgreementEvalAndPace()
     {
         await using var database = await TestDatabase.CreateAsync();
         var projectId = await SeedProjectAsync(database);
-        var (readiness, _) = Services(database);
+        var readiness = Evidence(database);
 
         var evidence = await readiness.GatherEvidenceAsync(projectId, default);
 
@@ -47,7 +52,7 @@ public sealed class ReadinessServiceTests
     {
         await using var database = await TestDatabase.CreateAsync();
         var projectId = await AddProjectAsync(database, "Blank");
-        var (readiness, _) = Services(database);
+        var readiness = Evidence(database);
 
         var evidence = await readiness.GatherEvidenceAsync(projectId, default);
 
@@ -194,7 +199,7 @@ public sealed class ReadinessServiceTests
         var (readiness, _) = Services(database);
         var detail = await readiness.SubmitAsync(projectId, new ReadinessSubmission(ReadinessAnswerSets.Ready(), "openai-chat"), Owner, default);
 
-        var report = await readiness.ReportAsync(projectId, detail.Summary.Id, default);
+        var report = await new ReadinessReports(readiness).ReportAsync(projectId, detail.Summary.Id, default);
 
         report.FileName.ShouldBe($"readiness-triage-{detail.Summary.Id}.md");
         report.Markdown.ShouldContain("## Verdict: ");
@@ -210,9 +215,9 @@ public sealed class ReadinessServiceTests
         using var wrapped = JsonDocument.Parse($$"""{"answers": {"{{Q.Prompting}}": "none"}, "targetKey": "openai-chat"}""");
         using var bad = JsonDocument.Parse("""{"answers": {}, "target": "x"}""");
 
-        ReadinessService.ParseSubmission(plain.RootElement).Answers.Keys.ShouldBe([Q.Prompting]);
-        ReadinessService.ParseSubmission(wrapped.RootElement).TargetKey.ShouldBe("openai-chat");
-        Should.Throw<StudioValidationException>(() => ReadinessService.ParseSubmission(bad.RootElement)).Errors.Single().Field.ShouldBe("target");
+        ReadinessSubmissionParser.Parse(plain.RootElement).Answers.Keys.ShouldBe([Q.Prompting]);
+        ReadinessSubmissionParser.Parse(wrapped.RootElement).TargetKey.ShouldBe("openai-chat");
+        Should.Throw<StudioValidationException>(() => ReadinessSubmissionParser.Parse(bad.RootElement)).Errors.Single().Field.ShouldBe("target");
     }
 
     private async Task<int> AddProjectAsync(TestDatabase database, string name)

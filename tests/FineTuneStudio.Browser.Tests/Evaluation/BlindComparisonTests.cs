@@ -6,7 +6,7 @@ using Microsoft.Playwright;
 namespace FineTuneStudio.Browser.Tests.Evaluation;
 
 [Collection(BrowserCollection.Name)]
-public sealed class BlindReviewTests(BrowserFixture browser)
+public sealed class BlindComparisonTests(BrowserFixture browser)
 {
     [Fact]
     public async Task Reviewer_JudgesFivePairsWithTheKeyboard_DashboardShowsTheWinRate()

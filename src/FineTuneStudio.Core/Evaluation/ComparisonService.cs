@@ -33,7 +33,11 @@ public sealed record ComparisonResults(
     double? LeftShare,
     IReadOnlyList<ReviewerCount> Reviewers);
 
-public sealed class ReviewService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
+/// <summary>
+/// Blind A/B comparisons of two runs over the same eval set: create, serve the next pair to a judge with
+/// the sides shuffled, record the pick, and sum up the results.
+/// </summary>
+public sealed class ComparisonService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
 {
     public async Task<ComparisonSummary> CreateAsync(int runAId, int runBId, string? name, Actor actor, CancellationToken cancellationToken)
     {

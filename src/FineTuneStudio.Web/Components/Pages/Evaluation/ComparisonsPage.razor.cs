@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
-public sealed partial class ReviewsPage
+public sealed partial class ComparisonsPage
 {
     private List<ComparisonResults> _results = [];
     private IReadOnlyList<EvalRunSummary> _runs = [];
@@ -18,9 +18,9 @@ public sealed partial class ReviewsPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private ReviewService Reviews { get; set; } = default!;
+    [Inject] private ComparisonService Comparisons { get; set; } = default!;
 
-    [Inject] private EvaluationService Evaluation { get; set; } = default!;
+    [Inject] private EvalRuns Runs { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
@@ -37,7 +37,7 @@ public sealed partial class ReviewsPage
             _results = [];
             await LoadMoreAsync();
 
-            _runs = (await Evaluation.ListRunsAsync(ProjectId, null, ComponentToken)).Where(r => r.Summary is not null || r.Status == Core.Domain.EvalRunStatus.Completed).ToList();
+            _runs = (await Runs.ListRunsAsync(ProjectId, null, ComponentToken)).Where(r => r.Summary is not null || r.Status == Core.Domain.EvalRunStatus.Completed).ToList();
             _runA ??= _runs.LastOrDefault(r => r.IsBaseline)?.Id;
             _runB ??= _runs.LastOrDefault(r => !r.IsBaseline)?.Id;
             _loaded = true;
@@ -51,10 +51,10 @@ public sealed partial class ReviewsPage
     /// <summary>The next page of comparisons (newest first), each with its results.</summary>
     private async Task LoadMoreAsync()
     {
-        var page = await Reviews.ListAsync(ProjectId, _results.Count, Paging.DefaultTake, ComponentToken);
+        var page = await Comparisons.ListAsync(ProjectId, _results.Count, Paging.DefaultTake, ComponentToken);
         foreach (var comparison in page.Items)
         {
-            _results.Add(await Reviews.ResultsAsync(comparison.Id, ComponentToken));
+            _results.Add(await Comparisons.ResultsAsync(comparison.Id, ComponentToken));
         }
 
         _total = page.Total;
@@ -70,7 +70,7 @@ public sealed partial class ReviewsPage
 
         try
         {
-            await Reviews.CreateAsync(a, b, null, (await AuthenticationState).User.ToActor(), ComponentToken);
+            await Comparisons.CreateAsync(a, b, null, (await AuthenticationState).User.ToActor(), ComponentToken);
             _errors = [];
             await LoadAsync();
         }

@@ -8,7 +8,7 @@ using MudBlazor;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
-public sealed partial class BlindReviewPage
+public sealed partial class BlindComparisonPage
 {
     private BlindPair? _pair;
     private BlindPick? _pick;
@@ -22,7 +22,7 @@ public sealed partial class BlindReviewPage
 
     [Parameter] public int ComparisonId { get; set; }
 
-    [Inject] private ReviewService Reviews { get; set; } = default!;
+    [Inject] private ComparisonService Comparisons { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
@@ -42,7 +42,7 @@ public sealed partial class BlindReviewPage
         try
         {
             var user = (await AuthenticationState).User;
-            _pair = await Reviews.NextAsync(ComparisonId, user.UserId()!, ComponentToken);
+            _pair = await Comparisons.NextAsync(ComparisonId, user.UserId()!, ComponentToken);
             _done = _pair is null;
             _pick = null;
             _reason = "";
@@ -89,7 +89,7 @@ public sealed partial class BlindReviewPage
         try
         {
             var user = (await AuthenticationState).User;
-            await Reviews.JudgeAsync(ComparisonId, _pair.ItemId, user.UserId()!, pick, _reason, user.ToActor(), ComponentToken);
+            await Comparisons.JudgeAsync(ComparisonId, _pair.ItemId, user.UserId()!, pick, _reason, user.ToActor(), ComponentToken);
             await LoadNextAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
