@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Core.Export;
 
@@ -8,8 +8,8 @@ public static class ExportServiceCollectionExtensions
     /// <summary>Registers the Export feature's services.</summary>
     public static IServiceCollection AddExportFeature(this IServiceCollection services)
     {
-        // Read when the container is built, so a host or a test can still set Studio:Storage:Root.
-        services.AddSingleton(sp => ExportStorage.From(sp.GetRequiredService<IConfiguration>()));
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => ExportStorage.For(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.AddSingleton<ExportService>();
         return services;
     }

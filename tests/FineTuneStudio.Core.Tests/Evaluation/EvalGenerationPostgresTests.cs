@@ -26,7 +26,7 @@ public sealed class EvalGenerationPostgresTests
         {
             ["Studio:Evaluation:Generation:Endpoints:fake:BaseUrl"] = server.BaseUrl,
         }).Build();
-        EvalGenerationService Instance() => new(database, TimeProvider.System, new EvalEndpointCatalog(configuration), evaluation, NullLogger<EvalGenerationService>.Instance, new JobLeaseService(database, TimeProvider.System));
+        EvalGenerationService Instance() => new(database, TimeProvider.System, new EvalEndpointCatalog(TestSettings.Monitor<EvalGenerationOptions>(configuration, EvalGenerationOptions.Section)), evaluation, NullLogger<EvalGenerationService>.Instance, new JobLeaseService(database, TimeProvider.System));
         var run = await Instance().CreateAsync(set.Id, new GenerateRunRequest { Name = "Candidate", Endpoint = "fake", Model = "m" }, actor, default);
 
         var claimed = await Task.WhenAll(Instance().ExecuteAsync(run.Id, actor, null, default), Instance().ExecuteAsync(run.Id, actor, null, default));

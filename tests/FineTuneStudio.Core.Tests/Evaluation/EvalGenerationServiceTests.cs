@@ -58,7 +58,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
             ["Studio:Evaluation:Generation:Endpoints:fake:Provider"] = "local",
         }).Build();
         // A lease service of its own: each service stands for one app instance.
-        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(configuration), scoring ?? _evaluation, logger ?? NullLogger<EvalGenerationService>.Instance, new JobLeaseService(_db, _clock));
+        return new EvalGenerationService(_db, _clock, new EvalEndpointCatalog(TestSettings.Monitor<EvalGenerationOptions>(configuration, EvalGenerationOptions.Section)), scoring ?? _evaluation, logger ?? NullLogger<EvalGenerationService>.Instance, new JobLeaseService(_db, _clock));
     }
 
     private async Task<int> GenerateAsync(EvalGenerationService service, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
