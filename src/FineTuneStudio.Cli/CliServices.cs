@@ -35,10 +35,10 @@ public static class CliServices
             // As the web host does at start: every option bound and checked before any work.
             provider.GetRequiredService<IStartupValidator>().Validate();
         }
-        catch (OptionsValidationException e)
+        catch (Exception e) when (e is OptionsValidationException or AggregateException { InnerExceptions: [OptionsValidationException, ..] })
         {
             await provider.DisposeAsync();
-            throw new CliException(e.Message);
+            throw new CliException(e is AggregateException all ? string.Join(Environment.NewLine, all.InnerExceptions.Select(i => i.Message)) : e.Message);
         }
 
         // Bring an older database up to date, as the web app does at start-up.
