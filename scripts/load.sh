@@ -40,8 +40,8 @@ echo "starting the app on $base (fresh SQLite database, demo data)"
 (
   cd "$work/app"
   ASPNETCORE_ENVIRONMENT=Production \
-  Database__Provider=Sqlite \
-  ConnectionStrings__Studio="Data Source=$work/studio.db" \
+  Studio__Database__Provider=Sqlite \
+  Studio__Database__ConnectionString="Data Source=$work/studio.db" \
   Studio__Demo__Enabled=true \
   Studio__Demo__Password="$password" \
   Studio__Storage__Root="$work/storage" \

@@ -112,9 +112,9 @@ public static class Program
         var settings = new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(Path.Combine(folder, "bench.db")));
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Database:Provider"] = settings.Provider.ToString(),
-            ["ConnectionStrings:Studio"] = settings.ConnectionString,
-            [VersionStorage.Setting] = Path.Combine(folder, "storage"),
+            [StudioDatabaseOptions.ProviderKey] = settings.Provider.ToString(),
+            [StudioDatabaseOptions.ConnectionStringKey] = settings.ConnectionString,
+            [StorageOptions.Section + ":" + nameof(StorageOptions.Root)] = Path.Combine(folder, "storage"),
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error));

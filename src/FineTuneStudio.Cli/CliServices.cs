@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Data;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Cli;
 
@@ -23,18 +24,22 @@ public static class CliServices
             }
         }
 
-        // The environment supplies generation endpoints and their keys; the database comes from the options only.
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Database:Provider"] = settings.Provider.ToString(),
-            ["ConnectionStrings:Studio"] = settings.ConnectionString,
-        }).Build();
-
         var services = new ServiceCollection();
-        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error));
-        services.AddStudioCore(configuration);
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error)
+            .AddProvider(new CliWarningLoggerProvider(CliConsole.Get().Error)));
+        services.AddStudioCore(Configuration(settings));
         services.AddStudioIdentityStores();
         var provider = services.BuildServiceProvider();
+        try
+        {
+            // As the web host does at start: every option bound and checked before any work.
+            provider.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (Exception e) when (e is OptionsValidationException or AggregateException { InnerExceptions: [OptionsValidationException, ..] })
+        {
+            await provider.DisposeAsync();
+            throw new CliException(e is AggregateException all ? string.Join(Environment.NewLine, all.InnerExceptions.Select(i => i.Message)) : e.Message);
+        }
 
         // Bring an older database up to date, as the web app does at start-up.
         await StudioDatabaseMigrator.MigrateAsync(provider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<StudioDbContext>>(), settings, cancellationToken);
@@ -45,6 +50,17 @@ public static class CliServices
 
         return provider;
     }
+
+    /// <summary>
+    /// The same option classes as the web app, from the same sources: the environment (<c>Studio__...</c>, e.g.
+    /// generation endpoints and their keys), then the database the global options name, which wins.
+    /// </summary>
+    public static IConfiguration Configuration(StudioDatabaseSettings settings) =>
+        new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [StudioDatabaseOptions.ProviderKey] = settings.Provider.ToString(),
+            [StudioDatabaseOptions.ConnectionStringKey] = settings.ConnectionString,
+        }).Build();
 
     public static StudioDatabaseSettings Resolve(ParseResult parse)
     {

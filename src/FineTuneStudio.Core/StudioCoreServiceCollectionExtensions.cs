@@ -11,22 +11,27 @@ using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Core.Readiness;
 using FineTuneStudio.Core.Projects;
+using FineTuneStudio.Core.Settings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Core;
 
 public static class StudioCoreServiceCollectionExtensions
 {
-    /// <summary>The database (by <c>Database:Provider</c>) and every Core service. Used by the web app and the CLI alike.</summary>
+    /// <summary>The database (by <c>Studio:Database</c>) and every Core service. Used by the web app and the CLI alike.</summary>
     public static IServiceCollection AddStudioCore(this IServiceCollection services, IConfiguration configuration)
     {
-        // Settings are read when the container is built, not now, so a host (or a test) can still
-        // change configuration after this call.
-        services.AddSingleton(sp => StudioDatabaseSettings.From(sp.GetRequiredService<IConfiguration>()));
+        // Options are bound when first asked for, not now, so a host (or a test) can still change
+        // configuration after this call.
         services.TryAddSingleton<IConfiguration>(configuration);
+        services.AddOptions<StudioDatabaseOptions>().BindConfiguration(StudioDatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddLegacySettingKeys<StudioDatabaseOptions>(StudioDatabaseOptions.Section, "Database", StudioDatabaseOptions.Section);
+        services.AddLegacySettingKeys<StudioDatabaseOptions>(StudioDatabaseOptions.Section, "ConnectionStrings:Studio", StudioDatabaseOptions.ConnectionStringKey);
+        services.AddSingleton(sp => StudioDatabaseSettings.Resolve(sp.GetRequiredService<IOptions<StudioDatabaseOptions>>().Value));
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddDbContextFactory<SqliteStudioDbContext>((sp, o) => o.UseSqliteStudio(sp.GetRequiredService<StudioDatabaseSettings>().ConnectionString));
@@ -38,7 +43,7 @@ public static class StudioCoreServiceCollectionExtensions
         // Identity's stores need a scoped context; everything else takes short-lived ones from the factory.
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<StudioDbContext>>().CreateDbContext());
 
-        services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
+        services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<AccountService>();
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<ProjectService>();

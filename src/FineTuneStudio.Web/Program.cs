@@ -16,8 +16,8 @@ builder.Services.AddStudioCore(builder.Configuration);
 builder.Services.AddStudioAuthentication();
 builder.Services.AddStudioApi();
 builder.Services.AddStudioUi();
-builder.Services.AddStudioRateLimiting(builder.Configuration);
-builder.Services.AddStudioRequestLimits(builder.Configuration);
+builder.Services.AddStudioRateLimiting();
+builder.Services.AddStudioRequestLimits();
 builder.Services.AddStudioTransport(builder.Environment);
 
 var app = builder.Build();

@@ -8,6 +8,7 @@ using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Cli.Commands;
@@ -133,7 +134,7 @@ public static class VersionCommands
             var found = all.FirstOrDefault(d => d.Name == datasetText) ?? all.FirstOrDefault(d => d.Id.ToString(CultureInfo.InvariantCulture) == datasetText)
                 ?? throw new StudioValidationException("--dataset", $"no dataset with id or name '{datasetText}' in project '{foundProject.Name}'");
 
-            var storage = new VersionStorage(Path.GetFullPath(parse.GetValue(storageOption)?.FullName ?? DefaultStorage(parse)));
+            var storage = new VersionStorage(Path.GetFullPath(parse.GetValue(storageOption)?.FullName ?? DefaultStorage(parse, services)));
             var factory = services.GetRequiredService<IDbContextFactory<StudioDbContext>>();
             var cutter = new VersionCutter(factory, TimeProvider.System, storage, services.GetRequiredService<JobLeaseService>());
             var files = new VersionFiles(factory, storage);
@@ -172,10 +173,10 @@ public static class VersionCommands
         return command;
     }
 
-    /// <summary>storage/ beside the SQLite file (data/storage for the default database, as the web app uses).</summary>
-    private static string DefaultStorage(ParseResult parse)
+    /// <summary><c>Studio:Storage:Root</c> if set, else storage/ beside the SQLite file (data/storage for the default database, as the web app uses).</summary>
+    private static string DefaultStorage(ParseResult parse, IServiceProvider services)
     {
-        var configured = Environment.GetEnvironmentVariable("Studio__Storage__Root");
+        var configured = services.GetRequiredService<IOptions<StorageOptions>>().Value.Root;
         if (!string.IsNullOrWhiteSpace(configured))
         {
             return configured;

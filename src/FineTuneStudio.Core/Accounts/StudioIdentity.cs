@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using Microsoft.AspNetCore.Identity;
@@ -14,6 +15,7 @@ public sealed class StudioAccountOptions
     /// How often a sign-in cookie and an open tab are checked against the account (disabled, password,
     /// role or membership changed). Identity's default is 30 minutes; the product promises a minute.
     /// </summary>
+    [Range(0, 60, ErrorMessage = Section + ":SessionCheckSeconds must be from 0 to 60.")]
     public int SessionCheckSeconds { get; set; } = 60;
 
     public TimeSpan SessionCheckInterval => TimeSpan.FromSeconds(Math.Clamp(SessionCheckSeconds, 0, 60));

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using FineTuneStudio.Core.Accounts;
 
 namespace FineTuneStudio.Core.Demo;
@@ -9,6 +10,8 @@ public sealed class DemoOptions
 
     public bool Enabled { get; set; }
 
+    /// <summary>At least 8 characters, as every password (see <see cref="StudioIdentity.Configure"/>).</summary>
+    [Required(ErrorMessage = Section + ":Password is required."), MinLength(8, ErrorMessage = Section + ":Password must be at least 8 characters.")]
     public string Password { get; set; } = "demo-pass-2026";
 
     public static IReadOnlyList<DemoUser> Users { get; } =

@@ -1,4 +1,5 @@
-using Microsoft.Extensions.Configuration;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Core.Evaluation;
 
@@ -12,14 +13,18 @@ public sealed class EvalGenerationOptions
     public const string Section = "Studio:Evaluation:Generation";
 
     /// <summary>Requests in flight at once for one run.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = Section + ":MaxConcurrency must be at least 1")]
     public int MaxConcurrency { get; set; } = 4;
 
     /// <summary>Retries after the first attempt on 429, 5xx, timeouts and dropped connections.</summary>
+    [Range(0, int.MaxValue, ErrorMessage = Section + ":MaxRetries must be 0 or more")]
     public int MaxRetries { get; set; } = 3;
 
+    [Range(1, int.MaxValue, ErrorMessage = Section + ":TimeoutSeconds must be at least 1")]
     public int TimeoutSeconds { get; set; } = 60;
 
     /// <summary>The first retry waits this long, each further one twice as long.</summary>
+    [Range(0, int.MaxValue, ErrorMessage = Section + ":RetryDelayMilliseconds must be 0 or more")]
     public int RetryDelayMilliseconds { get; set; } = 500;
 
     /// <summary>Whether this instance picks up runs a stopped instance left Pending or Running (at start-up and every two minutes).</summary>
@@ -46,12 +51,12 @@ public sealed class EvalEndpointOptions
 public sealed record EvalEndpointInfo(string Name, string Provider, IReadOnlyList<string> Models);
 
 /// <summary>
-/// Reads the endpoints from configuration on every use, so an endpoint added to appsettings.json
-/// (which reloads on change) or to the environment is offered without a restart.
+/// The endpoints as the settings stand now: an endpoint added to appsettings.json (which reloads on change)
+/// is offered without a restart.
 /// </summary>
-public sealed class EvalEndpointCatalog(IConfiguration configuration)
+public sealed class EvalEndpointCatalog(IOptionsMonitor<EvalGenerationOptions> options)
 {
-    public EvalGenerationOptions Options => configuration.GetSection(EvalGenerationOptions.Section).Get<EvalGenerationOptions>() ?? new EvalGenerationOptions();
+    public EvalGenerationOptions Options => options.CurrentValue;
 
     public IReadOnlyList<EvalEndpointInfo> List() =>
         Options.Endpoints.Where(e => !string.IsNullOrWhiteSpace(e.Value.BaseUrl)).OrderBy(e => e.Key, StringComparer.OrdinalIgnoreCase)

@@ -7,6 +7,7 @@ public static class EvaluationServiceCollectionExtensions
     /// <summary>Registers the Evaluation feature's services.</summary>
     public static IServiceCollection AddEvaluationFeature(this IServiceCollection services)
     {
+        services.AddOptions<EvalGenerationOptions>().BindConfiguration(EvalGenerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EvalSets>();
         services.AddSingleton<EvalRuns>();
         services.AddSingleton<ComparisonService>();

@@ -102,6 +102,8 @@ public sealed class GenerationOptions
     public string? BaseUrl { get; set; }
     public string? Model { get; set; }
     public string? ApiKey { get; set; }
+    /// <summary>Waits below 5 seconds are raised to 5.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue, ErrorMessage = Section + ":TimeoutSeconds must be at least 1")]
     public int TimeoutSeconds { get; set; } = 120;
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(BaseUrl) && !string.IsNullOrWhiteSpace(Model);

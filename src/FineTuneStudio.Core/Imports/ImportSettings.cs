@@ -1,5 +1,4 @@
 using FineTuneStudio.Core.Domain;
-using Microsoft.Extensions.Configuration;
 
 namespace FineTuneStudio.Core.Imports;
 
@@ -9,9 +8,6 @@ namespace FineTuneStudio.Core.Imports;
 /// </summary>
 public static class ImportSettings
 {
-    public const string MaxUploadBytesKey = "Studio:Imports:MaxUploadBytes";
-    public const long DefaultMaxUploadBytes = 200L * 1024 * 1024;
-
     /// <summary>Format names as the CLI and the API accept them; OpenAI chat and Hugging Face messages read the same way.</summary>
     public static IReadOnlyList<(string Name, ImportFormat Format, string Description)> Formats { get; } =
     [
@@ -34,10 +30,6 @@ public static class ImportSettings
         Formats.FirstOrDefault(f => f.Format == format).Name ?? format.ToString().ToLowerInvariant();
 
     public static IReadOnlyList<ExampleStatus> ImportableStatuses { get; } = [ExampleStatus.Draft, ExampleStatus.Submitted, ExampleStatus.Approved];
-
-    /// <summary>The upload limit, read on every call so a changed setting applies without a restart.</summary>
-    public static long MaxUploadBytes(IConfiguration configuration) =>
-        configuration.GetValue<long?>(MaxUploadBytesKey) is { } value and > 0 ? value : DefaultMaxUploadBytes;
 
     public static string FormatBytes(long bytes) => bytes switch
     {

@@ -1,6 +1,6 @@
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Settings;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Core.Quality;
 
@@ -9,8 +9,8 @@ public static class QualityServiceCollectionExtensions
     /// <summary>Registers the Quality feature's services.</summary>
     public static IServiceCollection AddQualityFeature(this IServiceCollection services)
     {
-        services.AddOptions<QualityThresholds>().BindConfiguration(QualityThresholds.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<QualityThresholds>, QualityThresholdsValidator>();
+        services.AddOptions<QualityThresholds>().BindConfiguration(QualityThresholds.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddLegacySettingKeys<QualityThresholds>(QualityThresholds.Section, QualityThresholds.LegacySection, QualityThresholds.Section);
         services.AddSingleton<QualityService>();
         services.AddSingleton<IExampleFindings, StoredFindings>();
         services.AddSingleton<QualityJobRunner>();

@@ -1,57 +1,57 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Core.Quality;
 
 /// <summary>
-/// The detectors' thresholds, from the <c>Quality</c> section of the settings. Each run stores the
+/// The detectors' thresholds, from the <c>Studio:Quality</c> section of the settings (the old <c>Quality</c> section
+/// still works for one release). Each run stores the
 /// thresholds it used in its report, so a stored report says what produced it.
 /// </summary>
 public sealed record QualityThresholds
 {
-    public const string Section = "Quality";
+    public const string Section = "Studio:Quality";
+    public const string LegacySection = "Quality";
 
     /// <summary>Estimated Jaccard similarity of word shingles at or above which two examples are near duplicates.</summary>
+    [Range(0d, 1d, MinimumIsExclusive = true, ErrorMessage = Section + ":NearDuplicateThreshold must be above 0 and at most 1")]
     public double NearDuplicateThreshold { get; init; } = 0.8;
 
     /// <summary>Words per shingle for near-duplicate detection.</summary>
+    [Range(1, 10, ErrorMessage = Section + ":ShingleSize must be from 1 to 10 words")]
     public int ShingleSize { get; init; } = 3;
 
     /// <summary>Modified z-score (0.6745 × distance from the median / MAD) above which a token count is an outlier.</summary>
+    [Range(0d, double.MaxValue, MinimumIsExclusive = true, ErrorMessage = Section + ":OutlierScore must be above 0")]
     public double OutlierScore { get; init; } = 3.5;
 
     /// <summary>The most common label count divided by the least common above which balance is flagged.</summary>
+    [Range(1d, double.MaxValue, ErrorMessage = Section + ":ImbalanceRatio must be at least 1")]
     public double ImbalanceRatio { get; init; } = 10;
 
     /// <summary>Share of examples one assistant answer may make up before it is flagged.</summary>
+    [Range(0d, 1d, MinimumIsExclusive = true, ErrorMessage = Section + ":OverRepresentedAnswerShare must be above 0 and at most 1")]
     public double OverRepresentedAnswerShare { get; init; } = 0.05;
 
     /// <summary>An answer must occur at least this often to be flagged as over-represented.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = Section + ":OverRepresentedAnswerMinCount must be at least 1")]
     public int OverRepresentedAnswerMinCount { get; init; } = 5;
 
     /// <summary>Krippendorff's alpha below which labeler agreement is flagged (0.667: the lowest for tentative conclusions).</summary>
+    [Range(-1d, 1d, ErrorMessage = Section + ":LowAgreementAlpha must be from -1 to 1")]
     public double LowAgreementAlpha { get; init; } = 0.667;
 
-    /// <summary>What is out of range, by setting name; empty when every value can be used.</summary>
+    /// <summary>
+    /// What is out of range, by setting key; empty when every value can be used. The limits are the attributes
+    /// above, which also stop start-up (<c>ValidateDataAnnotations</c>), so settings and hand-built thresholds agree.
+    /// </summary>
     public IReadOnlyList<InputError> Problems()
     {
-        var problems = new List<InputError>();
-        void Check(bool ok, string field, string message)
-        {
-            if (!ok)
-            {
-                problems.Add(new InputError(field, message));
-            }
-        }
-
-        Check(NearDuplicateThreshold is > 0 and <= 1, $"{Section}:{nameof(NearDuplicateThreshold)}", "must be above 0 and at most 1");
-        Check(ShingleSize is >= 1 and <= 10, $"{Section}:{nameof(ShingleSize)}", "must be from 1 to 10 words");
-        Check(OutlierScore > 0, $"{Section}:{nameof(OutlierScore)}", "must be above 0");
-        Check(ImbalanceRatio >= 1, $"{Section}:{nameof(ImbalanceRatio)}", "must be at least 1");
-        Check(OverRepresentedAnswerShare is > 0 and <= 1, $"{Section}:{nameof(OverRepresentedAnswerShare)}", "must be above 0 and at most 1");
-        Check(OverRepresentedAnswerMinCount >= 1, $"{Section}:{nameof(OverRepresentedAnswerMinCount)}", "must be at least 1");
-        Check(LowAgreementAlpha is >= -1 and <= 1, $"{Section}:{nameof(LowAgreementAlpha)}", "must be from -1 to 1");
-        return problems;
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        // Each message starts with its key (so start-up errors name it); the field carries the key here instead.
+        return results.SelectMany(r => r.MemberNames.Select(member => $"{Section}:{member}")
+            .Select(key => new InputError(key, r.ErrorMessage is { } message && message.StartsWith(key + " ", StringComparison.Ordinal) ? message[(key.Length + 1)..] : r.ErrorMessage ?? "is out of range"))).ToList();
     }
 
     /// <summary>The thresholds as people read them, in the order of the report, each with its setting key.</summary>
@@ -70,17 +70,5 @@ public sealed record QualityThresholds
     }
 }
 
-/// <summary>One threshold for display: what it is about, its value in words, and its setting key under <c>Quality</c>.</summary>
+/// <summary>One threshold for display: what it is about, its value in words, and its setting key under <c>Studio:Quality</c>.</summary>
 public sealed record ThresholdSetting(string Name, string Value, string Key);
-
-/// <summary>Stops start-up with every out-of-range quality setting named.</summary>
-internal sealed class QualityThresholdsValidator : IValidateOptions<QualityThresholds>
-{
-    public ValidateOptionsResult Validate(string? name, QualityThresholds options)
-    {
-        var problems = options.Problems();
-        return problems.Count == 0
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(problems.Select(p => $"{p.Field}: {p.Message}"));
-    }
-}

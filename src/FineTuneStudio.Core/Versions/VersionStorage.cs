@@ -1,20 +1,22 @@
-using Microsoft.Extensions.Configuration;
-
 namespace FineTuneStudio.Core.Versions;
 
+/// <summary><c>Studio:Storage</c>: where version folders live.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Studio:Storage";
+
+    /// <summary>Empty: <c>data/storage</c> at the repository root (beside the default SQLite file).</summary>
+    public string? Root { get; set; }
+}
+
 /// <summary>
-/// Where version folders live: <c>Studio:Storage:Root</c>, else <c>data/storage</c> at the repository root
+/// Where version folders live: <see cref="StorageOptions.Root"/>, else <c>data/storage</c> at the repository root
 /// (beside the default SQLite file, so the web app and the CLI find the same folders).
 /// </summary>
 public sealed record VersionStorage(string Root)
 {
-    public const string Setting = "Studio:Storage:Root";
-
-    public static VersionStorage From(IConfiguration configuration)
-    {
-        var configured = configuration[Setting];
-        return new VersionStorage(Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? DefaultRoot() : configured));
-    }
+    public static VersionStorage For(StorageOptions options) =>
+        new(Path.GetFullPath(string.IsNullOrWhiteSpace(options.Root) ? DefaultRoot() : options.Root));
 
     public static string DefaultRoot() =>
         Path.Combine(Path.GetDirectoryName(Data.StudioDatabaseSettings.DefaultDatabasePath())!, "storage");

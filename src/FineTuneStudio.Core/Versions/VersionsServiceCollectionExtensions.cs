@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Core.Versions;
 
@@ -8,8 +8,8 @@ public static class VersionsServiceCollectionExtensions
     /// <summary>Registers the Versions feature's services.</summary>
     public static IServiceCollection AddVersionsFeature(this IServiceCollection services)
     {
-        // Read when the container is built, so a host or a test can still set Studio:Storage:Root.
-        services.AddSingleton(sp => VersionStorage.From(sp.GetRequiredService<IConfiguration>()));
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => VersionStorage.For(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.AddSingleton<VersionCatalog>();
         services.AddSingleton<VersionCutter>();
         services.AddSingleton<VersionFiles>();

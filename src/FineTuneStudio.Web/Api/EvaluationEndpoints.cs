@@ -4,6 +4,8 @@ using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
+using FineTuneStudio.Core.Imports;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Api;
 
@@ -86,9 +88,9 @@ public static class EvaluationEndpoints
             .InProject(ScopeKind.EvalSet, "id")
             .WithSummary("Page through an eval set's items");
 
-        api.MapPost("/eval-sets/{id:int}/items", async (int id, EvalSets sets, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
+        api.MapPost("/eval-sets/{id:int}/items", async (int id, EvalSets sets, HttpContext http, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
-                await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
+                await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
                 var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
                 return TypedResults.Ok(new { imported = await sets.ImportItemsAsync(id, text, upload.FileName, http.User.ToActor(), ct) });
             })
@@ -104,9 +106,9 @@ public static class EvaluationEndpoints
             .InProject(ScopeKind.Project, "projectId")
             .WithSummary("List runs, oldest first");
 
-        api.MapPost("/eval-sets/{id:int}/runs", async Task<Created<EvalRunSummary>> (int id, EvalRuns runs, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
+        api.MapPost("/eval-sets/{id:int}/runs", async Task<Created<EvalRunSummary>> (int id, EvalRuns runs, HttpContext http, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
-                await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
+                await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
                 var input = new EvalRunInput(upload.Field("name") ?? "", upload.Field("model"), upload.Field("provider"), null, null, upload.Field("settings"),
                     FormInt(upload, "datasetVersionId"), upload.Field("notes"), bool.TryParse(upload.Field("baseline"), out var baseline) && baseline);
                 var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
@@ -223,9 +225,9 @@ public static class EvaluationEndpoints
             .WithSummary("Training curve points and the overfitting verdict");
 
         api.MapPost("/projects/{projectId:int}/training-metrics", async Task<Created<TrainingMetricsSummary>> (int projectId,
-                TrainingCurveService training, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
+                TrainingCurveService training, HttpContext http, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
-                await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
+                await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
                 var name = upload.Field("name");
                 var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
                 var created = await training.ImportAsync(projectId, string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(upload.FileName) : name,

@@ -3,6 +3,8 @@ using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Feedback;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
+using FineTuneStudio.Core.Imports;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Api;
 
@@ -13,9 +15,9 @@ public static class FeedbackEndpoints
         var group = app.MapGroup("/api/projects/{id:int}").WithTags("Feedback").InProject(ScopeKind.Project, "id").RequireAuthorization(StudioPolicies.Curate);
 
         // Token-authenticated API: no browser form, so no antiforgery token either.
-        group.MapPost("/logs", async (int id, FeedbackService feedback, HttpContext http, IConfiguration configuration, CancellationToken ct) =>
+        group.MapPost("/logs", async (int id, FeedbackService feedback, HttpContext http, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
-                await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
+                await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
                 return TypedResults.Ok((await feedback.ImportLogsAsync(id, upload.File, http.User.ToActor(), ct)).EnsureSucceeded());
             })
             .Accepts<IFormFile>("multipart/form-data")

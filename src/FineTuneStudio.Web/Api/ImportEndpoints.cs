@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Api;
 
@@ -17,12 +18,12 @@ public static class ImportEndpoints
         var group = app.MapGroup("/api/datasets/{id:int}/imports").WithTags("Imports").InProject(ScopeKind.Dataset, "id").RequireAuthorization(StudioPolicies.Review);
 
         group.MapPost("/", async Task<Ok<ImportResult>> (
-                int id, HttpContext http, ImportService imports, DatasetService datasets, IConfiguration configuration, CancellationToken ct) =>
+                int id, HttpContext http, ImportService imports, DatasetService datasets, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
                 await datasets.GetAsync(id, ct);
-                await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
+                await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
                 var options = ImportSettings.Parse(upload.Field("format"), upload.Field("status"), upload.Field("duplicates"), upload.Field("mapping"),
-                    bool.TryParse(upload.Field("dryRun"), out var dryRun) && dryRun) with { MaxBytes = Uploads.Limit(configuration) };
+                    bool.TryParse(upload.Field("dryRun"), out var dryRun) && dryRun) with { MaxBytes = uploads.CurrentValue.MaxUploadBytes };
                 var result = await imports.ImportAsync(id, upload.File, options, http.User.ToActor(), null, ct);
                 return TypedResults.Ok(result.EnsureSucceeded());
             })
@@ -33,10 +34,10 @@ public static class ImportEndpoints
                 + "Any error: 400 listing the first 100 as 'line N: field: message' with errors_total, and nothing is written. Past the size limit: 413.");
 
         group.MapPost("/preview", async Task<Ok<CsvPreview>> (
-                int id, HttpContext http, DatasetService datasets, IConfiguration configuration, CancellationToken ct) =>
+                int id, HttpContext http, DatasetService datasets, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
                 await datasets.GetAsync(id, ct);
-                await using var upload = await Uploads.ReadFormAsync(http, configuration, ct);
+                await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
                 return TypedResults.Ok(await new CsvExampleParser().PreviewAsync(upload.File, PreviewRows, ct));
             })
             .Accepts<IFormFile>("multipart/form-data")

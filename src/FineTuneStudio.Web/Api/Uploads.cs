@@ -2,13 +2,14 @@ using FineTuneStudio.Core;
 using FineTuneStudio.Core.Imports;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace FineTuneStudio.Web.Api;
 
 /// <summary>
 /// Every file the API takes in (imports, eval items and runs, training metrics, traffic logs, validation) is
-/// read here, so one limit holds for all of them: <c>Studio:Imports:MaxUploadBytes</c>, read on every request.
+/// read here, so one limit holds for all of them: <c>Studio:Imports:MaxUploadBytes</c>, as it stands at each request.
 /// The file is streamed to a temporary file (deleted on dispose), never held in memory, and reading stops as
 /// soon as it passes the limit: the caller gets a 413 problem saying so.
 /// </summary>
@@ -17,12 +18,10 @@ internal static class Uploads
     /// <summary>Room for the multipart envelope and the form fields on top of the file itself.</summary>
     private const long EnvelopeBytes = 64 * 1024;
 
-    public static long Limit(IConfiguration configuration) => ImportSettings.MaxUploadBytes(configuration);
-
     /// <summary>A multipart form with one file in a part named "file" and any small text fields.</summary>
-    public static async Task<Upload> ReadFormAsync(HttpContext http, IConfiguration configuration, CancellationToken ct)
+    public static async Task<Upload> ReadFormAsync(HttpContext http, IOptionsMonitor<UploadLimitOptions> limits, CancellationToken ct)
     {
-        var limit = Allow(http, Limit(configuration), EnvelopeBytes);
+        var limit = Allow(http, limits.CurrentValue.MaxUploadBytes, EnvelopeBytes);
         if (!IsMultipart(http.Request, out var boundary))
         {
             throw new StudioValidationException("file", "send the file as multipart/form-data with a part named 'file'");
@@ -73,14 +72,14 @@ internal static class Uploads
     }
 
     /// <summary>A multipart form as above, or else the request body itself is the file.</summary>
-    public static async Task<Upload> ReadFormOrBodyAsync(HttpContext http, IConfiguration configuration, CancellationToken ct)
+    public static async Task<Upload> ReadFormOrBodyAsync(HttpContext http, IOptionsMonitor<UploadLimitOptions> limits, CancellationToken ct)
     {
         if (IsMultipart(http.Request, out _))
         {
-            return await ReadFormAsync(http, configuration, ct);
+            return await ReadFormAsync(http, limits, ct);
         }
 
-        var limit = Allow(http, Limit(configuration), 0);
+        var limit = Allow(http, limits.CurrentValue.MaxUploadBytes, 0);
         var upload = new Upload();
         try
         {

@@ -5,6 +5,8 @@ using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using FineTuneStudio.Core.Training;
+using FineTuneStudio.Core.Imports;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Api;
 
@@ -81,10 +83,10 @@ public static class VersionEndpoints
             .InProject(ScopeKind.Example, "id")
             .WithSummary("Which parts of an example a target trains on");
 
-        group.MapPost("/export/validate", async (HttpContext http, string? target, string? encoding, int? maxTokens, IConfiguration configuration, CancellationToken ct) =>
+        group.MapPost("/export/validate", async (HttpContext http, string? target, string? encoding, int? maxTokens, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
                 // Either a multipart upload (field "file") or the raw JSONL as the body.
-                await using var upload = await Uploads.ReadFormOrBodyAsync(http, configuration, ct);
+                await using var upload = await Uploads.ReadFormOrBodyAsync(http, uploads, ct);
                 target ??= upload.Field("target");
                 if (string.IsNullOrWhiteSpace(target))
                 {

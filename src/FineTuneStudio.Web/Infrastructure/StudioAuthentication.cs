@@ -54,7 +54,7 @@ public static class StudioAuthentication
             .AddDefaultTokenProviders();
         // The cookie's security stamp is checked against the database every minute (Identity's default is
         // 30): a disabled user, a changed password or a changed role ends old sessions within a minute.
-        services.AddOptions<StudioAccountOptions>().BindConfiguration(StudioAccountOptions.Section);
+        services.AddOptions<StudioAccountOptions>().BindConfiguration(StudioAccountOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SecurityStampValidatorOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<StudioAccountOptions>>((o, accounts) => o.ValidationInterval = accounts.Value.SessionCheckInterval);
 

@@ -1,6 +1,8 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Infrastructure;
 
@@ -10,9 +12,11 @@ public sealed class RateLimitOptions
     public const string Section = "Studio:RateLimits";
 
     /// <summary>Sign-in form posts per client address per minute.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = Section + ":SignInPerMinute must be at least 1")]
     public int SignInPerMinute { get; set; } = 10;
 
     /// <summary>API requests per user (cookie or token owner) per minute; anonymous callers count per address. 0 turns the limit off.</summary>
+    [Range(0, int.MaxValue, ErrorMessage = Section + ":ApiPerMinute must be 0 (no limit) or more")]
     public int ApiPerMinute { get; set; } = 6000;
 }
 
@@ -24,14 +28,19 @@ public static class StudioRateLimiting
 {
     public const string SignInPath = "/account/login";
 
-    public static IServiceCollection AddStudioRateLimiting(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddStudioRateLimiting(this IServiceCollection services)
     {
-        var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, options));
             limiter.OnRejected = (rejected, ct) => RejectAsync(rejected.HttpContext, rejected.Lease, ct);
+        });
+        // The limits are fixed when the limiter is built at start-up, as windows already counted cannot change size.
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, settings) =>
+        {
+            var options = settings.Value;
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, options));
         });
         return services;
     }

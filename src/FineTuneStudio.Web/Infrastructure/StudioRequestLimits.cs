@@ -1,8 +1,20 @@
+using System.ComponentModel.DataAnnotations;
 using FineTuneStudio.Core.Imports;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Infrastructure;
+
+/// <summary><c>Studio:Limits</c>: how large a JSON API body may be.</summary>
+public sealed class RequestLimitOptions
+{
+    public const string Section = "Studio:Limits";
+    public const long DefaultMaxJsonBodyBytes = 1024 * 1024;
+
+    [Range(1, long.MaxValue, ErrorMessage = Section + ":MaxJsonBodyBytes must be at least 1 byte")]
+    public long MaxJsonBodyBytes { get; set; } = DefaultMaxJsonBodyBytes;
+}
 
 /// <summary>
 /// Request body limits that agree with each other: Kestrel and form reading allow the upload limit
@@ -11,26 +23,24 @@ namespace FineTuneStudio.Web.Infrastructure;
 /// </summary>
 public static class StudioRequestLimits
 {
-    public const string MaxJsonBodyBytesKey = "Studio:Limits:MaxJsonBodyBytes";
-    public const long DefaultMaxJsonBodyBytes = 1024 * 1024;
-
     /// <summary>Room for the multipart boundaries and small form fields beside the file.</summary>
     public const long EnvelopeBytes = 64 * 1024;
 
-    public static long MaxJsonBodyBytes(IConfiguration configuration) =>
-        configuration.GetValue<long?>(MaxJsonBodyBytesKey) is { } value and > 0 ? value : DefaultMaxJsonBodyBytes;
-
-    public static IServiceCollection AddStudioRequestLimits(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddStudioRequestLimits(this IServiceCollection services)
     {
-        var uploadLimit = ImportSettings.MaxUploadBytes(configuration) + EnvelopeBytes;
-        services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = uploadLimit);
-        services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = uploadLimit);
+        services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Kestrel and form reading take the limit at start-up; each request then narrows it to the current one.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<UploadLimitOptions>>((kestrel, uploads) =>
+            kestrel.Limits.MaxRequestBodySize = uploads.Value.MaxUploadBytes + EnvelopeBytes);
+        services.AddOptions<FormOptions>().Configure<IOptions<UploadLimitOptions>>((form, uploads) =>
+            form.MultipartBodyLengthLimit = uploads.Value.MaxUploadBytes + EnvelopeBytes);
         return services;
     }
 
     public static WebApplication UseStudioRequestLimits(this WebApplication app)
     {
-        var configuration = app.Configuration;
+        var json = app.Services.GetRequiredService<IOptionsMonitor<RequestLimitOptions>>();
+        var uploads = app.Services.GetRequiredService<IOptionsMonitor<UploadLimitOptions>>();
         app.Use(async (context, next) =>
         {
             var request = context.Request;
@@ -40,15 +50,15 @@ public static class StudioRequestLimits
                 return;
             }
 
-            var json = request.HasJsonContentType();
-            var limit = json ? MaxJsonBodyBytes(configuration) : ImportSettings.MaxUploadBytes(configuration) + EnvelopeBytes;
+            var isJson = request.HasJsonContentType();
+            var limit = isJson ? json.CurrentValue.MaxJsonBodyBytes : uploads.CurrentValue.MaxUploadBytes + EnvelopeBytes;
             if (request.ContentLength > limit)
             {
-                await TooLargeAsync(context, json, limit);
+                await TooLargeAsync(context, isJson, limit);
                 return;
             }
 
-            if (json && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            if (isJson && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             {
                 size.MaxRequestBodySize = limit;
             }

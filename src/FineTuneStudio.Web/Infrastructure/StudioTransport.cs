@@ -58,6 +58,7 @@ public static class StudioTransport
     public static IServiceCollection AddStudioTransport(this IServiceCollection services, IWebHostEnvironment environment)
     {
         services.AddOptions<ForwardedHeadersSettings>().BindConfiguration(ForwardedHeadersSettings.Section)
+            .ValidateDataAnnotations()
             .Validate(s => s.IsValid(), $"{ForwardedHeadersSettings.Section}: KnownProxies must be IP addresses (10.0.0.5) and KnownNetworks CIDR ranges (10.0.0.0/8).")
             .ValidateOnStart();
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ForwardedHeadersSettings>>((options, settings) => settings.Value.ApplyTo(options));

@@ -7,7 +7,6 @@ using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Tests.Evaluation;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -119,9 +118,8 @@ public sealed class GenerateRunTests(BrowserFixture browser)
         var (projectId, setId) = await browser.App.CreateGenerationSetAsync(items: 4);
         await using var server = ScriptedChatServer.Start((text, _) => FakeReply.Text(text.EndsWith('1') || text.EndsWith('3') ? "high" : "low", 30, 1));
         browser.App.AddGenerationEndpoint(server.BaseUrl, name: Endpoint);
-        var configuration = browser.App.Services.GetRequiredService<IConfiguration>();
         // This instance would pick the run up by itself within two minutes; here a person does it.
-        configuration["Studio:Evaluation:Generation:ResumeOrphanedRuns"] = "false";
+        browser.App.ChangeSetting("Studio:Evaluation:Generation:ResumeOrphanedRuns", "false");
         try
         {
             var run = await browser.App.Services.GetRequiredService<EvalGenerationService>()
@@ -163,7 +161,7 @@ public sealed class GenerateRunTests(BrowserFixture browser)
         }
         finally
         {
-            configuration["Studio:Evaluation:Generation:ResumeOrphanedRuns"] = "true";
+            browser.App.ChangeSetting("Studio:Evaluation:Generation:ResumeOrphanedRuns", "true");
         }
     }
 }

@@ -60,7 +60,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
             ["Studio:Evaluation:Generation:Endpoints:fake:Provider"] = "local",
         }).Build();
         // A lease service of its own: each service stands for one app instance.
-        var catalog = new EvalEndpointCatalog(configuration);
+        var catalog = new EvalEndpointCatalog(TestSettings.Monitor<EvalGenerationOptions>(configuration, EvalGenerationOptions.Section));
         var runs = scoring ?? _runs;
         var log = logger ?? NullLogger<EvalGenerationService>.Instance;
         return new EvalGenerationService(_db, _clock, catalog, runs, new EvalRunGenerator(_db, _clock, catalog, runs, log), log, new JobLeaseService(_db, _clock));

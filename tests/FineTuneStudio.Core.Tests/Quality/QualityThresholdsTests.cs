@@ -28,13 +28,13 @@ public class QualityThresholdsTests
     {
         using var provider = ProviderWith(new()
         {
-            ["Quality:NearDuplicateThreshold"] = "0.9",
-            ["Quality:ShingleSize"] = "5",
-            ["Quality:OutlierScore"] = "4",
-            ["Quality:ImbalanceRatio"] = "20",
-            ["Quality:OverRepresentedAnswerShare"] = "0.25",
-            ["Quality:OverRepresentedAnswerMinCount"] = "3",
-            ["Quality:LowAgreementAlpha"] = "0.8",
+            ["Studio:Quality:NearDuplicateThreshold"] = "0.9",
+            ["Studio:Quality:ShingleSize"] = "5",
+            ["Studio:Quality:OutlierScore"] = "4",
+            ["Studio:Quality:ImbalanceRatio"] = "20",
+            ["Studio:Quality:OverRepresentedAnswerShare"] = "0.25",
+            ["Studio:Quality:OverRepresentedAnswerMinCount"] = "3",
+            ["Studio:Quality:LowAgreementAlpha"] = "0.8",
         });
 
         provider.GetRequiredService<IOptions<QualityThresholds>>().Value.ShouldBe(new QualityThresholds
@@ -63,12 +63,12 @@ public class QualityThresholdsTests
     [Fact]
     public void QualitySection_OutOfRange_FailsNamingEverySetting()
     {
-        using var provider = ProviderWith(new() { ["Quality:NearDuplicateThreshold"] = "1.5", ["Quality:ShingleSize"] = "0" });
+        using var provider = ProviderWith(new() { ["Studio:Quality:NearDuplicateThreshold"] = "1.5", ["Studio:Quality:ShingleSize"] = "0" });
 
         var error = Should.Throw<OptionsValidationException>(() => provider.GetRequiredService<IOptions<QualityThresholds>>().Value);
 
-        error.Message.ShouldContain("Quality:NearDuplicateThreshold");
-        error.Message.ShouldContain("Quality:ShingleSize");
+        error.Message.ShouldContain("Studio:Quality:NearDuplicateThreshold");
+        error.Message.ShouldContain("Studio:Quality:ShingleSize");
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public class QualityThresholdsTests
     {
         var error = Should.Throw<StudioValidationException>(() => new QualityAnalyzer(new QualityOptions { Thresholds = new() { OverRepresentedAnswerShare = 0 } }));
 
-        error.Errors.Single().Field.ShouldBe("Quality:OverRepresentedAnswerShare");
+        error.Errors.Single().Field.ShouldBe("Studio:Quality:OverRepresentedAnswerShare");
     }
 
     [Fact]

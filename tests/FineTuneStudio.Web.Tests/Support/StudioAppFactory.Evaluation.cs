@@ -52,12 +52,14 @@ public partial class StudioAppFactory
     public string AddGenerationEndpoint(string baseUrl, string apiKey = "sk-test-key", string? name = null)
     {
         name ??= $"fake-{Guid.NewGuid():N}"[..13];
-        var configuration = Services.GetRequiredService<IConfiguration>();
+        var configuration = (IConfigurationRoot)Services.GetRequiredService<IConfiguration>();
         configuration[$"Studio:Evaluation:Generation:Endpoints:{name}:BaseUrl"] = baseUrl;
         configuration[$"Studio:Evaluation:Generation:Endpoints:{name}:ApiKey"] = apiKey;
         configuration[$"Studio:Evaluation:Generation:Endpoints:{name}:Provider"] = "local";
         configuration[$"Studio:Evaluation:Generation:Endpoints:{name}:Models:0"] = "fake-model";
         configuration["Studio:Evaluation:Generation:RetryDelayMilliseconds"] = "10";
+        // As an edit of appsettings.json does, so options read through IOptionsMonitor see it.
+        configuration.Reload();
         return name;
     }
 

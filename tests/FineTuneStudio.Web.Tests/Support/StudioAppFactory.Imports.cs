@@ -44,9 +44,20 @@ public partial class StudioAppFactory
     public IDisposable UploadLimit(long bytes)
     {
         var configuration = Services.GetRequiredService<IConfiguration>();
-        var before = configuration[ImportSettings.MaxUploadBytesKey];
-        configuration[ImportSettings.MaxUploadBytesKey] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new Restore(() => configuration[ImportSettings.MaxUploadBytesKey] = before);
+        var before = configuration[UploadLimitOptions.MaxUploadBytesKey];
+        ChangeSetting(UploadLimitOptions.MaxUploadBytesKey, bytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new Restore(() => ChangeSetting(UploadLimitOptions.MaxUploadBytesKey, before));
+    }
+
+    /// <summary>
+    /// Changes a setting in the running app as an edit of appsettings.json would: the value, then a reload, so
+    /// options read through <c>IOptionsMonitor</c> see it.
+    /// </summary>
+    public void ChangeSetting(string key, string? value)
+    {
+        var configuration = (IConfigurationRoot)Services.GetRequiredService<IConfiguration>();
+        configuration[key] = value;
+        configuration.Reload();
     }
 
     private sealed class Restore(Action action) : IDisposable

@@ -49,8 +49,8 @@ public partial class StudioAppFactory : WebApplicationFactory<Program>, IAsyncLi
     /// <summary>Extra settings a derived factory can add (e.g. PostgreSQL).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Database:Provider"] = _postgres is null ? "Sqlite" : "Postgres",
-        ["ConnectionStrings:Studio"] = _postgres ?? StudioDatabaseSettings.SqliteConnectionFor(DatabasePath),
+        [StudioDatabaseOptions.ProviderKey] = _postgres is null ? "Sqlite" : "Postgres",
+        [StudioDatabaseOptions.ConnectionStringKey] = _postgres ?? StudioDatabaseSettings.SqliteConnectionFor(DatabasePath),
     };
 
     /// <summary>Tests sign in far more often than people do; a derived factory can restore the real limit.</summary>

@@ -8,9 +8,9 @@ namespace FineTuneStudio.Web.Components.Shared;
 internal static class PageUploads
 {
     /// <summary>The file's stream, or a validation error naming the limit when the file is larger.</summary>
-    public static Stream Open(IBrowserFile file, IConfiguration configuration, CancellationToken cancellationToken)
+    public static Stream Open(IBrowserFile file, UploadLimitOptions limits, CancellationToken cancellationToken)
     {
-        var limit = ImportSettings.MaxUploadBytes(configuration);
+        var limit = limits.MaxUploadBytes;
         if (file.Size > limit)
         {
             throw new StudioValidationException("file", $"{file.Name}: {ImportSettings.TooLargeMessage(limit)}");

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
+using FineTuneStudio.Core.Imports;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
@@ -45,7 +47,7 @@ public sealed partial class EvalSetsPage
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
-    [Inject] private IConfiguration Configuration { get; set; } = default!;
+    [Inject] private IOptionsMonitor<UploadLimitOptions> UploadLimits { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
@@ -160,7 +162,7 @@ public sealed partial class EvalSetsPage
                 throw new Core.StudioValidationException("file", "choose an eval set and a file");
             }
 
-            await using var stream = PageUploads.Open(_file, Configuration, ComponentToken);
+            await using var stream = PageUploads.Open(_file, UploadLimits.CurrentValue, ComponentToken);
             var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
             var count = await Sets.ImportItemsAsync(setId, text, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
             Snackbar.Add($"Added {count} items", Severity.Success);

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
+using FineTuneStudio.Core.Imports;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
@@ -40,7 +42,7 @@ public sealed partial class RunsPage
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
-    [Inject] private IConfiguration Configuration { get; set; } = default!;
+    [Inject] private IOptionsMonitor<UploadLimitOptions> UploadLimits { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
@@ -113,7 +115,7 @@ public sealed partial class RunsPage
                 throw new Core.StudioValidationException("file", "choose an eval set and a file");
             }
 
-            await using var stream = PageUploads.Open(_file, Configuration, ComponentToken);
+            await using var stream = PageUploads.Open(_file, UploadLimits.CurrentValue, ComponentToken);
             var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
             var run = await Runs.ImportRunAsync(setId, new EvalRunInput(_name, _model, IsBaseline: _baseline), text, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
             Snackbar.Add($"Recorded \"{run.Name}\": {run.Summary?.Correct} of {run.Summary?.Items} right", Severity.Success);

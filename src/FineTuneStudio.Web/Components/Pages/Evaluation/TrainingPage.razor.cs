@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
+using FineTuneStudio.Core.Imports;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Components.Pages.Evaluation;
 
@@ -25,7 +27,7 @@ public sealed partial class TrainingPage
 
     [Inject] private TrainingCurveService Training { get; set; } = default!;
 
-    [Inject] private IConfiguration Configuration { get; set; } = default!;
+    [Inject] private IOptionsMonitor<UploadLimitOptions> UploadLimits { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
@@ -73,7 +75,7 @@ public sealed partial class TrainingPage
                 return;
             }
 
-            await using var stream = PageUploads.Open(_file, Configuration, ComponentToken);
+            await using var stream = PageUploads.Open(_file, UploadLimits.CurrentValue, ComponentToken);
             var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
             var name = string.IsNullOrWhiteSpace(_name) ? Path.GetFileNameWithoutExtension(_file.Name) : _name;
             var created = await Training.ImportAsync(ProjectId, name, null, text, (await AuthenticationState).User.ToActor(), ComponentToken);

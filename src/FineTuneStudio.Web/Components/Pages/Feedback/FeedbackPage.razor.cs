@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
+using FineTuneStudio.Core.Imports;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Components.Pages.Feedback;
 
@@ -49,7 +51,7 @@ public sealed partial class FeedbackPage
     [Inject] private FeedbackService Feedback { get; set; } = default!;
     [Inject] private TimeProvider Clock { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
-    [Inject] private IConfiguration Configuration { get; set; } = default!;
+    [Inject] private IOptionsMonitor<UploadLimitOptions> UploadLimits { get; set; } = default!;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -114,7 +116,7 @@ public sealed partial class FeedbackPage
     {
         _importMessage = null;
         var file = e.File;
-        await using var stream = PageUploads.Open(file, Configuration, ComponentToken);
+        await using var stream = PageUploads.Open(file, UploadLimits.CurrentValue, ComponentToken);
         var result = await Feedback.ImportLogsAsync(ProjectId, stream, await ActorAsync(), ComponentToken);
         result.EnsureSucceeded();
         _importMessage = $"{file.Name}: {result.Imported} requests imported, {result.SkippedDuplicates} already present, {result.WithPersonalData} flagged for likely personal data.";

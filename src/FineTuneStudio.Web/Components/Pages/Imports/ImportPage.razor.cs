@@ -7,6 +7,7 @@ using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Components.Pages.Imports;
 
@@ -39,12 +40,12 @@ public sealed partial class ImportPage
 
     [Inject] private DatasetService Datasets { get; set; } = default!;
     [Inject] private ImportService Imports { get; set; } = default!;
-    [Inject] private IConfiguration Configuration { get; set; } = default!;
+    [Inject] private IOptionsMonitor<UploadLimitOptions> UploadLimits { get; set; } = default!;
     [Inject] private ILogger<ImportPage> Logger { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
-    private long MaxUploadBytes => ImportSettings.MaxUploadBytes(Configuration);
+    private long MaxUploadBytes => UploadLimits.CurrentValue.MaxUploadBytes;
 
     private DatasetSummary? Dataset => _datasets.FirstOrDefault(d => d.Id == _datasetId);
 
