@@ -22,7 +22,7 @@ public sealed partial class BlindComparisonPage
 
     [Parameter] public int ComparisonId { get; set; }
 
-    [Inject] private ComparisonService Comparisons { get; set; } = default!;
+    [Inject] public required ComparisonService Comparisons { get; init; }
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 

@@ -16,9 +16,9 @@ public sealed partial class ComparePage
 
     [SupplyParameterFromQuery(Name = "b")] public int? B { get; set; }
 
-    [Inject] private EvalRuns Runs { get; set; } = default!;
+    [Inject] public required EvalRuns Runs { get; init; }
 
-    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] public required NavigationManager Navigation { get; init; }
 
     protected override async Task OnParametersSetAsync()
     {

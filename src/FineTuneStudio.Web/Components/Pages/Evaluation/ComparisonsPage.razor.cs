@@ -18,9 +18,9 @@ public sealed partial class ComparisonsPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private ComparisonService Comparisons { get; set; } = default!;
+    [Inject] public required ComparisonService Comparisons { get; init; }
 
-    [Inject] private EvalRuns Runs { get; set; } = default!;
+    [Inject] public required EvalRuns Runs { get; init; }
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 

@@ -34,20 +34,20 @@ public sealed partial class EvalSetsPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private EvalSets Sets { get; set; } = default!;
+    [Inject] public required EvalSets Sets { get; init; }
 
     [SupplyParameterFromQuery(Name = "dataset")] public int? Dataset { get; set; }
 
     /// <summary>Ids chosen on the example list, e.g. "12,15,40".</summary>
     [SupplyParameterFromQuery(Name = "examples")] public string? ExampleIds { get; set; }
 
-    [Inject] private DatasetService Datasets { get; set; } = default!;
+    [Inject] public required DatasetService Datasets { get; init; }
 
-    [Inject] private ExampleList ExampleList { get; set; } = default!;
+    [Inject] public required ExampleList ExampleList { get; init; }
 
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] public required ISnackbar Snackbar { get; init; }
 
-    [Inject] private IOptionsMonitor<UploadLimitOptions> UploadLimits { get; set; } = default!;
+    [Inject] public required IOptionsMonitor<UploadLimitOptions> UploadLimits { get; init; }
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 

@@ -14,7 +14,7 @@ public sealed partial class EvaluationPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private EvaluationDashboardService Dashboard { get; set; } = default!;
+    [Inject] public required EvaluationDashboardService Dashboard { get; init; }
 
     private string MetricName => _dashboard?.MetricName is { } m ? EvalMetrics.Describe(m) : "main metric";
 

@@ -22,7 +22,7 @@ public sealed partial class GenerationProgressBar
     /// <summary>Called once when the run ends (completed, failed or cancelled).</summary>
     [Parameter] public EventCallback<GenerationProgress> OnFinished { get; set; }
 
-    [Inject] private EvalGenerationRunner Runner { get; set; } = default!;
+    [Inject] public required EvalGenerationRunner Runner { get; init; }
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()

@@ -21,9 +21,9 @@ public sealed partial class RunResultsPage
 
     [SupplyParameterFromQuery(Name = "show")] public string? Show { get; set; }
 
-    [Inject] private EvalSets Sets { get; set; } = default!;
+    [Inject] public required EvalSets Sets { get; init; }
 
-    [Inject] private EvalRuns Runs { get; set; } = default!;
+    [Inject] public required EvalRuns Runs { get; init; }
 
     private IEnumerable<EvalResultView> Shown => _filter switch
     {

@@ -32,17 +32,17 @@ public sealed partial class RunsPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private EvalSets Sets { get; set; } = default!;
+    [Inject] public required EvalSets Sets { get; init; }
 
-    [Inject] private EvalRuns Runs { get; set; } = default!;
+    [Inject] public required EvalRuns Runs { get; init; }
 
-    [Inject] private EvalGenerationRunner Runner { get; set; } = default!;
+    [Inject] public required EvalGenerationRunner Runner { get; init; }
 
-    [Inject] private EvalGenerationService Generation { get; set; } = default!;
+    [Inject] public required EvalGenerationService Generation { get; init; }
 
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] public required ISnackbar Snackbar { get; init; }
 
-    [Inject] private IOptionsMonitor<UploadLimitOptions> UploadLimits { get; set; } = default!;
+    [Inject] public required IOptionsMonitor<UploadLimitOptions> UploadLimits { get; init; }
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 

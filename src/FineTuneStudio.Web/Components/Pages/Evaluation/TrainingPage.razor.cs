@@ -25,9 +25,9 @@ public sealed partial class TrainingPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private TrainingCurveService Training { get; set; } = default!;
+    [Inject] public required TrainingCurveService Training { get; init; }
 
-    [Inject] private IOptionsMonitor<UploadLimitOptions> UploadLimits { get; set; } = default!;
+    [Inject] public required IOptionsMonitor<UploadLimitOptions> UploadLimits { get; init; }
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 

@@ -26,8 +26,8 @@ public sealed partial class ReadinessPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private Assessments Readiness { get; set; } = default!;
-    [Inject] private ReadinessEvidenceReader Evidence { get; set; } = default!;
+    [Inject] public required Assessments Readiness { get; init; }
+    [Inject] public required ReadinessEvidenceReader Evidence { get; init; }
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 

@@ -17,8 +17,8 @@ public sealed partial class ReadinessReportPage
 
     [Parameter] public int AssessmentId { get; set; }
 
-    [Inject] private Assessments Readiness { get; set; } = default!;
-    [Inject] private IJSRuntime Js { get; set; } = default!;
+    [Inject] public required Assessments Readiness { get; init; }
+    [Inject] public required IJSRuntime Js { get; init; }
 
     protected override async Task OnParametersSetAsync()
     {

@@ -15,7 +15,7 @@ public sealed partial class ReadinessVerdictPage
 
     [Parameter] public int AssessmentId { get; set; }
 
-    [Inject] private Assessments Readiness { get; set; } = default!;
+    [Inject] public required Assessments Readiness { get; init; }
 
     protected override async Task OnParametersSetAsync()
     {

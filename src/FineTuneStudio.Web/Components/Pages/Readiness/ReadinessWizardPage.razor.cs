@@ -35,10 +35,10 @@ public sealed partial class ReadinessWizardPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private Assessments Readiness { get; set; } = default!;
-    [Inject] private ReadinessEvidenceReader Evidence { get; set; } = default!;
-    [Inject] private TrainingTargetService Targets { get; set; } = default!;
-    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] public required Assessments Readiness { get; init; }
+    [Inject] public required ReadinessEvidenceReader Evidence { get; init; }
+    [Inject] public required TrainingTargetService Targets { get; init; }
+    [Inject] public required NavigationManager Navigation { get; init; }
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 

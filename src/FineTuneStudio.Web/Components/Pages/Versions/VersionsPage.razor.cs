@@ -40,11 +40,11 @@ public sealed partial class VersionsPage
     [Parameter]
     public int ProjectId { get; set; }
 
-    [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private VersionCatalog Catalog { get; set; } = default!;
-    [Inject] private VersionCutter Cutter { get; set; } = default!;
-    [Inject] private VersionPreview Preview { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] public required DatasetService Datasets { get; init; }
+    [Inject] public required VersionCatalog Catalog { get; init; }
+    [Inject] public required VersionCutter Cutter { get; init; }
+    [Inject] public required VersionPreview Preview { get; init; }
+    [Inject] public required ISnackbar Snackbar { get; init; }
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
