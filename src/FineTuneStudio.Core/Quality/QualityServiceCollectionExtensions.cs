@@ -12,6 +12,7 @@ public static class QualityServiceCollectionExtensions
         services.AddOptions<QualityThresholds>().BindConfiguration(QualityThresholds.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<QualityThresholds>, QualityThresholdsValidator>();
         services.AddSingleton<QualityService>();
+        services.AddSingleton<QualityFixes>();
         services.AddSingleton<IExampleFindings, StoredFindings>();
         services.AddSingleton<QualityJobRunner>();
         return services;
