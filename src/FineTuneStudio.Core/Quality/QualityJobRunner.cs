@@ -139,7 +139,8 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
     {
         try
         {
-            await quality.ExecuteAsync(runId, progress, cancellationToken);
+            // With a claim, the run's end and the claim's release commit together (another instance may start at once).
+            await (claim is null ? quality.ExecuteAsync(runId, progress, cancellationToken) : quality.ExecuteClaimedAsync(runId, claim, progress, cancellationToken));
         }
         catch (OperationCanceledException)
         {

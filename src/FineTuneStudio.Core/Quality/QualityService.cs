@@ -4,6 +4,7 @@ using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Export;
+using FineTuneStudio.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using FineTuneStudio.Core.Training;
@@ -54,8 +55,19 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
     /// Analyses the run's dataset and stores the report. A failure or cancellation is recorded on the
     /// run (status Failed or Cancelled) before the exception goes on to the caller.
     /// </summary>
-    public async Task<QualityRunSummary> ExecuteAsync(int runId, IProgress<QualityProgress>? progress, CancellationToken cancellationToken,
-        QualityTimings? timings = null)
+    public Task<QualityRunSummary> ExecuteAsync(int runId, IProgress<QualityProgress>? progress, CancellationToken cancellationToken,
+        QualityTimings? timings = null) =>
+        ExecuteAsync(runId, null, progress, timings, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ExecuteAsync(int, IProgress{QualityProgress}?, CancellationToken, QualityTimings?)"/> for a run
+    /// held by <paramref name="claim"/>: the final status and the release of the claim are written in one transaction.
+    /// </summary>
+    public Task<QualityRunSummary> ExecuteClaimedAsync(int runId, JobLeaseHandle claim, IProgress<QualityProgress>? progress, CancellationToken cancellationToken) =>
+        ExecuteAsync(runId, claim, progress, null, cancellationToken);
+
+    private async Task<QualityRunSummary> ExecuteAsync(int runId, JobLeaseHandle? claim, IProgress<QualityProgress>? progress, QualityTimings? timings,
+        CancellationToken cancellationToken)
     {
         int datasetId;
         // Not cancellable: a run cancelled before it began must still be marked as cancelled below.
@@ -76,7 +88,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
             run.ExamplesAnalyzed = seen;
             run.FindingCount = report.Findings.Count;
             run.ReportJson = new StoredQualityReport(report, labelers, analysis.ExampleIds).ToJson();
-            await db.SaveChangesAsync(CancellationToken.None);
+            await SaveEndAsync(db, claim);
             progress?.Report(new QualityProgress(runId, datasetId, QualityRunStatus.Completed, seen, seen));
             return ToSummary(run);
         }
@@ -90,10 +102,25 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
             // The message of our own errors is safe to show; anything else is summarised by its type, never example text.
             run.Error = status == QualityRunStatus.Cancelled ? "The analysis was cancelled."
                 : e is StudioValidationException or NotFoundException ? e.Message : $"The analysis failed ({e.GetType().Name}).";
-            await db.SaveChangesAsync(CancellationToken.None);
+            await SaveEndAsync(db, claim);
             progress?.Report(new QualityProgress(runId, datasetId, status, 0, 0));
             throw;
         }
+    }
+
+    /// <summary>Writes the run's final status; with a claim, releases it in the same transaction.</summary>
+    private static async Task SaveEndAsync(StudioDbContext db, JobLeaseHandle? claim)
+    {
+        if (claim is null)
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+            return;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        await db.SaveChangesAsync(CancellationToken.None);
+        await claim.ReleaseWithinAsync(db, CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
     }
 
     /// <summary>Begins and executes a run in one call (the command line's synchronous analysis).</summary>
