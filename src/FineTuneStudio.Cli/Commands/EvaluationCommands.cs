@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Cli.Commands;
@@ -177,7 +178,7 @@ public static class EvaluationCommands
             }, Actor.Cli, ct);
             var lastShown = -1;
             var gate = new Lock();
-            var progress = new SyncProgress(p =>
+            var progress = new SyncProgress<GenerationProgress>(p =>
             {
                 using var _ = gate.EnterScope();
                 // Every tenth of the way, on stderr, so --json output stays clean.
@@ -215,11 +216,6 @@ public static class EvaluationCommands
             return finished.Status == Core.Domain.EvalRunStatus.Completed ? StudioCli.Success : StudioCli.Failed;
         });
         return command;
-    }
-
-    private sealed class SyncProgress(Action<GenerationProgress> report) : IProgress<GenerationProgress>
-    {
-        public void Report(GenerationProgress value) => report(value);
     }
 
     private static IReadOnlyList<string> DefaultMetrics(IReadOnlyList<EvalItemInput> items)

@@ -57,7 +57,7 @@ public static class FeedbackCommands
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
             await using var stream = path.OpenRead();
-            var result = (await services.GetRequiredService<FeedbackService>().ImportLogsAsync(found.Id, stream, Actor.Cli, ct)).EnsureSucceeded();
+            var result = (await services.GetRequiredService<TrafficLogs>().ImportLogsAsync(found.Id, stream, Actor.Cli, ct)).EnsureSucceeded();
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await console.WriteJsonAsync(result);
@@ -111,7 +111,7 @@ public static class FeedbackCommands
                 Ids = LogFilter.ParseIds(parse.GetValue(ids)),
             };
 
-            var result = await services.GetRequiredService<FeedbackService>().PromoteAsync(found.Id, new PromoteRequest { DatasetId = datasetId, Filter = filter }, Actor.Cli, ct);
+            var result = await services.GetRequiredService<LogPromotion>().PromoteAsync(found.Id, new PromoteRequest { DatasetId = datasetId, Filter = filter }, Actor.Cli, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await console.WriteJsonAsync(result);
@@ -139,7 +139,7 @@ public static class FeedbackCommands
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
             var datasetId = await DatasetIdAsync(services, found, parse.GetValue(dataset), ct);
-            var result = await services.GetRequiredService<FeedbackService>().DriftAsync(found.Id, datasetId, parse.GetValue(version), Utc(parse.GetValue(since)), ct);
+            var result = await services.GetRequiredService<DriftReports>().DriftAsync(found.Id, datasetId, parse.GetValue(version), Utc(parse.GetValue(since)), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await console.WriteJsonAsync(result);
@@ -177,7 +177,7 @@ public static class FeedbackCommands
             var console = CliConsole.Get();
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
-            var status = await services.GetRequiredService<FeedbackService>().RetrainingDueAsync(found.Id, ct);
+            var status = await services.GetRequiredService<RetrainingSchedule>().RetrainingDueAsync(found.Id, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await console.WriteJsonAsync(status);

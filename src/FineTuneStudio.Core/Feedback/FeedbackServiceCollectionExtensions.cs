@@ -10,7 +10,11 @@ public static class FeedbackServiceCollectionExtensions
         services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddMemoryCache();
         services.AddSingleton<DriftReportCache>();
-        services.AddSingleton<FeedbackService>();
+        services.AddSingleton<DriftReports>();
+        services.AddSingleton<TrafficLogs>();
+        services.AddSingleton<LogPromotion>();
+        services.AddSingleton<SyntheticDrafts>();
+        services.AddSingleton<RetrainingSchedule>();
         return services;
     }
 }

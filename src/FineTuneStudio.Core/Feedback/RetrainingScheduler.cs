@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace FineTuneStudio.Core.Feedback;
 
-/// <summary>What the retraining decision is made from; gathered by <see cref="FeedbackService"/>.</summary>
+/// <summary>What the retraining decision is made from; gathered by <see cref="RetrainingSchedule"/>.</summary>
 public sealed record RetrainingInputs(
     DateTime Now,
     int? CadenceDays,

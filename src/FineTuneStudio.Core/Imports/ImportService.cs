@@ -6,73 +6,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FineTuneStudio.Core.Imports;
 
-public enum DuplicatePolicy
-{
-    /// <summary>Leave out records whose content hash is already in the dataset or earlier in the file.</summary>
-    Skip,
-    /// <summary>Import every record, duplicates included.</summary>
-    Keep,
-}
-
-public sealed record ImportOptions
-{
-    public ImportFormat Format { get; init; } = ImportFormat.Auto;
-    /// <summary>Required for CSV.</summary>
-    public CsvMapping? CsvMapping { get; init; }
-    public ExampleStatus Status { get; init; } = ExampleStatus.Draft;
-    /// <summary>Null: CSV or JSONL import, from the file's format.</summary>
-    public ExampleSource? Source { get; init; }
-    public DuplicatePolicy DuplicatePolicy { get; init; } = DuplicatePolicy.Skip;
-    /// <summary>Validate and count only; nothing is written.</summary>
-    public bool DryRun { get; init; }
-    /// <summary>How many errors, warnings and skipped records the result lists; the counts cover them all.</summary>
-    public int MaxErrorsListed { get; init; } = 100;
-    /// <summary>Stop with an error once the file is larger than this; null for no limit.</summary>
-    public long? MaxBytes { get; init; }
-    /// <summary>Examples written between two progress reports.</summary>
-    public int BatchSize { get; init; } = 1000;
-}
-
-public enum ImportPhase { Validating, Writing, Done }
-
-/// <summary>A record left out of an import, and why.</summary>
-public sealed record SkippedRecord(int Line, string Reason);
-
-internal static class SkipReasons
-{
-    public const string InDataset = "duplicate: the same content is already in the dataset";
-    public const string EarlierInFile = "duplicate: the same content appears earlier in this file";
-}
-
-/// <summary><see cref="TotalBytes"/> is null when the size of the upload is not known.</summary>
-public sealed record ImportProgress(ImportPhase Phase, int Records, long BytesRead, long? TotalBytes);
-
-/// <summary>
-/// The outcome of an import. With any error nothing was written: <see cref="Errors"/> lists the first ones,
-/// <see cref="TotalErrors"/> counts them all. In a dry run <see cref="Imported"/> is what would have been imported.
-/// </summary>
-public sealed record ImportResult(
-    int Imported,
-    int SkippedDuplicates,
-    IReadOnlyList<InputError> Errors,
-    int TotalErrors,
-    bool DryRun,
-    ImportFormat Format)
-{
-    public bool Succeeded => TotalErrors == 0;
-
-    /// <summary>The first skipped records with their lines; <see cref="SkippedDuplicates"/> counts them all.</summary>
-    public IReadOnlyList<SkippedRecord> Skipped { get; init; } = [];
-
-    /// <summary>What was imported but not as written (keys nothing reads), the first ones; <see cref="TotalWarnings"/> counts them all.</summary>
-    public IReadOnlyList<InputError> Warnings { get; init; } = [];
-
-    public int TotalWarnings { get; init; }
-
-    /// <summary>For callers that report failures as exceptions (API, CLI).</summary>
-    public ImportResult EnsureSucceeded() => Succeeded ? this : throw new StudioValidationException(Errors, TotalErrors);
-}
-
 /// <summary>
 /// Imports labeled examples into a dataset, all or nothing: a first pass over the file collects every error,
 /// and only a clean file is written, row by row through prepared commands, in one transaction.
@@ -174,8 +107,6 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
     }
 
     /// <summary>The plain file to read, what it is, and the shape asked for (or Auto).</summary>
-    private sealed record ImportInput(Stream Stream, ImportFileKind Kind, ImportFormat Format);
-
     private sealed record DatasetRules(int Id, TaskKind TaskKind, IReadOnlyList<string> Labels)
     {
         /// <summary>Each label under its case-insensitive spelling, for a look-up per row even with a thousand labels.</summary>
@@ -422,65 +353,4 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
 
     private static ImportResult Failed(ImportOptions options, ImportFormat format, IReadOnlyList<InputError> errors, int total) =>
         new(0, 0, errors, total, options.DryRun, format);
-
-    /// <summary>One pass of the right parser over the file; remembers the JSON shape that auto detection chose.</summary>
-    private sealed class ParserRun(ImportInput input, ImportOptions options, CountingStream counter)
-    {
-        private readonly JsonExampleParser _json = new();
-        private readonly ParquetRecordReader _parquet = new();
-        private readonly long _start = input.Stream.Position;
-
-        public ImportFormat? DetectedFormat => input.Format == ImportFormat.Csv ? ImportFormat.Csv
-            : input.Kind == ImportFileKind.Parquet ? _parquet.DetectedFormat
-            : _json.DetectedFormat;
-
-        /// <summary>For progress; a Parquet reader seeks, so its position stands in for a count.</summary>
-        public long BytesRead => input.Kind == ImportFileKind.Parquet ? input.Stream.Position - _start : counter.BytesRead;
-
-        public IAsyncEnumerable<ImportRow> ParseAsync(CancellationToken cancellationToken) =>
-            input.Format == ImportFormat.Csv ? new CsvExampleParser().ParseAsync(counter, options.CsvMapping!, cancellationToken)
-            // Parquet needs to seek; its size was checked against the limit as a whole before the first pass.
-            : input.Kind == ImportFileKind.Parquet ? _parquet.ParseAsync(input.Stream, input.Format, cancellationToken)
-            : _json.ParseAsync(counter, input.Format, cancellationToken);
-    }
-
-    private sealed class FileTooLargeException : Exception
-    {
-    }
-
-    /// <summary>Counts what is read, for progress, and stops past the size limit.</summary>
-    private sealed class CountingStream(Stream inner, long? maxBytes) : Stream
-    {
-        public long BytesRead { get; private set; }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
-        public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken));
-
-        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Count(await inner.ReadAsync(buffer.AsMemory(offset, count), cancellationToken));
-
-        private int Count(int read)
-        {
-            BytesRead += read;
-            return BytesRead > maxBytes ? throw new FileTooLargeException() : read;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }

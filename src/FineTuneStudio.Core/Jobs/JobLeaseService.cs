@@ -68,6 +68,10 @@ public sealed class JobLeaseService(IDbContextFactory<StudioDbContext> factory, 
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, expires), cancellationToken) == 1;
     }
 
+    /// <summary>Deletes our claim through the caller's context, inside its transaction when it has one.</summary>
+    internal Task ReleaseWithinAsync(StudioDbContext db, string kind, string key, Guid token, CancellationToken cancellationToken) =>
+        db.JobLeases.Where(l => l.Kind == kind && l.Key == key && l.Owner == Owner && l.Token == token).ExecuteDeleteAsync(cancellationToken);
+
     internal async Task ReleaseAsync(string kind, string key, Guid token)
     {
         await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
@@ -119,6 +123,13 @@ public sealed class JobLeaseHandle : IAsyncDisposable
             // Released.
         }
     }
+
+    /// <summary>
+    /// Gives the claim back in the caller's transaction, so the work's final status and the release commit
+    /// together: nobody sees the work ended while its claim is still held. Dispose the handle afterwards as usual.
+    /// </summary>
+    public Task ReleaseWithinAsync(StudioDbContext db, CancellationToken cancellationToken) =>
+        _leases.ReleaseWithinAsync(db, Kind, Key, _token, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -20,16 +20,19 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
     /// <summary>How often a run on another instance is looked up until it ends.</summary>
     public static readonly TimeSpan RemotePollInterval = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<int, Job> _jobs = new();
+    private readonly BackgroundJobs<QualityProgress> _jobs = new(p => p.Status == QualityRunStatus.Running);
     private readonly ConcurrentDictionary<int, Task> _watching = new();
     private readonly SemaphoreSlim _starting = new(1, 1);
-    private readonly CancellationTokenSource _shutdown = new();
 
     /// <summary>Raised on every progress step and when a run ends; handlers must be quick and thread-safe.</summary>
-    public event Action<QualityProgress>? Changed;
+    public event Action<QualityProgress>? Changed
+    {
+        add => _jobs.Changed += value;
+        remove => _jobs.Changed -= value;
+    }
 
     /// <summary>The running analysis of a dataset, if any.</summary>
-    public QualityProgress? Current(int datasetId) => _jobs.TryGetValue(datasetId, out var job) ? job.Progress : null;
+    public QualityProgress? Current(int datasetId) => _jobs.Current(datasetId);
 
     /// <summary>The latest stored result and the running analysis, if any.</summary>
     public async Task<QualityOverview> OverviewAsync(int datasetId, CancellationToken cancellationToken) =>
@@ -41,9 +44,9 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
         await _starting.WaitAsync(cancellationToken);
         try
         {
-            if (_jobs.TryGetValue(datasetId, out var running))
+            if (_jobs.Current(datasetId) is { } running)
             {
-                return running.Progress;
+                return running;
             }
 
             JobLeaseHandle? claim = null;
@@ -74,14 +77,11 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
                 throw;
             }
 
-            var job = new Job(CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token))
-            {
-                Progress = new QualityProgress(run.Id, datasetId, QualityRunStatus.Running, 0, 0),
-                Claim = claim,
-            };
-            _jobs[datasetId] = job;
-            job.Task = Task.Run(() => ExecuteAsync(datasetId, run.Id, job), CancellationToken.None);
-            return job.Progress;
+            // Starts are one at a time and the dataset has no job here (looked up above), so the slot is free.
+            var slot = _jobs.TryReserve(datasetId)!;
+            var progress = new QualityProgress(run.Id, datasetId, QualityRunStatus.Running, 0, 0);
+            _jobs.Run(slot, progress, (reporter, token) => ExecuteAsync(datasetId, run.Id, claim, reporter, token));
+            return progress;
         }
         finally
         {
@@ -101,14 +101,14 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
         {
             try
             {
-                var stop = _shutdown.Token;
+                var stop = _jobs.Stopping;
                 using var timer = new PeriodicTimer(RemotePollInterval);
                 while (await timer.WaitForNextTickAsync(stop))
                 {
                     var run = await quality.GetRunAsync(remote.DatasetId, remote.RunId, stop);
                     if (run.Status != QualityRunStatus.Running)
                     {
-                        Changed?.Invoke(new QualityProgress(run.Id, run.DatasetId, run.Status, run.ExamplesAnalyzed, run.ExamplesAnalyzed));
+                        _jobs.Notify(new QualityProgress(run.Id, run.DatasetId, run.Status, run.ExamplesAnalyzed, run.ExamplesAnalyzed));
                         return;
                     }
                 }
@@ -129,44 +129,18 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
     }
 
     /// <summary>Cancels the dataset's running analysis; false when none is running.</summary>
-    public bool Cancel(int datasetId)
-    {
-        if (!_jobs.TryGetValue(datasetId, out var job))
-        {
-            return false;
-        }
-
-        try
-        {
-            job.Cancellation.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The run ended between the look-up and the cancel.
-        }
-
-        return true;
-    }
+    // A run that ended between the look-up and the cancel still counts as found.
+    public bool Cancel(int datasetId) => _jobs.Cancel(datasetId) is not null;
 
     /// <summary>Waits for the dataset's running analysis to end (tests and the command line).</summary>
-    public Task WaitAsync(int datasetId) => _jobs.TryGetValue(datasetId, out var job) && job.Task is { } task ? task : Task.CompletedTask;
+    public Task WaitAsync(int datasetId) => _jobs.WaitAsync(datasetId);
 
-    private async Task ExecuteAsync(int datasetId, int runId, Job job)
+    private async Task ExecuteAsync(int datasetId, int runId, JobLeaseHandle? claim, IProgress<QualityProgress> progress, CancellationToken cancellationToken)
     {
-        var progress = new Reporter(p =>
-        {
-            job.Progress = p;
-            if (p.Status != QualityRunStatus.Running)
-            {
-                // Leave the slot before telling listeners, so a listener may start the next run at once.
-                _jobs.TryRemove(datasetId, out _);
-            }
-
-            Changed?.Invoke(p);
-        });
         try
         {
-            await quality.ExecuteAsync(runId, progress, job.Cancellation.Token);
+            // With a claim, the run's end and the claim's release commit together (another instance may start at once).
+            await (claim is null ? quality.ExecuteAsync(runId, progress, cancellationToken) : quality.ExecuteClaimedAsync(runId, claim, progress, cancellationToken));
         }
         catch (OperationCanceledException)
         {
@@ -178,13 +152,11 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
         }
         finally
         {
-            _jobs.TryRemove(datasetId, out _);
-            job.Cancellation.Dispose();
-            if (job.Claim is not null)
+            if (claim is not null)
             {
                 try
                 {
-                    await job.Claim.DisposeAsync();
+                    await claim.DisposeAsync();
                 }
                 catch (Exception e)
                 {
@@ -197,22 +169,7 @@ public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobR
 
     public void Dispose()
     {
-        _shutdown.Cancel();
-        _shutdown.Dispose();
+        _jobs.Dispose();
         _starting.Dispose();
-    }
-
-    private sealed class Job(CancellationTokenSource cancellation)
-    {
-        public CancellationTokenSource Cancellation { get; } = cancellation;
-        public QualityProgress Progress { get; set; } = null!;
-        public Task? Task { get; set; }
-        public JobLeaseHandle? Claim { get; init; }
-    }
-
-    /// <summary>Reports synchronously on the caller's thread (unlike Progress&lt;T&gt;, which posts to a context).</summary>
-    private sealed class Reporter(Action<QualityProgress> report) : IProgress<QualityProgress>
-    {
-        public void Report(QualityProgress value) => report(value);
     }
 }

@@ -1,10 +1,9 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading.Channels;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Versions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,9 +12,10 @@ using FineTuneStudio.Core.Training;
 namespace FineTuneStudio.Core.Quality;
 
 /// <summary>
-/// Runs the quality analysis over a dataset in the database, stores each run, and carries out the
-/// one-click fixes the report offers. The analysis streams examples in id order, one batch of
-/// examples and their messages at a time, so memory holds the analyzer's compact state only.
+/// Runs the quality analysis over a dataset in the database and stores each run (the fixes the report
+/// offers are <see cref="QualityFixes"/>). The analysis streams examples in id order, one batch of
+/// examples and their messages at a time (<see cref="QualityExampleReader"/>), so memory holds the
+/// analyzer's compact state only.
 /// </summary>
 public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, IOptions<QualityThresholds>? thresholds = null)
 {
@@ -55,8 +55,19 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
     /// Analyses the run's dataset and stores the report. A failure or cancellation is recorded on the
     /// run (status Failed or Cancelled) before the exception goes on to the caller.
     /// </summary>
-    public async Task<QualityRunSummary> ExecuteAsync(int runId, IProgress<QualityProgress>? progress, CancellationToken cancellationToken,
-        QualityTimings? timings = null)
+    public Task<QualityRunSummary> ExecuteAsync(int runId, IProgress<QualityProgress>? progress, CancellationToken cancellationToken,
+        QualityTimings? timings = null) =>
+        ExecuteAsync(runId, null, progress, timings, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ExecuteAsync(int, IProgress{QualityProgress}?, CancellationToken, QualityTimings?)"/> for a run
+    /// held by <paramref name="claim"/>: the final status and the release of the claim are written in one transaction.
+    /// </summary>
+    public Task<QualityRunSummary> ExecuteClaimedAsync(int runId, JobLeaseHandle claim, IProgress<QualityProgress>? progress, CancellationToken cancellationToken) =>
+        ExecuteAsync(runId, claim, progress, null, cancellationToken);
+
+    private async Task<QualityRunSummary> ExecuteAsync(int runId, JobLeaseHandle? claim, IProgress<QualityProgress>? progress, QualityTimings? timings,
+        CancellationToken cancellationToken)
     {
         int datasetId;
         // Not cancellable: a run cancelled before it began must still be marked as cancelled below.
@@ -77,7 +88,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
             run.ExamplesAnalyzed = seen;
             run.FindingCount = report.Findings.Count;
             run.ReportJson = new StoredQualityReport(report, labelers, analysis.ExampleIds).ToJson();
-            await db.SaveChangesAsync(CancellationToken.None);
+            await SaveEndAsync(db, claim);
             progress?.Report(new QualityProgress(runId, datasetId, QualityRunStatus.Completed, seen, seen));
             return ToSummary(run);
         }
@@ -91,10 +102,25 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
             // The message of our own errors is safe to show; anything else is summarised by its type, never example text.
             run.Error = status == QualityRunStatus.Cancelled ? "The analysis was cancelled."
                 : e is StudioValidationException or NotFoundException ? e.Message : $"The analysis failed ({e.GetType().Name}).";
-            await db.SaveChangesAsync(CancellationToken.None);
+            await SaveEndAsync(db, claim);
             progress?.Report(new QualityProgress(runId, datasetId, status, 0, 0));
             throw;
         }
+    }
+
+    /// <summary>Writes the run's final status; with a claim, releases it in the same transaction.</summary>
+    private static async Task SaveEndAsync(StudioDbContext db, JobLeaseHandle? claim)
+    {
+        if (claim is null)
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+            return;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        await db.SaveChangesAsync(CancellationToken.None);
+        await claim.ReleaseWithinAsync(db, CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
     }
 
     /// <summary>Begins and executes a run in one call (the command line's synchronous analysis).</summary>
@@ -209,104 +235,6 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         return exact + (near is null ? 0 : near.Count - (near.GroupCount ?? near.Groups?.Count ?? 0));
     }
 
-    /// <summary>Rejects duplicate examples (one click on a duplicate group): status Rejected with the reason.</summary>
-    public async Task<int> RejectDuplicatesAsync(int datasetId, IReadOnlyList<int> exampleIds, string? reason, Actor actor, CancellationToken cancellationToken)
-    {
-        var text = string.IsNullOrWhiteSpace(reason) ? "Duplicate of another example (quality analysis)." : reason.Trim();
-        if (text.Length > 500)
-        {
-            throw new StudioValidationException("reason", "The reason can be at most 500 characters.");
-        }
-
-        return await ChangeExamplesAsync(datasetId, exampleIds, includeMessages: false, actor, "example.reject", (example, now) =>
-        {
-            example.Reject(text, actor.UserId, now);
-            return $"rejected as duplicate: {text}";
-        }, cancellationToken);
-    }
-
-    /// <summary>Sends conflicting examples back to review (status Submitted) so an ML lead adjudicates them.</summary>
-    public Task<int> SendToAdjudicationAsync(int datasetId, IReadOnlyList<int> exampleIds, Actor actor, CancellationToken cancellationToken) =>
-        ChangeExamplesAsync(datasetId, exampleIds, includeMessages: false, actor, "example.adjudicate", (example, now) =>
-        {
-            example.Submit(now);
-            return "sent to adjudication: conflicting answer for the same input";
-        }, cancellationToken);
-
-    /// <summary>Replaces (or adds) the system prompt of the examples with the dataset's canonical prompt.</summary>
-    public async Task<int> ApplyCanonicalPromptAsync(int datasetId, IReadOnlyList<int> exampleIds, Actor actor, CancellationToken cancellationToken)
-    {
-        string canonical;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        {
-            canonical = await db.Datasets.Where(d => d.Id == datasetId).Select(d => d.CanonicalSystemPrompt).SingleOrDefaultAsync(cancellationToken)
-                ?? throw new NotFoundException("Dataset", datasetId);
-        }
-
-        if (string.IsNullOrWhiteSpace(canonical))
-        {
-            throw new StudioValidationException("canonicalSystemPrompt", "The dataset has no canonical system prompt; set one in the dataset settings first.");
-        }
-
-        return await ChangeExamplesAsync(datasetId, exampleIds, includeMessages: true, actor, "example.update", (example, now) =>
-        {
-            var content = ExampleContent.FromEntity(example);
-            var messages = content.Messages.ToList();
-            var system = messages.FindIndex(m => m.Role == MessageRole.System);
-            if (system >= 0)
-            {
-                messages[system] = messages[system] with { Content = canonical };
-            }
-            else
-            {
-                messages.Insert(0, new MessageContent(MessageRole.System, canonical));
-            }
-
-            example.ReplaceContent(content with { Messages = messages }, now);
-            return "canonical system prompt applied";
-        }, cancellationToken);
-    }
-
-    private async Task<int> ChangeExamplesAsync(int datasetId, IReadOnlyList<int> exampleIds, bool includeMessages, Actor actor, string action,
-        Func<Example, DateTime, string> change, CancellationToken cancellationToken)
-    {
-        var ids = exampleIds.Distinct().ToList();
-        if (ids.Count == 0)
-        {
-            throw new StudioValidationException("exampleIds", "Choose at least one example.");
-        }
-
-        if (ids.Count > 10_000)
-        {
-            throw new StudioValidationException("exampleIds", "At most 10,000 examples can be changed at once.");
-        }
-
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        IQueryable<Example> query = db.Examples.Where(e => e.DatasetId == datasetId && ids.Contains(e.Id));
-        if (includeMessages)
-        {
-            query = query.Include(e => e.Messages);
-        }
-
-        var examples = await query.OrderBy(e => e.Id).ToListAsync(cancellationToken);
-        var missing = ids.Except(examples.Select(e => e.Id)).Order().ToList();
-        if (missing.Count > 0)
-        {
-            throw new StudioValidationException("exampleIds", $"Not in dataset {datasetId}: {string.Join(", ", missing.Take(20))}{(missing.Count > 20 ? ", ..." : "")}.");
-        }
-
-        var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var example in examples)
-        {
-            // The change is one of the example's own methods, which renew its version and time.
-            var summary = change(example, now);
-            AuditLog.Record(db, actor, now, action, nameof(Example), example.Id, summary);
-        }
-
-        await db.SaveChangesAsync(cancellationToken);
-        return examples.Count;
-    }
-
     private async Task<(QualityAnalysis Analysis, IReadOnlyList<LabelerFigures> Labelers, int Seen)> AnalyzeAsync(
         int runId, int datasetId, IProgress<QualityProgress>? progress, QualityTimings? timings, CancellationToken cancellationToken)
     {
@@ -361,7 +289,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         progress?.Report(new QualityProgress(runId, datasetId, QualityRunStatus.Running, 0, total));
         var seen = 0;
         var analysis = await new QualityAnalyzer(options).AnalyzeWithIdsAsync(
-            Prefetched(Counted(StreamAsync(datasetId, versionId, cancellationToken, timings), n =>
+            QualityExampleReader.Prefetched(QualityExampleReader.Counted(QualityExampleReader.StreamAsync(factory, datasetId, versionId, cancellationToken, timings), n =>
             {
                 seen = n;
                 if (n % QualityAnalyzer.ProgressInterval == 0)
@@ -373,122 +301,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         return (analysis, LabelerFiguresOf(annotations), seen);
     }
 
-    /// <summary>
-    /// Reads ahead on another thread (up to two batches), so the database read of the next batch
-    /// overlaps the analysis of this one. Errors and cancellation of the reader reach the consumer.
-    /// </summary>
-    private static async IAsyncEnumerable<QualityInput> Prefetched(IAsyncEnumerable<QualityInput> source, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateBounded<QualityInput>(new BoundedChannelOptions(2 * BatchSize) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reader = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var item in source.WithCancellation(stop.Token))
-                {
-                    await channel.Writer.WriteAsync(item, stop.Token);
-                }
-
-                channel.Writer.Complete();
-            }
-            catch (Exception e)
-            {
-                channel.Writer.Complete(e);
-            }
-        }, CancellationToken.None);
-
-        try
-        {
-            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken))
-            {
-                yield return item;
-            }
-        }
-        finally
-        {
-            // The consumer may stop early (an error, a cancellation): stop the reader and wait for it,
-            // so no database context outlives the run.
-            await stop.CancelAsync();
-            await reader;
-        }
-    }
-
-    private static async IAsyncEnumerable<QualityInput> Counted(IAsyncEnumerable<QualityInput> source, Action<int> onEach)
-    {
-        var n = 0;
-        await foreach (var item in source)
-        {
-            onEach(++n);
-            yield return item;
-        }
-    }
-
     private sealed record AnnotationRow(int ExampleId, string Labeler, string? Label, int Seconds, string? FinalLabel);
-
-    private sealed record ExampleRow(int Id, ExampleStatus Status, SplitPin Split, string? Label, List<string> Tags,
-        string? PreferredCompletion, string? RejectedCompletion, string? ToolsJson, string ContentHash);
-
-    /// <summary>The dataset's examples in id order, a batch of examples and then their messages at a time.</summary>
-    public async IAsyncEnumerable<QualityInput> StreamAsync(int datasetId, int? versionId, [EnumeratorCancellation] CancellationToken cancellationToken,
-        QualityTimings? timings = null)
-    {
-        var after = 0;
-        while (true)
-        {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            await using var db = await factory.CreateDbContextAsync(cancellationToken);
-            var batch = new List<ExampleRow>(BatchSize);
-            await foreach (var row in db.Examples.AsNoTracking()
-                               .Where(e => e.DatasetId == datasetId && e.Id > after)
-                               .OrderBy(e => e.Id).Take(BatchSize)
-                               .Select(e => new ExampleRow(e.Id, e.Status, e.Split, e.Label, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson, e.ContentHash))
-                               .AsAsyncEnumerable().WithCancellation(cancellationToken))
-            {
-                batch.Add(row);
-            }
-
-            if (batch.Count == 0)
-            {
-                timings?.Add("reading (database)", started);
-                yield break;
-            }
-
-            var first = batch[0].Id;
-            var last = batch[^1].Id;
-            var messages = await db.ExampleMessages.AsNoTracking()
-                .Where(m => m.ExampleId >= first && m.ExampleId <= last && db.Examples.Any(e => e.Id == m.ExampleId && e.DatasetId == datasetId))
-                .OrderBy(m => m.ExampleId).ThenBy(m => m.Position)
-                .Select(m => new { m.ExampleId, Message = new MessageContent(m.Role, m.Content, m.Name, m.ToolCallsJson, m.ToolCallId, m.Weight) })
-                .ToListAsync(cancellationToken);
-            var byExample = messages.GroupBy(m => m.ExampleId).ToDictionary(g => g.Key, g => g.Select(m => m.Message).ToList());
-
-            Dictionary<int, SplitPin> assigned = [];
-            if (versionId is { } vid)
-            {
-                assigned = await db.DatasetVersionExamples.AsNoTracking()
-                    .Where(v => v.DatasetVersionId == vid && v.ExampleId >= first && v.ExampleId <= last)
-                    .ToDictionaryAsync(v => v.ExampleId, v => v.Split, cancellationToken);
-            }
-
-            var inputs = new List<QualityInput>(batch.Count);
-            foreach (var row in batch)
-            {
-                var content = new ExampleContent(byExample.GetValueOrDefault(row.Id) ?? [], row.Label, row.Tags, row.PreferredCompletion, row.RejectedCompletion, row.ToolsJson);
-                var split = row.Split != SplitPin.Auto ? row.Split : assigned.GetValueOrDefault(row.Id, SplitPin.Auto);
-                // The stored hash is the one written with the content (ExampleContent.ApplyTo); reading it saves hashing every example again.
-                inputs.Add(new QualityInput(row.Id, content, row.Status, split, row.ContentHash));
-            }
-
-            timings?.Add("reading (database)", started);
-            foreach (var input in inputs)
-            {
-                yield return input;
-            }
-
-            after = last;
-        }
-    }
 
     /// <summary>Per labeler: submitted annotations, median seconds, and agreement with the example's final label.</summary>
     private static IReadOnlyList<LabelerFigures> LabelerFiguresOf(List<AnnotationRow> annotations) =>
@@ -523,10 +336,6 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         }
     }
 
-    /// <summary>
-    /// The examples with a finding of <paramref name="type"/> (any type when null) in the dataset's
-    /// latest completed run, sorted; null when the dataset was never analysed.
-    /// </summary>
     private static QualityRunSummary ToSummary(QualityRun r) =>
         new(r.Id, r.DatasetId, r.Status, r.StartedAt, r.CompletedAt, r.ExamplesAnalyzed, r.FindingCount, r.Error, r.StartedByName);
 }

@@ -12,6 +12,7 @@ public static class QualityServiceCollectionExtensions
         services.AddOptions<QualityThresholds>().BindConfiguration(QualityThresholds.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddLegacySettingKeys<QualityThresholds>(QualityThresholds.Section, QualityThresholds.LegacySection, QualityThresholds.Section);
         services.AddSingleton<QualityService>();
+        services.AddSingleton<QualityFixes>();
         services.AddSingleton<IExampleFindings, StoredFindings>();
         services.AddSingleton<QualityJobRunner>();
         return services;

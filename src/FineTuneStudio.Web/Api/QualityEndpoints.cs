@@ -27,16 +27,16 @@ public static class QualityEndpoints
             TypedResults.Ok(await quality.GetRunAsync(id, runId, ct)))
             .WithSummary("The status of one analysis run");
 
-        group.MapPost("/actions/reject-duplicates", async (int id, QualityActionRequest request, QualityService quality, HttpContext http, CancellationToken ct) =>
-            TypedResults.Ok(new QualityActionResult(await quality.RejectDuplicatesAsync(id, request.ExampleIds ?? [], request.Reason, http.User.ToActor(), ct))))
+        group.MapPost("/actions/reject-duplicates", async (int id, QualityActionRequest request, QualityFixes fixes, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(new QualityActionResult(await fixes.RejectDuplicatesAsync(id, request.ExampleIds ?? [], request.Reason, http.User.ToActor(), ct))))
             .WithSummary("Reject duplicate examples");
 
-        group.MapPost("/actions/adjudicate", async (int id, QualityActionRequest request, QualityService quality, HttpContext http, CancellationToken ct) =>
-            TypedResults.Ok(new QualityActionResult(await quality.SendToAdjudicationAsync(id, request.ExampleIds ?? [], http.User.ToActor(), ct))))
+        group.MapPost("/actions/adjudicate", async (int id, QualityActionRequest request, QualityFixes fixes, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(new QualityActionResult(await fixes.SendToAdjudicationAsync(id, request.ExampleIds ?? [], http.User.ToActor(), ct))))
             .WithSummary("Send conflicting examples to adjudication");
 
-        group.MapPost("/actions/apply-canonical-prompt", async (int id, QualityActionRequest request, QualityService quality, HttpContext http, CancellationToken ct) =>
-            TypedResults.Ok(new QualityActionResult(await quality.ApplyCanonicalPromptAsync(id, request.ExampleIds ?? [], http.User.ToActor(), ct))))
+        group.MapPost("/actions/apply-canonical-prompt", async (int id, QualityActionRequest request, QualityFixes fixes, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(new QualityActionResult(await fixes.ApplyCanonicalPromptAsync(id, request.ExampleIds ?? [], http.User.ToActor(), ct))))
             .WithSummary("Give examples the dataset's canonical system prompt");
     }
 }

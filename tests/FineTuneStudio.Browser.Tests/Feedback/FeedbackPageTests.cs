@@ -29,7 +29,7 @@ public sealed class FeedbackPageTests(BrowserFixture browser)
             log.AppendLine($$"""{"timestamp":"{{monday.AddDays(7).AddHours(i):O}}","prompt":"the warehouse robot {{i}} dropped a pallet and the forklift battery overheated","response":"low","rating":{{1 + i % 5}}}""");
         }
 
-        await browser.App.Services.GetRequiredService<FeedbackService>()
+        await browser.App.Services.GetRequiredService<TrafficLogs>()
             .ImportLogsAsync(projectId, new MemoryStream(Encoding.UTF8.GetBytes(log.ToString())), Actor.System, default);
 
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
@@ -62,7 +62,7 @@ public sealed class FeedbackPageTests(BrowserFixture browser)
         var log = StudioAppFactory.TrafficLog(today.AddDays(-6), Enumerable.Range(0, 40).Select(i => (StudioAppFactory.TrainingTicket(i), "high")))
                   + "\n" + StudioAppFactory.TrafficLog(today.AddDays(-3),
                       Enumerable.Range(0, 40).Select(i => ($"the warehouse robot dropped a pallet and the forklift battery overheated in hall {i}", "low")));
-        await browser.App.Services.GetRequiredService<FeedbackService>()
+        await browser.App.Services.GetRequiredService<TrafficLogs>()
             .ImportLogsAsync(projectId, new MemoryStream(Encoding.UTF8.GetBytes(log)), Actor.System, default);
 
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));

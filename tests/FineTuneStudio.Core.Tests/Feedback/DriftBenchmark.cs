@@ -4,7 +4,6 @@ using FineTuneStudio.Core.Feedback;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 using FineTuneStudio.Core.Tests.Support;
 using FineTuneStudio.Core.Training;
@@ -79,7 +78,7 @@ public sealed class DriftBenchmark(ITestOutputHelper output)
                     await Task.Delay(20);
                 }
             });
-            var service = new FeedbackService(factory, TimeProvider.System, Options.Create(new GenerationOptions()));
+            var service = new DriftReports(factory, new DriftReportCache(new MemoryCache(new MemoryCacheOptions())));
             var watch = Stopwatch.StartNew();
             var drift = await service.DriftAsync(projectId, null, 1, null, default);
             watch.Stop();
@@ -94,8 +93,8 @@ public sealed class DriftBenchmark(ITestOutputHelper output)
 
             // The Overview's retraining card: the first load computes the last four weeks' drift, later loads reuse it
             // until a log is imported or a version is cut.
-            var cached = new FeedbackService(factory, TimeProvider.System, Options.Create(new GenerationOptions()),
-                new DriftReportCache(new MemoryCache(new MemoryCacheOptions())));
+            var cached = new RetrainingSchedule(factory, TimeProvider.System,
+                new DriftReports(factory, new DriftReportCache(new MemoryCache(new MemoryCacheOptions()))));
             watch.Restart();
             var cold = await cached.RetrainingDueAsync(projectId, default);
             var coldSeconds = watch.Elapsed.TotalSeconds;

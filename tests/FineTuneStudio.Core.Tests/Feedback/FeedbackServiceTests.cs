@@ -44,7 +44,15 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 
-    private FeedbackService Service(GenerationOptions? generation = null) => new(_db, _clock, Options.Create(generation ?? new GenerationOptions()));
+    /// <summary>The feedback services over one drift report cache, as the app registers them.</summary>
+    private sealed record FeedbackServices(TrafficLogs Logs, DriftReports Drift, LogPromotion Promotion, SyntheticDrafts Synthetic, RetrainingSchedule Retraining);
+
+    private FeedbackServices Service(GenerationOptions? generation = null, DriftReportCache? cache = null)
+    {
+        var drift = new DriftReports(_db, cache ?? new DriftReportCache(new MemoryCache(new MemoryCacheOptions())));
+        return new FeedbackServices(new TrafficLogs(_db, _clock, drift), drift, new LogPromotion(_db, _clock, drift),
+            new SyntheticDrafts(_db, _clock, Options.Create(generation ?? new GenerationOptions())), new RetrainingSchedule(_db, _clock, drift));
+    }
 
     private static MemoryStream File(string text) => new(Encoding.UTF8.GetBytes(text));
 
@@ -57,7 +65,7 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
     [Fact]
     public async Task ImportLogsAsync_BadLines_ListsThemByLineAndWritesNothing()
     {
-        var result = await Service().ImportLogsAsync(_projectId, File("""
+        var result = await Service().Logs.ImportLogsAsync(_projectId, File("""
             {"timestamp":"2026-03-16T08:00:00Z","prompt":"fine","response":"high"}
             {"timestamp":"yesterday","prompt":"bad time","response":"high"}
             {"timestamp":"2026-03-16T08:00:00Z","prompt":"no answer"}
@@ -76,12 +84,12 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
     {
         var service = Service();
 
-        var first = await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
-        var again = await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+        var first = await service.Logs.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+        var again = await service.Logs.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
 
         (first.Imported, first.SkippedDuplicates, first.WithPersonalData).ShouldBe((3, 0, 1));
         (again.Imported, again.SkippedDuplicates).ShouldBe((0, 3));
-        var page = await service.ListLogsAsync(_projectId, new LogFilter(), 0, 10, default);
+        var page = await service.Logs.ListLogsAsync(_projectId, new LogFilter(), 0, 10, default);
         page.Total.ShouldBe(3);
         var flagged = page.Rows.Single(r => r.PersonalData.Count > 0);
         flagged.Input.ShouldBe("write to me at [email] about the refund");
@@ -92,10 +100,10 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
     public async Task PromoteAsync_RatedLogs_EnterAsDraftWithProductionLogSource()
     {
         var service = Service();
-        await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+        await service.Logs.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
 
-        var result = await service.PromoteAsync(_projectId, new PromoteRequest { Filter = new LogFilter { MinRating = 4 } }, Lead, default);
-        var again = await service.PromoteAsync(_projectId, new PromoteRequest { Filter = new LogFilter { MinRating = 4 } }, Lead, default);
+        var result = await service.Promotion.PromoteAsync(_projectId, new PromoteRequest { Filter = new LogFilter { MinRating = 4 } }, Lead, default);
+        var again = await service.Promotion.PromoteAsync(_projectId, new PromoteRequest { Filter = new LogFilter { MinRating = 4 } }, Lead, default);
 
         (result.Promoted, again.Promoted, again.AlreadyPromoted).ShouldBe((2, 0, 2));
         await using var db = _db.CreateDbContext();
@@ -118,7 +126,7 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
         var seedIds = await Query(db => db.Examples.Select(e => e.Id).Take(2).ToListAsync());
         var service = Service(new GenerationOptions { BaseUrl = server.BaseUrl, Model = "fake-writer", ApiKey = "test-key" });
 
-        var result = await service.GenerateSyntheticAsync(_projectId, new SyntheticRequest { Template = "Tickets from small shops", SeedExampleIds = seedIds, Count = 5 }, Lead, default);
+        var result = await service.Synthetic.GenerateSyntheticAsync(_projectId, new SyntheticRequest { Template = "Tickets from small shops", SeedExampleIds = seedIds, Count = 5 }, Lead, default);
 
         result.Created.ShouldBe(2);
         server.Requests.Single().ShouldContain("Tickets from small shops");
@@ -142,7 +150,7 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
         var service = Service(new GenerationOptions { BaseUrl = $"http://127.0.0.1:{port}/v1", Model = "fake-writer", ApiKey = "test-key" });
 
         var error = await Should.ThrowAsync<StudioValidationException>(() =>
-            service.GenerateSyntheticAsync(_projectId, new SyntheticRequest { Template = "x", SeedExampleIds = seedIds }, Lead, default));
+            service.Synthetic.GenerateSyntheticAsync(_projectId, new SyntheticRequest { Template = "x", SeedExampleIds = seedIds }, Lead, default));
 
         error.Errors.Single().Field.ShouldBe("generation");
         error.Message.ShouldContain("refused the connection");
@@ -154,7 +162,7 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
     public async Task GenerateSyntheticAsync_NotConfigured_SaysWhichSettings()
     {
         var error = await Should.ThrowAsync<StudioValidationException>(() =>
-            Service().GenerateSyntheticAsync(_projectId, new SyntheticRequest { Template = "x", SeedExampleIds = [1] }, Lead, default));
+            Service().Synthetic.GenerateSyntheticAsync(_projectId, new SyntheticRequest { Template = "x", SeedExampleIds = [1] }, Lead, default));
 
         error.Errors.Single().Message.ShouldContain("Studio:Generation:BaseUrl");
     }
@@ -168,8 +176,8 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
             await db.SaveChangesAsync();
         }
 
-        await Service().SetRetrainingSettingsAsync(_projectId, 30, null, Lead, default);
-        var status = await Service().RetrainingDueAsync(_projectId, default);
+        await Service().Retraining.SetRetrainingSettingsAsync(_projectId, 30, null, Lead, default);
+        var status = await Service().Retraining.RetrainingDueAsync(_projectId, default);
 
         // 2026-03-01 + 30 days = 2026-03-31; today is 2026-03-20, so not yet due.
         status.Due.DueDate.ShouldBe(new DateTime(2026, 3, 31, 0, 0, 0, DateTimeKind.Utc));
@@ -182,9 +190,9 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
     public async Task DriftAsync_NoVersionYet_UsesApprovedExamplesAndSaysSo()
     {
         var service = Service();
-        await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+        await service.Logs.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
 
-        var drift = await service.DriftAsync(_projectId, null, null, null, default);
+        var drift = await service.Drift.DriftAsync(_projectId, null, null, null, default);
 
         drift.VersionNumber.ShouldBeNull();
         drift.Basis.ShouldContain("compared with its 4 approved examples");
@@ -197,24 +205,24 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
     public async Task DriftAsync_SameDataTwice_ReusesTheReport_NewLogsOrANewVersionGiveAFreshOne()
     {
         var cache = new DriftReportCache(new MemoryCache(new MemoryCacheOptions()));
-        var service = new FeedbackService(_db, _clock, Options.Create(new GenerationOptions()), cache);
-        await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+        var service = Service(cache: cache);
+        await service.Logs.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
 
-        var first = await service.DriftAsync(_projectId, null, null, null, default);
-        var again = await service.DriftAsync(_projectId, null, null, null, default);
+        var first = await service.Drift.DriftAsync(_projectId, null, null, null, default);
+        var again = await service.Drift.DriftAsync(_projectId, null, null, null, default);
 
         again.ShouldBeSameAs(first);
         cache.Computed.ShouldBe(1);
 
-        await service.ImportLogsAsync(_projectId, File("""
+        await service.Logs.ImportLogsAsync(_projectId, File("""
             {"timestamp":"2026-03-19T08:00:00Z","prompt":"the login page times out for customer 30 again","response":"high"}
             """), Lead, default);
-        var afterImport = await service.DriftAsync(_projectId, null, null, null, default);
+        var afterImport = await service.Drift.DriftAsync(_projectId, null, null, null, default);
         afterImport.Report.LogCount.ShouldBe(4);
 
         // Version 1 trains on two of the four approved examples: the default basis moves to it.
         await AddVersionAsync(_datasetId, 1, Now.AddDays(-1), take: 2);
-        var afterVersion = await service.DriftAsync(_projectId, null, null, null, default);
+        var afterVersion = await service.Drift.DriftAsync(_projectId, null, null, null, default);
         afterVersion.VersionNumber.ShouldBe(1);
         afterVersion.Report.TrainingCount.ShouldBe(2);
         cache.Computed.ShouldBe(3);
@@ -241,12 +249,12 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
         await AddVersionAsync(topics, 1, Now.AddDays(-5), take: 3);
         await AddVersionAsync(topics, 2, Now.AddDays(-2), take: 2);
         var service = Service();
-        await service.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
+        await service.Logs.ImportLogsAsync(_projectId, File(GoodLog), Lead, default);
 
-        var drift = await service.DriftAsync(_projectId, null, null, null, default);
-        var choices = await service.DriftChoicesAsync(_projectId, default);
-        var chosen = await service.DriftAsync(_projectId, _datasetId, null, null, default);
-        var promoted = await service.PromoteAsync(_projectId, new PromoteRequest { Filter = new LogFilter { MinRating = 5 } }, Lead, default);
+        var drift = await service.Drift.DriftAsync(_projectId, null, null, null, default);
+        var choices = await service.Drift.DriftChoicesAsync(_projectId, default);
+        var chosen = await service.Drift.DriftAsync(_projectId, _datasetId, null, null, default);
+        var promoted = await service.Promotion.PromoteAsync(_projectId, new PromoteRequest { Filter = new LogFilter { MinRating = 5 } }, Lead, default);
 
         (drift.DatasetName, drift.VersionNumber, drift.Report.TrainingCount).ShouldBe(("Topics", (int?)2, 2));
         (choices.DefaultDatasetId, choices.DefaultVersion).ShouldBe((topics, (int?)2));
@@ -259,7 +267,7 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
     public async Task ListLogsAsync_ClusterFilter_ListsExactlyTheRequestsOfThatNewTopic()
     {
         var service = Service();
-        await service.ImportLogsAsync(_projectId, File("""
+        await service.Logs.ImportLogsAsync(_projectId, File("""
             {"timestamp":"2026-03-16T08:00:00Z","prompt":"the warehouse robot dropped a pallet near the loading dock","response":"low"}
             {"timestamp":"2026-03-16T09:00:00Z","prompt":"the login page times out for customer 9 again","response":"high"}
             {"timestamp":"2026-03-17T08:00:00Z","prompt":"the warehouse robot dropped a pallet near the loading dock","response":"low"}
@@ -267,8 +275,8 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
             """), Lead, default);
         var robotIds = await Query(db => db.ProductionLogs.Where(l => l.InputText.Contains("robot")).Select(l => l.Id).OrderBy(id => id).ToListAsync());
 
-        var cluster = await service.ListLogsAsync(_projectId, new LogFilter { Cluster = 1 }, 0, 50, default);
-        var missing = await Should.ThrowAsync<StudioValidationException>(() => service.ListLogsAsync(_projectId, new LogFilter { Cluster = 2 }, 0, 50, default));
+        var cluster = await service.Logs.ListLogsAsync(_projectId, new LogFilter { Cluster = 1 }, 0, 50, default);
+        var missing = await Should.ThrowAsync<StudioValidationException>(() => service.Logs.ListLogsAsync(_projectId, new LogFilter { Cluster = 2 }, 0, 50, default));
 
         cluster.Rows.Select(r => r.Id).Order().ShouldBe(robotIds);
         cluster.Total.ShouldBe(3);

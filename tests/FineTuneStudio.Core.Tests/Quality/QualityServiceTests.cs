@@ -25,6 +25,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
     private readonly ManualClock _clock = new(new DateTime(2026, 3, 2, 10, 0, 0, DateTimeKind.Utc));
     private TestDatabase _database = null!;
     private QualityService _service = null!;
+    private QualityFixes _fixes = null!;
     private int _datasetId;
     private int _projectId;
     private readonly int[] _ids = new int[7];
@@ -33,6 +34,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
     {
         _database = await TestDatabase.CreateAsync();
         _service = new QualityService(_database, _clock);
+        _fixes = new QualityFixes(_database, _clock);
         await using var db = _database.CreateDbContext();
         var now = _clock.UtcNow;
         var project = new Project { Name = "Triage", CreatedAt = now, UpdatedAt = now };
@@ -155,7 +157,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
         await _service.RunAsync(_datasetId, Lead, null, CancellationToken.None);
         _clock.Advance(TimeSpan.FromMinutes(1));
 
-        (await _service.RejectDuplicatesAsync(_datasetId, [_ids[2]], null, Lead, CancellationToken.None)).ShouldBe(1);
+        (await _fixes.RejectDuplicatesAsync(_datasetId, [_ids[2]], null, Lead, CancellationToken.None)).ShouldBe(1);
 
         await using (var db = _database.CreateDbContext())
         {
@@ -182,7 +184,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
     [Fact]
     public async Task SendToAdjudication_SetsSubmittedAndAuditsEachExample()
     {
-        (await _service.SendToAdjudicationAsync(_datasetId, [_ids[3], _ids[4]], Lead, CancellationToken.None)).ShouldBe(2);
+        (await _fixes.SendToAdjudicationAsync(_datasetId, [_ids[3], _ids[4]], Lead, CancellationToken.None)).ShouldBe(2);
 
         await using var db = _database.CreateDbContext();
         (await db.Examples.Where(e => e.Id == _ids[3] || e.Id == _ids[4]).Select(e => e.Status).ToListAsync()).ShouldAllBe(s => s == ExampleStatus.Submitted);
@@ -198,7 +200,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
             before = await db.Examples.Where(e => e.Id == _ids[6]).Select(e => e.ContentHash).SingleAsync();
         }
 
-        await _service.ApplyCanonicalPromptAsync(_datasetId, [_ids[6]], Lead, CancellationToken.None);
+        await _fixes.ApplyCanonicalPromptAsync(_datasetId, [_ids[6]], Lead, CancellationToken.None);
 
         await using (var db = _database.CreateDbContext())
         {
@@ -220,7 +222,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
     public async Task Actions_WithAnExampleOfAnotherDataset_ChangeNothing()
     {
         var error = await Should.ThrowAsync<StudioValidationException>(() =>
-            _service.RejectDuplicatesAsync(_datasetId, [_ids[2], 99_999], null, Lead, CancellationToken.None));
+            _fixes.RejectDuplicatesAsync(_datasetId, [_ids[2], 99_999], null, Lead, CancellationToken.None));
 
         error.Errors.Single().Field.ShouldBe("exampleIds");
         error.Errors.Single().Message.ShouldContain("99999");

@@ -48,7 +48,15 @@ public sealed partial class FeedbackPage
     /// <summary>Only the requests logged in this many days up to today.</summary>
     [SupplyParameterFromQuery(Name = "days")] public int? DaysQuery { get; set; }
 
-    [Inject] private FeedbackService Feedback { get; set; } = default!;
+    [Inject] private TrafficLogs Logs { get; set; } = default!;
+
+    [Inject] private DriftReports Drift { get; set; } = default!;
+
+    [Inject] private LogPromotion Promotion { get; set; } = default!;
+
+    [Inject] private SyntheticDrafts Synthetic { get; set; } = default!;
+
+    [Inject] private RetrainingSchedule Retraining { get; set; } = default!;
     [Inject] private TimeProvider Clock { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IOptionsMonitor<UploadLimitOptions> UploadLimits { get; set; } = default!;
@@ -62,7 +70,7 @@ public sealed partial class FeedbackPage
 
     protected override Task OnParametersSetAsync() => RunAsync(async () =>
     {
-        _choices = await Feedback.DriftChoicesAsync(ProjectId, ComponentToken);
+        _choices = await Drift.DriftChoicesAsync(ProjectId, ComponentToken);
         _datasetId = _choices.Datasets.Any(d => d.DatasetId == DatasetQuery) ? DatasetQuery : _choices.DefaultDatasetId;
         _version = VersionQuery is { } v && Versions.Contains(v) ? v : null;
         _windowDays = DaysQuery is > 0 and <= 3650 ? DaysQuery.Value : 0;
@@ -90,7 +98,7 @@ public sealed partial class FeedbackPage
 
     private async Task LoadRetrainingAsync()
     {
-        _retraining = await Feedback.RetrainingDueAsync(ProjectId, ComponentToken);
+        _retraining = await Retraining.RetrainingDueAsync(ProjectId, ComponentToken);
         _cadenceDays ??= _retraining.CadenceDays;
     }
 
@@ -108,7 +116,7 @@ public sealed partial class FeedbackPage
             // The cluster as shown, from the report on the page (whatever window it covered).
             Ids = _cluster?.LogIds,
         };
-        _logs = await Feedback.ListLogsAsync(ProjectId, filter, 0, PageSize, ComponentToken);
+        _logs = await Logs.ListLogsAsync(ProjectId, filter, 0, PageSize, ComponentToken);
         _selected = [];
     }
 
@@ -117,7 +125,7 @@ public sealed partial class FeedbackPage
         _importMessage = null;
         var file = e.File;
         await using var stream = PageUploads.Open(file, UploadLimits.CurrentValue, ComponentToken);
-        var result = await Feedback.ImportLogsAsync(ProjectId, stream, await ActorAsync(), ComponentToken);
+        var result = await Logs.ImportLogsAsync(ProjectId, stream, await ActorAsync(), ComponentToken);
         result.EnsureSucceeded();
         _importMessage = $"{file.Name}: {result.Imported} requests imported, {result.SkippedDuplicates} already present, {result.WithPersonalData} flagged for likely personal data.";
         await LoadRetrainingAsync();
@@ -129,7 +137,7 @@ public sealed partial class FeedbackPage
     private async Task AnalyzeCoreAsync()
     {
         DateTime? since = _windowDays > 0 ? DateTime.SpecifyKind(Clock.GetUtcNow().UtcDateTime.Date, DateTimeKind.Utc).AddDays(-_windowDays) : null;
-        _drift = await Feedback.DriftAsync(ProjectId, _datasetId, _version, since, ComponentToken);
+        _drift = await Drift.DriftAsync(ProjectId, _datasetId, _version, since, ComponentToken);
         var weeks = _drift.Report.Weeks;
         _weekLabels = weeks.Select(w => w.WeekStart.ToString("MMM d", CultureInfo.InvariantCulture)).ToArray();
         _weekSeries =
@@ -167,7 +175,7 @@ public sealed partial class FeedbackPage
 
     private Task PromoteAsync() => RunAsync(async () =>
     {
-        var result = await Feedback.PromoteAsync(ProjectId, new PromoteRequest { DatasetId = _datasetId, Filter = new LogFilter { Ids = _selected.Select(r => r.Id).ToList() } },
+        var result = await Promotion.PromoteAsync(ProjectId, new PromoteRequest { DatasetId = _datasetId, Filter = new LogFilter { Ids = _selected.Select(r => r.Id).ToList() } },
             await ActorAsync(), ComponentToken);
         Snackbar.Add($"{result.Promoted} Draft examples created{(result.AlreadyPromoted > 0 ? $"; {result.AlreadyPromoted} were promoted before" : "")}.", Severity.Success);
         await LoadLogsAsync();
@@ -175,7 +183,7 @@ public sealed partial class FeedbackPage
 
     private Task SaveSettingsAsync() => RunAsync(async () =>
     {
-        await Feedback.SetRetrainingSettingsAsync(ProjectId, _cadenceDays, _threshold, await ActorAsync(), ComponentToken);
+        await Retraining.SetRetrainingSettingsAsync(ProjectId, _cadenceDays, _threshold, await ActorAsync(), ComponentToken);
         Snackbar.Add("Retraining settings saved.", Severity.Success);
         await LoadRetrainingAsync();
     });
@@ -193,7 +201,7 @@ public sealed partial class FeedbackPage
             seeds.Add(id);
         }
 
-        var result = await Feedback.GenerateSyntheticAsync(ProjectId, new SyntheticRequest { Template = _template, SeedExampleIds = seeds, Count = _count },
+        var result = await Synthetic.GenerateSyntheticAsync(ProjectId, new SyntheticRequest { Template = _template, SeedExampleIds = seeds, Count = _count },
             await ActorAsync(), ComponentToken);
         Snackbar.Add($"{result.Created} synthetic drafts added by {result.Model}.", Severity.Success);
     });

@@ -36,6 +36,8 @@ public sealed partial class QualityPage
     [Inject] private DatasetService Datasets { get; set; } = default!;
     [Inject] private QualityJobRunner Runner { get; set; } = default!;
     [Inject] private QualityService Quality { get; set; } = default!;
+
+    [Inject] private QualityFixes Fixes { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -184,10 +186,10 @@ public sealed partial class QualityPage
             var actor = (await AuthenticationState).User.ToActor();
             var changed = finding.Type switch
             {
-                FindingType.ExactDuplicate or FindingType.NearDuplicate => await Quality.RejectDuplicatesAsync(_datasetId,
+                FindingType.ExactDuplicate or FindingType.NearDuplicate => await Fixes.RejectDuplicatesAsync(_datasetId,
                     finding.Groups!.SelectMany(g => g.Skip(1)).ToList(), null, actor, ComponentToken),
-                FindingType.ConflictingAnswers => await Quality.SendToAdjudicationAsync(_datasetId, finding.ExampleIds, actor, ComponentToken),
-                _ => await Quality.ApplyCanonicalPromptAsync(_datasetId, finding.ExampleIds, actor, ComponentToken),
+                FindingType.ConflictingAnswers => await Fixes.SendToAdjudicationAsync(_datasetId, finding.ExampleIds, actor, ComponentToken),
+                _ => await Fixes.ApplyCanonicalPromptAsync(_datasetId, finding.ExampleIds, actor, ComponentToken),
             };
             Snackbar.Add($"{changed} examples changed. Run the analysis again to see the effect.", Severity.Success);
             await LoadAsync();
