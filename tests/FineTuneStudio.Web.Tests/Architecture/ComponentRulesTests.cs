@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using FineTuneStudio.Web.Components.Pages.Imports;
 using FineTuneStudio.Web.Components.Pages.Versions;
 using FineTuneStudio.Web.Components.Shared;
@@ -48,12 +49,28 @@ public sealed class ComponentRulesTests
     }
 
     [Fact]
+    public void Components_InjectedServices_AreRequiredAndInitOnly()
+    {
+        // `[Inject] public required T X { get; init; }`: the compiler, not a null at run time, says a service is missing.
+        var offenders = Components()
+            .SelectMany(t => t.GetProperties(Declared).Where(p => p.IsDefined(typeof(InjectAttribute))).Select(p => (Type: t, Property: p)))
+            .Where(x => !x.Property.IsDefined(typeof(RequiredMemberAttribute)) || !IsInitOnly(x.Property))
+            .Select(x => $"{x.Type.Name}.{x.Property.Name}: declare it [Inject] public required ... {{ get; init; }}")
+            .ToList();
+
+        offenders.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Components_Scan_SeesThePagesItGuards()
     {
         // The scan must see the components it guards, or the tests above pass for nothing.
         Components().ShouldContain(typeof(VersionsPage));
         typeof(VersionsPage).IsSubclassOf(typeof(StudioComponentBase)).ShouldBeTrue();
     }
+
+    private static bool IsInitOnly(PropertyInfo property) =>
+        property.SetMethod?.ReturnParameter.GetRequiredCustomModifiers().Contains(typeof(IsExternalInit)) == true;
 
     /// <summary>Injected properties (inherited ones too), constructor parameters and fields.</summary>
     private static IEnumerable<Type> Dependencies(Type component) =>

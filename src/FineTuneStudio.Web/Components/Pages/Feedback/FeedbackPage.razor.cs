@@ -48,18 +48,18 @@ public sealed partial class FeedbackPage
     /// <summary>Only the requests logged in this many days up to today.</summary>
     [SupplyParameterFromQuery(Name = "days")] public int? DaysQuery { get; set; }
 
-    [Inject] private TrafficLogs Logs { get; set; } = default!;
+    [Inject] public required TrafficLogs Logs { get; init; }
 
-    [Inject] private DriftReports Drift { get; set; } = default!;
+    [Inject] public required DriftReports Drift { get; init; }
 
-    [Inject] private LogPromotion Promotion { get; set; } = default!;
+    [Inject] public required LogPromotion Promotion { get; init; }
 
-    [Inject] private SyntheticDrafts Synthetic { get; set; } = default!;
+    [Inject] public required SyntheticDrafts Synthetic { get; init; }
 
-    [Inject] private RetrainingSchedule Retraining { get; set; } = default!;
-    [Inject] private TimeProvider Clock { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
-    [Inject] private IOptionsMonitor<UploadLimitOptions> UploadLimits { get; set; } = default!;
+    [Inject] public required RetrainingSchedule Retraining { get; init; }
+    [Inject] public required TimeProvider Clock { get; init; }
+    [Inject] public required ISnackbar Snackbar { get; init; }
+    [Inject] public required IOptionsMonitor<UploadLimitOptions> UploadLimits { get; init; }
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;

@@ -38,10 +38,10 @@ public sealed partial class ImportPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private ImportService Imports { get; set; } = default!;
-    [Inject] private IOptionsMonitor<UploadLimitOptions> UploadLimits { get; set; } = default!;
-    [Inject] private ILogger<ImportPage> Logger { get; set; } = default!;
+    [Inject] public required DatasetService Datasets { get; init; }
+    [Inject] public required ImportService Imports { get; init; }
+    [Inject] public required IOptionsMonitor<UploadLimitOptions> UploadLimits { get; init; }
+    [Inject] public required ILogger<ImportPage> Logger { get; init; }
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 

@@ -33,12 +33,12 @@ public sealed partial class QualityPage
 
     [Parameter] public int ProjectId { get; set; }
 
-    [Inject] private DatasetService Datasets { get; set; } = default!;
-    [Inject] private QualityJobRunner Runner { get; set; } = default!;
-    [Inject] private QualityService Quality { get; set; } = default!;
+    [Inject] public required DatasetService Datasets { get; init; }
+    [Inject] public required QualityJobRunner Runner { get; init; }
+    [Inject] public required QualityService Quality { get; init; }
 
-    [Inject] private QualityFixes Fixes { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] public required QualityFixes Fixes { get; init; }
+    [Inject] public required ISnackbar Snackbar { get; init; }
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
