@@ -40,6 +40,29 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
     }
 
     /// <summary>
+    /// The run, scored first when it was recorded with outputs but no scores (the demo's baseline), so comparing it
+    /// does not depend on someone having opened the dashboard before.
+    /// </summary>
+    private async Task<EvalRunSummary> ScoredRunAsync(int runId, CancellationToken cancellationToken)
+    {
+        var run = await GetRunAsync(runId, cancellationToken);
+        if (run.Summary is not null || run.Status != EvalRunStatus.Completed)
+        {
+            return run;
+        }
+
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            if (!await db.EvalResults.AnyAsync(r => r.EvalRunId == runId, cancellationToken))
+            {
+                return run;
+            }
+        }
+
+        return await ScoreRunAsync(runId, Actor.System, cancellationToken);
+    }
+
+    /// <summary>
     /// Records a run from a file of outputs and scores it with the set's metrics. An output for an
     /// unknown item is an error (nothing is saved); an item without output is recorded as failed.
     /// </summary>
@@ -202,8 +225,8 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
             throw new StudioValidationException("runB", "choose two different runs");
         }
 
-        var runA = await GetRunAsync(runAId, cancellationToken);
-        var runB = await GetRunAsync(runBId, cancellationToken);
+        var runA = await ScoredRunAsync(runAId, cancellationToken);
+        var runB = await ScoredRunAsync(runBId, cancellationToken);
         if (runA.EvalSetId != runB.EvalSetId)
         {
             throw new StudioValidationException("runB", $"run {runBId} is on eval set '{runB.EvalSetName}', run {runAId} on '{runA.EvalSetName}': compare runs of the same set");

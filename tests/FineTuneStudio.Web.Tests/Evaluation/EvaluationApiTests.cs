@@ -79,7 +79,7 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
         var runId = run.GetProperty("id").GetInt32();
         run.GetProperty("summary").GetProperty("metrics").GetProperty("accuracy").GetDouble().ShouldBe(0.85); // 34/40
 
-        var compared = await lead.GetFromJsonAsync<JsonElement>($"api/eval-runs/compare?baseline={demo.BaselineRunId}&candidate={runId}");
+        var compared = await (await lead.GetAsync($"api/eval-runs/compare?baseline={demo.BaselineRunId}&candidate={runId}")).ShouldSucceedWithAsync<JsonElement>();
         var regressions = compared.GetProperty("regressions").GetInt32();
         var fixes = compared.GetProperty("fixes").GetInt32();
         // Right 28 → 34: fixes − regressions = 6.
