@@ -23,21 +23,21 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
         var name = $"Refunds {Guid.NewGuid():N}";
 
         var created = await lead.PostAsJsonAsync("api/projects", new { name, description = "Sort refund requests" });
-        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        await created.ShouldHaveStatusAsync(HttpStatusCode.Created);
         var project = (await created.Content.ReadFromJsonAsync<ProjectSummary>())!;
         created.Headers.Location!.ToString().ShouldBe($"/api/projects/{project.Id}");
 
         var updated = await lead.PutAsJsonAsync($"api/projects/{project.Id}", new { name = name + " v2", description = "" });
-        updated.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await updated.ShouldHaveStatusAsync(HttpStatusCode.OK);
         (await lead.GetFromJsonAsync<ProjectSummary>($"api/projects/{project.Id}"))!.Name.ShouldBe(name + " v2");
 
         // Only admins delete whole projects.
-        (await lead.DeleteAsync($"api/projects/{project.Id}")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await lead.DeleteAsync($"api/projects/{project.Id}").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
         var (admin, _, _) = await app.TokenClientAsync(StudioRoles.Admin);
         using (admin)
         {
-            (await admin.DeleteAsync($"api/projects/{project.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-            (await admin.GetAsync($"api/projects/{project.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            await admin.DeleteAsync($"api/projects/{project.Id}").ShouldHaveStatusAsync(HttpStatusCode.NoContent);
+            await admin.GetAsync($"api/projects/{project.Id}").ShouldHaveStatusAsync(HttpStatusCode.NotFound);
         }
 
         var actions = await app.QueryAsync(db => db.AuditEvents.Where(a => a.EntityType == "Project" && a.EntityId == project.Id.ToString())
@@ -56,7 +56,7 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
 
         var response = await lead.PostAsJsonAsync("api/projects", new { name = "  " });
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         problem.RootElement.GetProperty("errors").GetProperty("name")[0].GetString()!.ShouldContain("name of 1 to 200 characters");
@@ -77,18 +77,18 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
             projectId = support.Id,
             dataset = new { name, taskKind = "Classification", labels = new[] { "escalate", "keep" }, requiredAnnotations = 2 },
         });
-        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        await created.ShouldHaveStatusAsync(HttpStatusCode.Created);
         var dataset = (await created.Content.ReadFromJsonAsync<DatasetSummary>())!;
 
         var listed = (await lead.GetFromJsonAsync<List<DatasetSummary>>($"api/datasets?projectId={support.Id}"))!;
         listed.ShouldContain(d => d.Id == dataset.Id && d.Labels.SequenceEqual(new[] { "escalate", "keep" }));
 
         var updated = await lead.PutAsJsonAsync($"api/datasets/{dataset.Id}", new { name, taskKind = "Classification", labels = new[] { "escalate", "keep", "close" }, guidelines = "# How to label" });
-        updated.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await updated.ShouldHaveStatusAsync(HttpStatusCode.OK);
         (await updated.Content.ReadFromJsonAsync<DatasetSummary>())!.Labels.Count.ShouldBe(3);
 
-        (await lead.DeleteAsync($"api/datasets/{dataset.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        (await lead.GetAsync($"api/datasets/{dataset.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        await lead.DeleteAsync($"api/datasets/{dataset.Id}").ShouldHaveStatusAsync(HttpStatusCode.NoContent);
+        await lead.GetAsync($"api/datasets/{dataset.Id}").ShouldHaveStatusAsync(HttpStatusCode.NotFound);
     }
 
     // Failed before with 409: Comparison.RunBId restricts deletes, and the database may remove the older run first.
@@ -106,7 +106,7 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
 
         var response = await admin.DeleteAsync($"api/projects/{projectId}");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.NoContent, await response.Content.ReadAsStringAsync());
+        await response.ShouldHaveStatusAsync(HttpStatusCode.NoContent);
         (await app.QueryAsync(db => db.Projects.AnyAsync(p => p.Id == projectId))).ShouldBeFalse();
         (await app.QueryAsync(db => db.Comparisons.AnyAsync(c => c.Id == comparisonId))).ShouldBeFalse();
     }
@@ -120,13 +120,13 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
         var import = await StudioAppFactory.PostImportAsync(lead, datasetId, "one.jsonl",
             "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"hello\"}]}\n",
             new Dictionary<string, string> { ["status"] = "approved" });
-        import.StatusCode.ShouldBe(HttpStatusCode.OK, await import.Content.ReadAsStringAsync());
+        await import.ShouldHaveStatusAsync(HttpStatusCode.OK);
         var cut = await lead.PostAsJsonAsync($"api/datasets/{datasetId}/versions", new { target = "hf-messages", validationShare = 0.0, testShare = 0.0, seed = 1 });
-        cut.StatusCode.ShouldBe(HttpStatusCode.Created, await cut.Content.ReadAsStringAsync());
+        await cut.ShouldHaveStatusAsync(HttpStatusCode.Created);
 
         var response = await lead.DeleteAsync($"api/datasets/{datasetId}");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.Conflict);
         (await response.Content.ReadAsStringAsync()).ShouldContain("1 sealed version");
         (await app.QueryAsync(db => db.DatasetVersions.CountAsync(v => v.DatasetId == datasetId))).ShouldBe(1);
         (await app.QueryAsync(db => db.Examples.CountAsync(e => e.DatasetId == datasetId))).ShouldBe(1);
@@ -138,7 +138,7 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
         var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
         using var _ = lead;
         var response = await lead.PostAsJsonAsync("api/datasets", new { projectId = 1, dataset = new { name = "", taskKind = "Classification", labels = new[] { "one" } } });
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var fields = problem.RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToList();
         fields.ShouldBe(["name", "labels"], ignoreOrder: true);

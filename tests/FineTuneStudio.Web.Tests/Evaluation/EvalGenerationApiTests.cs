@@ -24,7 +24,7 @@ public sealed class EvalGenerationApiTests(StudioAppFactory app)
 
         var response = await lead.PostAsJsonAsync($"api/eval-sets/{setId}/runs/generate", new { name = "Generated", endpoint, model = "fake-model" });
 
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        await response.ShouldHaveStatusAsync(HttpStatusCode.Accepted);
         var run = (await response.Content.ReadFromJsonAsync<JsonElement>())!;
         var runId = run.GetProperty("id").GetInt32();
         response.Headers.Location!.ToString().ShouldBe($"/api/eval-runs/{runId}/progress");
@@ -45,12 +45,12 @@ public sealed class EvalGenerationApiTests(StudioAppFactory app)
         summary.GetProperty("metrics").GetProperty("accuracy").GetDouble().ShouldBe(0.75); // 3 of 4
 
         var cancelAgain = await lead.PostAsync($"api/eval-runs/{runId}/cancel", null);
-        cancelAgain.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        await cancelAgain.ShouldHaveStatusAsync(HttpStatusCode.Conflict);
         // A finished run has nothing to resume; an unknown one is not found.
         var resumeEnded = await lead.PostAsync($"api/eval-runs/{runId}/resume", null);
-        resumeEnded.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        await resumeEnded.ShouldHaveStatusAsync(HttpStatusCode.Conflict);
         (await resumeEnded.Content.ReadAsStringAsync()).ShouldContain("has ended");
-        (await lead.PostAsync("api/eval-runs/999999/resume", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        await lead.PostAsync("api/eval-runs/999999/resume", null).ShouldHaveStatusAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -63,11 +63,11 @@ public sealed class EvalGenerationApiTests(StudioAppFactory app)
         using var __ = owner;
 
         var bad = await lead.PostAsJsonAsync($"api/eval-sets/{setId}/runs/generate", new { name = "x", endpoint = "nowhere", model = "m" });
-        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await bad.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await bad.Content.ReadAsStringAsync()).ShouldContain("endpoint");
 
         var forbidden = await owner.PostAsJsonAsync($"api/eval-sets/{setId}/runs/generate", new { name = "x", endpoint = "nowhere", model = "m" });
-        forbidden.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await forbidden.ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
 
         var response = await owner.GetAsync($"api/projects/{demo.ProjectId}/evaluation");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
         var run = await owner.GetFromJsonAsync<JsonElement>($"api/eval-runs/{demo.BaselineRunId}");
         var metrics = run.GetProperty("summary").GetProperty("metrics");
         // The demo baseline is right on 28 of 40, three of them not in the exact label form: 25/40 exact.
@@ -56,10 +56,10 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
         using var _ = owner;
         using var __ = labeler;
 
-        (await owner.PostAsJsonAsync($"api/projects/{demo.ProjectId}/eval-sets", new { name = "x", metrics = new[] { "exact" } })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await owner.PostAsync($"api/eval-sets/{demo.SetId}/runs", File("o.csv", "id,output\n", ("name", "x")))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.GetAsync($"api/projects/{demo.ProjectId}/evaluation")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.GetAsync($"api/eval-runs/{demo.BaselineRunId}/results")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await owner.PostAsJsonAsync($"api/projects/{demo.ProjectId}/eval-sets", new { name = "x", metrics = new[] { "exact" } }).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await owner.PostAsync($"api/eval-sets/{demo.SetId}/runs", File("o.csv", "id,output\n", ("name", "x"))).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await labeler.GetAsync($"api/projects/{demo.ProjectId}/evaluation").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await labeler.GetAsync($"api/eval-runs/{demo.BaselineRunId}/results").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
     }
 
     [Fact]
@@ -70,11 +70,11 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
         using var _ = lead;
 
         var bad = await lead.PostAsync($"api/eval-sets/{demo.SetId}/runs", File("o.jsonl", "{\"id\":\"t-001\",\"output\":\"high\"}\n{broken\n", ("name", "Broken")));
-        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await bad.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await bad.Content.ReadAsStringAsync()).ShouldContain("line 2");
 
         var created = await lead.PostAsync($"api/eval-sets/{demo.SetId}/runs", File("candidate.csv", await app.CandidateOutputsCsvAsync(), ("name", $"Tuned {Guid.NewGuid():N}"), ("model", "tuned")));
-        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        await created.ShouldHaveStatusAsync(HttpStatusCode.Created);
         var run = await created.Content.ReadFromJsonAsync<JsonElement>();
         var runId = run.GetProperty("id").GetInt32();
         run.GetProperty("summary").GetProperty("metrics").GetProperty("accuracy").GetDouble().ShouldBe(0.85); // 34/40
@@ -92,8 +92,8 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
         pairJson.ShouldNotContain("tuned");
         pairJson.ShouldNotContain("Prompted baseline");
         var pair = JsonDocument.Parse(pairJson).RootElement;
-        (await lead.PostAsJsonAsync($"api/comparisons/{comparisonId}/judgements", new { itemId = pair.GetProperty("itemId").GetInt32(), pick = "Tie", reason = "same" }))
-            .StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await lead.PostAsJsonAsync($"api/comparisons/{comparisonId}/judgements", new { itemId = pair.GetProperty("itemId").GetInt32(), pick = "Tie", reason = "same" })
+            .ShouldHaveStatusAsync(HttpStatusCode.NoContent);
         var results = await lead.GetFromJsonAsync<JsonElement>($"api/comparisons/{comparisonId}/results");
         results.GetProperty("ties").GetInt32().ShouldBe(1);
     }
@@ -139,12 +139,12 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
         using var _ = lead;
 
         var bad = await lead.PostAsync($"api/projects/{demo.ProjectId}/training-metrics", File("r.csv", "step,train_loss,valid_loss\n1,0.9,x\n"));
-        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await bad.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await bad.Content.ReadAsStringAsync()).ShouldContain("line 2: valid_loss");
 
         const string csv = "step,train_loss,valid_loss\n10,0.9,1.0\n20,0.7,1.1\n30,0.5,1.2\n40,0.3,1.3\n";
         var created = await lead.PostAsync($"api/projects/{demo.ProjectId}/training-metrics", File("results.csv", csv, ("name", "Tuned v1 results")));
-        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        await created.ShouldHaveStatusAsync(HttpStatusCode.Created);
         var curve = await lead.GetFromJsonAsync<JsonElement>(created.Headers.Location!.ToString().TrimStart('/'));
         curve.GetProperty("verdict").GetProperty("status").GetString().ShouldBe("Overfitting");
     }

@@ -24,19 +24,19 @@ public sealed class TestSplitEvalSetApiTests(StudioAppFactory app)
         {
             var lines = string.Concat(Enumerable.Range(1, 20).Select(i =>
                 $"{{\"messages\":[{{\"role\":\"user\",\"content\":\"Order {i} has not arrived\"}},{{\"role\":\"assistant\",\"content\":\"Order {i} ships on day {i}.\"}}]}}\n"));
-            (await StudioAppFactory.PostImportAsync(lead, datasetId, "orders.jsonl", lines,
-                new Dictionary<string, string> { ["format"] = "openai-chat", ["status"] = "approved" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+            await StudioAppFactory.PostImportAsync(lead, datasetId, "orders.jsonl", lines,
+                new Dictionary<string, string> { ["format"] = "openai-chat", ["status"] = "approved" }).ShouldHaveStatusAsync(HttpStatusCode.OK);
 
             // 20 examples, 10% validation and 20% test: round(2) and round(4).
             var cut = await lead.PostAsJsonAsync($"api/datasets/{datasetId}/versions", new { target = TrainingTargets.OpenAiChat, validationShare = 0.1, testShare = 0.2, seed = 42 });
-            cut.StatusCode.ShouldBe(HttpStatusCode.Created);
+            await cut.ShouldHaveStatusAsync(HttpStatusCode.Created);
             var v1 = (await cut.Content.ReadFromJsonAsync<VersionSummary>(StudioAppFactory.CliJson))!;
             var testIds = await app.QueryAsync(db => db.DatasetVersionExamples.Where(e => e.DatasetVersionId == v1.Id && e.Split == SplitPin.Test).Select(e => e.ExampleId).ToListAsync());
             testIds.Count.ShouldBe(4);
 
-            (await owner.PostAsJsonAsync($"api/versions/{v1.Id}/eval-set", new EvalSetInput("held out", null, ["exact"]))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            await owner.PostAsJsonAsync($"api/versions/{v1.Id}/eval-set", new EvalSetInput("held out", null, ["exact"])).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
             var created = await lead.PostAsJsonAsync($"api/versions/{v1.Id}/eval-set", new EvalSetInput("v1 test split", null, ["exact"]));
-            created.StatusCode.ShouldBe(HttpStatusCode.Created);
+            await created.ShouldHaveStatusAsync(HttpStatusCode.Created);
             var set = (await created.Content.ReadFromJsonAsync<EvalSetSummary>(StudioAppFactory.CliJson))!;
             set.ItemCount.ShouldBe(4);
             var items = (await lead.GetFromJsonAsync<List<EvalItemView>>($"api/eval-sets/{set.Id}/items", StudioAppFactory.CliJson))!;

@@ -130,8 +130,8 @@ public sealed class ExampleApiTests(StudioAppFactory app)
         using var second = await app.SignInAsync("labeler2@demo.local");
         var example = await StudioAppFactory.CreateExampleAsync(first, dataset.Id, "Checkout returns 500 for every customer");
 
-        (await second.PutAsJsonAsync($"api/examples/{example.Id}/annotations/mine", new AnnotationInput("critical", Comment: "outage", SecondsSpent: 30, Submit: true)))
-            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        await second.PutAsJsonAsync($"api/examples/{example.Id}/annotations/mine", new AnnotationInput("critical", Comment: "outage", SecondsSpent: 30, Submit: true))
+            .ShouldHaveStatusAsync(HttpStatusCode.OK);
 
         // Before submitting: no trace of labeler2's judgement anywhere labeler1 can look.
         var beforeAnnotations = await first.GetStringAsync($"api/examples/{example.Id}/annotations");
@@ -146,8 +146,8 @@ public sealed class ExampleApiTests(StudioAppFactory app)
         queue.RootElement.GetProperty("example").GetProperty("annotations").GetArrayLength().ShouldBe(0);
         queue.RootElement.GetProperty("mine").ValueKind.ShouldBe(JsonValueKind.Null);
 
-        (await first.PutAsJsonAsync($"api/examples/{example.Id}/annotations/mine", new AnnotationInput("high", SecondsSpent: 20, Submit: true)))
-            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        await first.PutAsJsonAsync($"api/examples/{example.Id}/annotations/mine", new AnnotationInput("high", SecondsSpent: 20, Submit: true))
+            .ShouldHaveStatusAsync(HttpStatusCode.OK);
         var after = (await first.GetFromJsonAsync<List<AnnotationView>>($"api/examples/{example.Id}/annotations"))!;
         after.Select(a => a.Label).Order().ShouldBe(["critical", "high"]);
 
@@ -205,8 +205,8 @@ public sealed class ExampleApiTests(StudioAppFactory app)
         // Reloaded, the reviewer decides on what is stored.
         var reloaded = await StudioAppFactory.LoadExampleAsync(lead, seen.Id);
         await lead.PostAsJsonAsync($"api/examples/{seen.Id}/review", new ReviewInput(ReviewAction.Approve, Version: reloaded.Version)).ShouldHaveStatusAsync(HttpStatusCode.OK);
-        (await lead.PostAsJsonAsync($"api/datasets/{dataset.Id}/examples/bulk",
-            new BulkInput([other.Id], BulkAction.Approve, Versions: new Dictionary<int, Guid> { [other.Id] = other.Version }))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await lead.PostAsJsonAsync($"api/datasets/{dataset.Id}/examples/bulk",
+            new BulkInput([other.Id], BulkAction.Approve, Versions: new Dictionary<int, Guid> { [other.Id] = other.Version })).ShouldHaveStatusAsync(HttpStatusCode.OK);
         (await app.QueryAsync(db => db.Examples.Where(e => e.DatasetId == dataset.Id).Select(e => e.Status).ToListAsync())).ShouldAllBe(s => s == ExampleStatus.Approved);
     }
 

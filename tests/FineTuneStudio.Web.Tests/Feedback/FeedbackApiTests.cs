@@ -85,12 +85,12 @@ public sealed class FeedbackApiTests(StudioAppFactory app)
         var (projectId, datasetId) = await app.CreateFeedbackProjectAsync();
         var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
         using var _ = lead;
-        (await StudioAppFactory.UploadLogsAsync(lead, projectId, """
+        await StudioAppFactory.UploadLogsAsync(lead, projectId, """
             {"timestamp":"2026-03-16T08:00:00Z","prompt":"checkout page fails for shop 2 after payment","response":"high","rating":5}
             {"timestamp":"2026-03-17T08:00:00Z","prompt":"the warehouse robot dropped a pallet near the loading dock","response":"low","rating":1}
             {"timestamp":"2026-03-18T08:00:00Z","prompt":"the warehouse robot dropped a pallet near the loading dock","response":"low","rating":2}
             {"timestamp":"2026-03-19T08:00:00Z","prompt":"checkout page fails for shop 4 after payment","response":"high","rating":3}
-            """)).StatusCode.ShouldBe(HttpStatusCode.OK);
+            """).ShouldHaveStatusAsync(HttpStatusCode.OK);
         var all = await Logs(lead, projectId, "");
         var id = all.ToDictionary(r => r.LoggedAt.Day, r => r.Id);
 

@@ -30,13 +30,13 @@ public sealed class SeveralInstancesTests
             ["Input.Email"] = StudioAppFactory.Demo(StudioRoles.MlLead),
             ["Input.Password"] = StudioAppFactory.DemoPassword,
         }));
-        signIn.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        await signIn.ShouldHaveStatusAsync(HttpStatusCode.Redirect);
 
         // The sign-in cookie the second instance issued opens the first one too.
-        (await onFirst.GetAsync("api/projects")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await onSecond.GetAsync("api/projects")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await onFirst.GetAsync("api/projects").ShouldHaveStatusAsync(HttpStatusCode.OK);
+        await onSecond.GetAsync("api/projects").ShouldHaveStatusAsync(HttpStatusCode.OK);
         using var stranger = first.Anonymous();
-        (await stranger.GetAsync("api/projects")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await stranger.GetAsync("api/projects").ShouldHaveStatusAsync(HttpStatusCode.Unauthorized);
     }
 
     [PostgresFact]

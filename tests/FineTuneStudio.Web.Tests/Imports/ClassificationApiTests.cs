@@ -26,14 +26,14 @@ public sealed class ClassificationApiTests(StudioAppFactory app)
             projectId = project.ProjectId,
             dataset = new { name = "Urgency", taskKind = "Classification", labels = new[] { "critical", "normal", "low" }, answerStyle = "Template", answerTemplate = "Urgency: {label}" },
         });
-        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        await created.ShouldHaveStatusAsync(HttpStatusCode.Created);
         var dataset = (await created.Content.ReadFromJsonAsync<DatasetSummary>())!;
         dataset.AnswerStyle.ShouldBe(FineTuneStudio.Core.Domain.AnswerStyle.Template);
 
         var csv = "text,urgency\n\"Checkout fails, every card\",critical\nTypo on the about page,low\nInvoices are late,normal\nInvoices are late,normal\n";
         var import = await StudioAppFactory.PostImportAsync(lead, dataset.Id, "tickets.csv", csv,
             new Dictionary<string, string> { ["format"] = "csv", ["mapping"] = "user=text,label=urgency", ["status"] = "approved" });
-        import.StatusCode.ShouldBe(HttpStatusCode.OK, await import.Content.ReadAsStringAsync());
+        await import.ShouldHaveStatusAsync(HttpStatusCode.OK);
         using (var result = JsonDocument.Parse(await import.Content.ReadAsStringAsync()))
         {
             result.RootElement.GetProperty("imported").GetInt32().ShouldBe(3);
@@ -50,7 +50,7 @@ public sealed class ClassificationApiTests(StudioAppFactory app)
         detail.TotalTokens.ShouldBe(detail.MessageTokens.Sum() + ExampleTokens.CountAnswer("Urgency: critical") + TokenCounter.TokensPerConversation);
 
         var cut = await lead.PostAsJsonAsync($"api/datasets/{dataset.Id}/versions", new { target = TrainingTargets.HfMessages, validationShare = 0.0, testShare = 0.0, seed = 1 });
-        cut.StatusCode.ShouldBe(HttpStatusCode.Created, await cut.Content.ReadAsStringAsync());
+        await cut.ShouldHaveStatusAsync(HttpStatusCode.Created);
         var version = (await cut.Content.ReadFromJsonAsync<VersionSummary>())!;
         var lines = (await lead.GetStringAsync($"api/versions/{version.Id}/files/train.jsonl")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         lines.ShouldContain("""{"messages":[{"role":"user","content":"Checkout fails, every card"},{"role":"assistant","content":"Urgency: critical"}]}""");

@@ -18,13 +18,13 @@ public sealed class VersionApiTests(StudioAppFactory app)
         var (labeler, _, _) = await app.TokenClientAsync(StudioRoles.Labeler);
         using var _ = labeler;
 
-        (await labeler.GetAsync($"api/datasets/{datasetId}/versions")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.PostAsJsonAsync($"api/datasets/{datasetId}/versions", new { target = "openai-chat" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await labeler.GetAsync($"api/datasets/{datasetId}/versions").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await labeler.PostAsJsonAsync($"api/datasets/{datasetId}/versions", new { target = "openai-chat" }).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
         // A version of a project the labeler works in: the role, not the wall, refuses it.
         var team = await app.CreateProjectWithOneOfEachAsync();
         await app.JoinDemoTeamAsync(team.ProjectId);
-        (await labeler.GetAsync($"api/versions/{team.VersionId}/files/train.jsonl")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await labeler.GetAsync("api/export/targets")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await labeler.GetAsync($"api/versions/{team.VersionId}/files/train.jsonl").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        await labeler.GetAsync("api/export/targets").ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class VersionApiTests(StudioAppFactory app)
         }
 
         var zip = await lead.GetAsync($"api/versions/{version.Id}/zip");
-        zip.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await zip.ShouldHaveStatusAsync(HttpStatusCode.OK);
         zip.Content.Headers.ContentType!.MediaType.ShouldBe("application/zip");
 
         var listed = await lead.GetStringAsync($"api/datasets/{datasetId}/versions");
@@ -83,7 +83,7 @@ public sealed class VersionApiTests(StudioAppFactory app)
 
         var response = await lead.PostAsync("api/export/validate", form);
 
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
         using var report = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         report.RootElement.GetProperty("isValid").GetBoolean().ShouldBeFalse();
         report.RootElement.GetProperty("errors").EnumerateArray().ShouldContain(e => e.GetProperty("line").ValueKind == JsonValueKind.Number && e.GetProperty("line").GetInt32() == 2);
