@@ -12,12 +12,12 @@ namespace FineTuneStudio.Core.Jobs;
 /// A claim is taken atomically: an update that only matches an expired (or our own) claim, else an
 /// insert that the primary key lets only one instance win.
 /// </summary>
-public sealed class JobLeaseService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, ILogger<JobLeaseService>? logger = null)
+public sealed class JobLeaseService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, ILogger<JobLeaseService> logger)
 {
     /// <summary>How long a claim lasts without renewal: the time another instance waits after a crash.</summary>
     public static readonly TimeSpan Duration = TimeSpan.FromMinutes(2);
 
-    private readonly ILogger _logger = logger ?? NullLogger<JobLeaseService>.Instance;
+    private readonly ILogger _logger = logger;
 
     /// <summary>This instance's name in claims; unique per service object, so two hosts in one process differ.</summary>
     public string Owner { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";

@@ -13,7 +13,7 @@ namespace FineTuneStudio.Core.Quality;
 /// <paramref name="leases"/>, a dataset's analysis also runs on one instance at a time when several
 /// share the database: the others answer with the run in progress.
 /// </summary>
-public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobRunner> logger, JobLeaseService? leases = null) : IDisposable
+public sealed class QualityJobRunner(QualityService quality, ILogger<QualityJobRunner> logger, JobLeaseService leases) : IDisposable
 {
     public const string LeaseKind = "quality";
 

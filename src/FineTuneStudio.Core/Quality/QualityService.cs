@@ -17,12 +17,12 @@ namespace FineTuneStudio.Core.Quality;
 /// examples and their messages at a time (<see cref="QualityExampleReader"/>), so memory holds the
 /// analyzer's compact state only.
 /// </summary>
-public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, IOptions<QualityThresholds>? thresholds = null)
+public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock, IOptions<QualityThresholds> thresholds)
 {
     public const int BatchSize = 1000;
 
     /// <summary>The thresholds the next run will use (the <c>Quality</c> settings).</summary>
-    public QualityThresholds Thresholds => thresholds?.Value ?? new QualityThresholds();
+    public QualityThresholds Thresholds => thresholds.Value;
 
     /// <summary>Creates a run in status Running; <see cref="ExecuteAsync"/> fills it in.</summary>
     public async Task<QualityRunSummary> BeginAsync(int datasetId, Actor actor, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Tests.Support;
 
@@ -16,8 +17,8 @@ public sealed class JobLeaseServiceTests : IAsyncLifetime
     [Fact]
     public async Task TryAcquire_WhileAnotherInstanceHoldsTheWork_ReturnsNull_AndAfterReleaseSucceeds()
     {
-        var first = new JobLeaseService(_db, _clock);
-        var second = new JobLeaseService(_db, _clock);
+        var first = new JobLeaseService(_db, _clock, NullLogger<JobLeaseService>.Instance);
+        var second = new JobLeaseService(_db, _clock, NullLogger<JobLeaseService>.Instance);
 
         var held = await first.TryAcquireAsync("quality", "7", default);
         held.ShouldNotBeNull();
@@ -39,7 +40,7 @@ public sealed class JobLeaseServiceTests : IAsyncLifetime
     [Fact]
     public async Task TryAcquire_AfterTheHolderCrashed_WaitsForTheClaimToRunOut()
     {
-        var survivor = new JobLeaseService(_db, _clock);
+        var survivor = new JobLeaseService(_db, _clock, NullLogger<JobLeaseService>.Instance);
         // An instance that died while cutting a version left its claim behind.
         await using (var db = _db.CreateDbContext())
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Diagnostics;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
@@ -69,7 +70,7 @@ public sealed class QualityBenchmark(ITestOutputHelper output)
             long managedPeak = 0;
             var sampler = new Progress<QualityProgress>(_ => managedPeak = Math.Max(managedPeak, GC.GetTotalMemory(false)));
             var timings = new QualityTimings();
-            var result = await new QualityService(factory, TimeProvider.System).RunAsync(datasetId, Actor.System, sampler, CancellationToken.None, timings);
+            var result = await new QualityService(factory, TimeProvider.System, Options.Create(new QualityThresholds())).RunAsync(datasetId, Actor.System, sampler, CancellationToken.None, timings);
             clock.Stop();
             process.Refresh();
             var cpu = process.TotalProcessorTime - cpuBefore;

@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
@@ -33,7 +34,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        _service = new QualityService(_database, _clock);
+        _service = new QualityService(_database, _clock, Options.Create(new QualityThresholds()));
         _fixes = new QualityFixes(_database, _clock);
         await using var db = _database.CreateDbContext();
         var now = _clock.UtcNow;
@@ -299,7 +300,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
     [Fact]
     public async Task JobRunner_RunsInTheBackground_ReportsCompletionAndStoresTheRun()
     {
-        using var runner = new QualityJobRunner(_service, NullLogger<QualityJobRunner>.Instance);
+        using var runner = new QualityJobRunner(_service, NullLogger<QualityJobRunner>.Instance, new JobLeaseService(_database, _clock, NullLogger<JobLeaseService>.Instance));
         var seen = new List<QualityProgress>();
         runner.Changed += p => { lock (seen) { seen.Add(p); } };
 
@@ -342,7 +343,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
         var service = new QualityService(_database, _clock, Options.Create(new QualityThresholds { NearDuplicateThreshold = 0.9, OutlierScore = 6 }));
 
         await service.RunAsync(_datasetId, Lead, null, CancellationToken.None);
-        var stored = (await new QualityService(_database, _clock).LatestAsync(_datasetId, CancellationToken.None))!;
+        var stored = (await new QualityService(_database, _clock, Options.Create(new QualityThresholds())).LatestAsync(_datasetId, CancellationToken.None))!;
 
         stored.Report.Thresholds.ShouldBe(new QualityThresholds { NearDuplicateThreshold = 0.9, OutlierScore = 6 });
     }
