@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
@@ -40,26 +41,23 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
     }
 
     /// <summary>
-    /// The run, scored first when it was recorded with outputs but no scores (the demo's baseline), so comparing it
-    /// does not depend on someone having opened the dashboard before.
+    /// Scores the completed runs in <paramref name="scope"/> that were recorded with outputs but no scores (the
+    /// demo's baseline), so a comparison or the dashboard does not depend on which of them was opened first.
     /// </summary>
-    private async Task<EvalRunSummary> ScoredRunAsync(int runId, CancellationToken cancellationToken)
+    public async Task ScoreUnscoredRunsAsync(Expression<Func<EvalRun, bool>> scope, CancellationToken cancellationToken)
     {
-        var run = await GetRunAsync(runId, cancellationToken);
-        if (run.Summary is not null || run.Status != EvalRunStatus.Completed)
-        {
-            return run;
-        }
-
+        List<int> unscored;
         await using (var db = await factory.CreateDbContextAsync(cancellationToken))
         {
-            if (!await db.EvalResults.AnyAsync(r => r.EvalRunId == runId, cancellationToken))
-            {
-                return run;
-            }
+            unscored = await db.EvalRuns.AsNoTracking().Where(scope)
+                .Where(r => r.Status == EvalRunStatus.Completed && (r.SummaryJson == "{}" || r.SummaryJson == "") && r.Results.Any())
+                .Select(r => r.Id).ToListAsync(cancellationToken);
         }
 
-        return await ScoreRunAsync(runId, Actor.System, cancellationToken);
+        foreach (var runId in unscored)
+        {
+            await ScoreRunAsync(runId, Actor.System, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -225,8 +223,9 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
             throw new StudioValidationException("runB", "choose two different runs");
         }
 
-        var runA = await ScoredRunAsync(runAId, cancellationToken);
-        var runB = await ScoredRunAsync(runBId, cancellationToken);
+        await ScoreUnscoredRunsAsync(r => r.Id == runAId || r.Id == runBId, cancellationToken);
+        var runA = await GetRunAsync(runAId, cancellationToken);
+        var runB = await GetRunAsync(runBId, cancellationToken);
         if (runA.EvalSetId != runB.EvalSetId)
         {
             throw new StudioValidationException("runB", $"run {runBId} is on eval set '{runB.EvalSetName}', run {runAId} on '{runA.EvalSetName}': compare runs of the same set");

@@ -1,8 +1,5 @@
 using System.Text.Json.Serialization;
-using FineTuneStudio.Core.Auditing;
-using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
-using Microsoft.EntityFrameworkCore;
 
 namespace FineTuneStudio.Core.Evaluation;
 
@@ -30,7 +27,6 @@ public sealed record EvaluationDashboard(
 
 /// <summary>The one page a product owner reads: did fine-tuning help, and how sure are we.</summary>
 public sealed class EvaluationDashboardService(
-    IDbContextFactory<StudioDbContext> factory,
     EvalSets evalSets,
     EvalRuns evalRuns,
     ComparisonService comparisons,
@@ -38,7 +34,7 @@ public sealed class EvaluationDashboardService(
 {
     public async Task<EvaluationDashboard> GetAsync(int projectId, CancellationToken cancellationToken)
     {
-        await ScoreUnscoredRunsAsync(projectId, cancellationToken);
+        await evalRuns.ScoreUnscoredRunsAsync(r => r.EvalSet!.ProjectId == projectId, cancellationToken);
         var sets = await evalSets.ListSetsAsync(projectId, cancellationToken);
         var runs = await evalRuns.ListRunsAsync(projectId, null, cancellationToken);
         var scored = runs.Where(r => r.Status == EvalRunStatus.Completed && r.Summary is not null).ToList();
@@ -111,21 +107,4 @@ public sealed class EvaluationDashboardService(
     }
 
     public static string Percent(double? value) => value is { } v ? $"{v * 100:0.0}%" : "–";
-
-    /// <summary>Runs recorded without scores (the demo's baseline) are scored on first view.</summary>
-    private async Task ScoreUnscoredRunsAsync(int projectId, CancellationToken cancellationToken)
-    {
-        List<int> unscored;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        {
-            unscored = await db.EvalRuns.AsNoTracking()
-                .Where(r => r.EvalSet!.ProjectId == projectId && r.Status == EvalRunStatus.Completed && (r.SummaryJson == "{}" || r.SummaryJson == "") && r.Results.Any())
-                .Select(r => r.Id).ToListAsync(cancellationToken);
-        }
-
-        foreach (var runId in unscored)
-        {
-            await evalRuns.ScoreRunAsync(runId, Actor.System, cancellationToken);
-        }
-    }
 }

@@ -128,7 +128,7 @@ public sealed class EvaluationServiceTests
         }
 
         var training = new TrainingCurveService(database, _clock);
-        var dashboard = await new EvaluationDashboardService(database, new EvalSets(database, _clock), service, new ComparisonService(database, _clock), training).GetAsync(projectId, default);
+        var dashboard = await new EvaluationDashboardService(new EvalSets(database, _clock), service, new ComparisonService(database, _clock), training).GetAsync(projectId, default);
 
         dashboard.Baseline!.Summary!.Metrics["accuracy"].ShouldBe(0.5);
         dashboard.Delta.ShouldBe(0.25);
