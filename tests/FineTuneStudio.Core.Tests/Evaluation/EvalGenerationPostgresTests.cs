@@ -28,7 +28,7 @@ public sealed class EvalGenerationPostgresTests
             ["Studio:Evaluation:Generation:Endpoints:fake:BaseUrl"] = server.BaseUrl,
         }).Build();
         var catalog = new EvalEndpointCatalog(TestSettings.Monitor<EvalGenerationOptions>(configuration, EvalGenerationOptions.Section));
-        EvalGenerationService Instance() => new(database, TimeProvider.System, catalog, runs, new EvalRunGenerator(database, TimeProvider.System, catalog, runs, NullLogger<EvalGenerationService>.Instance), NullLogger<EvalGenerationService>.Instance, new JobLeaseService(database, TimeProvider.System));
+        EvalGenerationService Instance() => new(database, TimeProvider.System, catalog, runs, new EvalRunGenerator(database, TimeProvider.System, catalog, runs, NullLogger<EvalGenerationService>.Instance), NullLogger<EvalGenerationService>.Instance, new JobLeaseService(database, TimeProvider.System, NullLogger<JobLeaseService>.Instance));
         var run = await Instance().CreateAsync(set.Id, new GenerateRunRequest { Name = "Candidate", Endpoint = "fake", Model = "m" }, actor, default);
 
         var claimed = await Task.WhenAll(Instance().ExecuteAsync(run.Id, actor, null, default), Instance().ExecuteAsync(run.Id, actor, null, default));

@@ -63,7 +63,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
         var catalog = new EvalEndpointCatalog(TestSettings.Monitor<EvalGenerationOptions>(configuration, EvalGenerationOptions.Section));
         var runs = scoring ?? _runs;
         var log = logger ?? NullLogger<EvalGenerationService>.Instance;
-        return new EvalGenerationService(_db, _clock, catalog, runs, new EvalRunGenerator(_db, _clock, catalog, runs, log), log, new JobLeaseService(_db, _clock));
+        return new EvalGenerationService(_db, _clock, catalog, runs, new EvalRunGenerator(_db, _clock, catalog, runs, log), log, new JobLeaseService(_db, _clock, NullLogger<JobLeaseService>.Instance));
     }
 
     private async Task<int> GenerateAsync(EvalGenerationService service, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)

@@ -16,8 +16,8 @@ public sealed class JobLeaseServiceTests : IAsyncLifetime
     [Fact]
     public async Task TryAcquire_WhileAnotherInstanceHoldsTheWork_ReturnsNull_AndAfterReleaseSucceeds()
     {
-        var first = new JobLeaseService(_db, _clock);
-        var second = new JobLeaseService(_db, _clock);
+        var first = new JobLeaseService(_db, _clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<JobLeaseService>.Instance);
+        var second = new JobLeaseService(_db, _clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<JobLeaseService>.Instance);
 
         var held = await first.TryAcquireAsync("quality", "7", default);
         held.ShouldNotBeNull();
@@ -39,7 +39,7 @@ public sealed class JobLeaseServiceTests : IAsyncLifetime
     [Fact]
     public async Task TryAcquire_AfterTheHolderCrashed_WaitsForTheClaimToRunOut()
     {
-        var survivor = new JobLeaseService(_db, _clock);
+        var survivor = new JobLeaseService(_db, _clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<JobLeaseService>.Instance);
         // An instance that died while cutting a version left its claim behind.
         await using (var db = _db.CreateDbContext())
         {

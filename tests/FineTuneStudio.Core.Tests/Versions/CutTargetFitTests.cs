@@ -26,7 +26,7 @@ public sealed class CutTargetFitTests : IAsyncLifetime
         _db = await TestDatabase.CreateAsync();
         var clock = new ManualClock(new DateTime(2026, 12, 2, 9, 0, 0, DateTimeKind.Utc));
         var storage = new VersionStorage(_root);
-        _cutter = new VersionCutter(_db, clock, storage, new JobLeaseService(_db, clock));
+        _cutter = new VersionCutter(_db, clock, storage, new JobLeaseService(_db, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<JobLeaseService>.Instance));
         _catalog = new VersionCatalog(_db, storage);
         await using var db = _db.CreateDbContext();
         var dataset = new Dataset { Name = "Orders", Project = new Project { Name = "Support" } };

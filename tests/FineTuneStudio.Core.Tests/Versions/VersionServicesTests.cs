@@ -28,7 +28,7 @@ public sealed class VersionServicesTests : IAsyncLifetime
         _db = await TestDatabase.CreateAsync();
         var clock = new ManualClock(new DateTime(2026, 11, 24, 9, 0, 0, DateTimeKind.Utc));
         var storage = new VersionStorage(_root);
-        _cutter = new VersionCutter(_db, clock, storage, new JobLeaseService(_db, clock));
+        _cutter = new VersionCutter(_db, clock, storage, new JobLeaseService(_db, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<JobLeaseService>.Instance));
         _files = new VersionFiles(_db, storage);
         _diffs = new VersionDiffs(_db, storage);
         _preview = new VersionPreview(_db);
