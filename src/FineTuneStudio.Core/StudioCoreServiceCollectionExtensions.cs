@@ -52,6 +52,8 @@ public static class StudioCoreServiceCollectionExtensions
         services.AddScoped<MembershipService>();
         services.AddSingleton<DatasetService>();
         services.AddSingleton<JobLeaseService>();
+        // Resumes the jobs a stopped instance left, for every IResumableJobKind a feature registers.
+        services.AddHostedService<JobPickup>();
         services.AddSingleton<ProjectOverviewService>();
         services.AddSingleton<Auditing.AuditReader>();
         services.AddScoped<DemoSeeder>();

@@ -7,10 +7,10 @@ namespace FineTuneStudio.Core.Evaluation;
 
 /// <summary>
 /// Generates runs in the background of this app instance, and resumes runs an instance that stopped left
-/// behind. Progress is observable through
+/// behind (as the <see cref="IResumableJobKind"/> of eval runs, picked up by <see cref="JobPickup"/>). Progress is observable through
 /// <see cref="Changed"/> and <see cref="Current"/>, so a page can be closed and reopened while a run goes on.
 /// </summary>
-public sealed class EvalGenerationRunner(EvalGenerationService generation, ILogger<EvalGenerationRunner> logger) : IDisposable
+public sealed class EvalGenerationRunner(EvalGenerationService generation, ILogger<EvalGenerationRunner> logger) : IResumableJobKind, IDisposable
 {
     private readonly BackgroundJobs<GenerationProgress> _jobs = new(p => p.Status is EvalRunStatus.Running or EvalRunStatus.Pending);
 
@@ -80,34 +80,19 @@ public sealed class EvalGenerationRunner(EvalGenerationService generation, ILogg
 
     /// <summary>
     /// Resumes the Pending or Running runs no live instance holds (left by an instance that stopped), one
-    /// after another: each already sends as many requests at once as allowed, and while this instance works
-    /// on one, other instances can take the next. Runs another instance takes first are skipped. Returns
-    /// the ids finished here.
+    /// after another (see <see cref="JobPickup.PickUpAsync"/>); <see cref="JobPickup"/> calls this at start-up
+    /// and every two minutes. Returns the ids finished here.
     /// </summary>
-    public async Task<IReadOnlyList<int>> ResumeOrphansAsync(CancellationToken cancellationToken)
-    {
-        var resumed = new List<int>();
-        foreach (var runId in await generation.OrphanedRunIdsAsync(cancellationToken))
-        {
-            try
-            {
-                await ResumeAsync(runId, Actor.System, cancellationToken);
-                resumed.Add(runId);
-                await WaitAsync(runId).WaitAsync(cancellationToken);
-            }
-            catch (Exception e) when (e is ConflictException or NotFoundException)
-            {
-                // Another instance took it, it ended, or it was deleted meanwhile.
-            }
-        }
+    public Task<IReadOnlyList<int>> ResumeOrphansAsync(CancellationToken cancellationToken) => JobPickup.PickUpAsync(this, logger, cancellationToken);
 
-        if (resumed.Count > 0)
-        {
-            logger.LogInformation("Resumed {Count} eval run(s) left by a stopped instance", resumed.Count);
-        }
+    string IResumableJobKind.Kind => EvalGenerationService.LeaseKind;
 
-        return resumed;
-    }
+    bool IResumableJobKind.PicksUpOrphans => generation.ResumesOrphanedRuns;
+
+    Task<IReadOnlyList<int>> IResumableJobKind.OrphansAsync(CancellationToken cancellationToken) => generation.OrphanedRunIdsAsync(cancellationToken);
+
+    // Nobody asked in person: the system resumes it.
+    Task IResumableJobKind.ResumeOrphanAsync(int key, CancellationToken cancellationToken) => ResumeAsync(key, Actor.System, cancellationToken);
 
     /// <summary>Stops a run here, or marks it Cancelled for the instance that works on it. False when it had already ended.</summary>
     public async Task<bool> CancelAsync(int runId, Actor actor, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Generation;
+using FineTuneStudio.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -24,8 +25,11 @@ public sealed class EvalRunGenerator(
 {
     private const string ScoringFailed = "every item has an output, but scoring them failed; the error was logged";
 
-    /// <summary>Generates the items of a run (whose lease the caller holds) that have no result yet, and scores it.</summary>
-    public async Task GenerateMissingAsync(int runId, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken instanceStopping, CancellationToken cancellationToken)
+    /// <summary>
+    /// Generates the items of a run that have no result yet, and scores it. The caller holds the run's
+    /// <paramref name="claim"/>; the run's final status and the claim's release are written in one transaction.
+    /// </summary>
+    public async Task GenerateMissingAsync(int runId, JobLeaseHandle claim, Actor actor, IProgress<GenerationProgress>? progress, CancellationToken instanceStopping, CancellationToken cancellationToken)
     {
         EvalRun run;
         List<EvalItem> items;
@@ -45,7 +49,7 @@ public sealed class EvalRunGenerator(
         var endpoint = endpoints.Find(run.Endpoint);
         if (endpoint is null)
         {
-            await FinishAsync(runId, EvalRunStatus.Failed, $"the endpoint '{run.Endpoint}' is not configured on this machine", cancellationToken);
+            await FinishAsync(runId, EvalRunStatus.Failed, $"the endpoint '{run.Endpoint}' is not configured on this machine", claim, cancellationToken);
             progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, kept, total, keptFailed, $"endpoint '{run.Endpoint}' is not configured"));
             return;
         }
@@ -116,7 +120,7 @@ public sealed class EvalRunGenerator(
             }
 
             var message = $"cancelled after {done} of {total} items";
-            await FinishAsync(runId, EvalRunStatus.Cancelled, message, CancellationToken.None);
+            await FinishAsync(runId, EvalRunStatus.Cancelled, message, claim, CancellationToken.None);
             logger.LogInformation("Eval run {RunId} was cancelled after {Done} of {Total} items", runId, done, total);
             progress?.Report(new GenerationProgress(runId, EvalRunStatus.Cancelled, done, total, failed, message));
             return;
@@ -126,7 +130,7 @@ public sealed class EvalRunGenerator(
             logger.LogError(e, "Eval run {RunId} stopped after {Done} of {Total} items", runId, done, total);
             // Not the exception's message: it may name the endpoint's address or the database's.
             var stopped = $"stopped after {done} of {total} items; the error was logged";
-            await FinishAsync(runId, EvalRunStatus.Failed, stopped, CancellationToken.None);
+            await FinishAsync(runId, EvalRunStatus.Failed, stopped, claim, CancellationToken.None);
             progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, done, total, failed, stopped));
             throw;
         }
@@ -139,7 +143,7 @@ public sealed class EvalRunGenerator(
         {
             // Left Running, the run would be resumed with nothing to generate and fail to score again, forever.
             logger.LogError(e, "Scoring eval run {RunId} failed after its {Total} items were generated", runId, total);
-            await FinishAsync(runId, EvalRunStatus.Failed, ScoringFailed, CancellationToken.None);
+            await FinishAsync(runId, EvalRunStatus.Failed, ScoringFailed, claim, CancellationToken.None);
             progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, done, total, failed, ScoringFailed));
             return;
         }
@@ -147,7 +151,7 @@ public sealed class EvalRunGenerator(
         var allFailed = total > 0 && failed == total;
         var status = allFailed ? EvalRunStatus.Failed : EvalRunStatus.Completed;
         var error = allFailed ? "every item failed; see the item errors" : null;
-        await FinishAsync(runId, status, error, CancellationToken.None);
+        await FinishAsync(runId, status, error, claim, CancellationToken.None);
         logger.LogInformation("Eval run {RunId} generated: {Done} items, {Failed} failed", runId, done, failed);
         progress?.Report(new GenerationProgress(runId, status, done, total, failed, error));
     }
@@ -158,13 +162,17 @@ public sealed class EvalRunGenerator(
         return await db.EvalRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None);
     }
 
-    private async Task FinishAsync(int runId, EvalRunStatus status, string? error, CancellationToken cancellationToken)
+    /// <summary>Writes the run's final status and gives its claim back together: nobody sees the run ended while it is still held.</summary>
+    private async Task FinishAsync(int runId, EvalRunStatus status, string? error, JobLeaseHandle claim, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // A run someone cancelled stays cancelled even if its last items finished meanwhile.
         await db.EvalRuns.Where(r => r.Id == runId && (r.Status == EvalRunStatus.Running || status == EvalRunStatus.Cancelled))
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status).SetProperty(r => r.Error, error).SetProperty(r => r.CompletedAt, now), cancellationToken);
+        await claim.ReleaseWithinAsync(db, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>One item: the first answer, or the last error (in words without the endpoint's address) after the allowed retries.</summary>

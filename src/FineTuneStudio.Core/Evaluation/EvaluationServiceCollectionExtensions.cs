@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Core.Evaluation;
@@ -17,7 +18,8 @@ public static class EvaluationServiceCollectionExtensions
         services.AddSingleton<EvalRunGenerator>();
         services.AddSingleton<EvalGenerationService>();
         services.AddSingleton<EvalGenerationRunner>();
-        services.AddHostedService<EvalGenerationResumer>();
+        // Runs a stopped instance left are picked up by the shared JobPickup.
+        services.AddSingleton<IResumableJobKind>(sp => sp.GetRequiredService<EvalGenerationRunner>());
         return services;
     }
 }

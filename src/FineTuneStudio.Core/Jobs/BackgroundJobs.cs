@@ -13,6 +13,7 @@ public sealed class BackgroundJobs<TProgress>(Func<TProgress, bool> isRunning) :
 {
     private readonly ConcurrentDictionary<int, Slot> _jobs = new();
     private readonly CancellationTokenSource _shutdown = new();
+    private int _disposed;
 
     /// <summary>Raised on every progress step and when a job ends; handlers must be quick and thread-safe.</summary>
     public event Action<TProgress>? Changed;
@@ -119,8 +120,14 @@ public sealed class BackgroundJobs<TProgress>(Func<TProgress, bool> isRunning) :
     // Only this slot: a job started for the same key once this one reported its end keeps its own.
     private void Leave(Slot slot) => _jobs.TryRemove(KeyValuePair.Create(slot.Key, slot));
 
+    // Once only: a runner registered under two service types (itself and IResumableJobKind) is disposed twice.
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _shutdown.Cancel();
         _shutdown.Dispose();
     }

@@ -2,7 +2,6 @@ using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FineTuneStudio.Core.Jobs;
 
@@ -17,20 +16,29 @@ public sealed class JobLeaseService(IDbContextFactory<StudioDbContext> factory, 
     /// <summary>How long a claim lasts without renewal: the time another instance waits after a crash.</summary>
     public static readonly TimeSpan Duration = TimeSpan.FromMinutes(2);
 
-    private readonly ILogger _logger = logger;
-
     /// <summary>This instance's name in claims; unique per service object, so two hosts in one process differ.</summary>
     public string Owner { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Claims the work, or returns null when another instance holds a live claim on it.</summary>
-    public async Task<JobLeaseHandle?> TryAcquireAsync(string kind, string key, CancellationToken cancellationToken)
+    public Task<JobLeaseHandle?> TryAcquireAsync(string kind, string key, CancellationToken cancellationToken) =>
+        ClaimAsync(kind, key, ours: true, cancellationToken);
+
+    /// <summary>
+    /// Claims work left behind by an instance that stopped: null when any instance holds a live claim on it,
+    /// this one included (it is working on it, so there is nothing to take over).
+    /// </summary>
+    public Task<JobLeaseHandle?> TryTakeOverAsync(string kind, string key, CancellationToken cancellationToken) =>
+        ClaimAsync(kind, key, ours: false, cancellationToken);
+
+    /// <summary>Takes an expired claim (or, with <paramref name="ours"/>, our own live one) by update, else a free one by insert.</summary>
+    private async Task<JobLeaseHandle?> ClaimAsync(string kind, string key, bool ours, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var expires = now + Duration;
         var token = Guid.NewGuid();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var taken = await db.JobLeases
-            .Where(l => l.Kind == kind && l.Key == key && (l.ExpiresAt < now || l.Owner == Owner))
+            .Where(l => l.Kind == kind && l.Key == key && (l.ExpiresAt < now || (ours && l.Owner == Owner)))
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.Owner, Owner).SetProperty(l => l.Token, token)
                 .SetProperty(l => l.AcquiredAt, now).SetProperty(l => l.ExpiresAt, expires), cancellationToken);
         if (taken == 0)
@@ -42,7 +50,7 @@ public sealed class JobLeaseService(IDbContextFactory<StudioDbContext> factory, 
             }
             catch (DbUpdateException)
             {
-                _logger.LogInformation("Job {Kind} {Key} is claimed by another instance", kind, key);
+                logger.LogInformation("Job {Kind} {Key} is claimed by another instance", kind, key);
                 return null;
             }
         }
