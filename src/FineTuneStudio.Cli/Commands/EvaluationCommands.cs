@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Evaluation;
-using FineTuneStudio.Core.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Cli.Commands;
@@ -176,19 +175,10 @@ public static class EvaluationCommands
                 Temperature = parse.GetValue(temperature) ?? 0,
                 IsBaseline = parse.GetValue(baseline),
             }, Actor.Cli, ct);
-            var lastShown = -1;
-            var gate = new Lock();
-            var progress = new SyncProgress<GenerationProgress>(p =>
-            {
-                using var _ = gate.EnterScope();
-                // Every tenth of the way, on stderr, so --json output stays clean.
-                var tenth = p.Total == 0 ? 10 : p.Done * 10 / p.Total;
-                if (tenth != lastShown && p.Status == Core.Domain.EvalRunStatus.Running)
-                {
-                    lastShown = tenth;
-                    console.Error.WriteLine($"{p.Done}/{p.Total} items, {p.Failed} failed");
-                }
-            });
+            // Every tenth of the way, on stderr, so --json output stays clean.
+            var progress = StderrProgress.Tenths<GenerationProgress>(console.Error,
+                p => (p.Status == Core.Domain.EvalRunStatus.Running ? "items" : null, p.Done, p.Total),
+                (p, _) => $"{p.Done}/{p.Total} items, {p.Failed} failed");
             try
             {
                 await generation.ExecuteAsync(run.Id, Actor.Cli, progress, ct);

@@ -11,6 +11,14 @@ public static class ImportCommands
     /// <summary>Files at least this big report progress on stderr.</summary>
     private const long ProgressFromBytes = 5L * 1024 * 1024;
 
+    /// <summary>"checking: 120000 records, 40% of the file", then the same for "writing".</summary>
+    private static IProgress<ImportProgress> ImportProgressLines(TextWriter error) => StderrProgress.Tenths<ImportProgress>(error,
+        p => (PhaseName(p.Phase), p.BytesRead, p.TotalBytes ?? 0),
+        (p, tenth) => $"{PhaseName(p.Phase)}: {p.Records} records, {tenth * 10}% of the file");
+
+    private static string PhaseName(ImportPhase phase) =>
+        phase switch { ImportPhase.Validating => "checking", ImportPhase.Writing => "writing", _ => "done" };
+
     /// <summary>The top-level commands of this feature.</summary>
     public static IEnumerable<Command> Build()
     {
@@ -78,7 +86,7 @@ public static class ImportCommands
             var kept = false;
             try
             {
-                var progress = !json && stream.Length >= ProgressFromBytes ? new StderrProgress(console.Error) : null;
+                var progress = !json && stream.Length >= ProgressFromBytes ? ImportProgressLines(console.Error) : null;
                 result = await services.GetRequiredService<ImportService>().ImportAsync(destination.DatasetId, stream, options, Actor.Cli, progress, ct);
                 kept = result.Succeeded && !options.DryRun;
             }
@@ -144,28 +152,5 @@ public static class ImportCommands
             return StudioCli.Success;
         });
         return command;
-    }
-
-    /// <summary>Writes a line per tenth of the file, so a long import shows it is moving without flooding the terminal.</summary>
-    private sealed class StderrProgress(TextWriter error) : IProgress<ImportProgress>
-    {
-        private readonly Lock _gate = new();
-        private (ImportPhase Phase, long Tenth) _last = (ImportPhase.Validating, -1);
-
-        public void Report(ImportProgress value)
-        {
-            var tenth = value.TotalBytes is > 0 ? value.BytesRead * 10 / value.TotalBytes.Value : 0;
-            lock (_gate)
-            {
-                if ((value.Phase, tenth) == _last)
-                {
-                    return;
-                }
-
-                _last = (value.Phase, tenth);
-                var phase = value.Phase switch { ImportPhase.Validating => "checking", ImportPhase.Writing => "writing", _ => "done" };
-                error.WriteLine($"{phase}: {value.Records} records, {tenth * 10}% of the file");
-            }
-        }
     }
 }

@@ -10,6 +10,9 @@ namespace FineTuneStudio.Cli.Commands;
 
 public static class QualityCommands
 {
+    /// <summary>Analyses of at least this many examples report progress on stderr.</summary>
+    private const int ProgressFromExamples = 10_000;
+
     /// <summary>The top-level commands of this feature.</summary>
     public static IEnumerable<Command> Build()
     {
@@ -30,8 +33,12 @@ public static class QualityCommands
             var datasetName = parse.GetValue(dataset)!;
             var found = await services.GetRequiredService<DatasetService>().FindAsync(foundProject.Id, datasetName, ct)
                 ?? throw new CliException($"--dataset: project '{foundProject.Name}' has no dataset with id or name '{datasetName}'");
-            var result = await services.GetRequiredService<QualityService>().RunAsync(found.Id, Actor.Cli, null, ct);
-            if (parse.GetValue(GlobalOptions.Json))
+            var json = parse.GetValue(GlobalOptions.Json);
+            var progress = json ? null : StderrProgress.Tenths<QualityProgress>(console.Error,
+                p => (p.Status == Core.Domain.QualityRunStatus.Running && p.Total >= ProgressFromExamples ? "analysing" : null, p.Processed, p.Total),
+                (p, _) => $"analysing: {p.Processed}/{p.Total} examples");
+            var result = await services.GetRequiredService<QualityJobRunner>().RunHereAsync(found.Id, Actor.Cli, progress, ct);
+            if (json)
             {
                 await console.WriteJsonAsync(result);
             }

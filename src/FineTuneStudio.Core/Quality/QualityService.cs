@@ -51,6 +51,46 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         return runId is null ? null : new QualityProgress(runId.Value, datasetId, QualityRunStatus.Running, 0, 0);
     }
 
+    /// <summary>Datasets with an analysis left in status Running that no live instance holds (its instance stopped).</summary>
+    public async Task<IReadOnlyList<int>> LeftRunningDatasetIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        return await db.QualityRuns.AsNoTracking()
+            .Where(r => r.Status == QualityRunStatus.Running)
+            .Where(r => !db.JobLeases.Any(l => l.Kind == QualityJobRunner.LeaseKind && l.Key == r.DatasetId.ToString() && l.ExpiresAt >= now))
+            .Select(r => r.DatasetId).Distinct().OrderBy(id => id).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes the dataset's latest analysis left running ready to run again from the beginning (the caller holds the
+    /// dataset's claim); older ones left running are marked Failed, as the latest takes their place. Conflict when none is left.
+    /// </summary>
+    public async Task<QualityRunSummary> RestartLeftRunAsync(int datasetId, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var left = await db.QualityRuns.Where(r => r.DatasetId == datasetId && r.Status == QualityRunStatus.Running)
+            .OrderByDescending(r => r.Id).ToListAsync(cancellationToken);
+        if (left.Count == 0)
+        {
+            throw new ConflictException("No analysis of this dataset is left running; there is nothing to restart.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var older in left.Skip(1))
+        {
+            older.Status = QualityRunStatus.Failed;
+            older.CompletedAt = now;
+            older.Error = "The instance running this analysis stopped; a later analysis of the dataset took its place.";
+        }
+
+        var run = left[0];
+        AuditLog.Record(db, actor, now, "quality.restart", nameof(QualityRun), run.Id,
+            $"analysis of dataset {datasetId} restarted from the beginning: the instance running it stopped");
+        await db.SaveChangesAsync(cancellationToken);
+        return ToSummary(run);
+    }
+
     /// <summary>
     /// Analyses the run's dataset and stores the report. A failure or cancellation is recorded on the
     /// run (status Failed or Cancelled) before the exception goes on to the caller.

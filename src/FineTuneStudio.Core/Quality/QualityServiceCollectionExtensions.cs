@@ -1,4 +1,5 @@
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Settings;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,6 +16,7 @@ public static class QualityServiceCollectionExtensions
         services.AddSingleton<QualityFixes>();
         services.AddSingleton<IExampleFindings, StoredFindings>();
         services.AddSingleton<QualityJobRunner>();
+        services.AddSingleton<IResumableJobKind>(sp => sp.GetRequiredService<QualityJobRunner>());
         return services;
     }
 }

@@ -137,6 +137,8 @@ public sealed class QualityCliTests : IDisposable
 
         await using var check = Open();
         (await check.QualityRuns.CountAsync(r => r.Status == QualityRunStatus.Completed)).ShouldBe(2);
+        // The command line analysed under the dataset's claim and gave it back.
+        (await check.JobLeases.CountAsync()).ShouldBe(0);
     }
 
     [Fact]
@@ -153,6 +155,30 @@ public sealed class QualityCliTests : IDisposable
 
         result.ExitCode.ShouldBe(1);
         result.Error.ShouldContain("--dataset");
+    }
+
+    [Fact]
+    public async Task Analyze_WhileAnotherInstanceAnalysesTheDataset_Exits1_AndStartsNothing()
+    {
+        (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
+        await using (var db = Open())
+        {
+            var now = DateTime.UtcNow;
+            var dataset = new Dataset { Name = "Tickets", Project = new Project { Name = "Triage", CreatedAt = now, UpdatedAt = now }, CreatedAt = now, UpdatedAt = now };
+            db.Datasets.Add(dataset);
+            await db.SaveChangesAsync();
+            // A web instance is analysing the dataset: it holds the dataset's live claim.
+            db.JobLeases.Add(new JobLease { Kind = "quality", Key = dataset.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Owner = "web-1", Token = Guid.NewGuid(), AcquiredAt = now, ExpiresAt = now.AddMinutes(2) });
+            await db.SaveChangesAsync();
+        }
+
+        var result = await RunAsync("analyze", "--db", DbPath, "--project", "Triage", "--dataset", "Tickets");
+
+        result.ExitCode.ShouldBe(1, result.Output);
+        result.Error.ShouldContain("running on another instance");
+        await using var check = Open();
+        (await check.QualityRuns.CountAsync()).ShouldBe(0);
+        (await check.JobLeases.SingleAsync()).Owner.ShouldBe("web-1");
     }
 
     private StudioDbContext Open() =>

@@ -62,4 +62,42 @@ public sealed class JobLeaseServiceTests : IAsyncLifetime
         taken.ShouldNotBeNull();
         (await survivor.HolderAsync("export", "3", default)).ShouldBe(survivor.Owner);
     }
+
+    [Fact]
+    public async Task TryTakeOver_IsRefusedWhileAnyLiveInstanceHoldsTheWork_OursIncluded()
+    {
+        var working = new JobLeaseService(_db, _clock, NullLogger<JobLeaseService>.Instance);
+        var other = new JobLeaseService(_db, _clock, NullLogger<JobLeaseService>.Instance);
+        await using var held = await working.TryAcquireAsync("eval-run", "3", default);
+        held.ShouldNotBeNull();
+
+        // Acquiring again renews our own claim; taking over treats our own live claim as work in progress.
+        (await working.TryTakeOverAsync("eval-run", "3", default)).ShouldBeNull();
+        (await other.TryTakeOverAsync("eval-run", "3", default)).ShouldBeNull();
+        (await other.HolderAsync("eval-run", "3", default)).ShouldBe(working.Owner);
+    }
+
+    [Fact]
+    public async Task TryTakeOver_AClaimThatRanOut_IsWonByExactlyOneOfTwoInstancesRacing()
+    {
+        var stopped = new JobLeaseService(_db, _clock, NullLogger<JobLeaseService>.Instance);
+        var held = await stopped.TryAcquireAsync("eval-run", "4", default);
+        held.ShouldNotBeNull();
+        _clock.Advance(JobLeaseService.Duration + TimeSpan.FromSeconds(1));
+        var first = new JobLeaseService(_db, _clock, NullLogger<JobLeaseService>.Instance);
+        var second = new JobLeaseService(_db, _clock, NullLogger<JobLeaseService>.Instance);
+
+        var won = await Task.WhenAll(first.TryTakeOverAsync("eval-run", "4", default), second.TryTakeOverAsync("eval-run", "4", default));
+
+        won.Count(h => h is not null).ShouldBe(1);
+        var winner = won[0] is not null ? first : second;
+        (await stopped.HolderAsync("eval-run", "4", default)).ShouldBe(winner.Owner);
+        // The stopped instance's late release does not free the winner's claim.
+        await held.DisposeAsync();
+        (await stopped.HolderAsync("eval-run", "4", default)).ShouldBe(winner.Owner);
+        foreach (var handle in won.OfType<JobLeaseHandle>())
+        {
+            await handle.DisposeAsync();
+        }
+    }
 }
