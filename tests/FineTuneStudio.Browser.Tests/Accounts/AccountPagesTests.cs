@@ -1,8 +1,6 @@
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Web.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Accounts;
@@ -17,10 +15,7 @@ public sealed class AccountPagesTests(BrowserFixture browser)
     public async Task User_MakesAWeekLongToken_AndChangesTheirPassword_ThenAnAdminRevokesTheToken()
     {
         var email = $"profile-{Guid.NewGuid():N}"[..20] + "@example.test";
-        await using (var scope = browser.App.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(email, "Pat Profile", [StudioRoles.Labeler], Password, Actor.System, default);
-        }
+        await browser.App.CreateUserAsync(email, [StudioRoles.Labeler], Password, displayName: "Pat Profile");
 
         var page = await browser.SignedInPageAsync(email, Password);
         await page.GotoAsync("account/profile");

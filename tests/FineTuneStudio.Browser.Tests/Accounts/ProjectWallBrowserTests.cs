@@ -1,10 +1,8 @@
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Demo;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Accounts;
@@ -85,11 +83,10 @@ public sealed class ProjectWallBrowserTests(BrowserFixture browser)
     private async Task<string> NewLabelerAsync(int? joinProject = null)
     {
         var email = $"tab-{Guid.NewGuid():N}"[..16] + "@example.test";
-        await using var scope = browser.App.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(email, "Tab Tester", [StudioRoles.Labeler], "browser-pass-1", Actor.System, default);
+        await browser.App.CreateUserAsync(email, [StudioRoles.Labeler], "browser-pass-1", displayName: "Tab Tester");
         if (joinProject is { } project)
         {
-            await scope.ServiceProvider.GetRequiredService<FineTuneStudio.Core.Projects.MembershipService>().AddAsync(project, email, null, Actor.System, default);
+            await browser.App.AddMemberAsync(project, email);
         }
 
         return email;

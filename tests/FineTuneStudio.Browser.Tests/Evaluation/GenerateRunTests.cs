@@ -1,13 +1,9 @@
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
-using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
-using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Tests.Evaluation;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Evaluation;
@@ -122,26 +118,9 @@ public sealed class GenerateRunTests(BrowserFixture browser)
         browser.App.ChangeSetting("Studio:Evaluation:Generation:ResumeOrphanedRuns", "false");
         try
         {
-            var run = await browser.App.Services.GetRequiredService<EvalGenerationService>()
-                .CreateAsync(setId, new GenerateRunRequest { Name = "Interrupted run", Endpoint = Endpoint, Model = "fake-model" }, Actor.System, default);
+            var runId = await browser.App.StartGenerationRunAsync(setId, "Interrupted run", Endpoint, "fake-model");
             // What an instance that crashed after t1 and t2 leaves: Running, two results, a lease that ran out.
-            var factory = browser.App.Services.GetRequiredService<IDbContextFactory<StudioDbContext>>();
-            await using (var db = await factory.CreateDbContextAsync())
-            {
-                await db.EvalRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, EvalRunStatus.Running));
-                foreach (var (externalId, output) in new[] { ("t1", "high"), ("t2", "low") })
-                {
-                    var itemId = await db.EvalItems.Where(i => i.EvalSetId == setId && i.ExternalId == externalId).Select(i => i.Id).SingleAsync();
-                    db.EvalResults.Add(new EvalResult { EvalRunId = run.Id, EvalItemId = itemId, Output = output });
-                }
-
-                db.JobLeases.Add(new JobLease
-                {
-                    Kind = EvalGenerationService.LeaseKind, Key = run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Owner = "gone:1:0000",
-                    Token = Guid.NewGuid(), AcquiredAt = DateTime.UtcNow.AddMinutes(-10), ExpiresAt = DateTime.UtcNow.AddMinutes(-8),
-                });
-                await db.SaveChangesAsync();
-            }
+            await browser.App.MarkRunStoppedWithItsInstanceAsync(runId, setId, [("t1", "high"), ("t2", "low")]);
 
             var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
             await page.GotoAsync($"projects/{projectId}/evaluation/runs");

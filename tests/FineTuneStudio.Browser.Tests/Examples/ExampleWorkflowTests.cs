@@ -1,11 +1,9 @@
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Examples;
@@ -13,11 +11,6 @@ namespace FineTuneStudio.Browser.Tests.Examples;
 [Collection(BrowserCollection.Name)]
 public sealed class ExampleWorkflowTests(BrowserFixture browser)
 {
-    private static readonly ExampleCaller System = new(Actor.System, CanReview: true);
-
-    private ExampleEditor Editor => browser.App.Services.GetRequiredService<ExampleEditor>();
-    private Annotations Annotations => browser.App.Services.GetRequiredService<Annotations>();
-
     private Task<string> UserIdAsync(string email) => browser.App.QueryAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
 
     [Fact]
@@ -27,7 +20,7 @@ public sealed class ExampleWorkflowTests(BrowserFixture browser)
         var ids = new List<int>();
         foreach (var text in new[] { "Payments fail for all users", "Typo on the pricing page", "Export is slow for big accounts" })
         {
-            ids.Add((await Editor.CreateAsync(dataset.Id, StudioAppFactory.TicketInput(text), System, default)).Id);
+            ids.Add((await browser.App.SeedExampleAsync(dataset.Id, StudioAppFactory.TicketInput(text))).Id);
         }
 
         var page = await browser.SignedInPageAsync("labeler1@demo.local");
@@ -60,11 +53,10 @@ public sealed class ExampleWorkflowTests(BrowserFixture browser)
     public async Task Reviewer_ResolvesADisagreement()
     {
         var dataset = await browser.App.CreateUrgencyDatasetAsync(requiredAnnotations: 2);
-        var example = await Editor.CreateAsync(dataset.Id, StudioAppFactory.TicketInput("The whole site is down since 9:00"), System, default);
+        var example = await browser.App.SeedExampleAsync(dataset.Id, StudioAppFactory.TicketInput("The whole site is down since 9:00"));
         foreach (var (email, label) in new[] { ("labeler1@demo.local", "critical"), ("labeler2@demo.local", "high") })
         {
-            var caller = new ExampleCaller(new Actor(await UserIdAsync(email), email), CanReview: false);
-            await Annotations.SaveMyAnnotationAsync(example.Id, new AnnotationInput(label, Rating: 4, Submit: true, SecondsSpent: 25), caller, default);
+            await browser.App.SaveAnnotationAsAsync(email, example.Id, new AnnotationInput(label, Rating: 4, Submit: true, SecondsSpent: 25));
         }
 
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));

@@ -1,10 +1,8 @@
 using System.Text;
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Feedback;
 using FineTuneStudio.Web.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Feedback;
@@ -29,8 +27,7 @@ public sealed class FeedbackPageTests(BrowserFixture browser)
             log.AppendLine($$"""{"timestamp":"{{monday.AddDays(7).AddHours(i):O}}","prompt":"the warehouse robot {{i}} dropped a pallet and the forklift battery overheated","response":"low","rating":{{1 + i % 5}}}""");
         }
 
-        await browser.App.Services.GetRequiredService<TrafficLogs>()
-            .ImportLogsAsync(projectId, new MemoryStream(Encoding.UTF8.GetBytes(log.ToString())), Actor.System, default);
+        await browser.App.ImportTrafficLogAsync(projectId, log.ToString());
 
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
         await page.GotoAsync($"projects/{projectId}/feedback");
@@ -62,8 +59,7 @@ public sealed class FeedbackPageTests(BrowserFixture browser)
         var log = StudioAppFactory.TrafficLog(today.AddDays(-6), Enumerable.Range(0, 40).Select(i => (StudioAppFactory.TrainingTicket(i), "high")))
                   + "\n" + StudioAppFactory.TrafficLog(today.AddDays(-3),
                       Enumerable.Range(0, 40).Select(i => ($"the warehouse robot dropped a pallet and the forklift battery overheated in hall {i}", "low")));
-        await browser.App.Services.GetRequiredService<TrafficLogs>()
-            .ImportLogsAsync(projectId, new MemoryStream(Encoding.UTF8.GetBytes(log)), Actor.System, default);
+        await browser.App.ImportTrafficLogAsync(projectId, log);
 
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
         await page.GotoAsync($"projects/{projectId}");

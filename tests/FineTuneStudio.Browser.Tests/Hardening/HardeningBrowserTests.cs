@@ -1,11 +1,8 @@
 using FineTuneStudio.Browser.Tests.Support;
-using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
-using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Hardening;
@@ -72,20 +69,16 @@ public sealed class HardeningBrowserTests(BrowserFixture browser)
     [Fact]
     public async Task StoredPayloads_InNamesLabelsGuidelinesAndExamples_RenderAsText()
     {
-        var services = browser.App.Services;
-        var project = await services.GetRequiredService<ProjectService>().CreateAsync(
-            new ProjectInput($"Triage {ImagePayload} {Guid.NewGuid():N}"[..60], "A project whose name is hostile."), Actor.System, default);
+        var projectId = await browser.App.CreateProjectAsync($"Triage {ImagePayload} {Guid.NewGuid():N}"[..60], "A project whose name is hostile.");
         var guidelines = $"# Rules\n\n{ScriptPayload}\n\n{ImagePayload}\n\nRead {LinkPayload} first.";
         var label = "urgent<img src=x onerror=\"window.__xss='label'\">";
-        var dataset = await services.GetRequiredService<DatasetService>().CreateAsync(project.Id,
-            new DatasetInput($"Tickets {ScriptPayload}", TaskKind.Classification, "Classify the ticket.", guidelines, [label, "calm"], 1),
-            Actor.System, default);
-        var example = await services.GetRequiredService<ExampleEditor>().CreateAsync(dataset.Id,
+        var dataset = await browser.App.CreateDatasetAsync(projectId,
+            new DatasetInput($"Tickets {ScriptPayload}", TaskKind.Classification, "Classify the ticket.", guidelines, [label, "calm"], 1));
+        var example = await browser.App.SeedExampleAsync(dataset.Id,
             new ExampleInput(
                 [new MessageContent(MessageRole.System, "Classify the ticket."), new MessageContent(MessageRole.User, $"Help {ScriptPayload} {ImagePayload}"), new MessageContent(MessageRole.Assistant, label)],
-                Label: label, Tags: ["<b onmouseover=\"window.__xss='tag'\">tag</b>"], Notes: ImagePayload),
-            new ExampleCaller(Actor.System, CanReview: true), default);
-        await browser.App.JoinDemoTeamAsync(project.Id);
+                Label: label, Tags: ["<b onmouseover=\"window.__xss='tag'\">tag</b>"], Notes: ImagePayload));
+        await browser.App.JoinDemoTeamAsync(projectId);
 
         var page = await browser.SignedInPageAsync(Lead);
         var dialogs = new List<string>();
@@ -95,7 +88,7 @@ public sealed class HardeningBrowserTests(BrowserFixture browser)
             await dialog.DismissAsync();
         };
 
-        foreach (var path in new[] { "", $"projects/{project.Id}", $"projects/{project.Id}/examples?dataset={dataset.Id}", $"projects/{project.Id}/examples/{example.Id}" })
+        foreach (var path in new[] { "", $"projects/{projectId}", $"projects/{projectId}/examples?dataset={dataset.Id}", $"projects/{projectId}/examples/{example.Id}" })
         {
             await page.GotoAsync(path);
             await BrowserFixture.WaitForCircuitAsync(page);

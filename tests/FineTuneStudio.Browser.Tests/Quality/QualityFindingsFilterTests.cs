@@ -1,11 +1,8 @@
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
-using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Quality;
@@ -18,7 +15,7 @@ public sealed class QualityFindingsFilterTests(BrowserFixture browser)
     {
         var (projectId, datasetId) = await browser.App.QueryAsync(async db => await db.Datasets.Where(d => d.Name == "Ticket urgency")
             .Select(d => new ValueTuple<int, int>(d.ProjectId, d.Id)).SingleAsync());
-        var result = await browser.App.Services.GetRequiredService<QualityService>().RunAsync(datasetId, Actor.System, null, CancellationToken.None);
+        var result = await browser.App.RunQualityChecksAsync(datasetId);
         var conflicts = result.Report.Find(FindingType.ConflictingAnswers)!;
         var expected = conflicts.Groups!.SelectMany(g => g).Order().ToList();
         expected.Count.ShouldBe(conflicts.Count);

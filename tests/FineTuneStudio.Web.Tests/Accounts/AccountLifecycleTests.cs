@@ -2,11 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Web.Api;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Web.Tests.Accounts;
 
@@ -152,9 +150,7 @@ public sealed class AccountLifecycleTests(StudioAppFactory app)
     private async Task<(string Id, string Email)> NewUserAsync()
     {
         var email = $"life-{Guid.NewGuid():N}@example.test";
-        await using var scope = app.Services.CreateAsyncScope();
-        var user = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(email, null, [StudioRoles.Labeler], Password, Actor.System, default);
-        return (user.Id, email);
+        return (await app.CreateUserAsync(email, [StudioRoles.Labeler], Password), email);
     }
 
     private static async Task<string> NewTokenAsync(HttpClient session, string name)

@@ -5,18 +5,14 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
-using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Demo;
 using FineTuneStudio.Core.Domain;
-using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.AspNetCore.Components.Endpoints;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Web.Tests.Accounts;
 
@@ -35,7 +31,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     {
         var walled = await app.CreateProjectWithOneOfEachAsync();
         var before = await FingerprintAsync(walled.ProjectId);
-        var routes = ScopedRoutes(app.Services);
+        var routes = ScopedRoutes(app.RouteEndpoints());
         routes.Count.ShouldBeGreaterThan(60, "the API's project routes should all carry their scope");
 
         var leaks = new List<string>();
@@ -72,25 +68,18 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     {
         var project = await app.CreateProjectWithOneOfEachAsync();
         var email = $"disabled-{Guid.NewGuid():N}@example.test";
-        string userId;
-        await using (var scope = app.Services.CreateAsyncScope())
-        {
-            userId = (await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(email, null, [StudioRoles.MlLead], "wall-pass-1", Actor.System, default)).Id;
-            await scope.ServiceProvider.GetRequiredService<MembershipService>().AddAsync(project.ProjectId, email, null, Actor.System, default);
-        }
+        var userId = await app.CreateUserAsync(email, [StudioRoles.MlLead], "wall-pass-1");
+        await app.AddMemberAsync(project.ProjectId, email);
 
         using var client = await TokenClientAsync(email, "wall-pass-1");
         using var session = await app.SignInAsync(email, "wall-pass-1");
         (await client.GetAsync($"api/datasets/{project.DatasetId}/versions")).StatusCode.ShouldBe(HttpStatusCode.OK, "a member before being disabled");
         await session.GetAsync($"projects/{project.ProjectId}/versions").ShouldHaveStatusAsync(HttpStatusCode.OK);
-        await using (var scope = app.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<AccountService>().DisableAsync(userId, Actor.System, default);
-        }
+        await app.DisableUserAsync(userId);
 
         var before = await FingerprintAsync(project.ProjectId);
         var open = new List<string>();
-        foreach (var route in ScopedRoutes(app.Services))
+        foreach (var route in ScopedRoutes(app.RouteEndpoints()))
         {
             var (url, _) = route.Url(project);
             using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(route.Method), url));
@@ -107,7 +96,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
             await Task.Delay(200);
         }
 
-        foreach (var page in ProjectPages(app.Services))
+        foreach (var page in ProjectPages(app.RouteEndpoints()))
         {
             using var response = await session.GetAsync(page.Url(project));
             if (response.StatusCode != HttpStatusCode.Redirect || response.Headers.Location?.AbsolutePath != "/account/login")
@@ -158,12 +147,9 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
         // A labeler of their own who is made ML lead of one project may curate there, and only there.
         var walled = await app.CreateProjectWithOneOfEachAsync();
         var email = $"promoted-{Guid.NewGuid():N}@example.test";
-        await using (var scope = app.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(email, null, [StudioRoles.Labeler], "wall-pass-1", Actor.System, default);
-            await scope.ServiceProvider.GetRequiredService<MembershipService>().AddAsync(walled.ProjectId, email, StudioRoles.MlLead, Actor.System, default);
-            await scope.ServiceProvider.GetRequiredService<MembershipService>().AddAsync(await app.TicketProjectIdAsync(), email, null, Actor.System, default);
-        }
+        await app.CreateUserAsync(email, [StudioRoles.Labeler], "wall-pass-1");
+        await app.AddMemberAsync(walled.ProjectId, email, StudioRoles.MlLead);
+        await app.AddMemberAsync(await app.TicketProjectIdAsync(), email);
 
         using var client = await TokenClientAsync(email, "wall-pass-1");
         var ticketDataset = await app.DatasetIdAsync("Ticket urgency");
@@ -202,7 +188,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
     public async Task EveryProjectPage_AsAMemberOfAnotherProject_ShowsNotFound_AndAMemberSeesThePage()
     {
         var walled = await app.CreateProjectWithOneOfEachAsync();
-        var pages = ProjectPages(app.Services);
+        var pages = ProjectPages(app.RouteEndpoints());
         pages.Count.ShouldBeGreaterThan(20);
         using var admin = await app.SignInAsync(StudioAppFactory.Demo(StudioRoles.Admin));
         var leaks = new List<string>();
@@ -294,8 +280,8 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
         }
     }
 
-    public static List<ScopedRoute> ScopedRoutes(IServiceProvider services) =>
-        services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+    public static List<ScopedRoute> ScopedRoutes(IEnumerable<RouteEndpoint> endpoints) =>
+        endpoints
             .Select(e => (Endpoint: e, Scopes: e.Metadata.GetOrderedMetadata<ProjectScopeMetadata>()))
             .Where(e => e.Scopes.Count > 0)
             .SelectMany(e => (e.Endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])
@@ -314,8 +300,8 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
         public string Url(ProjectObjects walled) => Parameter().Replace(Pattern, m => walled.IdOf(Names[m.Groups["name"].Value]).ToString(CultureInfo.InvariantCulture)).TrimStart('/');
     }
 
-    public static List<ProjectPage> ProjectPages(IServiceProvider services) =>
-        services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+    public static List<ProjectPage> ProjectPages(IEnumerable<RouteEndpoint> endpoints) =>
+        endpoints
             .Where(e => e.Metadata.GetMetadata<ComponentTypeMetadata>() is not null && e.RoutePattern.RawText!.Contains("{ProjectId", StringComparison.Ordinal))
             .Select(e => new ProjectPage(e.RoutePattern.RawText!)).DistinctBy(p => p.Pattern).ToList();
 

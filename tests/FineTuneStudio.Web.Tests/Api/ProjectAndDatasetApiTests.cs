@@ -2,13 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
-using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Web.Tests.Api;
 
@@ -96,11 +93,10 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
     public async Task ProjectDelete_WithABlindComparison_RemovesTheProjectAndItsComparison()
     {
         var (projectId, setId) = await app.CreateGenerationSetAsync(items: 2);
-        var evaluation = app.Services.GetRequiredService<EvalRuns>();
-        var a = await evaluation.ImportRunAsync(setId, new EvalRunInput("A"), "id,output\nt1,high\nt2,low\n", "a.csv", Actor.System, default);
-        var b = await evaluation.ImportRunAsync(setId, new EvalRunInput("B"), "id,output\nt1,high\nt2,high\n", "b.csv", Actor.System, default);
+        var a = await app.ImportRunAsync(setId, "A", "id,output\nt1,high\nt2,low\n", "a.csv");
+        var b = await app.ImportRunAsync(setId, "B", "id,output\nt1,high\nt2,high\n", "b.csv");
         // The candidate is the older run: the database meets it before the baseline when it removes the project's runs.
-        var comparisonId = await app.CreateComparisonAsync(b.Id, a.Id);
+        var comparisonId = await app.CreateComparisonAsync(b, a);
         var (admin, _, _) = await app.TokenClientAsync(StudioRoles.Admin);
         using var _ = admin;
 

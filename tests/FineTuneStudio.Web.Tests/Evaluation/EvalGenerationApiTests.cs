@@ -2,10 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Tests.Evaluation;
 using FineTuneStudio.Web.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Web.Tests.Evaluation;
 
@@ -28,7 +26,7 @@ public sealed class EvalGenerationApiTests(StudioAppFactory app)
         var run = (await response.Content.ReadFromJsonAsync<JsonElement>())!;
         var runId = run.GetProperty("id").GetInt32();
         response.Headers.Location!.ToString().ShouldBe($"/api/eval-runs/{runId}/progress");
-        await app.Services.GetRequiredService<EvalGenerationRunner>().WaitAsync(runId);
+        await app.WaitForGenerationAsync(runId);
 
         var progress = await lead.GetFromJsonAsync<JsonElement>($"api/eval-runs/{runId}/progress");
         progress.GetProperty("status").GetString().ShouldBe("Completed");

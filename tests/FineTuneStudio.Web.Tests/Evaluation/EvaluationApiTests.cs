@@ -4,10 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
-using FineTuneStudio.Core.Evaluation;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using FineTuneStudio.Web.Tests.Support;
 
 namespace FineTuneStudio.Web.Tests.Evaluation;
@@ -116,13 +113,12 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
 
         // Three comparisons in a project of their own, newest first.
         var (projectId, setId) = await app.CreateGenerationSetAsync(items: 2);
-        var evaluation = app.Services.GetRequiredService<EvalRuns>();
-        var a = await evaluation.ImportRunAsync(setId, new EvalRunInput("A"), "id,output\nt1,high\nt2,low\n", "a.csv", Actor.System, default);
-        var b = await evaluation.ImportRunAsync(setId, new EvalRunInput("B"), "id,output\nt1,high\nt2,high\n", "b.csv", Actor.System, default);
+        var a = await app.ImportRunAsync(setId, "A", "id,output\nt1,high\nt2,low\n", "a.csv");
+        var b = await app.ImportRunAsync(setId, "B", "id,output\nt1,high\nt2,high\n", "b.csv");
         var created = new List<int>();
         for (var i = 0; i < 3; i++)
         {
-            created.Add(await app.CreateComparisonAsync(a.Id, b.Id));
+            created.Add(await app.CreateComparisonAsync(a, b));
         }
 
         var comparisons = await lead.GetFromJsonAsync<JsonElement>($"api/projects/{projectId}/comparisons?skip=1&take=1");

@@ -1,14 +1,10 @@
 using System.Security.Claims;
 using Bunit;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
-using FineTuneStudio.Core.Datasets;
-using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Web.Components.Pages.Examples;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
 
@@ -22,18 +18,12 @@ public sealed class ExampleEditorPageTests(StudioAppFactory app)
     public async Task Labeler_PicksALabelOnSomeoneElsesExample_ItIsSavedAsTheirAnnotation_AndTheExampleKeepsItsLabel()
     {
         var dataset = await app.CreateUrgencyDatasetAsync();
-        var examples = app.Services.GetRequiredService<ExampleEditor>();
-        var example = await examples.CreateAsync(dataset.Id, StudioAppFactory.TicketInput("Checkout returns 500 for every customer", "critical"),
-            new ExampleCaller(Actor.System, CanReview: true), default);
+        var example = await app.SeedExampleAsync(dataset.Id, StudioAppFactory.TicketInput("Checkout returns 500 for every customer", "critical"));
         var labelerId = await app.QueryAsync(db => db.Users.Where(u => u.Email == "labeler1@demo.local").Select(u => u.Id).SingleAsync());
         await using var ctx = new BunitContext();
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton(examples);
-        ctx.Services.AddSingleton(app.Services.GetRequiredService<Annotations>());
-        ctx.Services.AddSingleton(app.Services.GetRequiredService<ExampleReview>());
-        ctx.Services.AddSingleton(app.Services.GetRequiredService<ExampleList>());
-        ctx.Services.AddSingleton(app.Services.GetRequiredService<DatasetService>());
+        app.AddExampleEditorServicesTo(ctx.Services);
         var auth = ctx.AddAuthorization();
         auth.SetAuthorized("labeler1@demo.local");
         auth.SetRoles(StudioRoles.Labeler);

@@ -9,7 +9,6 @@ using FineTuneStudio.Web.Infrastructure;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Web.Tests.Hardening;
 
@@ -27,7 +26,7 @@ public sealed partial class ApiAntiforgeryTests(StudioAppFactory app)
     {
         // An admin passes every policy, so nothing is refused for its role instead.
         using var cookie = await app.SignInCookieOnlyAsync(StudioAppFactory.Demo(StudioRoles.Admin));
-        var routes = StateChangingRoutes(app.Services);
+        var routes = StateChangingRoutes(app.RouteEndpoints());
         routes.ShouldContain(r => r.Method == "POST" && r.Route == "/api/datasets/{id:int}/imports/");
         routes.ShouldContain(r => r.Method == "POST" && r.Route == "/api/eval-runs/{id:int}/cancel");
         routes.ShouldContain(r => r.Method == "POST" && r.Route == "/account/logout");
@@ -35,7 +34,7 @@ public sealed partial class ApiAntiforgeryTests(StudioAppFactory app)
 
         // Real objects (of a throwaway project), so the wall lets the admin through to the check; other ids name nothing.
         var objects = await app.CreateProjectWithOneOfEachAsync();
-        var scopes = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+        var scopes = app.RouteEndpoints()
             .SelectMany(e => e.Metadata.GetOrderedMetadata<ProjectScopeMetadata>().Select(m => (Route: "/" + (e.RoutePattern.RawText ?? "").TrimStart('/'), Scope: m)))
             .ToLookup(x => x.Route, x => x.Scope);
         var accepted = new List<string>();
@@ -101,8 +100,8 @@ public sealed partial class ApiAntiforgeryTests(StudioAppFactory app)
     }
 
     /// <summary>Every mapped route with a method that may change state; the circuit's own plumbing (/_blazor) excepted.</summary>
-    private static List<(string Method, string Route)> StateChangingRoutes(IServiceProvider services) =>
-        services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+    private static List<(string Method, string Route)> StateChangingRoutes(IEnumerable<RouteEndpoint> endpoints) =>
+        endpoints
             .Select(e => (Route: "/" + (e.RoutePattern.RawText ?? "").TrimStart('/'), Methods: e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []))
             .Where(e => !e.Route.StartsWith("/_", StringComparison.Ordinal))
             .SelectMany(e => e.Methods.Where(IsStateChanging).Select(m => (m, e.Route)))

@@ -3,9 +3,8 @@ using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Endpoints;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Http;
 
 namespace FineTuneStudio.Web.Tests.Hardening;
 
@@ -197,7 +196,7 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
     [Fact]
     public void EveryEndpointAndPage_HasTheExpectedAuthorizationRule()
     {
-        var actual = Routes(app.Services);
+        var actual = Routes(app.RouteEndpoints());
 
         var missing = actual.Keys.Except(Expected.Keys).Order(StringComparer.Ordinal).ToList();
         var gone = Expected.Keys.Except(actual.Keys).Order(StringComparer.Ordinal).ToList();
@@ -266,10 +265,10 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
     }
 
     /// <summary>Each API route, page and other mapped route (static files excepted) with its rule.</summary>
-    public static Dictionary<string, string> Routes(IServiceProvider services)
+    public static Dictionary<string, string> Routes(IEnumerable<RouteEndpoint> endpoints)
     {
         var routes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var endpoint in services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        foreach (var endpoint in endpoints)
         {
             if (IsFrameworkPlumbing(endpoint))
             {

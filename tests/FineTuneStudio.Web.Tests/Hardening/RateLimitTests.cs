@@ -2,10 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
 using FineTuneStudio.Web.Tests.Support;
 
 namespace FineTuneStudio.Web.Tests.Hardening;
@@ -77,11 +74,5 @@ public sealed class RateLimitTests(RateLimitedAppFactory app) : IClassFixture<Ra
     }
 
     /// <summary>A token made by the service, not through sign-in and the API, so neither limit is touched.</summary>
-    private async Task<string> TokenAsync(string role)
-    {
-        await using var scope = app.Services.CreateAsyncScope();
-        var user = await scope.ServiceProvider.GetRequiredService<UserManager<StudioUser>>().FindByEmailAsync(StudioAppFactory.Demo(role));
-        var created = await scope.ServiceProvider.GetRequiredService<ApiTokenService>().CreateAsync(user!.Id, $"limit test {role}", Actor.System, default);
-        return created.Secret;
-    }
+    private Task<string> TokenAsync(string role) => app.CreateTokenSecretAsync(StudioAppFactory.Demo(role), $"limit test {role}");
 }

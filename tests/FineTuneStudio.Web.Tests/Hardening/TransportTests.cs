@@ -3,15 +3,10 @@ using System.Text.RegularExpressions;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Web.Infrastructure;
 using FineTuneStudio.Web.Tests.Support;
-using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Tests.Hardening;
 
@@ -50,7 +45,7 @@ public sealed class ProxiedProductionTransportTests(ProxiedProductionAppFactory 
     {
         // Over the forwarded https above SameAsRequest would look the same; this is what holds if a request ever arrives as http.
         TransportSignIn.SignInCookiePolicy(app).ShouldBe(CookieSecurePolicy.Always);
-        app.Services.GetRequiredService<IOptions<AntiforgeryOptions>>().Value.Cookie.SecurePolicy.ShouldBe(CookieSecurePolicy.Always);
+        app.AntiforgeryCookieSecurePolicy().ShouldBe(CookieSecurePolicy.Always);
     }
 }
 
@@ -142,7 +137,7 @@ internal sealed partial class TransportSignIn(Uri baseAddress, string forwardedP
         response.Headers.TryGetValues("Strict-Transport-Security", out var values) ? values.Single() : null;
 
     public static CookieSecurePolicy SignInCookiePolicy(StudioAppFactory app) =>
-        app.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme).Cookie.SecurePolicy;
+        app.SignInCookieSecurePolicy();
 
     public static async Task<long> LastAuditIdAsync(StudioAppFactory app) =>
         await app.QueryAsync(db => db.AuditEvents.MaxAsync(a => (long?)a.Id)) ?? 0;

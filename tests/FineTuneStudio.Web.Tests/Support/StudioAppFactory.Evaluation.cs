@@ -1,4 +1,5 @@
 using FineTuneStudio.Core.Auditing;
+using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Projects;
 using Microsoft.EntityFrameworkCore;
@@ -38,6 +39,45 @@ public partial class StudioAppFactory
             await CandidateOutputsCsvAsync(), "candidate.csv", Actor.System, default);
         return run.Id;
     }
+
+    /// <summary>Imports a run of outputs (CSV "id,output") into a set, as an ML lead's upload would, and returns its id.</summary>
+    public async Task<int> ImportRunAsync(int setId, string name, string outputsCsv, string fileName)
+    {
+        var run = await Services.GetRequiredService<EvalRuns>().ImportRunAsync(setId, new EvalRunInput(name), outputsCsv, fileName, Actor.System, default);
+        return run.Id;
+    }
+
+    /// <summary>Waits until this instance has finished generating the run's outputs.</summary>
+    public Task WaitForGenerationAsync(int runId) => Services.GetRequiredService<EvalGenerationRunner>().WaitAsync(runId);
+
+    /// <summary>Starts generating a run against an endpoint added with <see cref="AddGenerationEndpoint"/>; returns the run's id.</summary>
+    public async Task<int> StartGenerationRunAsync(int setId, string name, string endpoint, string model)
+    {
+        var run = await Services.GetRequiredService<EvalGenerationService>()
+            .CreateAsync(setId, new GenerateRunRequest { Name = name, Endpoint = endpoint, Model = model }, Actor.System, default);
+        return run.Id;
+    }
+
+    /// <summary>
+    /// Leaves a generation run as an instance that crashed mid-run would: Running, the given results stored (by
+    /// item external id), and its lease held by a gone owner and run out minutes ago.
+    /// </summary>
+    public Task MarkRunStoppedWithItsInstanceAsync(int runId, int setId, IEnumerable<(string ExternalId, string Output)> done) => QueryAsync(async db =>
+    {
+        await db.EvalRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, EvalRunStatus.Running));
+        foreach (var (externalId, output) in done)
+        {
+            var itemId = await db.EvalItems.Where(i => i.EvalSetId == setId && i.ExternalId == externalId).Select(i => i.Id).SingleAsync();
+            db.EvalResults.Add(new EvalResult { EvalRunId = runId, EvalItemId = itemId, Output = output });
+        }
+
+        db.JobLeases.Add(new JobLease
+        {
+            Kind = EvalGenerationService.LeaseKind, Key = runId.ToString(System.Globalization.CultureInfo.InvariantCulture), Owner = "gone:1:0000",
+            Token = Guid.NewGuid(), AcquiredAt = DateTime.UtcNow.AddMinutes(-10), ExpiresAt = DateTime.UtcNow.AddMinutes(-8),
+        });
+        return await db.SaveChangesAsync();
+    });
 
     public async Task<int> CreateComparisonAsync(int baselineRunId, int candidateRunId)
     {

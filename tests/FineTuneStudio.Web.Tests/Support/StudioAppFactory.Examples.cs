@@ -36,5 +36,25 @@ public partial class StudioAppFactory
     public static async Task<ExampleDetail> LoadExampleAsync(HttpClient client, int exampleId) =>
         (await client.GetFromJsonAsync<ExampleDetail>($"api/examples/{exampleId}"))!;
 
-    public async Task<ExampleEditor> ExamplesAsync() => await Task.FromResult(Services.GetRequiredService<ExampleEditor>());
+    /// <summary>Creates an example as a reviewer would (no API call) and returns it.</summary>
+    public Task<ExampleDetail> SeedExampleAsync(int datasetId, ExampleInput input) =>
+        Services.GetRequiredService<ExampleEditor>().CreateAsync(datasetId, input, new ExampleCaller(Actor.System, CanReview: true), default);
+
+    /// <summary>The demo user's own annotation of an example, saved as they would save it (they are no reviewer).</summary>
+    public async Task SaveAnnotationAsAsync(string email, int exampleId, AnnotationInput input)
+    {
+        var userId = await QueryAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
+        var caller = new ExampleCaller(new Actor(userId, email), CanReview: false);
+        await Services.GetRequiredService<Annotations>().SaveMyAnnotationAsync(exampleId, input, caller, default);
+    }
+
+    /// <summary>Registers the host's own example services in a bUnit container, so a rendered editor works on the host's data.</summary>
+    public void AddExampleEditorServicesTo(IServiceCollection services)
+    {
+        services.AddSingleton(Services.GetRequiredService<ExampleEditor>());
+        services.AddSingleton(Services.GetRequiredService<Annotations>());
+        services.AddSingleton(Services.GetRequiredService<ExampleReview>());
+        services.AddSingleton(Services.GetRequiredService<ExampleList>());
+        services.AddSingleton(Services.GetRequiredService<DatasetService>());
+    }
 }

@@ -1,7 +1,10 @@
 using System.Net.Http.Headers;
 using System.Text;
+using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Feedback;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Web.Tests.Support;
 
@@ -83,6 +86,10 @@ public partial class StudioAppFactory
         {
             timestamp = start.AddHours(i).ToString("O"), prompt = r.Prompt, response = r.Response, rating = 1 + i % 5,
         })));
+
+    /// <summary>Imports a JSONL traffic log into the project through the service (no upload, no limits).</summary>
+    public Task<LogImportResult> ImportTrafficLogAsync(int projectId, string jsonl) =>
+        Services.GetRequiredService<TrafficLogs>().ImportLogsAsync(projectId, new MemoryStream(Encoding.UTF8.GetBytes(jsonl)), Actor.System, default);
 
     /// <summary>Posts a traffic log as the multipart upload the API expects.</summary>
     public static Task<HttpResponseMessage> UploadLogsAsync(HttpClient client, int projectId, string jsonl)

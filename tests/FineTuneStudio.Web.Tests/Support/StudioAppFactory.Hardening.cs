@@ -1,3 +1,11 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
 namespace FineTuneStudio.Web.Tests.Support;
 
 public partial class StudioAppFactory
@@ -23,4 +31,16 @@ public partial class StudioAppFactory
 
         return text.ToString();
     }
+
+    /// <summary>Every route the app maps (API, pages, plumbing), read from the app itself so a new one is covered the day it is added.</summary>
+    public IReadOnlyList<RouteEndpoint> RouteEndpoints() =>
+        Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+
+    /// <summary>When the sign-in cookie is marked Secure, as the host configured it.</summary>
+    public CookieSecurePolicy SignInCookieSecurePolicy() =>
+        Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme).Cookie.SecurePolicy;
+
+    /// <summary>When the antiforgery cookie is marked Secure, as the host configured it.</summary>
+    public CookieSecurePolicy AntiforgeryCookieSecurePolicy() =>
+        Services.GetRequiredService<IOptions<AntiforgeryOptions>>().Value.Cookie.SecurePolicy;
 }
