@@ -163,18 +163,9 @@ public sealed class EvaluationServiceTests
     {
         await using var database = await TestDatabase.CreateAsync();
         var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
-        int datasetId, exampleId;
-        await using (var db = database.CreateDbContext())
-        {
-            var dataset = new Dataset { ProjectId = project.Id, Name = "Tickets", TaskKind = TaskKind.Chat, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow };
-            db.Datasets.Add(dataset);
-            await db.SaveChangesAsync();
-            var example = new Example { DatasetId = dataset.Id, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow, Version = Guid.NewGuid() };
-            new FineTuneStudio.Core.Domain.ExampleContent([new(MessageRole.User, "Where is my order?"), new(MessageRole.Assistant, "It ships today.")]).ApplyTo(example);
-            db.Examples.Add(example);
-            await db.SaveChangesAsync();
-            (datasetId, exampleId) = (dataset.Id, example.Id);
-        }
+        var seed = new Seed(database, _clock.UtcNow);
+        var datasetId = await seed.DatasetInAsync(project.Id, "Tickets", TaskKind.Chat);
+        var exampleId = await seed.ExampleAsync(datasetId, ExampleStatus.Draft, Seed.Chat("Where is my order?", "It ships today."));
 
         var service = new EvalSets(database, _clock);
         var set = await service.CreateFromExamplesAsync(project.Id, new EvalSetInput("From examples", null, ["normalised"]), datasetId, [exampleId], Lead, default);
@@ -191,28 +182,19 @@ public sealed class EvaluationServiceTests
         await using var database = await TestDatabase.CreateAsync();
         var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
         int withTest, withoutTest;
-        var ids = new List<int>();
+        var seed = new Seed(database, _clock.UtcNow);
+        var datasetId = await seed.DatasetInAsync(project.Id, "Tickets", TaskKind.Chat);
+        var ids = await seed.ExamplesAsync(datasetId, ExampleStatus.Draft,
+            [Seed.Chat("Where is my order?", "It ships today."), Seed.Chat("Cancel my plan", "Done."), Seed.Chat("Reset my password", "Link sent.")]);
         await using (var db = database.CreateDbContext())
         {
-            var dataset = new Dataset { ProjectId = project.Id, Name = "Tickets", TaskKind = TaskKind.Chat, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow };
-            db.Datasets.Add(dataset);
-            await db.SaveChangesAsync();
-            foreach (var (question, answer) in new[] { ("Where is my order?", "It ships today."), ("Cancel my plan", "Done."), ("Reset my password", "Link sent.") })
-            {
-                var example = new Example { DatasetId = dataset.Id, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow, Version = Guid.NewGuid() };
-                new FineTuneStudio.Core.Domain.ExampleContent([new(MessageRole.User, question), new(MessageRole.Assistant, answer)]).ApplyTo(example);
-                db.Examples.Add(example);
-                await db.SaveChangesAsync();
-                ids.Add(example.Id);
-            }
-
-            var v1 = new DatasetVersion { DatasetId = dataset.Id, Number = 1, Target = "openai-chat", TestShare = 0.34, CreatedAt = _clock.UtcNow };
+            var v1 = new DatasetVersion { DatasetId = datasetId, Number = 1, Target = "openai-chat", TestShare = 0.34, CreatedAt = _clock.UtcNow };
             v1.Examples.AddRange([
                 new DatasetVersionExample { ExampleId = ids[0], Split = SplitPin.Train },
                 new DatasetVersionExample { ExampleId = ids[1], Split = SplitPin.Test },
                 new DatasetVersionExample { ExampleId = ids[2], Split = SplitPin.Test },
             ]);
-            var v2 = new DatasetVersion { DatasetId = dataset.Id, Number = 2, Target = "openai-chat", CreatedAt = _clock.UtcNow };
+            var v2 = new DatasetVersion { DatasetId = datasetId, Number = 2, Target = "openai-chat", CreatedAt = _clock.UtcNow };
             v2.Examples.Add(new DatasetVersionExample { ExampleId = ids[0], Split = SplitPin.Train });
             db.DatasetVersions.AddRange(v1, v2);
             await db.SaveChangesAsync();

@@ -55,17 +55,11 @@ public sealed class AnnotationRaceTests : IAsyncLifetime
             db.Users.Add(new StudioUser { Id = id, UserName = $"{id}@example.test", Email = $"{id}@example.test", DisplayName = id, CreatedAt = _clock.UtcNow });
         }
 
-        var dataset = new Dataset
-        {
-            Project = new Project { Name = "Tickets", CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow },
-            Name = "Urgency", TaskKind = TaskKind.Classification, Labels = ["high", "low"], RequiredAnnotations = 2,
-            CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow,
-        };
-        db.Datasets.Add(dataset);
         await db.SaveChangesAsync();
         var factory = new SettingsDbContextFactory(_settings);
+        var dataset = await new Seed(factory, _clock.UtcNow).DatasetAsync("Tickets", "Urgency", TaskKind.Classification, ["high", "low"], requiredAnnotations: 2);
         var editor = new ExampleEditor(factory, _clock);
-        var example = await editor.CreateAsync(dataset.Id,
+        var example = await editor.CreateAsync(dataset.DatasetId,
             new ExampleInput([new MessageContent(MessageRole.User, "The printer is on fire"), new MessageContent(MessageRole.Assistant, "high")]),
             new ExampleCaller(Actor.System, CanReview: true), default);
         return example.Id;

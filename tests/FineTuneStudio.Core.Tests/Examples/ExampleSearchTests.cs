@@ -273,13 +273,7 @@ public sealed class ExampleSearchTests
             db.Users.Add(new StudioUser { Id = Lead.UserId, UserName = "lead@example.test", Email = "lead@example.test", DisplayName = "lead", CreatedAt = Now });
         }
 
-        var dataset = new Dataset
-        {
-            Project = new Project { Name = $"Tickets {Guid.NewGuid():N}", CreatedAt = Now, UpdatedAt = Now },
-            Name = "Triage", TaskKind = TaskKind.Chat, CreatedAt = Now, UpdatedAt = Now,
-        };
-        db.Datasets.Add(dataset);
         await db.SaveChangesAsync();
-        return dataset.Id;
+        return (await new Seed(database, Now).DatasetAsync($"Tickets {Guid.NewGuid():N}", "Triage")).DatasetId;
     }
 }

@@ -36,15 +36,9 @@ public sealed class ExampleServiceTests : IAsyncLifetime
             db.Users.Add(new StudioUser { Id = id, UserName = $"{id}@example.test", Email = $"{id}@example.test", DisplayName = id, CreatedAt = _clock.UtcNow });
         }
 
-        var project = new Project { Name = "Tickets", CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow };
-        var dataset = new Dataset
-        {
-            Project = project, Name = "Urgency", TaskKind = TaskKind.Classification, Labels = ["high", "low"], RequiredAnnotations = 2,
-            CanonicalSystemPrompt = "Classify.", CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow,
-        };
-        db.Datasets.Add(dataset);
         await db.SaveChangesAsync();
-        _datasetId = dataset.Id;
+        _datasetId = (await new Seed(_database, _clock.UtcNow)
+            .DatasetAsync("Tickets", "Urgency", TaskKind.Classification, ["high", "low"], requiredAnnotations: 2, systemPrompt: "Classify.")).DatasetId;
     }
 
     public async Task DisposeAsync() => await _database.DisposeAsync();

@@ -26,20 +26,10 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync();
-        await using var db = _db.CreateDbContext();
-        var project = new Project { Name = "Tickets", CreatedAt = Now, UpdatedAt = Now };
-        var dataset = new Dataset { Name = "Urgency", TaskKind = TaskKind.Classification, Labels = ["high", "low"], Project = project, CreatedAt = Now, UpdatedAt = Now };
-        db.Datasets.Add(dataset);
-        for (var i = 0; i < 4; i++)
-        {
-            var example = new Example { Dataset = dataset, Status = ExampleStatus.Approved, Source = ExampleSource.Manual, CreatedAt = Now, UpdatedAt = Now };
-            new ExampleContent([new MessageContent(MessageRole.User, $"the login page times out for customer {i} again"), new MessageContent(MessageRole.Assistant, "high")],
-                "high").ApplyTo(example);
-            db.Examples.Add(example);
-        }
-
-        await db.SaveChangesAsync();
-        (_projectId, _datasetId) = (project.Id, dataset.Id);
+        var seed = new Seed(_db, Now);
+        (_projectId, _datasetId) = await seed.DatasetAsync("Tickets", "Urgency", "high", "low");
+        await seed.ExamplesAsync(_datasetId, ExampleStatus.Approved,
+            Enumerable.Range(0, 4).Select(i => Seed.Chat($"the login page times out for customer {i} again", "high", label: "high")));
     }
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
@@ -231,20 +221,9 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
     [Fact]
     public async Task DriftAndPromote_NoDatasetChosen_UseTheNewestVersionOfTheDatasetLastExported()
     {
-        var topics = await Query(async db =>
-        {
-            var dataset = new Dataset { Name = "Topics", TaskKind = TaskKind.Chat, ProjectId = _projectId, CreatedAt = Now, UpdatedAt = Now };
-            for (var i = 0; i < 3; i++)
-            {
-                var example = new Example { Dataset = dataset, Status = ExampleStatus.Approved, Source = ExampleSource.Manual, CreatedAt = Now, UpdatedAt = Now };
-                new ExampleContent([new MessageContent(MessageRole.User, $"where is parcel {i}"), new MessageContent(MessageRole.Assistant, "on its way")], null)
-                    .ApplyTo(example);
-                db.Examples.Add(example);
-            }
-
-            await db.SaveChangesAsync();
-            return dataset.Id;
-        });
+        var seed = new Seed(_db, Now);
+        var topics = await seed.DatasetInAsync(_projectId, "Topics", TaskKind.Chat);
+        await seed.ExamplesAsync(topics, ExampleStatus.Approved, Enumerable.Range(0, 3).Select(i => Seed.Chat($"where is parcel {i}", "on its way")));
         await AddVersionAsync(_datasetId, 1, Now.AddDays(-9), take: 4);
         await AddVersionAsync(topics, 1, Now.AddDays(-5), take: 3);
         await AddVersionAsync(topics, 2, Now.AddDays(-2), take: 2);

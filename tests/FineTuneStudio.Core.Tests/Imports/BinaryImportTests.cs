@@ -15,18 +15,8 @@ public class BinaryImportTests
     private static readonly DateTime Now = new(2025, 3, 1, 9, 0, 0, DateTimeKind.Utc);
     private static readonly Actor Labeler = new("user-1", "Dana");
 
-    private static async Task<int> CreateDatasetAsync(TestDatabase database, TaskKind kind = TaskKind.Chat, List<string>? labels = null)
-    {
-        await using var db = database.CreateDbContext();
-        var dataset = new Dataset
-        {
-            Name = "set", TaskKind = kind, Labels = labels ?? [], CreatedAt = Now, UpdatedAt = Now,
-            Project = new Project { Name = "Files", CreatedAt = Now, UpdatedAt = Now },
-        };
-        db.Datasets.Add(dataset);
-        await db.SaveChangesAsync();
-        return dataset.Id;
-    }
+    private static async Task<int> CreateDatasetAsync(TestDatabase database, TaskKind kind = TaskKind.Chat, List<string>? labels = null) =>
+        (await new Seed(database, Now).DatasetAsync("Files", "set", kind, labels)).DatasetId;
 
     private static Task<ImportResult> ImportAsync(TestDatabase database, int datasetId, Stream file, ImportOptions? options = null) =>
         new ImportService(database, new ManualClock(Now)).ImportAsync(datasetId, file, options ?? new ImportOptions(), Labeler, null, CancellationToken.None);

@@ -242,14 +242,8 @@ public class ImportFuzzTests
     /// <summary>The physical lines the hostile record covers: line 2, plus any a flipped byte turned into a line break.</summary>
     private static HashSet<int> HostileLines(Case item) => [.. Enumerable.Range(2, item.Hostile.Count(b => b == (byte)'\n') + 1)];
 
-    private static async Task<int> CreateDatasetAsync(TestDatabase database)
-    {
-        await using var db = database.CreateDbContext();
-        var project = new Project { Name = "Fuzz", CreatedAt = Now, UpdatedAt = Now };
-        db.Datasets.Add(new Dataset { Name = "fuzz", TaskKind = TaskKind.Chat, CreatedAt = Now, UpdatedAt = Now, Project = project });
-        await db.SaveChangesAsync();
-        return await db.Datasets.Select(d => d.Id).SingleAsync();
-    }
+    private static async Task<int> CreateDatasetAsync(TestDatabase database) =>
+        (await new Seed(database, Now).DatasetAsync("Fuzz", "fuzz")).DatasetId;
 
     /// <summary>A position just after the opening quote of a random string value or key.</summary>
     private static int StringStart(string json, Random random)

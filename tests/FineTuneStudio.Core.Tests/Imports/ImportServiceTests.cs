@@ -15,15 +15,8 @@ public class ImportServiceTests
     private static readonly DateTime Now = new(2025, 3, 1, 9, 0, 0, DateTimeKind.Utc);
     private static readonly Actor Labeler = new("user-1", "Dana");
 
-    private static async Task<int> CreateDatasetAsync(TestDatabase database, TaskKind kind = TaskKind.Chat, List<string>? labels = null)
-    {
-        await using var db = database.CreateDbContext();
-        var project = new Project { Name = "Tickets", CreatedAt = Now, UpdatedAt = Now };
-        var dataset = new Dataset { Name = "triage", TaskKind = kind, Labels = labels ?? [], CreatedAt = Now, UpdatedAt = Now, Project = project };
-        db.Datasets.Add(dataset);
-        await db.SaveChangesAsync();
-        return dataset.Id;
-    }
+    private static async Task<int> CreateDatasetAsync(TestDatabase database, TaskKind kind = TaskKind.Chat, List<string>? labels = null) =>
+        (await new Seed(database, Now).DatasetAsync("Tickets", "triage", kind, labels)).DatasetId;
 
     private static ImportService Service(TestDatabase database) => new(database, new ManualClock(Now));
 

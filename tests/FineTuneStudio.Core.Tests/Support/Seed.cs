@@ -31,23 +31,51 @@ public sealed class Seed(IDbContextFactory<StudioDbContext> database, DateTime n
     }
 
     /// <summary>A project and one dataset in it; a classification dataset when labels are given.</summary>
-    public async Task<SeededDataset> DatasetAsync(string project, string dataset, params string[] labels)
+    public Task<SeededDataset> DatasetAsync(string project, string dataset, params string[] labels) =>
+        DatasetAsync(project, dataset, labels.Length > 0 ? TaskKind.Classification : TaskKind.Chat, labels);
+
+    /// <summary>
+    /// A dataset of the given kind in the named project (made when there is none by that name), with the
+    /// dataset's own settings where a test needs them: labels, annotations per example, canonical system prompt.
+    /// </summary>
+    public async Task<SeededDataset> DatasetAsync(string project, string dataset, TaskKind kind, IReadOnlyList<string>? labels = null,
+        int? requiredAnnotations = null, string? systemPrompt = null)
     {
         await using var db = database.CreateDbContext();
         var projectRow = await db.Projects.SingleOrDefaultAsync(p => p.Name == project)
             ?? db.Projects.Add(new Project { Name = project, CreatedAt = now, UpdatedAt = now }).Entity;
-        var datasetRow = new Dataset
-        {
-            Project = projectRow,
-            Name = dataset,
-            TaskKind = labels.Length > 0 ? TaskKind.Classification : TaskKind.Chat,
-            Labels = [.. labels],
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
+        var datasetRow = NewDataset(dataset, kind, labels, requiredAnnotations, systemPrompt);
+        datasetRow.Project = projectRow;
         db.Datasets.Add(datasetRow);
         await db.SaveChangesAsync();
         return new SeededDataset(projectRow.Id, datasetRow.Id);
+    }
+
+    /// <summary>A further dataset in a project the test has already (e.g. one made by ProjectService).</summary>
+    public async Task<int> DatasetInAsync(int projectId, string dataset, TaskKind kind, IReadOnlyList<string>? labels = null)
+    {
+        await using var db = database.CreateDbContext();
+        var datasetRow = NewDataset(dataset, kind, labels, null, null);
+        datasetRow.ProjectId = projectId;
+        db.Datasets.Add(datasetRow);
+        await db.SaveChangesAsync();
+        return datasetRow.Id;
+    }
+
+    private Dataset NewDataset(string name, TaskKind kind, IReadOnlyList<string>? labels, int? requiredAnnotations, string? systemPrompt)
+    {
+        var row = new Dataset { Name = name, TaskKind = kind, Labels = [.. labels ?? []], CreatedAt = now, UpdatedAt = now };
+        if (requiredAnnotations is { } required)
+        {
+            row.RequiredAnnotations = required;
+        }
+
+        if (systemPrompt is not null)
+        {
+            row.CanonicalSystemPrompt = systemPrompt;
+        }
+
+        return row;
     }
 
     /// <summary>One example per content, in order, with the given status; returns their ids in the same order.</summary>
