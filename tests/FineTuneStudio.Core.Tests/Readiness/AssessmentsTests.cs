@@ -220,14 +220,7 @@ public sealed class AssessmentsTests
         Should.Throw<StudioValidationException>(() => ReadinessSubmissionParser.Parse(bad.RootElement)).Errors.Single().Field.ShouldBe("target");
     }
 
-    private async Task<int> AddProjectAsync(TestDatabase database, string name)
-    {
-        await using var db = database.CreateDbContext();
-        var project = new Project { Name = name, CreatedAt = _clock.UtcNow, UpdatedAt = _clock.UtcNow };
-        db.Projects.Add(project);
-        await db.SaveChangesAsync();
-        return project.Id;
-    }
+    private Task<int> AddProjectAsync(TestDatabase database, string name) => new Seed(database, _clock.UtcNow).ProjectAsync(name);
 
     /// <summary>4 examples (3 approved), 2 labelers who agree on 3 of 4, one unsubmitted annotation, an eval set with 2 items and a baseline.</summary>
     private async Task<int> SeedProjectAsync(TestDatabase database)
