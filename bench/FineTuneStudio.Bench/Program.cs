@@ -22,11 +22,15 @@ namespace FineTuneStudio.Bench;
 /// Usage: <c>FineTuneStudio.Bench [N ...]</c> (default 10000 100000). Every step runs in its own child process
 /// so its peak working set (VmHWM) is its own; the parent prints one Markdown table.
 /// <c>FineTuneStudio.Bench step NAME FOLDER</c> runs one step (used by the parent).
-/// Set FTS_BENCH_SKIP to a comma list of steps to leave out (e.g. quality).
+/// Set FTS_BENCH_SKIP to a comma list of steps to leave out (e.g. quality, or import-floor,export-floor).
+/// The floors (<see cref="Floors"/>) run on the same file in the same run; import and export show their ratio to them.
 /// </summary>
 public static class Program
 {
-    private static readonly string[] Steps = ["import", "list", "export", "validate", "quality"];
+    private static readonly string[] Steps = ["import", "import-floor", "list", "export", "export-floor", "validate", "quality"];
+
+    /// <summary>The floor each step is compared with; validation's (the cookbook checks in Python with tiktoken) cannot run here.</summary>
+    private static readonly Dictionary<string, string> FloorOf = new() { ["import"] = "import-floor", ["export"] = "export-floor" };
 
     public static async Task<int> Main(string[] args)
     {
@@ -63,15 +67,25 @@ public static class Program
 
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, SQLite file; peak = the step's process peak working set (VmHWM), start-up included; GC gen0 budget {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "0x2000000"}.");
         Console.WriteLine();
-        Console.WriteLine("| examples | step | seconds | CPU s | throughput | peak MB | detail |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---|");
+        Console.WriteLine("| examples | step | seconds | CPU s | ratio | throughput | peak MB | detail |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---|");
         foreach (var (n, r) in rows)
         {
-            Console.WriteLine($"| {n:N0} | {r.Step} | {r.Seconds:0.0} | {r.CpuSeconds:0.0} | {r.Throughput} | {r.PeakMb:0} | {r.Detail} |");
+            Console.WriteLine($"| {n:N0} | {r.Step} | {r.Seconds:0.0} | {r.CpuSeconds:0.0} | {Ratio(rows, n, r)} | {r.Throughput} | {r.PeakMb:0} | {r.Detail} |");
         }
+
+        Console.WriteLine();
+        Console.WriteLine("ratio: seconds over the floor's seconds in the same run (CPU seconds over the floor's in brackets); " +
+                          "validate has none here: its floor, OpenAI's cookbook checks with tiktoken, needs Python.");
 
         return 0;
     }
+
+    /// <summary>The step's wall-clock ratio to its floor of the same size (CPU ratio in brackets), or blank without one.</summary>
+    private static string Ratio(List<(int N, StepResult Result)> rows, int n, StepResult step) =>
+        FloorOf.TryGetValue(step.Step, out var floorName) && rows.FirstOrDefault(r => r.N == n && r.Result.Step == floorName).Result is { } floor
+            ? $"{step.Seconds / Math.Max(floor.Seconds, 1e-6):0.0}× ({step.CpuSeconds / Math.Max(floor.CpuSeconds, 1e-6):0.0}×)"
+            : "";
 
     private static StepResult RunChild(string step, string folder)
     {
@@ -109,7 +123,9 @@ public static class Program
 
     private static async Task<StepResult> RunStepAsync(string step, string folder)
     {
-        var settings = new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(Path.Combine(folder, "bench.db")));
+        // The import floor writes a database of its own; every other step reads the product's import.
+        var databaseFile = Path.Combine(folder, step == "import-floor" ? "floor.db" : "bench.db");
+        var settings = new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(databaseFile));
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             [StudioDatabaseOptions.ProviderKey] = settings.Provider.ToString(),
@@ -137,22 +153,7 @@ public static class Program
         {
             case "import":
             {
-                await StudioDatabaseMigrator.MigrateAsync(factory, settings, ct);
-                int datasetId;
-                await using (var db = await factory.CreateDbContextAsync(ct))
-                {
-                    var now = DateTime.UtcNow;
-                    var dataset = new Dataset
-                    {
-                        Name = "Tickets", TaskKind = TaskKind.Chat,
-                        CanonicalSystemPrompt = DatasetGenerator.SystemPrompt,
-                        Project = new Project { Name = "Bench", CreatedAt = now, UpdatedAt = now }, CreatedAt = now, UpdatedAt = now,
-                    };
-                    db.Datasets.Add(dataset);
-                    await db.SaveChangesAsync(ct);
-                    datasetId = dataset.Id;
-                }
-
+                var datasetId = await CreateDatasetAsync(factory, settings, ct);
                 await File.WriteAllTextAsync(datasetFile, datasetId.ToString(CultureInfo.InvariantCulture), ct);
                 StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
                 watch.Start();
@@ -162,6 +163,33 @@ public static class Program
                 watch.Stop();
                 result.EnsureSucceeded();
                 return StepResult.Of(step, watch, result.Imported + result.SkippedDuplicates, "rows", $"{result.Imported:N0} imported, {result.SkippedDuplicates:N0} duplicates skipped");
+            }
+
+            case "import-floor":
+            {
+                var datasetId = await CreateDatasetAsync(factory, settings, ct);
+                await using (var db = await factory.CreateDbContextAsync(ct))
+                {
+                    // The floor fills the index itself, once, after the rows.
+                    await db.Database.ExecuteSqlRawAsync("DROP TRIGGER \"Examples_SearchInsert\"", ct);
+                }
+
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+                watch.Start();
+                var (imported, skipped) = await Floors.ImportAsync(settings.ConnectionString, datasetId, data, ct);
+                watch.Stop();
+                return StepResult.Of(step, watch, imported + skipped, "rows",
+                    $"{imported:N0} inserted, {skipped:N0} duplicates skipped: prepared inserts, SHA-256, FTS5 trigram index filled once, one transaction");
+            }
+
+            case "export-floor":
+            {
+                watch.Start();
+                var (rowCount, bytes) = await Floors.ExportAsync(settings.ConnectionString, Path.Combine(folder, "floor.jsonl"), ct);
+                watch.Stop();
+                return StepResult.Of(step, watch, rowCount, "rows",
+                    $"{rowCount:N0} Examples and ExampleMessages rows as JSON lines, {bytes / 1048576.0:0.0} MB");
             }
 
             case "list":
@@ -243,6 +271,23 @@ public static class Program
             default:
                 throw new ArgumentException($"unknown step '{step}'; steps: {string.Join(", ", Steps)}");
         }
+    }
+
+    /// <summary>Migrates the database and creates the project and dataset the import fills (before the clock starts).</summary>
+    private static async Task<int> CreateDatasetAsync(IDbContextFactory<StudioDbContext> factory, StudioDatabaseSettings settings, CancellationToken ct)
+    {
+        await StudioDatabaseMigrator.MigrateAsync(factory, settings, ct);
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var now = DateTime.UtcNow;
+        var dataset = new Dataset
+        {
+            Name = "Tickets", TaskKind = TaskKind.Chat,
+            CanonicalSystemPrompt = DatasetGenerator.SystemPrompt,
+            Project = new Project { Name = "Bench", CreatedAt = now, UpdatedAt = now }, CreatedAt = now, UpdatedAt = now,
+        };
+        db.Datasets.Add(dataset);
+        await db.SaveChangesAsync(ct);
+        return dataset.Id;
     }
 
     private static async Task<int> ReadDatasetIdAsync(string file) =>
