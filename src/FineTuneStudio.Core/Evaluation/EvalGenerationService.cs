@@ -206,10 +206,9 @@ public sealed class EvalGenerationService(
     public async Task<IReadOnlyList<int>> OrphanedRunIdsAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var now = clock.GetUtcNow().UtcDateTime;
+        var held = JobLeaseService.LiveKeys(db, LeaseKind, clock.GetUtcNow().UtcDateTime);
         return await db.EvalRuns.AsNoTracking()
-            .Where(r => r.Status == EvalRunStatus.Pending || r.Status == EvalRunStatus.Running)
-            .Where(r => !db.JobLeases.Any(l => l.Kind == LeaseKind && l.Key == r.Id.ToString() && l.ExpiresAt >= now))
+            .Where(r => (r.Status == EvalRunStatus.Pending || r.Status == EvalRunStatus.Running) && !held.Contains(r.Id.ToString()))
             .OrderBy(r => r.Id).Select(r => r.Id).ToListAsync(cancellationToken);
     }
 

@@ -58,6 +58,13 @@ public sealed class JobLeaseService(IDbContextFactory<StudioDbContext> factory, 
         return new JobLeaseHandle(this, kind, key, token);
     }
 
+    /// <summary>
+    /// The keys of <paramref name="kind"/> that a live instance holds at <paramref name="now"/>, to compose into a query
+    /// of the work itself (e.g. the runs left Running that no live instance holds).
+    /// </summary>
+    public static IQueryable<string> LiveKeys(StudioDbContext db, string kind, DateTime now) =>
+        db.JobLeases.Where(l => l.Kind == kind && l.ExpiresAt >= now).Select(l => l.Key);
+
     /// <summary>Who holds a live claim on the work, if anyone.</summary>
     public async Task<string?> HolderAsync(string kind, string key, CancellationToken cancellationToken)
     {

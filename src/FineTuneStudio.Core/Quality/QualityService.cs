@@ -55,10 +55,9 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
     public async Task<IReadOnlyList<int>> LeftRunningDatasetIdsAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var now = clock.GetUtcNow().UtcDateTime;
+        var held = JobLeaseService.LiveKeys(db, QualityJobRunner.LeaseKind, clock.GetUtcNow().UtcDateTime);
         return await db.QualityRuns.AsNoTracking()
-            .Where(r => r.Status == QualityRunStatus.Running)
-            .Where(r => !db.JobLeases.Any(l => l.Kind == QualityJobRunner.LeaseKind && l.Key == r.DatasetId.ToString() && l.ExpiresAt >= now))
+            .Where(r => r.Status == QualityRunStatus.Running && !held.Contains(r.DatasetId.ToString()))
             .Select(r => r.DatasetId).Distinct().OrderBy(id => id).ToListAsync(cancellationToken);
     }
 
