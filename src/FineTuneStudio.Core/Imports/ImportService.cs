@@ -247,6 +247,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         // Not committed unless every row is written: a failure or a cancellation leaves the dataset as it was.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var searchIndex = await DeferredSearchIndex.BeginAsync(db, cancellationToken);
         // Rows go straight through prepared commands; only the current example is held, never the whole file.
         await using var inserter = ExampleBulkInserter.Create(db);
         await foreach (var row in parser.ParseAsync(cancellationToken))
@@ -278,6 +279,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
             }
         }
 
+        await searchIndex.CompleteAsync(cancellationToken);
         AuditLog.Record(db, actor, now, "example.import", nameof(Dataset), dataset.Id,
             $"{imported} examples imported, {duplicates} duplicates skipped ({(validation.Format)}, {source}, {options.Status})");
         await db.SaveChangesAsync(cancellationToken);

@@ -42,6 +42,11 @@ public sealed class CrashSafetyTests : IDisposable
             (await db.ExampleMessages.CountAsync()).ShouldBe(0);
         }
 
+        // The import drops the search trigger inside its transaction and fills the index at the end: the kill rolls
+        // both back, so the trigger is in place and the index holds nothing.
+        Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'Examples_SearchInsert'").ShouldBe(1L);
+        Scalar("SELECT count(*) FROM \"ExampleSearch_docsize\"").ShouldBe(0L);
+
         // After the restart the same import runs to the end.
         var small = Path.Combine(_folder, "small.jsonl");
         await WriteChatsAsync(small, 20);
@@ -51,6 +56,10 @@ public sealed class CrashSafetyTests : IDisposable
         {
             (await db.Examples.CountAsync()).ShouldBe(20);
         }
+
+        // Every example of the second import is found by the search index, and the index matches its rows.
+        Scalar("SELECT count(*) FROM \"ExampleSearch\" WHERE \"ExampleSearch\" MATCH '\"times out\"'").ShouldBe(20L);
+        Scalar("INSERT INTO \"ExampleSearch\"(\"ExampleSearch\", rank) VALUES ('integrity-check', 1)").ShouldBeNull();
     }
 
     [Fact]
@@ -113,6 +122,16 @@ public sealed class CrashSafetyTests : IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA integrity_check;";
         return (string)command.ExecuteScalar()!;
+    }
+
+    private object? Scalar(string sql)
+    {
+        SqliteConnection.ClearAllPools();
+        using var connection = new SqliteConnection(StudioDatabaseSettings.SqliteConnectionFor(DbPath));
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     private static async Task WriteChatsAsync(string path, int count)

@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Imports;
+using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -80,6 +81,69 @@ public sealed class ExampleSearchTests
         // "ticket 3" occurs in one example only; the assistant turns "high" appear in tickets 0, 2 and 4.
         (await SearchAsync(list, datasetId, "Ticket 3")).Count.ShouldBe(1);
         (await SearchAsync(list, datasetId, "HIGH")).Count.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task ImportAsync_IndexesEveryNewExampleOnce_AndLeavesTheTriggerForLaterWrites()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        var otherId = await CreateDatasetAsync(database);
+        var editor = new ExampleEditor(database, new ManualClock(Now));
+        var list = new ExampleList(database, new StoredFindings(database));
+        // Examples stored before the import, indexed by the trigger, in the dataset imported into and in another one.
+        var before = await editor.CreateAsync(datasetId, Chat("Webhook retried before the import", "low"), Lead, default);
+        var elsewhere = await editor.CreateAsync(otherId, Chat("Webhook in another dataset", "low"), Lead, default);
+
+        var service = new ImportService(database, new ManualClock(Now));
+        var first = await service.ImportAsync(datasetId, Utf8(Tickets(0, 40)), new ImportOptions(), Lead.Actor, null, default);
+        first.Imported.ShouldBe(40);
+        // A second import into the other dataset indexes only its own new rows.
+        (await service.ImportAsync(otherId, Utf8(Tickets(40, 10)), new ImportOptions(), Lead.Actor, null, default)).Imported.ShouldBe(10);
+
+        (await SearchAsync(list, datasetId, "webhook")).Count.ShouldBe(41);
+        (await SearchAsync(list, datasetId, "Ticket 7:")).Count.ShouldBe(1);
+        (await SearchAsync(list, datasetId, "Ticket 45:")).ShouldBeEmpty();
+        (await SearchAsync(list, otherId, "webhook")).Count.ShouldBe(11);
+        (await SearchAsync(list, otherId, "Ticket 45:")).Count.ShouldBe(1);
+        (await SearchAsync(list, datasetId, "before the import")).ShouldBe([before.Id]);
+        (await SearchAsync(list, otherId, "another dataset")).ShouldBe([elsewhere.Id]);
+        await ShouldBeConsistentAsync(database);
+
+        // The trigger is back: an example written after the import is found, an edit and a delete are followed.
+        var after = await editor.CreateAsync(datasetId, Chat("Scanner jammed after the import", "high"), Lead, default);
+        (await SearchAsync(list, datasetId, "scanner jammed")).ShouldBe([after.Id]);
+        await editor.DeleteAsync(after.Id, Lead, default);
+        (await SearchAsync(list, datasetId, "scanner jammed")).ShouldBeEmpty();
+        (await SearchTriggerCountAsync(database)).ShouldBe(1);
+        await ShouldBeConsistentAsync(database);
+    }
+
+    [Fact]
+    public async Task ImportAsync_CancelledWhileWriting_LeavesTheIndexAndItsTriggerAsTheyWere()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        var editor = new ExampleEditor(database, new ManualClock(Now));
+        var list = new ExampleList(database, new StoredFindings(database));
+        var kept = await editor.CreateAsync(datasetId, Chat("Webhook kept from before", "low"), Lead, default);
+        using var cancellation = new CancellationTokenSource();
+        var progress = new SyncProgress<ImportProgress>(p =>
+        {
+            if (p.Phase == ImportPhase.Writing)
+            {
+                cancellation.Cancel();
+            }
+        });
+
+        await Should.ThrowAsync<OperationCanceledException>(() => new ImportService(database, new ManualClock(Now)).ImportAsync(
+            datasetId, Utf8(Tickets(0, 50)), new ImportOptions { BatchSize = 10 }, Lead.Actor, progress, cancellation.Token));
+
+        (await SearchAsync(list, datasetId, "webhook")).ShouldBe([kept.Id]);
+        (await SearchTriggerCountAsync(database)).ShouldBe(1);
+        await ShouldBeConsistentAsync(database);
+        var later = await editor.CreateAsync(datasetId, Chat("Webhook added after the cancel", "low"), Lead, default);
+        (await SearchAsync(list, datasetId, "webhook")).ShouldBe([kept.Id, later.Id]);
     }
 
     [Fact]
@@ -253,6 +317,19 @@ public sealed class ExampleSearchTests
         var page = await list.ListAsync(new ExampleQuery(datasetId, Search: term, PageSize: ExampleList.MaxPageSize), default);
         page.Total.ShouldBe(page.Items.Count);
         return page.Items.Select(r => r.Id).ToList();
+    }
+
+    private static MemoryStream Utf8(string text) => new(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Chat lines "Ticket i: the Webhook fires twice" for i from <paramref name="from"/> on.</summary>
+    private static string Tickets(int from, int count) => string.Concat(Enumerable.Range(from, count).Select(i =>
+        $"{{\"messages\": [{{\"role\": \"user\", \"content\": \"Ticket {i}: the Webhook fires twice\"}}, {{\"role\": \"assistant\", \"content\": \"{(i % 2 == 0 ? "high" : "low")}\"}}]}}\n"));
+
+    private static async Task<int> SearchTriggerCountAsync(IDbContextFactory<StudioDbContext> database)
+    {
+        await using var db = await database.CreateDbContextAsync();
+        return await db.Database.SqlQueryRaw<int>(
+            "SELECT count(*) AS \"Value\" FROM sqlite_master WHERE type = 'trigger' AND name = 'Examples_SearchInsert'").SingleAsync();
     }
 
     private static ExampleInput Chat(string user, string assistant) =>
