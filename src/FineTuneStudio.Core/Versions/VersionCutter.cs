@@ -21,7 +21,6 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
 {
     public const string LeaseKind = "export";
 
-    private const int VersionExampleBatch = 2000;
     private const int MaxListedErrors = 200;
 
     /// <summary>Cuts a new version. Throws <see cref="StudioValidationException"/> listing the validator's errors by example id.</summary>
@@ -239,22 +238,7 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
 
                 db.DatasetVersions.Add(version);
                 await db.SaveChangesAsync(cancellationToken);
-                // The example list is saved in slices with the tracker cleared in between, so its memory does not grow with the dataset.
-                db.ChangeTracker.AutoDetectChangesEnabled = false;
-                foreach (var slice in InIdOrder(lists).Chunk(VersionExampleBatch))
-                {
-                    db.ChangeTracker.Clear();
-                    var sliceIds = slice.Select(e => e.Id).ToArray();
-                    var hashes = await db.Examples.AsNoTracking().Where(e => sliceIds.Contains(e.Id))
-                        .Select(e => new { e.Id, e.ContentHash }).ToDictionaryAsync(e => e.Id, e => e.ContentHash, cancellationToken);
-                    db.DatasetVersionExamples.AddRange(slice.Select(e => new DatasetVersionExample
-                    {
-                        DatasetVersionId = version.Id, ExampleId = e.Id, Split = e.Split,
-                        ContentHash = hashes.TryGetValue(e.Id, out var hash) ? hash : throw new ConflictException($"Example {e.Id} was deleted while the version was being cut; cut again."),
-                    }));
-                    await db.SaveChangesAsync(cancellationToken);
-                }
-
+                await VersionExampleRows.InsertAsync(db, version.Id, InIdOrder(lists), cancellationToken);
                 db.ChangeTracker.Clear();
                 AuditLog.Record(db, actor, now, "version.create", nameof(DatasetVersion), version.Id,
                     $"dataset {dataset.Id} version {number}: {target.Key}, {manifest.Counts.Total} examples");
