@@ -22,7 +22,7 @@ namespace FineTuneStudio.Bench;
 /// Usage: <c>FineTuneStudio.Bench [N ...]</c> (default 10000 100000). Every step runs in its own child process
 /// so its peak working set (VmHWM) is its own; the parent prints one Markdown table.
 /// <c>FineTuneStudio.Bench step NAME FOLDER</c> runs one step (used by the parent).
-/// Set FTS_BENCH_SKIP to a comma list of steps to leave out (e.g. quality, or import-floor,export-floor).
+/// Set FTS_BENCH_SKIP to a comma list of steps to leave out (e.g. quality, or import-floor,export-floor), FTS_BENCH_KEEP=1 to keep the folder.
 /// The floors (<see cref="Floors"/>) run on the same file in the same run; import and export show their ratio to them.
 /// </summary>
 public static class Program
@@ -61,7 +61,15 @@ public static class Program
             }
             finally
             {
-                Directory.Delete(folder, recursive: true);
+                // FTS_BENCH_KEEP=1 leaves the file and database for `FineTuneStudio.Bench step NAME FOLDER` runs by hand.
+                if (Environment.GetEnvironmentVariable("FTS_BENCH_KEEP") == "1")
+                {
+                    await Console.Error.WriteLineAsync($"kept {folder}");
+                }
+                else
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
             }
         }
 

@@ -32,6 +32,11 @@ public sealed class ExampleList(IDbContextFactory<StudioDbContext> factory, IExa
             }
         }
 
+        if (ExampleSearchFilter.CanPageFromIndex(db, query, withFindings))
+        {
+            return await SearchFromIndexAsync(db, query, page, pageSize, cancellationToken);
+        }
+
         var filtered = Filter(db, query, withFindings);
         var total = await filtered.CountAsync(cancellationToken);
         var sorted = (query.Sort, query.Descending) switch
@@ -43,8 +48,37 @@ public sealed class ExampleList(IDbContextFactory<StudioDbContext> factory, IExa
             (_, true) => filtered.OrderByDescending(e => e.Id),
             _ => filtered.OrderBy(e => e.Id),
         };
-        var rows = await sorted.Skip(page * pageSize).Take(pageSize)
-            .Select(e => new ExampleRow(
+        var rows = await Rows(sorted.Skip(page * pageSize).Take(pageSize), cancellationToken);
+        return new ExamplePage(rows, total, page, pageSize);
+    }
+
+    /// <summary>
+    /// A search with nothing else filtered, in id order, on SQLite: the trigram index hands out matching ids in id
+    /// order, so the first <see cref="SearchCountCap"/> + 1 of them give the page and the count without reading every
+    /// match. A term found in a tenth of a million examples then costs a few milliseconds instead of a count over
+    /// 100,000 matches (about 150 ms).
+    /// </summary>
+    private async Task<ExamplePage> SearchFromIndexAsync(StudioDbContext db, ExampleQuery query, int page, int pageSize, CancellationToken cancellationToken)
+    {
+        var ids = await ExampleSearchFilter.MatchingIdsAsync(db, query.DatasetId, query.Search!, query.Descending, SearchCountCap + 1, cancellationToken);
+        var capped = ids.Count > SearchCountCap;
+        var total = Math.Min(ids.Count, SearchCountCap);
+        var pageIds = ids.Take(total).Skip(page * pageSize).Take(pageSize).ToArray();
+        if (pageIds.Length == 0)
+        {
+            return new ExamplePage([], total, page, pageSize, capped);
+        }
+
+        var examples = db.Examples.AsNoTracking().Where(e => pageIds.Contains(e.Id));
+        var rows = await Rows(query.Descending ? examples.OrderByDescending(e => e.Id) : examples.OrderBy(e => e.Id), cancellationToken);
+        return new ExamplePage(rows, total, page, pageSize, capped);
+    }
+
+    /// <summary>How many matches a broad search counts before it says "more than"; tests lower it.</summary>
+    public int SearchCountCap { get; init; } = 10_000;
+
+    private static Task<List<ExampleRow>> Rows(IQueryable<Example> page, CancellationToken cancellationToken) =>
+        page.Select(e => new ExampleRow(
                 e.Id,
                 e.Status,
                 e.Label,
@@ -57,8 +91,6 @@ public sealed class ExampleList(IDbContextFactory<StudioDbContext> factory, IExa
                 e.UpdatedAt,
                 e.Version))
             .ToListAsync(cancellationToken);
-        return new ExamplePage(rows, total, page, pageSize);
-    }
 
     private static IQueryable<Example> Filter(StudioDbContext db, ExampleQuery query, int[]? withFindings)
     {

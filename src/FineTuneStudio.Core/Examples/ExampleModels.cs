@@ -61,7 +61,11 @@ public sealed record ExampleRow(
     DateTime UpdatedAt,
     Guid Version);
 
-public sealed record ExamplePage(IReadOnlyList<ExampleRow> Items, int Total, int Page, int PageSize);
+/// <summary>
+/// A page of the example list. <see cref="TotalIsLowerBound"/> is true when a broad search was counted only up to
+/// <see cref="ExampleList.SearchCountCap"/> matches: "more than Total match", and pages stop there.
+/// </summary>
+public sealed record ExamplePage(IReadOnlyList<ExampleRow> Items, int Total, int Page, int PageSize, bool TotalIsLowerBound = false);
 
 public sealed record AnnotationView(
     int Id,

@@ -115,7 +115,7 @@ public sealed class ExampleSearchTests
         (await SearchAsync(list, datasetId, "scanner jammed")).ShouldBe([after.Id]);
         await editor.DeleteAsync(after.Id, Lead, default);
         (await SearchAsync(list, datasetId, "scanner jammed")).ShouldBeEmpty();
-        (await SearchTriggerCountAsync(database)).ShouldBe(1);
+        await ShouldHaveSearchTriggerAsync(database);
         await ShouldBeConsistentAsync(database);
     }
 
@@ -140,10 +140,66 @@ public sealed class ExampleSearchTests
             datasetId, Utf8(Tickets(0, 50)), new ImportOptions { BatchSize = 10 }, Lead.Actor, progress, cancellation.Token));
 
         (await SearchAsync(list, datasetId, "webhook")).ShouldBe([kept.Id]);
-        (await SearchTriggerCountAsync(database)).ShouldBe(1);
+        await ShouldHaveSearchTriggerAsync(database);
         await ShouldBeConsistentAsync(database);
         var later = await editor.CreateAsync(datasetId, Chat("Webhook added after the cancel", "low"), Lead, default);
         (await SearchAsync(list, datasetId, "webhook")).ShouldBe([kept.Id, later.Id]);
+    }
+
+    [Fact]
+    public async Task ListAsync_BroadSearch_CountsUpToTheCap_AndPagesInIdOrder()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        var otherId = await CreateDatasetAsync(database);
+        var editor = new ExampleEditor(database, new ManualClock(Now));
+        // 12 matches in the dataset, interleaved by id with matches of another dataset and with non-matching examples.
+        var matches = new List<int>();
+        for (var i = 0; i < 12; i++)
+        {
+            matches.Add((await editor.CreateAsync(datasetId, Chat($"Webhook {i} fires twice", "low"), Lead, default)).Id);
+            await editor.CreateAsync(otherId, Chat($"Webhook {i} elsewhere", "low"), Lead, default);
+            if (i % 4 == 0)
+            {
+                await editor.CreateAsync(datasetId, Chat($"Printer {i} jammed", "high"), Lead, default);
+            }
+        }
+
+        var list = new ExampleList(database, new StoredFindings(database)) { SearchCountCap = 5 };
+        async Task<ExamplePage> Page(int page, bool descending = false, ExampleStatus? status = null) =>
+            await list.ListAsync(new ExampleQuery(datasetId, Status: status, Search: "WEBHOOK", Descending: descending, Page: page, PageSize: 2), default);
+
+        await using var db = database.CreateDbContext();
+        if (db.Database.IsSqlite())
+        {
+            // Counted up to the cap: "more than 5", and the pages hold the first 5 matches in id order.
+            var first = await Page(0);
+            (first.Total, first.TotalIsLowerBound).ShouldBe((5, true));
+            first.Items.Select(r => r.Id).ShouldBe(matches.Take(2));
+            (await Page(1)).Items.Select(r => r.Id).ShouldBe(matches.Skip(2).Take(2));
+            (await Page(2)).Items.Select(r => r.Id).ShouldBe([matches[4]]);
+            (await Page(3)).Items.ShouldBeEmpty();
+            (await Page(0, descending: true)).Items.Select(r => r.Id).ShouldBe([matches[11], matches[10]]);
+            (await Page(2, descending: true)).Items.Select(r => r.Id).ShouldBe([matches[7]]);
+        }
+        else
+        {
+            // PostgreSQL counts every match.
+            (await Page(0)).Total.ShouldBe(12);
+        }
+
+        // Below the cap the count is exact; any other filter counts exactly too, however many match.
+        var wide = new ExampleList(database, new StoredFindings(database)) { SearchCountCap = 100 };
+        var all = await wide.ListAsync(new ExampleQuery(datasetId, Search: "webhook", PageSize: 50), default);
+        (all.Total, all.TotalIsLowerBound).ShouldBe((12, false));
+        all.Items.Select(r => r.Id).ShouldBe(matches);
+        var filtered = await Page(0, status: ExampleStatus.Draft);
+        (filtered.Total, filtered.TotalIsLowerBound).ShouldBe((12, false));
+        filtered.Items.Select(r => r.Id).ShouldBe(matches.Take(2));
+        if (db.Database.IsSqlite())
+        {
+            (await list.ListAsync(new ExampleQuery(otherId, Search: "elsewhere", PageSize: 50), default)).Items.Count.ShouldBe(5);
+        }
     }
 
     [Fact]
@@ -325,11 +381,15 @@ public sealed class ExampleSearchTests
     private static string Tickets(int from, int count) => string.Concat(Enumerable.Range(from, count).Select(i =>
         $"{{\"messages\": [{{\"role\": \"user\", \"content\": \"Ticket {i}: the Webhook fires twice\"}}, {{\"role\": \"assistant\", \"content\": \"{(i % 2 == 0 ? "high" : "low")}\"}}]}}\n"));
 
-    private static async Task<int> SearchTriggerCountAsync(IDbContextFactory<StudioDbContext> database)
+    /// <summary>On SQLite, the insert trigger that keeps the index in step is in place (PostgreSQL's GIN index needs none).</summary>
+    private static async Task ShouldHaveSearchTriggerAsync(IDbContextFactory<StudioDbContext> database)
     {
         await using var db = await database.CreateDbContextAsync();
-        return await db.Database.SqlQueryRaw<int>(
-            "SELECT count(*) AS \"Value\" FROM sqlite_master WHERE type = 'trigger' AND name = 'Examples_SearchInsert'").SingleAsync();
+        if (db.Database.IsSqlite())
+        {
+            (await db.Database.SqlQueryRaw<int>(
+                "SELECT count(*) AS \"Value\" FROM sqlite_master WHERE type = 'trigger' AND name = 'Examples_SearchInsert'").SingleAsync()).ShouldBe(1);
+        }
     }
 
     private static ExampleInput Chat(string user, string assistant) =>

@@ -101,6 +101,9 @@ public sealed partial class ExamplesPage
         }
     }
 
+    /// <summary>Set when a broad search was counted only up to this many matches.</summary>
+    private int? _countCapped;
+
     private async Task<TableData<ExampleRow>> LoadPageAsync(TableState state, CancellationToken cancellationToken)
     {
         if (_dataset is null)
@@ -118,6 +121,7 @@ public sealed partial class ExamplesPage
         var page = await ExampleList.ListAsync(new ExampleQuery(_dataset.Id, _status, _label, _tag, _mine ? _caller.Actor.UserId : null, _split, _search,
             Sort: sort, Descending: state.SortDirection == SortDirection.Descending, Page: state.Page, PageSize: state.PageSize, Ids: Ids,
             HasFindings: _finding is not null, Finding: FindingFilter), linked.Token);
+        _countCapped = page.TotalIsLowerBound ? page.Total : null;
         return new TableData<ExampleRow> { Items = page.Items, TotalItems = page.Total };
     }
 
