@@ -74,8 +74,8 @@ public sealed class ExampleList(IDbContextFactory<StudioDbContext> factory, IExa
         return new ExamplePage(rows, total, page, pageSize, capped);
     }
 
-    /// <summary>How many matches a broad search counts before it says "more than"; tests lower it.</summary>
-    public int SearchCountCap { get; init; } = 10_000;
+    /// <summary>How many matches a broad search counts before it says "more than" (<see cref="ExampleListOptions.SearchCountCap"/>).</summary>
+    public int SearchCountCap { get; init; } = new ExampleListOptions().SearchCountCap;
 
     private static Task<List<ExampleRow>> Rows(IQueryable<Example> page, CancellationToken cancellationToken) =>
         page.Select(e => new ExampleRow(

@@ -50,6 +50,35 @@ public sealed class ExampleWorkflowTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Lead_SearchesABroadTerm_SeesMoreThanTheCap_AndPagesInIdOrder()
+    {
+        var dataset = await browser.App.CreateUrgencyDatasetAsync();
+        var ids = new List<int>();
+        for (var i = 0; i < BrowserAppFactory.SearchCountCap + 5; i++)
+        {
+            ids.Add((await browser.App.SeedExampleAsync(dataset.Id, StudioAppFactory.TicketInput($"Webhook {i} fires twice"))).Id);
+        }
+
+        await browser.App.SeedExampleAsync(dataset.Id, StudioAppFactory.TicketInput("Printer jammed"));
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await page.GotoAsync($"projects/{dataset.ProjectId}/examples?dataset={dataset.Id}");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await page.Locator("input[data-testid=example-search], [data-testid=example-search] input").FillAsync("WEBHOOK");
+
+        var capped = page.Locator("[data-testid=search-capped]");
+        await Assertions.Expect(capped).ToContainTextAsync($"More than {BrowserAppFactory.SearchCountCap} examples match");
+        await Assertions.Expect(page.Locator(".mud-table-pagination-caption").Last).ToContainTextAsync($"of more than {BrowserAppFactory.SearchCountCap}");
+        // The first page lists the first matches by id.
+        await Assertions.Expect(page.Locator("[data-testid=example-link]").First).ToHaveTextAsync(ids[0].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await BrowserFixture.ScreenshotAsync(page, "examples-search-capped");
+
+        // A narrower search is counted exactly and the note goes away.
+        await page.Locator("input[data-testid=example-search], [data-testid=example-search] input").FillAsync("Webhook 7 ");
+        await Assertions.Expect(page.Locator("[data-testid=example-link]")).ToHaveCountAsync(1);
+        await Assertions.Expect(capped).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task Reviewer_ResolvesADisagreement()
     {
         var dataset = await browser.App.CreateUrgencyDatasetAsync(requiredAnnotations: 2);

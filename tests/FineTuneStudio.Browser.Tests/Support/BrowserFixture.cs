@@ -13,7 +13,7 @@ public sealed partial class BrowserFixture : IAsyncLifetime
 
     private IPlaywright? _playwright;
 
-    public StudioAppFactory App { get; } = new();
+    public StudioAppFactory App { get; } = new BrowserAppFactory();
 
     public IBrowser Browser { get; private set; } = default!;
 
