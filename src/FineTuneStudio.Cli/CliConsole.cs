@@ -22,6 +22,14 @@ public sealed class CliConsole(TextWriter output, TextWriter error)
 
     public Task WriteJsonAsync<T>(T value) => Out.WriteLineAsync(JsonSerializer.Serialize(value, JsonOptions));
 
+    /// <summary>The value's JSON object with one more property, so a script reading the plain output reads this one too.</summary>
+    public Task WriteJsonAsync<T, TExtra>(T value, string name, TExtra extra)
+    {
+        var node = JsonSerializer.SerializeToNode(value, JsonOptions)!.AsObject();
+        node[name] = JsonSerializer.SerializeToNode(extra, JsonOptions);
+        return Out.WriteLineAsync(node.ToJsonString(JsonOptions));
+    }
+
     /// <summary>A plain aligned table; the last column may be long.</summary>
     public async Task WriteTableAsync(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {

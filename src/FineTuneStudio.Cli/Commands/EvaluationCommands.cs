@@ -102,16 +102,35 @@ public static class EvaluationCommands
     {
         var runA = new Argument<int>("RUN_A") { Description = "Baseline run id" };
         var runB = new Argument<int>("RUN_B") { Description = "Candidate run id" };
-        var command = new Command("compare", "Compare a candidate run with a baseline: deltas, significance, regressions") { runA, runB };
+        var failOnRegression = new Option<bool>("--fail-on-regression") { Description = "Exit 1 when the candidate is significantly worse than the baseline (for CI)" };
+        var metric = new Option<string?>("--metric") { Description = "Metric the gate judges (default: the runs' main metric)" };
+        var maxDrop = new Option<double?>("--max-drop") { Description = "Largest drop of the metric allowed, e.g. 0.02 (default 0)" };
+        var command = new Command("compare", "Compare a candidate run with a baseline: deltas, significance, regressions; --fail-on-regression gates a pipeline")
+        {
+            runA, runB, failOnRegression, metric, maxDrop,
+        };
         command.SetAction(async (parse, ct) =>
         {
             var console = CliConsole.Get();
+            var gate = parse.GetValue(failOnRegression);
+            if (!gate && (parse.GetValue(metric) is not null || parse.GetValue(maxDrop) is not null))
+            {
+                throw new CliException("--metric and --max-drop set the regression gate: add --fail-on-regression", isUsage: true);
+            }
+
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var comparison = await services.GetRequiredService<EvalRuns>().CompareAsync(parse.GetValue(runA), parse.GetValue(runB), ct);
+            var verdict = gate ? RegressionGate.Judge(comparison, parse.GetValue(metric), parse.GetValue(maxDrop) ?? 0) : null;
+            var exit = verdict is { Failed: true } ? StudioCli.Failed : StudioCli.Success;
+            if (verdict is { Failed: true })
+            {
+                await console.Error.WriteLineAsync(verdict.Reason);
+            }
+
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await console.WriteJsonAsync(comparison);
-                return StudioCli.Success;
+                await (verdict is null ? console.WriteJsonAsync(comparison) : console.WriteJsonAsync(comparison, "gate", verdict));
+                return exit;
             }
 
             await console.Out.WriteLineAsync($"baseline {comparison.RunA.Id} \"{comparison.RunA.Name}\" vs candidate {comparison.RunB.Id} \"{comparison.RunB.Name}\"");
@@ -124,7 +143,12 @@ public static class EvaluationCommands
                 await console.Out.WriteLineAsync($"regression {item.ExternalId}: expected \"{Short(item.Expected)}\", baseline \"{Short(item.OutputA)}\", candidate \"{Short(item.OutputB)}\"");
             }
 
-            return StudioCli.Success;
+            if (verdict is { Failed: false })
+            {
+                await console.Out.WriteLineAsync("gate passed: " + verdict.Reason);
+            }
+
+            return exit;
         });
         return command;
     }

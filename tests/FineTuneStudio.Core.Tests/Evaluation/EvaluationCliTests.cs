@@ -58,6 +58,73 @@ public sealed class EvaluationCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Compare_FailOnRegression_ExitsOneOnlyWhenTheCandidateIsSignificantlyWorse()
+    {
+        (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
+        var factory = new SettingsDbContextFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
+        var project = await new ProjectService(factory, TimeProvider.System).CreateAsync(new ProjectInput("Triage", null), Actor.System, default);
+        var evaluation = new EvalSets(factory, TimeProvider.System);
+        var set = await evaluation.CreateSetAsync(project.Id, new EvalSetInput("Held-out", null, ["accuracy", "exact"]), Actor.System, default);
+        // 20 items; odd ids are "high", even ids "low".
+        string Answer(int id) => id % 2 == 1 ? "high" : "low";
+        string Wrong(int id) => id % 2 == 1 ? "low" : "high";
+        await evaluation.ImportItemsAsync(set.Id, string.Concat(Enumerable.Range(1, 20).Select(i => $"{{\"id\":\"{i}\",\"expected\":\"{Answer(i)}\",\"label\":\"{Answer(i)}\"}}\n")),
+            "items.jsonl", Actor.System, default);
+        async Task<int> Run(string name, Func<int, string> output)
+        {
+            var csv = "id,output\n" + string.Concat(Enumerable.Range(1, 20).Select(i => $"{i},{output(i)}\n"));
+            (await RunAsync("eval", "import-run", "--db", DbPath, "--project", "Triage", "--set", "Held-out", "--name", name, "--outputs", Write(name + ".csv", csv))).ExitCode.ShouldBe(0);
+            await using var db = factory.CreateDbContext();
+            return await db.EvalRuns.Where(r => r.Name == name).Select(r => r.Id).SingleAsync();
+        }
+
+        var baseline = (await Run("Prompted", Answer)).ToString();
+        // Wrong on 8 items the baseline got right, right elsewhere: McNemar exact p = 2 * 0.5^8 = 0.0078.
+        var worse = (await Run("Worse", i => i <= 8 ? Wrong(i) : Answer(i))).ToString();
+        // Wrong on 3: accuracy drops 0.15, but p = 2 * 0.5^3 = 0.25, not significant.
+        var unlucky = (await Run("Unlucky", i => i <= 3 ? Wrong(i) : Answer(i))).ToString();
+
+        var failed = await RunAsync("eval", "compare", baseline, worse, "--db", DbPath, "--fail-on-regression");
+        failed.ExitCode.ShouldBe(1, failed.Output);
+        failed.Error.ShouldContain("significant regression: accuracy 1.0000 -> 0.6000 (drop 0.4000, allowed 0.0000); 8 regressions, 0 fixes, McNemar exact p = 0.0078");
+        failed.Output.ShouldContain("regressions 8, fixes 0");
+
+        var json = await RunAsync("eval", "compare", baseline, worse, "--db", DbPath, "--fail-on-regression", "--json");
+        json.ExitCode.ShouldBe(1);
+        using (var document = JsonDocument.Parse(json.Output))
+        {
+            document.RootElement.GetProperty("regressions").GetInt32().ShouldBe(8);
+            var gate = document.RootElement.GetProperty("gate");
+            gate.GetProperty("failed").GetBoolean().ShouldBeTrue();
+            gate.GetProperty("drop").GetDouble().ShouldBe(0.4);
+            gate.GetProperty("pValue").GetDouble().ShouldBe(0.0078125, 1e-9);
+        }
+
+        var small = await RunAsync("eval", "compare", baseline, unlucky, "--db", DbPath, "--fail-on-regression");
+        small.ExitCode.ShouldBe(0, small.Error);
+        small.Output.ShouldContain("gate passed: no significant regression: accuracy 1.0000 -> 0.8500 (drop 0.1500, allowed 0.0000), but 3 regressions, 0 fixes, McNemar exact p = 0.2500");
+
+        // A drop within what is allowed passes, however significant.
+        var allowed = await RunAsync("eval", "compare", baseline, worse, "--db", DbPath, "--fail-on-regression", "--max-drop", "0.4");
+        allowed.ExitCode.ShouldBe(0, allowed.Error);
+        // Another metric has no paired test: its drop alone decides.
+        var exact = await RunAsync("eval", "compare", baseline, unlucky, "--db", DbPath, "--fail-on-regression", "--metric", "exact", "--max-drop", "0.1");
+        exact.ExitCode.ShouldBe(1);
+        exact.Error.ShouldContain("regression: exact 1.0000 -> 0.8500 (drop 0.1500, allowed 0.1000); no paired significance test");
+        // The candidate better than the baseline passes.
+        (await RunAsync("eval", "compare", worse, baseline, "--db", DbPath, "--fail-on-regression")).ExitCode.ShouldBe(0);
+
+        var unknown = await RunAsync("eval", "compare", baseline, worse, "--db", DbPath, "--fail-on-regression", "--metric", "bleu");
+        unknown.ExitCode.ShouldBe(1);
+        unknown.Error.ShouldContain("--metric");
+        unknown.Error.ShouldContain("'bleu' is not a metric of these runs; choose one of: accuracy, exact");
+        (await RunAsync("eval", "compare", baseline, worse, "--db", DbPath, "--fail-on-regression", "--max-drop", "-1")).ExitCode.ShouldBe(1);
+        var usage = await RunAsync("eval", "compare", baseline, worse, "--db", DbPath, "--max-drop", "0.1");
+        usage.ExitCode.ShouldBe(2);
+        usage.Error.ShouldContain("add --fail-on-regression");
+    }
+
+    [Fact]
     public async Task ImportRunThenCompare_PrintsRegressions()
     {
         (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
