@@ -21,7 +21,8 @@ public sealed record ReadinessEvaluation(
     ReadinessEvidence Evidence,
     TargetWarning? TargetWarning,
     int AverageTokensPerExample,
-    double InferencePricePerMillionInputTokens);
+    double InferencePricePerMillionInputTokens,
+    string AverageTokensSource = "assumed");
 
 public sealed record AssessmentSummary(
     int Id,

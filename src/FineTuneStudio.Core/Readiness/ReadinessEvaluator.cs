@@ -21,12 +21,16 @@ public static class ReadinessEvaluator
         ArgumentNullException.ThrowIfNull(submission);
         ValidateSubmission(submission);
         var target = ResolveTarget(submission, targetTable);
-        var averageTokens = submission.AverageTokensPerExample ?? DefaultAverageTokensPerExample;
+        // Given by the user, else measured on the project's approved examples, else assumed.
+        var averageTokens = submission.AverageTokensPerExample ?? evidence.AverageTokensPerExample ?? DefaultAverageTokensPerExample;
         var inferencePrice = submission.InferencePricePerMillionInputTokens ?? DefaultInferencePricePerMillionInputTokens;
         var result = new ReadinessScorer().Score(submission.Answers, evidence);
         var estimate = ReadinessEstimator.Estimate(submission.Answers, evidence, target.ToPrice(),
             new ReadinessEstimateAssumptions(averageTokens, (decimal)inferencePrice, Today: today));
-        return new ReadinessEvaluation(result, estimate, evidence, WarningFor(target, today), averageTokens, inferencePrice);
+        var tokenSource = submission.AverageTokensPerExample is not null ? "given"
+            : evidence.AverageTokensPerExample is not null ? string.Create(CultureInfo.InvariantCulture, $"measured on {evidence.TokenSampleSize:#,0} approved examples")
+            : "assumed";
+        return new ReadinessEvaluation(result, estimate, evidence, WarningFor(target, today), averageTokens, inferencePrice, tokenSource);
     }
 
     internal static void ValidateSubmission(ReadinessSubmission submission)

@@ -15,6 +15,8 @@ namespace FineTuneStudio.Core.Readiness;
 /// <param name="DuplicateShare">Share of examples that duplicate another, 0 to 1.</param>
 /// <param name="ConflictShare">Share of examples whose input has a conflicting output, 0 to 1.</param>
 /// <param name="MedianSecondsPerExample">Median labeling time per example from annotations.</param>
+/// <param name="AverageTokensPerExample">Mean o200k_base tokens of the most recent approved examples (up to <see cref="ReadinessEvidenceReader.TokenSample"/>).</param>
+/// <param name="TokenSampleSize">How many approved examples that mean was measured on.</param>
 public sealed record ReadinessEvidence(
     int? ApprovedExamples = null,
     int? Labelers = null,
@@ -26,7 +28,9 @@ public sealed record ReadinessEvidence(
     int? DatasetVersions = null,
     double? DuplicateShare = null,
     double? ConflictShare = null,
-    double? MedianSecondsPerExample = null);
+    double? MedianSecondsPerExample = null,
+    int? AverageTokensPerExample = null,
+    int? TokenSampleSize = null);
 
 public enum EvidenceSource { Answer, Measured }
 

@@ -13,6 +13,9 @@ namespace FineTuneStudio.Core.Readiness;
 /// </summary>
 public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> factory, QualityService quality)
 {
+    /// <summary>Approved examples whose tokens are counted for the estimate: enough for a stable mean, cheap on any dataset.</summary>
+    public const int TokenSample = 500;
+
     private static readonly string[] BaselineScoreKeys = ["score", "accuracy", "exactMatch", "exact_match", "passRate", "pass_rate"];
 
     /// <summary>
@@ -28,9 +31,11 @@ public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> f
         var hasExamples = await examples.AnyAsync(cancellationToken);
         int? approved = null, labelers = null, versions = null;
         double? kappa = null, medianSeconds = null;
+        (int Mean, int Sample)? tokens = null;
         if (hasExamples)
         {
             approved = await examples.CountAsync(e => e.Status == ExampleStatus.Approved, cancellationToken);
+            tokens = approved > 0 ? await MeanTokensAsync(db, examples, cancellationToken) : null;
             var submitted = db.Annotations.AsNoTracking().Where(a => a.Submitted && a.Example!.Dataset!.ProjectId == projectId);
             labelers = await submitted.Select(a => a.LabelerId).Distinct().CountAsync(cancellationToken);
             versions = await db.DatasetVersions.AsNoTracking().CountAsync(v => v.Dataset!.ProjectId == projectId, cancellationToken);
@@ -87,7 +92,24 @@ public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> f
             DatasetVersions: versions,
             DuplicateShare: stored.DuplicateShare,
             ConflictShare: stored.ConflictShare,
-            MedianSecondsPerExample: medianSeconds);
+            MedianSecondsPerExample: medianSeconds,
+            AverageTokensPerExample: tokens?.Mean,
+            TokenSampleSize: tokens?.Sample);
+    }
+
+    /// <summary>
+    /// Mean tokens (o200k_base, as the cut counts them) of the most recent approved examples, answer and message
+    /// envelopes included: what one training example of this project really costs, instead of an assumed 500.
+    /// </summary>
+    private static async Task<(int Mean, int Sample)?> MeanTokensAsync(StudioDbContext db, IQueryable<Example> examples, CancellationToken cancellationToken)
+    {
+        var ids = await examples.Where(e => e.Status == ExampleStatus.Approved).OrderByDescending(e => e.Id).Take(TokenSample)
+            .Select(e => e.Id).ToListAsync(cancellationToken);
+        var messages = await db.ExampleMessages.AsNoTracking().Where(m => ids.Contains(m.ExampleId)).OrderBy(m => m.ExampleId).ThenBy(m => m.Position)
+            .Select(m => new { m.ExampleId, Content = new MessageContent(m.Role, m.Content, m.Name, m.ToolCallsJson, m.ToolCallId, m.Weight) })
+            .ToListAsync(cancellationToken);
+        var totals = messages.GroupBy(m => m.ExampleId).Select(g => Training.ExampleTokens.Count(g.Select(m => m.Content).ToList()).Total).ToList();
+        return totals.Count == 0 ? null : ((int)Math.Round(totals.Average(), MidpointRounding.AwayFromZero), totals.Count);
     }
 
 

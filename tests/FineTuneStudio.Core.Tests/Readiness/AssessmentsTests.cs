@@ -48,6 +48,35 @@ public sealed class AssessmentsTests
     }
 
     [Fact]
+    public async Task Evaluate_TakesTokensPerExampleFromTheApprovedExamples_UnlessGiven()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var seed = new Seed(database);
+        var dataset = await seed.DatasetAsync("Greetings", "Replies");
+        // o200k_base, as the cookbook counts a conversation: 3 per message + its role (1) + its content, plus 3 for
+        // the reply primer. "hello" and " hello" are one token each, "world" one: 3+1+1 + 3+1+1 + 3 = 13, then 14, 15.
+        await seed.ExamplesAsync(dataset.DatasetId, ExampleStatus.Approved,
+            [Seed.Chat("hello", "world"), Seed.Chat("hello hello", "world"), Seed.Chat("hello hello hello", "world")]);
+        // A draft, however long, is not what the project trains on.
+        await seed.ExampleAsync(dataset.DatasetId, ExampleStatus.Draft, Seed.Chat(string.Join(' ', Enumerable.Repeat("long ticket text", 400)), "world"));
+        var (readiness, _) = Services(database);
+
+        var measured = await readiness.EvaluateAsync(new ReadinessSubmission(ReadinessAnswerSets.Ready()), dataset.ProjectId, default);
+        measured.Evidence.AverageTokensPerExample.ShouldBe(14);
+        measured.Evidence.TokenSampleSize.ShouldBe(3);
+        measured.AverageTokensPerExample.ShouldBe(14);
+        measured.AverageTokensSource.ShouldBe("measured on 3 approved examples");
+        // The training estimate is priced on the measured figure: 14 tokens for every example of an epoch.
+        var full = measured.Estimate.FullTraining;
+        full.TokensPerEpoch.ShouldBe(full.Examples * 14L);
+
+        var given = await readiness.EvaluateAsync(new ReadinessSubmission(ReadinessAnswerSets.Ready(), AverageTokensPerExample: 800), dataset.ProjectId, default);
+        (given.AverageTokensPerExample, given.AverageTokensSource).ShouldBe((800, "given"));
+        var elsewhere = await readiness.EvaluateAsync(new ReadinessSubmission(ReadinessAnswerSets.Ready()), null, default);
+        (elsewhere.AverageTokensPerExample, elsewhere.AverageTokensSource).ShouldBe((ReadinessEvaluator.DefaultAverageTokensPerExample, "assumed"));
+    }
+
+    [Fact]
     public async Task GatherEvidence_OnBlankProject_MeasuresNothing()
     {
         await using var database = await TestDatabase.CreateAsync();
