@@ -79,9 +79,21 @@ public static class ExampleValidator
             }
         }
 
-        if (!string.IsNullOrWhiteSpace(input.ToolsJson) && JsonArrayProblem(input.ToolsJson) is { } toolsProblem)
+        if (ToolTurns.ToolsProblem(input.ToolsJson) is { } toolsProblem)
         {
             errors.Add(new InputError("tools", toolsProblem));
+        }
+
+        if (messages.All(m => m is not null))
+        {
+            var turns = messages.Select(m => m!).ToList();
+            for (var i = 0; i < turns.Count; i++)
+            {
+                if (ToolTurns.ToolCallIdProblem(turns, i) is { } idProblem)
+                {
+                    errors.Add(new InputError($"messages[{i + 1}].toolCallId", idProblem));
+                }
+            }
         }
 
         var label = string.IsNullOrWhiteSpace(input.Label) ? null : input.Label.Trim();
@@ -164,6 +176,11 @@ public static class ExampleValidator
         catch (JsonException e)
         {
             return $"is not valid JSON (line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1})";
+        }
+        catch (ArgumentException)
+        {
+            // A lone surrogate cannot be turned into UTF-8 to parse.
+            return "holds a broken character (a lone UTF-16 surrogate)";
         }
     }
 

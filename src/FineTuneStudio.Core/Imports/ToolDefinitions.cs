@@ -8,7 +8,8 @@ namespace FineTuneStudio.Core.Imports;
 /// Reads a record's <c>tools</c> into OpenAI's tools shape (<c>[{"type": "function", "function": {...}}]</c>), the
 /// form <see cref="Examples.ExampleContent.ToolsJson"/> holds and exports hand back. Accepts an array, or the
 /// array written as a JSON string (LLaMA-Factory's ShareGPT files do this). Bare function objects
-/// (<c>{name, description, parameters}</c>) are wrapped. Definitions already in OpenAI shape are kept as written.
+/// (<c>{name, description, parameters}</c>) are wrapped, a wrapped one without <c>type</c> gets <c>"type": "function"</c>;
+/// definitions already in OpenAI shape are kept as written.
 /// </summary>
 internal static class ToolDefinitions
 {
@@ -73,7 +74,7 @@ internal static class ToolDefinitions
                 return issues.Fail<string>(wrapped ? $"tools[{index}].function.name" : $"tools[{index}].name", "is missing; a tool needs a name");
             }
 
-            allOpenAi &= wrapped;
+            allOpenAi &= wrapped && tool.TryGetProperty("type", out _);
             index++;
         }
 
@@ -90,7 +91,21 @@ internal static class ToolDefinitions
             {
                 if (tool.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object)
                 {
-                    tool.WriteTo(writer);
+                    if (tool.TryGetProperty("type", out _))
+                    {
+                        tool.WriteTo(writer);
+                        continue;
+                    }
+
+                    // A wrapped definition without "type": exports and the editor need it, so it is added in front.
+                    writer.WriteStartObject();
+                    writer.WriteString("type", "function");
+                    foreach (var property in tool.EnumerateObject())
+                    {
+                        property.WriteTo(writer);
+                    }
+
+                    writer.WriteEndObject();
                     continue;
                 }
 

@@ -2,6 +2,8 @@ using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Training;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
@@ -113,5 +115,55 @@ public sealed class ExampleWorkflowTests(BrowserFixture browser)
         await page.Keyboard.PressAsync("?");
         await page.Locator("[data-testid=shortcut-help]").WaitForAsync();
         await BrowserFixture.ScreenshotAsync(page, "examples-editor-help");
+    }
+
+    [Fact]
+    public async Task Lead_WritesAToolCallAndItsResultInTheEditor_AndTheSavedExampleExportsValid()
+    {
+        var (projectId, datasetId) = await browser.App.CreateImportTargetAsync();
+        var example = await browser.App.SeedExampleAsync(datasetId, new ExampleInput(
+            [new MessageContent(MessageRole.User, "Where is order 7?"), new MessageContent(MessageRole.Assistant, "Let me look it up.")]));
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await page.GotoAsync($"projects/{projectId}/examples/{example.Id}");
+        await page.Locator("[data-testid=editor-ready]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        var turns = page.Locator("[data-testid=message]");
+
+        // The assistant's first turn calls a tool and is not trained on; a tool result and the final answer follow.
+        await turns.Nth(1).Locator("[data-testid=message-tool-calls] textarea, textarea[data-testid=message-tool-calls]").FillAsync(
+            """[{"id": "call_7", "type": "function", "function": {"name": "lookup_order", "arguments": "{\"id\": 7}"}}]""");
+        await turns.Nth(1).Locator("input[data-testid=message-train], [data-testid=message-train] input").UncheckAsync();
+        await page.ClickAsync("[data-testid=add-tool-turn]");
+        await turns.Nth(2).Locator("[data-testid=message-content] textarea, textarea[data-testid=message-content]").FillAsync("{\"status\": \"shipped\"}");
+        await page.ClickAsync("[data-testid=add-assistant-turn]");
+        await turns.Nth(3).Locator("[data-testid=message-content] textarea, textarea[data-testid=message-content]").FillAsync("Order 7 has shipped.");
+        var tools = page.Locator("[data-testid=example-tools] textarea, textarea[data-testid=example-tools]");
+        await tools.FillAsync("""[{"type": "function", "function": {"name": "lookup_order", "parameters": {"type": "string"}}}]""");
+        await Assertions.Expect(page.Locator(".mud-input-helper-text.mud-input-error", new() { HasText = "function.parameters" })).ToBeVisibleAsync();
+
+        // Saved before the result says which call it answers: refused, naming the turn and the call to choose.
+        await tools.FillAsync("""[{"type": "function", "function": {"name": "lookup_order", "parameters": {"type": "object", "properties": {"id": {"type": "integer"}}}}}]""");
+        await page.ClickAsync("[data-testid=save]");
+        await Assertions.Expect(page.Locator("[data-testid=error-text]")).ToContainTextAsync("choose the call this result answers (call_7)");
+
+        await turns.Nth(2).Locator("[data-testid=message-tool-call-id]").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "call_7 (lookup_order)" }).ClickAsync();
+        await BrowserFixture.ScreenshotAsync(page, "examples-editor-tools");
+        await page.ClickAsync("[data-testid=save]");
+        await Assertions.Expect(page.Locator("[data-testid=error-text]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByText(new System.Text.RegularExpressions.Regex(@"^saved \d\d:\d\d"))).ToBeVisibleAsync();
+
+        var stored = await browser.App.QueryAsync(db => db.Examples.Include(e => e.Messages).SingleAsync(e => e.Id == example.Id));
+        var content = ExampleContent.FromEntity(stored);
+        content.Messages.Select(m => (m.Role, m.ToolCallId, m.Weight)).ShouldBe([
+            (MessageRole.User, null, null), (MessageRole.Assistant, null, 0), (MessageRole.Tool, "call_7", null), (MessageRole.Assistant, null, null),
+        ]);
+        content.ToolsJson!.ShouldContain("\"lookup_order\"");
+
+        // What the editor wrote exports as a valid OpenAI chat line: tool call, its answer by id, tools and weights.
+        var line = new JsonlExampleWriter(TrainingTargets.OpenAiChatProfile).ToLine(content);
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+        var report = await new JsonlValidator(TrainingTargets.OpenAiChatProfile with { MinimumExamples = 1 }).ValidateAsync(stream);
+        report.Errors.ShouldBeEmpty();
+        line.ShouldContain("\"tool_call_id\":\"call_7\"");
     }
 }

@@ -40,6 +40,7 @@ public sealed partial class ExampleEditorPage
     private string? _corrected;
     private string? _tags;
     private string? _notes;
+    private string? _toolsJson;
     private string? _preferred;
     private string? _rejected;
     private SplitPin _split;
@@ -90,6 +91,13 @@ public sealed partial class ExampleEditorPage
         Task.FromResult<IEnumerable<string>>(_dataset is null ? [] : LabelText.Search(_dataset.Labels, text));
 
     private static int Tokens(EditableMessage m) => TokenCounter.O200k.CountMessage(m.ToContent());
+
+    private IReadOnlyList<MessageContent> Contents => _messages.Select(m => m.ToContent()).ToList();
+
+    /// <summary>The calls the tool turn at this position can answer (from the assistant turn before it).</summary>
+    private IReadOnlyList<ToolCallRef> CallsBefore(int index) => ToolTurns.CallsBefore(Contents, index);
+
+    private string? ToolCallIdProblem(int index) => ToolTurns.ToolCallIdProblem(Contents, index);
 
     private static string? ToolCallsProblem(EditableMessage m) =>
         string.IsNullOrWhiteSpace(m.ToolCallsJson) ? null : ExampleValidator.JsonArrayProblem(m.ToolCallsJson);
@@ -165,6 +173,7 @@ public sealed partial class ExampleEditorPage
         _corrected = example.CorrectedOutput;
         _tags = string.Join(", ", example.Tags);
         _notes = example.Notes;
+        _toolsJson = example.ToolsJson;
         _preferred = example.PreferredCompletion;
         _rejected = example.RejectedCompletion;
         _split = example.Split;
@@ -175,7 +184,7 @@ public sealed partial class ExampleEditorPage
     private ExampleInput CurrentInput(bool submit) => new(
         _messages.Select(m => m.ToContent()).ToList(), _curates ? _label : _loaded?.Label, _rating, _corrected,
         _curates ? (_tags ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : _loaded?.Tags, _notes,
-        _preferred, _rejected, _loaded?.ToolsJson, _curates ? _split : (_loaded?.Split ?? _split), submit, _loaded?.Version);
+        _preferred, _rejected, string.IsNullOrWhiteSpace(_toolsJson) ? null : _toolsJson, _curates ? _split : (_loaded?.Split ?? _split), submit, _loaded?.Version);
 
     /// <summary>The labeler's own annotation to save with the example: when their label changed, or to submit it with the example.</summary>
     private AnnotationInput? AnnotationToSave(bool submit)
@@ -327,6 +336,7 @@ public sealed partial class ExampleEditorPage
         _corrected = merged.CorrectedOutput;
         _tags = string.Join(", ", merged.Tags ?? []);
         _notes = merged.Notes;
+        _toolsJson = merged.ToolsJson;
         _preferred = merged.PreferredCompletion;
         _rejected = merged.RejectedCompletion;
         _split = merged.Split;
@@ -486,7 +496,8 @@ public sealed partial class ExampleEditorPage
             Role = m.Role, Content = m.Content, Name = m.Name, ToolCallsJson = m.ToolCallsJson, ToolCallId = m.ToolCallId, Train = m.Weight != 0,
         };
 
-        public MessageContent ToContent() => new(Role, Content, Name, string.IsNullOrWhiteSpace(ToolCallsJson) ? null : ToolCallsJson, ToolCallId,
+        public MessageContent ToContent() => new(Role, Content, Name, string.IsNullOrWhiteSpace(ToolCallsJson) ? null : ToolCallsJson,
+            Role == MessageRole.Tool && !string.IsNullOrWhiteSpace(ToolCallId) ? ToolCallId : null,
             Role == MessageRole.Assistant && !Train ? 0 : null);
     }
 }
