@@ -25,6 +25,10 @@ public sealed class JsonlValidator
     /// <summary>A file this long whose every line has the same problem gets one file-level finding instead of one per line.</summary>
     public const int SummariseFromLines = 10;
 
+    // A batch is a few MB at most: memory stays flat however long the file, and each core gets hundreds of lines.
+    private const int BatchLines = 2_048;
+    private const long BatchBytes = 8L * 1024 * 1024;
+
     private const string UnreadableText =
         "This text holds an invalid \\u escape (a lone or reversed UTF-16 surrogate such as \\ud800), so it is not text; fix or remove it.";
 
@@ -55,87 +59,38 @@ public sealed class JsonlValidator
         var lineCount = 0;
         var overLimit = 0;
 
-        await foreach (var (number, bytes) in JsonlLineReader.ReadLinesAsync(stream, cancellationToken))
+        // Lines are checked in batches spread over the cores, then their findings are taken in line order, so the
+        // report is the one a single pass would give: same issues in the same order, duplicates against the first line.
+        var batch = new List<(int Number, byte[] Bytes)>(BatchLines);
+        var outcomes = new LineOutcome[BatchLines];
+        var batchBytes = 0L;
+        var stopped = false;
+        var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
+
+        void Merge()
         {
-            lineCount = number;
-            var line = new LineIssues(issues, number);
-            if (number == 1 && bytes.Length >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF)))
-            {
-                line.Error("$", "The file is saved as UTF-16. Save it as UTF-8 and upload it again.");
-                break;
-            }
-
-            if (bytes.AsSpan().Trim(" \t\r"u8).IsEmpty)
-            {
-                line.Error("$", "Blank line. Each line must hold exactly one JSON example; remove empty lines.");
-                continue;
-            }
-
-            if (bytes.Length > _maxLineBytes)
-            {
-                line.Error("$", $"This line is {bytes.Length / (1024.0 * 1024):0.#} MB long, over the {_maxLineBytes / (1024.0 * 1024):0.#} MB one example may take; it was not read.");
-                continue;
-            }
-
-            if (number > 1 && bytes.AsSpan().StartsWith(JsonlLineReader.Utf8Bom))
-            {
-                line.Error("$", "This line starts with a byte order mark (EF BB BF), which usually means two files were joined; remove it.");
-                continue;
-            }
-
-            if (bytes.AsSpan().Contains((byte)0))
-            {
-                line.Error("$", "This line holds a NUL byte (0x00), which JSON text cannot contain; the file may be binary or UTF-16.");
-                continue;
-            }
-
-            if (!Utf8.IsValid(bytes))
-            {
-                line.Error("$", "This line is not valid UTF-8 text. Save the file as UTF-8.");
-                continue;
-            }
-
-            JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(bytes, ParseOptions);
+                Parallel.For(0, batch.Count, options, i => outcomes[i] = CheckLine(batch[i].Number, batch[i].Bytes));
             }
-            catch (JsonException ex)
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
             {
-                line.Error("$", DescribeParseFailure(bytes, ex));
-                continue;
-            }
-            catch (InvalidOperationException)
-            {
-                // The duplicate-key check reads every key as text; a key with a lone surrogate escape cannot be.
-                using var lenient = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = true });
-                line.Error(FindUnreadableString(lenient.RootElement, "") ?? "$", UnreadableText);
-                continue;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
             }
 
-            using (document)
+            for (var i = 0; i < batch.Count && !stopped; i++)
             {
-                var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
+                var (number, _) = batch[i];
+                var outcome = outcomes[i];
+                lineCount = number;
+                outcome.Findings?.ReplayInto(issues, number);
+                stopped = outcome.StopsTheFile;
+                if (outcome.Tokens is not { } tokens)
                 {
-                    line.Error("$", $"Each line must be a JSON object, not {Describe(root.ValueKind)}.");
                     continue;
                 }
 
-                int tokens;
-                try
-                {
-                    CheckExample(root, line);
-                    tokens = CountTokens(root);
-                }
-                catch (InvalidOperationException)
-                {
-                    // A string with a lone or reversed UTF-16 surrogate escape ("\ud800") parses but cannot be read as text.
-                    line.Error(FindUnreadableString(root, "") ?? "$", UnreadableText);
-                    continue;
-                }
-
-
+                var line = new LineIssues(issues, number);
                 tokensPerExample.Add(tokens);
                 if (tokens > _target.TokenLimitPerExample)
                 {
@@ -143,11 +98,34 @@ public sealed class JsonlValidator
                     line.Warn("$", $"This example has {tokens:N0} tokens, over the limit of {_target.TokenLimitPerExample:N0}; the rest would be cut off in training.");
                 }
 
-                if (seen.FirstLineOf(LineKey(bytes), number) is > 0 and var firstLine)
+                if (seen.FirstLineOf(outcome.Key, number) is > 0 and var firstLine)
                 {
                     line.Warn("$", $"Duplicate of line {firstLine}.");
                 }
             }
+
+            Array.Clear(outcomes, 0, batch.Count);
+            batch.Clear();
+            batchBytes = 0;
+        }
+
+        await foreach (var (number, bytes) in JsonlLineReader.ReadLinesAsync(stream, cancellationToken))
+        {
+            batch.Add((number, bytes));
+            batchBytes += bytes.Length;
+            if (batch.Count == BatchLines || batchBytes >= BatchBytes)
+            {
+                Merge();
+                if (stopped)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            Merge();
         }
 
         issues.SummariseWholeFile(lineCount);
@@ -164,6 +142,91 @@ public sealed class JsonlValidator
             _target.Key, lineCount, count,
             issues.Errors, issues.ErrorCount, issues.Warnings, issues.WarningCount,
             tokensPerExample.ToStats(), overLimit, cost);
+    }
+
+    /// <summary>
+    /// Everything one line says on its own: its findings (kept, not yet counted), its tokens and its duplicate key when it
+    /// is an example. Runs on any core; the token limit and duplicates are judged in line order by the caller.
+    /// </summary>
+    private LineOutcome CheckLine(int number, byte[] bytes)
+    {
+        var findings = new LineFindings();
+        var line = new LineIssues(findings);
+        if (number == 1 && bytes.Length >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF)))
+        {
+            line.Error("$", "The file is saved as UTF-16. Save it as UTF-8 and upload it again.");
+            return new LineOutcome(findings, null, 0, StopsTheFile: true);
+        }
+
+        if (bytes.AsSpan().Trim(" \t\r"u8).IsEmpty)
+        {
+            line.Error("$", "Blank line. Each line must hold exactly one JSON example; remove empty lines.");
+            return new LineOutcome(findings, null, 0);
+        }
+
+        if (bytes.Length > _maxLineBytes)
+        {
+            line.Error("$", $"This line is {bytes.Length / (1024.0 * 1024):0.#} MB long, over the {_maxLineBytes / (1024.0 * 1024):0.#} MB one example may take; it was not read.");
+            return new LineOutcome(findings, null, 0);
+        }
+
+        if (number > 1 && bytes.AsSpan().StartsWith(JsonlLineReader.Utf8Bom))
+        {
+            line.Error("$", "This line starts with a byte order mark (EF BB BF), which usually means two files were joined; remove it.");
+            return new LineOutcome(findings, null, 0);
+        }
+
+        if (bytes.AsSpan().Contains((byte)0))
+        {
+            line.Error("$", "This line holds a NUL byte (0x00), which JSON text cannot contain; the file may be binary or UTF-16.");
+            return new LineOutcome(findings, null, 0);
+        }
+
+        if (!Utf8.IsValid(bytes))
+        {
+            line.Error("$", "This line is not valid UTF-8 text. Save the file as UTF-8.");
+            return new LineOutcome(findings, null, 0);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(bytes, ParseOptions);
+        }
+        catch (JsonException ex)
+        {
+            line.Error("$", DescribeParseFailure(bytes, ex));
+            return new LineOutcome(findings, null, 0);
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-key check reads every key as text; a key with a lone surrogate escape cannot be.
+            using var lenient = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = true });
+            line.Error(FindUnreadableString(lenient.RootElement, "") ?? "$", UnreadableText);
+            return new LineOutcome(findings, null, 0);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                line.Error("$", $"Each line must be a JSON object, not {Describe(root.ValueKind)}.");
+                return new LineOutcome(findings, null, 0);
+            }
+
+            try
+            {
+                CheckExample(root, line);
+                return new LineOutcome(findings, CountTokens(root), LineKey(bytes));
+            }
+            catch (InvalidOperationException)
+            {
+                // A string with a lone or reversed UTF-16 surrogate escape ("\ud800") parses but cannot be read as text.
+                line.Error(FindUnreadableString(root, "") ?? "$", UnreadableText);
+                return new LineOutcome(findings, null, 0);
+            }
+        }
     }
 
     /// <summary>Tokens of one parsed example as the target would see it.</summary>
@@ -962,10 +1025,65 @@ public sealed class JsonlValidator
         }
     }
 
-    private readonly struct LineIssues(IssueCollector collector, int line)
+    /// <summary>Where a line's checks put their findings: straight into the collector, or kept for the in-order merge.</summary>
+    private readonly struct LineIssues
     {
-        public void Error(string field, string message) => collector.Error(line, field, message);
+        private readonly IssueCollector? _collector;
+        private readonly int _line;
+        private readonly LineFindings? _findings;
 
-        public void Warn(string field, string message) => collector.Warn(line, field, message);
+        public LineIssues(IssueCollector collector, int line) => (_collector, _line) = (collector, line);
+
+        public LineIssues(LineFindings findings) => _findings = findings;
+
+        public void Error(string field, string message)
+        {
+            if (_findings is not null)
+            {
+                _findings.Add(true, field, message);
+            }
+            else
+            {
+                _collector!.Error(_line, field, message);
+            }
+        }
+
+        public void Warn(string field, string message)
+        {
+            if (_findings is not null)
+            {
+                _findings.Add(false, field, message);
+            }
+            else
+            {
+                _collector!.Warn(_line, field, message);
+            }
+        }
     }
+
+    /// <summary>One line's findings in the order its checks made them; most lines have none and allocate no list.</summary>
+    private sealed class LineFindings
+    {
+        private List<(bool Error, string Field, string Message)>? _items;
+
+        public void Add(bool error, string field, string message) => (_items ??= []).Add((error, field, message));
+
+        public void ReplayInto(IssueCollector issues, int line)
+        {
+            foreach (var (error, field, message) in _items ?? [])
+            {
+                if (error)
+                {
+                    issues.Error(line, field, message);
+                }
+                else
+                {
+                    issues.Warn(line, field, message);
+                }
+            }
+        }
+    }
+
+    /// <summary>What a line contributes: its findings, its tokens and duplicate key when it is an example to count.</summary>
+    private readonly record struct LineOutcome(LineFindings? Findings, int? Tokens, ulong Key, bool StopsTheFile = false);
 }

@@ -257,4 +257,37 @@ public class JsonlValidatorTests
         // Sorted [18, 21]: median = 19.5; p5 = 18 + 0.05 × 3 = 18.15; p95 = 18 + 0.95 × 3 = 20.85.
         report.Tokens.ShouldBe(new TokenStats(2, 39, 18, 18.15, 19.5, 20.85, 21));
     }
+
+    /// <summary>Lines are checked in parallel batches of 2,048: findings must still come in line order, duplicates name the first line across batches.</summary>
+    [Fact]
+    public async Task ValidateAsync_FileOfSeveralBatches_ReportsInLineOrderAsOnePassWould()
+    {
+        var lines = new List<string>();
+        for (var i = 1; i <= 5_000; i++)
+        {
+            lines.Add(i switch
+            {
+                1001 or 2049 or 3001 or 4097 => lines[0],
+                2_500 => "{bad",
+                4_100 => """{"other":[]}""",
+                _ => Good.Replace("\"content\":\"u\"", $"\"content\":\"ticket {i}\""),
+            });
+        }
+
+        var report = await ExportSamples.ValidateAsync(Chat, string.Join("\n", lines));
+
+        report.LineCount.ShouldBe(5_000);
+        report.ExampleCount.ShouldBe(4_999);
+        report.Errors.Select(e => (e.Line, e.Field)).ShouldBe([(2_500, "$"), (4_100, "other"), (4_100, "messages")]);
+        report.Warnings.Select(w => (w.Line, w.Message)).ShouldBe(new[] { 1001, 2049, 3001, 4097 }.Select(n => ((int?)n, "Duplicate of line 1.")));
+
+        // The same lines checked one file at a time give the same token total.
+        var oneByOne = 0L;
+        foreach (var line in lines.Where(l => l != "{bad"))
+        {
+            oneByOne += (await ExportSamples.ValidateAsync(Chat, line)).Tokens.Total;
+        }
+
+        report.Tokens.Total.ShouldBe(oneByOne);
+    }
 }
