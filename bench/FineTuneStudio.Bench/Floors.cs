@@ -8,7 +8,7 @@ using Microsoft.Data.Sqlite;
 namespace FineTuneStudio.Bench;
 
 /// <summary>
-/// What the machine allows for import and export, measured on the same file and database as the product's steps:
+/// What the machine allows for import, export and validation, measured on the same file and database as the product's steps:
 /// minimal Microsoft.Data.Sqlite programs without the product's layers, so a step's ratio to its floor says how much
 /// the product adds. The floor's import writes into a database migrated like the product's (same tables, indexes and
 /// foreign keys) whose search insert trigger is dropped: it fills the FTS5 trigram index itself, once, after the rows.
@@ -184,4 +184,55 @@ internal static class Floors
         command.CommandText = sql;
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
+    /// <summary>The cookbook checks' script when Node.js and its tiktoken package are there, else null.</summary>
+    public static string? CookbookChecksScript()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var script = Path.Combine(dir.FullName, "bench", "validate-floor", "cookbook-checks.mjs");
+            if (File.Exists(script))
+            {
+                var installed = Directory.Exists(Path.Combine(Path.GetDirectoryName(script)!, "node_modules", "tiktoken"));
+                return installed && OnPath("node") ? script : null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The validation floor: OpenAI's cookbook data-preparation checks for chat fine-tuning (format errors, token counts
+    /// and their distributions, the epoch heuristic, billed tokens) in Node.js with tiktoken, run on the same file. The
+    /// script times itself from the loaded encoding and reports its own CPU time and peak resident memory.
+    /// </summary>
+    public static async Task<CookbookChecks> CookbookChecksAsync(string file, string encoding, CancellationToken cancellationToken)
+    {
+        var script = CookbookChecksScript() ?? throw new InvalidOperationException("Node.js or bench/validate-floor/node_modules is missing");
+        var start = new System.Diagnostics.ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { script, file, encoding })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var node = System.Diagnostics.Process.Start(start)!;
+        var output = await node.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = await node.StandardError.ReadToEndAsync(cancellationToken);
+        await node.WaitForExitAsync(cancellationToken);
+        if (node.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"the cookbook checks failed (exit {node.ExitCode}): {errors}");
+        }
+
+        using var result = JsonDocument.Parse(output);
+        var root = result.RootElement;
+        return new CookbookChecks(root.GetProperty("lines").GetInt32(), root.GetProperty("tokensTotal").GetInt64(),
+            root.GetProperty("seconds").GetDouble(), root.GetProperty("cpuSeconds").GetDouble(), root.GetProperty("peakMb").GetDouble());
+    }
+
+    private static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+        .Any(dir => File.Exists(Path.Combine(dir, program)));
 }
+
+/// <summary>What the cookbook checks reported about one file.</summary>
+internal sealed record CookbookChecks(int Lines, long TokensTotal, double Seconds, double CpuSeconds, double PeakMb);
