@@ -22,6 +22,7 @@ public sealed class DriftAnalyzer
     private readonly Func<string, int> _countTokens;
     private readonly MinHasher _hasher;
     private readonly SignatureStore _signatures;
+    private uint[]? _scratch;
     private readonly List<bool> _hasShingles = [];
 
     private readonly List<int> _trainingTokens = [];
@@ -77,7 +78,7 @@ public sealed class DriftAnalyzer
             _trainingLabels[label] = _trainingLabels.GetValueOrDefault(label) + 1;
         }
 
-        _hasShingles.Add(_hasher.Compute([text], _signatures.Append()) > 0);
+        _hasShingles.Add(AddSignature(text));
     }
 
     public void AddLog(long id, DateTime loggedAt, string text, string? label = null)
@@ -109,7 +110,7 @@ public sealed class DriftAnalyzer
             _logLabels[label] = _logLabels.GetValueOrDefault(label) + 1;
         }
 
-        _hasShingles.Add(_hasher.Compute([text], _signatures.Append()) > 0);
+        _hasShingles.Add(AddSignature(text));
     }
 
     public DriftReport Analyze(CancellationToken cancellationToken = default)
@@ -378,7 +379,7 @@ public sealed class DriftAnalyzer
                                 break;
                             }
 
-                            if (MinHasher.Similarity(_signatures[item], _signatures[other]) >= _options.NeighbourSimilarity)
+                            if (_signatures.Similarity(item, other) >= _options.NeighbourSimilarity)
                             {
                                 if (isTraining)
                                 {
@@ -416,6 +417,15 @@ public sealed class DriftAnalyzer
     private static DriftFigure Figure(string key, string name, double value, double threshold) => new(key, name, value, value > threshold);
 
     private static double Share(int part, int whole) => whole == 0 ? 0 : (double)part / whole;
+
+    /// <summary>Stores the text's signature; false when it has no shingles to compare.</summary>
+    private bool AddSignature(string text)
+    {
+        _scratch ??= new uint[_signatures.SignatureSize];
+        var shingles = _hasher.Compute([text], _scratch);
+        _signatures.Add(_scratch);
+        return shingles > 0;
+    }
 
     private sealed class WeekState(DateTime start)
     {

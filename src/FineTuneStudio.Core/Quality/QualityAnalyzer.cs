@@ -327,7 +327,7 @@ public sealed class QualityAnalyzer
                 _overLimit.Add(id);
             }
 
-            f.Signature.CopyTo(_signatures.Append());
+            _signatures.Add(f.Signature);
             _hasShingles.Add(f.HasShingles);
 
             if (f.EmptyTurn)
@@ -464,7 +464,9 @@ public sealed class QualityAnalyzer
             {
                 index = _prompts.Count;
                 _promptByKey[key] = index;
-                _hasher.Compute([normalized], _promptSignatures.Append());
+                Span<uint> signature = stackalloc uint[_hasher.SignatureSize];
+                _hasher.Compute([normalized], signature);
+                _promptSignatures.Add(signature);
                 _prompts.Add(new PromptWording(normalized.Length > PreviewLength ? normalized[..PreviewLength] + "…" : normalized, index));
             }
 
@@ -892,14 +894,14 @@ public sealed class QualityAnalyzer
         private readonly int _rows;
         private readonly Dictionary<UInt128, List<int>> _exact = [];
         private readonly Dictionary<(int Band, ulong Key), List<int>> _bands = [];
-        private readonly SignatureStore _signatures;
+        // Eval sets are small: their signatures keep the full values.
+        private readonly List<uint[]> _signatures = [];
         private readonly List<int> _ids = [];
 
         public EvalIndex(IReadOnlyList<EvalInput> items, MinHasher hasher, double threshold)
         {
             _hasher = hasher;
             _threshold = threshold;
-            _signatures = new SignatureStore(hasher.SignatureSize);
             _rows = NearDuplicateFinder.RowsPerBand(threshold, hasher.SignatureSize);
             foreach (var item in items)
             {
@@ -912,7 +914,8 @@ public sealed class QualityAnalyzer
                 }
 
                 list.Add(index);
-                var signature = _signatures.Append();
+                var signature = new uint[hasher.SignatureSize];
+                _signatures.Add(signature);
                 if (hasher.Compute([item.Input], signature) == 0)
                 {
                     continue;
