@@ -5,9 +5,9 @@
 # FTS_BENCH_SKIP=quality leaves a step out.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-# The validation floor (OpenAI's cookbook checks with tiktoken) runs in Node.js; without it that step is skipped.
-if command -v npm >/dev/null && [[ ! -d "$root/bench/validate-floor/node_modules/tiktoken" ]]; then
-  npm ci --prefix "$root/bench/validate-floor" --no-audit --no-fund --silent >&2 || echo "could not install the validation floor's tiktoken; validate-floor is skipped" >&2
+# The validation floor (OpenAI's cookbook checks, tokens counted by gpt-tokenizer) runs in Node.js; without it that step is skipped.
+if command -v npm >/dev/null && [[ ! -d "$root/bench/validate-floor/node_modules/gpt-tokenizer" ]]; then
+  npm ci --prefix "$root/bench/validate-floor" --no-audit --no-fund --silent >&2 || echo "could not install the validation floor's gpt-tokenizer; validate-floor is skipped" >&2
 fi
 dotnet build "$root/bench/FineTuneStudio.Bench" -c Release -v q -nologo -clp:ErrorsOnly >&2
 exec dotnet "$root/bench/FineTuneStudio.Bench/bin/Release/net10.0/FineTuneStudio.Bench.dll" "$@"

@@ -184,7 +184,7 @@ internal static class Floors
         command.CommandText = sql;
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
-    /// <summary>The cookbook checks' script when Node.js and its tiktoken package are there, else null.</summary>
+    /// <summary>The cookbook checks' script when Node.js and its gpt-tokenizer package are there, else null.</summary>
     public static string? CookbookChecksScript()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -192,7 +192,7 @@ internal static class Floors
             var script = Path.Combine(dir.FullName, "bench", "validate-floor", "cookbook-checks.mjs");
             if (File.Exists(script))
             {
-                var installed = Directory.Exists(Path.Combine(Path.GetDirectoryName(script)!, "node_modules", "tiktoken"));
+                var installed = Directory.Exists(Path.Combine(Path.GetDirectoryName(script)!, "node_modules", "gpt-tokenizer"));
                 return installed && OnPath("node") ? script : null;
             }
         }
@@ -202,7 +202,7 @@ internal static class Floors
 
     /// <summary>
     /// The validation floor: OpenAI's cookbook data-preparation checks for chat fine-tuning (format errors, token counts
-    /// and their distributions, the epoch heuristic, billed tokens) in Node.js with tiktoken, run on the same file. The
+    /// and their distributions, the epoch heuristic, billed tokens) in Node.js with gpt-tokenizer (a port of tiktoken), run on the same file. The
     /// script times itself from the loaded encoding and reports its own CPU time and peak resident memory.
     /// </summary>
     public static async Task<CookbookChecks> CookbookChecksAsync(string file, string encoding, CancellationToken cancellationToken)
