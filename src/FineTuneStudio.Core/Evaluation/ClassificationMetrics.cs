@@ -14,7 +14,43 @@ public sealed record ClassificationReport(
     double MacroF1,
     IReadOnlyList<ClassScores> Classes,
     IReadOnlyList<string> Columns,
-    IReadOnlyList<IReadOnlyList<int>> Matrix);
+    IReadOnlyList<IReadOnlyList<int>> Matrix)
+{
+    /// <summary>The column an output falls in: the class it names (compared normalised), or "(other)" for anything else, no output included.</summary>
+    public string ColumnOf(string? predicted)
+    {
+        var key = EvalMetrics.Normalise(predicted);
+        return Classes.FirstOrDefault(c => EvalMetrics.Normalise(c.Label) == key)?.Label ?? ClassificationMetrics.OtherColumn;
+    }
+
+    /// <summary>Whether an item with this expected label and output is counted in the cell (row = expected, column = predicted).</summary>
+    public bool InCell(string row, string column, string? expected, string? predicted) =>
+        expected is not null && EvalMetrics.Normalise(expected) == EvalMetrics.Normalise(row) && ColumnOf(predicted) == column;
+
+    /// <summary>The count in a cell by its labels, 0 for labels the matrix does not have.</summary>
+    public int Count(string row, string column)
+    {
+        var r = Classes.ToList().FindIndex(c => c.Label == row);
+        var c = Columns.ToList().IndexOf(column);
+        return r < 0 || c < 0 ? 0 : Matrix[r][c];
+    }
+}
+
+/// <summary>One label's scores in a baseline and a candidate run; null where the run has no such label.</summary>
+public sealed record ClassScoresCompared(string Label, ClassScores? Baseline, ClassScores? Candidate)
+{
+    public double? F1Change => Baseline is { } a && Candidate is { } b ? b.F1 - a.F1 : null;
+
+    /// <summary>Labels of both runs, in the order of the baseline's then the candidate's new ones.</summary>
+    public static IReadOnlyList<ClassScoresCompared> Of(ClassificationReport? baseline, ClassificationReport? candidate)
+    {
+        var a = baseline?.Classes ?? [];
+        var b = candidate?.Classes ?? [];
+        return a.Select(c => c.Label).Concat(b.Select(c => c.Label)).Distinct(StringComparer.Ordinal)
+            .Select(label => new ClassScoresCompared(label, a.FirstOrDefault(c => c.Label == label), b.FirstOrDefault(c => c.Label == label)))
+            .ToList();
+    }
+}
 
 public static class ClassificationMetrics
 {

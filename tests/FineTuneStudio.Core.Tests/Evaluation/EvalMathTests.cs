@@ -31,6 +31,47 @@ public sealed class EvalMathTests
         report.Matrix.Select(r => r.ToArray()).ShouldBe([[3, 1, 0, 0], [0, 2, 1, 0], [1, 0, 1, 1]]);
     }
 
+    /// <summary>The page lists a cell's items by <see cref="ClassificationReport.InCell"/>: every item lands in exactly the cell that counted it.</summary>
+    [Fact]
+    public void ClassificationReport_InCell_FindsExactlyTheItemsEachCellCounts()
+    {
+        (string, string?)[] pairs =
+        [
+            ("a", "a"), ("a", "A"), ("a", "a."), ("a", "b"),
+            ("b", "b"), ("b", " b "), ("b", "c"),
+            ("c", "c"), ("c", "a"), ("c", "zzz"), ("c", null),
+        ];
+        var report = ClassificationMetrics.Compute(pairs);
+
+        foreach (var row in report.Classes.Select(c => c.Label))
+        {
+            foreach (var column in report.Columns)
+            {
+                pairs.Count(p => report.InCell(row, column, p.Item1, p.Item2)).ShouldBe(report.Count(row, column), $"{row} -> {column}");
+            }
+        }
+
+        pairs.ShouldAllBe(p => report.Columns.Count(column => report.InCell(p.Item1, column, p.Item1, p.Item2)) == 1);
+        report.Count("c", ClassificationMetrics.OtherColumn).ShouldBe(2);
+        report.ColumnOf(" A ").ShouldBe("a");
+        report.Count("a", "nope").ShouldBe(0);
+    }
+
+    [Fact]
+    public void ClassScoresCompared_PairsLabelsOfBothRuns_AndTheF1Change()
+    {
+        var baseline = ClassificationMetrics.Compute([("high", "high"), ("high", "low"), ("low", "low"), ("low", "low")]);
+        var candidate = ClassificationMetrics.Compute([("high", "high"), ("high", "high"), ("low", "low"), ("urgent", "low")]);
+
+        var rows = ClassScoresCompared.Of(baseline, candidate);
+
+        rows.Select(r => r.Label).ShouldBe(["high", "low", "urgent"]);
+        // high: baseline P 1, R 1/2, F1 2/3; candidate P 1, R 1, F1 1 -> +1/3.
+        rows[0].F1Change!.Value.ShouldBe(1.0 / 3, 1e-9);
+        rows[2].Baseline.ShouldBeNull();
+        rows[2].F1Change.ShouldBeNull();
+    }
+
     [Fact]
     public void WilsonInterval_SevenOfTen_IsAbout0397To0892()
     {

@@ -44,6 +44,9 @@ public sealed partial class ComparePage
 
     private static string Format(double? value) => value is { } v ? v.ToString("0.000") : "–";
 
+    private static string Scores(ClassScores? scores) =>
+        scores is null ? "–" : $"{scores.Precision:0.000} / {scores.Recall:0.000} / {scores.F1:0.000}";
+
     private static string ChangeText(ItemChange change) => change switch
     {
         ItemChange.Regression => "regression",

@@ -21,16 +21,37 @@ public sealed partial class RunResultsPage
 
     [SupplyParameterFromQuery(Name = "show")] public string? Show { get; set; }
 
+    /// <summary>A confusion matrix cell: the expected label (row) and what the run answered (column).</summary>
+    [SupplyParameterFromQuery(Name = "expected")] public string? Expected { get; set; }
+
+    [SupplyParameterFromQuery(Name = "predicted")] public string? Predicted { get; set; }
+
+    [Inject] public required NavigationManager Navigation { get; init; }
+
     [Inject] public required EvalSets Sets { get; init; }
 
     [Inject] public required EvalRuns Runs { get; init; }
 
-    private IEnumerable<EvalResultView> Shown => _filter switch
+    private (string Row, string Column)? Cell =>
+        Expected is { Length: > 0 } row && Predicted is { Length: > 0 } column && _run?.Summary?.Classification is not null ? (row, column) : null;
+
+    private IEnumerable<EvalResultView> Shown
     {
-        ResultFilter.Failed => _results.Where(r => r.Failed),
-        ResultFilter.Wrong => _results.Where(r => r.Correct == false && !r.Failed),
-        _ => _results,
-    };
+        get
+        {
+            var shown = _filter switch
+            {
+                ResultFilter.Failed => _results.Where(r => r.Failed),
+                ResultFilter.Wrong => _results.Where(r => r.Correct == false && !r.Failed),
+                _ => _results,
+            };
+            return Cell is { } cell && _run?.Summary?.Classification is { } report
+                ? shown.Where(r => report.InCell(cell.Row, cell.Column, r.Label, r.Failed ? null : r.Output))
+                : shown;
+        }
+    }
+
+    private void ClearCell() => Navigation.NavigateTo($"projects/{ProjectId}/evaluation/runs/{RunId}");
 
     protected override async Task OnParametersSetAsync()
     {
