@@ -35,7 +35,100 @@ public static class DatasetsCommand
         });
         datasets.Subcommands.Add(list);
         datasets.Subcommands.Add(BuildCreate());
+        datasets.Subcommands.Add(BuildShow());
+        datasets.Subcommands.Add(BuildUpdate());
         return datasets;
+    }
+
+    /// <summary>Resolves --dataset (id or name) within a project or fails with a message naming both.</summary>
+    public static async Task<DatasetSummary> RequireAsync(ServiceProvider services, ProjectSummary project, string idOrName, CancellationToken ct) =>
+        await services.GetRequiredService<DatasetService>().FindAsync(project.Id, idOrName, ct)
+            ?? throw new CliException($"--dataset: project '{project.Name}' has no dataset with id or name '{idOrName}'");
+
+    private static Command BuildShow()
+    {
+        var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset id or name", Required = true };
+        var command = new Command("show", "Show a dataset's settings: task, labels, answer, system prompt, guidelines, annotations per example") { project, dataset };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var found = await RequireAsync(services, await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct), parse.GetValue(dataset)!, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(found);
+                return StudioCli.Success;
+            }
+
+            var o = console.Out;
+            await o.WriteLineAsync($"{found.Name} ({found.Id}): {found.TaskKind.ToString().ToLowerInvariant()}, {found.ExampleCount} examples");
+            await o.WriteLineAsync($"labels:       {(found.Labels.Count == 0 ? "none" : string.Join(", ", found.Labels))}");
+            await o.WriteLineAsync($"answer:       {found.AnswerStyle.ToString().ToLowerInvariant()}{(found.Labels.Count > 0 ? $" (for '{found.Labels[0]}': {found.Answer.Render(found.Labels[0])})" : "")}");
+            await o.WriteLineAsync($"annotations:  {found.RequiredAnnotations} per example");
+            await o.WriteLineAsync($"system:       {(found.CanonicalSystemPrompt.Length == 0 ? "none" : found.CanonicalSystemPrompt)}");
+            await o.WriteLineAsync($"guidelines:   {(found.Guidelines.Length == 0 ? "none" : $"{found.Guidelines.Split('\n').Length} lines")}");
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    private static Command BuildUpdate()
+    {
+        var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset id or name", Required = true };
+        var name = new Option<string?>("--name") { Description = "A new name" };
+        var labels = new Option<string?>("--labels") { Description = "The whole label set, comma-separated" };
+        var labelsFile = new Option<FileInfo?>("--labels-file") { Description = "The whole label set, one per line" };
+        var system = new Option<string?>("--system-prompt") { Description = "The canonical system prompt (empty to remove it)" };
+        var guidelines = new Option<FileInfo?>("--guidelines-file") { Description = "Labeling guidelines in Markdown" };
+        var annotations = new Option<int?>("--annotations") { Description = "Annotations required per example (1 to 10)" };
+        var template = new Option<string?>("--answer-template") { Description = "For template answers: a text with {label}" };
+        var command = new Command("update", "Change a dataset's settings; what is not given stays as it is")
+        {
+            project, dataset, name, labels, labelsFile, system, guidelines, annotations, template,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(labels) is not null && result.GetValue(labelsFile) is not null)
+            {
+                result.AddError("give --labels or --labels-file, not both");
+            }
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            var labelList = await ReadLabelsAsync(parse.GetValue(labels), parse.GetValue(labelsFile), ct);
+            string? guidelineText = null;
+            if (parse.GetValue(guidelines) is { } file)
+            {
+                guidelineText = file.Exists ? await File.ReadAllTextAsync(file.FullName, ct) : throw new CliException($"--guidelines-file: {file.FullName} does not exist");
+            }
+
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var found = await RequireAsync(services, await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct), parse.GetValue(dataset)!, ct);
+            var input = new DatasetInput(
+                parse.GetValue(name) ?? found.Name, found.TaskKind,
+                parse.GetValue(system) ?? found.CanonicalSystemPrompt,
+                guidelineText ?? found.Guidelines,
+                labelList ?? found.Labels,
+                parse.GetValue(annotations) ?? found.RequiredAnnotations,
+                found.AnswerStyle,
+                parse.GetValue(template) ?? found.AnswerTemplate,
+                found.LabelAnswers);
+            var updated = await services.GetRequiredService<DatasetService>().UpdateAsync(found.Id, input, Actor.Cli, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(updated);
+            }
+            else
+            {
+                await console.Out.WriteLineAsync($"updated dataset '{updated.Name}' ({updated.Id})");
+            }
+
+            return StudioCli.Success;
+        });
+        return command;
     }
 
     private static Command BuildCreate()

@@ -17,6 +17,69 @@ public static class EvaluationCommands
         eval.Subcommands.Add(Compare());
         eval.Subcommands.Add(Generate());
         yield return eval;
+        yield return EvalSetsCommand();
+    }
+
+    /// <summary><c>fts eval-sets create|import</c>: held-out sets a script can set up before recording runs on them.</summary>
+    private static Command EvalSetsCommand()
+    {
+        var sets = new Command("eval-sets", "Eval sets of a project: create one, import its items");
+
+        var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
+        var name = new Option<string>("--name") { Description = "Name of the set", Required = true };
+        var description = new Option<string?>("--description") { Description = "What the set measures" };
+        var metrics = new Option<string?>("--metrics") { Description = "Comma-separated: " + string.Join(", ", EvalMetrics.All) + " (default: exact)" };
+        var create = new Command("create", "Create an empty eval set with its metrics") { project, name, description, metrics };
+        create.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
+            var chosen = parse.GetValue(metrics)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var created = await services.GetRequiredService<EvalSets>()
+                .CreateSetAsync(found.Id, new EvalSetInput(parse.GetValue(name)!, parse.GetValue(description), chosen), Actor.Cli, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(created);
+            }
+            else
+            {
+                await console.Out.WriteLineAsync($"created eval set '{created.Name}' ({created.Id}) in {found.Name}: {string.Join(", ", created.Metrics)}");
+            }
+
+            return StudioCli.Success;
+        });
+
+        var importProject = new Option<string>("--project") { Description = "Project id or name", Required = true };
+        var set = new Option<string>("--set") { Description = "Eval set id or name", Required = true };
+        var file = new Argument<FileInfo>("FILE") { Description = "Items, JSONL {id, input, expected, label?, schema?} or CSV; all or nothing, errors by line" };
+        var import = new Command("import", "Add items to an eval set from a file") { importProject, set, file };
+        import.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            var itemsFile = parse.GetValue(file)!;
+            var text = await ReadAsync(itemsFile, "FILE", ct);
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(importProject)!, ct);
+            var evalSets = services.GetRequiredService<EvalSets>();
+            var evalSet = await evalSets.FindSetAsync(found.Id, parse.GetValue(set)!, ct);
+            var added = await evalSets.ImportItemsAsync(evalSet.Id, text, itemsFile.Name, Actor.Cli, ct);
+            var after = await evalSets.GetSetAsync(evalSet.Id, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(new { Added = added, Set = after });
+            }
+            else
+            {
+                await console.Out.WriteLineAsync($"added {added} items to '{after.Name}' ({after.ItemCount} in all)");
+            }
+
+            return StudioCli.Success;
+        });
+
+        sets.Subcommands.Add(create);
+        sets.Subcommands.Add(import);
+        return sets;
     }
 
     /// <summary>Pure scoring of two files; no database.</summary>

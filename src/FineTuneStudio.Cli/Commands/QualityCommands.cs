@@ -18,6 +18,36 @@ public static class QualityCommands
     {
         yield return Analyze();
         yield return Agreement();
+        yield return Quality();
+    }
+
+    /// <summary><c>fts quality show</c>: the latest stored report, as the quality page shows it, without running a new analysis.</summary>
+    private static Command Quality()
+    {
+        var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset id or name", Required = true };
+        var show = new Command("show", "Print a dataset's latest quality report (fts analyze runs a new one)") { project, dataset };
+        show.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var found = await DatasetsCommand.RequireAsync(services, await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct), parse.GetValue(dataset)!, ct);
+            var latest = await services.GetRequiredService<QualityService>().LatestAsync(found.Id, ct)
+                ?? throw new CliException($"--dataset: {found.Name} has no quality report yet; run fts analyze --project {parse.GetValue(project)} --dataset {parse.GetValue(dataset)}");
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(latest);
+            }
+            else
+            {
+                await WriteReportAsync(console, found.Name, latest);
+            }
+
+            return StudioCli.Success;
+        });
+        var quality = new Command("quality", "Stored quality reports of a dataset");
+        quality.Subcommands.Add(show);
+        return quality;
     }
 
     private static Command Analyze()

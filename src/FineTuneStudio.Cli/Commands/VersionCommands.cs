@@ -20,7 +20,146 @@ public static class VersionCommands
     {
         yield return BuildValidate();
         yield return BuildExport();
+        yield return BuildVersions();
     }
+
+    /// <summary><c>fts versions list|download|diff</c>: a dataset's sealed versions, by their number within the dataset.</summary>
+    private static Command BuildVersions()
+    {
+        var versions = new Command("versions", "Sealed versions of a dataset: list, download, diff");
+        versions.Subcommands.Add(BuildVersionList());
+        versions.Subcommands.Add(BuildVersionDownload());
+        versions.Subcommands.Add(BuildVersionDiff());
+        return versions;
+    }
+
+    private static (Option<string> Project, Option<string> Dataset) DatasetOptions() =>
+        (new Option<string>("--project") { Description = "Project id or name", Required = true },
+         new Option<string>("--dataset") { Description = "Dataset id or name", Required = true });
+
+    private static async Task<(DatasetSummary Dataset, IReadOnlyList<VersionSummary> Versions)> VersionsOfAsync(
+        ServiceProvider services, ParseResult parse, Option<string> project, Option<string> dataset, CancellationToken ct)
+    {
+        var found = await DatasetsCommand.RequireAsync(services, await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct), parse.GetValue(dataset)!, ct);
+        return (found, await services.GetRequiredService<VersionCatalog>().ListAsync(found.Id, ct));
+    }
+
+    private static VersionSummary Numbered(DatasetSummary dataset, IReadOnlyList<VersionSummary> versions, int number, string option) =>
+        versions.FirstOrDefault(v => v.Number == number)
+        ?? throw new CliException($"{option}: {dataset.Name} has no version {number} (it has {(versions.Count == 0 ? "none" : string.Join(", ", versions.Select(v => v.Number).Order()))})");
+
+    private static Command BuildVersionList()
+    {
+        var (project, dataset) = DatasetOptions();
+        var command = new Command("list", "List a dataset's versions: target, split counts, author, date") { project, dataset };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var (_, versions) = await VersionsOfAsync(services, parse, project, dataset, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(versions);
+            }
+            else
+            {
+                await console.WriteTableAsync(["VERSION", "TARGET", "TRAIN", "VALIDATION", "TEST", "AUTHOR", "CREATED", "NOTE"],
+                    versions.OrderBy(v => v.Number).Select(v => (IReadOnlyList<string>)[
+                        v.Number.ToString(CultureInfo.InvariantCulture), v.Target, v.TrainCount.ToString(CultureInfo.InvariantCulture),
+                        v.ValidationCount.ToString(CultureInfo.InvariantCulture), v.TestCount.ToString(CultureInfo.InvariantCulture),
+                        v.AuthorName, v.CreatedAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), v.Note ?? ""]));
+            }
+
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    private static Command BuildVersionDownload()
+    {
+        var (project, dataset) = DatasetOptions();
+        var version = new Option<int>("--version") { Description = "Version number within the dataset", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder to copy the version's files into", Required = true };
+        var storageOption = new Option<DirectoryInfo?>("--storage") { Description = "Storage root for version folders (default: storage/ beside the database file)" };
+        var command = new Command("download", "Copy a version's files (data, manifest, card) to a folder, each checked against its SHA-256 in the manifest")
+        {
+            project, dataset, version, output, storageOption,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var (found, versions) = await VersionsOfAsync(services, parse, project, dataset, ct);
+            var chosen = Numbered(found, versions, parse.GetValue(version), "--version");
+            var storage = new VersionStorage(Path.GetFullPath(parse.GetValue(storageOption)?.FullName ?? DefaultStorage(parse, services)));
+            var files = new VersionFiles(services.GetRequiredService<IDbContextFactory<StudioDbContext>>(), storage);
+            var outDir = parse.GetValue(output)!;
+            outDir.Create();
+            foreach (var file in chosen.Files)
+            {
+                var opened = await files.OpenFileAsync(chosen.Id, file.Name, ct);
+                await using var source = opened.Stream;
+                await using var copy = new FileStream(Path.Combine(outDir.FullName, file.Name), FileMode.Create, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true);
+                await source.CopyToAsync(copy, ct);
+            }
+
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(new { chosen.Number, chosen.Id, Folder = outDir.FullName, chosen.Files });
+            }
+            else
+            {
+                await console.WriteTableAsync(["FILE", "SHA256", "BYTES"],
+                    chosen.Files.Select(f => (IReadOnlyList<string>)[f.Name, f.Sha256, f.Bytes.ToString(CultureInfo.InvariantCulture)]));
+                await console.Out.WriteLineAsync($"version {chosen.Number} of {found.Name} copied to {outDir.FullName}");
+            }
+
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    private static Command BuildVersionDiff()
+    {
+        var (project, dataset) = DatasetOptions();
+        var older = new Argument<int>("OLDER") { Description = "Version number to compare from" };
+        var newer = new Argument<int>("NEWER") { Description = "Version number to compare with" };
+        var storageOption = new Option<DirectoryInfo?>("--storage") { Description = "Storage root for version folders (default: storage/ beside the database file)" };
+        var command = new Command("diff", "What changed between two versions: examples added, removed, changed, moved between splits; tokens and cost")
+        {
+            project, dataset, older, newer, storageOption,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var (found, versions) = await VersionsOfAsync(services, parse, project, dataset, ct);
+            var a = Numbered(found, versions, parse.GetValue(older), "OLDER");
+            var b = Numbered(found, versions, parse.GetValue(newer), "NEWER");
+            var storage = new VersionStorage(Path.GetFullPath(parse.GetValue(storageOption)?.FullName ?? DefaultStorage(parse, services)));
+            var result = await new VersionDiffs(services.GetRequiredService<IDbContextFactory<StudioDbContext>>(), storage).DiffAsync(a.Id, b.Id, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(result);
+                return StudioCli.Success;
+            }
+
+            var d = result.Diff;
+            var o = console.Out;
+            await o.WriteLineAsync($"{found.Name}: version {a.Number} -> {b.Number}{(d.IsEmpty ? ": the same examples in the same splits" : "")}");
+            await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"added:     {d.Added.Count}{Ids(d.Added)}"));
+            await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"removed:   {d.Removed.Count}{Ids(d.Removed)}"));
+            await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"changed:   {d.Changed.Count}{Ids(d.Changed)}"));
+            await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"moved:     {d.Moved.Count}{(d.Moved.Count == 0 ? "" : " (" + string.Join(", ", d.Moved.Take(10).Select(m => $"{m.ExampleId} {m.From.ToString().ToLowerInvariant()}->{m.To.ToString().ToLowerInvariant()}")) + (d.Moved.Count > 10 ? ", ..." : "") + ")")}"));
+            await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"unchanged: {d.Unchanged}"));
+            await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"tokens:    {d.TokenDelta:+#,0;-#,0;0} ({d.TrainTokenDelta:+#,0;-#,0;0} in train){(d.CostDelta is { } cost ? $", training cost {cost:+0.00;-0.00;0} USD" : "")}"));
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    private static string Ids(IReadOnlyList<int> ids) =>
+        ids.Count == 0 ? "" : " (examples " + string.Join(", ", ids.Take(10)) + (ids.Count > 10 ? ", ..." : "") + ")";
 
     private static Command BuildValidate()
     {
