@@ -143,12 +143,15 @@ public static class Program
         // The import floor writes a database of its own; every other step reads the product's import.
         var databaseFile = Path.Combine(folder, step == "import-floor" ? "floor.db" : "bench.db");
         var settings = new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(databaseFile));
+        // Studio__Section__Key variables override settings, as in the app (e.g. Studio__Examples__SearchCountCap=1000).
+        var overrides = Environment.GetEnvironmentVariables().Keys.OfType<string>().Where(k => k.StartsWith("Studio__", StringComparison.Ordinal))
+            .ToDictionary(k => k.Replace("__", ":", StringComparison.Ordinal), k => Environment.GetEnvironmentVariable(k));
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             [StudioDatabaseOptions.ProviderKey] = settings.Provider.ToString(),
             [StudioDatabaseOptions.ConnectionStringKey] = settings.ConnectionString,
             [StorageOptions.Section + ":" + nameof(StorageOptions.Root)] = Path.Combine(folder, "storage"),
-        }).Build();
+        }).AddInMemoryCollection(overrides).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Error));
         services.AddStudioCore(configuration);

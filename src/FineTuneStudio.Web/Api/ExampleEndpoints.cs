@@ -25,7 +25,7 @@ public static class ExampleEndpoints
                 needsAdjudication ?? false, sort ?? ExampleSort.Id, desc ?? false, page ?? 0, pageSize ?? 50,
                 ExampleQuery.ParseIds(ids), hasFindings ?? false, finding), ct)))
             .WithSummary("List a dataset's examples, a page at a time, with filters and full-text search (q)")
-            .WithDescription("hasFindings=true keeps the examples with a finding in the latest quality run; finding=NearDuplicate (or another finding type) keeps those with that finding. A search (q) with no other filter, sorted by id, counts at most 10,000 matches: totalIsLowerBound is then true and total reads \"more than\".");
+            .WithDescription("hasFindings=true keeps the examples with a finding in the latest quality run; finding=NearDuplicate (or another finding type) keeps those with that finding. A search (q) with no other filter, sorted by id, counts at most Studio:Examples:SearchCountCap matches (2,000 unless configured): totalIsLowerBound is then true and total reads \"more than\".");
 
         datasets.MapPost("/examples", async Task<Created<ExampleDetail>> (int datasetId, ExampleInput input, ExampleEditor service, HttpContext http, CancellationToken ct) =>
             {
