@@ -285,6 +285,54 @@ public static class Program
                     $"{checks.Lines:N0} lines, {checks.TokensTotal:N0} message tokens: OpenAI's cookbook checks in Node.js with gpt-tokenizer (clock from the loaded encoding, as for validate)");
             }
 
+            case "search-profile":
+            {
+                // Where a broad search's time goes: the id query alone on one open connection, then the example list's call.
+                var datasetId = await ReadDatasetIdAsync(datasetFile);
+                var parts = new List<string>();
+                await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(settings.ConnectionString))
+                {
+                    await connection.OpenAsync(ct);
+                    foreach (var limit in new[] { 26, 2_001, 10_001 })
+                    {
+                        var times = new List<double>();
+                        foreach (var term in DatasetGenerator.Products.Concat(DatasetGenerator.Products))
+                        {
+                            await using var command = connection.CreateCommand();
+                            command.CommandText = "SELECT s.rowid FROM \"ExampleSearch\" s CROSS JOIN \"Examples\" e INDEXED BY \"IX_Examples_DatasetId_Id\" ON e.\"DatasetId\" = $d AND e.\"Id\" = s.rowid WHERE s.\"ExampleSearch\" MATCH $m ORDER BY s.rowid LIMIT $l";
+                            command.Parameters.AddWithValue("$d", datasetId);
+                            command.Parameters.AddWithValue("$m", "\"" + term + "\"");
+                            command.Parameters.AddWithValue("$l", limit);
+                            var one = Stopwatch.StartNew();
+                            await using var reader = await command.ExecuteReaderAsync(ct);
+                            while (await reader.ReadAsync(ct))
+                            {
+                            }
+
+                            times.Add(one.Elapsed.TotalMilliseconds);
+                        }
+
+                        times.Sort();
+                        parts.Add($"ids LIMIT {limit}: median {times[times.Count / 2]:0.0} ms");
+                    }
+                }
+
+                var list = provider.GetRequiredService<ExampleList>();
+                var listTimes = new List<double>();
+                foreach (var term in DatasetGenerator.Products.Concat(DatasetGenerator.Products))
+                {
+                    var one = Stopwatch.StartNew();
+                    await list.ListAsync(new ExampleQuery(datasetId, Search: term), ct);
+                    listTimes.Add(one.Elapsed.TotalMilliseconds);
+                }
+
+                listTimes.Sort();
+                parts.Add($"ExampleList.ListAsync: median {listTimes[listTimes.Count / 2]:0.0} ms (cap {list.SearchCountCap})");
+                watch.Start();
+                watch.Stop();
+                return StepResult.Of(step, watch, 1, "profile", string.Join("; ", parts));
+            }
+
             case "validate-profile":
             {
                 watch.Start();
