@@ -173,19 +173,32 @@ public static class NearDuplicateFinder
             }
         }
 
+        // Sizes first, so only groups of two or more get a list: a list per member (most are alone) was a million
+        // small objects at a million examples, the largest allocation of the whole report.
+        var groupSize = new int[n];
+        foreach (var i in members)
+        {
+            groupSize[Find(parent, i)]++;
+        }
+
         var groups = new Dictionary<int, List<int>>();
         foreach (var i in members)
         {
             var root = Find(parent, i);
+            if (groupSize[root] < 2)
+            {
+                continue;
+            }
+
             if (!groups.TryGetValue(root, out var list))
             {
-                groups[root] = list = [];
+                groups[root] = list = new List<int>(groupSize[root]);
             }
 
             list.Add(i);
         }
 
-        return groups.Values.Where(g => g.Count > 1).Select(g => g.ToArray()).OrderBy(g => g[0]).ToList();
+        return groups.Values.Select(g => g.ToArray()).OrderBy(g => g[0]).ToList();
     }
 
     private static void CompareBucket(SignatureStore store, ReadOnlySpan<int> bucket, double threshold, int[] parent)
