@@ -149,6 +149,7 @@ public sealed class QualityAnalyzer
     {
         private const int PreviewLength = 300;
         private static readonly UInt128 NoKey = UInt128.Zero;
+        private static readonly string[] RatingCategories = ["1", "2", "3", "4", "5"];
 
         private readonly QualityOptions _options;
         private readonly MinHasher _hasher;
@@ -454,8 +455,12 @@ public sealed class QualityAnalyzer
                 }
             }
 
+            // Ratings 1-5 are ordered: a 4 against a 5 is a smaller disagreement than a 1 against a 5.
+            var ratingAgreement = _options.QualityRatings is { Count: > 0 } scores
+                ? AgreementCalculator.Summarize(scores, RatingCategories, MeasurementLevel.Ordinal, KappaWeighting.Quadratic)
+                : null;
             Done("agreement", t);
-            return new QualityReport(n, Skipped, findings, balance, tokens, histogram, variants, agreement, _options.Thresholds);
+            return new QualityReport(n, Skipped, findings, balance, tokens, histogram, variants, agreement, _options.Thresholds, ratingAgreement);
         }
 
         private void AddPrompt(string normalized, UInt128 key)

@@ -50,6 +50,9 @@ public sealed class QualityOptions
     /// <summary>Ordered categories when the ratings are ordinal (for example a 1-5 rating).</summary>
     public IReadOnlyList<string>? OrderedRatingCategories { get; init; }
 
+    /// <summary>The labelers' 1–5 quality ratings of examples (submitted annotations), measured as ordinal categories.</summary>
+    public IReadOnlyList<AgreementRating>? QualityRatings { get; init; }
+
     /// <summary>Collects the time per step when set (benchmarks, the log); null costs nothing.</summary>
     public QualityTimings? Timings { get; init; }
 }
@@ -106,7 +109,8 @@ public sealed record QualityReport(
     IReadOnlyList<LengthBucket> LengthHistogram,
     IReadOnlyList<PromptVariant> PromptVariants,
     AgreementSummary? Agreement,
-    QualityThresholds? Thresholds = null)
+    QualityThresholds? Thresholds = null,
+    AgreementSummary? RatingAgreement = null)
 {
     public QualityFinding? Find(FindingType type) => Findings.FirstOrDefault(f => f.Type == type);
 }

@@ -307,7 +307,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
                 .Where(a => a.Submitted && a.Example!.DatasetId == datasetId)
                 .OrderBy(a => a.Id)
                 .Select(a => new AnnotationRow(a.ExampleId, a.Labeler!.DisplayName != "" ? a.Labeler.DisplayName : a.Labeler.Email ?? a.LabelerId,
-                    a.Label, a.SecondsSpent, a.Example!.Label))
+                    a.Label, a.SecondsSpent, a.Example!.Label, a.Rating))
                 .ToListAsync(cancellationToken);
 
             var counter = new QualityTokenCounter(TokenCounter.O200k);
@@ -322,6 +322,9 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
                 Ratings = annotations.Where(a => !string.IsNullOrWhiteSpace(a.Label))
                     .Select(a => new AgreementRating(a.ExampleId.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Labeler, a.Label)).ToList(),
                 Timings = timings,
+                QualityRatings = annotations.Where(a => a.Rating is >= 1 and <= 5)
+                    .Select(a => new AgreementRating(a.ExampleId.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Labeler,
+                        a.Rating!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList(),
             };
         }
 
@@ -340,7 +343,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         return (analysis, LabelerFiguresOf(annotations), seen);
     }
 
-    private sealed record AnnotationRow(int ExampleId, string Labeler, string? Label, int Seconds, string? FinalLabel);
+    private sealed record AnnotationRow(int ExampleId, string Labeler, string? Label, int Seconds, string? FinalLabel, int? Rating = null);
 
     /// <summary>Per labeler: submitted annotations, median seconds, and agreement with the example's final label.</summary>
     private static IReadOnlyList<LabelerFigures> LabelerFiguresOf(List<AnnotationRow> annotations) =>

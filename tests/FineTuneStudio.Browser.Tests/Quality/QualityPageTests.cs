@@ -46,4 +46,29 @@ public sealed class QualityPageTests(BrowserFixture browser)
         await Assertions.Expect(page.GetByText($"1-{chosen} of {chosen}")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "MlLead-examples-from-finding");
     }
+
+    [Fact]
+    public async Task MlLead_SeesHowFarLabelersAgreeOnTheirOneToFiveRatings()
+    {
+        var (projectId, datasetId) = await browser.App.CreateImportTargetAsync(FineTuneStudio.Core.Domain.TaskKind.Classification, ["high", "low"]);
+        // Two labelers rate three tickets: close (4, 5), the same (2, 2) and far apart (1, 5).
+        var ratings = new[] { (4, 5), (2, 2), (1, 5) };
+        for (var i = 0; i < ratings.Length; i++)
+        {
+            var example = await browser.App.SeedExampleAsync(datasetId, StudioAppFactory.TicketInput($"Ticket {i} for rating"));
+            await browser.App.SaveAnnotationAsAsync("labeler1@demo.local", example.Id, new FineTuneStudio.Core.Examples.AnnotationInput("high", Rating: ratings[i].Item1, Submit: true, SecondsSpent: 10));
+            await browser.App.SaveAnnotationAsAsync("labeler2@demo.local", example.Id, new FineTuneStudio.Core.Examples.AnnotationInput("high", Rating: ratings[i].Item2, Submit: true, SecondsSpent: 12));
+        }
+
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await page.GotoAsync($"projects/{projectId}/quality");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await page.Locator("[data-testid=run-analysis]").ClickAsync();
+        await page.Locator("[data-testid=quality-current]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+
+        var text = page.Locator("[data-testid=rating-agreement]");
+        await Assertions.Expect(text).ToContainTextAsync("6 ratings by 2 labelers on 3 examples (3 rated by two or more)");
+        await Assertions.Expect(text).ToContainTextAsync("Krippendorff's alpha, ordinal");
+        await BrowserFixture.ScreenshotAsync(page, "MlLead-quality-rating-agreement");
+    }
 }

@@ -287,6 +287,31 @@ public class QualityAnalyzerTests
         report.Find(FindingType.LowAgreement).ShouldNotBeNull();
     }
 
+    /// <summary>
+    /// Krippendorff's worked example ("Computing Krippendorff's Alpha-Reliability", 2011: four observers, twelve units,
+    /// values 1-5 with gaps) as quality ratings: the report's rating agreement is the published ordinal alpha, 0.815.
+    /// </summary>
+    [Fact]
+    public void Analyze_QualityRatings_GiveThePublishedOrdinalAlpha()
+    {
+        int?[][] units =
+        [
+            [1, 1, null, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4],
+            [4, 4, 4, 4], [1, 1, 2, 1], [2, 2, 2, 2], [null, 5, 5, 5], [null, null, 1, 1], [null, 3, null, null],
+        ];
+        var ratings = units.SelectMany((unit, u) => unit.Select((value, o) => (value, o))
+                .Where(x => x.value is not null)
+                .Select(x => new AgreementRating($"u{u}", "ABCD"[x.o].ToString(), x.value!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))))
+            .ToList();
+
+        var report = Analyze([Chat(1, "q", "a")], new QualityOptions { QualityRatings = ratings });
+
+        report.RatingAgreement!.KrippendorffAlpha!.Value.ShouldBe(0.815, 0.0005);
+        report.RatingAgreement.Raters.ShouldBe(4);
+        report.RatingAgreement.Items.ShouldBe(12);
+        report.Agreement.ShouldBeNull();
+    }
+
     [Fact]
     public void Analyze_ManyAffected_CapsListedIdsButKeepsCount()
     {
