@@ -123,6 +123,13 @@ public static class QualityCommands
                     p.ObservedAgreement.ToString("P0", CultureInfo.InvariantCulture), Number(p.Kappa), p.Band?.ToString() ?? ""]));
         }
 
+        if (report.RatingAgreement is { } r)
+        {
+            await o.WriteLineAsync();
+            await o.WriteLineAsync(FormattableString.Invariant($"Quality ratings (1-5): {r.Ratings} ratings by {r.Raters} labelers on {r.Items} examples ({r.ItemsWithTwoOrMoreRatings} with two or more)"));
+            await o.WriteLineAsync($"  Krippendorff's alpha, ordinal {Number(r.KrippendorffAlpha)} ({r.AlphaReliability?.ToString() ?? "undefined"})");
+        }
+
         if (result.Labelers.Count > 0)
         {
             await o.WriteLineAsync();
