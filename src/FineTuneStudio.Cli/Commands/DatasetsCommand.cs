@@ -88,13 +88,7 @@ public static class DatasetsCommand
         {
             project, dataset, name, labels, labelsFile, system, guidelines, annotations, template,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(labels) is not null && result.GetValue(labelsFile) is not null)
-            {
-                result.AddError("give --labels or --labels-file, not both");
-            }
-        });
+        OneLabelSource(command, labels, labelsFile);
         command.SetAction(async (parse, ct) =>
         {
             var console = CliConsole.Get();
@@ -148,13 +142,7 @@ public static class DatasetsCommand
         {
             project, name, task, labels, labelsFile, answer, template, answersFile, system,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(labels) is not null && result.GetValue(labelsFile) is not null)
-            {
-                result.AddError("give --labels or --labels-file, not both");
-            }
-        });
+        OneLabelSource(command, labels, labelsFile);
         command.SetAction(async (parse, ct) =>
         {
             var console = CliConsole.Get();
@@ -207,6 +195,16 @@ public static class DatasetsCommand
         });
         return command;
     }
+
+    /// <summary>Labels come from --labels or --labels-file, never both (a usage error).</summary>
+    private static void OneLabelSource(Command command, Option<string?> labels, Option<FileInfo?> labelsFile) =>
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(labels) is not null && result.GetValue(labelsFile) is not null)
+            {
+                result.AddError("give --labels or --labels-file, not both");
+            }
+        });
 
     private static async Task<IReadOnlyList<string>?> ReadLabelsAsync(string? list, FileInfo? file, CancellationToken ct)
     {

@@ -80,7 +80,7 @@ public static class VersionCommands
         var (project, dataset) = DatasetOptions();
         var version = new Option<int>("--version") { Description = "Version number within the dataset", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder to copy the version's files into", Required = true };
-        var storageOption = new Option<DirectoryInfo?>("--storage") { Description = "Storage root for version folders (default: storage/ beside the database file)" };
+        var storageOption = StorageOption();
         var command = new Command("download", "Copy a version's files (data, manifest, card) to a folder, each checked against its SHA-256 in the manifest")
         {
             project, dataset, version, output, storageOption,
@@ -91,17 +91,11 @@ public static class VersionCommands
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var (found, versions) = await VersionsOfAsync(services, parse, project, dataset, ct);
             var chosen = Numbered(found, versions, parse.GetValue(version), "--version");
-            var storage = new VersionStorage(Path.GetFullPath(parse.GetValue(storageOption)?.FullName ?? DefaultStorage(parse, services)));
+            var storage = StorageFor(parse, services, storageOption);
             var files = new VersionFiles(services.GetRequiredService<IDbContextFactory<StudioDbContext>>(), storage);
             var outDir = parse.GetValue(output)!;
             outDir.Create();
-            foreach (var file in chosen.Files)
-            {
-                var opened = await files.OpenFileAsync(chosen.Id, file.Name, ct);
-                await using var source = opened.Stream;
-                await using var copy = new FileStream(Path.Combine(outDir.FullName, file.Name), FileMode.Create, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true);
-                await source.CopyToAsync(copy, ct);
-            }
+            await CopyFilesAsync(files, chosen, outDir, ct);
 
             if (parse.GetValue(GlobalOptions.Json))
             {
@@ -124,7 +118,7 @@ public static class VersionCommands
         var (project, dataset) = DatasetOptions();
         var older = new Argument<int>("OLDER") { Description = "Version number to compare from" };
         var newer = new Argument<int>("NEWER") { Description = "Version number to compare with" };
-        var storageOption = new Option<DirectoryInfo?>("--storage") { Description = "Storage root for version folders (default: storage/ beside the database file)" };
+        var storageOption = StorageOption();
         var command = new Command("diff", "What changed between two versions: examples added, removed, changed, moved between splits; tokens and cost")
         {
             project, dataset, older, newer, storageOption,
@@ -136,7 +130,7 @@ public static class VersionCommands
             var (found, versions) = await VersionsOfAsync(services, parse, project, dataset, ct);
             var a = Numbered(found, versions, parse.GetValue(older), "OLDER");
             var b = Numbered(found, versions, parse.GetValue(newer), "NEWER");
-            var storage = new VersionStorage(Path.GetFullPath(parse.GetValue(storageOption)?.FullName ?? DefaultStorage(parse, services)));
+            var storage = StorageFor(parse, services, storageOption);
             var result = await new VersionDiffs(services.GetRequiredService<IDbContextFactory<StudioDbContext>>(), storage).DiffAsync(a.Id, b.Id, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
@@ -258,7 +252,7 @@ public static class VersionCommands
         {
             Description = "Leave out what the target cannot carry (tool definitions, per-turn weights, preference pairs) instead of refusing; the manifest and card say how many examples lost what",
         };
-        var storageOption = new Option<DirectoryInfo?>("--storage") { Description = "Storage root for version folders (default: storage/ beside the database file)" };
+        var storageOption = StorageOption();
         var command = new Command("export", "Cut a validated, versioned training export of a dataset and copy its files to a folder")
         {
             project, dataset, target, output, validation, test, seed, status, tags, note, dropUnsupported, storageOption,
@@ -273,7 +267,7 @@ public static class VersionCommands
             var found = all.FirstOrDefault(d => d.Name == datasetText) ?? all.FirstOrDefault(d => d.Id.ToString(CultureInfo.InvariantCulture) == datasetText)
                 ?? throw new StudioValidationException("--dataset", $"no dataset with id or name '{datasetText}' in project '{foundProject.Name}'");
 
-            var storage = new VersionStorage(Path.GetFullPath(parse.GetValue(storageOption)?.FullName ?? DefaultStorage(parse, services)));
+            var storage = StorageFor(parse, services, storageOption);
             var factory = services.GetRequiredService<IDbContextFactory<StudioDbContext>>();
             var cutter = new VersionCutter(factory, TimeProvider.System, storage, services.GetRequiredService<JobLeaseService>());
             var files = new VersionFiles(factory, storage);
@@ -286,13 +280,7 @@ public static class VersionCommands
 
             var outDir = parse.GetValue(output)!;
             outDir.Create();
-            foreach (var file in version.Files)
-            {
-                var opened = await files.OpenFileAsync(version.Id, file.Name, ct);
-                await using var source = opened.Stream;
-                await using var copy = new FileStream(Path.Combine(outDir.FullName, file.Name), FileMode.Create, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true);
-                await source.CopyToAsync(copy, ct);
-            }
+            await CopyFilesAsync(files, version, outDir, ct);
 
             if (parse.GetValue(GlobalOptions.Json))
             {
@@ -311,6 +299,25 @@ public static class VersionCommands
         });
         return command;
     }
+
+    /// <summary>Copies every file of a version into a folder; each is checked against the manifest's SHA-256 as it is opened.</summary>
+    private static async Task CopyFilesAsync(VersionFiles files, VersionSummary version, DirectoryInfo outDir, CancellationToken ct)
+    {
+        foreach (var file in version.Files)
+        {
+            var opened = await files.OpenFileAsync(version.Id, file.Name, ct);
+            await using var source = opened.Stream;
+            await using var copy = new FileStream(Path.Combine(outDir.FullName, file.Name), FileMode.Create, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true);
+            await source.CopyToAsync(copy, ct);
+        }
+    }
+
+    private static Option<DirectoryInfo?> StorageOption() =>
+        new("--storage") { Description = "Storage root for version folders (default: storage/ beside the database file)" };
+
+    /// <summary>The version folders' root: --storage, else the configured or default one (see <see cref="DefaultStorage"/>).</summary>
+    private static VersionStorage StorageFor(ParseResult parse, IServiceProvider services, Option<DirectoryInfo?> option) =>
+        new(Path.GetFullPath(parse.GetValue(option)?.FullName ?? DefaultStorage(parse, services)));
 
     /// <summary><c>Studio:Storage:Root</c> if set, else storage/ beside the SQLite file (data/storage for the default database, as the web app uses).</summary>
     private static string DefaultStorage(ParseResult parse, IServiceProvider services)
