@@ -290,4 +290,51 @@ public class JsonlValidatorTests
 
         report.Tokens.Total.ShouldBe(oneByOne);
     }
+
+    /// <summary>Cancelled halfway through a file of several batches: the caller gets OperationCanceledException itself, not an AggregateException from the parallel batch.</summary>
+    [Fact]
+    public async Task ValidateAsync_CancelledMidFile_ThrowsOperationCanceled()
+    {
+        var text = string.Join("\n", Enumerable.Range(1, 10_000).Select(i => Good.Replace("\"content\":\"u\"", $"\"content\":\"ticket {i}\"")));
+        using var cts = new CancellationTokenSource();
+        await using var stream = new CancelAfterStream(new MemoryStream(Encoding.UTF8.GetBytes(text)), text.Length / 2, cts);
+
+        await Should.ThrowAsync<OperationCanceledException>(() => new JsonlValidator(Chat).ValidateAsync(stream, cts.Token));
+        stream.Position.ShouldBeLessThan(text.Length, "the rest of the file was not read");
+    }
+
+    /// <summary>Cancels the token once this many bytes have been read, as a user pressing cancel mid-file would.</summary>
+    private sealed class CancelAfterStream(Stream inner, long after, CancellationTokenSource cts) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (inner.Position >= after)
+            {
+                cts.Cancel();
+            }
+
+            return inner.Read(buffer, offset, Math.Min(count, 4096));
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (inner.Position >= after)
+            {
+                cts.Cancel();
+            }
+
+            return inner.ReadAsync(buffer[..Math.Min(buffer.Length, 4096)], CancellationToken.None);
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }
