@@ -35,7 +35,9 @@ public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> f
         if (hasExamples)
         {
             approved = await examples.CountAsync(e => e.Status == ExampleStatus.Approved, cancellationToken);
-            tokens = approved > 0 ? await MeanTokensAsync(db, examples, cancellationToken) : null;
+            tokens = approved > 0
+                ? await Training.ExampleTokenSample.MeanTokensAsync(db, examples.Where(e => e.Status == ExampleStatus.Approved), cancellationToken, TokenSample)
+                : null;
             var submitted = db.Annotations.AsNoTracking().Where(a => a.Submitted && a.Example!.Dataset!.ProjectId == projectId);
             labelers = await submitted.Select(a => a.LabelerId).Distinct().CountAsync(cancellationToken);
             versions = await db.DatasetVersions.AsNoTracking().CountAsync(v => v.Dataset!.ProjectId == projectId, cancellationToken);
@@ -96,22 +98,6 @@ public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> f
             AverageTokensPerExample: tokens?.Mean,
             TokenSampleSize: tokens?.Sample);
     }
-
-    /// <summary>
-    /// Mean tokens (o200k_base, as the cut counts them) of the most recent approved examples, answer and message
-    /// envelopes included: what one training example of this project really costs, instead of an assumed 500.
-    /// </summary>
-    private static async Task<(int Mean, int Sample)?> MeanTokensAsync(StudioDbContext db, IQueryable<Example> examples, CancellationToken cancellationToken)
-    {
-        var ids = await examples.Where(e => e.Status == ExampleStatus.Approved).OrderByDescending(e => e.Id).Take(TokenSample)
-            .Select(e => e.Id).ToListAsync(cancellationToken);
-        var messages = await db.ExampleMessages.AsNoTracking().Where(m => ids.Contains(m.ExampleId)).OrderBy(m => m.ExampleId).ThenBy(m => m.Position)
-            .Select(m => new { m.ExampleId, Content = new MessageContent(m.Role, m.Content, m.Name, m.ToolCallsJson, m.ToolCallId, m.Weight) })
-            .ToListAsync(cancellationToken);
-        var totals = messages.GroupBy(m => m.ExampleId).Select(g => Training.ExampleTokens.Count(g.Select(m => m.Content).ToList()).Total).ToList();
-        return totals.Count == 0 ? null : ((int)Math.Round(totals.Average(), MidpointRounding.AwayFromZero), totals.Count);
-    }
-
 
     /// <summary>Fleiss' kappa when every item has as many ratings; else Cohen's kappa per pair, weighted by shared items.</summary>
     public static double? Kappa(AgreementSummary summary)

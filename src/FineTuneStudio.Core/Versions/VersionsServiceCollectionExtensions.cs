@@ -15,6 +15,7 @@ public static class VersionsServiceCollectionExtensions
         services.AddSingleton<VersionFiles>();
         services.AddSingleton<VersionDiffs>();
         services.AddSingleton<VersionPreview>();
+        services.AddSingleton<CutEstimates>();
         return services;
     }
 }

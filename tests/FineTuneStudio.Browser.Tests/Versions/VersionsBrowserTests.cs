@@ -20,6 +20,18 @@ public sealed class VersionsBrowserTests(BrowserFixture browser)
         await page.GotoAsync($"projects/{projectId}/versions");
         await BrowserFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(page.Locator("[data-testid=target-notice]")).ToContainTextAsync("6 January 2027");
+        // The cost shows before the cut, and follows the form.
+        var estimate = page.Locator("[data-testid=cut-estimate]");
+        await Assertions.Expect(estimate).ToContainTextAsync("examples selected");
+        await Assertions.Expect(estimate).ToContainTextAsync("USD per million training tokens");
+        var before = await estimate.TextContentAsync();
+        await page.Locator("input[data-testid=validation-share], [data-testid=validation-share] input").FillAsync("0.5");
+        await page.Locator("input[data-testid=validation-share], [data-testid=validation-share] input").BlurAsync();
+        await Assertions.Expect(estimate).Not.ToHaveTextAsync(before!);
+        await BrowserFixture.ScreenshotAsync(page, "versions-cut-estimate");
+        await page.Locator("input[data-testid=validation-share], [data-testid=validation-share] input").FillAsync("0.1");
+        await page.Locator("input[data-testid=validation-share], [data-testid=validation-share] input").BlurAsync();
+        await Assertions.Expect(estimate).ToHaveTextAsync(before!);
         await page.ClickAsync("[data-testid=cut-version]");
         await page.Locator("[data-testid=version-link-1]").WaitForAsync();
         await BrowserFixture.ScreenshotAsync(page, "versions-after-cut");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Datasets;
@@ -29,6 +30,7 @@ public sealed partial class VersionsPage
     private bool _dropUnsupported;
     private bool _running;
     private CutProgress? _progress;
+    private CutEstimate? _estimate;
     private IReadOnlyList<string> _errors = [];
     private IReadOnlyList<CutError> _cutErrors = [];
     private int _cutErrorTotal;
@@ -44,6 +46,7 @@ public sealed partial class VersionsPage
     [Inject] public required VersionCatalog Catalog { get; init; }
     [Inject] public required VersionCutter Cutter { get; init; }
     [Inject] public required VersionPreview Preview { get; init; }
+    [Inject] public required CutEstimates Estimates { get; init; }
     [Inject] public required ISnackbar Snackbar { get; init; }
 
     [CascadingParameter]
@@ -80,6 +83,34 @@ public sealed partial class VersionsPage
         _errors = [];
         _progress = null;
         await LoadVersionsAsync();
+        await EstimateAsync();
+    }
+
+    /// <summary>The cost of the cut as the form stands, shown before anyone presses Cut.</summary>
+    private async Task EstimateAsync()
+    {
+        if (_datasetId == 0 || ShareError is not null)
+        {
+            _estimate = null;
+            return;
+        }
+
+        _estimate = await Estimates.EstimateAsync(_datasetId, _target, _status,
+            _tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), _validationShare, _testShare, ComponentToken);
+    }
+
+    private static string EstimateText(CutEstimate e)
+    {
+        if (e.Examples == 0)
+        {
+            return "No example matches these filters yet.";
+        }
+
+        var tokens = e.MeanTokens is { } mean ? $"{mean:N0} tokens each (mean of the latest {e.Sampled:N0})" : "tokens unknown";
+        var cost = e.Cost.EstimatedCost is { } usd
+            ? $"about {usd.ToString("0.00", CultureInfo.InvariantCulture)} USD at {e.Cost.PricePerMillionTokens?.ToString("0.##", CultureInfo.InvariantCulture)} USD per million training tokens"
+            : "no price is known for this target";
+        return $"{e.Examples:N0} examples selected, {e.TrainExamples:N0} to train, {tokens}: {e.Cost.Epochs} epochs, {e.Cost.ChargedTokens:N0} charged tokens, {cost}.";
     }
 
     private async Task LoadVersionsAsync()

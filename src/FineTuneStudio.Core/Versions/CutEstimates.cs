@@ -1,0 +1,34 @@
+using FineTuneStudio.Core.Data;
+using FineTuneStudio.Core.Training;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Versions;
+
+/// <summary>
+/// What a cut would cost before it is made: the examples the filters select, the training share, tokens per example
+/// measured on the latest 500 of them, the epoch heuristic and the target's price.
+/// </summary>
+public sealed record CutEstimate(int Examples, int TrainExamples, int? MeanTokens, int Sampled, TrainingCostEstimate Cost);
+
+public sealed class CutEstimates(IDbContextFactory<StudioDbContext> factory)
+{
+    public async Task<CutEstimate> EstimateAsync(int datasetId, string targetKey, CutStatusFilter status, IReadOnlyList<string> tags,
+        double validationShare, double testShare, CancellationToken cancellationToken)
+    {
+        if (!TrainingTargets.TryGet(targetKey, out var target))
+        {
+            throw new StudioValidationException("target", $"Unknown target '{targetKey}'.");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var selected = CutSelection.Filter(db.Examples.AsNoTracking().Where(e => e.DatasetId == datasetId), status, tags);
+        var examples = await selected.CountAsync(cancellationToken);
+        var sample = examples == 0 ? null : await ExampleTokenSample.MeanTokensAsync(db, selected, cancellationToken);
+        // Shares of the count, as the splitter takes them (it rounds per label; the estimate does not need to).
+        var held = (int)Math.Round(examples * validationShare) + (int)Math.Round(examples * testShare);
+        var train = Math.Max(examples == 0 ? 0 : 1, examples - held);
+        var perExample = Math.Min(sample?.Mean ?? 0, target.TokenLimitPerExample);
+        var cost = TrainingCostEstimate.From((long)perExample * train, EpochHeuristic.Epochs(train), target.PricePerMillionTrainingTokens);
+        return new CutEstimate(examples, train, sample?.Mean, sample?.Sample ?? 0, cost);
+    }
+}
