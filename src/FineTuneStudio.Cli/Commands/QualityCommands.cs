@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Auditing;
-using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Quality;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -59,10 +58,7 @@ public static class QualityCommands
         {
             var console = CliConsole.Get();
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
-            var foundProject = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
-            var datasetName = parse.GetValue(dataset)!;
-            var found = await services.GetRequiredService<DatasetService>().FindAsync(foundProject.Id, datasetName, ct)
-                ?? throw new CliException($"--dataset: project '{foundProject.Name}' has no dataset with id or name '{datasetName}'");
+            var found = await DatasetsCommand.RequireAsync(services, await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct), parse.GetValue(dataset)!, ct);
             var json = parse.GetValue(GlobalOptions.Json);
             var progress = json ? null : StderrProgress.Tenths<QualityProgress>(console.Error,
                 p => (p.Status == Core.Domain.QualityRunStatus.Running && p.Total >= ProgressFromExamples ? "analysing" : null, p.Processed, p.Total),
