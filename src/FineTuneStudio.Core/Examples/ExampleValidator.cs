@@ -173,16 +173,16 @@ public static class ExampleValidator
             using var document = JsonDocument.Parse(json);
             return document.RootElement.ValueKind == JsonValueKind.Array ? null : "must be a JSON array, e.g. [{...}]";
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            return $"is not valid JSON (line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1})";
-        }
-        catch (ArgumentException)
-        {
-            // A lone surrogate cannot be turned into UTF-8 to parse.
-            return "holds a broken character (a lone UTF-16 surrogate)";
+            return ParseProblem(e);
         }
     }
+
+    /// <summary>Why a text did not parse as JSON: where, or that it holds a lone surrogate (which cannot become UTF-8 to parse).</summary>
+    public static string ParseProblem(Exception e) => e is JsonException json
+        ? $"is not valid JSON (line {(json.LineNumber ?? 0) + 1}, position {(json.BytePositionInLine ?? 0) + 1})"
+        : "holds a broken character (a lone UTF-16 surrogate)";
 
     public static List<string> NormalizeTags(IReadOnlyList<string>? tags, List<InputError> errors)
     {

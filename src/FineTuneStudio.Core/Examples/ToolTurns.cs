@@ -154,14 +154,9 @@ public static class ToolTurns
 
             return null;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            return $"is not valid JSON (line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1})";
-        }
-        catch (ArgumentException)
-        {
-            // A lone surrogate cannot be turned into UTF-8 to parse.
-            return "holds a broken character (a lone UTF-16 surrogate)";
+            return ExampleValidator.ParseProblem(e);
         }
     }
 }
