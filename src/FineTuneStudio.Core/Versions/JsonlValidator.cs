@@ -90,17 +90,16 @@ public sealed class JsonlValidator
                     continue;
                 }
 
-                var line = new LineIssues(issues, number);
                 tokensPerExample.Add(tokens);
                 if (tokens > _target.TokenLimitPerExample)
                 {
                     overLimit++;
-                    line.Warn("$", $"This example has {tokens:N0} tokens, over the limit of {_target.TokenLimitPerExample:N0}; the rest would be cut off in training.");
+                    issues.Warn(number, "$", $"This example has {tokens:N0} tokens, over the limit of {_target.TokenLimitPerExample:N0}; the rest would be cut off in training.");
                 }
 
                 if (seen.FirstLineOf(outcome.Key, number) is > 0 and var firstLine)
                 {
-                    line.Warn("$", $"Duplicate of line {firstLine}.");
+                    issues.Warn(number, "$", $"Duplicate of line {firstLine}.");
                 }
             }
 
@@ -150,42 +149,41 @@ public sealed class JsonlValidator
     /// </summary>
     private LineOutcome CheckLine(int number, byte[] bytes)
     {
-        var findings = new LineFindings();
-        var line = new LineIssues(findings);
+        var line = new LineIssues();
         if (number == 1 && bytes.Length >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF)))
         {
             line.Error("$", "The file is saved as UTF-16. Save it as UTF-8 and upload it again.");
-            return new LineOutcome(findings, null, 0, StopsTheFile: true);
+            return new LineOutcome(line, null, 0, StopsTheFile: true);
         }
 
         if (bytes.AsSpan().Trim(" \t\r"u8).IsEmpty)
         {
             line.Error("$", "Blank line. Each line must hold exactly one JSON example; remove empty lines.");
-            return new LineOutcome(findings, null, 0);
+            return new LineOutcome(line, null, 0);
         }
 
         if (bytes.Length > _maxLineBytes)
         {
             line.Error("$", $"This line is {bytes.Length / (1024.0 * 1024):0.#} MB long, over the {_maxLineBytes / (1024.0 * 1024):0.#} MB one example may take; it was not read.");
-            return new LineOutcome(findings, null, 0);
+            return new LineOutcome(line, null, 0);
         }
 
         if (number > 1 && bytes.AsSpan().StartsWith(JsonlLineReader.Utf8Bom))
         {
             line.Error("$", "This line starts with a byte order mark (EF BB BF), which usually means two files were joined; remove it.");
-            return new LineOutcome(findings, null, 0);
+            return new LineOutcome(line, null, 0);
         }
 
         if (bytes.AsSpan().Contains((byte)0))
         {
             line.Error("$", "This line holds a NUL byte (0x00), which JSON text cannot contain; the file may be binary or UTF-16.");
-            return new LineOutcome(findings, null, 0);
+            return new LineOutcome(line, null, 0);
         }
 
         if (!Utf8.IsValid(bytes))
         {
             line.Error("$", "This line is not valid UTF-8 text. Save the file as UTF-8.");
-            return new LineOutcome(findings, null, 0);
+            return new LineOutcome(line, null, 0);
         }
 
         JsonDocument document;
@@ -196,14 +194,14 @@ public sealed class JsonlValidator
         catch (JsonException ex)
         {
             line.Error("$", DescribeParseFailure(bytes, ex));
-            return new LineOutcome(findings, null, 0);
+            return new LineOutcome(line, null, 0);
         }
         catch (InvalidOperationException)
         {
             // The duplicate-key check reads every key as text; a key with a lone surrogate escape cannot be.
             using var lenient = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = true });
             line.Error(FindUnreadableString(lenient.RootElement, "") ?? "$", UnreadableText);
-            return new LineOutcome(findings, null, 0);
+            return new LineOutcome(line, null, 0);
         }
 
         using (document)
@@ -212,19 +210,19 @@ public sealed class JsonlValidator
             if (root.ValueKind != JsonValueKind.Object)
             {
                 line.Error("$", $"Each line must be a JSON object, not {Describe(root.ValueKind)}.");
-                return new LineOutcome(findings, null, 0);
+                return new LineOutcome(line, null, 0);
             }
 
             try
             {
                 CheckExample(root, line);
-                return new LineOutcome(findings, CountTokens(root), LineKey(bytes));
+                return new LineOutcome(line, CountTokens(root), LineKey(bytes));
             }
             catch (InvalidOperationException)
             {
                 // A string with a lone or reversed UTF-16 surrogate escape ("\ud800") parses but cannot be read as text.
                 line.Error(FindUnreadableString(root, "") ?? "$", UnreadableText);
-                return new LineOutcome(findings, null, 0);
+                return new LineOutcome(line, null, 0);
             }
         }
     }
@@ -1025,48 +1023,14 @@ public sealed class JsonlValidator
         }
     }
 
-    /// <summary>Where a line's checks put their findings: straight into the collector, or kept for the in-order merge.</summary>
-    private readonly struct LineIssues
-    {
-        private readonly IssueCollector? _collector;
-        private readonly int _line;
-        private readonly LineFindings? _findings;
-
-        public LineIssues(IssueCollector collector, int line) => (_collector, _line) = (collector, line);
-
-        public LineIssues(LineFindings findings) => _findings = findings;
-
-        public void Error(string field, string message)
-        {
-            if (_findings is not null)
-            {
-                _findings.Add(true, field, message);
-            }
-            else
-            {
-                _collector!.Error(_line, field, message);
-            }
-        }
-
-        public void Warn(string field, string message)
-        {
-            if (_findings is not null)
-            {
-                _findings.Add(false, field, message);
-            }
-            else
-            {
-                _collector!.Warn(_line, field, message);
-            }
-        }
-    }
-
-    /// <summary>One line's findings in the order its checks made them; most lines have none and allocate no list.</summary>
-    private sealed class LineFindings
+    /// <summary>One line's findings in the order its checks made them, replayed into the collector in line order; most lines have none and allocate no list.</summary>
+    private sealed class LineIssues
     {
         private List<(bool Error, string Field, string Message)>? _items;
 
-        public void Add(bool error, string field, string message) => (_items ??= []).Add((error, field, message));
+        public void Error(string field, string message) => (_items ??= []).Add((true, field, message));
+
+        public void Warn(string field, string message) => (_items ??= []).Add((false, field, message));
 
         public void ReplayInto(IssueCollector issues, int line)
         {
@@ -1085,5 +1049,5 @@ public sealed class JsonlValidator
     }
 
     /// <summary>What a line contributes: its findings, its tokens and duplicate key when it is an example to count.</summary>
-    private readonly record struct LineOutcome(LineFindings? Findings, int? Tokens, ulong Key, bool StopsTheFile = false);
+    private readonly record struct LineOutcome(LineIssues? Findings, int? Tokens, ulong Key, bool StopsTheFile = false);
 }
