@@ -42,7 +42,7 @@ internal static class ValidationProfile
         {
             ("UTF-8 check", Time(() => lines.Count(l => Utf8.IsValid(l)))),
             ("SHA-256 per line", Time(() => lines.Sum(l => (long)SHA256.HashData(l)[0]))),
-            ("JSON parse", Time(() => lines.Sum(l => { using var d = JsonDocument.Parse(l); return (long)d.RootElement.GetArrayLength0(); }))),
+            ("JSON parse", Time(() => lines.Sum(l => { using var d = JsonDocument.Parse(l); return (long)d.RootElement.ValueKind; }))),
             ($"tokens of {strings.Count:N0} strings (CountTokens)", Time(() => strings.Sum(s => (long)tokens.Count(s)))),
             ("the same on both cores", Time(() => strings.AsParallel().Sum(s => (long)tokens.Count(s)))),
             ("the same, one tokenizer per thread", TimePerThread(strings)),
@@ -80,6 +80,4 @@ internal static class ValidationProfile
         GC.KeepAlive(second);
         return watch.Elapsed.TotalSeconds;
     }
-
-    private static int GetArrayLength0(this JsonElement root) => root.ValueKind == JsonValueKind.Object ? 1 : 0;
 }
