@@ -18,6 +18,7 @@ public class StudioDbContext(DbContextOptions options) : IdentityDbContext<Studi
     public DbSet<Example> Examples => Set<Example>();
     public DbSet<ExampleMessage> ExampleMessages => Set<ExampleMessage>();
     public DbSet<Annotation> Annotations => Set<Annotation>();
+    public DbSet<LabelSuggestion> LabelSuggestions => Set<LabelSuggestion>();
     public DbSet<DatasetVersion> DatasetVersions => Set<DatasetVersion>();
     public DbSet<DatasetVersionFile> DatasetVersionFiles => Set<DatasetVersionFile>();
     public DbSet<DatasetVersionExample> DatasetVersionExamples => Set<DatasetVersionExample>();

@@ -18,6 +18,10 @@ public class Annotation
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public Guid Version { get; set; }
+    /// <summary>The label suggested to the labeler when they judged the example (null: judged without one).</summary>
+    public string? SuggestedLabel { get; set; }
+    /// <summary>Where that suggestion came from, e.g. "eval run 12" or "endpoint local-llm".</summary>
+    public string? SuggestionSource { get; set; }
 
     /// <summary>A labeler's first save of their judgement of an example.</summary>
     public static Annotation Start(string labelerId, DateTime now) => new() { LabelerId = labelerId, CreatedAt = now };

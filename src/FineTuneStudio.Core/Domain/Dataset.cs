@@ -18,11 +18,18 @@ public class Dataset
     public string AnswerTemplate { get; set; } = "";
     /// <summary>For <see cref="AnswerStyle.PerLabel"/>: the answer text of each label.</summary>
     public Dictionary<string, string> LabelAnswers { get; set; } = [];
+    /// <summary>What each label means and one example of it, shown to labelers beside the guidelines and on the label chips.</summary>
+    public Dictionary<string, LabelGuide> LabelGuides { get; set; } = [];
     /// <summary>How many independent annotations an example needs before review.</summary>
     public int RequiredAnnotations { get; set; } = 1;
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+    /// <summary>Set when an ML lead archives the dataset: it leaves the lists and takes no new work, its versions stay downloadable.</summary>
+    public DateTime? ArchivedAt { get; set; }
 
     public List<Example> Examples { get; set; } = [];
     public List<DatasetVersion> Versions { get; set; } = [];
 }
+
+/// <summary>A label's meaning in a sentence and one short example of an input that carries it.</summary>
+public sealed record LabelGuide(string Description, string Example);

@@ -10,6 +10,8 @@ public class TrainingTarget
     /// <summary>Stable key, e.g. openai-chat; export profiles use the same keys.</summary>
     public required string Key { get; set; }
     public required string Name { get; set; }
+    /// <summary>The file rules its files follow: the key of one of the built-in formats (openai-chat, hf-messages, …).</summary>
+    public string Format { get; set; } = "";
     /// <summary>"hosted" or "open".</summary>
     public string Kind { get; set; } = "hosted";
     public int MinExamples { get; set; }

@@ -194,6 +194,7 @@ public sealed class TrainingTargetService(IDbContextFactory<StudioDbContext> fac
         return new TrainingTarget
         {
             Key = profile.Key,
+            Format = profile.Key,
             Name = profile.DisplayName,
             Kind = profile.IsOpenAi ? "hosted" : "open",
             MinExamples = profile.MinimumExamples,

@@ -49,5 +49,19 @@ internal sealed class AnnotationConfiguration : IEntityTypeConfiguration<Annotat
         // One annotation per labeler and example; the queue looks up "mine" by labeler.
         builder.HasIndex(a => new { a.ExampleId, a.LabelerId }).IsUnique();
         builder.HasIndex(a => new { a.LabelerId, a.Submitted });
+        builder.Property(a => a.SuggestedLabel).HasMaxLength(200);
+        builder.Property(a => a.SuggestionSource).HasMaxLength(200);
+    }
+}
+
+internal sealed class LabelSuggestionConfiguration : IEntityTypeConfiguration<LabelSuggestion>
+{
+    public void Configure(EntityTypeBuilder<LabelSuggestion> builder)
+    {
+        builder.HasOne(s => s.Example).WithMany().HasForeignKey(s => s.ExampleId).OnDelete(DeleteBehavior.Cascade);
+        builder.Property(s => s.Label).HasMaxLength(200);
+        builder.Property(s => s.Source).HasMaxLength(200);
+        // One current suggestion per example: a new one replaces the old.
+        builder.HasIndex(s => s.ExampleId).IsUnique();
     }
 }

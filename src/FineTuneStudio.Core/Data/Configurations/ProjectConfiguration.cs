@@ -62,6 +62,15 @@ internal sealed class DatasetConfiguration : IEntityTypeConfiguration<Dataset>
                     v => v.Aggregate(0, (h, p) => HashCode.Combine(h, p.Key.GetHashCode(), p.Value.GetHashCode())),
                     v => new Dictionary<string, string>(v)))
             .HasDefaultValueSql("'{}'");
+        builder.Property(d => d.LabelGuides)
+            .HasConversion(
+                v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null),
+                v => JsonSerializer.Deserialize<Dictionary<string, LabelGuide>>(v, (JsonSerializerOptions?)null) ?? new Dictionary<string, LabelGuide>(),
+                new ValueComparer<Dictionary<string, LabelGuide>>(
+                    (a, b) => a!.Count == b!.Count && !a.Except(b).Any(),
+                    v => v.Aggregate(0, (h, p) => HashCode.Combine(h, p.Key.GetHashCode(), p.Value.GetHashCode())),
+                    v => new Dictionary<string, LabelGuide>(v)))
+            .HasDefaultValueSql("'{}'");
     }
 }
 
@@ -99,6 +108,7 @@ internal sealed class TrainingTargetConfiguration : IEntityTypeConfiguration<Tra
         builder.Property(t => t.Key).HasMaxLength(64);
         builder.Property(t => t.Name).HasMaxLength(200);
         builder.Property(t => t.Kind).HasMaxLength(16);
+        builder.Property(t => t.Format).HasMaxLength(64);
         builder.Property(t => t.Status).HasMaxLength(16);
         builder.Property(t => t.Notice).HasMaxLength(2000);
         builder.Property(t => t.Alternatives).HasMaxLength(2000);

@@ -61,6 +61,14 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
                     b.Property<bool>("Submitted")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("SuggestedLabel")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("SuggestionSource")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -230,6 +238,9 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
 
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("CanonicalSystemPrompt")
                         .IsRequired()
                         .HasColumnType("text");
@@ -242,6 +253,12 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.Property<string>("LabelAnswers")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValueSql("'{}'");
+
+                    b.Property<string>("LabelGuides")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
                         .HasColumnType("text")
@@ -847,6 +864,41 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
                     b.ToTable("Judgements");
                 });
 
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.LabelSuggestion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<double?>("Confidence")
+                        .HasColumnType("double precision");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("ExampleId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExampleId")
+                        .IsUnique();
+
+                    b.ToTable("LabelSuggestions");
+                });
+
             modelBuilder.Entity("FineTuneStudio.Core.Domain.ProductionLog", b =>
                 {
                     b.Property<long>("Id")
@@ -1247,6 +1299,11 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
                     b.Property<DateTime?>("ClosesOn")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Key")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -1612,6 +1669,17 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
                         .HasForeignKey("EvalItemId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.LabelSuggestion", b =>
+                {
+                    b.HasOne("FineTuneStudio.Core.Domain.Example", "Example")
+                        .WithMany()
+                        .HasForeignKey("ExampleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Example");
                 });
 
             modelBuilder.Entity("FineTuneStudio.Core.Domain.ProductionLog", b =>

@@ -53,6 +53,14 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                     b.Property<bool>("Submitted")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("SuggestedLabel")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SuggestionSource")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
@@ -214,6 +222,9 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("ArchivedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("CanonicalSystemPrompt")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -226,6 +237,12 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("LabelAnswers")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValueSql("'{}'");
+
+                    b.Property<string>("LabelGuides")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT")
@@ -813,6 +830,39 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                     b.ToTable("Judgements");
                 });
 
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.LabelSuggestion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("Confidence")
+                        .HasColumnType("REAL");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ExampleId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExampleId")
+                        .IsUnique();
+
+                    b.ToTable("LabelSuggestions");
+                });
+
             modelBuilder.Entity("FineTuneStudio.Core.Domain.ProductionLog", b =>
                 {
                     b.Property<long>("Id")
@@ -1199,6 +1249,11 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                     b.Property<DateTime?>("ClosesOn")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Key")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -1558,6 +1613,17 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                         .HasForeignKey("EvalItemId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.LabelSuggestion", b =>
+                {
+                    b.HasOne("FineTuneStudio.Core.Domain.Example", "Example")
+                        .WithMany()
+                        .HasForeignKey("ExampleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Example");
                 });
 
             modelBuilder.Entity("FineTuneStudio.Core.Domain.ProductionLog", b =>
