@@ -79,6 +79,7 @@ public static class StudioCli
         root.Subcommands.Add(TokensCommand.Build());
         root.Subcommands.Add(ProjectsCommand.Build());
         root.Subcommands.Add(DatasetsCommand.Build());
+        root.Subcommands.Add(TargetsCommand.Build());
         foreach (var command in ReadinessCommands.Build()
                      .Concat(ImportCommands.Build())
                      .Concat(VersionCommands.Build())

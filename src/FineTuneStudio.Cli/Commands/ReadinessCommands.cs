@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Training;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;

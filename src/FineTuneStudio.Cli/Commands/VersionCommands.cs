@@ -178,7 +178,7 @@ public static class VersionCommands
             ValidationReport report;
             await using (var stream = new FileStream(path.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 256 * 1024, useAsync: true))
             {
-                report = await JsonlFileValidation.ValidateAsync(stream, parse.GetValue(target)!, parse.GetValue(encoding), parse.GetValue(maxTokens), ct);
+                report = await JsonlFileValidation.ValidateAsync(stream, await TargetAsync(parse, parse.GetValue(target)!, ct), parse.GetValue(encoding), parse.GetValue(maxTokens), ct);
             }
 
             if (parse.GetValue(GlobalOptions.Json))
@@ -341,10 +341,24 @@ public static class VersionCommands
         return VersionStorage.DefaultRoot();
     }
 
-    private static Option<string> TargetOption()
+    private static Option<string> TargetOption() => new("--target")
     {
-        var target = new Option<string>("--target") { Description = "Training target: " + string.Join(", ", TrainingTargets.All.Select(t => t.Key)), Required = true };
-        target.AcceptOnlyFromAmong([.. TrainingTargets.All.Select(t => t.Key)]);
-        return target;
+        Description = "Training target: " + string.Join(", ", TrainingTargets.All.Select(t => t.Key)) + ", or one an admin added to the targets table",
+        Required = true,
+    };
+
+    /// <summary>
+    /// A file is checked without a database unless one is named: then the targets table decides (an admin's limits,
+    /// and the targets they added).
+    /// </summary>
+    private static async Task<TrainingTargetProfile> TargetAsync(ParseResult parse, string key, CancellationToken ct)
+    {
+        if (parse.GetValue(GlobalOptions.Db) is null && string.IsNullOrWhiteSpace(parse.GetValue(GlobalOptions.Connection)))
+        {
+            return TrainingTargets.Get(key);
+        }
+
+        await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+        return await services.GetRequiredService<TrainingTargetService>().ProfileAsync(key, ct);
     }
 }

@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Training;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FineTuneStudio.Core.Auditing;

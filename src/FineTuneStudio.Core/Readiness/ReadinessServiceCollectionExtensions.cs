@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Training;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Core.Readiness;

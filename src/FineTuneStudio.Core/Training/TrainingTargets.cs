@@ -50,11 +50,13 @@ public enum TargetStatus
     Available,
     /// <summary>Still accepted, but the provider has announced an end date for new jobs.</summary>
     WindingDown,
+    /// <summary>No new jobs; files in its format stay useful to other trainers that read it.</summary>
+    Closed,
 }
 
 /// <summary>
-/// The rules and figures of one training target. A record so the admin page can adjust limits and
-/// prices with <c>with</c> while the catalog keeps the defaults.
+/// The rules and figures of one training target. The built-in catalog holds one per file format; the targets table
+/// (<see cref="TrainingTargetTable"/>) lays an admin's limits, price and status over the format's rules with <c>with</c>.
 /// </summary>
 public sealed record TrainingTargetProfile(
     string Key,
@@ -74,16 +76,23 @@ public sealed record TrainingTargetProfile(
     string Encoding = TokenCounter.O200kBase,
     bool UnknownKeysAreErrors = true,
     DateOnly? NewJobsEndOn = null,
-    TargetCapabilities Capabilities = TargetCapabilities.SystemTurn | TargetCapabilities.MultiTurn)
+    TargetCapabilities Capabilities = TargetCapabilities.SystemTurn | TargetCapabilities.MultiTurn,
+    string? FormatKey = null)
 {
+    /// <summary>The built-in format whose rules the files follow: its own key, or the one an admin's target names.</summary>
+    public string Format => FormatKey ?? Key;
+
     public bool Carries(TargetCapabilities feature) => (Capabilities & feature) == feature;
 
     public bool IsPreference => FileShape is TargetFileShape.InputPreferredNonPreferred or TargetFileShape.PromptChosenRejected;
 
-    public bool IsOpenAi => Key.StartsWith("openai-", StringComparison.Ordinal);
+    public bool IsOpenAi => Format.StartsWith("openai-", StringComparison.Ordinal);
 }
 
-/// <summary>The catalog of export targets. Prices are examples only; each team edits them to match its contract.</summary>
+/// <summary>
+/// The built-in targets, one per file format, as the targets table is first seeded. Prices are examples only; each
+/// team edits them to match its contract. Features read targets through <see cref="TrainingTargetTable"/>.
+/// </summary>
 public static class TrainingTargets
 {
     public const string OpenAiChat = "openai-chat";

@@ -15,12 +15,8 @@ public sealed class CutEstimates(IDbContextFactory<StudioDbContext> factory)
     public async Task<CutEstimate> EstimateAsync(int datasetId, string targetKey, CutStatusFilter status, IReadOnlyList<string> tags,
         double validationShare, double testShare, CancellationToken cancellationToken)
     {
-        if (!TrainingTargets.TryGet(targetKey, out var target))
-        {
-            throw new StudioValidationException("target", $"Unknown target '{targetKey}'.");
-        }
-
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var target = await TrainingTargetTable.GetAsync(db, targetKey, cancellationToken);
         var selected = CutSelection.Filter(db.Examples.AsNoTracking().Where(e => e.DatasetId == datasetId), status, tags);
         var examples = await selected.CountAsync(cancellationToken);
         var sample = examples == 0 ? null : await ExampleTokenSample.MeanTokensAsync(db, selected, cancellationToken);

@@ -7,13 +7,8 @@ namespace FineTuneStudio.Core.Versions;
 public static class JsonlFileValidation
 {
     /// <summary>Validates an uploaded JSONL file against a target, optionally with another encoding or token limit.</summary>
-    public static async Task<ValidationReport> ValidateAsync(Stream stream, string targetKey, string? encoding, int? maxTokens, CancellationToken cancellationToken)
+    public static async Task<ValidationReport> ValidateAsync(Stream stream, TrainingTargetProfile target, string? encoding, int? maxTokens, CancellationToken cancellationToken)
     {
-        if (!TrainingTargets.TryGet(targetKey ?? "", out var target))
-        {
-            throw new StudioValidationException("target", $"Unknown target '{targetKey}'. Choose one of: {string.Join(", ", TrainingTargets.All.Select(t => t.Key))}.");
-        }
-
         if (maxTokens is { } limit)
         {
             if (limit <= 0)

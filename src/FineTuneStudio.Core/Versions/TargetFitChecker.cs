@@ -12,7 +12,7 @@ namespace FineTuneStudio.Core.Versions;
 /// is refused with one error per feature, never one per example. Lost features may be dropped on request
 /// (<see cref="Drop"/>); misfits cannot, as nothing would be left to write.
 /// </summary>
-public sealed class TargetFitChecker(TrainingTargetProfile target)
+public sealed class TargetFitChecker(TrainingTargetProfile target, IReadOnlyList<TrainingTargetProfile>? others = null)
 {
     /// <summary>Feature names as the manifest records them.</summary>
     public static string KeyOf(TargetCapabilities feature) => feature switch
@@ -265,17 +265,17 @@ public sealed class TargetFitChecker(TrainingTargetProfile target)
     /// <summary>Other targets that match, preferring those that also fit the set's shape (preference pairs or not).</summary>
     private string Alternatives(Func<TrainingTargetProfile, bool> carries, bool preferShape)
     {
-        var others = TrainingTargets.All.Where(t => t.Key != Target.Key && carries(t)).ToList();
+        var candidates = (others ?? TrainingTargets.All).Where(t => t.Key != Target.Key && carries(t)).ToList();
         if (preferShape)
         {
-            var fitting = others.Where(t => t.IsPreference ? WithPreference == Examples : WithPreference == 0).ToList();
+            var fitting = candidates.Where(t => t.IsPreference ? WithPreference == Examples : WithPreference == 0).ToList();
             if (fitting.Count > 0)
             {
-                others = fitting;
+                candidates = fitting;
             }
         }
 
-        var keys = others.Select(t => t.Key).ToList();
+        var keys = candidates.Select(t => t.Key).ToList();
         return keys.Count switch
         {
             0 => "no other target",

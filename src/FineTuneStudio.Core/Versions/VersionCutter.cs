@@ -26,10 +26,14 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
     /// <summary>Cuts a new version. Throws <see cref="StudioValidationException"/> listing the validator's errors by example id.</summary>
     public async Task<VersionSummary> CutAsync(CutRequest request, Actor actor, IProgress<CutProgress>? progress, CancellationToken cancellationToken)
     {
-        if (!TrainingTargets.TryGet(request.Target ?? "", out var target))
+        IReadOnlyList<TrainingTargetProfile> targets;
+        await using (var lookup = await factory.CreateDbContextAsync(cancellationToken))
         {
-            throw new StudioValidationException("target", $"Unknown target '{request.Target}'. Choose one of: {string.Join(", ", TrainingTargets.All.Select(t => t.Key))}.");
+            targets = await TrainingTargetTable.ProfilesAsync(lookup, cancellationToken);
         }
+
+        var target = TrainingTargetTable.Find(targets, request.Target)
+            ?? throw new StudioValidationException("target", $"Unknown target '{request.Target}'. Choose one of: {string.Join(", ", targets.Select(t => t.Key))}.");
 
         if (!double.IsFinite(request.ValidationShare) || !double.IsFinite(request.TestShare)
             || request.ValidationShare < 0 || request.TestShare < 0 || request.ValidationShare + request.TestShare >= 1)
@@ -120,7 +124,7 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
         {
             Directory.CreateDirectory(temp);
             var splits = new[] { SplitPin.Train, SplitPin.Validation, SplitPin.Test }.Where(s => s == SplitPin.Train || Of(totals, s) > 0).ToList();
-            var fit = new TargetFitChecker(target);
+            var fit = new TargetFitChecker(target, targets);
             var duplicates = request.DropUnsupported ? new DropDuplicateCounter() : null;
             var (errors, lists) = await SplitFileWriter.WriteAsync(factory, selection, plan, kept, target, AnswerTemplate.Of(dataset), temp, splits, new FitGate(fit, request.DropUnsupported, duplicates), progress, cancellationToken);
             var ids = new SplitExampleIds(lists[SplitPin.Train], lists[SplitPin.Validation], lists[SplitPin.Test]);

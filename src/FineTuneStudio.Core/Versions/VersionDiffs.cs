@@ -20,7 +20,9 @@ public sealed class VersionDiffs(IDbContextFactory<StudioDbContext> factory, Ver
             throw new StudioValidationException("versions", "Both versions must belong to the same dataset.");
         }
 
-        var diff = VersionDiffer.Diff(await SnapshotAsync(older.Version, older.Examples, cancellationToken), await SnapshotAsync(newer.Version, newer.Examples, cancellationToken));
+        var targets = await TrainingTargetTable.ProfilesAsync(db, cancellationToken);
+        var diff = VersionDiffer.Diff(await SnapshotAsync(older.Version, older.Examples, targets, cancellationToken),
+            await SnapshotAsync(newer.Version, newer.Examples, targets, cancellationToken));
         return new VersionDiffResult(VersionCatalog.Summarise(older.Version), VersionCatalog.Summarise(newer.Version), diff);
     }
 
@@ -37,9 +39,11 @@ public sealed class VersionDiffs(IDbContextFactory<StudioDbContext> factory, Ver
     /// The version's examples with the token figures its manifest recorded at the cut; only a manifest without them
     /// (written by an older release) makes the files be read and counted again.
     /// </summary>
-    private async Task<VersionSnapshot> SnapshotAsync(DatasetVersion version, List<DatasetVersionExample> examples, CancellationToken cancellationToken)
+    private async Task<VersionSnapshot> SnapshotAsync(DatasetVersion version, List<DatasetVersionExample> examples,
+        IReadOnlyList<TrainingTargetProfile> targets, CancellationToken cancellationToken)
     {
-        var target = TrainingTargets.TryGet(version.Target, out var t) ? t : TrainingTargets.OpenAiChatProfile;
+        // Costs at today's price in the targets table; a target gone from it reads as the chat format.
+        var target = TrainingTargetTable.Find(targets, version.Target) ?? TrainingTargets.OpenAiChatProfile;
         if (ManifestTotals(version.ManifestJson) is { } totals)
         {
             return new VersionSnapshot(examples.Select(e => new VersionEntry(e.ExampleId, e.Split, e.ContentHash, 0)).ToList(),

@@ -12,12 +12,8 @@ public sealed class VersionPreview(IDbContextFactory<StudioDbContext> factory)
     /// <summary>Which parts of an example the training loss sees for a target.</summary>
     public async Task<ExamplePreviewResult> PreviewAsync(int exampleId, string targetKey, CancellationToken cancellationToken)
     {
-        if (!TrainingTargets.TryGet(targetKey ?? "", out var target))
-        {
-            throw new StudioValidationException("target", $"Unknown target '{targetKey}'.");
-        }
-
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var target = await TrainingTargetTable.GetAsync(db, targetKey, cancellationToken);
         var example = await db.Examples.AsNoTracking().Include(e => e.Messages).Include(e => e.Dataset)
             .SingleOrDefaultAsync(e => e.Id == exampleId, cancellationToken) ?? throw new NotFoundException("Example", exampleId);
         return new ExamplePreviewResult(example.Id, example.Dataset!.ProjectId, TrainableTokenPreview.Preview(AnswerTemplate.Of(example.Dataset!).Complete(ExampleContent.FromEntity(example)), target));

@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Training;
 using System.Text;
 using System.Text.Json;
 using FineTuneStudio.Core.Accounts;
@@ -61,6 +62,14 @@ public static class ReadinessEndpoints
             TypedResults.Ok(await service.UpdateAsync(key, input, http.User.ToActor(), ct)))
             .RequireAuthorization(StudioPolicies.Administer)
             .WithSummary("Change a training target's price, limits or status");
+
+        targets.MapPost("/", async (TrainingTargetNew input, TrainingTargetService service, HttpContext http, CancellationToken ct) =>
+            {
+                var added = await service.AddAsync(input, http.User.ToActor(), ct);
+                return TypedResults.Created($"/api/training-targets/{added.Key}", added);
+            })
+            .RequireAuthorization(StudioPolicies.Administer)
+            .WithSummary("Add a training target whose files follow one of the built-in formats (format: openai-chat, hf-messages, …)");
     }
 
     public static QuestionnaireResponse Questionnaire() => new(

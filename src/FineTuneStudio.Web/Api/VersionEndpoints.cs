@@ -23,7 +23,7 @@ public sealed record CutVersionInput(
 
 public sealed record TargetInfo(
     string Key, string DisplayName, string FileShape, string WeightSupport, bool SystemMessageFirst, int MinimumExamples,
-    int TokenLimitPerExample, decimal? PricePerMillionTrainingTokens, string PriceNote, string Status, string? Notice, DateOnly? NewJobsEndOn, string Encoding,
+    int TokenLimitPerExample, decimal? PricePerMillionTrainingTokens, string PriceNote, string Status, string? Notice, DateOnly? NewJobsEndOn, string Encoding, string Format,
     IReadOnlyList<string> Carries);
 
 public static class VersionEndpoints
@@ -75,7 +75,8 @@ public static class VersionEndpoints
             .InProject(ScopeKind.Version, "b")
             .WithSummary("What changed between two versions of a dataset");
 
-        group.MapGet("/export/targets", () => TypedResults.Ok(TrainingTargets.All.Select(ToInfo).ToList()))
+        group.MapGet("/export/targets", async (TrainingTargetService targets, CancellationToken ct) =>
+                TypedResults.Ok((await targets.ProfilesAsync(ct)).Select(ToInfo).ToList()))
             .WithSummary("The training targets a version can be cut for");
 
         group.MapGet("/examples/{id:int}/trainable", async (int id, string target, VersionPreview preview, CancellationToken ct) =>
@@ -83,7 +84,8 @@ public static class VersionEndpoints
             .InProject(ScopeKind.Example, "id")
             .WithSummary("Which parts of an example a target trains on");
 
-        group.MapPost("/export/validate", async (HttpContext http, string? target, string? encoding, int? maxTokens, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
+        group.MapPost("/export/validate", async (HttpContext http, string? target, string? encoding, int? maxTokens, IOptionsMonitor<UploadLimitOptions> uploads,
+                TrainingTargetService targets, CancellationToken ct) =>
             {
                 // Either a multipart upload (field "file") or the raw JSONL as the body.
                 await using var upload = await Uploads.ReadFormOrBodyAsync(http, uploads, ct);
@@ -93,7 +95,7 @@ public static class VersionEndpoints
                     throw new StudioValidationException("target", "Name the training target, e.g. ?target=openai-chat.");
                 }
 
-                return TypedResults.Ok(await JsonlFileValidation.ValidateAsync(upload.File, target, encoding, maxTokens, ct));
+                return TypedResults.Ok(await JsonlFileValidation.ValidateAsync(upload.File, await targets.ProfileAsync(target, ct), encoding, maxTokens, ct));
             })
             .DisableAntiforgery()
             .WithSummary("Validate a JSONL file against a target (upload as form field 'file' or as the raw body; 413 past the upload limit)");
@@ -101,7 +103,7 @@ public static class VersionEndpoints
 
     public static TargetInfo ToInfo(TrainingTargetProfile t) => new(
         t.Key, t.DisplayName, t.FileShape.ToString(), t.WeightSupport.ToString(), t.SystemMessageFirst, t.MinimumExamples,
-        t.TokenLimitPerExample, t.PricePerMillionTrainingTokens, t.PriceNote, t.Status.ToString(), t.Notice, t.NewJobsEndOn, t.Encoding,
+        t.TokenLimitPerExample, t.PricePerMillionTrainingTokens, t.PriceNote, t.Status.ToString(), t.Notice, t.NewJobsEndOn, t.Encoding, t.Format,
         Enum.GetValues<TargetCapabilities>().Where(c => c != TargetCapabilities.None && t.Carries(c)).Select(TargetFitChecker.KeyOf).ToList());
 
     private static string ContentTypeOf(string name) => Path.GetExtension(name) switch

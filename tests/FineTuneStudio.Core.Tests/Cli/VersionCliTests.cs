@@ -51,12 +51,17 @@ public sealed class VersionCliTests : IDisposable
     }
 
     [Fact]
-    public async Task Validate_UnknownTarget_IsAUsageError()
+    public async Task Validate_UnknownTarget_FailsNamingTheTargetsThereAre()
     {
         var path = Path.Combine(_folder, "x.jsonl");
         await File.WriteAllTextAsync(path, Line("a", "b") + "\n");
 
-        (await RunAsync("validate", path, "--target", "nope")).ExitCode.ShouldBe(2);
+        // A target is a row of the targets table, not a fixed word: an unknown one is invalid input.
+        var result = await RunAsync("validate", path, "--target", "nope");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("target: Unknown training target 'nope'");
+        result.Error.ShouldContain("openai-chat");
     }
 
     [Fact]

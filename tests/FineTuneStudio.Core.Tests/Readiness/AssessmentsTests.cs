@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Training;
 using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;

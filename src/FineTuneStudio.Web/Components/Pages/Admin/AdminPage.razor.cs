@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Training;
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Auditing;
@@ -67,6 +68,12 @@ public sealed partial class AdminPage
         };
     }
 
+    private void NewTarget()
+    {
+        _targetErrors = [];
+        _targetEdit = new TargetEdit { IsNew = true, Format = TrainingTargets.OpenAiChat, MinExamples = 10, TokenLimitPerExample = 65_536 };
+    }
+
     private async Task SaveTargetAsync()
     {
         if (_targetEdit is not { } edit)
@@ -79,8 +86,11 @@ public sealed partial class AdminPage
             var actor = (await AuthenticationState).User.ToActor();
             var input = new TrainingTargetInput(edit.Name, edit.MinExamples, edit.TokenLimitPerExample, edit.PricePerMillionTokens, edit.Status,
                 edit.ClosesOn is { } d ? DateOnly.FromDateTime(d) : null, edit.Notice, edit.Alternatives);
-            await TargetTable.UpdateAsync(edit.Key, input, actor, ComponentToken);
-            Snackbar.Add($"Saved {edit.Key}", Severity.Success);
+            var saved = edit.IsNew
+                ? await TargetTable.AddAsync(new TrainingTargetNew(edit.Key, edit.Format, input.Name, input.MinExamples, input.TokenLimitPerExample,
+                    input.PricePerMillionTokens, input.Status, input.ClosesOn, input.Notice, input.Alternatives), actor, ComponentToken)
+                : await TargetTable.UpdateAsync(edit.Key, input, actor, ComponentToken);
+            Snackbar.Add($"Saved {saved.Key}", Severity.Success);
             _targetEdit = null;
             await LoadAsync();
         }
@@ -93,7 +103,10 @@ public sealed partial class AdminPage
     /// <summary>The form state of the training target being edited.</summary>
     private sealed class TargetEdit
     {
+        /// <summary>A target being added: its key and format can still be chosen.</summary>
+        public bool IsNew { get; init; }
         public string Key { get; set; } = "";
+        public string Format { get; set; } = "";
         public string Name { get; set; } = "";
         public int MinExamples { get; set; }
         public int TokenLimitPerExample { get; set; }

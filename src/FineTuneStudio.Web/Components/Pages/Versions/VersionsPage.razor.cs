@@ -38,6 +38,7 @@ public sealed partial class VersionsPage
     private string _previewTarget = TrainingTargets.OpenAiChat;
     private ExamplePreviewResult? _preview;
     private IReadOnlyList<string> _previewErrors = [];
+    private IReadOnlyList<TrainingTargetProfile> _targets = TrainingTargets.All;
 
     [Parameter]
     public int ProjectId { get; set; }
@@ -47,12 +48,13 @@ public sealed partial class VersionsPage
     [Inject] public required VersionCutter Cutter { get; init; }
     [Inject] public required VersionPreview Preview { get; init; }
     [Inject] public required CutEstimates Estimates { get; init; }
+    [Inject] public required TrainingTargetService TargetTable { get; init; }
     [Inject] public required ISnackbar Snackbar { get; init; }
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
-    private TrainingTargetProfile SelectedTarget => TrainingTargets.TryGet(_target, out var t) ? t : TrainingTargets.OpenAiChatProfile;
+    private TrainingTargetProfile SelectedTarget => TrainingTargetTable.Find(_targets, _target) ?? _targets[0];
 
     /// <summary>Live check of the shares, the same rule the service applies.</summary>
     private string? ShareError =>
@@ -64,6 +66,7 @@ public sealed partial class VersionsPage
     {
         try
         {
+            _targets = await TargetTable.ProfilesAsync(ComponentToken);
             _datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
             if (_datasets.Count > 0 && _datasets.All(d => d.Id != _datasetId))
             {

@@ -1,12 +1,13 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Readiness;
 using FineTuneStudio.Core.Versions;
 using Microsoft.EntityFrameworkCore;
-using FineTuneStudio.Core.Training;
 
-namespace FineTuneStudio.Core.Readiness;
+namespace FineTuneStudio.Core.Training;
 
 /// <summary>One row of the training-target table as pages, the API and estimates see it.</summary>
 public sealed record TrainingTargetView(
@@ -20,7 +21,8 @@ public sealed record TrainingTargetView(
     DateOnly? ClosesOn,
     string Notice,
     string Alternatives,
-    DateTime UpdatedAt)
+    DateTime UpdatedAt,
+    string Format = "")
 {
     public bool IsClosingOrClosed => Status is TrainingTargetService.Closing or TrainingTargetService.Closed;
 
@@ -40,11 +42,28 @@ public sealed record TrainingTargetInput(
     string? Notice,
     string? Alternatives);
 
+/// <summary>A target an admin adds: its key, the built-in format its files follow, and the figures of <see cref="TrainingTargetInput"/>.</summary>
+public sealed record TrainingTargetNew(
+    string Key,
+    string Format,
+    string? Name,
+    int MinExamples,
+    int TokenLimitPerExample,
+    double PricePerMillionTokens,
+    string? Status,
+    DateOnly? ClosesOn = null,
+    string? Notice = null,
+    string? Alternatives = null,
+    string? Kind = null)
+{
+    public TrainingTargetInput Settings => new(Name, MinExamples, TokenLimitPerExample, PricePerMillionTokens, Status, ClosesOn, Notice, Alternatives);
+}
+
 /// <summary>
 /// The editable table of training targets. Seeded once from the export profiles with example
 /// prices; admins change prices, limits and status to match their contract.
 /// </summary>
-public sealed class TrainingTargetService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
+public sealed partial class TrainingTargetService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
 {
     public const string Available = "available";
     public const string Closing = "closing";
@@ -100,6 +119,21 @@ public sealed class TrainingTargetService(IDbContextFactory<StudioDbContext> fac
         return rows.Select(ToView).ToList();
     }
 
+    /// <summary>Every target with the rules of its format, as cut, export, validation and estimates read them.</summary>
+    public async Task<IReadOnlyList<TrainingTargetProfile>> ProfilesAsync(CancellationToken cancellationToken)
+    {
+        await SeedAsync(cancellationToken);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await TrainingTargetTable.ProfilesAsync(db, cancellationToken);
+    }
+
+    public async Task<TrainingTargetProfile> ProfileAsync(string? key, CancellationToken cancellationToken)
+    {
+        await SeedAsync(cancellationToken);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await TrainingTargetTable.GetAsync(db, key, cancellationToken);
+    }
+
     public async Task<TrainingTargetView?> FindAsync(string? key, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(key))
@@ -109,6 +143,53 @@ public sealed class TrainingTargetService(IDbContextFactory<StudioDbContext> fac
 
         var all = await ListAsync(cancellationToken);
         return all.FirstOrDefault(t => string.Equals(t.Key, key.Trim(), StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Adds a target (another host, a contract price, a trainer of the team's own) whose files follow a built-in format.</summary>
+    public async Task<TrainingTargetView> AddAsync(TrainingTargetNew input, Actor actor, CancellationToken cancellationToken)
+    {
+        var errors = Validate(input.Settings).ToList();
+        var key = input.Key?.Trim().ToLowerInvariant() ?? "";
+        if (!KeyPattern().IsMatch(key))
+        {
+            errors.Add(new InputError("key", "Expected 2 to 64 lower-case letters, digits or dashes, starting with a letter (e.g. together-chat)."));
+        }
+
+        if (!TrainingTargets.TryGet(input.Format ?? "", out var format))
+        {
+            errors.Add(new InputError("format", $"Expected one of the built-in formats: {string.Join(", ", TrainingTargets.All.Select(t => t.Key))}."));
+        }
+
+        if (string.IsNullOrWhiteSpace(input.Name))
+        {
+            errors.Add(new InputError("name", "Give the target a name people will recognise."));
+        }
+
+        var kind = input.Kind?.Trim().ToLowerInvariant() ?? (format?.IsOpenAi == true ? "hosted" : "open");
+        if (kind is not ("hosted" or "open"))
+        {
+            errors.Add(new InputError("kind", "Expected hosted or open."));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new StudioValidationException(errors);
+        }
+
+        await SeedAsync(cancellationToken);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (await db.TrainingTargets.AnyAsync(t => t.Key == key, cancellationToken))
+        {
+            throw new StudioValidationException("key", $"There is already a target '{key}'; edit it instead.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var target = new TrainingTarget { Key = key, Name = "", Format = format!.Key, Kind = kind };
+        Apply(target, input.Settings, now);
+        db.TrainingTargets.Add(target);
+        AuditLog.Record(db, actor, now, "training-target.add", nameof(TrainingTarget), key, Summary(target));
+        await db.SaveChangesAsync(cancellationToken);
+        return ToView(target);
     }
 
     public async Task<TrainingTargetView> UpdateAsync(string key, TrainingTargetInput input, Actor actor, CancellationToken cancellationToken)
@@ -124,6 +205,14 @@ public sealed class TrainingTargetService(IDbContextFactory<StudioDbContext> fac
         var target = await db.TrainingTargets.SingleOrDefaultAsync(t => t.Key == key, cancellationToken)
             ?? throw new NotFoundException("Training target", key);
         var now = clock.GetUtcNow().UtcDateTime;
+        Apply(target, input, now);
+        AuditLog.Record(db, actor, now, "training-target.update", nameof(TrainingTarget), target.Key, Summary(target));
+        await db.SaveChangesAsync(cancellationToken);
+        return ToView(target);
+    }
+
+    private static void Apply(TrainingTarget target, TrainingTargetInput input, DateTime now)
+    {
         if (!string.IsNullOrWhiteSpace(input.Name))
         {
             target.Name = input.Name.Trim();
@@ -137,11 +226,13 @@ public sealed class TrainingTargetService(IDbContextFactory<StudioDbContext> fac
         target.Notice = input.Notice?.Trim() ?? "";
         target.Alternatives = input.Alternatives?.Trim() ?? "";
         target.UpdatedAt = now;
-        AuditLog.Record(db, actor, now, "training-target.update", nameof(TrainingTarget), target.Key,
-            string.Create(CultureInfo.InvariantCulture, $"{target.Key}: {target.Status}, ${target.PricePerMillionTokens}/M tokens, min {target.MinExamples}, limit {target.TokenLimitPerExample}"));
-        await db.SaveChangesAsync(cancellationToken);
-        return ToView(target);
     }
+
+    private static string Summary(TrainingTarget t) => string.Create(CultureInfo.InvariantCulture,
+        $"{t.Key} ({t.Format}): {t.Status}, ${t.PricePerMillionTokens}/M tokens, min {t.MinExamples}, limit {t.TokenLimitPerExample}");
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{1,63}$")]
+    private static partial Regex KeyPattern();
 
     public static IReadOnlyList<InputError> Validate(TrainingTargetInput input)
     {
@@ -212,5 +303,5 @@ public sealed class TrainingTargetService(IDbContextFactory<StudioDbContext> fac
 
     private static TrainingTargetView ToView(TrainingTarget t) => new(
         t.Key, t.Name, t.Kind, t.MinExamples, t.TokenLimitPerExample, t.PricePerMillionTokens, t.Status,
-        t.ClosesOn is { } d ? DateOnly.FromDateTime(d) : null, t.Notice, t.Alternatives, t.UpdatedAt);
+        t.ClosesOn is { } d ? DateOnly.FromDateTime(d) : null, t.Notice, t.Alternatives, t.UpdatedAt, t.Format);
 }
