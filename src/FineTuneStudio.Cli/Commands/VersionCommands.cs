@@ -211,7 +211,7 @@ public static class VersionCommands
         await console.Out.WriteLineAsync($"charged tokens: {r.ChargedTokens.ToString(inv)}");
         if (r.EstimatedCost is { } cost)
         {
-            await console.Out.WriteLineAsync($"estimated cost: {cost.ToString("0.00", inv)} (example price; edit to your contract)");
+            await console.Out.WriteLineAsync($"estimated cost: {cost.ToString("0.00", inv)} USD at {r.Cost.PricePerMillionTokens?.ToString("0.00", inv)} per million tokens (the targets table's price: 'fts targets update' sets yours)");
         }
 
         foreach (var warning in r.Warnings)

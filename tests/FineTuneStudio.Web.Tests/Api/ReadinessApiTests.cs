@@ -120,4 +120,33 @@ public sealed class ReadinessApiTests(StudioAppFactory app)
         all.EnumerateArray().Single(t => t.GetProperty("key").GetString() == "openai-chat").GetProperty("status").GetString().ShouldBe("closing");
         await admin.PutAsJsonAsync("api/training-targets/nope", body).ShouldHaveStatusAsync(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task TrainingTargets_AnAdminAddsOne_AndTheExportSideReadsIt()
+    {
+        var (admin, _, _) = await app.TokenClientAsync(StudioRoles.Admin);
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = admin;
+        using var __ = lead;
+        var key = $"acme-{Guid.NewGuid():N}"[..20];
+        var body = new { key, format = "openai-chat", name = "Acme chat", minExamples = 1, tokenLimitPerExample = 10, pricePerMillionTokens = 40, status = "available" };
+
+        await lead.PostAsJsonAsync("api/training-targets", body).ShouldHaveStatusAsync(HttpStatusCode.Forbidden);
+        var bad = await admin.PostAsJsonAsync("api/training-targets", body with { format = "csv" });
+        await bad.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync()).ShouldContain("format");
+        var created = await admin.PostAsJsonAsync("api/training-targets", body);
+        await created.ShouldHaveStatusAsync(HttpStatusCode.Created);
+        created.Headers.Location!.ToString().ShouldBe($"/api/training-targets/{key}");
+
+        var targets = await lead.GetFromJsonAsync<JsonElement>("api/export/targets");
+        var acme = targets.EnumerateArray().Single(t => t.GetProperty("key").GetString() == key);
+        (acme.GetProperty("displayName").GetString(), acme.GetProperty("format").GetString(), acme.GetProperty("pricePerMillionTrainingTokens").GetDecimal())
+            .ShouldBe(("Acme chat", "openai-chat", 40m));
+
+        // A 13-token chat against the row's limit of 10.
+        using var file = new StringContent("""{"messages":[{"role":"user","content":"hello"},{"role":"assistant","content":"world"}]}""" + "\n");
+        var report = await (await lead.PostAsync($"api/export/validate?target={key}", file)).Content.ReadFromJsonAsync<JsonElement>();
+        report.GetProperty("overTokenLimitCount").GetInt32().ShouldBe(1);
+    }
 }

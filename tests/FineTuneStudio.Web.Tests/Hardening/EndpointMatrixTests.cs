@@ -119,6 +119,7 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["GET /api/projects/{id:int}/assessments/{aid:int}/report.md"] = ViewReadiness,
         ["GET /api/training-targets/"] = ViewReadiness,
         ["PUT /api/training-targets/{key}"] = $"{Administer} + {ViewReadiness}",
+        ["POST /api/training-targets/"] = $"{Administer} + {ViewReadiness}",
 
         // Examples: labelers write; reviewers approve, adjudicate and bulk-edit.
         ["GET /api/datasets/{datasetId:int}/examples"] = Label,
