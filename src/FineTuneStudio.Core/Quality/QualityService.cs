@@ -292,7 +292,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
                 .OrderByDescending(v => v.Number).Select(v => new { v.Id, v.Target }).FirstOrDefaultAsync(cancellationToken);
             versionId = version?.Id;
             int? tokenLimit = version is null ? null
-                : await db.TrainingTargets.Where(t => t.Key == version.Target).Select(t => (int?)t.TokenLimitPerExample).FirstOrDefaultAsync(cancellationToken);
+                : TrainingTargetTable.Find(await TrainingTargetTable.ProfilesAsync(db, cancellationToken), version.Target)?.TokenLimitPerExample;
 
             var evalInputs = new List<EvalInput>();
             await foreach (var item in db.EvalItems.AsNoTracking()
