@@ -102,6 +102,8 @@ public class TrainingMetrics
     public int ProjectId { get; set; }
     public int? DatasetVersionId { get; set; }
     public required string Name { get; set; }
+    /// <summary>The file it came from: results-csv, hf-trainer-state or llamafactory-log (empty for imports before formats were told apart).</summary>
+    public string Format { get; set; } = "";
     public DateTime ImportedAt { get; set; }
     public List<TrainingMetricPoint> Points { get; set; } = [];
 }
@@ -115,4 +117,7 @@ public class TrainingMetricPoint
     public double? TrainAccuracy { get; set; }
     public double? ValidLoss { get; set; }
     public double? ValidAccuracy { get; set; }
+    /// <summary>The epoch at this step, as open trainers log it (fractional between epoch ends).</summary>
+    public double? Epoch { get; set; }
+    public double? LearningRate { get; set; }
 }

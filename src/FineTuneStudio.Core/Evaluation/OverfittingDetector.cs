@@ -1,6 +1,7 @@
 namespace FineTuneStudio.Core.Evaluation;
 
-public sealed record CurvePoint(int Step, double? TrainLoss, double? TrainAccuracy, double? ValidLoss, double? ValidAccuracy);
+public sealed record CurvePoint(int Step, double? TrainLoss, double? TrainAccuracy, double? ValidLoss, double? ValidAccuracy,
+    double? Epoch = null, double? LearningRate = null);
 
 public enum CurveStatus { NoValidation, Healthy, Overfitting }
 

@@ -5,14 +5,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FineTuneStudio.Core.Evaluation;
 
-public sealed record TrainingMetricsSummary(int Id, int ProjectId, string Name, int? DatasetVersionId, string? DatasetVersionLabel, DateTime ImportedAt, int Points);
+public sealed record TrainingMetricsSummary(int Id, int ProjectId, string Name, int? DatasetVersionId, string? DatasetVersionLabel, DateTime ImportedAt, int Points,
+    string Format = "");
 
 public sealed record TrainingCurve(TrainingMetricsSummary Metrics, IReadOnlyList<CurvePoint> Points, OverfittingVerdict Verdict);
 
-/// <summary>Imported training results files and their loss curves.</summary>
+/// <summary>Imported training logs (a provider's results CSV, an open trainer's log) and their loss curves.</summary>
 public sealed class TrainingCurveService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
 {
-    public async Task<TrainingMetricsSummary> ImportAsync(int projectId, string name, int? datasetVersionId, string csvText, Actor actor, CancellationToken cancellationToken)
+    public async Task<TrainingMetricsSummary> ImportAsync(int projectId, string name, int? datasetVersionId, string logText, Actor actor, CancellationToken cancellationToken)
     {
         name = name?.Trim() ?? "";
         if (name.Length == 0 || name.Length > 200)
@@ -20,7 +21,8 @@ public sealed class TrainingCurveService(IDbContextFactory<StudioDbContext> fact
             throw new StudioValidationException("name", "give the training results a name of 1 to 200 characters");
         }
 
-        var points = TrainingCurveParser.Parse(csvText);
+        var log = TrainerLogParser.Parse(logText);
+        var points = log.Points;
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
         {
@@ -33,12 +35,16 @@ public sealed class TrainingCurveService(IDbContextFactory<StudioDbContext> fact
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var metrics = new TrainingMetrics { ProjectId = projectId, Name = name, DatasetVersionId = datasetVersionId, ImportedAt = now };
-        metrics.Points.AddRange(points.Select(p => new TrainingMetricPoint { Step = p.Step, TrainLoss = p.TrainLoss, TrainAccuracy = p.TrainAccuracy, ValidLoss = p.ValidLoss, ValidAccuracy = p.ValidAccuracy }));
+        var metrics = new TrainingMetrics { ProjectId = projectId, Name = name, DatasetVersionId = datasetVersionId, Format = log.Format, ImportedAt = now };
+        metrics.Points.AddRange(points.Select(p => new TrainingMetricPoint
+        {
+            Step = p.Step, TrainLoss = p.TrainLoss, TrainAccuracy = p.TrainAccuracy, ValidLoss = p.ValidLoss, ValidAccuracy = p.ValidAccuracy,
+            Epoch = p.Epoch, LearningRate = p.LearningRate,
+        }));
         db.TrainingMetrics.Add(metrics);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        AuditLog.Record(db, actor, now, "training.import", nameof(TrainingMetrics), metrics.Id, $"{name}: {points.Count} steps");
+        AuditLog.Record(db, actor, now, "training.import", nameof(TrainingMetrics), metrics.Id, $"{name} ({log.Format}): {points.Count} steps");
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return (await ListAsync(projectId, cancellationToken)).Single(m => m.Id == metrics.Id);
@@ -50,7 +56,7 @@ public sealed class TrainingCurveService(IDbContextFactory<StudioDbContext> fact
         return await db.TrainingMetrics.AsNoTracking().Where(t => t.ProjectId == projectId).OrderByDescending(t => t.ImportedAt).ThenByDescending(t => t.Id)
             .Select(t => new TrainingMetricsSummary(t.Id, t.ProjectId, t.Name, t.DatasetVersionId,
                 db.DatasetVersions.Where(v => v.Id == t.DatasetVersionId).Select(v => v.Dataset!.Name + " v" + v.Number).FirstOrDefault(),
-                t.ImportedAt, t.Points.Count))
+                t.ImportedAt, t.Points.Count, t.Format))
             .ToListAsync(cancellationToken);
     }
 
@@ -61,7 +67,7 @@ public sealed class TrainingCurveService(IDbContextFactory<StudioDbContext> fact
             ?? throw new NotFoundException("Training results", id);
         var summary = (await ListAsync(projectId, cancellationToken)).Single(t => t.Id == id);
         var points = await db.TrainingMetricPoints.AsNoTracking().Where(p => p.TrainingMetricsId == id).OrderBy(p => p.Step)
-            .Select(p => new CurvePoint(p.Step, p.TrainLoss, p.TrainAccuracy, p.ValidLoss, p.ValidAccuracy)).ToListAsync(cancellationToken);
+            .Select(p => new CurvePoint(p.Step, p.TrainLoss, p.TrainAccuracy, p.ValidLoss, p.ValidAccuracy, p.Epoch, p.LearningRate)).ToListAsync(cancellationToken);
         return new TrainingCurve(summary, points, OverfittingDetector.Detect(points));
     }
 

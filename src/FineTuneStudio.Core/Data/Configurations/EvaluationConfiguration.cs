@@ -80,6 +80,7 @@ internal sealed class TrainingMetricsConfiguration : IEntityTypeConfiguration<Tr
     public void Configure(EntityTypeBuilder<TrainingMetrics> builder)
     {
         builder.Property(t => t.Name).HasMaxLength(200);
+        builder.Property(t => t.Format).HasMaxLength(32);
         builder.HasOne<Project>().WithMany().HasForeignKey(t => t.ProjectId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<DatasetVersion>().WithMany().HasForeignKey(t => t.DatasetVersionId).OnDelete(DeleteBehavior.SetNull);
         builder.HasMany(t => t.Points).WithOne().HasForeignKey(p => p.TrainingMetricsId).OnDelete(DeleteBehavior.Cascade);

@@ -1227,6 +1227,12 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<double?>("Epoch")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("LearningRate")
+                        .HasColumnType("double precision");
+
                     b.Property<int>("Step")
                         .HasColumnType("integer");
 
@@ -1262,6 +1268,11 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
 
                     b.Property<int?>("DatasetVersionId")
                         .HasColumnType("integer");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<DateTime>("ImportedAt")
                         .HasColumnType("timestamp with time zone");

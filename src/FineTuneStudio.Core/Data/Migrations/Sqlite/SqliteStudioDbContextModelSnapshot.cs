@@ -1181,6 +1181,12 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<double?>("Epoch")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("LearningRate")
+                        .HasColumnType("REAL");
+
                     b.Property<int>("Step")
                         .HasColumnType("INTEGER");
 
@@ -1214,6 +1220,11 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
 
                     b.Property<int?>("DatasetVersionId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
 
                     b.Property<DateTime>("ImportedAt")
                         .HasColumnType("TEXT");
