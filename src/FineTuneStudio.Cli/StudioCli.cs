@@ -80,6 +80,7 @@ public static class StudioCli
         root.Subcommands.Add(ProjectsCommand.Build());
         root.Subcommands.Add(DatasetsCommand.Build());
         root.Subcommands.Add(TargetsCommand.Build());
+        root.Subcommands.Add(TrainingCommands.Build());
         foreach (var command in ReadinessCommands.Build()
                      .Concat(ImportCommands.Build())
                      .Concat(VersionCommands.Build())

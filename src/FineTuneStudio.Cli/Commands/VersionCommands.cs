@@ -44,7 +44,7 @@ public static class VersionCommands
         return (found, await services.GetRequiredService<VersionCatalog>().ListAsync(found.Id, ct));
     }
 
-    private static VersionSummary Numbered(DatasetSummary dataset, IReadOnlyList<VersionSummary> versions, int number, string option) =>
+    internal static VersionSummary Numbered(DatasetSummary dataset, IReadOnlyList<VersionSummary> versions, int number, string option) =>
         versions.FirstOrDefault(v => v.Number == number)
         ?? throw new CliException($"{option}: {dataset.Name} has no version {number} (it has {(versions.Count == 0 ? "none" : string.Join(", ", versions.Select(v => v.Number).Order()))})");
 

@@ -238,7 +238,7 @@ public static class EvaluationEndpoints
             .Accepts<IFormFile>("multipart/form-data")
             .DisableAntiforgery()
             .RequireAuthorization(StudioPolicies.Evaluate)
-            .WithSummary("Import a provider's training results CSV")
+            .WithSummary("Import a training log: trainer_state.json (Hugging Face, TRL, axolotl, Unsloth), LLaMA-Factory's trainer_log.jsonl or a provider's results CSV")
             .WithDescription("Multipart form: file, and optional name and datasetVersionId. Past the upload limit: 413.");
     }
 

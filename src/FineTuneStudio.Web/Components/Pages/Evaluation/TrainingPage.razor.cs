@@ -1,4 +1,6 @@
+using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Web.Components.Shared;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
@@ -22,10 +24,14 @@ public sealed partial class TrainingPage
     private int _total;
     private string _name = "";
     private IBrowserFile? _file;
+    private int? _versionId;
+    private IReadOnlyList<(int Id, string Label)> _versions = [];
 
     [Parameter] public int ProjectId { get; set; }
 
     [Inject] public required TrainingCurveService Training { get; init; }
+    [Inject] public required DatasetService Datasets { get; init; }
+    [Inject] public required VersionCatalog Catalog { get; init; }
 
     [Inject] public required IOptionsMonitor<UploadLimitOptions> UploadLimits { get; init; }
 
@@ -35,6 +41,14 @@ public sealed partial class TrainingPage
     {
         _list = await Training.ListAsync(ProjectId, ComponentToken);
         await SelectAsync(_list.Count > 0 ? _list[0].Id : null);
+        // The versions a log can say it was trained on, newest first.
+        var versions = new List<(int, string)>();
+        foreach (var dataset in await Datasets.ListAsync(ProjectId, ComponentToken))
+        {
+            versions.AddRange((await Catalog.ListAsync(dataset.Id, ComponentToken)).OrderByDescending(v => v.Number).Select(v => (v.Id, $"{dataset.Name} v{v.Number} ({v.Target})")));
+        }
+
+        _versions = versions;
     }
 
     private async Task SelectAsync(int? id)
@@ -78,7 +92,7 @@ public sealed partial class TrainingPage
             await using var stream = PageUploads.Open(_file, UploadLimits.CurrentValue, ComponentToken);
             var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
             var name = string.IsNullOrWhiteSpace(_name) ? Path.GetFileNameWithoutExtension(_file.Name) : _name;
-            var created = await Training.ImportAsync(ProjectId, name, null, text, (await AuthenticationState).User.ToActor(), ComponentToken);
+            var created = await Training.ImportAsync(ProjectId, name, _versionId, text, (await AuthenticationState).User.ToActor(), ComponentToken);
             (_errors, _total, _name, _file) = ([], 0, "", null);
             _list = await Training.ListAsync(ProjectId, ComponentToken);
             await SelectAsync(created.Id);
@@ -88,4 +102,11 @@ public sealed partial class TrainingPage
             (_errors, _total) = ErrorsFor(e);
         }
     }
+
+    private static string FormatName(string format) => format switch
+    {
+        TrainerLogParser.HfTrainerState => "trainer_state.json",
+        TrainerLogParser.LlamaFactoryLog => "LLaMA-Factory trainer_log.jsonl",
+        _ => "results CSV",
+    };
 }
