@@ -20,6 +20,9 @@ public sealed partial class TrainingPage
     private List<ChartSeries<double>> _loss = [];
     private List<ChartSeries<double>> _accuracy = [];
     private string[] _labels = [];
+    // MudChart ticks every 20 units by default, which flattens a loss between 0 and 3 into the floor.
+    private LineChartOptions _lossAxis = new();
+    private readonly LineChartOptions _accuracyAxis = new() { YAxisTicks = 10, YAxisFormat = "0" };
     private IReadOnlyList<string> _errors = [];
     private int _total;
     private string _name = "";
@@ -65,10 +68,14 @@ public sealed partial class TrainingPage
         var every = Math.Max(1, points.Count / 10);
         _labels = points.Select((p, i) => i % every == 0 ? p.Step.ToString() : "").ToArray();
         _loss = [Series("training loss", points.Select(p => p.TrainLoss)), Series("validation loss", points.Select(p => p.ValidLoss))];
+        var highest = points.Select(p => Math.Max(p.TrainLoss ?? 0, p.ValidLoss ?? 0)).DefaultIfEmpty(1).Max();
+        // Ticks are whole units here: about five of them over the highest loss.
+        _lossAxis = new LineChartOptions { YAxisTicks = Math.Max(1, (int)Math.Ceiling(highest / 5)), YAxisFormat = "0" };
         _accuracy = [];
         if (points.Any(p => p.TrainAccuracy is not null || p.ValidAccuracy is not null))
         {
-            _accuracy = [Series("training accuracy", points.Select(p => p.TrainAccuracy)), Series("validation accuracy", points.Select(p => p.ValidAccuracy))];
+            // In percent, so the whole-unit ticks can mark every ten points.
+            _accuracy = [Series("training accuracy %", points.Select(p => p.TrainAccuracy * 100)), Series("validation accuracy %", points.Select(p => p.ValidAccuracy * 100))];
         }
     }
 
