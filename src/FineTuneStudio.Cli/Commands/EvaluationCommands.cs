@@ -79,7 +79,53 @@ public static class EvaluationCommands
 
         sets.Subcommands.Add(create);
         sets.Subcommands.Add(import);
+        sets.Subcommands.Add(ExportSet());
         return sets;
+    }
+
+    /// <summary><c>fts eval-sets export</c>: the set for a batch job or LLaMA-Factory; the answers come back with import-run.</summary>
+    private static Command ExportSet()
+    {
+        var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
+        var set = new Option<string>("--set") { Description = "Eval set id or name", Required = true };
+        var format = new Option<string>("--format") { Description = "batch (OpenAI Batch API, vLLM run_batch) or llamafactory (alpaca lines)", DefaultValueFactory = _ => EvalSetExport.BatchFormat };
+        format.AcceptOnlyFromAmong([.. EvalSetExport.Formats]);
+        var model = new Option<string?>("--model") { Description = "The model each batch request names" };
+        var systemPrompt = new Option<string?>("--system-prompt") { Description = "A system turn for items that have none" };
+        var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature of each batch request" };
+        var output = new Option<FileInfo>("--out") { Description = "The JSONL file to write", Required = true };
+        var command = new Command("export", "Write an eval set as a batch input JSONL or LLaMA-Factory lines, in the set's order")
+        {
+            project, set, format, model, systemPrompt, temperature, output,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
+            var evalSet = await services.GetRequiredService<EvalSets>().FindSetAsync(found.Id, parse.GetValue(set)!, ct);
+            var path = parse.GetValue(output)!.FullName;
+            // Written beside the target and renamed into place: a refused export leaves no half file.
+            var partial = path + ".partial";
+            int written;
+            try
+            {
+                await using (var file = File.Create(partial))
+                {
+                    written = await services.GetRequiredService<EvalSetExport>().WriteAsync(evalSet.Id, parse.GetValue(format)!, parse.GetValue(model),
+                        parse.GetValue(systemPrompt), parse.GetValue(temperature), file, ct);
+                }
+
+                File.Move(partial, path, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(partial);
+            }
+
+            await CliConsole.Get().Out.WriteLineAsync($"wrote {written} items of '{evalSet.Name}' to {path}");
+            return StudioCli.Success;
+        });
+        return command;
     }
 
     /// <summary>Pure scoring of two files; no database.</summary>
@@ -94,6 +140,11 @@ public static class EvaluationCommands
             var console = CliConsole.Get();
             var parsedItems = EvalFileParser.ParseItems(await ReadAsync(parse.GetValue(items)!, "--items", ct), parse.GetValue(items)!.Name);
             var parsedOutputs = EvalFileParser.ParseOutputs(await ReadAsync(parse.GetValue(outputs)!, "--outputs", ct), parse.GetValue(outputs)!.Name);
+            if (parsedOutputs[0].ByPosition)
+            {
+                parsedOutputs = EvalFileParser.InSetOrder(parsedOutputs, parsedItems.Select(i => (i.Id, i.Expected)).ToList());
+            }
+
             var chosen = EvalMetrics.ParseList(parse.GetValue(metrics), "--metrics");
             if (chosen.Count == 0)
             {

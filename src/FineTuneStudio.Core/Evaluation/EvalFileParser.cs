@@ -8,12 +8,20 @@ namespace FineTuneStudio.Core.Evaluation;
 /// <summary>One held-out item as read from a file.</summary>
 public sealed record EvalItemInput(string Id, IReadOnlyList<MessageContent> Input, string Expected, string? Label, string? SchemaJson, int Line);
 
-/// <summary>One model output as read from a file.</summary>
-public sealed record EvalOutputInput(string Id, string Output, int Line);
+/// <summary>
+/// One model output as read from a file. <paramref name="Expected"/> is set for files that carry no item id
+/// (LLaMA-Factory's predictions): their lines follow the set's order, and the expected answer checks it.
+/// </summary>
+public sealed record EvalOutputInput(string Id, string Output, int Line, string? Expected = null)
+{
+    public bool ByPosition => Id.Length == 0;
+}
 
 /// <summary>
-/// Reads eval items (<c>{id, expected, label?, schema?, input?}</c>) and model outputs
-/// (<c>{id, output}</c>) from JSONL or CSV. Every problem is reported with its line; a file with any
+/// Reads eval items (<c>{id, expected, label?, schema?, input?}</c>) and model outputs from JSONL or CSV: our
+/// <c>{id, output}</c>, an OpenAI-style batch output (<c>custom_id</c> and the response body, as OpenAI's Batch API
+/// and vLLM's run_batch write it) or LLaMA-Factory's <c>generated_predictions.jsonl</c> (<c>prompt</c>,
+/// <c>predict</c>, <c>label</c>, in the set's order). Every problem is reported with its line; a file with any
 /// problem yields no rows, so callers change nothing.
 /// </summary>
 public static class EvalFileParser
@@ -120,6 +128,29 @@ public static class EvalFileParser
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
+            if (row.Json is { } json && json.TryGetProperty("predict", out _) && !json.TryGetProperty("id", out _))
+            {
+                // LLaMA-Factory writes no id: the line's place in the file is the item's place in the set.
+                outputs.Add(new EvalOutputInput("", row.Get("predict") ?? "", row.Line, row.Get("label") ?? ""));
+                continue;
+            }
+
+            if (row.Json is { } batch && batch.TryGetProperty("custom_id", out _))
+            {
+                if (BatchOutput(row, batch, errors) is { } answered)
+                {
+                    if (!seen.TryAdd(answered.Id, row.Line))
+                    {
+                        errors.Add("custom_id", $"The custom_id \"{answered.Id}\" was already used on line {seen[answered.Id]}.", row.Line);
+                        continue;
+                    }
+
+                    outputs.Add(answered);
+                }
+
+                continue;
+            }
+
             var id = row.Get("id")?.Trim();
             if (string.IsNullOrEmpty(id))
             {
@@ -149,8 +180,94 @@ public static class EvalFileParser
             errors.Add("file", "The file has no outputs.", null);
         }
 
+        if (outputs.Any(o => o.ByPosition) && outputs.Any(o => !o.ByPosition))
+        {
+            errors.Add("file", "The file mixes lines with an id and LLaMA-Factory lines without one; keep one shape per file.", null);
+        }
+
         errors.ThrowIfAny();
         return outputs;
+    }
+
+    /// <summary>
+    /// Predictions without ids (LLaMA-Factory) belong to the items in the set's order, the order an export of the set
+    /// writes them in. Each line's label must be its item's expected answer, so a file in another order is refused
+    /// instead of being scored against the wrong items.
+    /// </summary>
+    public static IReadOnlyList<EvalOutputInput> InSetOrder(IReadOnlyList<EvalOutputInput> outputs, IReadOnlyList<(string Id, string Expected)> items)
+    {
+        if (outputs.Count != items.Count)
+        {
+            throw new StudioValidationException("file",
+                $"The file has {outputs.Count} predictions without ids and the set has {items.Count} items; predictions without ids must cover the set, in its order.");
+        }
+
+        var errors = new List<InputError>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (outputs[i].Expected is { } label && label.Trim() != items[i].Expected.Trim() && items[i].Expected.Length > 0)
+            {
+                errors.Add(new InputError("label", $"The label is not the expected answer of item \"{items[i].Id}\", the set's item number {i + 1}: the predictions are not in the set's order.", outputs[i].Line));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new StudioValidationException(errors.Take(EvalFileParser.MaxErrors).ToList(), errors.Count);
+        }
+
+        return outputs.Select((o, i) => o with { Id = items[i].Id }).ToList();
+    }
+
+    /// <summary>
+    /// A batch output line: the answer text of a chat or completions response. A request that failed (an error, a
+    /// status other than 200) gives no output, so the item counts as failed, as a missing output does.
+    /// </summary>
+    private static EvalOutputInput? BatchOutput(Row row, JsonElement line, ErrorList errors)
+    {
+        var id = row.Get("custom_id")?.Trim();
+        if (string.IsNullOrEmpty(id))
+        {
+            errors.Add("custom_id", "The line has no custom_id.", row.Line);
+            return null;
+        }
+
+        if (line.TryGetProperty("error", out var error) && error.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
+        {
+            return null;
+        }
+
+        if (!line.TryGetProperty("response", out var response) || response.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("response", "The line has neither a response object nor an error.", row.Line);
+            return null;
+        }
+
+        if (response.TryGetProperty("status_code", out var status) && status.ValueKind == JsonValueKind.Number && status.TryGetInt32(out var code) && code != 200)
+        {
+            return null;
+        }
+
+        if (!response.TryGetProperty("body", out var body) || body.ValueKind != JsonValueKind.Object
+            || !body.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array || choices.GetArrayLength() == 0
+            || choices[0].ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("response.body.choices", "Expected the response body of a chat or completions request, with a choices list.", row.Line);
+            return null;
+        }
+
+        var choice = choices[0];
+        var text = choice.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object
+                   && message.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String ? content.GetString()
+            : choice.TryGetProperty("text", out var completion) && completion.ValueKind == JsonValueKind.String ? completion.GetString()
+            : null;
+        if (text is null)
+        {
+            errors.Add("response.body.choices[0]", "The first choice has no message content or text.", row.Line);
+            return null;
+        }
+
+        return new EvalOutputInput(id, text, row.Line);
     }
 
     private static bool TryReadInput(Row row, out IReadOnlyList<MessageContent> input, out string error)
@@ -227,6 +344,11 @@ public static class EvalFileParser
             catch (JsonException e)
             {
                 errors.Add("line", "Not valid JSON: " + FirstSentence(e.Message), line);
+            }
+            catch (ArgumentException)
+            {
+                // A lone UTF-16 surrogate has no UTF-8 form; the JSON reader refuses it with this instead of a JsonException.
+                errors.Add("line", "The line holds a character that is not valid text (a lone UTF-16 surrogate).", line);
             }
         }
 

@@ -87,6 +87,11 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
         }
 
         var items = await db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == setId).OrderBy(i => i.Id).ToListAsync(cancellationToken);
+        if (outputs.Count > 0 && outputs[0].ByPosition)
+        {
+            outputs = EvalFileParser.InSetOrder(outputs, items.Select(i => (i.ExternalId, i.Expected)).ToList());
+        }
+
         var known = items.Select(i => i.ExternalId).ToHashSet(StringComparer.Ordinal);
         var unknown = outputs.Where(o => !known.Contains(o.Id)).Select(o => new InputError("id", $"The set has no item \"{o.Id}\".", o.Line)).ToList();
         if (unknown.Count > 0)

@@ -10,6 +10,7 @@ public static class EvaluationServiceCollectionExtensions
     {
         services.AddOptions<EvalGenerationOptions>().BindConfiguration(EvalGenerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EvalSets>();
+        services.AddSingleton<EvalSetExport>();
         services.AddSingleton<EvalRuns>();
         services.AddSingleton<ComparisonService>();
         services.AddSingleton<TrainingCurveService>();

@@ -172,6 +172,7 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["PUT /api/eval-sets/{id:int}"] = $"{Evaluate} + {ViewEvaluation}",
         ["DELETE /api/eval-sets/{id:int}"] = $"{Evaluate} + {ViewEvaluation}",
         ["GET /api/eval-sets/{id:int}/items"] = ViewEvaluation,
+        ["GET /api/eval-sets/{id:int}/export"] = ViewEvaluation,
         ["POST /api/eval-sets/{id:int}/items"] = $"{Evaluate} + {ViewEvaluation}",
         ["GET /api/projects/{projectId:int}/eval-runs"] = ViewEvaluation,
         ["POST /api/eval-sets/{id:int}/runs"] = $"{Evaluate} + {ViewEvaluation}",

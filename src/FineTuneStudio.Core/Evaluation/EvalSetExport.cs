@@ -1,0 +1,112 @@
+using System.Text.Json;
+using FineTuneStudio.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace FineTuneStudio.Core.Evaluation;
+
+/// <summary>
+/// Writes an eval set for the tools that generate outside the studio: an OpenAI-style batch input JSONL (one chat
+/// completions request per item, <c>custom_id</c> = the item's id; OpenAI's Batch API and vLLM's run_batch read it)
+/// or LLaMA-Factory's alpaca layout (<c>instruction</c>, <c>input</c>, <c>output</c>, <c>system</c>) whose
+/// generated_predictions.jsonl comes back in the same order. Both import back as a run of the set.
+/// </summary>
+public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
+{
+    public const string BatchFormat = "batch";
+    public const string LlamaFactoryFormat = "llamafactory";
+    public static readonly IReadOnlyList<string> Formats = [BatchFormat, LlamaFactoryFormat];
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
+
+    /// <summary>Streams the set's items, in the set's order, as JSONL lines; returns how many were written.</summary>
+    public async Task<int> WriteAsync(int setId, string format, string? model, string? systemPrompt, double? temperature, Stream output, CancellationToken cancellationToken)
+    {
+        format = format?.Trim().ToLowerInvariant() ?? "";
+        if (!Formats.Contains(format))
+        {
+            throw new StudioValidationException("format", $"Expected one of: {string.Join(", ", Formats)}.");
+        }
+
+        if (format == BatchFormat && string.IsNullOrWhiteSpace(model))
+        {
+            throw new StudioValidationException("model", "A batch request names the model that answers it, e.g. model=my-finetune.");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!await db.EvalSets.AnyAsync(s => s.Id == setId, cancellationToken))
+        {
+            throw new NotFoundException("Eval set", setId);
+        }
+
+        var written = 0;
+        await foreach (var item in db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == setId).OrderBy(i => i.Id)
+                           .Select(i => new { i.ExternalId, i.InputJson, i.Expected }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            var messages = EvalRunGenerator.ToChatMessages(item.InputJson, systemPrompt);
+            await using (var writer = new Utf8JsonWriter(output, WriterOptions))
+            {
+                writer.WriteStartObject();
+                if (format == BatchFormat)
+                {
+                    writer.WriteString("custom_id", item.ExternalId);
+                    writer.WriteString("method", "POST");
+                    writer.WriteString("url", "/v1/chat/completions");
+                    writer.WriteStartObject("body");
+                    writer.WriteString("model", model!.Trim());
+                    writer.WriteStartArray("messages");
+                    foreach (var message in messages)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("role", message.Role.Value);
+                        writer.WriteString("content", message.Text);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                    if (temperature is { } t)
+                    {
+                        writer.WriteNumber("temperature", t);
+                    }
+
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    // Alpaca keeps one instruction: the conversation's turns before the last user turn go to history.
+                    var system = string.Join("\n\n", messages.Where(m => m.Role.Value == "system").Select(m => m.Text));
+                    var turns = messages.Where(m => m.Role.Value != "system").ToList();
+                    var last = turns.FindLastIndex(m => m.Role.Value == "user");
+                    writer.WriteString("instruction", last < 0 ? "" : turns[last].Text);
+                    writer.WriteString("input", "");
+                    writer.WriteString("output", item.Expected);
+                    if (system.Length > 0)
+                    {
+                        writer.WriteString("system", system);
+                    }
+
+                    var history = turns.Take(Math.Max(0, last)).Chunk(2).Where(p => p is [{ Role.Value: "user" }, { Role.Value: "assistant" }]).ToList();
+                    if (history.Count > 0)
+                    {
+                        writer.WriteStartArray("history");
+                        foreach (var pair in history)
+                        {
+                            writer.WriteStartArray();
+                            writer.WriteStringValue(pair[0].Text);
+                            writer.WriteStringValue(pair[1].Text);
+                            writer.WriteEndArray();
+                        }
+
+                        writer.WriteEndArray();
+                    }
+                }
+
+                writer.WriteEndObject();
+            }
+
+            output.WriteByte((byte)'\n');
+            written++;
+        }
+
+        return written;
+    }
+}
