@@ -109,6 +109,8 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["POST /api/datasets/"] = $"{View} + {Manage}",
         ["PUT /api/datasets/{id:int}"] = $"{View} + {Manage}",
         ["DELETE /api/datasets/{id:int}"] = $"{View} + {Manage}",
+        ["POST /api/datasets/{id:int}/archive"] = $"{View} + {Manage}",
+        ["POST /api/datasets/{id:int}/restore"] = $"{View} + {Manage}",
 
         // Readiness.
         ["GET /api/readiness/questionnaire"] = ViewReadiness,
