@@ -15,7 +15,6 @@ public sealed partial class DatasetsPage
     private bool _form;
     private DatasetSummary? _editing;
     private bool _busy;
-    private bool _interactive;
     private IReadOnlyList<string> _errors = [];
     private int _errorTotal;
 
@@ -26,15 +25,6 @@ public sealed partial class DatasetsPage
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync() => (_errors, _errorTotal) = await TryAsync(LoadAsync);
-
-    protected override void OnAfterRender(bool firstRender)
-    {
-        if (firstRender)
-        {
-            _interactive = true;
-            StateHasChanged();
-        }
-    }
 
     private async Task LoadAsync() => _datasets = await Datasets.ListAsync(ProjectId, _showArchived, ComponentToken);
 
