@@ -29,6 +29,11 @@ public sealed class DatasetsPageTests(BrowserFixture browser)
         await BrowserFixture.WaitForCircuitAsync(page);
 
         await page.ClickAsync("[data-testid=datasets-new]");
+        // Saved empty: each problem shows beside its field.
+        await page.ClickAsync("[data-testid=dataset-create-save]");
+        await Assertions.Expect(page.Locator(".mud-input-control", new() { Has = Field(page, "dataset-name") }).Locator(".mud-input-helper-text.mud-input-error"))
+            .ToContainTextAsync("a dataset needs a name");
+        await Assertions.Expect(page.Locator("[data-testid=dataset-labels-error]")).ToContainTextAsync("at least two labels");
         await Field(page, "dataset-name").FillAsync("Urgency");
         (string Label, string Description)[] labels =
         [
@@ -90,6 +95,18 @@ public sealed class DatasetsPageTests(BrowserFixture browser)
         await page.ClickAsync("[data-testid=cut-version]");
         await Assertions.Expect(page.Locator("[data-testid=version-link-1]")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "MlLead-datasets-version-cut");
+
+        // Archived, the dataset leaves the list; behind "show archived" it can come back.
+        await page.GotoAsync($"projects/{projectId}/datasets");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        var urgency = page.Locator("[data-testid=datasets-table] tr", new() { HasText = "Urgency" });
+        await urgency.Locator("[data-testid=dataset-archive]").ClickAsync();
+        await Assertions.Expect(urgency).ToHaveCountAsync(0);
+        await Field(page, "datasets-show-archived").CheckAsync();
+        await Assertions.Expect(urgency.Locator("[data-testid=dataset-archived]")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "MlLead-datasets-archived");
+        await urgency.Locator("[data-testid=dataset-restore]").ClickAsync();
+        await Assertions.Expect(urgency.Locator("[data-testid=dataset-archived]")).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
     }
 }

@@ -48,6 +48,8 @@ public sealed partial class DatasetForm
         }
     }
 
+    private bool PerLabel => _draft.AnswerStyle == AnswerStyle.PerLabel;
+
     private static string GuideField(LabelRow row) => $"labelGuides.{row.Label.Trim()}";
 
     private bool Has(string field) => ShownInPlace(field) && _fieldErrors.Any(e => e.Field == field);
