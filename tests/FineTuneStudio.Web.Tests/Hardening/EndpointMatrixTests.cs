@@ -62,6 +62,7 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["PAGE /projects/{ProjectId:int}/examples/queue"] = Label,
         ["PAGE /projects/{ProjectId:int}/examples/review"] = Review,
         ["PAGE /projects/{ProjectId:int}/examples/import"] = Review,
+        ["PAGE /projects/{ProjectId:int}/datasets"] = Manage,
         ["PAGE /projects/{ProjectId:int}/quality"] = Curate,
         ["PAGE /projects/{ProjectId:int}/versions"] = Curate,
         ["PAGE /projects/{ProjectId:int}/versions/{VersionId:int}"] = Curate,
