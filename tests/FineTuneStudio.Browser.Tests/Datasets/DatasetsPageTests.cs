@@ -35,6 +35,7 @@ public sealed class DatasetsPageTests(BrowserFixture browser)
             .ToContainTextAsync("a dataset needs a name");
         await Assertions.Expect(page.Locator("[data-testid=dataset-labels-error]")).ToContainTextAsync("at least two labels");
         await Field(page, "dataset-name").FillAsync("Urgency");
+        await Assertions.Expect(page.Locator(".mud-input-helper-text.mud-input-error", new() { HasText = "a dataset needs a name" })).ToHaveCountAsync(0);
         (string Label, string Description)[] labels =
         [
             ("urgent", "Money or safety is at stake today"),
@@ -57,6 +58,17 @@ public sealed class DatasetsPageTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=dataset-create]")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("[data-testid=datasets-table] tr", new() { HasText = "Urgency" })).ToContainTextAsync("Classification");
         await BrowserFixture.ScreenshotAsync(page, "MlLead-datasets-list");
+
+        // The error fixed above is gone; renaming a label on the edit form keeps its guide.
+        await page.Locator("[data-testid=datasets-table] tr", new() { HasText = "Urgency" }).Locator("[data-testid=dataset-edit]").ClickAsync();
+        await Assertions.Expect(Field(page, "label-description-3")).ToHaveValueAsync("A wish or a question that can wait");
+        await Field(page, "label-name-3").FillAsync("later");
+        await page.ClickAsync("[data-testid=dataset-create-save]");
+        await Assertions.Expect(page.Locator("[data-testid=dataset-create]")).ToHaveCountAsync(0);
+        var guides = await browser.App.QueryAsync(db => db.Datasets.Where(d => d.ProjectId == projectId && d.Name == "Urgency").Select(d => d.LabelGuides).SingleAsync());
+        guides["later"].Description.ShouldBe("A wish or a question that can wait");
+        guides.ShouldNotContainKey("low");
+        labels[2] = ("later", labels[2].Description);
 
         // Fifteen approved rows, enough for a version with a validation split.
         var csv = new StringBuilder("text,category\n");

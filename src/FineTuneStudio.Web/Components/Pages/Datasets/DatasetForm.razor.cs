@@ -48,6 +48,9 @@ public sealed partial class DatasetForm
         }
     }
 
+    /// <summary>A field's error goes once the field is changed, so the form never shows a problem already fixed.</summary>
+    private void Forget(string field) => _fieldErrors = [.. _fieldErrors.Where(e => e.Field != field)];
+
     private bool PerLabel => _draft.AnswerStyle == AnswerStyle.PerLabel;
 
     private static string GuideField(LabelRow row) => $"labelGuides.{row.Label.Trim()}";
