@@ -15,7 +15,8 @@ namespace FineTuneStudio.Web.Components.Pages.Datasets;
 /// </summary>
 public sealed partial class DatasetForm
 {
-    private DatasetDraft _draft = DatasetDraft.New();
+    private DatasetDraft _draft = new();
+    private bool _loaded;
     private DatasetSummary? _loadedFrom;
     private string _labels = "";
     private string _answers = "";
@@ -39,8 +40,10 @@ public sealed partial class DatasetForm
 
     protected override void OnParametersSet()
     {
-        if (!ReferenceEquals(_loadedFrom, Dataset))
+        // A new Dataset (Edit pressed on another row) starts the form again; other re-renders keep what is typed.
+        if (!_loaded || !ReferenceEquals(_loadedFrom, Dataset))
         {
+            _loaded = true;
             _loadedFrom = Dataset;
             _draft = Dataset is null ? (Full ? DatasetDraft.New() : new DatasetDraft()) : DatasetDraft.From(Dataset);
             _fieldErrors = [];
