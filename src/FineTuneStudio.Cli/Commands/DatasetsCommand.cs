@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using FineTuneStudio.Core;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Domain;
@@ -14,13 +15,14 @@ public static class DatasetsCommand
     {
         var datasets = new Command("datasets", "Datasets of a project");
         var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
-        var list = new Command("list", "List a project's datasets") { project };
+        var includeArchived = new Option<bool>("--include-archived") { Description = "List archived datasets too (marked as such)" };
+        var list = new Command("list", "List a project's datasets") { project, includeArchived };
         list.SetAction(async (parse, ct) =>
         {
             var console = CliConsole.Get();
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
-            var all = await services.GetRequiredService<DatasetService>().ListAsync(found.Id, ct);
+            var all = await services.GetRequiredService<DatasetService>().ListAsync(found.Id, parse.GetValue(includeArchived), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await console.WriteJsonAsync(all);
@@ -28,7 +30,7 @@ public static class DatasetsCommand
             else
             {
                 await console.WriteTableAsync(["ID", "NAME", "TASK", "EXAMPLES", "LABELS"],
-                    all.Select(d => (IReadOnlyList<string>)[d.Id.ToString(), d.Name, d.TaskKind.ToString(), d.ExampleCount.ToString(), string.Join(",", d.Labels)]));
+                    all.Select(d => (IReadOnlyList<string>)[d.Id.ToString(), d.Archived ? $"{d.Name} (archived)" : d.Name, d.TaskKind.ToString(), d.ExampleCount.ToString(), string.Join(",", d.Labels)]));
             }
 
             return StudioCli.Success;
@@ -37,6 +39,8 @@ public static class DatasetsCommand
         datasets.Subcommands.Add(BuildCreate());
         datasets.Subcommands.Add(BuildShow());
         datasets.Subcommands.Add(BuildUpdate());
+        datasets.Subcommands.Add(BuildArchive(archive: true));
+        datasets.Subcommands.Add(BuildArchive(archive: false));
         return datasets;
     }
 
@@ -84,15 +88,21 @@ public static class DatasetsCommand
         var guidelines = new Option<FileInfo?>("--guidelines-file") { Description = "Labeling guidelines in Markdown" };
         var annotations = new Option<int?>("--annotations") { Description = "Annotations required per example (1 to 10)" };
         var template = new Option<string?>("--answer-template") { Description = "For template answers: a text with {label}" };
+        var guides = new Option<string[]>("--label-guide")
+        {
+            Description = "What a label means, as LABEL=description|example (repeat per label; other labels keep their guides)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("update", "Change a dataset's settings; what is not given stays as it is")
         {
-            project, dataset, name, labels, labelsFile, system, guidelines, annotations, template,
+            project, dataset, name, labels, labelsFile, system, guidelines, annotations, template, guides,
         };
         OneLabelSource(command, labels, labelsFile);
         command.SetAction(async (parse, ct) =>
         {
             var console = CliConsole.Get();
             var labelList = await ReadLabelsAsync(parse.GetValue(labels), parse.GetValue(labelsFile), ct);
+            var givenGuides = ParseGuides(parse.GetValue(guides) ?? []);
             string? guidelineText = null;
             if (parse.GetValue(guidelines) is { } file)
             {
@@ -109,7 +119,8 @@ public static class DatasetsCommand
                 parse.GetValue(annotations) ?? found.RequiredAnnotations,
                 found.AnswerStyle,
                 parse.GetValue(template) ?? found.AnswerTemplate,
-                found.LabelAnswers);
+                found.LabelAnswers,
+                givenGuides is null ? null : MergeGuides(found, labelList ?? found.Labels, givenGuides));
             var updated = await services.GetRequiredService<DatasetService>().UpdateAsync(found.Id, input, Actor.Cli, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
@@ -118,6 +129,73 @@ public static class DatasetsCommand
             else
             {
                 await console.Out.WriteLineAsync($"updated dataset '{updated.Name}' ({updated.Id})");
+            }
+
+            return StudioCli.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Parses --label-guide LABEL=description|example; a value without '=' fails naming the option (exit 1).</summary>
+    private static Dictionary<string, LabelGuide>? ParseGuides(string[] values)
+    {
+        if (values.Length == 0)
+        {
+            return null;
+        }
+
+        var guides = new Dictionary<string, LabelGuide>(StringComparer.OrdinalIgnoreCase);
+        foreach (var value in values)
+        {
+            var equals = value.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new StudioValidationException("--label-guide", $"'{value}': write LABEL=description|example, as in urgent=Money or safety at stake|Card charged twice");
+            }
+
+            var text = value[(equals + 1)..];
+            var bar = text.IndexOf('|', StringComparison.Ordinal);
+            guides[value[..equals].Trim()] = bar < 0 ? new LabelGuide(text, "") : new LabelGuide(text[..bar], text[(bar + 1)..]);
+        }
+
+        return guides;
+    }
+
+    /// <summary>The stored guides of labels that remain, with the given ones laid over them.</summary>
+    private static Dictionary<string, LabelGuide> MergeGuides(DatasetSummary found, IReadOnlyList<string> labels, Dictionary<string, LabelGuide> given)
+    {
+        var merged = (found.LabelGuides ?? new Dictionary<string, LabelGuide>())
+            .Where(g => labels.Contains(g.Key) && !given.ContainsKey(g.Key))
+            .ToDictionary(g => g.Key, g => g.Value);
+        foreach (var (label, guide) in given)
+        {
+            merged[label] = guide;
+        }
+
+        return merged;
+    }
+
+    private static Command BuildArchive(bool archive)
+    {
+        var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
+        var dataset = new Argument<string>("DATASET") { Description = "Dataset id or name" };
+        var command = archive
+            ? new Command("archive", "Archive a dataset: it leaves the lists and takes no new examples or imports; its versions stay downloadable") { dataset, project }
+            : new Command("restore", "Restore an archived dataset to the lists and to work") { dataset, project };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var found = await RequireAsync(services, await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct), parse.GetValue(dataset)!, ct);
+            var service = services.GetRequiredService<DatasetService>();
+            var changed = archive ? await service.ArchiveAsync(found.Id, Actor.Cli, ct) : await service.RestoreAsync(found.Id, Actor.Cli, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(changed);
+            }
+            else
+            {
+                await console.Out.WriteLineAsync($"{(archive ? "archived" : "restored")} dataset '{changed.Name}' ({changed.Id})");
             }
 
             return StudioCli.Success;

@@ -19,8 +19,15 @@ public sealed record DatasetSummary(
     DateTime CreatedAt,
     AnswerStyle AnswerStyle = AnswerStyle.Label,
     string AnswerTemplate = "",
-    IReadOnlyDictionary<string, string>? LabelAnswers = null)
+    IReadOnlyDictionary<string, string>? LabelAnswers = null,
+    IReadOnlyDictionary<string, LabelGuide>? LabelGuides = null,
+    DateTime? ArchivedAt = null)
 {
+    public bool Archived => ArchivedAt is not null;
+
+    /// <summary>The guide of a label, or null when the ML lead wrote none.</summary>
+    public LabelGuide? GuideOf(string label) => LabelGuides is not null && LabelGuides.TryGetValue(label, out var guide) ? guide : null;
+
     /// <summary>How this dataset's labels become answers.</summary>
     public AnswerTemplate Answer => new(AnswerStyle, AnswerTemplate, LabelAnswers ?? new Dictionary<string, string>());
 }
@@ -34,11 +41,16 @@ public sealed record DatasetInput(
     int RequiredAnnotations = 1,
     AnswerStyle AnswerStyle = AnswerStyle.Label,
     string? AnswerTemplate = null,
-    IReadOnlyDictionary<string, string>? LabelAnswers = null);
+    IReadOnlyDictionary<string, string>? LabelAnswers = null,
+    IReadOnlyDictionary<string, LabelGuide>? LabelGuides = null);
 
 public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
 {
-    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(int projectId, CancellationToken cancellationToken)
+    /// <summary>The project's datasets without the archived ones.</summary>
+    public Task<IReadOnlyList<DatasetSummary>> ListAsync(int projectId, CancellationToken cancellationToken) =>
+        ListAsync(projectId, includeArchived: false, cancellationToken);
+
+    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(int projectId, bool includeArchived, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
@@ -46,8 +58,8 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
             throw new NotFoundException("Project", projectId);
         }
 
-        return await Project(db.Datasets.AsNoTracking().Where(d => d.ProjectId == projectId).OrderBy(d => d.Name))
-            .ToListAsync(cancellationToken);
+        var datasets = db.Datasets.AsNoTracking().Where(d => d.ProjectId == projectId && (includeArchived || d.ArchivedAt == null));
+        return await Project(datasets.OrderBy(d => d.Name)).ToListAsync(cancellationToken);
     }
 
     public async Task<DatasetSummary> GetAsync(int id, CancellationToken cancellationToken)
@@ -69,7 +81,7 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
     public async Task<DatasetSummary> CreateAsync(int projectId, DatasetInput input, Actor actor, CancellationToken cancellationToken)
     {
         // A JSON body without "dataset" binds to null: say what is missing instead of failing on it.
-        var (name, labels, answers) = Validate(input ?? throw new StudioValidationException("dataset", "give the dataset's settings (name, taskKind, …)"));
+        var (name, labels, answers, guides) = Validate(input ?? throw new StudioValidationException("dataset", "give the dataset's settings (name, taskKind, …)"));
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
         {
@@ -93,6 +105,7 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
             AnswerStyle = input.AnswerStyle,
             AnswerTemplate = input.AnswerTemplate?.Trim() ?? "",
             LabelAnswers = answers,
+            LabelGuides = guides ?? [],
             RequiredAnnotations = input.RequiredAnnotations,
             CreatedAt = now,
             UpdatedAt = now,
@@ -108,7 +121,7 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
 
     public async Task<DatasetSummary> UpdateAsync(int id, DatasetInput input, Actor actor, CancellationToken cancellationToken)
     {
-        var (name, labels, answers) = Validate(input);
+        var (name, labels, answers, guides) = Validate(input);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new NotFoundException("Dataset", id);
         if (await db.Datasets.AnyAsync(d => d.ProjectId == dataset.ProjectId && d.Name == name && d.Id != id, cancellationToken))
@@ -125,6 +138,8 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
         dataset.AnswerStyle = input.AnswerStyle;
         dataset.AnswerTemplate = input.AnswerTemplate?.Trim() ?? "";
         dataset.LabelAnswers = answers;
+        // Guides not sent stay, except those whose label was renamed or removed.
+        dataset.LabelGuides = guides ?? dataset.LabelGuides.Where(g => labels.Contains(g.Key)).ToDictionary();
         dataset.RequiredAnnotations = input.RequiredAnnotations;
         dataset.UpdatedAt = now;
         AuditLog.Record(db, actor, now, "dataset.update", nameof(Dataset), id, name);
@@ -149,14 +164,42 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
         await db.SaveChangesAsync(cancellationToken);
     }
 
+    /// <summary>Takes the dataset out of the lists and out of new work; its examples and versions stay as they are.</summary>
+    public Task<DatasetSummary> ArchiveAsync(int id, Actor actor, CancellationToken cancellationToken) =>
+        SetArchivedAsync(id, archive: true, actor, cancellationToken);
+
+    public Task<DatasetSummary> RestoreAsync(int id, Actor actor, CancellationToken cancellationToken) =>
+        SetArchivedAsync(id, archive: false, actor, cancellationToken);
+
+    private async Task<DatasetSummary> SetArchivedAsync(int id, bool archive, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var dataset = await db.Datasets.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new NotFoundException("Dataset", id);
+        // Asking twice is not an error (two tabs, a retried script); only a real change is audited.
+        if (dataset.ArchivedAt is not null != archive)
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            dataset.ArchivedAt = archive ? now : null;
+            dataset.UpdatedAt = now;
+            AuditLog.Record(db, actor, now, archive ? "dataset.archive" : "dataset.restore", nameof(Dataset), id, dataset.Name);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return await GetAsync(id, cancellationToken);
+    }
+
     private static IQueryable<DatasetSummary> Project(IQueryable<Dataset> query) =>
         query.Select(d => new DatasetSummary(d.Id, d.ProjectId, d.Name, d.TaskKind, d.CanonicalSystemPrompt, d.Guidelines,
-            d.Labels, d.RequiredAnnotations, d.Examples.Count, d.CreatedAt, d.AnswerStyle, d.AnswerTemplate, d.LabelAnswers));
+            d.Labels, d.RequiredAnnotations, d.Examples.Count, d.CreatedAt, d.AnswerStyle, d.AnswerTemplate, d.LabelAnswers,
+            d.LabelGuides, d.ArchivedAt));
 
     /// <summary>Far above any real label set (intent sets run to a few hundred); a bound so one request cannot flood the row.</summary>
     public const int MaxLabels = 10_000;
 
-    private static (string Name, List<string> Labels, Dictionary<string, string> Answers) Validate(DatasetInput input)
+    public const int MaxGuideDescription = 500;
+    public const int MaxGuideExample = 1000;
+
+    private static (string Name, List<string> Labels, Dictionary<string, string> Answers, Dictionary<string, LabelGuide>? Guides) Validate(DatasetInput input)
     {
         var errors = new List<InputError>();
         var name = input.Name?.Trim() ?? "";
@@ -201,11 +244,48 @@ public sealed class DatasetService(IDbContextFactory<StudioDbContext> factory, T
             .Where(a => !string.IsNullOrWhiteSpace(a.Key))
             .ToDictionary(a => a.Key.Trim(), a => a.Value?.Trim() ?? "", StringComparer.Ordinal);
         errors.AddRange(AnswerTemplate.Check(input.AnswerStyle, input.AnswerTemplate, answers, labels));
+        var guides = input.LabelGuides is null ? null : CheckGuides(input.LabelGuides, labels, errors);
         if (errors.Count > 0)
         {
             throw new StudioValidationException(errors);
         }
 
-        return (name, labels, answers);
+        return (name, labels, answers, guides);
+    }
+
+    /// <summary>Guides keyed by the label's own spelling; blank guides are dropped; each problem names labelGuides.LABEL.</summary>
+    private static Dictionary<string, LabelGuide> CheckGuides(IReadOnlyDictionary<string, LabelGuide> given, List<string> labels, List<InputError> errors)
+    {
+        var known = labels.ToDictionary(l => l, l => l, StringComparer.OrdinalIgnoreCase);
+        var guides = new Dictionary<string, LabelGuide>(StringComparer.Ordinal);
+        foreach (var (key, value) in given)
+        {
+            var field = $"labelGuides.{key?.Trim()}";
+            var guide = new LabelGuide(value?.Description?.Trim() ?? "", value?.Example?.Trim() ?? "");
+            if (guide.Description.Length == 0 && guide.Example.Length == 0)
+            {
+                continue;
+            }
+
+            if (!known.TryGetValue(key?.Trim() ?? "", out var label))
+            {
+                errors.Add(new InputError(field, $"'{key}' is not one of the dataset's labels"));
+                continue;
+            }
+
+            if (guide.Description.Length > MaxGuideDescription)
+            {
+                errors.Add(new InputError(field, $"the description may have at most {MaxGuideDescription} characters, it has {guide.Description.Length:N0}"));
+            }
+
+            if (guide.Example.Length > MaxGuideExample)
+            {
+                errors.Add(new InputError(field, $"the example may have at most {MaxGuideExample} characters, it has {guide.Example.Length:N0}"));
+            }
+
+            guides[label] = guide;
+        }
+
+        return guides;
     }
 }

@@ -29,6 +29,15 @@ public class Dataset
 
     public List<Example> Examples { get; set; } = [];
     public List<DatasetVersion> Versions { get; set; } = [];
+
+    /// <summary>The one wording of "archived, so no new work", for every path that adds examples.</summary>
+    public static void RefuseIfArchived(string name, DateTime? archivedAt, string what)
+    {
+        if (archivedAt is not null)
+        {
+            throw new ConflictException($"Dataset '{name}' is archived, so it takes no {what}; an ML lead can restore it on the Datasets page.");
+        }
+    }
 }
 
 /// <summary>A label's meaning in a sentence and one short example of an input that carries it.</summary>

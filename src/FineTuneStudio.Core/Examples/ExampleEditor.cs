@@ -22,6 +22,7 @@ public sealed class ExampleEditor(IDbContextFactory<StudioDbContext> factory, Ti
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var dataset = await RequireDatasetAsync(db, datasetId, cancellationToken);
+        Dataset.RefuseIfArchived(dataset.Name, dataset.ArchivedAt, "new examples");
         var valid = ExampleValidator.Validate(input, dataset.TaskKind, dataset.Labels);
         var now = Now;
         var content = Content(valid);

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace FineTuneStudio.Core.Feedback;
 
 /// <summary>The dataset a feedback action works on (drift basis, promotion or synthetic target).</summary>
-internal sealed record TargetDataset(int Id, string Name, TaskKind TaskKind, List<string> Labels);
+internal sealed record TargetDataset(int Id, string Name, TaskKind TaskKind, List<string> Labels, DateTime? ArchivedAt);
 
 /// <summary>Finding the project and the dataset the feedback services act on.</summary>
 internal static class FeedbackDatasets
@@ -14,10 +14,13 @@ internal static class FeedbackDatasets
     {
         await EnsureProjectAsync(factory, projectId, cancellationToken);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await FindAsync(db, projectId, datasetId, cancellationToken)
+        var target = await FindAsync(db, projectId, datasetId, cancellationToken)
                ?? throw (datasetId is null
                    ? new StudioValidationException("dataset", "the project has no dataset yet")
                    : new NotFoundException("Dataset", datasetId));
+        // Promotion and synthetic drafts add examples, which an archived dataset does not take.
+        Dataset.RefuseIfArchived(target.Name, target.ArchivedAt, "new examples");
+        return target;
     }
 
     /// <summary>
@@ -38,7 +41,7 @@ internal static class FeedbackDatasets
         }
 
         return await datasets.Where(d => datasetId == null || d.Id == datasetId)
-            .OrderBy(d => d.Id).Select(d => new TargetDataset(d.Id, d.Name, d.TaskKind, d.Labels)).FirstOrDefaultAsync(cancellationToken);
+            .OrderBy(d => d.Id).Select(d => new TargetDataset(d.Id, d.Name, d.TaskKind, d.Labels, d.ArchivedAt)).FirstOrDefaultAsync(cancellationToken);
     }
 
     public static async Task EnsureProjectAsync(IDbContextFactory<StudioDbContext> factory, int projectId, CancellationToken cancellationToken)

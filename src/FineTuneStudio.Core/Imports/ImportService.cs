@@ -107,7 +107,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
     }
 
     /// <summary>The plain file to read, what it is, and the shape asked for (or Auto).</summary>
-    private sealed record DatasetRules(int Id, TaskKind TaskKind, IReadOnlyList<string> Labels)
+    private sealed record DatasetRules(int Id, string Name, TaskKind TaskKind, IReadOnlyList<string> Labels, DateTime? ArchivedAt)
     {
         /// <summary>Each label under its case-insensitive spelling, for a look-up per row even with a thousand labels.</summary>
         public Dictionary<string, string> Canonical { get; } = Labels.DistinctBy(l => l, StringComparer.OrdinalIgnoreCase)
@@ -117,9 +117,11 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
     private async Task<DatasetRules> LoadDatasetAsync(int datasetId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await db.Datasets.AsNoTracking().Where(d => d.Id == datasetId)
-                .Select(d => new DatasetRules(d.Id, d.TaskKind, d.Labels)).SingleOrDefaultAsync(cancellationToken)
+        var dataset = await db.Datasets.AsNoTracking().Where(d => d.Id == datasetId)
+                .Select(d => new DatasetRules(d.Id, d.Name, d.TaskKind, d.Labels, d.ArchivedAt)).SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException("Dataset", datasetId);
+        Dataset.RefuseIfArchived(dataset.Name, dataset.ArchivedAt, "imports");
+        return dataset;
     }
 
     /// <summary>How a content hash is shortened to the 8-byte key of the duplicate set; tests replace it to force collisions.</summary>

@@ -14,10 +14,11 @@ public static class DatasetEndpoints
     {
         var group = app.MapGroup("/api/datasets").WithTags("Datasets").RequireAuthorization(StudioPolicies.ViewProjects);
 
-        group.MapGet("/", async (int projectId, DatasetService datasets, CancellationToken ct) =>
-            TypedResults.Ok(await datasets.ListAsync(projectId, ct)))
+        group.MapGet("/", async (int projectId, bool? includeArchived, DatasetService datasets, CancellationToken ct) =>
+            TypedResults.Ok(await datasets.ListAsync(projectId, includeArchived ?? false, ct)))
             .InProject(ScopeKind.Project, "projectId", ScopeSource.Query)
-            .WithSummary("List the datasets of a project");
+            .WithSummary("List the datasets of a project")
+            .WithDescription("Archived datasets are left out unless includeArchived=true; each carries archivedAt.");
 
         group.MapGet("/{id:int}", async (int id, DatasetService datasets, CancellationToken ct) =>
             TypedResults.Ok(await datasets.GetAsync(id, ct)))
@@ -38,7 +39,21 @@ public static class DatasetEndpoints
             TypedResults.Ok(await datasets.UpdateAsync(id, input, http.User.ToActor(), ct)))
             .InProject(ScopeKind.Dataset, "id")
             .RequireAuthorization(StudioPolicies.ManageProjects)
-            .WithSummary("Update a dataset's settings, prompt, guidelines or labels");
+            .WithSummary("Update a dataset's settings, prompt, guidelines or labels")
+            .WithDescription("labelGuides (label → {description, example}) replaces the guides when sent; left out, each guide stays unless its label was renamed or removed.");
+
+        group.MapPost("/{id:int}/archive", async (int id, DatasetService datasets, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await datasets.ArchiveAsync(id, http.User.ToActor(), ct)))
+            .InProject(ScopeKind.Dataset, "id")
+            .RequireAuthorization(StudioPolicies.ManageProjects)
+            .WithSummary("Archive a dataset")
+            .WithDescription("It leaves the lists and takes no new examples or imports (409); its versions stay downloadable. Archiving twice changes nothing.");
+
+        group.MapPost("/{id:int}/restore", async (int id, DatasetService datasets, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await datasets.RestoreAsync(id, http.User.ToActor(), ct)))
+            .InProject(ScopeKind.Dataset, "id")
+            .RequireAuthorization(StudioPolicies.ManageProjects)
+            .WithSummary("Restore an archived dataset to the lists and to work");
 
         group.MapDelete("/{id:int}", async (int id, DatasetService datasets, HttpContext http, CancellationToken ct) =>
             {

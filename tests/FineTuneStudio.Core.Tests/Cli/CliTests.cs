@@ -91,7 +91,7 @@ public sealed class CliTests : IDisposable
         var factory = new SettingsDbContextFactory(settings);
         var clock = TimeProvider.System;
         var project = await new ProjectService(factory, clock).CreateAsync(new ProjectInput("Refunds", null), Actor.System, default);
-        await new Datasets.DatasetService(factory, clock).CreateAsync(project.Id, new Datasets.DatasetInput("Requests", Domain.TaskKind.Chat), Actor.System, default);
+        await new Core.Datasets.DatasetService(factory, clock).CreateAsync(project.Id, new Core.Datasets.DatasetInput("Requests", Domain.TaskKind.Chat), Actor.System, default);
 
         var projects = await RunAsync("projects", "list", "--db", DbPath, "--json");
         using (var json = JsonDocument.Parse(projects.Output))

@@ -62,6 +62,7 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["PAGE /projects/{ProjectId:int}/examples/queue"] = Label,
         ["PAGE /projects/{ProjectId:int}/examples/review"] = Review,
         ["PAGE /projects/{ProjectId:int}/examples/import"] = Review,
+        ["PAGE /projects/{ProjectId:int}/datasets"] = Manage,
         ["PAGE /projects/{ProjectId:int}/quality"] = Curate,
         ["PAGE /projects/{ProjectId:int}/versions"] = Curate,
         ["PAGE /projects/{ProjectId:int}/versions/{VersionId:int}"] = Curate,
@@ -109,6 +110,8 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["POST /api/datasets/"] = $"{View} + {Manage}",
         ["PUT /api/datasets/{id:int}"] = $"{View} + {Manage}",
         ["DELETE /api/datasets/{id:int}"] = $"{View} + {Manage}",
+        ["POST /api/datasets/{id:int}/archive"] = $"{View} + {Manage}",
+        ["POST /api/datasets/{id:int}/restore"] = $"{View} + {Manage}",
 
         // Readiness.
         ["GET /api/readiness/questionnaire"] = ViewReadiness,

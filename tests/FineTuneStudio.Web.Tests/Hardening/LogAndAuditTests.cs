@@ -161,6 +161,8 @@ public sealed class AuditTests(StudioAppFactory app)
         ["POST /api/datasets/"] = "dataset.create",
         ["PUT /api/datasets/{id:int}"] = "dataset.update",
         ["DELETE /api/datasets/{id:int}"] = "dataset.delete",
+        ["POST /api/datasets/{id:int}/archive"] = "dataset.archive",
+        ["POST /api/datasets/{id:int}/restore"] = "dataset.restore",
         ["POST /api/projects/{id:int}/assessments/"] = "assessment.submit",
         ["PUT /api/training-targets/{key}"] = "training-target.update",
         ["POST /api/datasets/{datasetId:int}/examples"] = "example.create",
@@ -252,6 +254,10 @@ public sealed class AuditTests(StudioAppFactory app)
             await admin.PutAsJsonAsync($"api/users/{user}/roles", new { roles = new[] { "MlLead" } }).ShouldSucceedAsync();
             await ExpectAsync("PUT /api/users/{id}/roles", adminEmail, user);
 
+            await lead.PostAsync($"api/datasets/{dataset}/archive", null).ShouldSucceedAsync();
+            await ExpectAsync("POST /api/datasets/{id:int}/archive", leadEmail, dataset);
+            await lead.PostAsync($"api/datasets/{dataset}/restore", null).ShouldSucceedAsync();
+            await ExpectAsync("POST /api/datasets/{id:int}/restore", leadEmail, dataset);
             await lead.DeleteAsync($"api/datasets/{dataset}").ShouldSucceedAsync();
             await ExpectAsync("DELETE /api/datasets/{id:int}", leadEmail, dataset);
             await admin.DeleteAsync($"api/projects/{project}").ShouldSucceedAsync();

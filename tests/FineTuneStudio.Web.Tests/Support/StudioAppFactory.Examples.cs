@@ -11,12 +11,12 @@ namespace FineTuneStudio.Web.Tests.Support;
 public partial class StudioAppFactory
 {
     /// <summary>A fresh classification dataset in the demo's ticket project, so counts do not depend on other tests.</summary>
-    public async Task<DatasetSummary> CreateUrgencyDatasetAsync(int requiredAnnotations = 2)
+    public async Task<DatasetSummary> CreateUrgencyDatasetAsync(int requiredAnnotations = 2, IReadOnlyDictionary<string, LabelGuide>? labelGuides = null)
     {
         var projectId = await QueryAsync(db => db.Projects.Where(p => p.Name == "Support ticket triage").Select(p => p.Id).SingleAsync());
         return await Services.GetRequiredService<DatasetService>().CreateAsync(projectId,
             new DatasetInput($"Urgency {Guid.NewGuid():N}", TaskKind.Classification, "Classify the ticket.", "# Guidelines\n\n**critical** means an outage.",
-                ["critical", "high", "normal", "low"], requiredAnnotations),
+                ["critical", "high", "normal", "low"], requiredAnnotations, LabelGuides: labelGuides),
             Actor.System, default);
     }
 
