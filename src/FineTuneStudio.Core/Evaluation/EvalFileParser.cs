@@ -235,6 +235,11 @@ public static class EvalFileParser
             {
                 errors.Add("line", "Not valid JSON: " + FirstSentence(e.Message), line);
             }
+            catch (ArgumentException)
+            {
+                // A lone UTF-16 surrogate cannot become UTF-8 to parse (found by the predictions parser's fuzz test).
+                errors.Add("line", "The line holds a broken character (a lone UTF-16 surrogate).", line);
+            }
         }
 
         return rows;

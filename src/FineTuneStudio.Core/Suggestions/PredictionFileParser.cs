@@ -18,40 +18,15 @@ public static class PredictionFileParser
         var seen = new Dictionary<int, int>();
         foreach (var row in EvalFileParser.ReadRows(text, fileName, ["example_id", "label"], errors))
         {
-            var id = row.Get("example_id")?.Trim();
-            if (string.IsNullOrEmpty(id))
+            try
             {
-                errors.Add("example_id", "The line has no example_id.", row.Line);
-                continue;
+                Read(row);
             }
-
-            if (!int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var exampleId) || exampleId <= 0)
+            catch (InvalidOperationException)
             {
-                errors.Add("example_id", "The example_id must be a positive whole number.", row.Line);
-                continue;
+                // A JSON string with a lone surrogate escape ("\ud800") parses but cannot be read as text.
+                errors.Add("line", "The line holds an invalid \\u escape (a lone UTF-16 surrogate).", row.Line);
             }
-
-            if (seen.TryGetValue(exampleId, out var firstLine))
-            {
-                errors.Add("example_id", $"Example {exampleId} was already given on line {firstLine}.", row.Line);
-                continue;
-            }
-
-            seen[exampleId] = row.Line;
-            var label = row.Get("label")?.Trim();
-            if (string.IsNullOrEmpty(label))
-            {
-                errors.Add("label", "The line has no label.", row.Line);
-                continue;
-            }
-
-            if (!TryConfidence(row.Get("confidence"), out var confidence))
-            {
-                errors.Add("confidence", "The confidence must be a number from 0 to 1 (or left out).", row.Line);
-                continue;
-            }
-
-            predictions.Add(new Prediction(exampleId, label, confidence, row.Line));
         }
 
         if (predictions.Count == 0 && errors.Total == 0)
@@ -61,6 +36,44 @@ public static class PredictionFileParser
 
         errors.ThrowIfAny();
         return predictions;
+
+        void Read(EvalFileParser.Row row)
+        {
+            var id = row.Get("example_id")?.Trim();
+            if (string.IsNullOrEmpty(id))
+            {
+                errors.Add("example_id", "The line has no example_id.", row.Line);
+                return;
+            }
+
+            if (!int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var exampleId) || exampleId <= 0)
+            {
+                errors.Add("example_id", "The example_id must be a positive whole number.", row.Line);
+                return;
+            }
+
+            if (seen.TryGetValue(exampleId, out var firstLine))
+            {
+                errors.Add("example_id", $"Example {exampleId} was already given on line {firstLine}.", row.Line);
+                return;
+            }
+
+            seen[exampleId] = row.Line;
+            var label = row.Get("label")?.Trim();
+            if (string.IsNullOrEmpty(label))
+            {
+                errors.Add("label", "The line has no label.", row.Line);
+                return;
+            }
+
+            if (!TryConfidence(row.Get("confidence"), out var confidence))
+            {
+                errors.Add("confidence", "The confidence must be a number from 0 to 1 (or left out).", row.Line);
+                return;
+            }
+
+            predictions.Add(new Prediction(exampleId, label, confidence, row.Line));
+        }
     }
 
     private static bool TryConfidence(string? text, out double? confidence)
