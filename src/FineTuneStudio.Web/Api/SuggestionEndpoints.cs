@@ -21,6 +21,7 @@ public static class SuggestionEndpoints
             .RequireAuthorization(StudioPolicies.Curate);
 
         datasets.MapPost("/from-run/{runId:int}", FromRunAsync)
+            .InProject(ScopeKind.EvalRun, "runId")
             .WithSummary("Suggest labels from an eval run's outputs (each replaces the example's suggestion)")
             .WithDescription("Items made from an example name it; other items match examples by the text of their user turns. Outputs that are none of the dataset's labels are counted in notALabel, items no example matches in unmatched.");
 
