@@ -55,7 +55,6 @@ public sealed class SuggestionTests(BrowserFixture browser)
         var comparison = lead.Locator("[data-testid=suggestion-comparison]");
         await Assertions.Expect(comparison.Locator("[data-testid=suggestion-accepted]")).ToContainTextAsync("1 of 1");
         await Assertions.Expect(comparison.Locator("[data-testid=suggestion-table] tbody tr").First).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"Submitted annotations\s*1\s*1"));
-        await comparison.ScrollIntoViewIfNeededAsync();
         await BrowserFixture.ScreenshotAsync(lead, "suggestions-quality-comparison");
     }
 }
