@@ -16,7 +16,19 @@ public sealed class SuggestionTests(BrowserFixture browser)
         var (projectId, datasetId) = await browser.App.CreateImportTargetAsync(TaskKind.Classification, ["critical", "high", "normal", "low"]);
         var suggested = await browser.App.SeedExampleAsync(datasetId, StudioAppFactory.TicketInput("Payments fail for every customer"));
         var plain = await browser.App.SeedExampleAsync(datasetId, StudioAppFactory.TicketInput("Typo on the pricing page"));
-        await browser.App.SuggestLabelAsync(datasetId, suggested.Id, "critical");
+
+        // The ML lead gives the suggestion from the quality page, as their own model's predictions file.
+        var lead = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await lead.GotoAsync($"projects/{projectId}/quality");
+        await BrowserFixture.WaitForCircuitAsync(lead);
+        await lead.Locator("[data-testid=suggestion-file]").SetInputFilesAsync(new FilePayload
+        {
+            Name = "model.jsonl", MimeType = "application/jsonl",
+            Buffer = System.Text.Encoding.UTF8.GetBytes($$"""{"example_id": {{suggested.Id}}, "label": "critical", "confidence": 0.9}"""),
+        });
+        await lead.Locator("[data-testid=suggestion-import]").ClickAsync();
+        await Assertions.Expect(lead.Locator("[data-testid=suggestion-result]")).ToContainTextAsync("1 suggestions stored from file model.jsonl");
+        await BrowserFixture.ScreenshotAsync(lead, "suggestions-sources");
 
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.Labeler));
         await page.GotoAsync($"projects/{projectId}/examples/queue?dataset={datasetId}");
@@ -49,7 +61,6 @@ public sealed class SuggestionTests(BrowserFixture browser)
         ]);
 
         await browser.App.RunQualityChecksAsync(datasetId);
-        var lead = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
         await lead.GotoAsync($"projects/{projectId}/quality");
         await BrowserFixture.WaitForCircuitAsync(lead);
         var comparison = lead.Locator("[data-testid=suggestion-comparison]");

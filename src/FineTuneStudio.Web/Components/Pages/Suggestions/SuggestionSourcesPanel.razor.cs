@@ -15,7 +15,7 @@ public sealed partial class SuggestionSourcesPanel
     private IReadOnlyList<EvalRunSummary> _runs = [];
     private IReadOnlyList<EvalEndpointInfo> _endpoints = [];
     private IBrowserFile? _file;
-    private int _runId;
+    private int? _runId;
     private string? _endpoint;
     private int _limit = 50;
     private bool _busy;
@@ -41,7 +41,7 @@ public sealed partial class SuggestionSourcesPanel
     {
         _runs = await Runs.ListRunsAsync(ProjectId, null, ComponentToken);
         _endpoints = Catalog.List();
-        _runId = _runs.Any(r => r.Id == _runId) ? _runId : 0;
+        _runId = _runs.Any(r => r.Id == _runId) ? _runId : null;
         _endpoint ??= _endpoints.Count > 0 ? _endpoints[0].Name : null;
     }
 
@@ -52,7 +52,7 @@ public sealed partial class SuggestionSourcesPanel
         return await Suggestions.ImportAsync(DatasetId, text, _file!.Name, actor, ComponentToken);
     });
 
-    private Task FromRunAsync() => RunAsync(actor => Suggestions.FromRunAsync(DatasetId, _runId, actor, ComponentToken));
+    private Task FromRunAsync() => RunAsync(actor => Suggestions.FromRunAsync(DatasetId, _runId!.Value, actor, ComponentToken));
 
     private async Task FromEndpointAsync()
     {
