@@ -86,7 +86,8 @@ public static class StudioCli
                      .Concat(VersionCommands.Build())
                      .Concat(QualityCommands.Build())
                      .Concat(EvaluationCommands.Build())
-                     .Concat(FeedbackCommands.Build()))
+                     .Concat(FeedbackCommands.Build())
+                     .Concat(SuggestionCommands.Build()))
         {
             root.Subcommands.Add(command);
         }

@@ -12,6 +12,7 @@ using FineTuneStudio.Core.Quality;
 using FineTuneStudio.Core.Readiness;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Core.Settings;
+using FineTuneStudio.Core.Suggestions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -66,6 +67,7 @@ public static class StudioCoreServiceCollectionExtensions
         services.AddQualityFeature();
         services.AddEvaluationFeature();
         services.AddFeedbackFeature();
+        services.AddSuggestionsFeature();
         return services;
     }
 }

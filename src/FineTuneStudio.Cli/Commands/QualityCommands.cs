@@ -126,6 +126,14 @@ public static class QualityCommands
             await o.WriteLineAsync($"  Krippendorff's alpha, ordinal {Number(r.KrippendorffAlpha)} ({r.AlphaReliability?.ToString() ?? "undefined"})");
         }
 
+        if (report.Suggestions is { } s)
+        {
+            await o.WriteLineAsync();
+            await o.WriteLineAsync(FormattableString.Invariant($"With suggestion vs without: {s.Accepted} of {s.WithSuggestion.Annotations} suggestions accepted ({Share(s.AcceptedShare)})"));
+            await console.WriteTableAsync(["", "WITH SUGGESTION", "WITHOUT"],
+                SuggestionRows(s.WithSuggestion).Zip(SuggestionRows(s.WithoutSuggestion), (w, n) => (IReadOnlyList<string>)[w.Name, w.Value, n.Value]));
+        }
+
         if (result.Labelers.Count > 0)
         {
             await o.WriteLineAsync();
@@ -134,6 +142,16 @@ public static class QualityCommands
                     l.MedianSeconds?.ToString("0.#", CultureInfo.InvariantCulture) ?? "", l.AgreementWithFinal?.ToString("P0", CultureInfo.InvariantCulture) ?? ""]));
         }
     }
+
+    private static IEnumerable<(string Name, string Value)> SuggestionRows(SuggestionGroupFigures g) =>
+    [
+        ("annotations", g.Annotations.ToString(CultureInfo.InvariantCulture)),
+        ("examples", g.Examples.ToString(CultureInfo.InvariantCulture)),
+        ("kappa", Number(g.Agreement?.OverallKappa())),
+        ("accuracy vs approved", g.Accuracy is null ? "-" : FormattableString.Invariant($"{Share(g.Accuracy)} of {g.ComparedWithReference}")),
+    ];
+
+    private static string Share(double? value) => value?.ToString("P0", CultureInfo.InvariantCulture) ?? "-";
 
     private static string IdList(IReadOnlyList<int> ids, int count)
     {

@@ -26,6 +26,13 @@ public class Annotation
     /// <summary>A labeler's first save of their judgement of an example.</summary>
     public static Annotation Start(string labelerId, DateTime now) => new() { LabelerId = labelerId, CreatedAt = now };
 
+    /// <summary>Records the suggestion the labeler was shown (null when none), kept from the save that first gave the annotation a label.</summary>
+    public void RecordShownSuggestion(string? label, string? source)
+    {
+        SuggestedLabel = label;
+        SuggestionSource = label is null ? null : source;
+    }
+
     /// <summary>
     /// Saves the judgement, adding the time spent to the time spent before; <paramref name="submit"/> makes it
     /// final. A submitted annotation takes no more changes.

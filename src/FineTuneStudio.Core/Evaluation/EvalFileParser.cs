@@ -55,7 +55,7 @@ public static class EvalFileParser
     public static IReadOnlyList<EvalItemInput> ParseItems(string text, string? fileName = null)
     {
         var errors = new ErrorList();
-        var rows = LooksLikeCsv(text, fileName) ? CsvRows(text, ["id", "expected"], errors) : JsonRows(text, errors);
+        var rows = ReadRows(text, fileName, ["id", "expected"], errors);
         var items = new List<EvalItemInput>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var row in rows)
@@ -123,7 +123,7 @@ public static class EvalFileParser
     public static IReadOnlyList<EvalOutputInput> ParseOutputs(string text, string? fileName = null)
     {
         var errors = new ErrorList();
-        var rows = LooksLikeCsv(text, fileName) ? CsvRows(text, ["id", "output"], errors) : JsonRows(text, errors);
+        var rows = ReadRows(text, fileName, ["id", "output"], errors);
         var outputs = new List<EvalOutputInput>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var row in rows)
@@ -270,6 +270,13 @@ public static class EvalFileParser
         return new EvalOutputInput(id, text, row.Line);
     }
 
+    /// <summary>
+    /// The rows of a JSONL file (one object a line) or a CSV file with a header holding <paramref name="requiredCsvColumns"/>;
+    /// problems go to <paramref name="errors"/> with their line. Shared with other line files (label predictions).
+    /// </summary>
+    public static IEnumerable<Row> ReadRows(string text, string? fileName, string[] requiredCsvColumns, ErrorList errors) =>
+        LooksLikeCsv(text, fileName) ? CsvRows(text, requiredCsvColumns, errors) : JsonRows(text, errors);
+
     private static bool TryReadInput(Row row, out IReadOnlyList<MessageContent> input, out string error)
     {
         input = [];
@@ -415,7 +422,7 @@ public static class EvalFileParser
         return end > 0 ? message[..(end + 1)] : message;
     }
 
-    private sealed record Row(int Line, JsonElement? Json, Dictionary<string, string>? Values)
+    public sealed record Row(int Line, JsonElement? Json, Dictionary<string, string>? Values)
     {
         /// <summary>A field as text: JSON strings as they are, numbers and objects as their JSON (ids may be numbers, schemas objects).</summary>
         public string? Get(string name)
@@ -439,7 +446,7 @@ public static class EvalFileParser
         }
     }
 
-    private sealed class ErrorList
+    public sealed class ErrorList
     {
         private readonly List<InputError> _errors = [];
 

@@ -120,6 +120,15 @@ public sealed class Annotations(IDbContextFactory<StudioDbContext> factory, Time
             example.Annotations.Add(mine);
         }
 
+        if (mine.Label is null && label is not null)
+        {
+            // The editor shows the example's suggestion while the labeler has no label of their own; the annotation
+            // keeps the one standing when they first chose, so quality can compare work done with and without one.
+            var shown = await db.LabelSuggestions.AsNoTracking().Where(s => s.ExampleId == exampleId)
+                .Select(s => new { s.Label, s.Source }).FirstOrDefaultAsync(cancellationToken);
+            mine.RecordShownSuggestion(shown?.Label, shown?.Source);
+        }
+
         mine.Record(label, input.Rating, input.CorrectedOutput, input.Comment ?? "", input.SecondsSpent, input.Submit, now);
         if (input.Submit)
         {

@@ -78,7 +78,10 @@ public sealed record AnnotationView(
     int SecondsSpent,
     bool Submitted,
     DateTime UpdatedAt,
-    Guid Version);
+    Guid Version,
+    // The label suggested to the labeler when they first chose theirs (null: none was shown).
+    string? SuggestedLabel = null,
+    string? SuggestionSource = null);
 
 /// <summary>One example as the editor shows it. Annotations holds only what the caller may see.</summary>
 public sealed record ExampleDetail(

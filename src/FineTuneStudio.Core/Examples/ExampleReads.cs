@@ -28,7 +28,7 @@ internal static class ExampleReads
         db.Annotations.AsNoTracking().Where(a => a.ExampleId == exampleId).Where(filter ?? (a => true)).OrderBy(a => a.Id)
             .Select(a => new AnnotationView(a.Id, a.LabelerId,
                 a.Labeler!.DisplayName != "" ? a.Labeler.DisplayName : a.Labeler.Email ?? a.LabelerId,
-                a.Label, a.Rating, a.CorrectedOutput, a.Comment, a.SecondsSpent, a.Submitted, a.UpdatedAt, a.Version));
+                a.Label, a.Rating, a.CorrectedOutput, a.Comment, a.SecondsSpent, a.Submitted, a.UpdatedAt, a.Version, a.SuggestedLabel, a.SuggestionSource));
 
     /// <summary>Reviewers see every annotation; anyone else sees their own, and others' only after submitting their own.</summary>
     public static async Task<IReadOnlyList<AnnotationView>> VisibleAnnotationsAsync(StudioDbContext db, int exampleId, ExampleCaller caller, CancellationToken cancellationToken)

@@ -40,7 +40,24 @@ public sealed record AgreementSummary(
     // Fleiss' kappa only when every rated item has the same number of ratings, as it needs.
     double? FleissKappa,
     AgreementBand? FleissBand,
-    IReadOnlyList<PairAgreement> Pairs);
+    IReadOnlyList<PairAgreement> Pairs)
+{
+    /// <summary>
+    /// One kappa for the whole: Fleiss' when the design allows it, else the pairs' Cohen's kappas weighted by the
+    /// items each pair shares (as the readiness evidence weighs them); null when no two raters share an item.
+    /// </summary>
+    public double? OverallKappa()
+    {
+        if (FleissKappa is { } fleiss)
+        {
+            return fleiss;
+        }
+
+        var pairs = Pairs.Where(p => p.Kappa is not null).ToList();
+        var shared = pairs.Sum(p => p.SharedItems);
+        return shared > 0 ? pairs.Sum(p => p.Kappa!.Value * p.SharedItems) / shared : null;
+    }
+}
 
 /// <summary>
 /// Chance-corrected agreement between labelers. Coefficients that are undefined for the data (for

@@ -110,7 +110,9 @@ public sealed record QualityReport(
     IReadOnlyList<PromptVariant> PromptVariants,
     AgreementSummary? Agreement,
     QualityThresholds? Thresholds = null,
-    AgreementSummary? RatingAgreement = null)
+    AgreementSummary? RatingAgreement = null,
+    // Absent from reports stored before suggestions existed.
+    SuggestionComparison? Suggestions = null)
 {
     public QualityFinding? Find(FindingType type) => Findings.FirstOrDefault(f => f.Type == type);
 }

@@ -118,8 +118,8 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
 
         try
         {
-            var (analysis, labelers, seen) = await AnalyzeAsync(runId, datasetId, progress, timings, cancellationToken);
-            var report = analysis.Report;
+            var (analysis, labelers, seen, annotations) = await AnalyzeAsync(runId, datasetId, progress, timings, cancellationToken);
+            var report = analysis.Report with { Suggestions = SuggestionsOf(annotations) };
             await using var db = await factory.CreateDbContextAsync(CancellationToken.None);
             var run = await db.QualityRuns.SingleAsync(r => r.Id == runId, CancellationToken.None);
             run.Status = QualityRunStatus.Completed;
@@ -274,7 +274,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         return exact + (near is null ? 0 : near.Count - (near.GroupCount ?? near.Groups?.Count ?? 0));
     }
 
-    private async Task<(QualityAnalysis Analysis, IReadOnlyList<LabelerFigures> Labelers, int Seen)> AnalyzeAsync(
+    private async Task<(QualityAnalysis Analysis, IReadOnlyList<LabelerFigures> Labelers, int Seen, List<AnnotationRow> Annotations)> AnalyzeAsync(
         int runId, int datasetId, IProgress<QualityProgress>? progress, QualityTimings? timings, CancellationToken cancellationToken)
     {
         QualityOptions options;
@@ -307,7 +307,8 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
                 .Where(a => a.Submitted && a.Example!.DatasetId == datasetId)
                 .OrderBy(a => a.Id)
                 .Select(a => new AnnotationRow(a.ExampleId, a.Labeler!.DisplayName != "" ? a.Labeler.DisplayName : a.Labeler.Email ?? a.LabelerId,
-                    a.Label, a.SecondsSpent, a.Example!.Label, a.Rating))
+                    a.Label, a.SecondsSpent, a.Example!.Label, a.Rating, a.SuggestedLabel,
+                    a.Example.Status == ExampleStatus.Approved ? a.Example.Label : null))
                 .ToListAsync(cancellationToken);
 
             var counter = new QualityTokenCounter(TokenCounter.O200k);
@@ -340,10 +341,23 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
                 }
             }), cancellationToken),
             cancellationToken: cancellationToken);
-        return (analysis, LabelerFiguresOf(annotations), seen);
+        return (analysis, LabelerFiguresOf(annotations), seen, annotations);
     }
 
-    private sealed record AnnotationRow(int ExampleId, string Labeler, string? Label, int Seconds, string? FinalLabel, int? Rating = null);
+    private sealed record AnnotationRow(int ExampleId, string Labeler, string? Label, int Seconds, string? FinalLabel, int? Rating = null,
+        string? SuggestedLabel = null, string? ApprovedLabel = null);
+
+    /// <summary>
+    /// Labeled annotations with a suggestion shown and without, side by side. The reference is the label a reviewer
+    /// approved, not the final label: an unreviewed final label is the labelers' own consensus, which a taken
+    /// suggestion would agree with by construction. Null when no annotation has a label.
+    /// </summary>
+    private static SuggestionComparison? SuggestionsOf(List<AnnotationRow> annotations)
+    {
+        var labeled = annotations.Where(a => !string.IsNullOrWhiteSpace(a.Label))
+            .Select(a => new SuggestedAnnotation(a.ExampleId, a.Labeler, a.Label!.Trim(), a.SuggestedLabel, a.ApprovedLabel)).ToList();
+        return labeled.Count > 0 ? SuggestionComparison.Of(labeled) : null;
+    }
 
     /// <summary>Per labeler: submitted annotations, median seconds, and agreement with the example's final label.</summary>
     private static IReadOnlyList<LabelerFigures> LabelerFiguresOf(List<AnnotationRow> annotations) =>
@@ -357,7 +371,7 @@ public sealed class QualityService(IDbContextFactory<StudioDbContext> factory, T
         }).ToList();
 
     /// <summary>The user turns of an eval item's input (a JSON array of role/content objects), or the raw text when it is not one.</summary>
-    private static string UserText(string inputJson)
+    internal static string UserText(string inputJson)
     {
         try
         {

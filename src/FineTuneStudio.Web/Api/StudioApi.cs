@@ -49,6 +49,7 @@ public static class StudioApi
         app.MapQualityEndpoints();
         app.MapEvaluationEndpoints();
         app.MapFeedbackEndpoints();
+        app.MapSuggestionEndpoints();
         return app;
     }
 }

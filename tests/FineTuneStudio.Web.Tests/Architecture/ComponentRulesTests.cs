@@ -21,6 +21,7 @@ public sealed class ComponentRulesTests
     [
         (typeof(VersionsPage), "_cutCts"),
         (typeof(ImportPage), "_run"),
+        (typeof(FineTuneStudio.Web.Components.Pages.Suggestions.SuggestionSourcesPanel), "_asking"),
     ];
 
     private static IEnumerable<Type> Components() => typeof(StudioComponentBase).Assembly.GetTypes()

@@ -144,6 +144,10 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         // Quality, versions, feedback: curators.
         ["GET /api/datasets/{id:int}/quality/"] = Curate,
         ["POST /api/datasets/{id:int}/quality/runs"] = Curate,
+        ["POST /api/datasets/{id:int}/suggestions/from-run/{runId:int}"] = Curate,
+        ["POST /api/datasets/{id:int}/suggestions/import"] = Curate,
+        ["POST /api/datasets/{id:int}/suggestions/from-endpoint"] = Curate,
+        ["GET /api/examples/{id:int}/suggestion"] = Label,
         ["GET /api/datasets/{id:int}/quality/runs/{runId:int}"] = Curate,
         ["POST /api/datasets/{id:int}/quality/actions/reject-duplicates"] = Curate,
         ["POST /api/datasets/{id:int}/quality/actions/adjudicate"] = Curate,

@@ -56,5 +56,6 @@ public partial class StudioAppFactory
         services.AddSingleton(Services.GetRequiredService<ExampleReview>());
         services.AddSingleton(Services.GetRequiredService<ExampleList>());
         services.AddSingleton(Services.GetRequiredService<DatasetService>());
+        services.AddSingleton(Services.GetRequiredService<Core.Suggestions.LabelSuggestionService>());
     }
 }

@@ -26,7 +26,14 @@ public partial class StudioAppFactory
     public static async Task<HttpResponseMessage> PostImportAsync(HttpClient client, int datasetId, string fileName, string content,
         IReadOnlyDictionary<string, string>? fields = null, string path = "")
     {
-        using var form = new MultipartFormDataContent();
+        using var form = FileForm(fileName, content, fields);
+        return await client.PostAsync($"api/datasets/{datasetId}/imports{path}", form);
+    }
+
+    /// <summary>A multipart form with the file in a part named "file", as the API's uploads take it.</summary>
+    public static MultipartFormDataContent FileForm(string fileName, string content, IReadOnlyDictionary<string, string>? fields = null)
+    {
+        var form = new MultipartFormDataContent();
         foreach (var (name, value) in fields ?? new Dictionary<string, string>())
         {
             form.Add(new StringContent(value), name);
@@ -35,7 +42,7 @@ public partial class StudioAppFactory
         var file = new ByteArrayContent(Encoding.UTF8.GetBytes(content));
         file.Headers.ContentType = new MediaTypeHeaderValue(fileName.EndsWith(".csv", StringComparison.Ordinal) ? "text/csv" : "application/jsonl");
         form.Add(file, "file", fileName);
-        return await client.PostAsync($"api/datasets/{datasetId}/imports{path}", form);
+        return form;
     }
 
     public Task<int> ExampleCountAsync(int datasetId) => QueryAsync(db => db.Examples.CountAsync(e => e.DatasetId == datasetId));

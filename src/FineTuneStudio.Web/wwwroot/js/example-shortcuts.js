@@ -1,6 +1,6 @@
 // Keyboard shortcuts of the example pages. Plain keys are ignored while typing in a field;
 // Ctrl/Alt combinations work everywhere. The page decides what each key does.
-const handled = new Set(["j", "k", "n", "p", "a", "r", "?", "1", "2", "3", "4", "5", "6", "7", "8", "9", "escape"]);
+const handled = new Set(["j", "k", "n", "p", "a", "r", "y", "?", "1", "2", "3", "4", "5", "6", "7", "8", "9", "escape"]);
 
 export function register(dotnet) {
     const listener = event => {

@@ -2,6 +2,8 @@ using FineTuneStudio.Core;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Suggestions;
+using FineTuneStudio.Web.Components.Pages.Suggestions;
 using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Web.Components.Shared;
 using FineTuneStudio.Web.Infrastructure;
@@ -27,6 +29,7 @@ public sealed partial class ExampleEditorPage
     // False for a labeler on someone else's example: label, split and tags are then the reviewers'.
     private bool _curates = true;
     private AnnotationView? _mine;
+    private SuggestionView? _suggestion;
     private bool _interactive;
     private bool _help;
     private string _baseline = "";
@@ -53,6 +56,7 @@ public sealed partial class ExampleEditorPage
     [Inject] public required DatasetService Datasets { get; init; }
     [Inject] public required ExampleEditor Editor { get; init; }
     [Inject] public required Annotations Annotations { get; init; }
+    [Inject] public required LabelSuggestionService Suggestions { get; init; }
     [Inject] public required ExampleReview Reviews { get; init; }
     [Inject] public required ExampleList ExampleList { get; init; }
     [Inject] public required NavigationManager Navigation { get; init; }
@@ -64,6 +68,9 @@ public sealed partial class ExampleEditorPage
 
     /// <summary>A labeler's submitted annotation is final; an example's label is the reviewers' once it is not the author's draft.</summary>
     private bool LabelLocked => _mine is { Submitted: true } && !_curates;
+
+    /// <summary>The example's suggestion while a labeler (not its curator) has no label of their own saved.</summary>
+    private SuggestionView? ShownSuggestion => _curates || _dataset is null ? null : SuggestedLabel.ShownFor(_suggestion, _dataset.Labels, _mine?.Label);
 
     private string Title => ExampleId is { } id ? $"Example {id}" : "New example";
     private string ListHref => $"projects/{ProjectId}/examples?dataset={_dataset?.Id}";
@@ -77,6 +84,7 @@ public sealed partial class ExampleEditorPage
         ("1 … 9", "choose label 1 to 9"),
         ("a", "approve (reviewers)"),
         ("r", "reject with the reason typed (reviewers)"),
+        SuggestedLabel.HelpRow,
         ("?", "this help"),
     ];
 
@@ -114,13 +122,15 @@ public sealed partial class ExampleEditorPage
             {
                 Show(await Editor.GetAsync(id, _caller, ComponentToken));
                 _dataset = await Datasets.GetAsync(_loaded!.DatasetId, ComponentToken);
+                _suggestion = await Suggestions.ForExampleAsync(id, ComponentToken);
+                PreselectSuggestion();
             }
             else
             {
                 var datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
                 _dataset = datasets.FirstOrDefault(d => d.Id == DatasetQuery) ?? (datasets.Count > 0 ? datasets[0] : null);
                 _loaded = null;
-                (_curates, _mine) = (true, null);
+                (_curates, _mine, _suggestion) = (true, null, null);
                 _messages.Clear();
                 if (_dataset is not null)
                 {
@@ -158,6 +168,28 @@ public sealed partial class ExampleEditorPage
         _interactive = true;
         _ = AutosaveLoopAsync();
         StateHasChanged();
+    }
+
+    /// <summary>
+    /// The suggested chip starts selected; the baseline is taken again so that a suggestion nobody touched is not
+    /// autosaved as the labeler's label.
+    /// </summary>
+    private void PreselectSuggestion()
+    {
+        if (ShownSuggestion is { } suggestion && _label is null)
+        {
+            _label = suggestion.Label;
+            _baseline = Snapshot();
+        }
+    }
+
+    private async Task AcceptSuggestionAsync()
+    {
+        if (ShownSuggestion is { } suggestion && !LabelLocked)
+        {
+            _label = suggestion.Label;
+            await SaveAsync(submit: true);
+        }
     }
 
     private void Show(ExampleDetail example)
@@ -435,6 +467,7 @@ public sealed partial class ExampleEditorPage
             case "k" or "previous": await GoAsync(false); break;
             case "a": await ApproveAsync(); break;
             case "r": await RejectAsync(); break;
+            case SuggestedLabel.AcceptKey: await AcceptSuggestionAsync(); break;
             case "help": _help = true; break;
             case "escape": _help = false; break;
             default:

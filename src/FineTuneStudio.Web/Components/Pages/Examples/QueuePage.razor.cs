@@ -3,6 +3,8 @@ using System.Diagnostics;
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Datasets;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Suggestions;
+using FineTuneStudio.Web.Components.Pages.Suggestions;
 using FineTuneStudio.Web.Components.Shared;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Components;
@@ -26,6 +28,10 @@ public sealed partial class QueuePage
     private Task<IEnumerable<string>> SearchLabelsAsync(string? text, CancellationToken cancellationToken) =>
         Task.FromResult<IEnumerable<string>>(_item is null ? [] : LabelText.Search(_item.Labels, text));
     private QueueItem? _item;
+    private SuggestionView? _suggestion;
+
+    /// <summary>The example's suggestion while the labeler has no label of their own saved.</summary>
+    private SuggestionView? ShownSuggestion => _item is null ? null : SuggestedLabel.ShownFor(_suggestion, _item.Labels, _item.Mine?.Label);
     private bool _loadedOnce;
     private bool _interactive;
     private bool _help;
@@ -42,6 +48,7 @@ public sealed partial class QueuePage
 
     [Inject] public required DatasetService Datasets { get; init; }
     [Inject] public required Annotations Annotations { get; init; }
+    [Inject] public required LabelSuggestionService Suggestions { get; init; }
     [Inject] public required IJSRuntime JS { get; init; }
     [Inject] public required ISnackbar Snackbar { get; init; }
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -52,6 +59,7 @@ public sealed partial class QueuePage
         ("Ctrl+Enter", "submit and take the next example"),
         ("Ctrl+S", "save as draft"),
         ("j / Alt+↓", "skip to the next example"),
+        SuggestedLabel.HelpRow,
         ("?", "this help"),
     ];
 
@@ -96,7 +104,8 @@ public sealed partial class QueuePage
         }
 
         _loadedOnce = true;
-        _label = _item?.Mine?.Label;
+        _suggestion = _item is null ? null : await Suggestions.ForExampleAsync(_item.Example.Id, ComponentToken);
+        _label = _item?.Mine?.Label ?? ShownSuggestion?.Label;
         _rating = _item?.Mine?.Rating;
         _corrected = _item?.Mine?.CorrectedOutput;
         _comment = _item?.Mine?.Comment;
@@ -143,6 +152,15 @@ public sealed partial class QueuePage
         }
     }
 
+    private async Task AcceptSuggestionAsync()
+    {
+        if (ShownSuggestion is { } suggestion)
+        {
+            _label = suggestion.Label;
+            await SubmitAsync();
+        }
+    }
+
     private async Task SkipAsync()
     {
         if (_item is not null)
@@ -158,6 +176,7 @@ public sealed partial class QueuePage
             case "submit": await SubmitAsync(); break;
             case "save": await SaveDraftAsync(); break;
             case "j" or "n" or "next": await SkipAsync(); break;
+            case SuggestedLabel.AcceptKey: await AcceptSuggestionAsync(); break;
             case "help": _help = true; break;
             case "escape": _help = false; break;
             default:
