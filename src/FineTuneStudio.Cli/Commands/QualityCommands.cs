@@ -151,7 +151,8 @@ public static class QualityCommands
         ("accuracy vs approved", g.Accuracy is null ? "-" : FormattableString.Invariant($"{Share(g.Accuracy)} of {g.ComparedWithReference}")),
     ];
 
-    private static string Share(double? value) => value?.ToString("P0", CultureInfo.InvariantCulture) ?? "-";
+    // Written out rather than "P0", whose invariant pattern puts a space before the sign.
+    private static string Share(double? value) => value is { } v ? FormattableString.Invariant($"{v * 100:0}%") : "-";
 
     private static string IdList(IReadOnlyList<int> ids, int count)
     {
