@@ -85,6 +85,15 @@ public static class DatasetCardWriter
         }
 
         s.Append("\nThese files never change. Compare the SHA-256 values above to confirm a download is complete.\n");
+        if (m.Recipes is { Count: > 0 } recipes)
+        {
+            s.Append("\n## Training recipes\n\nReady to run from this folder, with the epochs and seed of this version:\n\n");
+            foreach (var recipe in recipes)
+            {
+                s.Append("- **").Append(recipe.Trainer).Append("**: `").Append(recipe.FileName).Append("`. ").Append(recipe.Fit).Append('\n');
+            }
+        }
+
         if (m.Filters.Count > 0)
         {
             s.Append("\n## How the examples were chosen\n\n");

@@ -61,4 +61,5 @@ public sealed record DatasetManifest(
     DateTime CreatedAtUtc,
     string AppVersion,
     IReadOnlyDictionary<string, int>? Dropped = null,
-    int DuplicatesAfterDrop = 0);
+    int DuplicatesAfterDrop = 0,
+    IReadOnlyList<TrainerRecipe>? Recipes = null);

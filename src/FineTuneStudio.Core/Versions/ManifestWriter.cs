@@ -114,6 +114,22 @@ public static class ManifestWriter
         }
 
         w.WriteEndArray();
+        if (m.Recipes is { Count: > 0 } recipes)
+        {
+            // The recipe files are hashed under "files"; here is which trainer reads each and how well it fits.
+            w.WriteStartArray("recipes");
+            foreach (var recipe in recipes)
+            {
+                w.WriteStartObject();
+                w.WriteString("file", recipe.FileName);
+                w.WriteString("trainer", recipe.Trainer);
+                w.WriteString("fit", recipe.Fit);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
         w.WriteStartObject("example_ids");
         WriteIds(w, "train", m.ExampleIds.Train);
         WriteIds(w, "validation", m.ExampleIds.Validation);

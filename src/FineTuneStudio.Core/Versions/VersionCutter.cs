@@ -171,6 +171,15 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
                 files.Add(new ManifestFile(name, SplitNames.Of(s), sha, bytes, reports[s].LineCount));
             }
 
+            var recipes = TrainerRecipes.For(target, number, dataset.Name, [.. splits.Select(SplitNames.FileOf)], totals.Train, request.Seed);
+            foreach (var recipe in recipes)
+            {
+                var path = Path.Combine(temp, recipe.FileName);
+                await File.WriteAllTextAsync(path, recipe.Text, Utf8NoBom, cancellationToken);
+                var (sha, bytes) = await FileHasher.Sha256HexOfFileAsync(path, cancellationToken);
+                files.Add(new ManifestFile(recipe.FileName, TrainerRecipes.Split, sha, bytes, recipe.Text.AsSpan().Count('\n')));
+            }
+
             var now = clock.GetUtcNow().UtcDateTime;
             var manifest = new DatasetManifest(
                 number, dataset.Name, target.Key, target.DisplayName, string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim(),
@@ -183,7 +192,8 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
                 reports[SplitPin.Train].Cost, target.PriceNote, target.Notice, files, ids, excludedCount,
                 actor.Name, now, AppVersion,
                 request.DropUnsupported ? fit.Lost.ToDictionary(p => TargetFitChecker.KeyOf(p.Key), p => p.Value, StringComparer.Ordinal) : null,
-                duplicates?.Count ?? 0);
+                duplicates?.Count ?? 0,
+                recipes);
             // The manifest goes to its file as it is written; its text is then read once for the version row.
             var manifestPath = Path.Combine(temp, VersionFolder.ManifestFile);
             await using (var output = new FileStream(manifestPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 256 * 1024, useAsync: true))

@@ -207,7 +207,8 @@ public sealed class VersionServicesTests : IAsyncLifetime
 
         await using var zip = await _files.OpenZipAsync(version.Id, default);
         using var archive = new System.IO.Compression.ZipArchive(zip);
-        archive.Entries.Select(e => e.Name).Order(StringComparer.Ordinal).ShouldBe(["README.md", "manifest.json", "train.jsonl", "validation.jsonl"]);
+        archive.Entries.Select(e => e.Name).Order(StringComparer.Ordinal).ShouldBe(
+            ["README.md", "dataset_info.json", "manifest.json", "openai-job.json", "recipe-axolotl.yaml", "recipe-trl.py", "train.jsonl", "validation.jsonl"]);
     }
 
     [Fact]
