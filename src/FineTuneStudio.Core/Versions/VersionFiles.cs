@@ -16,6 +16,37 @@ public sealed class VersionFiles(IDbContextFactory<StudioDbContext> factory, Ver
         return new VersionFileStream(file.Name, file.Sha256, stream);
     }
 
+    /// <summary>
+    /// The training recipes a version holds, each with its text read from the checked file; none for a version cut
+    /// before versions held recipes.
+    /// </summary>
+    public async Task<IReadOnlyList<TrainerRecipe>> RecipesAsync(int versionId, CancellationToken cancellationToken)
+    {
+        string manifestJson;
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            manifestJson = await db.DatasetVersions.AsNoTracking().Where(v => v.Id == versionId).Select(v => v.ManifestJson).SingleOrDefaultAsync(cancellationToken)
+                ?? throw new NotFoundException("Version", versionId);
+        }
+
+        using var manifest = System.Text.Json.JsonDocument.Parse(manifestJson);
+        if (!manifest.RootElement.TryGetProperty("recipes", out var listed))
+        {
+            return [];
+        }
+
+        var recipes = new List<TrainerRecipe>();
+        foreach (var recipe in listed.EnumerateArray())
+        {
+            var name = recipe.GetProperty("file").GetString()!;
+            var file = await OpenFileAsync(versionId, name, cancellationToken);
+            using var reader = new StreamReader(file.Stream);
+            recipes.Add(new TrainerRecipe(name, recipe.GetProperty("trainer").GetString()!, recipe.GetProperty("fit").GetString()!, await reader.ReadToEndAsync(cancellationToken)));
+        }
+
+        return recipes;
+    }
+
     /// <summary>Writes a zip of every file of a version to a temporary file (deleted on close) and returns it.</summary>
     public async Task<Stream> OpenZipAsync(int versionId, CancellationToken cancellationToken)
     {
