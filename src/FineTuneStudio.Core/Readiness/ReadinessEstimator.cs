@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Training;
 using System.Globalization;
 using System.Text.Json;
 using FineTuneStudio.Core.Versions;
@@ -18,7 +19,13 @@ public sealed record TrainingTargetPrice(
     int MinimumExamples,
     int TokenLimitPerExample,
     DateOnly? ClosingDate = null,
-    string? AlternativesNote = null);
+    string? AlternativesNote = null)
+{
+    /// <summary>A row of the targets table as the estimate reads it (Readiness reads Training, never the other way).</summary>
+    public static TrainingTargetPrice Of(TrainingTargetView t) => new(
+        t.Key, t.Name, (decimal)t.PricePerMillionTokens, t.MinExamples, t.TokenLimitPerExample,
+        t.IsClosingOrClosed ? t.ClosesOn : null, string.IsNullOrWhiteSpace(t.Alternatives) ? null : t.Alternatives);
+}
 
 public enum RetrainingCadence { None, Monthly, Quarterly, HalfYearly, Yearly }
 

@@ -26,7 +26,7 @@ public static class ReadinessEvaluator
         var averageTokens = submission.AverageTokensPerExample ?? evidence.AverageTokensPerExample ?? DefaultAverageTokensPerExample;
         var inferencePrice = submission.InferencePricePerMillionInputTokens ?? DefaultInferencePricePerMillionInputTokens;
         var result = new ReadinessScorer().Score(submission.Answers, evidence);
-        var estimate = ReadinessEstimator.Estimate(submission.Answers, evidence, target.ToPrice(),
+        var estimate = ReadinessEstimator.Estimate(submission.Answers, evidence, TrainingTargetPrice.Of(target),
             new ReadinessEstimateAssumptions(averageTokens, (decimal)inferencePrice, Today: today));
         var tokenSource = submission.AverageTokensPerExample is not null ? "given"
             : evidence.AverageTokensPerExample is not null ? string.Create(CultureInfo.InvariantCulture, $"measured on {evidence.TokenSampleSize:#,0} approved examples")

@@ -3,8 +3,6 @@ using System.Text.RegularExpressions;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
-using FineTuneStudio.Core.Readiness;
-using FineTuneStudio.Core.Versions;
 using Microsoft.EntityFrameworkCore;
 
 namespace FineTuneStudio.Core.Training;
@@ -25,10 +23,6 @@ public sealed record TrainingTargetView(
     string Format = "")
 {
     public bool IsClosingOrClosed => Status is TrainingTargetService.Closing or TrainingTargetService.Closed;
-
-    public TrainingTargetPrice ToPrice() => new(
-        Key, Name, (decimal)PricePerMillionTokens, MinExamples, TokenLimitPerExample,
-        IsClosingOrClosed ? ClosesOn : null, string.IsNullOrWhiteSpace(Alternatives) ? null : Alternatives);
 }
 
 /// <summary>What an admin may change on a training target; the key stays.</summary>

@@ -1,12 +1,10 @@
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
-using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Training;
 using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Web.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Versions;
@@ -24,8 +22,7 @@ public sealed class RecipesBrowserTests(BrowserFixture browser)
             await browser.App.SeedExampleAsync(datasetId, new ExampleInput([new(MessageRole.User, $"hello {i}"), new(MessageRole.Assistant, "world")]));
         }
 
-        var version = await browser.App.Services.GetRequiredService<VersionCutter>()
-            .CutAsync(new CutRequest(datasetId, TrainingTargets.AxolotlChat, CutStatusFilter.All), Actor.System, null, default);
+        var version = await browser.App.CutAllExamplesAsync(datasetId, TrainingTargets.AxolotlChat);
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
         await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
         await page.GotoAsync($"projects/{projectId}/versions/{version.Id}");
@@ -42,7 +39,7 @@ public sealed class RecipesBrowserTests(BrowserFixture browser)
         await page.Locator("[data-testid='copy-recipe-axolotl.yaml']").ClickAsync();
         await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Copied recipe-axolotl.yaml");
         var copied = await page.EvaluateAsync<string>("navigator.clipboard.readText()");
-        var expected = (await browser.App.Services.GetRequiredService<VersionFiles>().RecipesAsync(version.Id, default)).Single(r => r.FileName == TrainerRecipes.AxolotlFile).Text;
+        var expected = (await browser.App.RecipesOfAsync(version.Id)).Single(r => r.FileName == TrainerRecipes.AxolotlFile).Text;
         copied.ShouldBe(expected);
     }
 }

@@ -165,6 +165,7 @@ public sealed class AuditTests(StudioAppFactory app)
         ["POST /api/datasets/{id:int}/restore"] = "dataset.restore",
         ["POST /api/projects/{id:int}/assessments/"] = "assessment.submit",
         ["PUT /api/training-targets/{key}"] = "training-target.update",
+        ["POST /api/training-targets/"] = "training-target.add",
         ["POST /api/datasets/{datasetId:int}/examples"] = "example.create",
         ["POST /api/datasets/{datasetId:int}/examples/bulk"] = "example.bulk.",
         ["PUT /api/examples/{id:int}/"] = "example.update",

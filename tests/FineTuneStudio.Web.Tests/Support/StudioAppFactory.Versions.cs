@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using FineTuneStudio.Core.Versions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Web.Tests.Support;
@@ -18,6 +19,13 @@ public partial class StudioAppFactory
 
         return (await response.Content.ReadFromJsonAsync<VersionSummary>(CliJson))!;
     }
+
+    /// <summary>Cuts a version of every example but rejected ones, as an ML lead would, without the API.</summary>
+    public Task<VersionSummary> CutAllExamplesAsync(int datasetId, string target) =>
+        Services.GetRequiredService<VersionCutter>().CutAsync(new CutRequest(datasetId, target, CutStatusFilter.All), Core.Auditing.Actor.System, null, default);
+
+    /// <summary>The recipes a version holds, read from its checked files.</summary>
+    public Task<IReadOnlyList<TrainerRecipe>> RecipesOfAsync(int versionId) => Services.GetRequiredService<VersionFiles>().RecipesAsync(versionId, default);
 
     public static readonly System.Text.Json.JsonSerializerOptions CliJson = new(System.Text.Json.JsonSerializerDefaults.Web)
     {
