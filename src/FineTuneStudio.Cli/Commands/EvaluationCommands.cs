@@ -183,7 +183,12 @@ public static class EvaluationCommands
         var model = new Option<string?>("--model") { Description = "Model name" };
         var provider = new Option<string?>("--provider-name") { Description = "Who serves the model (openai, ollama, ...)" };
         var baseline = new Option<bool>("--baseline") { Description = "Mark the run as the baseline to beat" };
-        var command = new Command("import-run", "Record a run from a file of outputs and score it") { project, set, name, outputs, model, provider, baseline };
+        var dataset = new Option<string?>("--dataset") { Description = "Dataset id or name of the version the model was trained on (with --version)" };
+        var version = new Option<int?>("--version") { Description = "Number of the version the model was trained on, within --dataset" };
+        var command = new Command("import-run", "Record a run from a file of outputs (ours, a batch output, LLaMA-Factory's predictions) and score it")
+        {
+            project, set, name, outputs, model, provider, baseline, dataset, version,
+        };
         command.SetAction(async (parse, ct) =>
         {
             var console = CliConsole.Get();
@@ -194,8 +199,9 @@ public static class EvaluationCommands
             var sets = services.GetRequiredService<EvalSets>();
             var runs = services.GetRequiredService<EvalRuns>();
             var evalSet = await sets.FindSetAsync(found.Id, parse.GetValue(set)!, ct);
+            var versionId = await TrainingCommands.VersionIdAsync(services, found, parse.GetValue(dataset), parse.GetValue(version), ct);
             var run = await runs.ImportRunAsync(evalSet.Id,
-                new EvalRunInput(parse.GetValue(name)!, parse.GetValue(model), parse.GetValue(provider), IsBaseline: parse.GetValue(baseline)),
+                new EvalRunInput(parse.GetValue(name)!, parse.GetValue(model), parse.GetValue(provider), DatasetVersionId: versionId, IsBaseline: parse.GetValue(baseline)),
                 text, file.Name, Actor.Cli, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Core.Versions;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -35,11 +36,6 @@ public static class TrainingCommands
                 throw new CliException($"FILE: the file {path.FullName} does not exist");
             }
 
-            if (parse.GetValue(dataset) is null != parse.GetValue(version) is null)
-            {
-                throw new CliException("--dataset and --version go together: the version is numbered within its dataset", isUsage: true);
-            }
-
             string text;
             await using (var stream = path.OpenRead())
             {
@@ -48,13 +44,7 @@ public static class TrainingCommands
 
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
-            int? versionId = null;
-            if (parse.GetValue(dataset) is { } datasetName)
-            {
-                var trainedOn = await DatasetsCommand.RequireAsync(services, found, datasetName, ct);
-                var versions = await services.GetRequiredService<VersionCatalog>().ListAsync(trainedOn.Id, ct);
-                versionId = VersionCommands.Numbered(trainedOn, versions, parse.GetValue(version)!.Value, "--version").Id;
-            }
+            var versionId = await VersionIdAsync(services, found, parse.GetValue(dataset), parse.GetValue(version), ct);
 
             var curves = services.GetRequiredService<TrainingCurveService>();
             var imported = await curves.ImportAsync(found.Id, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(path.Name), versionId, text, Actor.Cli, ct);
@@ -62,6 +52,24 @@ public static class TrainingCommands
             return StudioCli.Success;
         });
         return command;
+    }
+
+    /// <summary>The version a model was trained on, from --dataset and --version (numbered within the dataset); null without them.</summary>
+    public static async Task<int?> VersionIdAsync(ServiceProvider services, ProjectSummary project, string? dataset, int? version, CancellationToken ct)
+    {
+        if (dataset is null != version is null)
+        {
+            throw new CliException("--dataset and --version go together: the version is numbered within its dataset", isUsage: true);
+        }
+
+        if (dataset is null)
+        {
+            return null;
+        }
+
+        var trainedOn = await DatasetsCommand.RequireAsync(services, project, dataset, ct);
+        var versions = await services.GetRequiredService<VersionCatalog>().ListAsync(trainedOn.Id, ct);
+        return VersionCommands.Numbered(trainedOn, versions, version!.Value, "--version").Id;
     }
 
     private static Command BuildList()

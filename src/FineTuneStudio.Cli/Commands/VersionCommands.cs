@@ -26,11 +26,47 @@ public static class VersionCommands
     /// <summary><c>fts versions list|download|diff</c>: a dataset's sealed versions, by their number within the dataset.</summary>
     private static Command BuildVersions()
     {
-        var versions = new Command("versions", "Sealed versions of a dataset: list, download, diff");
+        var versions = new Command("versions", "Sealed versions of a dataset: list, download, diff, lineage");
         versions.Subcommands.Add(BuildVersionList());
         versions.Subcommands.Add(BuildVersionDownload());
         versions.Subcommands.Add(BuildVersionDiff());
+        versions.Subcommands.Add(BuildVersionLineage());
         return versions;
+    }
+
+    private static Command BuildVersionLineage()
+    {
+        var (project, dataset) = DatasetOptions();
+        var version = new Option<int>("--version") { Description = "Version number within the dataset", Required = true };
+        var command = new Command("lineage", "What was trained on a version: its training logs and the eval runs of those models") { project, dataset, version };
+        command.SetAction(async (parse, ct) =>
+        {
+            var console = CliConsole.Get();
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
+            var (found, versions) = await VersionsOfAsync(services, parse, project, dataset, ct);
+            var chosen = Numbered(found, versions, parse.GetValue(version), "--version");
+            var lineage = await services.GetRequiredService<Core.Evaluation.VersionLineage>().ForVersionAsync(chosen.Id, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await console.WriteJsonAsync(lineage);
+                return StudioCli.Success;
+            }
+
+            await console.Out.WriteLineAsync(lineage.Summary);
+            foreach (var t in lineage.Trainings)
+            {
+                await console.Out.WriteLineAsync($"  training log {t.Id} \"{t.Name}\" ({t.Format}): {t.Status}");
+            }
+
+            foreach (var r in lineage.Runs)
+            {
+                await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"  eval run {r.Id} \"{r.Name}\" on {r.EvalSetName}: {r.Metric} {r.Value:0.000}{(r.BaselineValue is { } b ? $" (baseline {r.BaselineName}: {b:0.000})" : "")}"));
+            }
+
+            return StudioCli.Success;
+        });
+        return command;
     }
 
     private static (Option<string> Project, Option<string> Dataset) DatasetOptions() =>

@@ -11,6 +11,7 @@ public static class EvaluationServiceCollectionExtensions
         services.AddOptions<EvalGenerationOptions>().BindConfiguration(EvalGenerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EvalSets>();
         services.AddSingleton<EvalSetExport>();
+        services.AddSingleton<VersionLineage>();
         services.AddSingleton<EvalRuns>();
         services.AddSingleton<ComparisonService>();
         services.AddSingleton<TrainingCurveService>();

@@ -15,6 +15,9 @@ public sealed partial class EvaluationPage
     [Parameter] public int ProjectId { get; set; }
 
     [Inject] public required EvaluationDashboardService Dashboard { get; init; }
+    [Inject] public required VersionLineage Lineage { get; init; }
+
+    private IReadOnlyList<LineageEntry> _lineage = [];
 
     private string MetricName => _dashboard?.MetricName is { } m ? EvalMetrics.Describe(m) : "main metric";
 
@@ -54,6 +57,7 @@ public sealed partial class EvaluationPage
         try
         {
             _dashboard = await Dashboard.GetAsync(ProjectId, ComponentToken);
+            _lineage = await Lineage.ForProjectAsync(ProjectId, ComponentToken);
             _trendLabels = _dashboard.Trend.Select(t => t.Name).ToArray();
             _trendSeries =
             [
