@@ -47,6 +47,27 @@ public partial class StudioAppFactory
         return run.Id;
     }
 
+    /// <summary>A held-out set in a project, filled from items JSONL, as an ML lead's import would; returns its id.</summary>
+    public async Task<int> CreateEvalSetAsync(int projectId, string name, string itemsJsonl, IReadOnlyList<string> metrics)
+    {
+        var sets = Services.GetRequiredService<EvalSets>();
+        var set = await sets.CreateSetAsync(projectId, new EvalSetInput(name, "", metrics), Actor.System, default);
+        await sets.ImportItemsAsync(set.Id, itemsJsonl, "items.jsonl", Actor.System, default);
+        return set.Id;
+    }
+
+    /// <summary>A run of a model trained on a version (or the baseline), from an outputs file; returns its id.</summary>
+    public async Task<int> ImportRunOfVersionAsync(int setId, string name, string outputs, string fileName, int? versionId, bool baseline = false)
+    {
+        var run = await Services.GetRequiredService<EvalRuns>().ImportRunAsync(setId, new EvalRunInput(name, DatasetVersionId: versionId, IsBaseline: baseline),
+            outputs, fileName, Actor.System, default);
+        return run.Id;
+    }
+
+    /// <summary>A trainer's log of a model trained on a version, as the training page's import would store it.</summary>
+    public async Task<int> ImportTrainingLogAsync(int projectId, int versionId, string name, string log) =>
+        (await Services.GetRequiredService<TrainingCurveService>().ImportAsync(projectId, name, versionId, log, Actor.System, default)).Id;
+
     /// <summary>Waits until this instance has finished generating the run's outputs.</summary>
     public Task WaitForGenerationAsync(int runId) => Services.GetRequiredService<EvalGenerationRunner>().WaitAsync(runId);
 
