@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FineTuneStudio.Core.Tests.Support;
 using static FineTuneStudio.Core.Tests.Support.CliRun;
 
 namespace FineTuneStudio.Core.Tests.Cli;
@@ -12,13 +13,7 @@ public sealed class TargetsCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private async Task<JsonElement> JsonAsync(params string[] args)
-    {
-        var result = await RunAsync([.. args, "--db", DbPath, "--json"]);
-        result.ExitCode.ShouldBe(0, $"{string.Join(' ', args)}: {result.Error}");
-        using var document = JsonDocument.Parse(result.Output);
-        return document.RootElement.Clone();
-    }
+    private Task<JsonElement> JsonAsync(params string[] args) => CliRun.JsonAsync(DbPath, args);
 
     [Fact]
     public async Task Script_AddsATarget_CutsForIt_AndValidatesAFileAgainstItsLimit()

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FineTuneStudio.Core.Tests.Support;
 using static FineTuneStudio.Core.Tests.Support.CliRun;
 
 namespace FineTuneStudio.Core.Tests.Cli;
@@ -14,13 +15,7 @@ public sealed class TrainingCliTests : IDisposable
 
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures", name);
 
-    private async Task<JsonElement> JsonAsync(params string[] args)
-    {
-        var result = await RunAsync([.. args, "--db", DbPath, "--json"]);
-        result.ExitCode.ShouldBe(0, $"{string.Join(' ', args)}: {result.Error}");
-        using var document = JsonDocument.Parse(result.Output);
-        return document.RootElement.Clone();
-    }
+    private Task<JsonElement> JsonAsync(params string[] args) => CliRun.JsonAsync(DbPath, args);
 
     [Fact]
     public async Task Import_TrainerStateAndLlamaFactoryLog_JudgesTheCurves_AndGatesOnOverfitting()

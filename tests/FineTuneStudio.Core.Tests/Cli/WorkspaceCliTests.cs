@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using FineTuneStudio.Core.Tests.Support;
 using static FineTuneStudio.Core.Tests.Support.CliRun;
 
 namespace FineTuneStudio.Core.Tests.Cli;
@@ -24,13 +25,7 @@ public sealed class WorkspaceCliTests : IDisposable
     private static string Examples(int from, int count) => string.Join('\n', Enumerable.Range(from, count).Select(i =>
         $$"""{"messages":[{"role":"user","content":"ticket {{i}} about my order"}],"label":"{{(i % 3) switch { 0 => "billing", 1 => "refund", _ => "shipping" }}}"}""")) + "\n";
 
-    private async Task<JsonElement> JsonAsync(params string[] args)
-    {
-        var result = await RunAsync([.. args, "--db", DbPath, "--json"]);
-        result.ExitCode.ShouldBe(0, $"{string.Join(' ', args)}: {result.Error}");
-        using var document = JsonDocument.Parse(result.Output);
-        return document.RootElement.Clone();
-    }
+    private Task<JsonElement> JsonAsync(params string[] args) => CliRun.JsonAsync(DbPath, args);
 
     [Fact]
     public async Task Script_SetsUpAProject_CutsTwoVersions_DownloadsAndDiffsThem_ReadsQuality_AndFillsAnEvalSet()
