@@ -30,7 +30,9 @@ public sealed record ReadinessEvidence(
     double? ConflictShare = null,
     double? MedianSecondsPerExample = null,
     int? AverageTokensPerExample = null,
-    int? TokenSampleSize = null);
+    int? TokenSampleSize = null,
+    int? TrainedRunsBeatingBaseline = null,
+    double? BestTrainedGain = null);
 
 public enum EvidenceSource { Answer, Measured }
 

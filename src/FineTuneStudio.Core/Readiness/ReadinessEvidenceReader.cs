@@ -63,7 +63,8 @@ public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> f
         }
 
         int? evalSets = await db.EvalSets.AsNoTracking().CountAsync(s => s.ProjectId == projectId, cancellationToken);
-        int? evalItems = null, baselineRuns = null;
+        int? evalItems = null, baselineRuns = null, beating = null;
+        double? bestGain = null;
         double? baselineScore = null;
         if (evalSets > 0)
         {
@@ -73,6 +74,7 @@ public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> f
             baselineRuns = await baselines.CountAsync(cancellationToken);
             var latest = await baselines.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Select(r => r.SummaryJson).FirstOrDefaultAsync(cancellationToken);
             baselineScore = BaselineScore(latest);
+            (beating, bestGain) = await TrainedAgainstBaselineAsync(db, projectId, cancellationToken);
         }
         else
         {
@@ -96,7 +98,27 @@ public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> f
             ConflictShare: stored.ConflictShare,
             MedianSecondsPerExample: medianSeconds,
             AverageTokensPerExample: tokens?.Mean,
-            TokenSampleSize: tokens?.Sample);
+            TokenSampleSize: tokens?.Sample,
+            TrainedRunsBeatingBaseline: beating,
+            BestTrainedGain: bestGain);
+    }
+
+    /// <summary>
+    /// Runs of models trained on one of the project's versions, each against the latest baseline on its set: how many
+    /// score higher, and the largest gain. The lineage the version page shows, counted as evidence that training helps.
+    /// </summary>
+    private static async Task<(int? Beating, double? BestGain)> TrainedAgainstBaselineAsync(StudioDbContext db, int projectId, CancellationToken cancellationToken)
+    {
+        var runs = await db.EvalRuns.AsNoTracking()
+            .Where(r => r.Status == EvalRunStatus.Completed && r.EvalSet!.ProjectId == projectId && (r.IsBaseline || r.DatasetVersionId != null))
+            .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
+            .Select(r => new { r.EvalSetId, r.IsBaseline, r.SummaryJson }).ToListAsync(cancellationToken);
+        var gains = runs.Where(r => !r.IsBaseline).Select(r =>
+        {
+            var baseline = runs.LastOrDefault(b => b.IsBaseline && b.EvalSetId == r.EvalSetId);
+            return BaselineScore(r.SummaryJson) is { } score && BaselineScore(baseline?.SummaryJson) is { } against ? score - against : (double?)null;
+        }).Where(g => g is not null).Select(g => g!.Value).ToList();
+        return gains.Count == 0 ? (null, null) : (gains.Count(g => g > 0), gains.Max());
     }
 
     /// <summary>Fleiss' kappa when every item has as many ratings; else Cohen's kappa per pair, weighted by shared items.</summary>

@@ -25,6 +25,9 @@ public static class ReadinessEvidenceText
         Add("Evaluation items", e.EvalItems?.ToString("#,0", c));
         Add("Baseline runs", e.BaselineRuns?.ToString("#,0", c));
         Add("Latest baseline score", e.BaselineScore?.ToString("0.###", c));
+        Add("Runs of trained models that beat the baseline", e.TrainedRunsBeatingBaseline is { } n
+            ? string.Create(c, $"{n:#,0} (best gain {e.BestTrainedGain * 100:+0.0;-0.0;0} points)")
+            : null);
         Add("Dataset versions", e.DatasetVersions?.ToString("#,0", c));
         Add("Median labeling time", e.MedianSecondsPerExample is { } s ? s.ToString("0", c) + " seconds per annotation" : null);
         return lines;
@@ -43,6 +46,9 @@ public static class ReadinessEvidenceText
             ReadinessQuestionIds.Baseline when e.BaselineRuns is { } runs => e.BaselineScore is { } score
                 ? string.Create(c, $"{runs} baseline runs, latest score {score:0.###}")
                 : string.Create(c, $"{runs} baseline runs recorded"),
+            ReadinessQuestionIds.BaselineGap when e.BestTrainedGain is { } gain => gain > 0
+                ? string.Create(c, $"a model trained on this project's data beats the baseline by {gain * 100:0.0} points")
+                : string.Create(c, $"no model trained on this project's data beats the baseline yet (best {gain * 100:+0.0;-0.0;0} points)"),
             ReadinessQuestionIds.MinutesPerExample when e.MedianSecondsPerExample is { } secs => string.Create(c, $"median {secs:0} seconds per annotation"),
             _ => null,
         };

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using FineTuneStudio.Core.Jobs;
+using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Training;
 using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
@@ -46,6 +49,36 @@ public sealed class AssessmentsTests
         evidence.DatasetVersions.ShouldBe(0);
         // Submitted seconds 10, 20, 30, 40, 50, 60, 70, 80: median (40 + 50) / 2 = 45.
         evidence.MedianSecondsPerExample.ShouldBe(45);
+    }
+
+    [Fact]
+    public async Task GatherEvidence_CountsRunsOfModelsTrainedOnAVersionThatBeatTheBaseline()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var seed = new Seed(database);
+        var dataset = await seed.DatasetAsync("Greetings", "Replies");
+        await seed.ExamplesAsync(dataset.DatasetId, ExampleStatus.Approved, Enumerable.Range(0, 12).Select(i => Seed.Chat($"hello {i}", "world")));
+        var version = await new VersionCutter(database, _clock, new VersionStorage(Directory.CreateTempSubdirectory("fts-evidence-").FullName),
+                new JobLeaseService(database, _clock, NullLogger<JobLeaseService>.Instance))
+            .CutAsync(new CutRequest(dataset.DatasetId, TrainingTargets.HfMessages), new("lead", "Lead"), null, default);
+        await using (var db = database.CreateDbContext())
+        {
+            var set = new EvalSet { ProjectId = dataset.ProjectId, Name = "Held out", CreatedAt = _clock.UtcNow };
+            set.Runs.Add(new EvalRun { Name = "Prompted", IsBaseline = true, Status = EvalRunStatus.Completed, SummaryJson = """{"accuracy":0.7}""", CreatedAt = _clock.UtcNow });
+            set.Runs.Add(new EvalRun { Name = "Tuned on v1", DatasetVersionId = version.Id, Status = EvalRunStatus.Completed, SummaryJson = """{"accuracy":0.85}""", CreatedAt = _clock.UtcNow.AddMinutes(1) });
+            // Not trained on a version of this project's data: a better prompt, not evidence that training helps.
+            set.Runs.Add(new EvalRun { Name = "Better prompt", Status = EvalRunStatus.Completed, SummaryJson = """{"accuracy":0.95}""", CreatedAt = _clock.UtcNow.AddMinutes(2) });
+            db.EvalSets.Add(set);
+            await db.SaveChangesAsync();
+        }
+
+        var evidence = await Evidence(database).GatherEvidenceAsync(dataset.ProjectId, default);
+
+        // 0.85 − 0.70 = 0.15: one trained run beats the baseline by 15 points.
+        evidence.TrainedRunsBeatingBaseline.ShouldBe(1);
+        evidence.BestTrainedGain!.Value.ShouldBe(0.15, 1e-9);
+        ReadinessEvidenceText.MeasuredHint(ReadinessQuestionIds.BaselineGap, evidence).ShouldBe("a model trained on this project's data beats the baseline by 15.0 points");
+        ReadinessEvidenceText.MeasuredLines(evidence).ShouldContain(("Runs of trained models that beat the baseline", "1 (best gain +15.0 points)"));
     }
 
     [Fact]
