@@ -29,6 +29,9 @@ public sealed partial class QualityPage
     private List<ChartSeries<double>> _lengthSeries = [];
     private string[] _lengthLabels = [];
     private List<ChartSeries<double>> _labelSeries = [];
+    // MudChart ticks every 20 by default, which flattens small counts into the floor: about five ticks over the tallest bar.
+    private BarChartOptions _lengthAxis = new();
+    private BarChartOptions _labelAxis = new();
     private string[] _labelLabels = [];
 
     [Parameter] public int ProjectId { get; set; }
@@ -109,9 +112,11 @@ public sealed partial class QualityPage
             : [];
         _lengthLabels = report.LengthHistogram.Select(b => $"{b.From}–{b.To - 1}").ToArray();
         _lengthSeries = [new ChartSeries<double> { Name = "Examples", Data = new ChartData<double>(report.LengthHistogram.Select(b => (double)b.Count).ToList()) }];
+        _lengthAxis = new BarChartOptions { YAxisTicks = TickFor(report.LengthHistogram.Select(b => b.Count).DefaultIfEmpty(0).Max()) };
         var labels = report.LabelBalance.Labels;
         _labelLabels = labels.Select(l => l.Label).ToArray();
         _labelSeries = [new ChartSeries<double> { Name = "Examples", Data = new ChartData<double>(labels.Select(l => (double)l.Count).ToList()) }];
+        _labelAxis = new BarChartOptions { YAxisTicks = TickFor(labels.Select(l => l.Count).DefaultIfEmpty(0).Max()) };
     }
 
     private async Task RunAsync()
@@ -303,4 +308,6 @@ public sealed partial class QualityPage
         Runner.Changed -= OnRunnerChanged;
         return ValueTask.CompletedTask;
     }
+
+    private static int TickFor(int highest) => Math.Max(1, (int)Math.Ceiling(highest / 5.0));
 }
