@@ -72,7 +72,7 @@ public static class TrainerLogParser
             throw new StudioValidationException("log_history", "Expected log_history to be a list of logged entries.");
         }
 
-        var errors = new Errors();
+        var errors = new EvalFileParser.ErrorList();
         var merged = new SortedDictionary<int, CurvePoint>();
         var index = -1;
         foreach (var entry in history.EnumerateArray())
@@ -88,14 +88,15 @@ public static class TrainerLogParser
             Merge(merged, Read(entry, "step", null, where, errors));
         }
 
-        return errors.ThrowOrReturn(merged);
+        return Finish(errors, merged);
     }
 
     private static List<CurvePoint> ReadLines(string json)
     {
-        var errors = new Errors();
+        var errors = new EvalFileParser.ErrorList();
         var merged = new SortedDictionary<int, CurvePoint>();
         var number = 0;
+        // Line by line rather than the eval files' row reader, so the errors come in the order of the lines.
         foreach (var line in json.Split('\n'))
         {
             number++;
@@ -111,12 +112,12 @@ public static class TrainerLogParser
             }
             catch (JsonException e)
             {
-                errors.Add(new InputError("line", "Not valid JSON: " + e.Message.Split(" LineNumber:")[0], number));
+                errors.Add("line", "Not valid JSON: " + e.Message.Split(" LineNumber:")[0], number);
                 continue;
             }
             catch (ArgumentException)
             {
-                errors.Add(new InputError("line", "The line holds a character that is not valid text (a lone UTF-16 surrogate).", number));
+                errors.Add("line", "The line holds a character that is not valid text (a lone UTF-16 surrogate).", number);
                 continue;
             }
 
@@ -127,15 +128,15 @@ public static class TrainerLogParser
             }
         }
 
-        return errors.ThrowOrReturn(merged);
+        return Finish(errors, merged);
     }
 
     /// <summary>One logged entry as a point; null (with the reason kept) when it cannot be one.</summary>
-    private static CurvePoint? Read(JsonElement entry, string stepKey, int? line, string where, Errors errors)
+    private static CurvePoint? Read(JsonElement entry, string stepKey, int? line, string where, EvalFileParser.ErrorList errors)
     {
         if (entry.ValueKind != JsonValueKind.Object)
         {
-            errors.Add(new InputError(line is null ? where : "line", "Expected an object with the step and what was logged there.", line));
+            errors.Add(line is null ? where : "line", "Expected an object with the step and what was logged there.", line);
             return null;
         }
 
@@ -143,7 +144,7 @@ public static class TrainerLogParser
         if (!entry.TryGetProperty(stepKey, out var stepValue) || stepValue.ValueKind != JsonValueKind.Number
             || !stepValue.TryGetInt32(out var step) || step < 0)
         {
-            errors.Add(new InputError(field(stepKey), $"Expected \"{stepKey}\", a whole number of steps.", line));
+            errors.Add(field(stepKey), $"Expected \"{stepKey}\", a whole number of steps.", line);
             return null;
         }
 
@@ -162,7 +163,7 @@ public static class TrainerLogParser
                     return number;
                 }
 
-                errors.Add(new InputError(field(name), $"Expected a number, found {Shown(value)}.", line));
+                errors.Add(field(name), $"Expected a number, found {Shown(value)}.", line);
                 ok = false;
             }
 
@@ -247,34 +248,14 @@ public static class TrainerLogParser
 
     private static bool Word(string text, int at, string word) => string.CompareOrdinal(text, at, word, 0, word.Length) == 0;
 
-    /// <summary>The first errors of a file and how many there were, as the CSV parser keeps them.</summary>
-    private sealed class Errors
+    private static List<CurvePoint> Finish(EvalFileParser.ErrorList errors, SortedDictionary<int, CurvePoint> points)
     {
-        private readonly List<InputError> _kept = [];
-        private int _total;
-
-        public void Add(InputError error)
+        if (errors.Total == 0 && points.Count == 0)
         {
-            _total++;
-            if (_kept.Count < EvalFileParser.MaxErrors)
-            {
-                _kept.Add(error);
-            }
+            errors.Add("file", "The log has no entries with a step.", null);
         }
 
-        public List<CurvePoint> ThrowOrReturn(SortedDictionary<int, CurvePoint> points)
-        {
-            if (_total == 0 && points.Count == 0)
-            {
-                Add(new InputError("file", "The log has no entries with a step."));
-            }
-
-            if (_total > 0)
-            {
-                throw new StudioValidationException(_kept, _total);
-            }
-
-            return [.. points.Values];
-        }
+        errors.ThrowIfAny();
+        return [.. points.Values];
     }
 }
