@@ -73,7 +73,7 @@ public sealed class EvaluationDashboardService(
 
         var trainings = await training.ListAsync(projectId, cancellationToken);
         var latestTraining = trainings.Count == 0 ? null : trainings[0];
-        var verdict = latestTraining is null ? null : (await training.GetAsync(latestTraining.Id, cancellationToken)).Verdict;
+        var verdict = latestTraining is null ? null : (await training.CurveAsync(latestTraining, cancellationToken)).Verdict;
 
         return new EvaluationDashboard(sets.Count, sets.Sum(s => s.ItemCount), runs.Count, metric, baseline, candidate, delta, pValue, regressions, fixes,
             formatSource?.Summary?.FormatCompliance, formatSource?.Summary?.FormatRule, trend, latestComparison, latestTraining, verdict,

@@ -65,8 +65,14 @@ public sealed class TrainingCurveService(IDbContextFactory<StudioDbContext> fact
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var projectId = await db.TrainingMetrics.AsNoTracking().Where(t => t.Id == id).Select(t => (int?)t.ProjectId).SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException("Training results", id);
-        var summary = (await ListAsync(projectId, cancellationToken)).Single(t => t.Id == id);
-        var points = await db.TrainingMetricPoints.AsNoTracking().Where(p => p.TrainingMetricsId == id).OrderBy(p => p.Step)
+        return await CurveAsync((await ListAsync(projectId, cancellationToken)).Single(t => t.Id == id), cancellationToken);
+    }
+
+    /// <summary>The curve of a log already listed: its points and the verdict, without listing the project's logs again.</summary>
+    public async Task<TrainingCurve> CurveAsync(TrainingMetricsSummary summary, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var points = await db.TrainingMetricPoints.AsNoTracking().Where(p => p.TrainingMetricsId == summary.Id).OrderBy(p => p.Step)
             .Select(p => new CurvePoint(p.Step, p.TrainLoss, p.TrainAccuracy, p.ValidLoss, p.ValidAccuracy, p.Epoch, p.LearningRate)).ToListAsync(cancellationToken);
         return new TrainingCurve(summary, points, OverfittingDetector.Detect(points));
     }

@@ -54,7 +54,7 @@ public sealed class VersionLineage(IDbContextFactory<StudioDbContext> factory, E
             var trainings = new List<LineageTraining>();
             foreach (var log in logs.Where(t => t.DatasetVersionId == id))
             {
-                var curve = await training.GetAsync(log.Id, cancellationToken);
+                var curve = await training.CurveAsync(log, cancellationToken);
                 var best = curve.Points.FirstOrDefault(p => p.Step == curve.Verdict.BestValidStep);
                 trainings.Add(new LineageTraining(log.Id, log.Name, log.Format, curve.Verdict.Status, curve.Verdict.BestValidStep, best?.Epoch, curve.Verdict.Message));
             }
