@@ -287,13 +287,16 @@ public sealed partial class TrainingTargetService(IDbContextFactory<StudioDbCont
             PricePerMillionTokens = (double)(profile.PricePerMillionTrainingTokens ?? 0m),
             Status = closing ? Closing : Available,
             ClosesOn = profile.NewJobsEndOn?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
-            Notice = profile.PricePerMillionTrainingTokens is null
-                ? SelfHostedPriceNotice
-                : TrainingTargets.ExamplePriceNote + (profile.Notice is null ? "" : " " + profile.Notice),
+            Notice = SeededNotice(profile),
             Alternatives = closing ? OpenAiAlternatives : "",
             UpdatedAt = now,
         };
     }
+
+    /// <summary>The notice a built-in target's row is seeded with; a row still holding it was never edited.</summary>
+    internal static string SeededNotice(TrainingTargetProfile profile) => profile.PricePerMillionTrainingTokens is null
+        ? SelfHostedPriceNotice
+        : TrainingTargets.ExamplePriceNote + (profile.Notice is null ? "" : " " + profile.Notice);
 
     private static TrainingTargetView ToView(TrainingTarget t) => new(
         t.Key, t.Name, t.Kind, t.MinExamples, t.TokenLimitPerExample, t.PricePerMillionTokens, t.Status,

@@ -38,8 +38,7 @@ public static class TrainingTargetTable
         var format = TrainingTargets.Get(row.Format.Length == 0 ? row.Key : row.Format);
         var builtIn = string.Equals(format.Key, row.Key, StringComparison.OrdinalIgnoreCase);
         var price = row.PricePerMillionTokens > 0 ? (decimal?)Math.Round((decimal)row.PricePerMillionTokens, 6) : null;
-        var seeded = builtIn ? TrainingTargetService.FromProfile(format, row.UpdatedAt) : null;
-        var priceNote = seeded is not null && price == format.PricePerMillionTrainingTokens
+        var priceNote = builtIn && price == format.PricePerMillionTrainingTokens
             ? format.PriceNote
             : price is null
                 ? "No price per training token is set for this target: the estimate counts tokens only."
@@ -50,7 +49,7 @@ public static class TrainingTargetTable
             TrainingTargetService.Closed => TargetStatus.Closed,
             _ => TargetStatus.Available,
         };
-        string? notice = seeded is not null && row.Notice == seeded.Notice
+        string? notice = builtIn && row.Notice == TrainingTargetService.SeededNotice(format)
             ? format.Notice
             : string.Join(" ", new[] { row.Notice, status == TargetStatus.Available ? "" : row.Alternatives }.Where(t => !string.IsNullOrWhiteSpace(t)));
         return format with
