@@ -16,6 +16,12 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
     public const string LlamaFactoryFormat = "llamafactory";
     public static readonly IReadOnlyList<string> Formats = [BatchFormat, LlamaFactoryFormat];
 
+    /// <summary>The download name of a set's export, by the format as <see cref="WriteAsync"/> reads it (any case).</summary>
+    public static string FileName(int setId, string? format) =>
+        string.Equals(format?.Trim() ?? BatchFormat, BatchFormat, StringComparison.OrdinalIgnoreCase)
+            ? $"eval-set-{setId}-batch-input.jsonl"
+            : $"eval-set-{setId}-llamafactory.jsonl";
+
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
     /// <summary>Streams the set's items, in the set's order, as JSONL lines; returns how many were written.</summary>

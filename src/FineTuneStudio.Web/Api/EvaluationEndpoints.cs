@@ -89,8 +89,7 @@ public static class EvaluationEndpoints
                 // Checked before the first byte, so a bad request still gets a 400 with its reason.
                 await using var buffer = new MemoryStream();
                 await export.WriteAsync(id, format ?? EvalSetExport.BatchFormat, model, systemPrompt, temperature, buffer, ct);
-                var name = (format ?? EvalSetExport.BatchFormat) == EvalSetExport.BatchFormat ? $"eval-set-{id}-batch-input.jsonl" : $"eval-set-{id}-llamafactory.jsonl";
-                return TypedResults.File(buffer.ToArray(), "application/jsonl", name);
+                return TypedResults.File(buffer.ToArray(), "application/jsonl", EvalSetExport.FileName(id, format));
             })
             .InProject(ScopeKind.EvalSet, "id")
             .WithSummary("The set as a batch input JSONL (format=batch, model=M: OpenAI Batch API, vLLM run_batch) or LLaMA-Factory alpaca lines (format=llamafactory)");
