@@ -31,7 +31,8 @@ public sealed class SuggestedLabelEditorTests(StudioAppFactory app)
         ctx.Render<MudPopoverProvider>();
 
         var page = ctx.Render<ExampleEditorPage>(p => p.Add(x => x.ProjectId, dataset.ProjectId).Add(x => x.ExampleId, example.Id));
-        page.WaitForElement("[data-testid=suggestion]");
+        // The page loads over the real database; bUnit's 1-second default was too short on a busy 2-core CI run.
+        page.WaitForElement("[data-testid=suggestion]", TimeSpan.FromSeconds(10));
         var selected = page.Find("[data-testid=label-chips] .mud-chip-selected");
         selected.TextContent.ShouldContain("critical · suggested (file model.jsonl)");
         await page.Find("[data-testid=suggestion-accept]").ClickAsync(new MouseEventArgs());
@@ -40,6 +41,6 @@ public sealed class SuggestedLabelEditorTests(StudioAppFactory app)
         var stored = await app.QueryAsync(db => db.Annotations.Where(a => a.ExampleId == example.Id).Select(a => new { a.LabelerId, a.Label, a.Submitted, a.SuggestedLabel }).SingleAsync());
         stored.ShouldBe(new { LabelerId = labelerId, Label = (string?)"critical", Submitted = true, SuggestedLabel = (string?)"critical" });
         // Once the labeler has a label of their own, the suggestion is no longer offered.
-        page.WaitForAssertion(() => page.FindAll("[data-testid=suggestion]").ShouldBeEmpty());
+        page.WaitForAssertion(() => page.FindAll("[data-testid=suggestion]").ShouldBeEmpty(), TimeSpan.FromSeconds(10));
     }
 }
