@@ -28,6 +28,10 @@ public class StudioDbContext(DbContextOptions options) : IdentityDbContext<Studi
     public DbSet<EvalResult> EvalResults => Set<EvalResult>();
     public DbSet<Comparison> Comparisons => Set<Comparison>();
     public DbSet<Judgement> Judgements => Set<Judgement>();
+    public DbSet<Judge> Judges => Set<Judge>();
+    public DbSet<JudgeVersion> JudgeVersions => Set<JudgeVersion>();
+    public DbSet<JudgeRun> JudgeRuns => Set<JudgeRun>();
+    public DbSet<JudgeVerdict> JudgeVerdicts => Set<JudgeVerdict>();
     public DbSet<TrainingMetrics> TrainingMetrics => Set<TrainingMetrics>();
     public DbSet<TrainingMetricPoint> TrainingMetricPoints => Set<TrainingMetricPoint>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();

@@ -79,6 +79,8 @@ public class Comparison
     /// <summary>Seed of the per-item left/right shuffle, so the order is stable for a reviewer.</summary>
     public int Seed { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>When the review closed: until then labelers judging see no model names, tallies or results.</summary>
+    public DateTime? ClosedAt { get; set; }
     public List<Judgement> Judgements { get; set; } = [];
 }
 

@@ -192,6 +192,9 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<DateTime?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -817,6 +820,203 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
                     b.HasKey("Kind", "Key");
 
                     b.ToTable("JobLeases");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.Judge", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Judges");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeRun", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int?>("ComparisonId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<int?>("EvalRunId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("JudgeVersionId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EvalRunId");
+
+                    b.HasIndex("JudgeVersionId");
+
+                    b.HasIndex("ComparisonId", "CreatedAt");
+
+                    b.ToTable("JudgeRuns");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeVerdict", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("AFirstChoice")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("BFirstChoice")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Choice")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int?>("CompletionTokens")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<int>("EvalItemId")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("Failed")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("JudgeRunId")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("LatencyMs")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("PositionDependent")
+                        .HasColumnType("boolean");
+
+                    b.Property<int?>("PromptTokens")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ReasoningAFirst")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<string>("ReasoningBFirst")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<int?>("ScoreA")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("ScoreB")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EvalItemId");
+
+                    b.HasIndex("JudgeRunId", "EvalItemId")
+                        .IsUnique();
+
+                    b.ToTable("JudgeVerdicts");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeVersion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("Endpoint")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int>("JudgeId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Mode")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Rubric")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<float?>("Temperature")
+                        .HasColumnType("real");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("JudgeId", "Number")
+                        .IsUnique();
+
+                    b.ToTable("JudgeVersions");
                 });
 
             modelBuilder.Entity("FineTuneStudio.Core.Domain.Judgement", b =>
@@ -1667,6 +1867,62 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.Judge", b =>
+                {
+                    b.HasOne("FineTuneStudio.Core.Domain.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeRun", b =>
+                {
+                    b.HasOne("FineTuneStudio.Core.Domain.Comparison", null)
+                        .WithMany()
+                        .HasForeignKey("ComparisonId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("FineTuneStudio.Core.Domain.EvalRun", null)
+                        .WithMany()
+                        .HasForeignKey("EvalRunId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("FineTuneStudio.Core.Domain.JudgeVersion", "JudgeVersion")
+                        .WithMany()
+                        .HasForeignKey("JudgeVersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("JudgeVersion");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeVerdict", b =>
+                {
+                    b.HasOne("FineTuneStudio.Core.Domain.EvalItem", null)
+                        .WithMany()
+                        .HasForeignKey("EvalItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("FineTuneStudio.Core.Domain.JudgeRun", null)
+                        .WithMany("Verdicts")
+                        .HasForeignKey("JudgeRunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeVersion", b =>
+                {
+                    b.HasOne("FineTuneStudio.Core.Domain.Judge", "Judge")
+                        .WithMany("Versions")
+                        .HasForeignKey("JudgeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Judge");
+                });
+
             modelBuilder.Entity("FineTuneStudio.Core.Domain.Judgement", b =>
                 {
                     b.HasOne("FineTuneStudio.Core.Domain.Comparison", null)
@@ -1858,6 +2114,16 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
                     b.Navigation("Annotations");
 
                     b.Navigation("Messages");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.Judge", b =>
+                {
+                    b.Navigation("Versions");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeRun", b =>
+                {
+                    b.Navigation("Verdicts");
                 });
 
             modelBuilder.Entity("FineTuneStudio.Core.Domain.Project", b =>

@@ -178,6 +178,9 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("ClosedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -785,6 +788,195 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                     b.HasKey("Kind", "Key");
 
                     b.ToTable("JobLeases");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.Judge", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProjectId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Judges");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeRun", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ComparisonId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("EvalRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("JudgeVersionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EvalRunId");
+
+                    b.HasIndex("JudgeVersionId");
+
+                    b.HasIndex("ComparisonId", "CreatedAt");
+
+                    b.ToTable("JudgeRuns");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeVerdict", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AFirstChoice")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BFirstChoice")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Choice")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("CompletionTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("EvalItemId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Failed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("JudgeRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("LatencyMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("PositionDependent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("PromptTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReasoningAFirst")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReasoningBFirst")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ScoreA")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ScoreB")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EvalItemId");
+
+                    b.HasIndex("JudgeRunId", "EvalItemId")
+                        .IsUnique();
+
+                    b.ToTable("JudgeVerdicts");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeVersion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Endpoint")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("JudgeId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Mode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Rubric")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<float?>("Temperature")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("JudgeId", "Number")
+                        .IsUnique();
+
+                    b.ToTable("JudgeVersions");
                 });
 
             modelBuilder.Entity("FineTuneStudio.Core.Domain.Judgement", b =>
@@ -1611,6 +1803,62 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.Judge", b =>
+                {
+                    b.HasOne("FineTuneStudio.Core.Domain.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeRun", b =>
+                {
+                    b.HasOne("FineTuneStudio.Core.Domain.Comparison", null)
+                        .WithMany()
+                        .HasForeignKey("ComparisonId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("FineTuneStudio.Core.Domain.EvalRun", null)
+                        .WithMany()
+                        .HasForeignKey("EvalRunId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
+                    b.HasOne("FineTuneStudio.Core.Domain.JudgeVersion", "JudgeVersion")
+                        .WithMany()
+                        .HasForeignKey("JudgeVersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("JudgeVersion");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeVerdict", b =>
+                {
+                    b.HasOne("FineTuneStudio.Core.Domain.EvalItem", null)
+                        .WithMany()
+                        .HasForeignKey("EvalItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("FineTuneStudio.Core.Domain.JudgeRun", null)
+                        .WithMany("Verdicts")
+                        .HasForeignKey("JudgeRunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeVersion", b =>
+                {
+                    b.HasOne("FineTuneStudio.Core.Domain.Judge", "Judge")
+                        .WithMany("Versions")
+                        .HasForeignKey("JudgeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Judge");
+                });
+
             modelBuilder.Entity("FineTuneStudio.Core.Domain.Judgement", b =>
                 {
                     b.HasOne("FineTuneStudio.Core.Domain.Comparison", null)
@@ -1802,6 +2050,16 @@ namespace FineTuneStudio.Core.Data.Migrations.Sqlite
                     b.Navigation("Annotations");
 
                     b.Navigation("Messages");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.Judge", b =>
+                {
+                    b.Navigation("Versions");
+                });
+
+            modelBuilder.Entity("FineTuneStudio.Core.Domain.JudgeRun", b =>
+                {
+                    b.Navigation("Verdicts");
                 });
 
             modelBuilder.Entity("FineTuneStudio.Core.Domain.Project", b =>
