@@ -45,6 +45,12 @@ public sealed class EvalEndpointOptions
 
     /// <summary>Models offered on the page; any other model name may still be typed.</summary>
     public List<string> Models { get; set; } = [];
+
+    /// <summary>USD per million input tokens, to show what a judge run costs; unset means the cost is not shown.</summary>
+    public decimal? InputPricePerMillion { get; set; }
+
+    /// <summary>USD per million output tokens.</summary>
+    public decimal? OutputPricePerMillion { get; set; }
 }
 
 /// <summary>An endpoint as pages and the API may show it: no key, no address.</summary>

@@ -1,4 +1,3 @@
-using System.ClientModel;
 using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
@@ -59,6 +58,7 @@ public sealed class EvalRunGenerator(
         var timeout = TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds));
         var client = ChatEndpointClient.Create(endpoint.BaseUrl!, run.Model, endpoint.ApiKey, maxRetries: 0, networkTimeout: timeout + TimeSpan.FromSeconds(5));
         var chatOptions = new ChatOptions { Temperature = runSettings.Temperature, MaxOutputTokens = runSettings.MaxOutputTokens };
+        var retry = new EndpointRetry(settings.MaxRetries, settings.RetryDelayMilliseconds, timeout);
         logger.LogInformation("Generating eval run {RunId}: {Items} items ({Kept} done before), at most {Concurrency} at once", runId, items.Count, kept, settings.MaxConcurrency);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -70,7 +70,7 @@ public sealed class EvalRunGenerator(
         {
             await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrency), CancellationToken = stop.Token }, async (item, token) =>
             {
-                var outcome = await GenerateAsync(client, ToChatMessages(item.InputJson, run.SystemPrompt), chatOptions, settings, timeout, run.Endpoint, endpoint.BaseUrl, token);
+                var outcome = await EndpointAsk.AskAsync(client, ToChatMessages(item.InputJson, run.SystemPrompt), chatOptions, retry, run.Endpoint, endpoint.BaseUrl, clock, token);
                 if (outcome.Failure is { } failure)
                 {
                     // The stored error names the endpoint only; the log keeps the exception with its address.
@@ -86,7 +86,7 @@ public sealed class EvalRunGenerator(
                     {
                         EvalRunId = runId,
                         EvalItemId = item.Id,
-                        Output = outcome.Output,
+                        Output = outcome.Text,
                         Failed = outcome.Error is not null,
                         Error = outcome.Error,
                         LatencyMs = outcome.LatencyMs,
@@ -175,51 +175,6 @@ public sealed class EvalRunGenerator(
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>One item: the first answer, or the last error (in words without the endpoint's address) after the allowed retries.</summary>
-    private async Task<ItemOutcome> GenerateAsync(IChatClient client, IList<ChatMessage> messages, ChatOptions options, EvalGenerationOptions settings, TimeSpan timeout,
-        string endpointName, string? baseUrl, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            string error;
-            bool retryable;
-            Exception? failure = null;
-            using var perRequest = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            perRequest.CancelAfter(timeout);
-            var started = clock.GetTimestamp();
-            try
-            {
-                var response = await client.GetResponseAsync(messages, options, perRequest.Token);
-                var latency = (int)Math.Round(clock.GetElapsedTime(started).TotalMilliseconds);
-                return new ItemOutcome(response.Text, null, latency, ToInt(response.Usage?.InputTokenCount), ToInt(response.Usage?.OutputTokenCount));
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                (error, retryable) = ($"no answer within {timeout.TotalSeconds:0.#} s", true);
-            }
-            catch (ClientResultException e)
-            {
-                // Status 0: no HTTP answer at all (refused or dropped connection).
-                error = e.Status == 0 ? EndpointFailure.NoConnection(endpointName, e) : EndpointFailure.HttpError(e, baseUrl);
-                retryable = e.Status is 0 or 408 or 429 or >= 500;
-                failure = e;
-            }
-            catch (HttpRequestException e)
-            {
-                (error, retryable, failure) = (EndpointFailure.NoConnection(endpointName, e), true, e);
-            }
-
-            if (!retryable || attempt >= settings.MaxRetries)
-            {
-                var tries = attempt + 1;
-                return new ItemOutcome(null, tries == 1 ? error : $"{error} (after {tries} attempts)", null, null, null) { Failure = failure };
-            }
-
-            var delay = TimeSpan.FromMilliseconds(Math.Max(0, settings.RetryDelayMilliseconds) * Math.Pow(2, attempt));
-            await Task.Delay(delay, cancellationToken);
-        }
-    }
-
     internal static List<ChatMessage> ToChatMessages(string inputJson, string? systemPrompt)
     {
         var stored = JsonSerializer.Deserialize<List<StoredMessage>>(inputJson, RunSummary.JsonOptions) ?? [];
@@ -232,13 +187,5 @@ public sealed class EvalRunGenerator(
         return messages;
     }
 
-    private static int? ToInt(long? value) => value is { } v ? (int)Math.Min(v, int.MaxValue) : null;
-
     private sealed record StoredMessage(string? Role, string? Content);
-
-    private sealed record ItemOutcome(string? Output, string? Error, int? LatencyMs, int? PromptTokens, int? CompletionTokens)
-    {
-        /// <summary>The last exception, for the log only.</summary>
-        public Exception? Failure { get; init; }
-    }
 }

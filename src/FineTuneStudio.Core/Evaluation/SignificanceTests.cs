@@ -87,7 +87,8 @@ public static class SignificanceTests
         return x >= 0 ? r : 2 - r;
     }
 
-    private static double Percentile(double[] sorted, double q)
+    /// <summary>The q-quantile of sorted values, interpolated linearly between ranks.</summary>
+    public static double Percentile(double[] sorted, double q)
     {
         var position = q * (sorted.Length - 1);
         var lower = (int)Math.Floor(position);
