@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Demo;
 using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Feedback;
+using FineTuneStudio.Core.Judges;
 using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Jobs;
@@ -66,6 +67,7 @@ public static class StudioCoreServiceCollectionExtensions
         services.AddVersionsFeature();
         services.AddQualityFeature();
         services.AddEvaluationFeature();
+        services.AddJudgesFeature();
         services.AddFeedbackFeature();
         services.AddSuggestionsFeature();
         return services;

@@ -186,6 +186,7 @@ public static partial class JudgePrompt
     [GeneratedRegex(@"(?im)^\W*(?:final\s+)?verdict\W*(A|B|tie|pass|fail)\b")]
     private static partial Regex VerdictLine();
 
-    [GeneratedRegex(@"(?im)^\W*score\W*([0-9]{1,3})\b")]
+    // A decimal such as 3.5 is no score on a 1–5 scale: it is not read as 3.
+    [GeneratedRegex(@"(?im)^\W*score\W*([0-9]{1,3})(?![0-9]|[.,][0-9])")]
     private static partial Regex ScoreLine();
 }

@@ -17,6 +17,9 @@ namespace FineTuneStudio.Core.Readiness;
 /// <param name="MedianSecondsPerExample">Median labeling time per example from annotations.</param>
 /// <param name="AverageTokensPerExample">Mean o200k_base tokens of the most recent approved examples (up to <see cref="ReadinessEvidenceReader.TokenSample"/>).</param>
 /// <param name="TokenSampleSize">How many approved examples that mean was measured on.</param>
+/// <param name="TrustedJudges">LLM judges whose current version agrees with the blind human reviews (kappa at the configured bar).</param>
+/// <param name="UntrustedJudges">LLM judges that do not (yet): too few calibrated pairs, or kappa below the bar. They are not evidence.</param>
+/// <param name="BestJudgeKappa">The highest kappa against the people among the trusted judges.</param>
 public sealed record ReadinessEvidence(
     int? ApprovedExamples = null,
     int? Labelers = null,
@@ -32,7 +35,10 @@ public sealed record ReadinessEvidence(
     int? AverageTokensPerExample = null,
     int? TokenSampleSize = null,
     int? TrainedRunsBeatingBaseline = null,
-    double? BestTrainedGain = null);
+    double? BestTrainedGain = null,
+    int? TrustedJudges = null,
+    int? UntrustedJudges = null,
+    double? BestJudgeKappa = null);
 
 public enum EvidenceSource { Answer, Measured }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Judges;
 using FineTuneStudio.Core.Quality;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +12,7 @@ namespace FineTuneStudio.Core.Readiness;
 /// Reads what a project's own data shows for the readiness assessment: examples, annotations,
 /// evaluation sets and baselines, and the shares of the stored quality runs.
 /// </summary>
-public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> factory, QualityService quality)
+public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> factory, QualityService quality, JudgeCalibrationService judges)
 {
     /// <summary>Approved examples whose tokens are counted for the estimate: enough for a stable mean, cheap on any dataset.</summary>
     public const int TokenSample = 500;
@@ -85,6 +86,10 @@ public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> f
         // every assessment as slow as a full quality report. The injected service carries the configured thresholds.
         var stored = await quality.EvidenceAsync(projectId, cancellationToken);
 
+        // A judge counts only once its verdicts agree with the people's blind reviews; an untrusted one is named, not counted.
+        var trust = await judges.TrustAsync(projectId, cancellationToken);
+        var trusted = trust.Where(t => t.Trust.Trusted).ToList();
+
         return new ReadinessEvidence(
             ApprovedExamples: approved,
             Labelers: labelers,
@@ -100,7 +105,10 @@ public sealed class ReadinessEvidenceReader(IDbContextFactory<StudioDbContext> f
             AverageTokensPerExample: tokens?.Mean,
             TokenSampleSize: tokens?.Sample,
             TrainedRunsBeatingBaseline: beating,
-            BestTrainedGain: bestGain);
+            BestTrainedGain: bestGain,
+            TrustedJudges: trust.Count == 0 ? null : trusted.Count,
+            UntrustedJudges: trust.Count == 0 ? null : trust.Count - trusted.Count,
+            BestJudgeKappa: trusted.Count == 0 ? null : trusted.Max(t => t.Trust.Kappa));
     }
 
     /// <summary>

@@ -28,6 +28,9 @@ public static class ReadinessEvidenceText
         Add("Runs of trained models that beat the baseline", e.TrainedRunsBeatingBaseline is { } n
             ? string.Create(c, $"{n:#,0} (best gain {e.BestTrainedGain * 100:+0.0;-0.0;0} points)")
             : null);
+        Add("LLM judges trusted against the blind human reviews", e.TrustedJudges is { } trusted
+            ? string.Create(c, $"{trusted} of {trusted + (e.UntrustedJudges ?? 0)}") + (e.BestJudgeKappa is { } bk ? string.Create(c, $" (best kappa {bk:0.00})") : "")
+            : null);
         Add("Dataset versions", e.DatasetVersions?.ToString("#,0", c));
         Add("Median labeling time", e.MedianSecondsPerExample is { } s ? s.ToString("0", c) + " seconds per annotation" : null);
         return lines;
@@ -49,6 +52,9 @@ public static class ReadinessEvidenceText
             ReadinessQuestionIds.BaselineGap when e.BestTrainedGain is { } gain => gain > 0
                 ? string.Create(c, $"a model trained on this project's data beats the baseline by {gain * 100:0.0} points")
                 : string.Create(c, $"no model trained on this project's data beats the baseline yet (best {gain * 100:+0.0;-0.0;0} points)"),
+            ReadinessQuestionIds.EvalMetrics when e.TrustedJudges is { } trusted => trusted > 0
+                ? string.Create(c, $"{trusted} LLM judge(s) agree with the blind human reviews (best kappa {e.BestJudgeKappa:0.00})")
+                : string.Create(c, $"{e.UntrustedJudges} LLM judge(s), none trusted against the blind human reviews yet"),
             ReadinessQuestionIds.MinutesPerExample when e.MedianSecondsPerExample is { } secs => string.Create(c, $"median {secs:0} seconds per annotation"),
             _ => null,
         };

@@ -170,6 +170,17 @@ public sealed class ReadinessFacts
             }
         }
 
+        if (e.TrustedJudges is > 0)
+        {
+            OverrideChoice(Q.EvalMetrics, "task_specific", string.Create(CultureInfo.InvariantCulture,
+                $"LLM judges in the project that agree with the blind human reviews: {e.TrustedJudges} (best kappa {e.BestJudgeKappa:0.00})"));
+        }
+        else if (e.UntrustedJudges is > 0)
+        {
+            KeepAnswer(Q.EvalMetrics, FormattableString.Invariant($"LLM judges in the project: {e.UntrustedJudges}, none trusted"),
+                "No judge agrees with the blind human reviews well enough yet, so its verdicts are not counted as evidence; the answer stands.");
+        }
+
         if (e.MedianSecondsPerExample is { } seconds && seconds > 0 && double.IsFinite(seconds))
         {
             OverrideNumber(Q.MinutesPerExample, Math.Round(seconds / 60, 2), string.Create(CultureInfo.InvariantCulture, $"median labeling time measured in the project: {seconds:0} seconds per example"));

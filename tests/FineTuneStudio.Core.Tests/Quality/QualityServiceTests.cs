@@ -253,7 +253,7 @@ public sealed class QualityServiceTests : IAsyncLifetime
     [Fact]
     public async Task ReadinessEvidence_UsesTheSharesOfTheLatestQualityRun()
     {
-        var readiness = new FineTuneStudio.Core.Readiness.ReadinessEvidenceReader(_database, _service);
+        var readiness = new FineTuneStudio.Core.Readiness.ReadinessEvidenceReader(_database, _service, Judging.For(_database, _clock).Calibration);
         (await readiness.GatherEvidenceAsync(_projectId, CancellationToken.None)).DuplicateShare.ShouldBeNull();
 
         await _service.RunAsync(_datasetId, Lead, null, CancellationToken.None);

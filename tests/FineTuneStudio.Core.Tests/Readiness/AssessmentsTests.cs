@@ -26,7 +26,7 @@ public sealed class AssessmentsTests
     }
 
     private ReadinessEvidenceReader Evidence(TestDatabase database) =>
-        new(database, new QualityService(database, _clock, Options.Create(new QualityThresholds())));
+        new(database, new QualityService(database, _clock, Options.Create(new QualityThresholds())), Judging.For(database, _clock).Calibration);
 
     [Fact]
     public async Task GatherEvidence_FromSeededRows_MeasuresExamplesLabelersAgreementEvalAndPace()
