@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace FineTuneStudio.Core.Domain;
 
 /// <summary>How a judge reads outputs: one against the other, each on a 1–5 scale, or each as pass or fail against the expected output.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<JudgeMode>))]
 public enum JudgeMode { Pairwise, Score, PassFail }
 
 /// <summary>An LLM judge of a project. What it asks lives in its versions; editing adds a version, so old runs keep the rubric they used.</summary>

@@ -15,6 +15,8 @@ public enum ScopeKind
     Comparison,
     TrainingMetrics,
     Assessment,
+    Judge,
+    JudgeRun,
 }
 
 /// <summary>
@@ -35,6 +37,8 @@ public sealed class ProjectScopes(IDbContextFactory<StudioDbContext> factory)
         ScopeKind.Comparison => "Comparison",
         ScopeKind.TrainingMetrics => "Training results",
         ScopeKind.Assessment => "Assessment",
+        ScopeKind.Judge => "Judge",
+        ScopeKind.JudgeRun => "Judge run",
         _ => kind.ToString(),
     };
 
@@ -55,6 +59,8 @@ public sealed class ProjectScopes(IDbContextFactory<StudioDbContext> factory)
                                     select r.EvalSet!.ProjectId,
             ScopeKind.TrainingMetrics => db.TrainingMetrics.Where(t => t.Id == id).Select(t => t.ProjectId),
             ScopeKind.Assessment => db.Assessments.Where(a => a.Id == id).Select(a => a.ProjectId),
+            ScopeKind.Judge => db.Judges.Where(j => j.Id == id).Select(j => j.ProjectId),
+            ScopeKind.JudgeRun => db.JudgeRuns.Where(r => r.Id == id).Select(r => r.JudgeVersion!.Judge!.ProjectId),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
         var found = await query.Take(1).ToListAsync(cancellationToken);

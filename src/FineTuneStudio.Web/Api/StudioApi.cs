@@ -48,6 +48,7 @@ public static class StudioApi
         app.MapVersionEndpoints();
         app.MapQualityEndpoints();
         app.MapEvaluationEndpoints();
+        app.MapJudgeEndpoints();
         app.MapFeedbackEndpoints();
         app.MapSuggestionEndpoints();
         return app;

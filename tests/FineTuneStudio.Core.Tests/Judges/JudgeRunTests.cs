@@ -62,29 +62,14 @@ public sealed partial class JudgeRunTests : IAsyncLifetime
         }
     }
 
-    [GeneratedRegex("<answer_a>\n(.*?)\n</answer_a>.*<answer_b>\n(.*?)\n</answer_b>", RegexOptions.Singleline)]
-    private static partial Regex Answers();
-
     [GeneratedRegex(@"question (\d+)")]
     private static partial Regex Question();
 
     private static int QuestionOf(string prompt) => int.Parse(Question().Match(prompt).Groups[1].Value, CultureInfo.InvariantCulture);
 
-    private static (string First, string Second) AnswersOf(string prompt)
-    {
-        var match = Answers().Match(prompt);
-        return (match.Groups[1].Value, match.Groups[2].Value);
-    }
+    private static FakeReply PrefersLonger(string prompt, int attempt) => ScriptedJudges.PrefersLonger(prompt, attempt);
 
-    /// <summary>Reads both answers and prefers the longer one, whichever place it has.</summary>
-    private static FakeReply PrefersLonger(string prompt, int attempt)
-    {
-        var (first, second) = AnswersOf(prompt);
-        var pick = first.Length > second.Length ? "A" : second.Length > first.Length ? "B" : "tie";
-        return FakeReply.Text($$"""{"reasoning": "answer {{pick}} says more", "verdict": "{{pick}}"}""", promptTokens: 100, completionTokens: 20);
-    }
-
-    private static FakeReply AlwaysA(string prompt, int attempt) => FakeReply.Text("""{"reasoning": "the first one reads well", "verdict": "A"}""");
+    private static FakeReply AlwaysA(string prompt, int attempt) => ScriptedJudges.AlwaysA(prompt, attempt);
 
     private async Task<int> JudgeAsync(Judging judging, string name, JudgeMode mode = JudgeMode.Pairwise) =>
         (await judging.Judges.CreateAsync(_projectId, new JudgeRequest { Name = name, Rubric = "- Names the refund period", Mode = mode, Endpoint = "judge", Model = "judge-model" }, Lead, default)).Judge.Id;

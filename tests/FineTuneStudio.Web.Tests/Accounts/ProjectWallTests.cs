@@ -250,7 +250,8 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
         var members = await db.ProjectMembers.CountAsync(m => m.ProjectId == projectId);
         var logs = await db.ProductionLogs.CountAsync(l => l.ProjectId == projectId);
         var assessments = await db.Assessments.CountAsync(a => a.ProjectId == projectId);
-        return JsonSerializer.Serialize(new { examples, datasets, sets, runs, versions, members, logs, assessments });
+        var judges = await db.JudgeVersions.CountAsync(v => v.Judge!.ProjectId == projectId) + "/" + await db.JudgeRuns.CountAsync(r => r.JudgeVersion!.Judge!.ProjectId == projectId);
+        return JsonSerializer.Serialize(new { examples, datasets, sets, runs, versions, members, logs, assessments, judges });
     });
 
     private async Task<HttpClient> TokenClientAsync(string email, string? password = null)
@@ -294,7 +295,7 @@ public sealed partial class ProjectWallTests(StudioAppFactory app)
         private static readonly Dictionary<string, ScopeKind> Names = new(StringComparer.Ordinal)
         {
             ["ProjectId"] = ScopeKind.Project, ["ExampleId"] = ScopeKind.Example, ["VersionId"] = ScopeKind.Version, ["A"] = ScopeKind.Version,
-            ["B"] = ScopeKind.Version, ["RunId"] = ScopeKind.EvalRun, ["ComparisonId"] = ScopeKind.Comparison, ["AssessmentId"] = ScopeKind.Assessment,
+            ["B"] = ScopeKind.Version, ["RunId"] = ScopeKind.EvalRun, ["ComparisonId"] = ScopeKind.Comparison, ["AssessmentId"] = ScopeKind.Assessment, ["JudgeId"] = ScopeKind.Judge, ["JudgeRunId"] = ScopeKind.JudgeRun,
         };
 
         public string Url(ProjectObjects walled) => Parameter().Replace(Pattern, m => walled.IdOf(Names[m.Groups["name"].Value]).ToString(CultureInfo.InvariantCulture)).TrimStart('/');

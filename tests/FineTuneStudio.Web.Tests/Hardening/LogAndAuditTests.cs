@@ -199,6 +199,11 @@ public sealed class AuditTests(StudioAppFactory app)
         ["POST /api/eval-runs/{id:int}/resume"] = "evalrun.resume",
         ["POST /api/comparisons"] = "comparison.create",
         ["POST /api/comparisons/{id:int}/judgements"] = "judgement.record",
+        ["POST /api/projects/{projectId:int}/judges"] = "judge.create",
+        ["PUT /api/judges/{id:int}"] = "judge.update",
+        ["POST /api/judge-runs"] = "judgerun.create",
+        ["POST /api/judge-runs/{id:int}/cancel"] = "judgerun.cancel",
+        ["POST /api/judge-runs/{id:int}/resume"] = "judgerun.resume",
         ["POST /api/projects/{projectId:int}/training-metrics"] = "training.import",
     };
 

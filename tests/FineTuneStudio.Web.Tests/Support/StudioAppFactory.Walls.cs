@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FineTuneStudio.Web.Tests.Support;
 
 /// <summary>The ids of a project holding one object of every kind a route or page can name.</summary>
-public sealed record ProjectObjects(int ProjectId, string Name, int DatasetId, int ExampleId, int VersionId, int EvalSetId, int RunId, int ComparisonId, int TrainingMetricsId, int AssessmentId)
+public sealed record ProjectObjects(int ProjectId, string Name, int DatasetId, int ExampleId, int VersionId, int EvalSetId, int RunId, int ComparisonId, int TrainingMetricsId, int AssessmentId, int JudgeId, int JudgeRunId)
 {
     public int IdOf(ScopeKind kind) => kind switch
     {
@@ -21,6 +21,8 @@ public sealed record ProjectObjects(int ProjectId, string Name, int DatasetId, i
         ScopeKind.Comparison => ComparisonId,
         ScopeKind.TrainingMetrics => TrainingMetricsId,
         ScopeKind.Assessment => AssessmentId,
+        ScopeKind.Judge => JudgeId,
+        ScopeKind.JudgeRun => JudgeRunId,
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }
@@ -54,8 +56,15 @@ public partial class StudioAppFactory
             await db.SaveChangesAsync();
             var comparison = new Comparison { RunAId = runA.Id, RunBId = runB.Id, Name = "Client B A/B", CreatedAt = now };
             db.Comparisons.Add(comparison);
+            var judge = new Judge { ProjectId = project.Id, Name = "Client B judge", CreatedAt = now };
+            var judgeVersion = new JudgeVersion { Number = 1, Rubric = "Client B's secret criteria", Endpoint = "none", Model = "m", CreatedAt = now };
+            judge.Versions.Add(judgeVersion);
+            db.Judges.Add(judge);
             await db.SaveChangesAsync();
-            return new ProjectObjects(project.Id, name, dataset.Id, example.Id, version.Id, set.Id, runA.Id, comparison.Id, metrics.Id, assessment.Id);
+            var judgeRun = new JudgeRun { JudgeVersionId = judgeVersion.Id, ComparisonId = comparison.Id, Status = EvalRunStatus.Completed, CreatedAt = now };
+            db.JudgeRuns.Add(judgeRun);
+            await db.SaveChangesAsync();
+            return new ProjectObjects(project.Id, name, dataset.Id, example.Id, version.Id, set.Id, runA.Id, comparison.Id, metrics.Id, assessment.Id, judge.Id, judgeRun.Id);
         });
     }
 }

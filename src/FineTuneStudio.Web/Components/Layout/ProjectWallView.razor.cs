@@ -28,6 +28,8 @@ public sealed partial class ProjectWallView
         ("RunId", ScopeKind.EvalRun, ScopeSource.Route),
         ("ComparisonId", ScopeKind.Comparison, ScopeSource.Route),
         ("AssessmentId", ScopeKind.Assessment, ScopeSource.Route),
+        ("JudgeId", ScopeKind.Judge, ScopeSource.Route),
+        ("JudgeRunId", ScopeKind.JudgeRun, ScopeSource.Route),
         ("dataset", ScopeKind.Dataset, ScopeSource.Query),
     ];
 
