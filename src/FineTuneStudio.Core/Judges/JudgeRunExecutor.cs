@@ -89,9 +89,13 @@ public sealed class JudgeRunExecutor(
         {
             run = await db.JudgeRuns.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken);
             version = await db.JudgeVersions.AsNoTracking().SingleAsync(v => v.Id == run.JudgeVersionId, cancellationToken);
-            var (runA, runB) = run.ComparisonId is { } comparisonId
-                ? await db.Comparisons.AsNoTracking().Where(c => c.Id == comparisonId).Select(c => ValueTuple.Create(c.RunAId, (int?)c.RunBId)).SingleAsync(cancellationToken)
-                : (run.EvalRunId!.Value, (int?)null);
+            var (runA, runB) = (run.EvalRunId ?? 0, (int?)null);
+            if (run.ComparisonId is { } comparisonId)
+            {
+                var comparison = await db.Comparisons.AsNoTracking().SingleAsync(c => c.Id == comparisonId, cancellationToken);
+                (runA, runB) = (comparison.RunAId, comparison.RunBId);
+            }
+
             var setId = await db.EvalRuns.Where(r => r.Id == runA).Select(r => r.EvalSetId).SingleAsync(cancellationToken);
             // Items judged before (by an instance that stopped) keep their verdict and are not asked again.
             items = await db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == setId && !db.JudgeVerdicts.Any(v => v.JudgeRunId == runId && v.EvalItemId == i.Id))
