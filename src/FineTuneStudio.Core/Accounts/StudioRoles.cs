@@ -35,6 +35,11 @@ public static class StudioPolicies
     public const string ViewEvaluation = "ViewEvaluation";
     /// <summary>Create eval sets and runs, judge comparisons.</summary>
     public const string Evaluate = "Evaluate";
+    /// <summary>
+    /// Judge the pairs of a blind A/B review: the domain experts (labelers) too. A labeler sees no run, model,
+    /// tally or result of a review until it closes.
+    /// </summary>
+    public const string JudgeBlindPairs = "JudgeBlindPairs";
     /// <summary>Create projects and datasets.</summary>
     public const string ManageProjects = "ManageProjects";
     /// <summary>Users, roles, training targets, audit log.</summary>
@@ -50,6 +55,7 @@ public static class StudioPolicies
         [Curate] = [StudioRoles.Admin, StudioRoles.MlLead],
         [ViewEvaluation] = [StudioRoles.Admin, StudioRoles.ProductOwner, StudioRoles.MlLead],
         [Evaluate] = [StudioRoles.Admin, StudioRoles.MlLead],
+        [JudgeBlindPairs] = [StudioRoles.Admin, StudioRoles.MlLead, StudioRoles.Labeler],
         [ManageProjects] = [StudioRoles.Admin, StudioRoles.MlLead],
         [Administer] = [StudioRoles.Admin],
     };

@@ -8,7 +8,16 @@ namespace FineTuneStudio.Core.Evaluation;
 /// <summary>What the reviewer picked, by the side it was shown on: left is labelled "A", right "B".</summary>
 public enum BlindPick { Left, Right, Tie, BothBad }
 
-public sealed record ComparisonSummary(int Id, string Name, int EvalSetId, string EvalSetName, int RunAId, string RunAName, int RunBId, string RunBName, int Items, int Judgements, DateTime CreatedAt);
+public sealed record ComparisonSummary(int Id, string Name, int EvalSetId, string EvalSetName, int RunAId, string RunAName, int RunBId, string RunBName, int Items, int Judgements, DateTime CreatedAt, DateTime? ClosedAt = null)
+{
+    public bool IsClosed => ClosedAt is not null;
+}
+
+/// <summary>
+/// A review as a reviewer who may not see results sees it: no name (a default name holds the run names), no run,
+/// no tally; only the eval set, their own progress, and whether it is closed.
+/// </summary>
+public sealed record ReviewAssignment(int ComparisonId, string EvalSetName, int Items, int JudgedByMe, DateTime CreatedAt, DateTime? ClosedAt);
 
 /// <summary>
 /// One pair as a reviewer sees it: no run id, name or model, only the two outputs by side.
@@ -102,29 +111,96 @@ public sealed class ComparisonService(IDbContextFactory<StudioDbContext> factory
             ?? throw new NotFoundException("Comparison", comparisonId);
     }
 
-    /// <summary>The reviewer's next unjudged pair in the comparison's shuffled order, or null when all are done.</summary>
+    /// <summary>
+    /// The reviewer's next unjudged pair in the comparison's shuffled order, or null when all are done or the
+    /// review is closed.
+    /// </summary>
     public async Task<BlindPair?> NextAsync(int comparisonId, string reviewerId, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var comparison = await db.Comparisons.AsNoTracking().SingleOrDefaultAsync(c => c.Id == comparisonId, cancellationToken)
-            ?? throw new NotFoundException("Comparison", comparisonId);
-        var order = await OrderAsync(db, comparison, cancellationToken);
-        var judged = (await db.Judgements.AsNoTracking().Where(j => j.ComparisonId == comparisonId && j.ReviewerId == reviewerId)
-            .Select(j => j.EvalItemId).ToListAsync(cancellationToken)).ToHashSet();
-        var pending = order.Select((o, index) => (o.ItemId, o.AIsLeft, index)).Where(o => !judged.Contains(o.ItemId)).ToList();
-        if (pending.Count == 0)
+        var comparison = await FindAsync(db, comparisonId, cancellationToken);
+        if (comparison.ClosedAt is not null)
         {
             return null;
         }
 
-        var next = pending[0];
+        var order = await OrderAsync(db, comparison, cancellationToken);
+        var judged = await JudgedByAsync(db, comparisonId, reviewerId, cancellationToken);
+        var pending = order.Select((o, index) => (o.ItemId, o.AIsLeft, index)).Where(o => !judged.Contains(o.ItemId)).ToList();
+        return pending.Count == 0 ? null : await PairAsync(db, comparison, pending[0], order.Count, judged.Count, cancellationToken);
+    }
 
+    /// <summary>
+    /// One item's pair, sides as every reviewer sees them, to look at again (a disagreement with a judge, say);
+    /// judging it again replaces the reviewer's earlier pick.
+    /// </summary>
+    public async Task<BlindPair> PairAsync(int comparisonId, int itemId, string reviewerId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var comparison = await FindAsync(db, comparisonId, cancellationToken);
+        var order = await OrderAsync(db, comparison, cancellationToken);
+        var index = order.Select((o, i) => (o.ItemId, i)).FirstOrDefault(o => o.ItemId == itemId).i;
+        if (order.Count == 0 || order[index].ItemId != itemId)
+        {
+            throw new NotFoundException($"Item {itemId} of comparison", comparisonId);
+        }
+
+        var judged = await JudgedByAsync(db, comparisonId, reviewerId, cancellationToken);
+        return await PairAsync(db, comparison, (itemId, order[index].AIsLeft, index), order.Count, judged.Count, cancellationToken);
+    }
+
+    /// <summary>The reviews of a project a reviewer can work on, open ones first, with the reviewer's own progress.</summary>
+    public async Task<IReadOnlyList<ReviewAssignment>> AssignmentsAsync(int projectId, string reviewerId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var rows = await QueryAsync(db, projectId, null, cancellationToken);
+        var ids = rows.Select(r => r.Id).ToList();
+        var mine = await db.Judgements.AsNoTracking().Where(j => ids.Contains(j.ComparisonId) && j.ReviewerId == reviewerId)
+            .GroupBy(j => j.ComparisonId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+        return rows.OrderBy(r => r.IsClosed).ThenByDescending(r => r.CreatedAt)
+            .Select(r => new ReviewAssignment(r.Id, r.EvalSetName, r.Items, mine.GetValueOrDefault(r.Id), r.CreatedAt, r.ClosedAt)).ToList();
+    }
+
+    /// <summary>Closes the review: no more judgements; reviewers who may not see results until then now may. Conflict when already closed.</summary>
+    public Task<ComparisonSummary> CloseAsync(int comparisonId, Actor actor, CancellationToken cancellationToken) => SetClosedAsync(comparisonId, close: true, actor, cancellationToken);
+
+    /// <summary>Opens a closed review again for more judgements. Conflict when it is open.</summary>
+    public Task<ComparisonSummary> ReopenAsync(int comparisonId, Actor actor, CancellationToken cancellationToken) => SetClosedAsync(comparisonId, close: false, actor, cancellationToken);
+
+    private async Task<ComparisonSummary> SetClosedAsync(int comparisonId, bool close, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var comparison = await db.Comparisons.SingleOrDefaultAsync(c => c.Id == comparisonId, cancellationToken) ?? throw new NotFoundException("Comparison", comparisonId);
+        if ((comparison.ClosedAt is not null) == close)
+        {
+            throw new ConflictException(close ? $"Comparison {comparisonId} is already closed." : $"Comparison {comparisonId} is open; there is nothing to reopen.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        comparison.ClosedAt = close ? now : null;
+        var judgements = await db.Judgements.CountAsync(j => j.ComparisonId == comparisonId, cancellationToken);
+        AuditLog.Record(db, actor, now, close ? "comparison.close" : "comparison.reopen", nameof(Comparison), comparisonId,
+            close ? $"{comparison.Name}: closed with {judgements} judgement(s)" : $"{comparison.Name}: reopened");
+        await db.SaveChangesAsync(cancellationToken);
+        return await GetAsync(comparisonId, cancellationToken);
+    }
+
+    private static async Task<Comparison> FindAsync(StudioDbContext db, int comparisonId, CancellationToken cancellationToken) =>
+        await db.Comparisons.AsNoTracking().SingleOrDefaultAsync(c => c.Id == comparisonId, cancellationToken) ?? throw new NotFoundException("Comparison", comparisonId);
+
+    private static async Task<HashSet<int>> JudgedByAsync(StudioDbContext db, int comparisonId, string reviewerId, CancellationToken cancellationToken) =>
+        (await db.Judgements.AsNoTracking().Where(j => j.ComparisonId == comparisonId && j.ReviewerId == reviewerId)
+            .Select(j => j.EvalItemId).ToListAsync(cancellationToken)).ToHashSet();
+
+    private static async Task<BlindPair> PairAsync(StudioDbContext db, Comparison comparison, (int ItemId, bool AIsLeft, int index) next, int total, int judgedByMe, CancellationToken cancellationToken)
+    {
+        var comparisonId = comparison.Id;
         var item = await db.EvalItems.AsNoTracking().SingleAsync(i => i.Id == next.ItemId, cancellationToken);
         var outputs = await db.EvalResults.AsNoTracking().Where(r => r.EvalItemId == next.ItemId && (r.EvalRunId == comparison.RunAId || r.EvalRunId == comparison.RunBId))
             .Select(r => new { r.EvalRunId, r.Output }).ToListAsync(cancellationToken);
         var outputA = outputs.FirstOrDefault(o => o.EvalRunId == comparison.RunAId)?.Output ?? "";
         var outputB = outputs.FirstOrDefault(o => o.EvalRunId == comparison.RunBId)?.Output ?? "";
-        return new BlindPair(comparisonId, item.Id, next.index + 1, order.Count, judged.Count, ReadMessages(item.InputJson),
+        return new BlindPair(comparisonId, item.Id, next.index + 1, total, judgedByMe, ReadMessages(item.InputJson),
             next.AIsLeft ? outputA : outputB, next.AIsLeft ? outputB : outputA);
     }
 
@@ -137,8 +213,12 @@ public sealed class ComparisonService(IDbContextFactory<StudioDbContext> factory
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var comparison = await db.Comparisons.AsNoTracking().SingleOrDefaultAsync(c => c.Id == comparisonId, cancellationToken)
-            ?? throw new NotFoundException("Comparison", comparisonId);
+        var comparison = await FindAsync(db, comparisonId, cancellationToken);
+        if (comparison.ClosedAt is not null)
+        {
+            throw new ConflictException($"Comparison {comparisonId} is closed: an ML lead can reopen it for more judgements.");
+        }
+
         var order = await OrderAsync(db, comparison, cancellationToken);
         var slot = order.FirstOrDefault(o => o.ItemId == itemId);
         if (slot.ItemId != itemId)
@@ -235,7 +315,7 @@ public sealed class ComparisonService(IDbContextFactory<StudioDbContext> factory
             comparisons = comparisons.Take(t);
         }
 
-        var rows = await comparisons.Select(c => new { c.Id, c.Name, c.RunAId, c.RunBId, c.CreatedAt, Judgements = c.Judgements.Count }).ToListAsync(cancellationToken);
+        var rows = await comparisons.Select(c => new { c.Id, c.Name, c.RunAId, c.RunBId, c.CreatedAt, c.ClosedAt, Judgements = c.Judgements.Count }).ToListAsync(cancellationToken);
         var runIds = rows.SelectMany(r => new[] { r.RunAId, r.RunBId }).Distinct().ToList();
         var runs = await db.EvalRuns.AsNoTracking().Where(r => runIds.Contains(r.Id))
             .Select(r => new { r.Id, r.Name, r.EvalSetId, SetName = r.EvalSet!.Name, Items = db.EvalItems.Count(i => i.EvalSetId == r.EvalSetId) })
@@ -244,7 +324,7 @@ public sealed class ComparisonService(IDbContextFactory<StudioDbContext> factory
         {
             var a = runs[c.RunAId];
             var b = runs[c.RunBId];
-            return new ComparisonSummary(c.Id, c.Name, a.EvalSetId, a.SetName, a.Id, a.Name, b.Id, b.Name, a.Items, c.Judgements, c.CreatedAt);
+            return new ComparisonSummary(c.Id, c.Name, a.EvalSetId, a.SetName, a.Id, a.Name, b.Id, b.Name, a.Items, c.Judgements, c.CreatedAt, c.ClosedAt);
         }).ToList();
     }
 }

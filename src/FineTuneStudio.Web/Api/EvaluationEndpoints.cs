@@ -210,20 +210,50 @@ public static class EvaluationEndpoints
             .InProject(ScopeKind.Comparison, "id")
             .WithSummary("Win rate with a Wilson 95% interval, ties, position bias, per-reviewer counts");
 
-        api.MapGet("/comparisons/{id:int}/next", async Task<Results<Ok<BlindPair>, NoContent>> (int id, ComparisonService comparisons, HttpContext http, CancellationToken ct) =>
-                await comparisons.NextAsync(id, http.User.UserId()!, ct) is { } pair ? TypedResults.Ok(pair) : TypedResults.NoContent())
+        api.MapPost("/comparisons/{id:int}/close", async (int id, ComparisonService comparisons, HttpContext http, CancellationToken ct) =>
+                TypedResults.Ok(await comparisons.CloseAsync(id, http.User.ToActor(), ct)))
             .InProject(ScopeKind.Comparison, "id")
             .RequireAuthorization(StudioPolicies.Evaluate)
-            .WithSummary("The caller's next unjudged pair: outputs by side only, no run identities");
+            .WithSummary("Close a blind review: no more judgements; reviewers then see its results. 409 when already closed");
 
-        api.MapPost("/comparisons/{id:int}/judgements", async (int id, JudgementRequest input, ComparisonService comparisons, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/comparisons/{id:int}/reopen", async (int id, ComparisonService comparisons, HttpContext http, CancellationToken ct) =>
+                TypedResults.Ok(await comparisons.ReopenAsync(id, http.User.ToActor(), ct)))
+            .InProject(ScopeKind.Comparison, "id")
+            .RequireAuthorization(StudioPolicies.Evaluate)
+            .WithSummary("Open a closed blind review again for more judgements. 409 when it is open");
+
+        // Judging is open to the project's labelers too: these routes show no run, model or tally.
+        var review = app.MapGroup("/api").WithTags("Evaluation").RequireAuthorization(StudioPolicies.JudgeBlindPairs);
+
+        review.MapGet("/projects/{projectId:int}/reviews", async (int projectId, ComparisonService comparisons, HttpContext http, CancellationToken ct) =>
+                TypedResults.Ok(await comparisons.AssignmentsAsync(projectId, http.User.UserId()!, ct)))
+            .InProject(ScopeKind.Project, "projectId")
+            .WithSummary("The project's blind reviews as a reviewer sees them: eval set, items, the caller's own progress, closed or not; no names, runs or tallies");
+
+        review.MapGet("/comparisons/{id:int}/next", async Task<Results<Ok<BlindPair>, NoContent>> (int id, ComparisonService comparisons, HttpContext http, CancellationToken ct) =>
+                await comparisons.NextAsync(id, http.User.UserId()!, ct) is { } pair ? TypedResults.Ok(pair) : TypedResults.NoContent())
+            .InProject(ScopeKind.Comparison, "id")
+            .WithSummary("The caller's next unjudged pair: outputs by side only, no run identities. 204 when all are judged or the review is closed");
+
+        review.MapGet("/comparisons/{id:int}/items/{itemId:int}", async (int id, int itemId, ComparisonService comparisons, HttpContext http, CancellationToken ct) =>
+                TypedResults.Ok(await comparisons.PairAsync(id, itemId, http.User.UserId()!, ct)))
+            .InProject(ScopeKind.Comparison, "id")
+            .WithSummary("One item's pair, sides as every reviewer sees them, to look at again; judging it again replaces the caller's pick");
+
+        review.MapPost("/comparisons/{id:int}/judgements", async (int id, JudgementRequest input, ComparisonService comparisons, HttpContext http, CancellationToken ct) =>
             {
                 await comparisons.JudgeAsync(id, input.ItemId, http.User.UserId()!, input.Pick, input.Reason, http.User.ToActor(), ct);
                 return TypedResults.NoContent();
             })
             .InProject(ScopeKind.Comparison, "id")
-            .RequireAuthorization(StudioPolicies.Evaluate)
-            .WithSummary("Record the caller's pick (Left = A, Right = B, Tie, BothBad) for an item");
+            .WithSummary("Record the caller's pick (Left = A, Right = B, Tie, BothBad) for an item. 409 once the review is closed");
+
+        review.MapGet("/comparisons/{id:int}/closed-results", async (int id, ComparisonService comparisons, CancellationToken ct) =>
+                (await comparisons.GetAsync(id, ct)).IsClosed
+                    ? TypedResults.Ok(await comparisons.ResultsAsync(id, ct))
+                    : throw new ConflictException($"Comparison {id} is still open: its results are shown to reviewers once it closes."))
+            .InProject(ScopeKind.Comparison, "id")
+            .WithSummary("The results of a closed review, for every reviewer (labelers included). 409 while it is open");
 
         api.MapGet("/projects/{projectId:int}/training-metrics", async (int projectId, TrainingCurveService training, CancellationToken ct) =>
             TypedResults.Ok(await training.ListAsync(projectId, ct)))

@@ -11,10 +11,11 @@ public sealed class RoleNavigationTests(BrowserFixture browser)
 {
     public static TheoryData<string, string[], string[], string?> Roles => new()
     {
-        { StudioRoles.Admin, ["overview", "readiness", "examples", "quality", "versions", "feedback", "evaluation", "admin"], [], null },
-        { StudioRoles.ProductOwner, ["overview", "readiness", "evaluation"], ["examples", "quality", "versions", "feedback", "admin"], "examples" },
-        { StudioRoles.MlLead, ["overview", "readiness", "examples", "quality", "versions", "feedback", "evaluation"], ["admin"], "admin" },
-        { StudioRoles.Labeler, ["overview", "examples"], ["readiness", "quality", "versions", "feedback", "evaluation", "admin"], "readiness" },
+        { StudioRoles.Admin, ["overview", "readiness", "examples", "quality", "versions", "feedback", "evaluation", "reviews", "admin"], [], null },
+        { StudioRoles.ProductOwner, ["overview", "readiness", "evaluation"], ["examples", "quality", "versions", "feedback", "reviews", "admin"], "examples" },
+        { StudioRoles.MlLead, ["overview", "readiness", "examples", "quality", "versions", "feedback", "evaluation", "reviews"], ["admin"], "admin" },
+        // The domain experts judge blind A/B pairs, without the evaluation pages that name the runs.
+        { StudioRoles.Labeler, ["overview", "examples", "reviews"], ["readiness", "quality", "versions", "feedback", "evaluation", "admin"], "readiness" },
     };
 
     [Theory]
@@ -40,6 +41,7 @@ public sealed class RoleNavigationTests(BrowserFixture browser)
             {
                 "overview" => "Support ticket triage",
                 "feedback" => "Production feedback",
+                "reviews" => "Blind reviews",
                 _ => char.ToUpperInvariant(item[0]) + item[1..],
             };
             await Assertions.Expect(page.Locator("[data-testid=page-title]")).ToHaveTextAsync(title);

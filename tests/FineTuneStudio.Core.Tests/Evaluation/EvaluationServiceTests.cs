@@ -115,6 +115,47 @@ public sealed class EvaluationServiceTests
     }
 
     [Fact]
+    public async Task ClosedReview_TakesNoJudgement_ShowsNoNextPair_AndReopensWithTheAuditTrail()
+    {
+        var (database, service, projectId, setId) = await ArrangeAsync();
+        await using var _ = database;
+        var baseline = await service.ImportRunAsync(setId, new EvalRunInput("Prompted", IsBaseline: true), BaselineOutputs, "o.csv", Lead, default);
+        var candidate = await service.ImportRunAsync(setId, new EvalRunInput("Tuned"), CandidateOutputs, "o.jsonl", Lead, default);
+        var reviews = new ComparisonService(database, _clock);
+        var comparison = await reviews.CreateAsync(baseline.Id, candidate.Id, null, Lead, default);
+        var first = (await reviews.NextAsync(comparison.Id, "expert", default))!;
+        await reviews.JudgeAsync(comparison.Id, first.ItemId, "expert", BlindPick.Left, null, Lead, default);
+
+        var mine = (await reviews.AssignmentsAsync(projectId, "expert", default)).ShouldHaveSingleItem();
+        (mine.ComparisonId, mine.Items, mine.JudgedByMe, mine.ClosedAt).ShouldBe((comparison.Id, 4, 1, (DateTime?)null));
+        (await reviews.AssignmentsAsync(projectId, "someone-else", default)).Single().JudgedByMe.ShouldBe(0);
+
+        _clock.Advance(TimeSpan.FromHours(2));
+        (await reviews.CloseAsync(comparison.Id, Lead, default)).ClosedAt.ShouldBe(_clock.GetUtcNow().UtcDateTime);
+        await Should.ThrowAsync<ConflictException>(() => reviews.CloseAsync(comparison.Id, Lead, default));
+        (await reviews.NextAsync(comparison.Id, "expert", default)).ShouldBeNull();
+        var second = await reviews.PairAsync(comparison.Id, first.ItemId, "expert", default);
+        var refused = await Should.ThrowAsync<ConflictException>(() => reviews.JudgeAsync(comparison.Id, second.ItemId, "expert", BlindPick.Right, null, Lead, default));
+        refused.Message.ShouldContain("closed");
+        (await reviews.ResultsAsync(comparison.Id, default)).Judged.ShouldBe(1);
+        (await reviews.AssignmentsAsync(projectId, "expert", default)).Single().ClosedAt.ShouldNotBeNull();
+
+        await reviews.ReopenAsync(comparison.Id, Lead, default);
+        await Should.ThrowAsync<ConflictException>(() => reviews.ReopenAsync(comparison.Id, Lead, default));
+        // Looking again at the first pair shows it on the same sides; judging it again replaces the pick.
+        var again = await reviews.PairAsync(comparison.Id, first.ItemId, "expert", default);
+        (again.LeftOutput, again.RightOutput, again.JudgedByMe).ShouldBe((first.LeftOutput, first.RightOutput, 1));
+        await reviews.JudgeAsync(comparison.Id, first.ItemId, "expert", BlindPick.Right, null, Lead, default);
+        (await reviews.ResultsAsync(comparison.Id, default)).Judged.ShouldBe(1);
+        (await reviews.NextAsync(comparison.Id, "expert", default))!.ItemId.ShouldNotBe(first.ItemId);
+        await Should.ThrowAsync<NotFoundException>(() => reviews.PairAsync(comparison.Id, 999_999, "expert", default));
+
+        await using var db = database.CreateDbContext();
+        var audit = await db.AuditEvents.Where(a => a.EntityType == nameof(Comparison) && a.EntityId == comparison.Id.ToString() && a.Action.StartsWith("comparison.")).OrderBy(a => a.Id).Select(a => a.Action).ToListAsync();
+        audit.ShouldBe(["comparison.create", "comparison.close", "comparison.reopen"]);
+    }
+
+    [Fact]
     public async Task Dashboard_ScoresAnUnscoredRunAndReportsRegressions()
     {
         var (database, service, projectId, setId) = await ArrangeAsync();

@@ -25,6 +25,7 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
     private const string Curate = StudioPolicies.Curate;
     private const string ViewEvaluation = StudioPolicies.ViewEvaluation;
     private const string Evaluate = StudioPolicies.Evaluate;
+    private const string JudgeBlindPairs = StudioPolicies.JudgeBlindPairs;
     private const string Manage = StudioPolicies.ManageProjects;
     private const string Administer = StudioPolicies.Administer;
 
@@ -74,7 +75,8 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["PAGE /projects/{ProjectId:int}/evaluation/runs/{RunId:int}"] = ViewEvaluation,
         ["PAGE /projects/{ProjectId:int}/evaluation/compare"] = ViewEvaluation,
         ["PAGE /projects/{ProjectId:int}/evaluation/reviews"] = ViewEvaluation,
-        ["PAGE /projects/{ProjectId:int}/evaluation/reviews/{ComparisonId:int}"] = Evaluate,
+        ["PAGE /projects/{ProjectId:int}/evaluation/reviews/{ComparisonId:int}"] = JudgeBlindPairs,
+        ["PAGE /projects/{ProjectId:int}/reviews"] = JudgeBlindPairs,
         ["PAGE /projects/{ProjectId:int}/evaluation/training"] = ViewEvaluation,
         ["PAGE /projects/{ProjectId:int}/evaluation/judges"] = ViewEvaluation,
         ["PAGE /projects/{ProjectId:int}/evaluation/judges/{JudgeId:int}"] = ViewEvaluation,
@@ -198,8 +200,13 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["GET /api/projects/{projectId:int}/comparisons"] = ViewEvaluation,
         ["POST /api/comparisons"] = $"{Evaluate} + {ViewEvaluation}",
         ["GET /api/comparisons/{id:int}/results"] = ViewEvaluation,
-        ["GET /api/comparisons/{id:int}/next"] = $"{Evaluate} + {ViewEvaluation}",
-        ["POST /api/comparisons/{id:int}/judgements"] = $"{Evaluate} + {ViewEvaluation}",
+        ["POST /api/comparisons/{id:int}/close"] = $"{Evaluate} + {ViewEvaluation}",
+        ["POST /api/comparisons/{id:int}/reopen"] = $"{Evaluate} + {ViewEvaluation}",
+        ["GET /api/projects/{projectId:int}/reviews"] = JudgeBlindPairs,
+        ["GET /api/comparisons/{id:int}/next"] = JudgeBlindPairs,
+        ["GET /api/comparisons/{id:int}/items/{itemId:int}"] = JudgeBlindPairs,
+        ["POST /api/comparisons/{id:int}/judgements"] = JudgeBlindPairs,
+        ["GET /api/comparisons/{id:int}/closed-results"] = JudgeBlindPairs,
         ["GET /api/projects/{projectId:int}/judges"] = ViewEvaluation,
         ["POST /api/projects/{projectId:int}/judges"] = $"{Evaluate} + {ViewEvaluation}",
         ["GET /api/judges/{id:int}"] = ViewEvaluation,

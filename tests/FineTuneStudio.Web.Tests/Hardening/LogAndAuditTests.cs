@@ -199,6 +199,8 @@ public sealed class AuditTests(StudioAppFactory app)
         ["POST /api/eval-runs/{id:int}/resume"] = "evalrun.resume",
         ["POST /api/comparisons"] = "comparison.create",
         ["POST /api/comparisons/{id:int}/judgements"] = "judgement.record",
+        ["POST /api/comparisons/{id:int}/close"] = "comparison.close",
+        ["POST /api/comparisons/{id:int}/reopen"] = "comparison.reopen",
         ["POST /api/projects/{projectId:int}/judges"] = "judge.create",
         ["PUT /api/judges/{id:int}"] = "judge.update",
         ["POST /api/judge-runs"] = "judgerun.create",

@@ -14,6 +14,9 @@ public sealed partial class BlindComparisonPage
     private BlindPick? _pick;
     private string _reason = "";
     private bool _done;
+    private bool _closed;
+    private bool _revisiting;
+    private int? _revisited;
     private bool _focusPending;
     private IReadOnlyList<string> _errors = [];
     private ElementReference _keyTarget;
@@ -21,6 +24,9 @@ public sealed partial class BlindComparisonPage
     [Parameter] public int ProjectId { get; set; }
 
     [Parameter] public int ComparisonId { get; set; }
+
+    /// <summary>An item to look at again (a link from a judge's disagreement with the people); then on to the unjudged ones.</summary>
+    [SupplyParameterFromQuery(Name = "item")] public int? Item { get; set; }
 
     [Inject] public required ComparisonService Comparisons { get; init; }
 
@@ -42,8 +48,14 @@ public sealed partial class BlindComparisonPage
         try
         {
             var user = (await AuthenticationState).User;
-            _pair = await Comparisons.NextAsync(ComparisonId, user.UserId()!, ComponentToken);
-            _done = _pair is null;
+            // The summary holds run names: only whether the review is closed is read from it here.
+            _closed = (await Comparisons.GetAsync(ComparisonId, ComponentToken)).IsClosed;
+            _revisiting = !_closed && Item is { } item && item != _revisited;
+            _pair = _closed ? null
+                : _revisiting ? await Comparisons.PairAsync(ComparisonId, Item!.Value, user.UserId()!, ComponentToken)
+                : await Comparisons.NextAsync(ComparisonId, user.UserId()!, ComponentToken);
+            _revisited = _revisiting ? Item : _revisited;
+            _done = !_closed && _pair is null;
             _pick = null;
             _reason = "";
             _errors = [];

@@ -60,6 +60,21 @@ public sealed partial class ComparisonsPage
         _total = page.Total;
     }
 
+    private async Task SetClosedAsync(int comparisonId, bool close)
+    {
+        try
+        {
+            var actor = (await AuthenticationState).User.ToActor();
+            _ = close ? await Comparisons.CloseAsync(comparisonId, actor, ComponentToken) : await Comparisons.ReopenAsync(comparisonId, actor, ComponentToken);
+            _errors = [];
+            await LoadAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _errors = ErrorsFor(e).Errors;
+        }
+    }
+
     private async Task CreateAsync()
     {
         if (_runA is not { } a || _runB is not { } b)
