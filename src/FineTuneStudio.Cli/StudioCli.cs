@@ -86,6 +86,7 @@ public static class StudioCli
                      .Concat(VersionCommands.Build())
                      .Concat(QualityCommands.Build())
                      .Concat(EvaluationCommands.Build())
+                     .Concat(JudgeCommands.Build())
                      .Concat(FeedbackCommands.Build())
                      .Concat(SuggestionCommands.Build()))
         {
