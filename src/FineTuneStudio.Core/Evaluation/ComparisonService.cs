@@ -22,7 +22,13 @@ public sealed record ReviewAssignment(int ComparisonId, string EvalSetName, int 
 /// <summary>
 /// One pair as a reviewer sees it: no run id, name or model, only the two outputs by side.
 /// </summary>
-public sealed record BlindPair(int ComparisonId, int ItemId, int Position, int Total, int JudgedByMe, IReadOnlyList<FineTuneStudio.Core.Domain.MessageContent> Input, string LeftOutput, string RightOutput);
+public sealed record BlindPair(int ComparisonId, int ItemId, int Position, int Total, int JudgedByMe, IReadOnlyList<FineTuneStudio.Core.Domain.MessageContent> Input, string LeftOutput, string RightOutput)
+{
+    /// <summary>The reviewer's own earlier pick on this pair, by side (when looking at it again); never anyone else's.</summary>
+    public BlindPick? MyPick { get; init; }
+
+    public string? MyReason { get; init; }
+}
 
 public sealed record ReviewerCount(string ReviewerId, string Reviewer, int Judgements, int WinsA, int WinsB, int Ties, int BothBad);
 
@@ -146,7 +152,20 @@ public sealed class ComparisonService(IDbContextFactory<StudioDbContext> factory
         }
 
         var judged = await JudgedByAsync(db, comparisonId, reviewerId, cancellationToken);
-        return await PairAsync(db, comparison, (itemId, order[index].AIsLeft, index), order.Count, judged.Count, cancellationToken);
+        var pair = await PairAsync(db, comparison, (itemId, order[index].AIsLeft, index), order.Count, judged.Count, cancellationToken);
+        var mine = await db.Judgements.AsNoTracking().Where(j => j.ComparisonId == comparisonId && j.EvalItemId == itemId && j.ReviewerId == reviewerId)
+            .Select(j => new { j.Choice, j.AWasLeft, j.Reason }).SingleOrDefaultAsync(cancellationToken);
+        return mine is null ? pair : pair with
+        {
+            MyPick = mine.Choice switch
+            {
+                JudgementChoice.A => mine.AWasLeft ? BlindPick.Left : BlindPick.Right,
+                JudgementChoice.B => mine.AWasLeft ? BlindPick.Right : BlindPick.Left,
+                JudgementChoice.Tie => BlindPick.Tie,
+                _ => BlindPick.BothBad,
+            },
+            MyReason = mine.Reason,
+        };
     }
 
     /// <summary>The reviews of a project a reviewer can work on, open ones first, with the reviewer's own progress.</summary>

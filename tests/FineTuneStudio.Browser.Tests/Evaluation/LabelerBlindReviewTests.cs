@@ -38,6 +38,17 @@ public sealed class LabelerBlindReviewTests(BrowserFixture browser)
         await BrowserFixture.WaitForCircuitAsync(labeler);
         await Assertions.Expect(labeler.Locator("[data-testid=review-progress]")).ToContainTextAsync("Looking again at pair");
         await Assertions.Expect(labeler.Locator("[data-testid=review-input]")).ToContainTextAsync("question 1");
+        await BrowserFixture.ScreenshotAsync(labeler, "labeler-blind-review-again");
+
+        // The pair judged first opens with the labeler's own pick on it.
+        var labelerEmail = StudioAppFactory.Demo(StudioRoles.Labeler).ToUpperInvariant();
+        var judged = await browser.App.QueryAsync(db => db.Judgements
+            .Where(j => j.ComparisonId == setup.ComparisonId && db.Users.Any(u => u.Id == j.ReviewerId && u.NormalizedEmail == labelerEmail)).Select(j => j.EvalItemId).SingleAsync());
+        await labeler.GotoAsync($"projects/{setup.ProjectId}/evaluation/reviews/{setup.ComparisonId}?item={judged}");
+        await BrowserFixture.WaitForCircuitAsync(labeler);
+        await Assertions.Expect(labeler.Locator("[data-testid=review-progress]")).ToContainTextAsync("your earlier pick is shown");
+        await Assertions.Expect(labeler.Locator("[data-testid=pick-a]")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-button-filled"));
+        await Assertions.Expect(labeler.Locator("[data-testid=review-next]")).ToBeEnabledAsync();
 
         var lead = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
         await lead.GotoAsync($"projects/{setup.ProjectId}/evaluation/reviews");

@@ -144,7 +144,8 @@ public sealed class EvaluationServiceTests
         await Should.ThrowAsync<ConflictException>(() => reviews.ReopenAsync(comparison.Id, Lead, default));
         // Looking again at the first pair shows it on the same sides; judging it again replaces the pick.
         var again = await reviews.PairAsync(comparison.Id, first.ItemId, "expert", default);
-        (again.LeftOutput, again.RightOutput, again.JudgedByMe).ShouldBe((first.LeftOutput, first.RightOutput, 1));
+        (again.LeftOutput, again.RightOutput, again.JudgedByMe, again.MyPick).ShouldBe((first.LeftOutput, first.RightOutput, 1, (BlindPick?)BlindPick.Left));
+        (await reviews.PairAsync(comparison.Id, first.ItemId, "someone-else", default)).MyPick.ShouldBeNull();
         await reviews.JudgeAsync(comparison.Id, first.ItemId, "expert", BlindPick.Right, null, Lead, default);
         (await reviews.ResultsAsync(comparison.Id, default)).Judged.ShouldBe(1);
         (await reviews.NextAsync(comparison.Id, "expert", default))!.ItemId.ShouldNotBe(first.ItemId);

@@ -56,8 +56,8 @@ public sealed partial class BlindComparisonPage
                 : await Comparisons.NextAsync(ComparisonId, user.UserId()!, ComponentToken);
             _revisited = _revisiting ? Item : _revisited;
             _done = !_closed && _pair is null;
-            _pick = null;
-            _reason = "";
+            _pick = _pair?.MyPick;
+            _reason = _pair?.MyReason ?? "";
             _errors = [];
             _focusPending = true;
         }
