@@ -32,7 +32,7 @@ public static class Program
     /// <summary>The floor each step is compared with.</summary>
     private static readonly Dictionary<string, string> FloorOf = new()
     {
-        ["import"] = "import-floor", ["export"] = "export-floor", ["validate"] = "validate-floor",
+        ["import"] = "import-floor", ["export"] = "export-floor", ["validate"] = "validate-floor", ["judge-run"] = "judge-floor",
     };
 
     public static async Task<int> Main(string[] args)
@@ -42,6 +42,11 @@ public static class Program
             var result = await RunStepAsync(stepName, stepFolder);
             Console.WriteLine("RESULT " + JsonSerializer.Serialize(result));
             return 0;
+        }
+
+        if (args is ["judges", .. var judgeSizes])
+        {
+            return await JudgesAsync(judgeSizes.Length == 0 ? [1_000, 10_000] : judgeSizes.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray());
         }
 
         var sizes = args.Length == 0 ? [10_000, 100_000] : args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
@@ -94,6 +99,41 @@ public static class Program
         Console.WriteLine();
         Console.WriteLine("ratio: seconds over the floor's seconds in the same run (CPU seconds over the floor's in brackets); " +
                           "for validate below 1: 0.20× is five times faster than OpenAI's cookbook checks (Node.js, gpt-tokenizer).");
+
+        return 0;
+    }
+
+    /// <summary><c>FineTuneStudio.Bench judges [N ...]</c>: the judge steps (<see cref="JudgeBench"/>) on blind reviews of N pairs.</summary>
+    private static async Task<int> JudgesAsync(int[] sizes)
+    {
+        var rows = new List<(int N, StepResult Result)>();
+        foreach (var n in sizes)
+        {
+            var folder = Directory.CreateTempSubdirectory($"fts-bench-judges-{n}-").FullName;
+            try
+            {
+                await using var endpoint = JudgeBench.StartEndpoint(folder, n);
+                foreach (var step in JudgeBench.Steps)
+                {
+                    var result = RunChild(step, folder);
+                    await Console.Error.WriteLineAsync($"  {n:N0} pairs, {step}: {result.Seconds:0.00} s ({result.CpuSeconds:0.0} s CPU), peak {result.PeakMb:0} MB, {result.Detail}");
+                    rows.Add((n, result));
+                }
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, SQLite file; the scripted endpoint runs in the parent process and answers at once.");
+        Console.WriteLine();
+        Console.WriteLine("| pairs | step | seconds | CPU s | ratio | throughput | peak MB | detail |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---|");
+        foreach (var (n, r) in rows)
+        {
+            Console.WriteLine($"| {n:N0} | {r.Step} | {r.Seconds:0.0} | {r.CpuSeconds:0.0} | {Ratio(rows, n, r)} | {r.Throughput} | {r.PeakMb:0} | {r.Detail} |");
+        }
 
         return 0;
     }
@@ -168,6 +208,11 @@ public static class Program
         }
 
         StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+
+        if (JudgeBench.Steps.Contains(step))
+        {
+            return await JudgeBench.RunStepAsync(step, folder, provider, settings, watch, ct);
+        }
 
         switch (step)
         {
@@ -272,7 +317,7 @@ public static class Program
                 var train = Path.Combine(folder, "train.jsonl");
                 watch.Start();
                 await using var stream = new FileStream(train, FileMode.Open, FileAccess.Read, FileShare.Read, 256 * 1024, useAsync: true);
-                var report = await JsonlFileValidation.ValidateAsync(stream, TrainingTargets.OpenAiChat, null, null, ct);
+                var report = await JsonlFileValidation.ValidateAsync(stream, TrainingTargets.OpenAiChatProfile, null, null, ct);
                 watch.Stop();
                 return StepResult.Of(step, watch, report.LineCount, "lines",
                     $"{report.LineCount:N0} lines, {report.ErrorCount} errors, {report.Tokens.Total:N0} tokens (tools included), median {report.Tokens.Median:0}");

@@ -4,6 +4,7 @@ using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Generation;
 using FineTuneStudio.Core.Jobs;
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,9 @@ public sealed class JudgeRunExecutor(
     JobLeaseService leases,
     ILogger<JudgeRunExecutor> logger)
 {
+    /// <summary>Most verdicts stored in one transaction.</summary>
+    private const int MaxBatch = 200;
+
     /// <summary>Claims a Pending run and judges it. False when another instance has it or it is not Pending any more.</summary>
     public async Task<bool> ExecuteAsync(int runId, Actor actor, IProgress<JudgeRunProgress>? progress, CancellationToken instanceStopping, CancellationToken cancellationToken)
     {
@@ -128,44 +132,61 @@ public sealed class JudgeRunExecutor(
             runId, version.JudgeId, version.Number, version.Mode, items.Count, kept, settings.MaxConcurrency);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var writeLock = new SemaphoreSlim(1, 1);
         var done = kept;
         var failed = keptFailed;
         progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Running, done, total, failed, null));
+        // One writer stores the verdicts as they come, all that arrived while it was saving in one transaction: one
+        // by one when the endpoint is slow (another instance's page sees each), in batches when it is fast.
+        var finished = Channel.CreateUnbounded<JudgeVerdict>(new UnboundedChannelOptions { SingleReader = true });
+        var writer = Task.Run(async () =>
+        {
+            var batch = new List<JudgeVerdict>();
+            while (await finished.Reader.WaitToReadAsync(CancellationToken.None))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && finished.Reader.TryRead(out var next))
+                {
+                    batch.Add(next);
+                }
+
+                await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
+                write.JudgeVerdicts.AddRange(batch);
+                await write.SaveChangesAsync(CancellationToken.None);
+                if (await write.JudgeRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None))
+                {
+                    await stop.CancelAsync();
+                }
+
+                done += batch.Count;
+                failed += batch.Count(v => v.Failed);
+                progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Running, done, total, failed, null));
+            }
+        }, CancellationToken.None);
         try
         {
-            await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrency), CancellationToken = stop.Token }, async (item, token) =>
+            try
             {
-                var verdict = comparing
-                    ? await JudgePairAsync(ask, version, item, outputsA.GetValueOrDefault(item.Id), outputsB.GetValueOrDefault(item.Id), token)
-                    : await JudgeAloneAsync(ask, version, item, outputsA.GetValueOrDefault(item.Id), token);
-                verdict.JudgeRunId = runId;
-                verdict.EvalItemId = item.Id;
-                if (verdict.Failed)
+                await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrency), CancellationToken = stop.Token }, async (item, token) =>
                 {
-                    logger.LogWarning("Judge run {RunId}, item {ItemId}: no verdict: {Error}", runId, item.Id, verdict.Error);
-                }
-
-                await writeLock.WaitAsync(CancellationToken.None);
-                try
-                {
-                    // Stored one by one, so another instance's page sees progress and nothing done is lost.
-                    await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
-                    write.JudgeVerdicts.Add(verdict);
-                    await write.SaveChangesAsync(CancellationToken.None);
-                    if (await write.JudgeRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None))
+                    var verdict = comparing
+                        ? await JudgePairAsync(ask, version, item, outputsA.GetValueOrDefault(item.Id), outputsB.GetValueOrDefault(item.Id), token)
+                        : await JudgeAloneAsync(ask, version, item, outputsA.GetValueOrDefault(item.Id), token);
+                    verdict.JudgeRunId = runId;
+                    verdict.EvalItemId = item.Id;
+                    if (verdict.Failed)
                     {
-                        await stop.CancelAsync();
+                        logger.LogWarning("Judge run {RunId}, item {ItemId}: no verdict: {Error}", runId, item.Id, verdict.Error);
                     }
-                }
-                finally
-                {
-                    writeLock.Release();
-                }
 
-                var failedNow = verdict.Failed ? Interlocked.Increment(ref failed) : Volatile.Read(ref failed);
-                progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Running, Interlocked.Increment(ref done), total, failedNow, null));
-            });
+                    finished.Writer.TryWrite(verdict);
+                });
+            }
+            finally
+            {
+                // What was judged is stored before the run ends, however it ends; a failed store surfaces here.
+                finished.Writer.TryComplete();
+                await writer;
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
