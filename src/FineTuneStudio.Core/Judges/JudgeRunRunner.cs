@@ -7,27 +7,12 @@ using Microsoft.Extensions.Logging;
 namespace FineTuneStudio.Core.Judges;
 
 /// <summary>
-/// Judge runs in the background of this app instance, and the runs a stopped instance left (as an
-/// <see cref="IResumableJobKind"/> picked up by <see cref="JobPickup"/>). Progress is observable through
-/// <see cref="Changed"/>, so a page can be closed and reopened while a run goes on.
+/// Judge runs in the background of this app instance, and the runs a stopped instance left (see
+/// <see cref="LeasedRunRunner{TProgress}"/>).
 /// </summary>
-public sealed class JudgeRunRunner(JudgeRuns runs, JudgeRunExecutor executor, EvalEndpointCatalog endpoints, ILogger<JudgeRunRunner> logger) : IResumableJobKind, IDisposable
+public sealed class JudgeRunRunner(JudgeRuns runs, JudgeRunExecutor executor, EvalEndpointCatalog endpoints, ILogger<JudgeRunRunner> logger)
+    : LeasedRunRunner<JudgeRunProgress>(p => p.Status is EvalRunStatus.Running or EvalRunStatus.Pending, logger)
 {
-    private readonly BackgroundJobs<JudgeRunProgress> _jobs = new(p => p.Status is EvalRunStatus.Running or EvalRunStatus.Pending);
-
-    /// <summary>Raised on every finished item and when a run ends; handlers must be quick and thread-safe.</summary>
-    public event Action<JudgeRunProgress>? Changed
-    {
-        add => _jobs.Changed += value;
-        remove => _jobs.Changed -= value;
-    }
-
-    public JudgeRunProgress? Current(int runId) => _jobs.Current(runId);
-
-    /// <summary>Progress from this instance when it runs the job, else from the database.</summary>
-    public async Task<JudgeRunProgress> ProgressAsync(int runId, CancellationToken cancellationToken) =>
-        Current(runId) ?? await runs.GetProgressAsync(runId, cancellationToken);
-
     /// <summary>Records a Pending run and starts judging it in the background.</summary>
     public async Task<JudgeRunSummary> StartAsync(JudgeRunRequest request, Actor actor, CancellationToken cancellationToken)
     {
@@ -36,85 +21,31 @@ public sealed class JudgeRunRunner(JudgeRuns runs, JudgeRunExecutor executor, Ev
         return run;
     }
 
-    public void Start(int runId, Actor actor)
-    {
-        if (_jobs.TryReserve(runId) is not { } slot)
-        {
-            return;
-        }
+    protected override string Noun => "Judge run";
 
-        var stopping = _jobs.Stopping;
-        _jobs.Run(slot, new JudgeRunProgress(runId, EvalRunStatus.Pending, 0, 0, 0, null), (progress, token) => ExecuteAsync(runId, async () =>
-        {
-            if (!await executor.ExecuteAsync(runId, actor, progress, stopping, token))
-            {
-                logger.LogInformation("Judge run {RunId} was not pending any more; another instance has it or it was cancelled", runId);
-            }
-        }));
-    }
+    protected override string Done => "judged";
 
-    /// <summary>Takes over a run whose instance stopped and judges its missing items here. Conflict when it has ended or is held.</summary>
-    public async Task<JudgeRunProgress> ResumeAsync(int runId, Actor actor, CancellationToken cancellationToken)
-    {
-        if (_jobs.IsRunning(runId))
-        {
-            throw new ConflictException($"Judge run {runId} is being judged by this instance.");
-        }
+    protected override string LeaseKind => JudgeRuns.LeaseKind;
 
-        var claim = await executor.ClaimOrphanAsync(runId, actor, cancellationToken);
-        if (_jobs.TryReserve(runId) is not { } slot)
-        {
-            await claim.DisposeAsync();
-            throw new ConflictException($"Judge run {runId} is being judged by this instance.");
-        }
+    protected override bool PicksUpOrphans => endpoints.Options.ResumeOrphanedRuns;
 
-        var current = await runs.GetProgressAsync(runId, CancellationToken.None) with { Orphaned = false };
-        var stopping = _jobs.Stopping;
-        _jobs.Run(slot, current, (progress, token) => ExecuteAsync(runId, () => executor.JudgeClaimedAsync(claim, actor, progress, stopping, token)));
-        return current;
-    }
+    protected override JudgeRunProgress Pending(int runId) => new(runId, EvalRunStatus.Pending, 0, 0, 0, null);
 
-    /// <summary>Stops a run here, or marks it Cancelled for the instance that works on it. False when it had already ended.</summary>
-    public async Task<bool> CancelAsync(int runId, Actor actor, CancellationToken cancellationToken)
-    {
-        switch (await _jobs.CancelAsync(runId))
-        {
-            case true:
-                await runs.RecordCancelAsync(runId, actor, cancellationToken);
-                return true;
-            case false:
-                return false;
-            default:
-                return await runs.RequestCancelAsync(runId, actor, cancellationToken);
-        }
-    }
+    protected override JudgeRunProgress Resumed(JudgeRunProgress stored) => stored with { Orphaned = false };
 
-    /// <summary>Waits for a run this instance is judging (tests and the command line).</summary>
-    public Task WaitAsync(int runId) => _jobs.WaitAsync(runId);
+    protected override Task<JudgeRunProgress> StoredProgressAsync(int runId, CancellationToken cancellationToken) => runs.GetProgressAsync(runId, cancellationToken);
 
-    string IResumableJobKind.Kind => JudgeRuns.LeaseKind;
+    protected override Task<bool> ExecutePendingAsync(int runId, Actor actor, IProgress<JudgeRunProgress> progress, CancellationToken instanceStopping, CancellationToken cancellationToken) =>
+        executor.ExecuteAsync(runId, actor, progress, instanceStopping, cancellationToken);
 
-    bool IResumableJobKind.PicksUpOrphans => endpoints.Options.ResumeOrphanedRuns;
+    protected override Task<JobLeaseHandle> ClaimOrphanAsync(int runId, Actor actor, CancellationToken cancellationToken) => executor.ClaimOrphanAsync(runId, actor, cancellationToken);
 
-    Task<IReadOnlyList<int>> IResumableJobKind.OrphansAsync(CancellationToken cancellationToken) => runs.OrphanedRunIdsAsync(cancellationToken);
+    protected override Task ExecuteClaimedAsync(JobLeaseHandle claim, Actor actor, IProgress<JudgeRunProgress> progress, CancellationToken instanceStopping, CancellationToken cancellationToken) =>
+        executor.JudgeClaimedAsync(claim, actor, progress, instanceStopping, cancellationToken);
 
-    Task IResumableJobKind.ResumeOrphanAsync(int key, CancellationToken cancellationToken) => ResumeAsync(key, Actor.System, cancellationToken);
+    protected override Task RecordCancelAsync(int runId, Actor actor, CancellationToken cancellationToken) => runs.RecordCancelAsync(runId, actor, cancellationToken);
 
-    private async Task ExecuteAsync(int runId, Func<Task> work)
-    {
-        try
-        {
-            await work();
-        }
-        catch (OperationCanceledException)
-        {
-            logger.LogInformation("Judge run {RunId} was cancelled before it started", runId);
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "Judge run {RunId} failed", runId);
-        }
-    }
+    protected override Task<bool> RequestCancelAsync(int runId, Actor actor, CancellationToken cancellationToken) => runs.RequestCancelAsync(runId, actor, cancellationToken);
 
-    public void Dispose() => _jobs.Dispose();
+    protected override Task<IReadOnlyList<int>> OrphansAsync(CancellationToken cancellationToken) => runs.OrphanedRunIdsAsync(cancellationToken);
 }
