@@ -33,6 +33,16 @@ public sealed class EvaluationServiceTests
         return (database, new EvalRuns(database, _clock), project.Id, set.Id);
     }
 
+    /// <summary>A blind review of the candidate against the baseline on the four items, nobody's judgement in it yet.</summary>
+    private async Task<(TestDatabase Database, ComparisonService Reviews, int ProjectId, ComparisonSummary Comparison)> ArrangeComparisonAsync()
+    {
+        var (database, service, projectId, setId) = await ArrangeAsync();
+        var baseline = await service.ImportRunAsync(setId, new EvalRunInput("Prompted", IsBaseline: true), BaselineOutputs, "o.csv", Lead, default);
+        var candidate = await service.ImportRunAsync(setId, new EvalRunInput("Tuned"), CandidateOutputs, "o.jsonl", Lead, default);
+        var reviews = new ComparisonService(database, _clock);
+        return (database, reviews, projectId, await reviews.CreateAsync(baseline.Id, candidate.Id, null, Lead, default));
+    }
+
     [Fact]
     public async Task ImportRun_ScoresEveryItemAndCompareFindsTheRegression()
     {
@@ -90,12 +100,8 @@ public sealed class EvaluationServiceTests
     [Fact]
     public async Task BlindComparison_AlwaysPickingLeft_ShowsFullPositionBiasAndBalancedWins()
     {
-        var (database, service, projectId, setId) = await ArrangeAsync();
+        var (database, reviews, projectId, comparison) = await ArrangeComparisonAsync();
         await using var _ = database;
-        var baseline = await service.ImportRunAsync(setId, new EvalRunInput("Prompted", IsBaseline: true), BaselineOutputs, "o.csv", Lead, default);
-        var candidate = await service.ImportRunAsync(setId, new EvalRunInput("Tuned"), CandidateOutputs, "o.jsonl", Lead, default);
-        var reviews = new ComparisonService(database, _clock);
-        var comparison = await reviews.CreateAsync(baseline.Id, candidate.Id, null, Lead, default);
 
         var seen = new List<int>();
         while (await reviews.NextAsync(comparison.Id, "reviewer-1", default) is { } pair)
@@ -117,12 +123,8 @@ public sealed class EvaluationServiceTests
     [Fact]
     public async Task ClosedReview_TakesNoJudgement_ShowsNoNextPair_AndReopensWithTheAuditTrail()
     {
-        var (database, service, projectId, setId) = await ArrangeAsync();
+        var (database, reviews, projectId, comparison) = await ArrangeComparisonAsync();
         await using var _ = database;
-        var baseline = await service.ImportRunAsync(setId, new EvalRunInput("Prompted", IsBaseline: true), BaselineOutputs, "o.csv", Lead, default);
-        var candidate = await service.ImportRunAsync(setId, new EvalRunInput("Tuned"), CandidateOutputs, "o.jsonl", Lead, default);
-        var reviews = new ComparisonService(database, _clock);
-        var comparison = await reviews.CreateAsync(baseline.Id, candidate.Id, null, Lead, default);
         var first = (await reviews.NextAsync(comparison.Id, "expert", default))!;
         await reviews.JudgeAsync(comparison.Id, first.ItemId, "expert", BlindPick.Left, null, Lead, default);
 
