@@ -170,7 +170,12 @@ public static class JudgeCommands
             await console.Out.WriteLineAsync(Invariant($"candidate win rate {Percent(rate.Rate)} (95% Wilson interval {Percent(rate.Low)}-{Percent(rate.High)})"));
         }
 
-        if (results.MeanScoreA is not null || results.MeanScoreB is not null)
+        if (run.ComparisonId is null && results.MeanScoreA is { } alone)
+        {
+            // One run read alone: pass-fail scores are 1 or 0, so their mean is the pass rate.
+            await console.Out.WriteLineAsync(run.Mode == JudgeMode.PassFail ? $"pass rate {Percent(alone)}" : Invariant($"mean score {alone:0.00} of 5"));
+        }
+        else if (results.MeanScoreA is not null || results.MeanScoreB is not null)
         {
             await console.Out.WriteLineAsync(Invariant($"mean score: baseline {results.MeanScoreA:0.00}, candidate {results.MeanScoreB:0.00}"));
         }

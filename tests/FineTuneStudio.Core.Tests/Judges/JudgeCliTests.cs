@@ -30,7 +30,7 @@ public sealed class JudgeCliTests : IDisposable
     private static string Outputs(Func<int, string> output) => "id,output\n" + string.Concat(Enumerable.Range(1, 12).Select(i => $"q{i},{output(i)}\n"));
 
     /// <summary>The project, set, runs and blind review made with fts itself; the people's picks through the review service, as the browser records them.</summary>
-    private async Task<int> ArrangeReviewedComparisonAsync()
+    private async Task<(int ComparisonId, int CandidateId)> ArrangeAsync()
     {
         (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
         await JsonAsync(DbPath, "projects", "create", "--name", "Billing");
@@ -53,7 +53,7 @@ public sealed class JudgeCliTests : IDisposable
             }
         }
 
-        return comparison;
+        return (comparison, candidate);
     }
 
     private static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
@@ -79,7 +79,7 @@ public sealed class JudgeCliTests : IDisposable
     [Fact]
     public async Task LongerAnswerJudge_RunsOverTheReview_AgreesWithThePeople_AndIsTrusted()
     {
-        var comparison = await ArrangeReviewedComparisonAsync();
+        var (comparison, _) = await ArrangeAsync();
         var rubric = Write("rubric.md", "# Refund answers\n- Names the refund period\n- Says how long it takes\n");
         await WithEndpointAsync(ScriptedJudges.PrefersLonger, async () =>
         {
@@ -117,7 +117,7 @@ public sealed class JudgeCliTests : IDisposable
     [Fact]
     public async Task AlwaysAJudge_ShowsFullPositionBias_NoTrustedVerdict_AndCalibrationExits1()
     {
-        var comparison = await ArrangeReviewedComparisonAsync();
+        var (comparison, _) = await ArrangeAsync();
         var rubric = Write("rubric.md", "- Names the refund period\n");
         await WithEndpointAsync(ScriptedJudges.AlwaysA, async () =>
         {
@@ -146,9 +146,28 @@ public sealed class JudgeCliTests : IDisposable
     }
 
     [Fact]
+    public async Task PassFailJudge_OverOneRun_PrintsThePassRate()
+    {
+        var (_, candidate) = await ArrangeAsync();
+        var rubric = Write("rubric.md", "- Names the refund period\n");
+        // The candidate answers "no" on q9-q12: those fail, the eight that name the period pass.
+        await WithEndpointAsync((prompt, _) => FakeReply.Text(prompt.Contains("<answer>\nno\n</answer>", StringComparison.Ordinal) ? """{"verdict":"fail"}""" : """{"verdict":"pass"}"""), async () =>
+        {
+            (await RunAsync("judge", "create", "--db", DbPath, "--project", "Billing", "--name", "Names the period", "--mode", "pass-fail", "--rubric", rubric, "--endpoint", _endpoint, "--model", "judge-model")).ExitCode.ShouldBe(0);
+
+            var run = await RunAsync("judge", "run", "--db", DbPath, "--run", Id(candidate), "--judge", "Names the period", "--project", "Billing");
+
+            run.ExitCode.ShouldBe(0, run.Error);
+            run.Output.ShouldContain("over Tuned v1: Completed, 12 of 12 items, 0 failed");
+            run.Output.ShouldContain("pass rate 66.7%");
+            run.Output.ShouldNotContain("baseline wins");
+        });
+    }
+
+    [Fact]
     public async Task BadInput_UsageIs2_UnknownJudgeOrClosedReviewIs1()
     {
-        var comparison = await ArrangeReviewedComparisonAsync();
+        var (comparison, _) = await ArrangeAsync();
 
         var both = await RunAsync("judge", "run", "--db", DbPath, "--judge", "X", "--comparison", Id(comparison), "--run", "1");
         both.ExitCode.ShouldBe(2);
