@@ -24,7 +24,7 @@ namespace FineTuneStudio.Bench;
 /// </summary>
 public static class JudgeBench
 {
-    public static readonly string[] Steps = ["judge-setup", "judge-run", "judge-floor", "judge-calibrate"];
+    public static readonly string[] Steps = ["judge-setup", "eval-generate", "eval-generate-floor", "judge-run", "judge-floor", "judge-calibrate"];
 
     public const string Endpoint = "bench";
 
@@ -57,6 +57,58 @@ public static class JudgeBench
                 watch.Stop();
                 await File.WriteAllTextAsync(idsFile, $"{comparisonId} {judgeId}", ct);
                 return StepResult.Of(step, watch, items, "pairs", $"{items:N0} items, two runs, a blind review with {2 * items:N0} human verdicts, a judge");
+            }
+
+            case "eval-generate":
+            {
+                var (comparisonId, _) = await ReadIdsAsync(idsFile);
+                var setId = await SetOfAsync(factory, comparisonId, ct);
+                var generation = provider.GetRequiredService<EvalGenerationService>();
+                var run = await generation.CreateAsync(setId, new GenerateRunRequest { Name = "Generated", Endpoint = Endpoint, Model = "candidate-model" }, Actor.System, ct);
+                StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+                watch.Start();
+                await generation.ExecuteAsync(run.Id, Actor.System, null, ct);
+                watch.Stop();
+                var done = await provider.GetRequiredService<EvalRuns>().GetRunAsync(run.Id, ct);
+                if (done.Status != EvalRunStatus.Completed)
+                {
+                    throw new InvalidOperationException($"eval run {run.Id}: {done.Status}, {done.Error}");
+                }
+
+                // Scoring is part of the run; scored again on its own, it shows what of the time is not the endpoint's.
+                var scoring = Stopwatch.StartNew();
+                await provider.GetRequiredService<EvalRuns>().ScoreRunAsync(run.Id, Actor.System, ct);
+                scoring.Stop();
+                var concurrency = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<EvalGenerationOptions>>().Value.MaxConcurrency;
+                return StepResult.Of(step, watch, items, "requests",
+                    $"{items:N0} outputs generated and scored, {items / watch.Elapsed.TotalSeconds:N0} requests/s at {concurrency} in flight; scoring alone {scoring.Elapsed.TotalSeconds:0.00} s");
+            }
+
+            case "eval-generate-floor":
+            {
+                var (comparisonId, _) = await ReadIdsAsync(idsFile);
+                var setId = await SetOfAsync(factory, comparisonId, ct);
+                var baseUrl = Environment.GetEnvironmentVariable($"Studio__Evaluation__Generation__Endpoints__{Endpoint}__BaseUrl")!;
+                var concurrency = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<EvalGenerationOptions>>().Value.MaxConcurrency;
+                List<string> inputs;
+                await using (var db = await factory.CreateDbContextAsync(ct))
+                {
+                    inputs = await db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == setId).OrderBy(i => i.Id).Select(i => i.InputJson).ToListAsync(ct);
+                }
+
+                using var http = new HttpClient { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/") };
+                StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+                watch.Start();
+                await Parallel.ForEachAsync(inputs, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (input, token) =>
+                {
+                    // The item's stored messages are already [{role, content}]: sent as they are.
+                    using var body = new StringContent($$"""{"model":"candidate-model","temperature":0,"messages":{{input}}}""", System.Text.Encoding.UTF8, "application/json");
+                    using var response = await http.PostAsync("chat/completions", body, token);
+                    response.EnsureSuccessStatusCode();
+                    _ = await response.Content.ReadAsStringAsync(token);
+                });
+                watch.Stop();
+                return StepResult.Of(step, watch, inputs.Count, "requests", $"bare HttpClient, {inputs.Count / watch.Elapsed.TotalSeconds:N0} requests/s at {concurrency} in flight, nothing stored");
             }
 
             case "judge-run":
@@ -170,6 +222,13 @@ public static class JudgeBench
             var b = g.Single(o => o.EvalRunId == comparison.RunBId);
             return new[] { JudgePrompt.Pairwise(Rubric, a.Input, a.Expected, a.Output, b.Output), JudgePrompt.Pairwise(Rubric, a.Input, a.Expected, b.Output, a.Output) };
         }).ToList();
+    }
+
+    private static async Task<int> SetOfAsync(IDbContextFactory<StudioDbContext> factory, int comparisonId, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var runA = await db.Comparisons.Where(c => c.Id == comparisonId).Select(c => c.RunAId).SingleAsync(ct);
+        return await db.EvalRuns.Where(r => r.Id == runA).Select(r => r.EvalSetId).SingleAsync(ct);
     }
 
     private static async Task<(int ComparisonId, int JudgeId)> ReadIdsAsync(string file)

@@ -32,7 +32,7 @@ public static class Program
     /// <summary>The floor each step is compared with.</summary>
     private static readonly Dictionary<string, string> FloorOf = new()
     {
-        ["import"] = "import-floor", ["export"] = "export-floor", ["validate"] = "validate-floor", ["judge-run"] = "judge-floor",
+        ["import"] = "import-floor", ["export"] = "export-floor", ["validate"] = "validate-floor", ["judge-run"] = "judge-floor", ["eval-generate"] = "eval-generate-floor",
     };
 
     public static async Task<int> Main(string[] args)

@@ -62,27 +62,39 @@ public sealed class EvalRunGenerator(
         logger.LogInformation("Generating eval run {RunId}: {Items} items ({Kept} done before), at most {Concurrency} at once", runId, items.Count, kept, settings.MaxConcurrency);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var writeLock = new SemaphoreSlim(1, 1);
         var done = kept;
         var failed = keptFailed;
         progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null));
+        // Stored as they finish (a page on another instance sees progress and nothing done is lost), everything that
+        // finished during a save in one transaction.
+        var writer = new BatchWriter<EvalResult>(async batch =>
+        {
+            await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
+            write.EvalResults.AddRange(batch);
+            await write.SaveChangesAsync(CancellationToken.None);
+            if (await write.EvalRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None))
+            {
+                await stop.CancelAsync();
+            }
+
+            done += batch.Count;
+            failed += batch.Count(r => r.Failed);
+            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null));
+        });
         try
         {
-            await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrency), CancellationToken = stop.Token }, async (item, token) =>
+            try
             {
-                var outcome = await EndpointAsk.AskAsync(client, ToChatMessages(item.InputJson, run.SystemPrompt), chatOptions, retry, run.Endpoint, endpoint.BaseUrl, clock, token);
-                if (outcome.Failure is { } failure)
+                await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrency), CancellationToken = stop.Token }, async (item, token) =>
                 {
-                    // The stored error names the endpoint only; the log keeps the exception with its address.
-                    logger.LogWarning(failure, "Eval run {RunId}, item {ItemId}: the endpoint {Endpoint} failed: {Error}", runId, item.Id, run.Endpoint, outcome.Error);
-                }
+                    var outcome = await EndpointAsk.AskAsync(client, ToChatMessages(item.InputJson, run.SystemPrompt), chatOptions, retry, run.Endpoint, endpoint.BaseUrl, clock, token);
+                    if (outcome.Failure is { } failure)
+                    {
+                        // The stored error names the endpoint only; the log keeps the exception with its address.
+                        logger.LogWarning(failure, "Eval run {RunId}, item {ItemId}: the endpoint {Endpoint} failed: {Error}", runId, item.Id, run.Endpoint, outcome.Error);
+                    }
 
-                await writeLock.WaitAsync(CancellationToken.None);
-                try
-                {
-                    // Stored one by one, so a page on another instance sees progress and nothing done is lost.
-                    await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
-                    write.EvalResults.Add(new EvalResult
+                    writer.Add(new EvalResult
                     {
                         EvalRunId = runId,
                         EvalItemId = item.Id,
@@ -93,20 +105,13 @@ public sealed class EvalRunGenerator(
                         PromptTokens = outcome.PromptTokens,
                         CompletionTokens = outcome.CompletionTokens,
                     });
-                    await write.SaveChangesAsync(CancellationToken.None);
-                    if (await write.EvalRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None))
-                    {
-                        await stop.CancelAsync();
-                    }
-                }
-                finally
-                {
-                    writeLock.Release();
-                }
-
-                var failedNow = outcome.Error is null ? Volatile.Read(ref failed) : Interlocked.Increment(ref failed);
-                progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, Interlocked.Increment(ref done), total, failedNow, null));
-            });
+                });
+            }
+            finally
+            {
+                // What was generated is stored before the run ends, however it ends; a failed store surfaces here.
+                await writer.CompleteAsync();
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

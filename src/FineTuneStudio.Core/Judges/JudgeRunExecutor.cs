@@ -4,7 +4,6 @@ using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Generation;
 using FineTuneStudio.Core.Jobs;
-using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -13,7 +12,7 @@ namespace FineTuneStudio.Core.Judges;
 
 /// <summary>
 /// The calling side of a judge run: claims it (one instance at a time, by lease), asks the judge about every
-/// item without a verdict (a few at once, each verdict stored as it comes), stops on cancel or shutdown.
+/// item without a verdict (a few at once; one writer stores the verdicts as they come, in batches when they come fast), stops on cancel or shutdown.
 /// Pairwise items are asked twice, run A's output first and then run B's; score and pass/fail read each output alone.
 /// </summary>
 public sealed class JudgeRunExecutor(
@@ -23,9 +22,6 @@ public sealed class JudgeRunExecutor(
     JobLeaseService leases,
     ILogger<JudgeRunExecutor> logger)
 {
-    /// <summary>Most verdicts stored in one transaction.</summary>
-    private const int MaxBatch = 200;
-
     /// <summary>Claims a Pending run and judges it. False when another instance has it or it is not Pending any more.</summary>
     public async Task<bool> ExecuteAsync(int runId, Actor actor, IProgress<JudgeRunProgress>? progress, CancellationToken instanceStopping, CancellationToken cancellationToken)
     {
@@ -135,33 +131,20 @@ public sealed class JudgeRunExecutor(
         var done = kept;
         var failed = keptFailed;
         progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Running, done, total, failed, null));
-        // One writer stores the verdicts as they come, all that arrived while it was saving in one transaction: one
-        // by one when the endpoint is slow (another instance's page sees each), in batches when it is fast.
-        var finished = Channel.CreateUnbounded<JudgeVerdict>(new UnboundedChannelOptions { SingleReader = true });
-        var writer = Task.Run(async () =>
+        var writer = new BatchWriter<JudgeVerdict>(async batch =>
         {
-            var batch = new List<JudgeVerdict>();
-            while (await finished.Reader.WaitToReadAsync(CancellationToken.None))
+            await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
+            write.JudgeVerdicts.AddRange(batch);
+            await write.SaveChangesAsync(CancellationToken.None);
+            if (await write.JudgeRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None))
             {
-                batch.Clear();
-                while (batch.Count < MaxBatch && finished.Reader.TryRead(out var next))
-                {
-                    batch.Add(next);
-                }
-
-                await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
-                write.JudgeVerdicts.AddRange(batch);
-                await write.SaveChangesAsync(CancellationToken.None);
-                if (await write.JudgeRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None))
-                {
-                    await stop.CancelAsync();
-                }
-
-                done += batch.Count;
-                failed += batch.Count(v => v.Failed);
-                progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Running, done, total, failed, null));
+                await stop.CancelAsync();
             }
-        }, CancellationToken.None);
+
+            done += batch.Count;
+            failed += batch.Count(v => v.Failed);
+            progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Running, done, total, failed, null));
+        });
         try
         {
             try
@@ -178,14 +161,13 @@ public sealed class JudgeRunExecutor(
                         logger.LogWarning("Judge run {RunId}, item {ItemId}: no verdict: {Error}", runId, item.Id, verdict.Error);
                     }
 
-                    finished.Writer.TryWrite(verdict);
+                    writer.Add(verdict);
                 });
             }
             finally
             {
                 // What was judged is stored before the run ends, however it ends; a failed store surfaces here.
-                finished.Writer.TryComplete();
-                await writer;
+                await writer.CompleteAsync();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

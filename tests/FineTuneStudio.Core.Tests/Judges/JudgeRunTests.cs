@@ -286,7 +286,8 @@ public sealed partial class JudgeRunTests : IAsyncLifetime
                 await judging.Runs.RequestCancelAsync(runId, Lead, default);
             }
 
-            return PrefersLonger(prompt, attempt);
+            // Later pairs take as long as a slow judge: the run ends only by noticing the cancel.
+            return QuestionOf(prompt) <= 3 ? PrefersLonger(prompt, attempt) : FakeReply.Hang;
         });
         judging = Judging.For(_db, _clock, server.BaseUrl, concurrency: 1);
         var judgeId = await JudgeAsync(judging, "Longer");
