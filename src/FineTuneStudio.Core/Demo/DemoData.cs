@@ -3,7 +3,7 @@ using FineTuneStudio.Core.Domain;
 namespace FineTuneStudio.Core.Demo;
 
 /// <summary>
-/// The demo's projects, datasets, examples, annotations and eval set, built in memory from a
+/// The demo's projects, datasets, examples, annotations, eval sets, blind review and judge, built in memory from a
 /// fixed seed: two builds with the same clock produce the same content.
 /// </summary>
 internal sealed class DemoData
@@ -13,6 +13,8 @@ internal sealed class DemoData
 
     private readonly List<Func<IEnumerable<Annotation>>> _annotationBuilders = [];
     private readonly List<Func<IEnumerable<EvalResult>>> _evalResultBuilders = [];
+    private BrandReviewDemo? _brandReview;
+    private Project? _brand;
 
     public List<Project> Projects { get; } = [];
 
@@ -21,6 +23,15 @@ internal sealed class DemoData
 
     /// <summary>Eval results need eval item ids, so they are built after the items are saved.</summary>
     public IEnumerable<EvalResult> EvalResults() => _evalResultBuilders.SelectMany(b => b());
+
+    /// <summary>Blind reviews need run and item ids: built after the results are saved.</summary>
+    public IEnumerable<Comparison> Comparisons() => _brandReview is null ? [] : [_brandReview.BuildComparison()];
+
+    /// <summary>Judges need their project's id: built after the projects are saved.</summary>
+    public IEnumerable<Judge> Judges() => _brandReview is null ? [] : [_brandReview.BuildJudge(_brand!)];
+
+    /// <summary>Judge runs need the review's and the judge version's ids: built last.</summary>
+    public IEnumerable<JudgeRun> JudgeRuns() => _brandReview is null ? [] : [_brandReview.BuildJudgeRun()];
 
     public static DemoData Build(DateTime now, IReadOnlyDictionary<string, string> userIds)
     {
@@ -50,6 +61,11 @@ internal sealed class DemoData
             UpdatedAt = now,
         };
         brand.Datasets.Add(new BrandReplyDemo(random, now, userIds).BuildDataset());
+        var review = new BrandReviewDemo(random, now, userIds);
+        brand.EvalSets.Add(review.BuildEvalSet());
+        data._evalResultBuilders.Add(review.BuildResults);
+        data._brandReview = review;
+        data._brand = brand;
 
         data.Projects.Add(support);
         data.Projects.Add(brand);

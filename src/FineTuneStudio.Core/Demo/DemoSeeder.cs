@@ -44,6 +44,11 @@ public sealed class DemoSeeder(
         db.ProjectMembers.AddRange(Memberships(data.Projects, userIds, now));
         db.Annotations.AddRange(data.Annotations());
         db.EvalResults.AddRange(data.EvalResults());
+        await db.SaveChangesAsync(cancellationToken);
+        db.Comparisons.AddRange(data.Comparisons());
+        db.Judges.AddRange(data.Judges());
+        await db.SaveChangesAsync(cancellationToken);
+        db.JudgeRuns.AddRange(data.JudgeRuns());
         db.AuditEvents.Add(new AuditEvent { At = now, UserName = "system", Action = "demo.seed", EntityType = nameof(Project), Summary = "demo data" });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -1,8 +1,10 @@
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Demo;
 using FineTuneStudio.Core.Tests.Evaluation;
 using FineTuneStudio.Core.Tests.Judges;
 using FineTuneStudio.Web.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Evaluation;
@@ -76,6 +78,34 @@ public sealed class JudgeCalibrationTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=judge-row]")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("[data-testid=judge-form]")).ToHaveCountAsync(0); // product owners read, they do not create
         await BrowserFixture.ScreenshotAsync(page, "judges-list");
+    }
+
+    [Fact]
+    public async Task Demo_BrandProject_OpensWithATrustedJudge_ItsDisagreements_AndPeopleBesideItOnTheDashboard()
+    {
+        var brand = await browser.App.QueryAsync(db => db.Projects.Where(p => p.Name == DemoSeeder.BrandProjectName).Select(p => p.Id).SingleAsync());
+        var judgeId = await browser.App.QueryAsync(db => db.Judges.Where(j => j.ProjectId == brand && j.Name == "Brand voice").Select(j => j.Id).SingleAsync());
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+
+        await page.GotoAsync($"projects/{brand}/evaluation/judges/{judgeId}");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        // The figures of the seeded table, worked by hand in DemoSeederTests: 21 of 24 agree, kappa 228/300.
+        await Assertions.Expect(page.Locator("[data-testid=trust-banner]")).ToContainTextAsync("Trusted: kappa 0.76 against the people over 24 pairs");
+        await Assertions.Expect(page.Locator("[data-testid=agreement]")).ToHaveTextAsync("87.5% (21 of 24 pairs)");
+        await Assertions.Expect(page.Locator("[data-testid=position-bias]")).ToContainTextAsync("8.3%");
+        await Assertions.Expect(page.Locator("[data-testid=disagreement]")).ToHaveCountAsync(3);
+        await BrowserFixture.ScreenshotAsync(page, "demo-brand-judge-trusted");
+
+        await page.GotoAsync($"projects/{brand}/evaluation");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        var panel = page.Locator("[data-testid=judge-verdicts]");
+        // Ties left out. People, per judgement: Kim picked the candidate 17 times and the baseline 4, Noor 16 and 5,
+        // so 33 of 42. The judge, per pair: the candidate on 15, the baseline on 5, so 15 of 20.
+        await Assertions.Expect(panel.Locator("[data-testid=verdicts-people]")).ToContainTextAsync("78.6% (64.1–88.3%, n = 42)");
+        await Assertions.Expect(panel.Locator("[data-testid=verdicts-judge]")).ToContainTextAsync("75.0%");
+        await Assertions.Expect(panel.Locator("[data-testid=verdicts-judge]")).ToContainTextAsync("Brand voice v1");
+        await Assertions.Expect(panel.Locator("[data-testid=verdicts-judge]")).ToContainTextAsync("trusted");
+        await BrowserFixture.ScreenshotAsync(page, "demo-brand-dashboard-judge");
     }
 
     [Fact]

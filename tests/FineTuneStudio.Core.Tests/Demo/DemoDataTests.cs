@@ -259,13 +259,15 @@ public class DemoDataTests
         }
 
         var run = set.Runs.Single();
+        run.Id = 1;
         run.Name.ShouldBe("Prompted baseline");
         run.IsBaseline.ShouldBeTrue();
         run.Model.ShouldBe("gpt-4o-mini");
         run.Provider.ShouldBe("openai");
         run.Status.ShouldBe(EvalRunStatus.Completed);
 
-        var results = data.EvalResults().ToList();
+        // The brand project's runs have results of their own (id 0 here, never 1).
+        var results = data.EvalResults().Where(r => r.EvalRunId == run.Id).ToList();
         results.Count.ShouldBe(40);
         results.Select(r => r.EvalItemId).Order().ShouldBe(Enumerable.Range(1, 40));
         results.ShouldAllBe(r => r.ScoresJson == "{}" && !r.Failed && r.LatencyMs > 0);

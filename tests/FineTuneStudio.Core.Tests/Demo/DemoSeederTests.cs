@@ -1,6 +1,7 @@
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Demo;
+using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,9 +68,10 @@ public class DemoSeederTests
         first.Messages.ShouldBeGreaterThan(first.Examples * 3 - 1);
         // 40 triples + 80 doubles + 10 singles = 120 + 160 + 10 annotations.
         first.Annotations.ShouldBe(290);
-        first.EvalItems.ShouldBe(40);
-        first.EvalRuns.ShouldBe(1);
-        first.EvalResults.ShouldBe(40);
+        // 40 ticket items with one baseline run; 24 brand items with a baseline and a candidate.
+        first.EvalItems.ShouldBe(40 + 24);
+        first.EvalRuns.ShouldBe(1 + 2);
+        first.EvalResults.ShouldBe(40 + 2 * 24);
 
         await using var check = database.CreateDbContext();
         // The five team members are in both projects; the contractor only in the brand project; the admin needs none.
@@ -83,6 +85,52 @@ public class DemoSeederTests
         var labelers = await check.Annotations.Select(a => a.Labeler!.Email).Distinct().OrderBy(e => e).ToListAsync();
         labelers.ShouldBe(["labeler1@demo.local", "labeler2@demo.local", "labeler3@demo.local"]);
         var resultItemsInSet = await check.EvalResults.CountAsync(r => check.EvalItems.Any(i => i.Id == r.EvalItemId && i.EvalSetId == check.EvalRuns.Single(run => run.Id == r.EvalRunId).EvalSetId));
-        resultItemsInSet.ShouldBe(40);
+        resultItemsInSet.ShouldBe(88);
+    }
+
+    [Fact]
+    public async Task SeedAsync_BrandProject_HasABlindReviewAndAJudgeCalibratedAgainstIt()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using (var db = database.CreateDbContext())
+        {
+            await AccountService.EnsureRolesAsync(db, CancellationToken.None);
+        }
+
+        await using var provider = Services(database);
+        await SeedAsync(provider);
+
+        await using var check = database.CreateDbContext();
+        var brand = await check.Projects.SingleAsync(p => p.Name == DemoSeeder.BrandProjectName);
+        var comparison = await check.Comparisons.Include(c => c.Judgements).SingleAsync();
+        (await check.EvalRuns.Where(r => r.Id == comparison.RunAId || r.Id == comparison.RunBId).Select(r => r.EvalSet!.ProjectId).Distinct().ToListAsync()).ShouldBe([brand.Id]);
+        // Both copywriters judged every pair; the sides they saw are the review's own blind order.
+        var reviewers = await check.Users.Where(u => comparison.Judgements.Select(j => j.ReviewerId).Contains(u.Id)).Select(u => u.Email).OrderBy(e => e).ToListAsync();
+        reviewers.ShouldBe(["contractor@demo.local", "labeler3@demo.local"]);
+        comparison.Judgements.Count.ShouldBe(48);
+        var sides = Core.Evaluation.BlindOrder.Assign(comparison.Seed, comparison.Judgements.Select(j => j.EvalItemId)).ToDictionary(s => s.ItemId, s => s.AIsLeft);
+        comparison.Judgements.ShouldAllBe(j => j.AWasLeft == sides[j.EvalItemId]);
+
+        var judge = await check.Judges.SingleAsync();
+        judge.ProjectId.ShouldBe(brand.Id);
+        var judging = Judging.For(database, new ManualClock(new DateTime(2026, 11, 20, 9, 0, 0, DateTimeKind.Utc)));
+        var report = await judging.Calibration.CalibrateAsync(judge.Id, null, CancellationToken.None);
+
+        // By hand, people's verdict (rows) against the judge's (columns), A / B / tie:
+        //   A: 4 0 0    B: 1 14 1    tie: 0 1 3   -> 21 of 24 agree, po = 0.875;
+        //   pe = (4*5 + 16*15 + 4*4) / 24^2 = 276/576; kappa = (504 - 276) / (576 - 276) = 228/300 = 0.76.
+        report.Figures.Pairs.ShouldBe(24);
+        report.Figures.Agreements.ShouldBe(21);
+        report.Figures.Kappa!.Value.ShouldBe(0.76, 1e-9);
+        report.Trust.Trusted.ShouldBeTrue();
+        // Two pairs flip with the order (the delivery question and the PayPal one).
+        report.PositionBias!.Successes.ShouldBe(2);
+        report.PositionBias.Trials.ShouldBe(24);
+        report.Disagreements.Select(d => (d.ExternalId, d.Human, d.Judge, d.PositionDependent)).OrderBy(d => d.ExternalId).ShouldBe(
+        [
+            ("v-003", JudgementChoice.B, JudgementChoice.A, false), // the care leaflet: the judge prefers the longer answer
+            ("v-006", JudgementChoice.B, JudgementChoice.Tie, true),
+            ("v-007", JudgementChoice.Tie, JudgementChoice.B, false), // the copywriters split
+        ]);
     }
 }
