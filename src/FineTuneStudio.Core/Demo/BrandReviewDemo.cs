@@ -210,35 +210,26 @@ internal sealed class BrandReviewDemo(Random random, DateTime now, IReadOnlyDict
             _pairs[item] = Pairs[i];
         }
 
-        _baseline = new EvalRun
-        {
-            Name = "Prompted baseline",
-            Model = "gpt-4o-mini",
-            Provider = "openai",
-            SystemPrompt = BrandReplyDemo.CanonicalPrompt,
-            SettingsJson = """{"temperature":0}""",
-            IsBaseline = true,
-            Notes = "The canonical prompt alone: what the team had before fine-tuning.",
-            Status = EvalRunStatus.Completed,
-            CreatedAt = now.AddDays(-8),
-            CompletedAt = now.AddDays(-8).AddMinutes(2),
-        };
-        _candidate = new EvalRun
-        {
-            Name = "Fine-tuned on Brand replies",
-            Model = "ft:gpt-4o-mini:fernway:brand-replies:1",
-            Provider = "openai",
-            SystemPrompt = BrandReplyDemo.CanonicalPrompt,
-            SettingsJson = """{"temperature":0}""",
-            Notes = "Trained on the approved Brand replies conversations.",
-            Status = EvalRunStatus.Completed,
-            CreatedAt = now.AddDays(-7),
-            CompletedAt = now.AddDays(-7).AddMinutes(2),
-        };
+        _baseline = Run("Prompted baseline", "gpt-4o-mini", "The canonical prompt alone: what the team had before fine-tuning.", daysAgo: 8);
+        _baseline.IsBaseline = true;
+        _candidate = Run("Fine-tuned on Brand replies", "ft:gpt-4o-mini:fernway:brand-replies:1", "Trained on the approved Brand replies conversations.", daysAgo: 7);
         set.Runs.Add(_baseline);
         set.Runs.Add(_candidate);
         return set;
     }
+
+    private EvalRun Run(string name, string model, string notes, int daysAgo) => new()
+    {
+        Name = name,
+        Model = model,
+        Provider = "openai",
+        SystemPrompt = BrandReplyDemo.CanonicalPrompt,
+        SettingsJson = """{"temperature":0}""",
+        Notes = notes,
+        Status = EvalRunStatus.Completed,
+        CreatedAt = now.AddDays(-daysAgo),
+        CompletedAt = now.AddDays(-daysAgo).AddMinutes(2),
+    };
 
     public IEnumerable<EvalResult> BuildResults() => _pairs.SelectMany(p => new[]
     {

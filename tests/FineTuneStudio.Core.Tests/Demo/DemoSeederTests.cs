@@ -39,6 +39,14 @@ public class DemoSeederTests
         return services.BuildServiceProvider();
     }
 
+    private static async Task<TestDatabase> WithRolesAsync()
+    {
+        var database = await TestDatabase.CreateAsync();
+        await using var db = database.CreateDbContext();
+        await AccountService.EnsureRolesAsync(db, CancellationToken.None);
+        return database;
+    }
+
     private static async Task SeedAsync(ServiceProvider provider)
     {
         await using var scope = provider.CreateAsyncScope();
@@ -48,12 +56,7 @@ public class DemoSeederTests
     [Fact]
     public async Task SeedAsync_Twice_StoresDemoOnceWithAllParts()
     {
-        await using var database = await TestDatabase.CreateAsync();
-        await using (var db = database.CreateDbContext())
-        {
-            await AccountService.EnsureRolesAsync(db, CancellationToken.None);
-        }
-
+        await using var database = await WithRolesAsync();
         await using var provider = Services(database);
 
         await SeedAsync(provider);
@@ -91,12 +94,7 @@ public class DemoSeederTests
     [Fact]
     public async Task SeedAsync_BrandProject_HasABlindReviewAndAJudgeCalibratedAgainstIt()
     {
-        await using var database = await TestDatabase.CreateAsync();
-        await using (var db = database.CreateDbContext())
-        {
-            await AccountService.EnsureRolesAsync(db, CancellationToken.None);
-        }
-
+        await using var database = await WithRolesAsync();
         await using var provider = Services(database);
         await SeedAsync(provider);
 
