@@ -41,7 +41,15 @@ public sealed class JudgeCalibrationService(IDbContextFactory<StudioDbContext> f
     private const int MaxDisagreements = 200;
 
     /// <summary>Calibrates the judge's current version, or <paramref name="versionNumber"/>.</summary>
-    public async Task<JudgeCalibrationReport> CalibrateAsync(int judgeId, int? versionNumber, CancellationToken cancellationToken)
+    public Task<JudgeCalibrationReport> CalibrateAsync(int judgeId, int? versionNumber, CancellationToken cancellationToken) =>
+        CalibrateAsync(judgeId, versionNumber, withInterval: true, cancellationToken);
+
+    /// <summary>
+    /// Without the interval (<paramref name="withInterval"/> false) the figures are the same but kappa's bootstrap is
+    /// left out: trust needs kappa and the pair count only, and lists that show every judge's trust would otherwise
+    /// pay thousands of resamples per judge on each load.
+    /// </summary>
+    private async Task<JudgeCalibrationReport> CalibrateAsync(int judgeId, int? versionNumber, bool withInterval, CancellationToken cancellationToken)
     {
         var detail = await judges.GetAsync(judgeId, cancellationToken);
         var version = versionNumber is { } n
@@ -94,7 +102,7 @@ public sealed class JudgeCalibrationService(IDbContextFactory<StudioDbContext> f
             pairs.AddRange(matched);
         }
 
-        var overall = JudgeCalibration.Compute(pairs, settings.BootstrapIterations);
+        var overall = JudgeCalibration.Compute(pairs, withInterval ? settings.BootstrapIterations : 0);
         var orders = verdicts.Where(v => v.AFirstChoice is not null && v.BFirstChoice is not null).Select(v => (v.AFirstChoice!.Value, v.BFirstChoice!.Value)).ToList();
         var bias = version.Mode == JudgeMode.Pairwise && orders.Count > 0 ? JudgeCalibration.PositionBias(orders) : null;
         return new JudgeCalibrationReport(detail.Judge, version.Number, version.Mode, overall, bias, TrustOf(overall, bias, settings), perComparison, disagreements);
@@ -110,7 +118,7 @@ public sealed class JudgeCalibrationService(IDbContextFactory<StudioDbContext> f
         var trust = new Dictionary<int, JudgeTrust>();
         foreach (var judge in projectJudges)
         {
-            trust[judge.Id] = (await CalibrateAsync(judge.Id, null, cancellationToken)).Trust;
+            trust[judge.Id] = (await CalibrateAsync(judge.Id, null, withInterval: false, cancellationToken)).Trust;
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
@@ -151,7 +159,7 @@ public sealed class JudgeCalibrationService(IDbContextFactory<StudioDbContext> f
         var list = new List<(JudgeSummary, JudgeTrust)>();
         foreach (var judge in await judges.ListAsync(projectId, cancellationToken))
         {
-            list.Add((judge, (await CalibrateAsync(judge.Id, null, cancellationToken)).Trust));
+            list.Add((judge, (await CalibrateAsync(judge.Id, null, withInterval: false, cancellationToken)).Trust));
         }
 
         return list;

@@ -121,6 +121,9 @@ public class DemoSeederTests
         report.Figures.Agreements.ShouldBe(21);
         report.Figures.Kappa!.Value.ShouldBe(0.76, 1e-9);
         report.Trust.Trusted.ShouldBeTrue();
+        report.Figures.KappaInterval.ShouldNotBeNull();
+        // The judges list, the dashboard and readiness read trust without the bootstrap, and must read the same.
+        (await judging.Calibration.TrustAsync(brand.Id, CancellationToken.None)).Single().Trust.ShouldBe(report.Trust);
         // Two pairs flip with the order (the delivery question and the PayPal one).
         report.PositionBias!.Successes.ShouldBe(2);
         report.PositionBias.Trials.ShouldBe(24);
