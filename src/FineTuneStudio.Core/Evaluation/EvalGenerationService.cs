@@ -220,36 +220,14 @@ public sealed class EvalGenerationService(
     /// from Pending for a fresh start, from Pending or Running for a resume. Null (and no lease kept) when another instance holds it or the run is not in
     /// such a state any more.
     /// </summary>
-    private async Task<JobLeaseHandle?> TryClaimAsync(int runId, bool resume, CancellationToken cancellationToken)
-    {
-        var lease = resume
-            ? await leases.TryTakeOverAsync(LeaseKind, LeaseKey(runId), cancellationToken)
-            : await leases.TryAcquireAsync(LeaseKind, LeaseKey(runId), cancellationToken);
-        if (lease is null)
+    private Task<JobLeaseHandle?> TryClaimAsync(int runId, bool resume, CancellationToken cancellationToken) =>
+        leases.TryClaimAsync(LeaseKind, LeaseKey(runId), resume, async token =>
         {
-            return null;
-        }
-
-        try
-        {
-            await using var db = await factory.CreateDbContextAsync(cancellationToken);
-            var claimed = await db.EvalRuns
+            await using var db = await factory.CreateDbContextAsync(token);
+            return await db.EvalRuns
                 .Where(r => r.Id == runId && (r.Status == EvalRunStatus.Pending || (resume && r.Status == EvalRunStatus.Running)))
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, EvalRunStatus.Running), cancellationToken);
-            if (claimed == 1)
-            {
-                return lease;
-            }
-        }
-        catch
-        {
-            await lease.DisposeAsync();
-            throw;
-        }
-
-        await lease.DisposeAsync();
-        return null;
-    }
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, EvalRunStatus.Running), token) == 1;
+        }, cancellationToken);
 
     /// <summary>
     /// Generates the items of a claimed run that have no result yet, scores the run and releases the

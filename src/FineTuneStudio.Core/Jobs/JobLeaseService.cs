@@ -59,6 +59,36 @@ public sealed class JobLeaseService(IDbContextFactory<StudioDbContext> factory, 
     }
 
     /// <summary>
+    /// Claims a run: takes its lease (for a resume, one no live instance holds, <see cref="TryTakeOverAsync"/>), then
+    /// lets <paramref name="markRunningAsync"/> move the run to Running. When the lease is held elsewhere, or the run
+    /// is in no state to be claimed any more (false), no lease is kept and the answer is null.
+    /// </summary>
+    public async Task<JobLeaseHandle?> TryClaimAsync(string kind, string key, bool resume, Func<CancellationToken, Task<bool>> markRunningAsync, CancellationToken cancellationToken)
+    {
+        var lease = resume ? await TryTakeOverAsync(kind, key, cancellationToken) : await TryAcquireAsync(kind, key, cancellationToken);
+        if (lease is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (await markRunningAsync(cancellationToken))
+            {
+                return lease;
+            }
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            throw;
+        }
+
+        await lease.DisposeAsync();
+        return null;
+    }
+
+    /// <summary>
     /// The keys of <paramref name="kind"/> that a live instance holds at <paramref name="now"/>, to compose into a query
     /// of the work itself (e.g. the runs left Running that no live instance holds).
     /// </summary>

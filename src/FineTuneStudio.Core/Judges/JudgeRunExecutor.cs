@@ -301,37 +301,14 @@ public sealed class JudgeRunExecutor(
         return await db.JudgeRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None);
     }
 
-    private async Task<JobLeaseHandle?> TryClaimAsync(int runId, bool resume, CancellationToken cancellationToken)
-    {
-        var key = JudgeRuns.LeaseKey(runId);
-        var lease = resume
-            ? await leases.TryTakeOverAsync(JudgeRuns.LeaseKind, key, cancellationToken)
-            : await leases.TryAcquireAsync(JudgeRuns.LeaseKind, key, cancellationToken);
-        if (lease is null)
+    private Task<JobLeaseHandle?> TryClaimAsync(int runId, bool resume, CancellationToken cancellationToken) =>
+        leases.TryClaimAsync(JudgeRuns.LeaseKind, JudgeRuns.LeaseKey(runId), resume, async token =>
         {
-            return null;
-        }
-
-        try
-        {
-            await using var db = await factory.CreateDbContextAsync(cancellationToken);
-            var claimed = await db.JudgeRuns
+            await using var db = await factory.CreateDbContextAsync(token);
+            return await db.JudgeRuns
                 .Where(r => r.Id == runId && (r.Status == EvalRunStatus.Pending || (resume && r.Status == EvalRunStatus.Running)))
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, EvalRunStatus.Running), cancellationToken);
-            if (claimed == 1)
-            {
-                return lease;
-            }
-        }
-        catch
-        {
-            await lease.DisposeAsync();
-            throw;
-        }
-
-        await lease.DisposeAsync();
-        return null;
-    }
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, EvalRunStatus.Running), token) == 1;
+        }, cancellationToken);
 
     private async Task FinishAsync(int runId, EvalRunStatus status, string? error, JobLeaseHandle claim, CancellationToken cancellationToken)
     {

@@ -100,4 +100,28 @@ public sealed class JobLeaseServiceTests : IAsyncLifetime
             await handle.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task TryClaim_KeepsTheLeaseOnlyWhenTheRunCouldBeMarkedRunning()
+    {
+        var instance = new JobLeaseService(_db, _clock, NullLogger<JobLeaseService>.Instance);
+        var other = new JobLeaseService(_db, _clock, NullLogger<JobLeaseService>.Instance);
+
+        // The run was cancelled meanwhile: nothing to claim, and no lease left behind.
+        (await instance.TryClaimAsync("evalrun", "3", resume: false, _ => Task.FromResult(false), default)).ShouldBeNull();
+        (await instance.HolderAsync("evalrun", "3", default)).ShouldBeNull();
+
+        // Marking it failed (the database went away): the error surfaces and the lease is given back too.
+        await Should.ThrowAsync<IOException>(() => instance.TryClaimAsync("evalrun", "3", resume: false, _ => throw new IOException("disk"), default));
+        (await instance.HolderAsync("evalrun", "3", default)).ShouldBeNull();
+
+        await using var claim = await instance.TryClaimAsync("evalrun", "3", resume: false, _ => Task.FromResult(true), default);
+        claim.ShouldNotBeNull();
+        (await other.HolderAsync("evalrun", "3", default)).ShouldBe(instance.Owner);
+
+        // Held by a live instance: the other one neither gets it nor touches the run.
+        var marked = false;
+        (await other.TryClaimAsync("evalrun", "3", resume: true, _ => Task.FromResult(marked = true), default)).ShouldBeNull();
+        marked.ShouldBeFalse();
+    }
 }
