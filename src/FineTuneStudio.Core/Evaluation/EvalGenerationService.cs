@@ -26,7 +26,7 @@ public sealed record GenerateRunRequest
 }
 
 /// <summary>Items done out of all items; <see cref="Failed"/> of the done ones have no output.</summary>
-public sealed record GenerationProgress(int RunId, EvalRunStatus Status, int Done, int Total, int Failed, string? Error)
+public sealed record GenerationProgress(int RunId, EvalRunStatus Status, int Done, int Total, int Failed, string? Error) : IRunProgress
 {
     public double Percent => Total == 0 ? 0 : Math.Round(100.0 * Done / Total, 1);
 

@@ -1,5 +1,6 @@
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Jobs;
 
 namespace FineTuneStudio.Core.Judges;
 
@@ -7,7 +8,7 @@ namespace FineTuneStudio.Core.Judges;
 public sealed record JudgeRunRequest(int JudgeId, int? ComparisonId, int? EvalRunId);
 
 /// <summary>Items done out of all items; <see cref="Failed"/> of the done ones have no verdict.</summary>
-public sealed record JudgeRunProgress(int RunId, EvalRunStatus Status, int Done, int Total, int Failed, string? Error)
+public sealed record JudgeRunProgress(int RunId, EvalRunStatus Status, int Done, int Total, int Failed, string? Error) : IRunProgress
 {
     public double Percent => Total == 0 ? 0 : Math.Round(100.0 * Done / Total, 1);
 
