@@ -94,6 +94,9 @@ public sealed class JudgeCalibrationTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=agreement]")).ToHaveTextAsync("87.5% (21 of 24 pairs)");
         await Assertions.Expect(page.Locator("[data-testid=position-bias]")).ToContainTextAsync("8.3%");
         await Assertions.Expect(page.Locator("[data-testid=disagreement]")).ToHaveCountAsync(3);
+        // A fresh install has no "openai" endpoint: the recorded run reads, a new one cannot start, and the page says why.
+        await Assertions.Expect(page.Locator("[data-testid=judge-endpoint-missing]")).ToContainTextAsync("Studio:Evaluation:Generation:Endpoints:openai:BaseUrl");
+        await Assertions.Expect(page.Locator("[data-testid=start-judge-run]")).ToBeDisabledAsync();
         await BrowserFixture.ScreenshotAsync(page, "demo-brand-judge-trusted");
 
         await page.GotoAsync($"projects/{brand}/evaluation");

@@ -33,6 +33,9 @@ public sealed partial class JudgeDetailPage
     [Inject] public required EvalGenerationService Generation { get; init; }
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
+    /// <summary>Whether the current version's endpoint exists here; a run over a missing one could only fail.</summary>
+    private bool EndpointConfigured => _detail is not { } d || _endpoints.Any(e => e.Name == d.Judge.Current.Endpoint);
+
     protected override async Task OnParametersSetAsync()
     {
         _endpoints = Generation.Endpoints();
