@@ -112,6 +112,33 @@ public sealed class JudgeCalibrationTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Demo_BrandReview_IsFinishedForTheCopywriters_AndWaitsForLabeler1()
+    {
+        var brand = await browser.App.QueryAsync(db => db.Projects.Where(p => p.Name == DemoSeeder.BrandProjectName).Select(p => p.Id).SingleAsync());
+
+        var kim = await browser.SignedInPageAsync("labeler3@demo.local");
+        await kim.GotoAsync($"projects/{brand}/reviews");
+        await BrowserFixture.WaitForCircuitAsync(kim);
+        await Assertions.Expect(kim.Locator("[data-testid=review-mine]")).ToContainTextAsync("You judged 24 of 24 pairs");
+        await Assertions.Expect(kim.Locator("[data-testid=judge-pairs]")).ToContainTextAsync("Done · look again");
+
+        var lena = await browser.SignedInPageAsync("labeler1@demo.local");
+        await lena.GotoAsync($"projects/{brand}/reviews");
+        await BrowserFixture.WaitForCircuitAsync(lena);
+        await Assertions.Expect(lena.Locator("[data-testid=review-mine]")).ToContainTextAsync("You judged 0 of 24 pairs");
+        await Assertions.Expect(lena.Locator("[data-testid=judge-pairs]")).ToContainTextAsync("Judge pairs");
+        // Blind: neither the review's name nor a run's appears to a reviewer.
+        await Assertions.Expect(lena.Locator("body")).Not.ToContainTextAsync("Fine-tuned");
+        await BrowserFixture.ScreenshotAsync(lena, "demo-brand-review-waiting");
+
+        await lena.ClickAsync("[data-testid=judge-pairs]");
+        await Assertions.Expect(lena.Locator("[data-testid=review-progress]")).ToContainTextAsync("24");
+        await Assertions.Expect(lena.Locator("[data-testid=output-a]")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(lena.Locator("[data-testid=output-b]")).Not.ToBeEmptyAsync();
+        await BrowserFixture.ScreenshotAsync(lena, "demo-brand-review-pair");
+    }
+
+    [Fact]
     public async Task Lead_CreatesAJudgeOnThePage_AndLandsOnItsPage()
     {
         var setup = await browser.App.CreateReviewedComparisonAsync();
