@@ -99,6 +99,12 @@ public sealed class JudgeCalibrationTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=start-judge-run]")).ToBeDisabledAsync();
         await BrowserFixture.ScreenshotAsync(page, "demo-brand-judge-trusted");
 
+        // The recorded run: every pair with the judge's reasoning in both orders.
+        await page.ClickAsync("[data-testid=judge-run-row] a");
+        await Assertions.Expect(page.Locator("[data-testid=verdict]")).ToHaveCountAsync(24);
+        await Assertions.Expect(page.Locator("[data-testid=judge-tallies]")).ToHaveTextAsync("5 / 15 · 4");
+        await BrowserFixture.ScreenshotAsync(page, "demo-brand-judge-run");
+
         await page.GotoAsync($"projects/{brand}/evaluation");
         await BrowserFixture.WaitForCircuitAsync(page);
         var panel = page.Locator("[data-testid=judge-verdicts]");
