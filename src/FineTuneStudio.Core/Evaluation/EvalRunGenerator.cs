@@ -61,31 +61,14 @@ public sealed class EvalRunGenerator(
         var retry = new EndpointRetry(settings.MaxRetries, settings.RetryDelayMilliseconds, timeout);
         logger.LogInformation("Generating eval run {RunId}: {Items} items ({Kept} done before), at most {Concurrency} at once", runId, items.Count, kept, settings.MaxConcurrency);
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var done = kept;
         var failed = keptFailed;
         progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null));
-        // Stored as they finish (a page on another instance sees progress and nothing done is lost), everything that
-        // finished during a save in one transaction.
-        var writer = new BatchWriter<EvalResult>(async batch =>
-        {
-            await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
-            write.EvalResults.AddRange(batch);
-            await write.SaveChangesAsync(CancellationToken.None);
-            if (await write.EvalRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None))
-            {
-                await stop.CancelAsync();
-            }
-
-            done += batch.Count;
-            failed += batch.Count(r => r.Failed);
-            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null));
-        });
+        RunLoopEnding ending;
         try
         {
-            try
-            {
-                await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrency), CancellationToken = stop.Token }, async (item, token) =>
+            ending = await RunLoop.RunAsync(items, settings.MaxConcurrency,
+                async (item, token) =>
                 {
                     var outcome = await EndpointAsk.AskAsync(client, ToChatMessages(item.InputJson, run.SystemPrompt), chatOptions, retry, run.Endpoint, endpoint.BaseUrl, clock, token);
                     if (outcome.Failure is { } failure)
@@ -94,7 +77,7 @@ public sealed class EvalRunGenerator(
                         logger.LogWarning(failure, "Eval run {RunId}, item {ItemId}: the endpoint {Endpoint} failed: {Error}", runId, item.Id, run.Endpoint, outcome.Error);
                     }
 
-                    writer.Add(new EvalResult
+                    return new EvalResult
                     {
                         EvalRunId = runId,
                         EvalItemId = item.Id,
@@ -104,31 +87,22 @@ public sealed class EvalRunGenerator(
                         LatencyMs = outcome.LatencyMs,
                         PromptTokens = outcome.PromptTokens,
                         CompletionTokens = outcome.CompletionTokens,
-                    });
-                });
-            }
-            finally
-            {
-                // What was generated is stored before the run ends, however it ends; a failed store surfaces here.
-                await writer.CompleteAsync();
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            if (instanceStopping.IsCancellationRequested && !await IsCancelledAsync(runId))
-            {
-                // Not a person's cancel: the instance is shutting down. The run stays Running and its lease
-                // is released on the way out, so it shows as resumable at once.
-                logger.LogInformation("Eval run {RunId} left Running after {Done} of {Total} items: this instance is stopping", runId, done, total);
-                progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null) { Orphaned = true });
-                return;
-            }
-
-            var message = $"cancelled after {done} of {total} items";
-            await FinishAsync(runId, EvalRunStatus.Cancelled, message, claim, CancellationToken.None);
-            logger.LogInformation("Eval run {RunId} was cancelled after {Done} of {Total} items", runId, done, total);
-            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Cancelled, done, total, failed, message));
-            return;
+                    };
+                },
+                async batch =>
+                {
+                    await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
+                    write.EvalResults.AddRange(batch);
+                    await write.SaveChangesAsync(CancellationToken.None);
+                    return await write.EvalRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None);
+                },
+                batch =>
+                {
+                    done += batch.Count;
+                    failed += batch.Count(r => r.Failed);
+                    progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null));
+                },
+                () => IsCancelledAsync(runId), instanceStopping, cancellationToken);
         }
         catch (Exception e)
         {
@@ -138,6 +112,24 @@ public sealed class EvalRunGenerator(
             await FinishAsync(runId, EvalRunStatus.Failed, stopped, claim, CancellationToken.None);
             progress?.Report(new GenerationProgress(runId, EvalRunStatus.Failed, done, total, failed, stopped));
             throw;
+        }
+
+        if (ending == RunLoopEnding.InstanceStopping)
+        {
+            // Not a person's cancel: the instance is shutting down. The run stays Running and its lease
+            // is released on the way out, so it shows as resumable at once.
+            logger.LogInformation("Eval run {RunId} left Running after {Done} of {Total} items: this instance is stopping", runId, done, total);
+            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Running, done, total, failed, null) { Orphaned = true });
+            return;
+        }
+
+        if (ending == RunLoopEnding.Cancelled)
+        {
+            var message = $"cancelled after {done} of {total} items";
+            await FinishAsync(runId, EvalRunStatus.Cancelled, message, claim, CancellationToken.None);
+            logger.LogInformation("Eval run {RunId} was cancelled after {Done} of {Total} items", runId, done, total);
+            progress?.Report(new GenerationProgress(runId, EvalRunStatus.Cancelled, done, total, failed, message));
+            return;
         }
 
         try

@@ -12,7 +12,7 @@ namespace FineTuneStudio.Core.Judges;
 
 /// <summary>
 /// The calling side of a judge run: claims it (one instance at a time, by lease), asks the judge about every
-/// item without a verdict (a few at once; one writer stores the verdicts as they come, in batches when they come fast), stops on cancel or shutdown.
+/// item without a verdict (a few at once, stored by one writer as they come; see <see cref="RunLoop"/>), stops on cancel or shutdown.
 /// Pairwise items are asked twice, run A's output first and then run B's; score and pass/fail read each output alone.
 /// </summary>
 public sealed class JudgeRunExecutor(
@@ -127,29 +127,14 @@ public sealed class JudgeRunExecutor(
         logger.LogInformation("Judging run {RunId} with {Judge} v{Version} ({Mode}): {Items} items ({Kept} done before), at most {Concurrency} at once",
             runId, version.JudgeId, version.Number, version.Mode, items.Count, kept, settings.MaxConcurrency);
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var done = kept;
         var failed = keptFailed;
         progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Running, done, total, failed, null));
-        var writer = new BatchWriter<JudgeVerdict>(async batch =>
-        {
-            await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
-            write.JudgeVerdicts.AddRange(batch);
-            await write.SaveChangesAsync(CancellationToken.None);
-            if (await write.JudgeRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None))
-            {
-                await stop.CancelAsync();
-            }
-
-            done += batch.Count;
-            failed += batch.Count(v => v.Failed);
-            progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Running, done, total, failed, null));
-        });
+        RunLoopEnding ending;
         try
         {
-            try
-            {
-                await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrency), CancellationToken = stop.Token }, async (item, token) =>
+            ending = await RunLoop.RunAsync(items, settings.MaxConcurrency,
+                async (item, token) =>
                 {
                     var verdict = comparing
                         ? await JudgePairAsync(ask, version, item, outputsA.GetValueOrDefault(item.Id), outputsB.GetValueOrDefault(item.Id), token)
@@ -161,30 +146,22 @@ public sealed class JudgeRunExecutor(
                         logger.LogWarning("Judge run {RunId}, item {ItemId}: no verdict: {Error}", runId, item.Id, verdict.Error);
                     }
 
-                    writer.Add(verdict);
-                });
-            }
-            finally
-            {
-                // What was judged is stored before the run ends, however it ends; a failed store surfaces here.
-                await writer.CompleteAsync();
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            if (instanceStopping.IsCancellationRequested && !await IsCancelledAsync(runId))
-            {
-                // The instance is shutting down, nobody cancelled: the run stays Running and resumable.
-                logger.LogInformation("Judge run {RunId} left Running after {Done} of {Total} items: this instance is stopping", runId, done, total);
-                progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Running, done, total, failed, null) { Orphaned = true });
-                return;
-            }
-
-            var message = $"cancelled after {done} of {total} items";
-            await FinishAsync(runId, EvalRunStatus.Cancelled, message, claim, CancellationToken.None);
-            logger.LogInformation("Judge run {RunId} was cancelled after {Done} of {Total} items", runId, done, total);
-            progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Cancelled, done, total, failed, message));
-            return;
+                    return verdict;
+                },
+                async batch =>
+                {
+                    await using var write = await factory.CreateDbContextAsync(CancellationToken.None);
+                    write.JudgeVerdicts.AddRange(batch);
+                    await write.SaveChangesAsync(CancellationToken.None);
+                    return await write.JudgeRuns.AnyAsync(r => r.Id == runId && r.Status == EvalRunStatus.Cancelled, CancellationToken.None);
+                },
+                batch =>
+                {
+                    done += batch.Count;
+                    failed += batch.Count(v => v.Failed);
+                    progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Running, done, total, failed, null));
+                },
+                () => IsCancelledAsync(runId), instanceStopping, cancellationToken);
         }
         catch (Exception e)
         {
@@ -193,6 +170,23 @@ public sealed class JudgeRunExecutor(
             await FinishAsync(runId, EvalRunStatus.Failed, stopped, claim, CancellationToken.None);
             progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Failed, done, total, failed, stopped));
             throw;
+        }
+
+        if (ending == RunLoopEnding.InstanceStopping)
+        {
+            // The instance is shutting down, nobody cancelled: the run stays Running and resumable.
+            logger.LogInformation("Judge run {RunId} left Running after {Done} of {Total} items: this instance is stopping", runId, done, total);
+            progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Running, done, total, failed, null) { Orphaned = true });
+            return;
+        }
+
+        if (ending == RunLoopEnding.Cancelled)
+        {
+            var message = $"cancelled after {done} of {total} items";
+            await FinishAsync(runId, EvalRunStatus.Cancelled, message, claim, CancellationToken.None);
+            logger.LogInformation("Judge run {RunId} was cancelled after {Done} of {Total} items", runId, done, total);
+            progress?.Report(new JudgeRunProgress(runId, EvalRunStatus.Cancelled, done, total, failed, message));
+            return;
         }
 
         var allFailed = total > 0 && failed == total;
