@@ -1,10 +1,8 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Judges;
-using Microsoft.ML.Tokenizers;
+using FineTuneStudio.Core.Training;
 
 namespace FineTuneStudio.Core.Demo;
 
@@ -39,8 +37,6 @@ internal sealed class BrandReviewDemo(Random random, DateTime now, IReadOnlyDict
         equally good or equally poor.
         """;
 
-    private static readonly Lazy<Tokenizer> Tokens = new(() => TiktokenTokenizer.CreateForModel("gpt-4o-mini"));
-    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Dictionary<EvalItem, Pair> _pairs = [];
     private EvalRun _baseline = null!;
@@ -198,11 +194,11 @@ internal sealed class BrandReviewDemo(Random random, DateTime now, IReadOnlyDict
         };
         for (var i = 0; i < Pairs.Length; i++)
         {
-            var messages = new List<MessageContent> { new(MessageRole.System, BrandReplyDemo.CanonicalPrompt), new(MessageRole.User, Pairs[i].Customer) };
+            var messages = Messages(Pairs[i]);
             var item = new EvalItem
             {
                 ExternalId = $"v-{i + 1:000}",
-                InputJson = JsonSerializer.Serialize(messages.Select(m => new { role = m.Role.ToString().ToLowerInvariant(), content = m.Content }), JsonOptions),
+                InputJson = EvalSets.SerializeMessages(messages),
                 Expected = Pairs[i].Fact,
                 ContentHash = new ExampleContent(messages).ComputeHash(),
             };
@@ -217,6 +213,9 @@ internal sealed class BrandReviewDemo(Random random, DateTime now, IReadOnlyDict
         set.Runs.Add(_candidate);
         return set;
     }
+
+    /// <summary>What the model is sent for one pair: the brand prompt and the customer's message.</summary>
+    private static List<MessageContent> Messages(Pair pair) => [new(MessageRole.System, BrandReplyDemo.CanonicalPrompt), new(MessageRole.User, pair.Customer)];
 
     private EvalRun Run(string name, string model, string notes, int daysAgo) => new()
     {
@@ -291,8 +290,8 @@ internal sealed class BrandReviewDemo(Random random, DateTime now, IReadOnlyDict
                 PositionDependent = positionDependent,
                 ReasoningAFirst = Reasoning(pair, pair.JudgeAFirst, bShownFirst: false),
                 ReasoningBFirst = Reasoning(pair, pair.JudgeBFirst, bShownFirst: true),
-                PromptTokens = 2 * (Tokens.Value.CountTokens(Rubric + pair.Customer + pair.Fact + pair.Baseline + pair.Tuned) + 40),
-                CompletionTokens = 2 * (Tokens.Value.CountTokens(pair.Why) + 16),
+                PromptTokens = 2 * (TokenCounter.O200k.Count(Rubric + pair.Customer + pair.Fact + pair.Baseline + pair.Tuned) + 40),
+                CompletionTokens = 2 * (TokenCounter.O200k.Count(pair.Why) + 16),
                 LatencyMs = 2 * random.Next(700, 1600),
             });
         }
@@ -328,8 +327,8 @@ internal sealed class BrandReviewDemo(Random random, DateTime now, IReadOnlyDict
         EvalItemId = item.Id,
         Output = output,
         LatencyMs = random.Next(380, 1400),
-        PromptTokens = Tokens.Value.CountTokens(BrandReplyDemo.CanonicalPrompt) + Tokens.Value.CountTokens(_pairs[item].Customer) + 9,
-        CompletionTokens = Tokens.Value.CountTokens(output),
+        PromptTokens = TokenCounter.O200k.CountMessages(Messages(_pairs[item])),
+        CompletionTokens = TokenCounter.O200k.Count(output),
         ScoresJson = "{}",
     };
 }

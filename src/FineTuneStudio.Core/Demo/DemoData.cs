@@ -13,8 +13,8 @@ internal sealed class DemoData
 
     private readonly List<Func<IEnumerable<Annotation>>> _annotationBuilders = [];
     private readonly List<Func<IEnumerable<EvalResult>>> _evalResultBuilders = [];
-    private BrandReviewDemo? _brandReview;
-    private Project? _brand;
+    private BrandReviewDemo _brandReview = null!;
+    private Project _brand = null!;
 
     public List<Project> Projects { get; } = [];
 
@@ -25,13 +25,13 @@ internal sealed class DemoData
     public IEnumerable<EvalResult> EvalResults() => _evalResultBuilders.SelectMany(b => b());
 
     /// <summary>Blind reviews need run and item ids: built after the results are saved.</summary>
-    public IEnumerable<Comparison> Comparisons() => _brandReview is null ? [] : [_brandReview.BuildComparison()];
+    public IEnumerable<Comparison> Comparisons() => [_brandReview.BuildComparison()];
 
     /// <summary>Judges need their project's id: built after the projects are saved.</summary>
-    public IEnumerable<Judge> Judges() => _brandReview is null ? [] : [_brandReview.BuildJudge(_brand!)];
+    public IEnumerable<Judge> Judges() => [_brandReview.BuildJudge(_brand)];
 
     /// <summary>Judge runs need the review's and the judge version's ids: built last.</summary>
-    public IEnumerable<JudgeRun> JudgeRuns() => _brandReview is null ? [] : [_brandReview.BuildJudgeRun()];
+    public IEnumerable<JudgeRun> JudgeRuns() => [_brandReview.BuildJudgeRun()];
 
     public static DemoData Build(DateTime now, IReadOnlyDictionary<string, string> userIds)
     {

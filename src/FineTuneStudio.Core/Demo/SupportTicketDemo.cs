@@ -1,8 +1,8 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Examples;
-using Microsoft.ML.Tokenizers;
+using FineTuneStudio.Core.Training;
 using static FineTuneStudio.Core.Demo.SupportTicketText;
 
 namespace FineTuneStudio.Core.Demo;
@@ -43,7 +43,6 @@ internal sealed class SupportTicketDemo(Random random, DateTime now, IReadOnlyDi
     ];
 
     // gpt-4o-mini uses the o200k encoding; the tokenizer is costly to build, so build it once.
-    private static readonly Lazy<Tokenizer> BaselineTokenizer = new(() => TiktokenTokenizer.CreateForModel("gpt-4o-mini"));
 
     private static readonly string[] Annotators = ["labeler1@demo.local", "labeler2@demo.local", "labeler3@demo.local"];
 
@@ -155,7 +154,7 @@ internal sealed class SupportTicketDemo(Random random, DateTime now, IReadOnlyDi
             set.Items.Add(new EvalItem
             {
                 ExternalId = $"t-{i + 1:000}",
-                InputJson = JsonSerializer.Serialize(messages.Select(m => new { role = m.Role.ToString().ToLowerInvariant(), content = m.Content }), JsonOptions),
+                InputJson = EvalSets.SerializeMessages(messages),
                 Expected = ticket.Label,
                 Label = ticket.Label,
                 ContentHash = new ExampleContent(messages).ComputeHash(),
@@ -193,7 +192,7 @@ internal sealed class SupportTicketDemo(Random random, DateTime now, IReadOnlyDi
                 Output = output,
                 LatencyMs = latencyMs,
                 PromptTokens = PromptTokens(item),
-                CompletionTokens = BaselineTokenizer.Value.CountTokens(output),
+                CompletionTokens = TokenCounter.O200k.Count(output),
                 ScoresJson = "{}",
             };
         }
@@ -204,7 +203,7 @@ internal sealed class SupportTicketDemo(Random random, DateTime now, IReadOnlyDi
     {
         using var input = JsonDocument.Parse(item.InputJson);
         var messages = input.RootElement.EnumerateArray().ToList();
-        return messages.Sum(m => BaselineTokenizer.Value.CountTokens(m.GetProperty("content").GetString()!) + 3) + 3;
+        return messages.Sum(m => TokenCounter.O200k.Count(m.GetProperty("content").GetString()!) + 3) + 3;
     }
 
     /// <summary>
@@ -440,8 +439,6 @@ internal sealed class SupportTicketDemo(Random random, DateTime now, IReadOnlyDi
     }
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private sealed record Ticket(string Greeting, IReadOnlyList<string> Sentences, string Closer, string Label, IReadOnlyList<string> Tags, string Prompt)
     {

@@ -227,7 +227,8 @@ public sealed class EvalSets(IDbContextFactory<StudioDbContext> factory, TimePro
         return await GetSetAsync(set.Id, cancellationToken);
     }
 
-    private static string SerializeMessages(IEnumerable<MessageContent> messages) =>
+    /// <summary>An item's messages as stored in <see cref="EvalItem.InputJson"/>: <c>[{role, content}]</c>.</summary>
+    internal static string SerializeMessages(IEnumerable<MessageContent> messages) =>
         JsonSerializer.Serialize(messages.Select(m => new { role = m.Role.ToString().ToLowerInvariant(), content = m.Content }), JsonOptions);
 
     private static (string Name, IReadOnlyList<string> Metrics) Validate(EvalSetInput input)
