@@ -114,12 +114,9 @@ public sealed class JudgeCalibrationService(IDbContextFactory<StudioDbContext> f
     /// </summary>
     public async Task<IReadOnlyList<ComparisonVerdicts>> ProjectVerdictsAsync(int projectId, CancellationToken cancellationToken)
     {
-        var projectJudges = await judges.ListAsync(projectId, cancellationToken);
-        var trust = new Dictionary<int, JudgeTrust>();
-        foreach (var judge in projectJudges)
-        {
-            trust[judge.Id] = (await CalibrateAsync(judge.Id, null, withInterval: false, cancellationToken)).Trust;
-        }
+        var judged = await TrustAsync(projectId, cancellationToken);
+        var projectJudges = judged.Select(j => j.Judge).ToList();
+        var trust = judged.ToDictionary(j => j.Judge.Id, j => j.Trust);
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var judgeIds = projectJudges.Select(j => j.Id).ToList();
