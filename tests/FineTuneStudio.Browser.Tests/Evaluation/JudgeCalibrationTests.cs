@@ -103,6 +103,7 @@ public sealed class JudgeCalibrationTests(BrowserFixture browser)
         await page.ClickAsync("[data-testid=judge-run-row] a");
         await Assertions.Expect(page.Locator("[data-testid=verdict]")).ToHaveCountAsync(24);
         await Assertions.Expect(page.Locator("[data-testid=judge-tallies]")).ToHaveTextAsync("5 / 15 · 4");
+        await Assertions.Expect(page.Locator("[data-testid=verdict] td").First).ToHaveCSSAsync("white-space", "nowrap");
         await BrowserFixture.ScreenshotAsync(page, "demo-brand-judge-run");
 
         await page.GotoAsync($"projects/{brand}/evaluation");
@@ -141,6 +142,10 @@ public sealed class JudgeCalibrationTests(BrowserFixture browser)
         await Assertions.Expect(lena.Locator("[data-testid=review-progress]")).ToContainTextAsync("24");
         await Assertions.Expect(lena.Locator("[data-testid=output-a]")).Not.ToBeEmptyAsync();
         await Assertions.Expect(lena.Locator("[data-testid=output-b]")).Not.ToBeEmptyAsync();
+        // The two answers differ in length (a care leaflet against two sentences) but stand in boxes of one height.
+        var left = (await lena.Locator("[data-testid=output-a]").BoundingBoxAsync())!;
+        var right = (await lena.Locator("[data-testid=output-b]").BoundingBoxAsync())!;
+        right.Height.ShouldBe(left.Height, 1.0);
         await BrowserFixture.ScreenshotAsync(lena, "demo-brand-review-pair");
     }
 
