@@ -102,7 +102,10 @@ public static class ImportCommands
             {
                 if (notes.Count > 0)
                 {
-                    await console.Error.WriteLineAsync("nothing imported; the project and dataset made for this import were removed again");
+                    // A dry run only said what it would create; a real run made them and took them back.
+                    await console.Error.WriteLineAsync(options.DryRun
+                        ? "dry run: nothing was changed"
+                        : "nothing imported; the project and dataset made for this import were removed again");
                 }
 
                 result.EnsureSucceeded();

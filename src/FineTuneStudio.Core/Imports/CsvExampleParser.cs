@@ -7,7 +7,9 @@ namespace FineTuneStudio.Core.Imports;
 
 /// <summary>
 /// Reads CSV with a header row through CsvHelper, one record at a time. Quoted fields may hold commas and
-/// line breaks; every row and error carries the physical line where its record starts.
+/// line breaks; every row and error carries the physical line where its record starts. The separator is CsvHelper's
+/// guess from the first lines (comma, semicolon as European Excel writes, tab, or pipe; a first line <c>sep=;</c> says
+/// so outright), and a UTF-16 or UTF-32 file with a byte order mark is read as text.
 /// </summary>
 public sealed class CsvExampleParser
 {
@@ -15,7 +17,7 @@ public sealed class CsvExampleParser
 
     private static CsvReaderOptions Options => CsvReaderOptions.Default with
     {
-        Separator = ',',
+        Separator = null,
         HasHeader = true,
         TrackLineNumbers = true,
         MalformedData = CsvMalformedDataHandling.Throw,
@@ -51,7 +53,7 @@ public sealed class CsvExampleParser
             throw new StudioValidationException([FormatError(ex)]);
         }
 
-        return new CsvPreview(headers, rows, CsvMapping.Suggest(headers));
+        return new CsvPreview(headers, rows, CsvMapping.Suggest(headers), SeparatorName(csv.Separator));
     }
 
     public async IAsyncEnumerable<ImportRow> ParseAsync(Stream stream, CsvMapping mapping, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -82,7 +84,7 @@ public sealed class CsvExampleParser
             yield break;
         }
 
-        var columns = ResolveColumns(headers, mapping, out var mappingErrors);
+        var columns = ResolveColumns(headers, mapping, out var mappingErrors, csv.Separator);
         if (mappingErrors.Count > 0)
         {
             yield return new ImportRow(1, null, mappingErrors);
@@ -125,9 +127,9 @@ public sealed class CsvExampleParser
         }
     }
 
-    private sealed record Columns(int? System, int? User, int? Assistant, int? Label, int? Tags, IReadOnlyList<string> Headers);
+    private sealed record Columns(int? System, int? User, int? Assistant, int? Label, int? Tags, IReadOnlyList<string> Headers, char Separator);
 
-    private static Columns ResolveColumns(string[] headers, CsvMapping mapping, out List<InputError> errors)
+    private static Columns ResolveColumns(string[] headers, CsvMapping mapping, out List<InputError> errors, char separator)
     {
         var found = new List<InputError>();
         int? Find(string? column, string part)
@@ -153,7 +155,8 @@ public sealed class CsvExampleParser
             Find(mapping.Assistant, "assistant"),
             Find(mapping.Label, "label"),
             Find(mapping.Tags, "tags"),
-            headers);
+            headers,
+            separator);
         if (string.IsNullOrWhiteSpace(mapping.User))
         {
             found.Add(new InputError("mapping.user", "choose the column that holds the user's message", 1));
@@ -170,6 +173,13 @@ public sealed class CsvExampleParser
         if (Utf8Lines.FirstInvalidByte(raw) >= 0)
         {
             return new ImportRow(line, null, [Utf8Lines.InvalidUtf8Error(raw, line)]);
+        }
+
+        // A row with more or fewer fields than the header is a separator inside an unquoted field, or a field lost:
+        // read by position it would put text under the wrong column, so it is refused, not guessed.
+        if (csv.FieldCount != columns.Headers.Count)
+        {
+            return ImportRow.Invalid(line, "file", FieldCountMessage(csv.FieldCount, columns.Headers.Count, columns.Separator));
         }
 
         string? Get(int? index) => index is { } i && i < csv.FieldCount ? csv.GetString(i) : null;
@@ -209,6 +219,17 @@ public sealed class CsvExampleParser
         var tags = JsonRecordMapper.CleanTags(JsonRecordMapper.SplitTags(Get(columns.Tags)));
         return ImportRow.Valid(line, new ExampleContent(messages, string.IsNullOrEmpty(label) ? null : label, tags));
     }
+
+    private static string FieldCountMessage(int found, int expected, char separator)
+    {
+        var name = SeparatorName(separator);
+        return found > expected
+            ? $"the row has {found} fields but the header has {expected}; a field that holds a {name} needs double quotes around it"
+            : $"the row has {found} {(found == 1 ? "field" : "fields")} but the header has {expected}; every row needs a value (or an empty field) for each column";
+    }
+
+    private static string SeparatorName(char separator) =>
+        separator switch { ',' => "comma", ';' => "semicolon", '\t' => "tab", '|' => "pipe", _ => $"'{separator}'" };
 
     private static InputError FormatError(CsvFormatException ex)
     {

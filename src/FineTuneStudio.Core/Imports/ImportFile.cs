@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
+using System.Text;
 
 namespace FineTuneStudio.Core.Imports;
 
@@ -17,11 +18,14 @@ public enum ImportFileKind
     Parquet,
     /// <summary>Starts with the gzip magic <c>1f 8b</c>.</summary>
     Gzip,
+    /// <summary>Starts with a UTF-16 or UTF-32 byte order mark (Excel's "Unicode Text", PowerShell's redirection); read as UTF-8.</summary>
+    WideText,
 }
 
 /// <summary>
-/// The plain bytes of an import file, seekable, sniffed once: a gzip file is unpacked to a temporary file (deleted on
-/// dispose) so every pass reads the same plain bytes, and the size limit applies to what it unpacks to.
+/// The plain bytes of an import file, seekable, sniffed once: a gzip file is unpacked, and UTF-16 or UTF-32 text is
+/// transcoded to UTF-8, into a temporary file (deleted on dispose), so every pass reads the same plain UTF-8 bytes and
+/// the size limit applies to what the file unpacks to.
 /// </summary>
 internal sealed class ImportFile : IAsyncDisposable
 {
@@ -49,11 +53,31 @@ internal sealed class ImportFile : IAsyncDisposable
     public static async Task<ImportFile> OpenAsync(Stream seekable, long? maxBytes, CancellationToken cancellationToken)
     {
         var kind = await SniffAsync(seekable, cancellationToken);
+        if (kind == ImportFileKind.WideText)
+        {
+            return await TranscodeAsync(seekable, maxBytes, cancellationToken);
+        }
+
         if (kind != ImportFileKind.Gzip)
         {
             return new ImportFile(seekable, kind, null, null);
         }
 
+        var unpacked = await UnpackAsync(seekable, maxBytes, cancellationToken);
+        if (unpacked.Kind != ImportFileKind.WideText || unpacked._unpacked is null)
+        {
+            return unpacked;
+        }
+
+        await using (unpacked)
+        {
+            return await TranscodeAsync(unpacked.Stream, maxBytes, cancellationToken);
+        }
+    }
+
+    private static async Task<ImportFile> UnpackAsync(Stream seekable, long? maxBytes, CancellationToken cancellationToken)
+    {
+        const ImportFileKind kind = ImportFileKind.Gzip;
         var start = seekable.Position;
         var unpacked = NewTempFile();
         try
@@ -100,6 +124,91 @@ internal sealed class ImportFile : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Writes UTF-16 or UTF-32 text as UTF-8 to a temporary file, without its byte order mark. A broken character (an
+    /// unpaired surrogate, a cut-off last character) is refused with its line, never replaced: the import changes nothing.
+    /// </summary>
+    private static async Task<ImportFile> TranscodeAsync(Stream source, long? maxBytes, CancellationToken cancellationToken)
+    {
+        var (encoding, bomLength) = (await WideEncodingAsync(source, cancellationToken))!.Value;
+        source.Position += bomLength;
+        var output = NewTempFile();
+        try
+        {
+            var decoder = encoding.GetDecoder();
+            var encoder = new UTF8Encoding(false, throwOnInvalidBytes: true).GetEncoder();
+            var bytes = new byte[81920];
+            var chars = new char[encoding.GetMaxCharCount(bytes.Length)];
+            var utf8 = new byte[Encoding.UTF8.GetMaxByteCount(chars.Length)];
+            long written = 0;
+            var line = 1;
+            while (true)
+            {
+                var read = await source.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken);
+                var last = read == 0;
+                int count;
+                try
+                {
+                    count = decoder.GetChars(bytes, 0, read, chars, 0, flush: last);
+                }
+                catch (DecoderFallbackException e)
+                {
+                    // The line is counted up to the broken character: the characters before it in this block are whole.
+                    var before = Math.Clamp(e.Index, 0, read);
+                    var whole = Encoding.GetEncoding(encoding.CodePage).GetString(bytes, 0, before - before % (bomLength == 4 ? 4 : 2));
+                    var lineOfError = line + whole.Count(c => c == '\n');
+                    await output.DisposeAsync();
+                    return new ImportFile(source, ImportFileKind.WideText, new InputError("encoding",
+                        $"the file is {encoding.WebName.ToUpperInvariant()} text (its byte order mark says so) with a broken character: " +
+                        "an unpaired surrogate or a character cut off at the end; save the file as UTF-8 and import it again", lineOfError), null);
+                }
+
+                line += chars.AsSpan(0, count).Count('\n');
+                var length = encoder.GetBytes(chars, 0, count, utf8, 0, flush: last);
+                written += length;
+                if (written > maxBytes)
+                {
+                    await output.DisposeAsync();
+                    return new ImportFile(source, ImportFileKind.WideText, null, null) { TooLarge = true };
+                }
+
+                await output.WriteAsync(utf8.AsMemory(0, length), cancellationToken);
+                if (last)
+                {
+                    break;
+                }
+            }
+
+            output.Position = 0;
+            var inner = await SniffAsync(output, cancellationToken);
+            return new ImportFile(output, inner, null, output);
+        }
+        catch
+        {
+            await output.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The encoding a UTF-16 or UTF-32 byte order mark names, strict about broken characters, and the mark's length; null for none.</summary>
+    private static async Task<(Encoding Encoding, int BomLength)?> WideEncodingAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var start = stream.Position;
+        var head = new byte[4];
+        var read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        stream.Position = start;
+        return WideEncoding(head.AsSpan(0, read));
+    }
+
+    private static (Encoding Encoding, int BomLength)? WideEncoding(ReadOnlySpan<byte> head) => head switch
+    {
+        [0xFF, 0xFE, 0x00, 0x00, ..] => (new UTF32Encoding(bigEndian: false, byteOrderMark: false, throwOnInvalidCharacters: true), 4),
+        [0x00, 0x00, 0xFE, 0xFF, ..] => (new UTF32Encoding(bigEndian: true, byteOrderMark: false, throwOnInvalidCharacters: true), 4),
+        [0xFF, 0xFE, ..] => (new UnicodeEncoding(bigEndian: false, byteOrderMark: false, throwOnInvalidBytes: true), 2),
+        [0xFE, 0xFF, ..] => (new UnicodeEncoding(bigEndian: true, byteOrderMark: false, throwOnInvalidBytes: true), 2),
+        _ => null,
+    };
 
     /// <summary>
     /// .NET's GZipStream reads a file cut short as if it had ended, so the gzip trailer (CRC-32 and length of the last
@@ -158,6 +267,11 @@ internal sealed class ImportFile : IAsyncDisposable
                 return ImportFileKind.Parquet;
             }
 
+            if (WideEncoding(head.AsSpan(0, read)) is not null)
+            {
+                return ImportFileKind.WideText;
+            }
+
             stream.Position = start;
             var (_, first) = await PrefixStream.PeekAsync(stream, cancellationToken);
             return first switch
@@ -174,13 +288,26 @@ internal sealed class ImportFile : IAsyncDisposable
     }
 
     /// <summary>
-    /// For a preview of the first rows only: the plain bytes of a seekable file, unpacked on the fly when it is gzip.
-    /// The caller disposes the returned stream; the file itself stays open.
+    /// For a preview of the first rows only: the plain UTF-8 bytes of a seekable file, unpacked and transcoded on the fly
+    /// when it is gzip or UTF-16/32. The caller disposes the returned stream; the file itself stays open.
     /// </summary>
-    public static async Task<Stream> OpenPreviewAsync(Stream seekable, CancellationToken cancellationToken) =>
-        await SniffAsync(seekable, cancellationToken) == ImportFileKind.Gzip
+    public static async Task<Stream> OpenPreviewAsync(Stream seekable, CancellationToken cancellationToken)
+    {
+        Stream plain = await SniffAsync(seekable, cancellationToken) == ImportFileKind.Gzip
             ? new GZipStream(seekable, CompressionMode.Decompress, leaveOpen: true)
             : new NonClosingStream(seekable);
+        var head = new byte[4];
+        var read = await plain.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        var replayed = new PrefixStream(head[..read], plain, ownsInner: true);
+        if (WideEncoding(head.AsSpan(0, read)) is not { } wide)
+        {
+            return replayed;
+        }
+
+        // The preview shows what the import will read; a broken character there is the import's to report.
+        var lenient = Encoding.GetEncoding(wide.Encoding.CodePage);
+        return Encoding.CreateTranscodingStream(replayed, lenient, new UTF8Encoding(false), leaveOpen: false);
+    }
 
     internal static FileStream NewTempFile() =>
         new(Path.Combine(Path.GetTempPath(), $"fts-import-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew,

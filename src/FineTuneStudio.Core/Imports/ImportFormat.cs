@@ -69,7 +69,8 @@ public sealed record CsvMapping(
     }
 }
 
-public sealed record CsvPreview(IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows, CsvMapping SuggestedMapping);
+/// <param name="Separator">The separator the file was read with, in words: comma, semicolon, tab or pipe.</param>
+public sealed record CsvPreview(IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows, CsvMapping SuggestedMapping, string Separator);
 
 internal static class RoleNames
 {

@@ -75,7 +75,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
                     if (options.CsvMapping is null)
                     {
                         return Failed(options, ImportFormat.Auto,
-                            [new InputError("format", "the file is not JSON; to import a CSV file, choose CSV and map its columns", 1)], 1);
+                            [new InputError("format", "does not start with '{' or '[': a JSONL file holds one JSON object per line, a JSON file one array of them; to import a CSV file, choose CSV and map its columns", 1)], 1);
                     }
 
                     format = ImportFormat.Csv;

@@ -153,7 +153,7 @@ public static class ImportSettings
 
     /// <summary>
     /// True when the file is JSON (it starts, after a byte order mark and white space, with '{' or '[') or Parquet, also
-    /// inside gzip; else it is read as CSV. The position is kept.
+    /// inside gzip or as UTF-16/32 text; else it is read as CSV. The position is kept.
     /// </summary>
     public static async Task<bool> LooksLikeJsonAsync(Stream file, CancellationToken cancellationToken)
     {
@@ -161,7 +161,7 @@ public static class ImportSettings
         try
         {
             var kind = await ImportFile.SniffAsync(file, cancellationToken);
-            if (kind != ImportFileKind.Gzip)
+            if (kind is not (ImportFileKind.Gzip or ImportFileKind.WideText))
             {
                 return kind is ImportFileKind.Json or ImportFileKind.Parquet;
             }

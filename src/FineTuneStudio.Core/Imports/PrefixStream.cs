@@ -2,9 +2,9 @@ namespace FineTuneStudio.Core.Imports;
 
 /// <summary>
 /// Replays bytes already read from a stream, then goes on with the stream: lets a reader look at the start of
-/// a file that cannot seek back.
+/// a file that cannot seek back. It closes the stream it wraps only when told it owns it.
 /// </summary>
-internal sealed class PrefixStream(byte[] prefix, Stream inner) : Stream
+internal sealed class PrefixStream(byte[] prefix, Stream inner, bool ownsInner = false) : Stream
 {
     private int _position;
 
@@ -81,6 +81,16 @@ internal sealed class PrefixStream(byte[] prefix, Stream inner) : Stream
 
     public override void Flush()
     {
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && ownsInner)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();

@@ -3,6 +3,7 @@ using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Web.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Imports;
@@ -47,6 +48,30 @@ public sealed class ImportPageTests(BrowserFixture browser)
         await BrowserFixture.ScreenshotAsync(page, "import-done");
         (await browser.App.ExampleCountAsync(datasetId)).ShouldBe(2);
         await Assertions.Expect(page.Locator("[data-testid=back-to-examples]")).ToHaveAttributeAsync("href", $"projects/{projectId}/examples");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Import_ExcelUnicodeText_IsReadAsTabSeparatedUtf16_AndKeepsItsAccents()
+    {
+        // What Excel's "Save as Unicode Text" writes: UTF-16 little-endian with a byte order mark, tabs, CRLF.
+        var (projectId, datasetId) = await browser.App.CreateImportTargetAsync(TaskKind.Classification, ["refund", "card_arrival"]);
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await page.GotoAsync($"projects/{projectId}/examples/import");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        var text = "text\tcategory\r\nRemboursé deux fois, merci\trefund\r\nOù est ma carte ?\tcard_arrival\r\n";
+        byte[] file = [0xFF, 0xFE, .. Encoding.Unicode.GetBytes(text)];
+
+        await page.Locator("[data-testid=import-file]").SetInputFilesAsync(new FilePayload { Name = "export.txt", MimeType = "text/plain", Buffer = file });
+
+        await Assertions.Expect(page.Locator("[data-testid=csv-preview]")).ToContainTextAsync("Remboursé deux fois, merci");
+        await Assertions.Expect(page.Locator("[data-testid=csv-preview-caption]")).ToHaveTextAsync("The first 2 rows of the file, read as tab-separated.");
+        await BrowserFixture.ScreenshotAsync(page, "import-excel-unicode-text");
+        await page.ClickAsync("[data-testid=import-run]");
+        await Assertions.Expect(page.Locator("[data-testid=import-result]")).ToHaveTextAsync("Imported 2 examples, 0 duplicates skipped.");
+        var stored = await browser.App.QueryAsync(db => db.Examples.Where(e => e.DatasetId == datasetId).OrderBy(e => e.Id)
+            .Select(e => e.Messages.Single().Content + " [" + e.Label + "]").ToListAsync());
+        stored.ShouldBe(["Remboursé deux fois, merci [refund]", "Où est ma carte ? [card_arrival]"]);
         await page.Context.CloseAsync();
     }
 

@@ -104,6 +104,21 @@ public sealed class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_DryRunOfABadFileIntoANewProject_SaysNothingWasChanged()
+    {
+        var file = WriteFile("tickets.csv", "text,urgency\nServer down, all users,urgent\n");
+
+        var result = await RunAsync("import", file, "--db", DbPath, "--project", "Helpdesk", "--dataset", "Urgency", "--map", "user=text,label=urgency", "--dry-run");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("line 2: file: the row has 3 fields but the header has 2; a field that holds a comma needs double quotes around it");
+        result.Error.ShouldContain("dry run: nothing was changed");
+        result.Error.ShouldNotContain("removed again");
+        await using var db = Open();
+        (await db.Projects.CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Import_MapNamingAMissingColumn_Exits1NamingIt()
     {
         var file = WriteFile("tickets.csv", Tickets);

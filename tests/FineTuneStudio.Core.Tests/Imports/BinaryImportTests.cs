@@ -9,7 +9,7 @@ using static FineTuneStudio.Core.Tests.Imports.ParquetFixture;
 
 namespace FineTuneStudio.Core.Tests.Imports;
 
-/// <summary>Gzip-compressed and Parquet import files, through a real ImportService into a real database.</summary>
+/// <summary>Gzip-compressed, Parquet and UTF-16/UTF-32 import files, through a real ImportService into a real database.</summary>
 public class BinaryImportTests
 {
     private static readonly DateTime Now = new(2025, 3, 1, 9, 0, 0, DateTimeKind.Utc);
@@ -352,5 +352,163 @@ public class BinaryImportTests
         var preview = await new CsvExampleParser().PreviewAsync(packed, 2, CancellationToken.None);
 
         preview.Headers.ShouldBe(["system", "question", "answer", "label", "tags"]);
+    }
+
+    /// <summary>The file's text in another Unicode encoding, led by that encoding's byte order mark.</summary>
+    private static MemoryStream Reencoded(string name, string encodingName)
+    {
+        var encoding = System.Text.Encoding.GetEncoding(encodingName);
+        var text = File.ReadAllText(PathOf(name));
+        return new MemoryStream([.. encoding.GetPreamble(), .. encoding.GetBytes(text)]);
+    }
+
+    private static readonly ImportOptions TicketColumns = new() { CsvMapping = new CsvMapping("question", "answer", "system", "label", "tags") };
+
+    [Theory]
+    [InlineData("sharegpt.jsonl", "utf-16")]
+    [InlineData("sharegpt.jsonl", "utf-16BE")]
+    [InlineData("chat.jsonl", "utf-32")]
+    [InlineData("alpaca-array.json", "utf-32BE")]
+    [InlineData("tickets.csv", "utf-16")]
+    public async Task ImportAsync_Utf16OrUtf32File_StoresExactlyWhatTheUtf8FileDoes(string name, string encoding)
+    {
+        var options = name.EndsWith(".csv", StringComparison.Ordinal) ? TicketColumns : new ImportOptions();
+        await using var utf8Database = await TestDatabase.CreateAsync();
+        await using var wideDatabase = await TestDatabase.CreateAsync();
+        await using var utf8 = Open(name);
+        await using var wide = Reencoded(name, encoding);
+
+        var utf8Result = await ImportAsync(utf8Database, await CreateDatasetAsync(utf8Database), utf8, options);
+        var wideResult = await ImportAsync(wideDatabase, await CreateDatasetAsync(wideDatabase), wide, options);
+
+        wideResult.Succeeded.ShouldBeTrue(string.Join("; ", wideResult.Errors));
+        (wideResult.Imported, wideResult.Format).ShouldBe((utf8Result.Imported, utf8Result.Format));
+        utf8Result.Imported.ShouldBeGreaterThan(0);
+        (await StoredAsync(wideDatabase)).ShouldBe(await StoredAsync(utf8Database));
+        await using var utf8Db = utf8Database.CreateDbContext();
+        await using var wideDb = wideDatabase.CreateDbContext();
+        (await wideDb.Examples.OrderBy(e => e.Id).Select(e => e.ContentHash).ToListAsync())
+            .ShouldBe(await utf8Db.Examples.OrderBy(e => e.Id).Select(e => e.ContentHash).ToListAsync());
+    }
+
+    [Fact]
+    public async Task ImportAsync_ExcelUnicodeText_TabSeparatedUtf16_KeepsAccentsAndEmoji()
+    {
+        // Excel's "Unicode Text" export: UTF-16 little-endian with a byte order mark, tabs between fields, CRLF.
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database, TaskKind.Classification, ["refund", "card_arrival"]);
+        var text = "text\tlabel\r\nRemboursé deux fois, merci 🙏\trefund\r\n\"Carte pas arrivée\r\ndepuis lundi\"\tcard_arrival\r\n";
+        await using var file = new MemoryStream([0xFF, 0xFE, .. System.Text.Encoding.Unicode.GetBytes(text)]);
+
+        var result = await ImportAsync(database, datasetId, file, new ImportOptions { CsvMapping = new CsvMapping("text", Label: "label") });
+
+        result.Succeeded.ShouldBeTrue(string.Join("; ", result.Errors));
+        (await StoredAsync(database)).ShouldBe(["User: Remboursé deux fois, merci 🙏 [refund]", "User: Carte pas arrivée\r\ndepuis lundi [card_arrival]"]);
+    }
+
+    [Fact]
+    public async Task ImportAsync_Utf16WithAnUnpairedSurrogateOnLine3_NamesTheLineAndWritesNothing()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        var good = System.Text.Encoding.Unicode.GetBytes("{\"prompt\": \"Hi\", \"completion\": \"Hello\"}\n");
+        byte[] broken = [.. System.Text.Encoding.Unicode.GetBytes("{\"prompt\": \"a "), 0x00, 0xD8, .. System.Text.Encoding.Unicode.GetBytes("b\", \"completion\": \"c\"}\n")];
+        await using var file = new MemoryStream([0xFF, 0xFE, .. good, .. good, .. broken, .. good]);
+
+        var result = await ImportAsync(database, datasetId, file);
+
+        var error = result.Errors.ShouldHaveSingleItem();
+        (error.Line, error.Field).ShouldBe((3, "encoding"));
+        error.Message.ShouldStartWith("the file is UTF-16 text (its byte order mark says so) with a broken character");
+        (await CountAsync(database)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ImportAsync_Utf16CutInTheMiddleOfACharacter_RefusedNotGuessed()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        var bytes = System.Text.Encoding.Unicode.GetBytes("{\"prompt\": \"Hi\", \"completion\": \"Hello\"}\n");
+
+        var result = await ImportAsync(database, datasetId, new MemoryStream([0xFF, 0xFE, .. bytes, 0x7B]));
+
+        result.Errors.ShouldHaveSingleItem().Field.ShouldBe("encoding");
+        (await CountAsync(database)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ImportAsync_GzippedUtf16_Imports()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        await using var wide = Reencoded("chat.jsonl", "utf-16");
+
+        var result = await ImportAsync(database, datasetId, Gzip(wide.ToArray()));
+
+        result.Succeeded.ShouldBeTrue(string.Join("; ", result.Errors));
+        result.Imported.ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task ImportAsync_Utf16WhoseUtf8FormPassesTheLimit_StopsWithTheLimitErrorAndWritesNothing()
+    {
+        // Chinese text takes 2 bytes a character in UTF-16 and 3 in UTF-8: the file grows by half when transcoded.
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        var file = new MemoryStream();
+        file.Write([0xFF, 0xFE]);
+        for (var i = 0; i < 600; i++)
+        {
+            file.Write(System.Text.Encoding.Unicode.GetBytes($"{{\"prompt\": \"{i} {new string('漢', 1000)}\", \"completion\": \"好\"}}\n"));
+        }
+
+        file.Length.ShouldBeLessThan(1_300_000);
+        file.Position = 0;
+        var result = await ImportAsync(database, datasetId, file, new ImportOptions { MaxBytes = 1_500_000 });
+        file.Position = 0;
+        var roomy = await ImportAsync(database, datasetId, file, new ImportOptions { MaxBytes = 2_000_000 });
+
+        result.Errors.ShouldHaveSingleItem().Message.ShouldStartWith("the file is larger than the limit of");
+        roomy.Succeeded.ShouldBeTrue(string.Join("; ", roomy.Errors));
+        roomy.Imported.ShouldBe(600);
+        (await CountAsync(database)).ShouldBe(600);
+    }
+
+    [Theory]
+    [InlineData("chat.jsonl", true)]
+    [InlineData("tickets.csv", false)]
+    public async Task LooksLikeJsonAsync_Utf16File_JudgesTheText(string name, bool json)
+    {
+        await using var wide = Reencoded(name, "utf-16");
+
+        (await ImportSettings.LooksLikeJsonAsync(wide, CancellationToken.None)).ShouldBe(json);
+        wide.Position.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task PreviewAsync_Utf16BigEndianCsv_ReadsTheHeadersAndRows()
+    {
+        await using var wide = Reencoded("tickets.csv", "utf-16BE");
+
+        var preview = await new CsvExampleParser().PreviewAsync(wide, 2, CancellationToken.None);
+
+        preview.Headers.ShouldBe(["system", "question", "answer", "label", "tags"]);
+        preview.Rows[0][1].ShouldBe("My card was charged twice,\r\nplease help");
+    }
+
+    [Theory]
+    [InlineData("42")]
+    [InlineData("\"a string\"")]
+    [InlineData("null")]
+    public async Task ImportAsync_FirstLineIsAJsonValueButNotAnObject_SaysWhatALineMustHold(string first)
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+
+        var result = await ImportAsync(database, datasetId, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(first + "\n{\"prompt\": \"a\", \"completion\": \"b\"}\n")));
+
+        var error = result.Errors.ShouldHaveSingleItem();
+        (error.Line, error.Field).ShouldBe((1, "format"));
+        error.Message.ShouldStartWith("does not start with '{' or '[': a JSONL file holds one JSON object per line");
     }
 }

@@ -69,4 +69,61 @@ public class CsvExampleParserTests
         preview.Rows[0][1].ShouldBe("My card was charged twice,\r\nplease help");
         preview.SuggestedMapping.ShouldBe(TicketMapping);
     }
+
+    [Fact]
+    public async Task ParseAsync_TabSeparatedFile_CommasInsideFieldsNeedNoQuotes()
+    {
+        // Hugging Face datasets ship .tsv files whose texts hold commas and question marks unquoted.
+        var rows = await ParseCsvAsync("banking-tab.tsv", new CsvMapping("text", null, Label: "label"));
+
+        Errors(rows).ShouldBeEmpty();
+        rows.Select(r => (r.Line, r.Content!.Messages.Single().Content, r.Content.Label)).ShouldBe([
+            (2, "card_arrival: where is my card, it has been a week?", "card_arrival"),
+            (3, "I was charged twice for one coffee, please refund", "duplicate_charge"),
+            (4, "How do I top up by bank transfer?", "top_up_by_bank_transfer_charge"),
+        ]);
+    }
+
+    [Fact]
+    public async Task ParseAsync_ExcelSemicolonFileWithSepLine_ReadsSemicolonsAndKeepsDecimalCommas()
+    {
+        // European Excel writes ';' between fields (the comma is the decimal mark) and may lead with "sep=;".
+        var rows = await ParseCsvAsync("excel-semicolon.csv", new CsvMapping("text", null, Label: "label"));
+
+        Errors(rows).ShouldBeEmpty();
+        rows.Select(r => (r.Content!.Messages.Single().Content, r.Content.Label)).ShouldBe([
+            ("Remboursement; svp", "refund"),
+            ("Où est ma carte ?", "card_arrival"),
+        ]);
+        rows.Select(r => r.Line).ShouldBe([3, 4]);
+    }
+
+    [Theory]
+    [InlineData("banking-tab.tsv", "tab")]
+    [InlineData("excel-semicolon.csv", "semicolon")]
+    [InlineData("tickets.csv", "comma")]
+    public async Task PreviewAsync_SaysWhichSeparatorTheFileIsReadWith(string file, string separator)
+    {
+        await using var stream = Open(file);
+
+        var preview = await new CsvExampleParser().PreviewAsync(stream, 5, CancellationToken.None);
+
+        preview.Separator.ShouldBe(separator);
+    }
+
+    [Fact]
+    public async Task ParseAsync_RowsWithMoreOrFewerFieldsThanTheHeader_AreRefusedOnTheirLines()
+    {
+        // An unquoted comma would push text into the label column; a short row would lose its label.
+        const string csv = "text,label\nhello,greet\nyes, please,agree\nonly text\n\"quoted, fine\",agree\n";
+        await using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv));
+
+        var rows = await CollectAsync(new CsvExampleParser().ParseAsync(stream, new CsvMapping("text", null, Label: "label"), CancellationToken.None));
+
+        rows.Where(r => r.IsValid).Select(r => r.Line).ShouldBe([2, 5]);
+        var errors = Errors(rows);
+        errors.Select(e => (e.Line, e.Field)).ShouldBe([(3, "file"), (4, "file")]);
+        errors[0].Message.ShouldBe("the row has 3 fields but the header has 2; a field that holds a comma needs double quotes around it");
+        errors[1].Message.ShouldBe("the row has 1 field but the header has 2; every row needs a value (or an empty field) for each column");
+    }
 }
