@@ -28,6 +28,11 @@ public enum ImportFormat
     LabelStudio,
     /// <summary>Argilla records, v2 (<c>fields</c>, <c>responses</c>, <c>suggestions</c>) or v1 (<c>text</c>/<c>inputs</c>, <c>annotation</c>) (see <see cref="ArgillaReader"/>).</summary>
     Argilla,
+    /// <summary>
+    /// <c>text</c> (or GLUE's <c>sentence</c>) with an optional <c>label</c>: a Hugging Face text-classification row as
+    /// <c>Dataset.to_json</c> writes it, the text one user turn. <c>label_text</c>, where the dataset has it, names the class.
+    /// </summary>
+    Text,
 }
 
 /// <summary>

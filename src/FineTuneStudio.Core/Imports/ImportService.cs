@@ -227,7 +227,12 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
 
         if (content.Label is { } label && dataset.Labels.Count > 0 && !dataset.Canonical.ContainsKey(label))
         {
-            return [new InputError("label", $"'{label}' is not one of the dataset's labels ({ListText.Capped(dataset.Labels, 20)})", row.Line)];
+            // A bare number against named labels is a Hugging Face class index; which name it stands for is the
+            // dataset's ClassLabel order, which only the file's author knows, so it is named, not guessed.
+            var hint = long.TryParse(label, out _) && !dataset.Labels.Any(l => long.TryParse(l, out _))
+                ? "; a number is a Hugging Face class index: write the names instead, or add label_text with each row's name"
+                : "";
+            return [new InputError("label", $"'{label}' is not one of the dataset's labels ({ListText.Capped(dataset.Labels, 20)}){hint}", row.Line)];
         }
 
         return [];

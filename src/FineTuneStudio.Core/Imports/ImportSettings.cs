@@ -23,6 +23,7 @@ public static class ImportSettings
         ("kto", ImportFormat.Kto, "KTO: a conversation with label (or kto_tag) true / false, kept as a tag"),
         ("label-studio", ImportFormat.LabelStudio, "Label Studio JSON export: tasks with data and annotations"),
         ("argilla", ImportFormat.Argilla, "Argilla records (v2 fields / responses, or v1 text / annotation)"),
+        ("text", ImportFormat.Text, "JSONL: text with an optional label (Hugging Face text classification)"),
     ];
 
     /// <summary>The name a format is given on the command line, for messages.</summary>

@@ -24,7 +24,7 @@ internal static class JsonRecordMapper
     public const string KnownShapes =
         "messages (OpenAI / Hugging Face chat), conversations (ShareGPT, with chosen/rejected for preference), prompt and completion, "
         + "prompt/chosen/rejected, input/preferred_output/non_preferred_output, a boolean label or kto_tag (KTO), instruction and output (Alpaca), "
-        + "data and annotations (Label Studio), or fields and responses (Argilla)";
+        + "data and annotations (Label Studio), fields and responses (Argilla), or text with a label (Hugging Face classification)";
 
     private const int MaxLabelLength = 200;
 
@@ -85,6 +85,11 @@ internal static class JsonRecordMapper
             return ImportFormat.Argilla;
         }
 
+        if (Has("text") || Has("sentence"))
+        {
+            return ImportFormat.Text;
+        }
+
         return null;
     }
 
@@ -124,6 +129,12 @@ internal static class JsonRecordMapper
         {
             label = ReadLabel(record, tags, issues);
             tags.AddRange(ReadTags(record, issues) ?? []);
+        }
+
+        if (format == ImportFormat.Text && ReadString(record, "label_text", "label_text", issues, required: false) is { } named)
+        {
+            // SetFit-style rows carry the ClassLabel index and its name; the name is the class.
+            label = named;
         }
 
         if (label is { Length: > MaxLabelLength })
@@ -187,6 +198,8 @@ internal static class JsonRecordMapper
                 return (WithAnnotations(LabelStudioReader.Map(record, issues)), LabelStudioReader.RecordKeys);
             case ImportFormat.Argilla:
                 return (WithAnnotations(ArgillaReader.Map(record, issues)), ArgillaReader.RecordKeys);
+            case ImportFormat.Text:
+                return (MapText(record, issues), ["text", "sentence", "label_text"]);
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, "not a JSON format");
         }
@@ -215,6 +228,7 @@ internal static class JsonRecordMapper
             ImportFormat.Kto when !IsBoolean("label") && !IsBoolean("kto_tag") => ("label", "label (or kto_tag) true or false"),
             ImportFormat.LabelStudio => First("data (and annotations)", "data"),
             ImportFormat.Argilla when !Has("fields") && !Has("text") && !Has("inputs") => ("fields", "fields (v2) or text/inputs (v1)"),
+            ImportFormat.Text when !Has("text") && !Has("sentence") => ("text", "text (or sentence)"),
             _ => null,
         };
     }
@@ -295,7 +309,28 @@ internal static class JsonRecordMapper
         return new ExampleContent(messages);
     }
 
-    /// <summary>A string label; a boolean <c>label</c> or <c>kto_tag</c> is KTO feedback and becomes a tag (see the remarks).</summary>
+    private static ExampleContent? MapText(JsonElement record, RecordIssues issues)
+    {
+        var key = record.TryGetProperty("text", out _) ? "text" : "sentence";
+        var text = ReadString(record, key, key, issues, required: true);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            issues.Add(key, "is empty");
+            return null;
+        }
+
+        return new ExampleContent([new MessageContent(MessageRole.User, text)]);
+    }
+
+    /// <summary>
+    /// A string label, or a whole number as a Hugging Face ClassLabel index writes it (kept as the number's text, -1 "no
+    /// label" as none, as from Parquet); a boolean <c>label</c> or <c>kto_tag</c> is KTO feedback and becomes a tag (see the remarks).
+    /// </summary>
     private static string? ReadLabel(JsonElement record, List<string> tags, RecordIssues issues)
     {
         string? label = null;
@@ -303,11 +338,15 @@ internal static class JsonRecordMapper
         {
             tags.Add(value.ValueKind == JsonValueKind.True ? DesirableTag : UndesirableTag);
         }
+        else if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var index))
+        {
+            label = index == -1 ? null : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         else if (value.ValueKind != JsonValueKind.Undefined && value.ValueKind != JsonValueKind.Null)
         {
             label = value.ValueKind == JsonValueKind.String
                 ? value.GetString()
-                : issues.Fail<string>("label", $"must be a string (a class) or true/false (KTO), found {Describe(value)}");
+                : issues.Fail<string>("label", $"must be a string (a class), a whole number (a class index) or true/false (KTO), found {Describe(value)}");
         }
 
         if (record.TryGetProperty("kto_tag", out var kto) && kto.ValueKind != JsonValueKind.Null)

@@ -119,6 +119,30 @@ public sealed class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_HuggingFaceTextRows_MakeAClassificationDataset_AndIndicesAgainstNamedLabelsAreExplained()
+    {
+        var rows = WriteFile("banking.jsonl", """
+            {"text": "My card has not arrived yet", "label": 11, "label_text": "card_arrival"}
+            {"text": "Why was I charged for a cash withdrawal?", "label": 17, "label_text": "cash_withdrawal_charge"}
+            {"text": "Still no card after two weeks", "label": 11, "label_text": "card_arrival"}
+            """);
+        var indices = WriteFile("indices.jsonl", """
+            {"text": "Where is my card?", "label": 11}
+            """);
+
+        var created = await RunAsync("import", rows, "--db", DbPath, "--project", "Bank", "--dataset", "Intents");
+        var refused = await RunAsync("import", indices, "--db", DbPath, "--project", "Bank", "--dataset", "Intents");
+
+        created.ExitCode.ShouldBe(0, created.Error);
+        created.Output.ShouldContain("created dataset 'Intents' (classification with 2 labels)");
+        created.Output.ShouldContain("imported 3 examples");
+        refused.ExitCode.ShouldBe(1);
+        refused.Error.ShouldContain("line 1: label: '11' is not one of the dataset's labels (card_arrival, cash_withdrawal_charge); a number is a Hugging Face class index");
+        await using var db = Open();
+        (await db.Examples.OrderBy(e => e.Id).Select(e => e.Label).ToListAsync()).ShouldBe(["card_arrival", "cash_withdrawal_charge", "card_arrival"]);
+    }
+
+    [Fact]
     public async Task Import_MapNamingAMissingColumn_Exits1NamingIt()
     {
         var file = WriteFile("tickets.csv", Tickets);

@@ -62,6 +62,60 @@ public class ImportFormatsTests
     }
 
     [Fact]
+    public async Task ParseAsync_HuggingFaceTextClassification_TextIsTheUserTurnAndTheClassIndexItsLabel()
+    {
+        // Dataset.to_json of a ClassLabel column writes the index, not the name (banking77 here).
+        var parser = new JsonExampleParser();
+        await using var stream = Open("hf-text-classification.jsonl");
+        var rows = await CollectAsync(parser.ParseAsync(stream, ImportFormat.Auto, CancellationToken.None));
+
+        Errors(rows).ShouldBeEmpty();
+        parser.DetectedFormat.ShouldBe(ImportFormat.Text);
+        rows.Select(r => (r.Content!.Messages.Single().Role, r.Content.Label)).ShouldBe([
+            (MessageRole.User, "11"), (MessageRole.User, "11"), (MessageRole.User, "63"), (MessageRole.User, "53"),
+        ]);
+        rows[1].Content!.Messages[0].Content.ShouldBe("What can I do if my card still hasn't arrived after 2 weeks?");
+        rows.ShouldAllBe(r => r.Warnings.Count == 0);
+    }
+
+    [Fact]
+    public async Task ParseAsync_SetFitRowsWithLabelText_TheNameIsTheClass()
+    {
+        var rows = await ParseJsonAsync("setfit-label-text.jsonl");
+
+        Errors(rows).ShouldBeEmpty();
+        rows.Select(r => r.Content!.Label).ShouldBe(["card_arrival", "cash_withdrawal_charge"]);
+        rows.ShouldAllBe(r => r.Warnings.Count == 0);
+    }
+
+    [Fact]
+    public async Task ParseAsync_GlueSentenceRows_MinusOneIsNoLabel_IdxIsDroppedQuietly()
+    {
+        var rows = await ParseJsonAsync("glue-sst2.jsonl");
+
+        Errors(rows).ShouldBeEmpty();
+        rows.Select(r => (r.Line, r.Content!.Label)).ShouldBe([(1, "0"), (2, "1"), (3, null)]);
+        rows[0].Content!.Messages.Single().Content.ShouldBe("hide new secretions from the parental units ");
+        rows.ShouldAllBe(r => r.Warnings.Count == 0);
+    }
+
+    [Theory]
+    [InlineData("""{"text": "", "label": 1}""", "text", "is empty")]
+    [InlineData("""{"text": 42, "label": 1}""", "text", "must be a string, found a number")]
+    [InlineData("""{"text": "ok", "label": 1.5}""", "label", "must be a string (a class), a whole number (a class index) or true/false (KTO), found a number")]
+    [InlineData("""{"text": "ok", "label": 1, "label_text": 7}""", "label_text", "must be a string, found a number")]
+    public async Task ParseAsync_BadTextRow_NamesTheField(string hostile, string field, string message)
+    {
+        await using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes("{\"text\": \"fine\", \"label\": 0}\n" + hostile + "\n"));
+
+        var rows = await CollectAsync(new JsonExampleParser().ParseAsync(stream, ImportFormat.Auto, CancellationToken.None));
+
+        rows[0].IsValid.ShouldBeTrue();
+        var error = rows[1].Errors.ShouldHaveSingleItem();
+        (error.Line, error.Field, error.Message).ShouldBe((2, field, message));
+    }
+
+    [Fact]
     public async Task ParseAsync_Kto_BooleanLabelBecomesTagAndConversationIsKept()
     {
         var parser = new JsonExampleParser();
@@ -159,6 +213,7 @@ public class ImportFormatsTests
     [InlineData("kto", ImportFormat.Kto)]
     [InlineData("label-studio", ImportFormat.LabelStudio)]
     [InlineData("argilla", ImportFormat.Argilla)]
+    [InlineData("text", ImportFormat.Text)]
     public void Parse_NewFormatName_IsAccepted(string name, ImportFormat expected)
     {
         ImportSettings.Parse(name, null, null, null, dryRun: false).Format.ShouldBe(expected);
@@ -171,6 +226,7 @@ public class ImportFormatsTests
     [InlineData(ImportFormat.LabelStudio, "data")]
     [InlineData(ImportFormat.Argilla, "fields")]
     [InlineData(ImportFormat.Alpaca, "instruction")]
+    [InlineData(ImportFormat.Text, "text")]
     public async Task ParseAsync_ForcedShapeOnChatRecords_OneErrorPerLineNamingTheMissingKey(ImportFormat format, string key)
     {
         var rows = await ParseJsonAsync("chat.jsonl", format);

@@ -30,6 +30,7 @@ public class ImportFuzzTests
         """{"prompt": "2+2", "completion": "4", "label": true}""",
         """{"id": 1, "data": {"text": "late again"}, "annotations": [{"result": [{"type": "choices", "value": {"choices": ["negative"]}}, {"type": "rating", "value": {"rating": 4}}], "was_cancelled": false}]}""",
         """{"fields": {"text": "I love it"}, "responses": {"label": [{"value": "positive", "status": "submitted"}]}}""",
+        """{"text": "Where is my card?", "label": 11, "label_text": "card_arrival", "idx": 7}""",
     ];
 
     /// <summary>For each field of each template (by index), values of a type that field cannot take.</summary>
@@ -44,7 +45,7 @@ public class ImportFuzzTests
         (0, "messages[4].weight", ["\"1\"", "true", "2", "{}", "1e400", "-1"]),
         (0, "messages[4].content", ["\"\"", "\"  \""]),
         (0, "tools", ["42", "{}", "[1]", "[{}]", "\"[1]\"", "\"not json\""]),
-        (0, "label", ["42", "{}", "[]"]),
+        (0, "label", ["4.5", "1e400", "{}", "[]"]),
         (0, "tags", ["42", "{}", "[1]", "true"]),
         (1, "prompt", ["42", "{}", "true"]),
         (1, "completion", ["42", "{}", "true", "\"\""]),
@@ -72,6 +73,9 @@ public class ImportFuzzTests
         (7, "annotations[0].result[1].value.rating", ["\"4\"", "4.5", "{}"]),
         (8, "fields", ["42", "\"x\"", "[]", "{}"]),
         (8, "fields.text", ["42", "{}"]),
+        (9, "text", ["42", "{}", "[]", "\"\"", "null"]),
+        (9, "label", ["4.5", "99999999999999999999", "{}", "[]"]),
+        (9, "label_text", ["42", "{}", "[]"]),
     ];
 
     public sealed record Case(string Kind, string First, byte[] Hostile, bool MustFail);
