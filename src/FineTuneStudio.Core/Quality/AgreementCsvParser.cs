@@ -68,6 +68,14 @@ public sealed class AgreementCsvParser
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var line = (int)reader.LineNumber;
+                var missingColumn = item >= reader.FieldCount ? "item" : rater >= reader.FieldCount ? "rater" : label >= reader.FieldCount ? "label" : null;
+                if (missingColumn is not null)
+                {
+                    // A skip is an empty label in its place ("7,ana,"); a row that ends before the column is malformed, not a skip.
+                    Add(new InputError(missingColumn, $"The row has {reader.FieldCount} fields and ends before the {missingColumn} column.", line));
+                    continue;
+                }
+
                 var itemId = reader.GetString(item).Trim();
                 var raterId = reader.GetString(rater).Trim();
                 var value = reader.GetString(label).Trim();
