@@ -2,6 +2,7 @@ using System.Text.Json;
 using CsvHelper;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Imports;
 
 namespace FineTuneStudio.Core.Evaluation;
 
@@ -27,6 +28,9 @@ public sealed record EvalOutputInput(string Id, string Output, int Line, string?
 public static class EvalFileParser
 {
     public const int MaxErrors = 100;
+
+    // By name only: Enum.TryParse also takes numbers ("7") and lists ("system, user").
+    private static readonly Dictionary<string, MessageRole> RolesByName = Enum.GetValues<MessageRole>().ToDictionary(r => r.ToString(), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The whole file as text. Callers bound the stream: uploads by the studio's one upload limit.</summary>
     public static async Task<string> ReadTextAsync(Stream stream, CancellationToken cancellationToken)
@@ -297,7 +301,7 @@ public static class EvalFileParser
                     {
                         if (message.ValueKind != JsonValueKind.Object
                             || !message.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String
-                            || !Enum.TryParse<MessageRole>(role.GetString(), true, out var parsedRole))
+                            || !RolesByName.TryGetValue(role.GetString()!.Trim(), out var parsedRole))
                         {
                             error = "Each input message needs a role (system, user, assistant or tool) and content.";
                             return false;
@@ -343,6 +347,16 @@ public static class EvalFileParser
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
                 {
                     errors.Add("line", "Each line must be a JSON object.", line);
+                    continue;
+                }
+
+                // The importer's check: a lone surrogate escape ("\ud800") parses but throws when read, a NUL cannot be
+                // stored on PostgreSQL, a key given twice would silently lose one value. Refused before any field is read.
+                var issues = new RecordIssues(line);
+                JsonReading.CheckValues(document.RootElement, "", issues);
+                if (issues.List.Count > 0)
+                {
+                    issues.List.ForEach(e => errors.Add(e.Field, e.Message, line));
                     continue;
                 }
 

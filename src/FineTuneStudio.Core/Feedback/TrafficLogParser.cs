@@ -75,6 +75,15 @@ public sealed class TrafficLogParser(int maxLineBytes = Utf8Lines.DefaultMaxLine
     /// <summary>Maps one parsed JSON record; public so a single record can be checked without a stream.</summary>
     public static TrafficLogRow Map(JsonElement record, int line)
     {
+        // The importer's check first: a lone surrogate escape ("\ud800") parses but throws when read, a NUL cannot be
+        // stored on PostgreSQL, a key given twice would silently lose one value.
+        var issues = new RecordIssues(line);
+        JsonReading.CheckValues(record, "", issues);
+        return issues.List.Count > 0 ? Invalid(line, issues.List[0].Field, issues.List[0].Message) : MapFields(record, line);
+    }
+
+    private static TrafficLogRow MapFields(JsonElement record, int line)
+    {
         if (record.ValueKind != JsonValueKind.Object)
         {
             return Invalid(line, "record", $"must be a JSON object, found {Describe(record)}");

@@ -43,7 +43,7 @@ internal static class JsonSyntax
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName:
-                        stack[^1].Property = reader.GetString();
+                        stack[^1].Property = PropertyName(ref reader);
                         break;
                     case JsonTokenType.StartObject or JsonTokenType.StartArray:
                         BeforeValue(stack);
@@ -82,6 +82,19 @@ internal static class JsonSyntax
         return stack.Count > 0 || reader.TokenType == JsonTokenType.None
             ? new InputError("record", "the record ends before its JSON is complete (truncated, or a closing bracket is missing)", startLine)
             : new InputError("record", "is not valid JSON: more text follows the end of the record", startLine);
+    }
+
+    /// <summary>A key as text, or as written when it holds a lone surrogate escape ("\ud800"), which cannot be read as text.</summary>
+    private static string PropertyName(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+        }
     }
 
     private static void BeforeValue(List<Frame> stack)

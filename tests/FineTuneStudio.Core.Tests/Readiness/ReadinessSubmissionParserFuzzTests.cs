@@ -68,15 +68,15 @@ public class ReadinessSubmissionParserFuzzTests
 
             for (var i = 0; i < 15; i++)
             {
-                yield return new Case($"{name} with NUL inserted", Insert(bytes, random.Next(bytes.Length + 1), [0x00]), Expect.Fail);
-                yield return new Case($"{name} with invalid UTF-8 inserted", Insert(bytes, random.Next(bytes.Length + 1), InvalidUtf8[random.Next(InvalidUtf8.Length)]), Expect.Fail);
-                yield return new Case($"{name} with a lone surrogate escape", Utf8(template.Insert(StringStart(template, random), LoneSurrogateEscapes[random.Next(LoneSurrogateEscapes.Length)])), Expect.Fail);
+                yield return new Case($"{name} with NUL inserted", InsertAt(bytes, random.Next(bytes.Length + 1), [0x00]), Expect.Fail);
+                yield return new Case($"{name} with invalid UTF-8 inserted", InsertAt(bytes, random.Next(bytes.Length + 1), InvalidUtf8[random.Next(InvalidUtf8.Length)]), Expect.Fail);
+                yield return new Case($"{name} with a lone surrogate escape", Utf8(template.Insert(StringStart(template, random), SurrogateEscapes[random.Next(SurrogateEscapes.Length)])), Expect.Fail);
             }
         }
 
         for (var i = 0; i < 150; i++)
         {
-            yield return new Case("byte flips", FlipBytes(wrapped, random), Expect.Any);
+            yield return new Case("byte flips", FlipBytes(random, wrapped), Expect.Any);
         }
 
         foreach (var empty in new[] { "", " ", "\r\n", "\0" })

@@ -77,15 +77,15 @@ public class PredictionFileParserFuzzTests
 
             for (var i = 0; i < 120; i++)
             {
-                yield return new Case("byte flips", shape, FlipBytes(bytes, random), Expect.Any);
+                yield return new Case("byte flips", shape, FlipBytes(random, bytes), Expect.Any);
             }
 
             for (var i = 0; i < 15; i++)
             {
                 // Raw NUL is not JSON anywhere on a line (not whitespace, not allowed unescaped in a string); in CSV it is text.
-                yield return new Case("NUL inserted", shape, Insert(bytes, random.Next(bytes.Length + 1), [0x00]), shape == Shape.Jsonl ? Expect.Fail : Expect.Any);
-                yield return new Case("invalid UTF-8 inserted", shape, Insert(bytes, random.Next(bytes.Length + 1), InvalidUtf8[random.Next(InvalidUtf8.Length)]), Expect.Any);
-                yield return new Case("quote inserted", shape, Insert(bytes, random.Next(bytes.Length + 1), "\""u8.ToArray()), Expect.Any);
+                yield return new Case("NUL inserted", shape, InsertAt(bytes, random.Next(bytes.Length + 1), [0x00]), shape == Shape.Jsonl ? Expect.Fail : Expect.Any);
+                yield return new Case("invalid UTF-8 inserted", shape, InsertAt(bytes, random.Next(bytes.Length + 1), InvalidUtf8[random.Next(InvalidUtf8.Length)]), Expect.Any);
+                yield return new Case("quote inserted", shape, InsertAt(bytes, random.Next(bytes.Length + 1), "\""u8.ToArray()), Expect.Any);
             }
 
             foreach (var empty in new[] { "", "\n", "\r\n\r\n", "   \t ", "\0" })
@@ -107,12 +107,12 @@ public class PredictionFileParserFuzzTests
             var quotes = Enumerable.Range(0, JsonlLines[line].Length).Where(at => JsonlLines[line][at] == '"').ToList();
             var at = quotes[random.Next(quotes.Count)] + 1;
             // Inside a key the escape only spoils a key (which may be one the parser ignores); inside a value it spoils the value.
-            yield return new Case("lone surrogate escape", Shape.Jsonl, Utf8(WithLine(line, JsonlLines[line].Insert(at, LoneSurrogateEscapes[random.Next(LoneSurrogateEscapes.Length)]))), Expect.Any);
+            yield return new Case("lone surrogate escape", Shape.Jsonl, Utf8(WithLine(line, JsonlLines[line].Insert(at, SurrogateEscapes[random.Next(SurrogateEscapes.Length)]))), Expect.Any);
         }
 
         foreach (var field in new[] { "example_id", "label", "confidence" })
         {
-            foreach (var escape in LoneSurrogateEscapes)
+            foreach (var escape in SurrogateEscapes)
             {
                 yield return new Case($"lone surrogate in {field}", Shape.Jsonl, Utf8(WithField(0, field, JsonValue.Create("PLACE")).Replace("PLACE", "1" + escape, StringComparison.Ordinal)), Expect.Fail, ErrorLines: [1]);
             }
