@@ -127,21 +127,11 @@ public sealed class TrainingCurveParserFuzzTests
     [Fact]
     public async Task MangledResultsCsv_IsPointsOrErrorsNamingTheirLines_NeverAnotherException()
     {
-        var failures = new List<string>();
-        var count = 0;
-        foreach (var item in Cases())
+        var (count, failures) = await RunAsync(Cases(), async item =>
         {
-            count++;
-            try
-            {
-                var (errors, text) = await WithinTimeAsync(() => ParseAsync(item));
-                failures.AddRange(Problems(item, errors, text));
-            }
-            catch (Exception ex)
-            {
-                failures.Add($"{item.Kind}: threw {ex.GetType().Name}: {ex.Message}");
-            }
-        }
+            var (errors, text) = await ParseAsync(item);
+            return Problems(item, errors, text);
+        });
 
         count.ShouldBeGreaterThan(800);
         failures.ShouldBeEmpty(string.Join("\n", failures.Take(40)));

@@ -6,6 +6,7 @@ using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using static FineTuneStudio.Core.Tests.Imports.ImportFixtures;
+using static FineTuneStudio.Core.Tests.Support.FuzzInputs;
 
 namespace FineTuneStudio.Core.Tests.Imports;
 
@@ -248,33 +249,6 @@ public class ImportFuzzTests
 
     private static async Task<int> CreateDatasetAsync(TestDatabase database) =>
         (await new Seed(database, Now).DatasetAsync("Fuzz", "fuzz")).DatasetId;
-
-    /// <summary>A position just after the opening quote of a random string value or key.</summary>
-    private static int StringStart(string json, Random random)
-    {
-        var quotes = Enumerable.Range(0, json.Length).Where(i => json[i] == '"' && (i == 0 || json[i - 1] != '\\')).Where((_, n) => n % 2 == 0).ToList();
-        return quotes[random.Next(quotes.Count)] + 1;
-    }
-
-    /// <summary>A position between tokens (after a ',' ':' '{' or '['), outside any string.</summary>
-    private static int StructuralPosition(string json, Random random)
-    {
-        var positions = new List<int>();
-        var inString = false;
-        for (var i = 0; i < json.Length; i++)
-        {
-            if (json[i] == '"' && (i == 0 || json[i - 1] != '\\'))
-            {
-                inString = !inString;
-            }
-            else if (!inString && json[i] is ',' or ':' or '{' or '[')
-            {
-                positions.Add(i + 1);
-            }
-        }
-
-        return positions[random.Next(positions.Count)];
-    }
 
     private static IEnumerable<(string Path, JsonNode? Node)> Leaves(JsonNode node, string path)
     {

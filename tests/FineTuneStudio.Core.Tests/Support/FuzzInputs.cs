@@ -160,6 +160,27 @@ internal static partial class FuzzInputs
     /// <summary>Runs a parse on the thread pool, so a hang fails the case instead of the whole test run.</summary>
     public static Task<T> WithinTimeAsync<T>(Func<Task<T>> parse) => Task.Run(parse).WaitAsync(Limit);
 
+    /// <summary>Every case through <paramref name="check"/>, each within the time limit: its problems, or what it threw, are the failures.</summary>
+    public static async Task<(int Count, List<string> Failures)> RunAsync(IEnumerable<FuzzCase> cases, Func<FuzzCase, Task<IEnumerable<string>>> check)
+    {
+        var failures = new List<string>();
+        var count = 0;
+        foreach (var item in cases)
+        {
+            count++;
+            try
+            {
+                failures.AddRange(await WithinTimeAsync(() => check(item)));
+            }
+            catch (Exception ex)
+            {
+                failures.Add($"{item.Kind}: threw {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        return (count, failures);
+    }
+
     /// <summary>
     /// The rules every outcome keeps: each error says something and names a line of the input (or, with no line, is
     /// about the whole file), a line the mutation touched when that is known; broken input gets an error, valid input none.

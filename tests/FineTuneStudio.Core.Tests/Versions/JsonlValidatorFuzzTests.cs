@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Training;
+using static FineTuneStudio.Core.Tests.Support.FuzzInputs;
 
 namespace FineTuneStudio.Core.Tests.Versions;
 
@@ -24,10 +25,6 @@ public sealed class JsonlValidatorFuzzTests
         + """{"role":"assistant","tool_calls":[{"id":"call_1","type":"function","function":{"name":"lookup","arguments":"{\"id\":7}"}}]},"""
         + """{"role":"tool","content":"shipped","tool_call_id":"call_1"},{"role":"assistant","content":"It has shipped.","weight":1}]"""
         + ""","tools":[{"type":"function","function":{"name":"lookup","parameters":{}}}],"parallel_tool_calls":false}""";
-
-    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 
     private static string ChatWith(string content) =>
         $$"""{"messages":[{"role":"user","content":"{{content}}"},{"role":"assistant","content":"ok"}]}""";
@@ -108,9 +105,7 @@ public sealed class JsonlValidatorFuzzTests
     private static IEnumerable<(string Name, string Line)> WrongTypes()
     {
         JsonNode?[] wrong = [JsonValue.Create(7), JsonValue.Create("text"), JsonValue.Create(true), null, new JsonArray(), new JsonObject()];
-        var paths = new List<string>();
-        Collect(JsonNode.Parse(ValidWithTools)!, "", paths);
-        foreach (var path in paths)
+        foreach (var path in Paths(ValidWithTools))
         {
             foreach (var value in wrong)
             {
@@ -134,33 +129,6 @@ public sealed class JsonlValidatorFuzzTests
 
                 yield return ($"{path} as {KindOf(value)}", root.ToJsonString());
             }
-        }
-    }
-
-    private static void Collect(JsonNode node, string path, List<string> paths)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var (name, child) in obj)
-                {
-                    var childPath = path.Length == 0 ? name : $"{path}.{name}";
-                    paths.Add(childPath);
-                    if (child is not null)
-                    {
-                        Collect(child, childPath, paths);
-                    }
-                }
-
-                break;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++)
-                {
-                    paths.Add($"{path}[{i}]");
-                    Collect(array[i]!, $"{path}[{i}]", paths);
-                }
-
-                break;
         }
     }
 
