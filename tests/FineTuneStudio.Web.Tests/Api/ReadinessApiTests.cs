@@ -72,6 +72,24 @@ public sealed class ReadinessApiTests(StudioAppFactory app)
     }
 
     [Fact]
+    public async Task Submit_WithALoneSurrogateEscape_Is400NamingTheQuestion_Not500()
+    {
+        // JSON lets "\ud800" through; reading it as text throws, which once reached the client as a 500.
+        var (owner, _, _) = await app.TokenClientAsync(StudioRoles.ProductOwner);
+        using var _ = owner;
+        var projectId = await app.TicketProjectIdAsync();
+        var before = await app.AssessmentCountAsync(projectId);
+        using var body = new StringContent("""{"answers": {"business.latency": "fast \ud800 please"}}""", System.Text.Encoding.UTF8, "application/json");
+
+        var response = await owner.PostAsync($"api/projects/{projectId}/assessments", body);
+
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        problem.RootElement.GetProperty("errors").GetProperty("business.latency")[0].GetString()!.ShouldContain("lone surrogate");
+        (await app.AssessmentCountAsync(projectId)).ShouldBe(before);
+    }
+
+    [Fact]
     public async Task Submit_WithUnknownQuestion_Is400NamingIt()
     {
         var (owner, _, _) = await app.TokenClientAsync(StudioRoles.ProductOwner);
