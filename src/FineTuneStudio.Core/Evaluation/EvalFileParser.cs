@@ -404,6 +404,13 @@ public static class EvalFileParser
                     values[headers[i]] = reader.GetString(i);
                 }
 
+                // As in JSONL lines: PostgreSQL cannot store a NUL in text, so it is refused on every database alike.
+                if (values.FirstOrDefault(v => v.Value.Contains('\0')).Key is { } withNul)
+                {
+                    errors.Add(withNul, "The text contains a NUL character, which cannot be stored; remove it.", (int)reader.LineNumber);
+                    continue;
+                }
+
                 rows.Add(new Row((int)reader.LineNumber, null, values));
             }
         }

@@ -185,6 +185,20 @@ public sealed class CsvExampleParser
         string? Get(int? index) => index is { } i && i < csv.FieldCount ? csv.GetString(i) : null;
 
         var errors = new List<InputError>();
+        // As in JSON records: PostgreSQL cannot store a NUL in text, so it is refused on every database alike.
+        foreach (var index in new[] { columns.System, columns.User, columns.Assistant, columns.Label, columns.Tags }.OfType<int>().Distinct())
+        {
+            if (Get(index)?.Contains('\0') == true)
+            {
+                errors.Add(new InputError(columns.Headers[index], "the text contains a NUL character, which cannot be stored; remove it", line));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return new ImportRow(line, null, errors);
+        }
+
         var system = Get(columns.System);
         var user = Get(columns.User);
         var assistant = Get(columns.Assistant);

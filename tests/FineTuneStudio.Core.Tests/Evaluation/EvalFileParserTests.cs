@@ -32,6 +32,17 @@ public sealed class EvalFileParserTests
         error.Errors[2].Message.ShouldContain("line 1");
     }
 
+    [Theory]
+    [InlineData("outputs.csv", "id,output\nt-1,high\nt-2,lo\0w\n", 3)]
+    [InlineData("outputs.jsonl", "{\"id\":\"t-1\",\"output\":\"high\"}\n{\"id\":\"t-2\",\"output\":\"lo\\u0000w\"}\n", 2)]
+    public void ParseOutputs_NulInAValue_IsRefusedOnItsLine_AsPostgreSqlCannotStoreIt(string fileName, string text, int line)
+    {
+        var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseOutputs(text, fileName));
+
+        (error.Errors.ShouldHaveSingleItem().Line, error.Errors[0].Field).ShouldBe((line, "output"));
+        error.Errors[0].Message.ShouldContain("NUL");
+    }
+
     [Fact]
     public void ParseOutputs_Csv_ReadsQuotedMultilineOutputs()
     {

@@ -126,4 +126,16 @@ public class CsvExampleParserTests
         errors[0].Message.ShouldBe("the row has 3 fields but the header has 2; a field that holds a comma needs double quotes around it");
         errors[1].Message.ShouldBe("the row has 1 field but the header has 2; every row needs a value (or an empty field) for each column");
     }
+
+    [Fact]
+    public async Task ParseAsync_NulInAMappedField_IsRefusedOnItsLineAndColumn()
+    {
+        await using var stream = new MemoryStream("text,label\nhello\0world,greet\nbye,bye\n"u8.ToArray());
+
+        var rows = await CollectAsync(new CsvExampleParser().ParseAsync(stream, new CsvMapping("text", null, Label: "label"), CancellationToken.None));
+
+        var error = Errors(rows).ShouldHaveSingleItem();
+        (error.Line, error.Field, error.Message).ShouldBe((2, "text", "the text contains a NUL character, which cannot be stored; remove it"));
+        rows[1].IsValid.ShouldBeTrue();
+    }
 }

@@ -59,6 +59,20 @@ public class ImportServiceTests
     }
 
     [Fact]
+    public async Task ImportAsync_CsvWithANulInAField_IsRefusedAndWritesNothing_OnEitherDatabase()
+    {
+        // SQLite would keep the NUL; PostgreSQL refuses it mid-import. Refused up front, both behave alike.
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+
+        var result = await Service(database).ImportAsync(datasetId, Utf8("text,answer\nfine,ok\nhello\0world,hi\n"),
+            new ImportOptions { CsvMapping = new CsvMapping("text", "answer") }, Labeler, null, CancellationToken.None);
+
+        result.Errors.Select(e => e.ToString()).ShouldBe(["line 3: text: the text contains a NUL character, which cannot be stored; remove it"]);
+        (await CountExamplesAsync(database)).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task ImportAsync_MalformedFile_ListsEveryErrorAndWritesNothing()
     {
         await using var database = await TestDatabase.CreateAsync();
