@@ -11,7 +11,11 @@ public static class StudioApi
     public static IServiceCollection AddStudioApi(this IServiceCollection services)
     {
         // Enums travel as their names ("Classification"), like they are stored.
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            o.SerializerOptions.Converters.Add(new NulFreeStringConverter());
+        });
         services.AddProblemDetails();
         services.AddExceptionHandler<StudioExceptionHandler>();
         services.AddHealthChecks().AddDbContextCheck<StudioDbContext>("database");

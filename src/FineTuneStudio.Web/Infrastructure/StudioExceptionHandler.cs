@@ -51,9 +51,18 @@ internal sealed class StudioExceptionHandler(ILogger<StudioExceptionHandler> log
                 Detail = "This conflicts with data saved at the same time (the same name or item twice, or something it refers to was removed); load it again and retry.",
             },
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge => new ProblemDetails { Status = tooLarge.StatusCode, Title = "The request body is too large", Detail = tooLarge.Message },
+        BadHttpRequestException { InnerException: System.Text.Json.JsonException json } bad =>
+            new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = $"{bad.Message} {JsonProblem(json)}" },
         BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },
         _ => new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "Something went wrong", Detail = "The error was logged." },
     };
+
+    /// <summary>
+    /// Where the body went wrong and why: the serializer's own messages already name the path; a converter's reason
+    /// (a NUL, a lone surrogate) is given with the path it was read at. Neither holds the value itself.
+    /// </summary>
+    private static string JsonProblem(System.Text.Json.JsonException json) =>
+        json.Message.Contains("Path:", StringComparison.Ordinal) || json.Path is null ? json.Message : $"{json.Path}: {json.Message}";
 
     /// <summary>SQLITE_CONSTRAINT: unique, primary key and foreign key violations.</summary>
     private const int SqliteConstraint = 19;

@@ -151,4 +151,24 @@ public sealed class ProjectAndDatasetApiTests(StudioAppFactory app)
 
         (await app.QueryAsync(db => db.Projects.CountAsync(p => p.Name == "Support ticket triage"))).ShouldBe(1);
     }
+
+    [Theory]
+    [InlineData("""{"name": "Refunds\u0000", "description": "x"}""", "NUL character")]
+    [InlineData("""{"name": "Refunds \ud800", "description": "x"}""", "lone surrogate")]
+    [InlineData("""{"name": 42}""", "Expected a string")]
+    public async Task CreateProject_WithTextNoDatabaseCanStore_Is400NamingTheField_AndCreatesNothing(string body, string reason)
+    {
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var before = await app.QueryAsync(db => db.Projects.CountAsync());
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+
+        var response = await lead.PostAsync("api/projects", content);
+
+        await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
+        var detail = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+        detail.ShouldContain(reason);
+        detail.ShouldContain("$.name");
+        (await app.QueryAsync(db => db.Projects.CountAsync())).ShouldBe(before);
+    }
 }
