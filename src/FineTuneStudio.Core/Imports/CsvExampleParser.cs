@@ -139,14 +139,23 @@ public sealed class CsvExampleParser
                 return null;
             }
 
-            var index = Array.FindIndex(headers, h => string.Equals(h.Trim(), column.Trim(), StringComparison.OrdinalIgnoreCase));
-            if (index < 0)
+            var matches = headers.Select((h, i) => (Header: h, Index: i))
+                .Where(h => string.Equals(h.Header.Trim(), column.Trim(), StringComparison.OrdinalIgnoreCase)).Select(h => h.Index).ToList();
+            if (matches.Count == 0)
             {
                 found.Add(new InputError($"mapping.{part}", $"the file has no column named '{column}'", 1));
                 return null;
             }
 
-            return index;
+            if (matches.Count > 1)
+            {
+                // Taking the first would silently drop the other column's text.
+                found.Add(new InputError($"mapping.{part}",
+                    $"the file has {matches.Count} columns named '{column}' (columns {string.Join(" and ", matches.Select(i => i + 1))}); rename one so the mapping can tell them apart", 1));
+                return null;
+            }
+
+            return matches[0];
         }
 
         var columns = new Columns(

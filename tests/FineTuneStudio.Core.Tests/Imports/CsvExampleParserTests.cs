@@ -138,4 +138,16 @@ public class CsvExampleParserTests
         (error.Line, error.Field, error.Message).ShouldBe((2, "text", "the text contains a NUL character, which cannot be stored; remove it"));
         rows[1].IsValid.ShouldBeTrue();
     }
+
+    [Fact]
+    public async Task ParseAsync_TwoColumnsWithTheMappedName_AreRefusedNotPickedAtRandom()
+    {
+        await using var stream = new MemoryStream("text,Text ,label\na,b,greet\n"u8.ToArray());
+
+        var rows = await CollectAsync(new CsvExampleParser().ParseAsync(stream, new CsvMapping("text", null, Label: "label"), CancellationToken.None));
+
+        var error = Errors(rows).ShouldHaveSingleItem();
+        (error.Line, error.Field).ShouldBe((1, "mapping.user"));
+        error.Message.ShouldBe("the file has 2 columns named 'text' (columns 1 and 2); rename one so the mapping can tell them apart");
+    }
 }
