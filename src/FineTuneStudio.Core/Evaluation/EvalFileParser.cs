@@ -19,7 +19,8 @@ public sealed record EvalOutputInput(string Id, string Output, int Line, string?
 }
 
 /// <summary>
-/// Reads eval items (<c>{id, expected, label?, schema?, input?}</c>) and model outputs from JSONL or CSV: our
+/// Reads eval items (<c>{id, expected, label?, schema?, input?}</c>, or the OpenAI Evals registry's
+/// <c>{input, ideal}</c>, numbered by position when no line has an id) and model outputs from JSONL or CSV: our
 /// <c>{id, output}</c>, an OpenAI-style batch output (<c>custom_id</c> and the response body, as OpenAI's Batch API
 /// and vLLM's run_batch write it) or LLaMA-Factory's <c>generated_predictions.jsonl</c> (<c>prompt</c>,
 /// <c>predict</c>, <c>label</c>, in the set's order). Every problem is reported with its line; a file with any
@@ -59,12 +60,14 @@ public static class EvalFileParser
     public static IReadOnlyList<EvalItemInput> ParseItems(string text, string? fileName = null)
     {
         var errors = new ErrorList();
-        var rows = ReadRows(text, fileName, ["id", "expected"], errors);
+        var rows = ReadRows(text, fileName, ["id", "expected"], errors).ToList();
         var items = new List<EvalItemInput>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var row in rows)
+        // OpenAI Evals' registry files carry no ids; when no line has one, an item is known by its position.
+        var numbered = rows.Count > 0 && rows.All(r => r.Json is not null && string.IsNullOrWhiteSpace(r.Get("id")));
+        foreach (var (row, position) in rows.Select((r, i) => (r, i + 1)))
         {
-            var id = row.Get("id");
+            var id = numbered ? position.ToString(System.Globalization.CultureInfo.InvariantCulture) : row.Get("id");
             if (string.IsNullOrWhiteSpace(id))
             {
                 errors.Add("id", "The item has no id.", row.Line);
@@ -86,10 +89,16 @@ public static class EvalFileParser
 
             seen[id] = row.Line;
             var label = NullIfBlank(row.Get("label"));
-            var expected = row.Get("expected") ?? label;
+            if (!TryReadIdeal(row, out var ideal, out var idealError))
+            {
+                errors.Add("ideal", idealError, row.Line);
+                continue;
+            }
+
+            var expected = row.Get("expected") ?? ideal ?? label;
             if (expected is null)
             {
-                errors.Add("expected", "The item has no expected output (give expected, or a label).", row.Line);
+                errors.Add("expected", "The item has no expected output (give expected, ideal, or a label).", row.Line);
                 continue;
             }
 
@@ -433,6 +442,36 @@ public static class EvalFileParser
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// OpenAI Evals' <c>ideal</c>: one answer, or a list of acceptable ones. An item here is scored against one expected
+    /// answer, so a list of several is refused rather than cut to its first.
+    /// </summary>
+    private static bool TryReadIdeal(Row row, out string? ideal, out string error)
+    {
+        (ideal, error) = (null, "");
+        if (row.Json is not { } json || !json.TryGetProperty("ideal", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            ideal = value.GetString();
+            return true;
+        }
+
+        if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 1 && value[0].ValueKind == JsonValueKind.String)
+        {
+            ideal = value[0].GetString();
+            return true;
+        }
+
+        error = value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String)
+            ? $"The item lists {value.GetArrayLength()} acceptable answers; an item here is scored against one expected answer (exact, normalised or contains): keep the one to score against, or give each its own item."
+            : "The ideal answer must be a string or a list of strings.";
+        return false;
     }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -1,3 +1,4 @@
+using FineTuneStudio.Core;
 using FineTuneStudio.Core.Evaluation;
 
 namespace FineTuneStudio.Core.Tests.Evaluation;
@@ -19,6 +20,44 @@ public sealed class EvalFileParserTests
         items[0].Input.Single().Content.ShouldBe("Server down");
         items[1].SchemaJson.ShouldBe("""{"type": "object"}""");
         items[1].Input.Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public void ParseItems_OpenAiEvalsRegistryLines_IdealIsTheExpectedAnswer_AndItemsAreNumberedByPosition()
+    {
+        // The registry's match-eval layout: chat input and an ideal answer (a string, or a list of acceptable ones).
+        const string text = """
+            {"input": [{"role": "system", "content": "Complete the phrase as briefly as you can."}, {"role": "user", "content": "Once upon a "}], "ideal": "time"}
+            {"input": [{"role": "system", "content": "Complete the phrase as briefly as you can."}, {"role": "user", "content": "The quick brown "}], "ideal": ["fox"]}
+            """;
+
+        var items = EvalFileParser.ParseItems(text, "samples.jsonl");
+
+        items.Select(i => (i.Id, i.Expected, i.Line)).ShouldBe([("1", "time", 1), ("2", "fox", 2)]);
+        items[0].Input.Select(m => m.Content).ShouldBe(["Complete the phrase as briefly as you can.", "Once upon a "]);
+    }
+
+    [Theory]
+    [InlineData("""{"input": "Capital of Italy?", "ideal": ["Rome", "Roma"]}""", "lists 2 acceptable answers")]
+    [InlineData("""{"input": "Capital of Italy?", "ideal": 7}""", "must be a string or a list of strings")]
+    public void ParseItems_IdealThatIsNotOneAnswer_IsRefusedNotCut(string line, string reason)
+    {
+        var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems("""{"input": "Capital of France?", "ideal": "Paris"}""" + "\n" + line));
+
+        var only = error.Errors.ShouldHaveSingleItem();
+        (only.Line, only.Field).ShouldBe((2, "ideal"));
+        only.Message.ShouldContain(reason);
+    }
+
+    [Fact]
+    public void ParseItems_SomeLinesWithIdsAndSomeWithout_NamesTheLinesWithout()
+    {
+        var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems("""
+            {"id": "a", "input": "Capital of France?", "ideal": "Paris"}
+            {"input": "Capital of Spain?", "ideal": "Madrid"}
+            """));
+
+        (error.Errors.ShouldHaveSingleItem().Line, error.Errors[0].Field).ShouldBe((2, "id"));
     }
 
     [Fact]
