@@ -193,25 +193,18 @@ public sealed class CsvExampleParser
 
         string? Get(int? index) => index is { } i && i < csv.FieldCount ? csv.GetString(i) : null;
 
-        var errors = new List<InputError>();
+        // Each mapped field is read once: CsvHelper allocates a new string on every GetString.
+        int?[] mapped = [columns.System, columns.User, columns.Assistant, columns.Label, columns.Tags];
+        var values = Array.ConvertAll(mapped, Get);
         // As in JSON records: PostgreSQL cannot store a NUL in text, so it is refused on every database alike.
-        foreach (var index in new[] { columns.System, columns.User, columns.Assistant, columns.Label, columns.Tags }.OfType<int>().Distinct())
-        {
-            if (Get(index)?.Contains('\0') == true)
-            {
-                errors.Add(new InputError(columns.Headers[index], "the text contains a NUL character, which cannot be stored; remove it", line));
-            }
-        }
-
+        var errors = mapped.Zip(values).Where(m => m.Second?.Contains('\0') == true).Select(m => m.First!.Value).Distinct()
+            .Select(index => new InputError(columns.Headers[index], "the text contains a NUL character, which cannot be stored; remove it", line)).ToList();
         if (errors.Count > 0)
         {
             return new ImportRow(line, null, errors);
         }
 
-        var system = Get(columns.System);
-        var user = Get(columns.User);
-        var assistant = Get(columns.Assistant);
-        var label = Get(columns.Label)?.Trim();
+        var (system, user, assistant, label, tagsText) = (values[0], values[1], values[2], values[3]?.Trim(), values[4]);
         if (string.IsNullOrWhiteSpace(user))
         {
             errors.Add(new InputError(columns.Headers[columns.User!.Value], "is empty; every row needs the user's message", line));
@@ -239,7 +232,7 @@ public sealed class CsvExampleParser
             messages.Add(new MessageContent(MessageRole.Assistant, assistant));
         }
 
-        var tags = JsonRecordMapper.CleanTags(JsonRecordMapper.SplitTags(Get(columns.Tags)));
+        var tags = JsonRecordMapper.CleanTags(JsonRecordMapper.SplitTags(tagsText));
         return ImportRow.Valid(line, new ExampleContent(messages, string.IsNullOrEmpty(label) ? null : label, tags));
     }
 
