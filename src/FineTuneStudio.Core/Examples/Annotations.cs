@@ -92,6 +92,9 @@ public sealed class Annotations(IDbContextFactory<StudioDbContext> factory, Time
             errors.Add(new InputError("secondsSpent", "must be between 0 and 86400"));
         }
 
+        StorableText.Check(input.Label, "label", errors);
+        StorableText.Check(input.CorrectedOutput, "correctedOutput", errors);
+        StorableText.Check(input.Comment, "comment", errors);
         if ((input.Comment?.Length ?? 0) > 4000)
         {
             errors.Add(new InputError("comment", "a comment may have at most 4000 characters"));

@@ -77,6 +77,21 @@ public static class ExampleValidator
             {
                 errors.Add(new InputError($"{field}.role", "a system prompt may only be the first message"));
             }
+
+            StorableText.Check(m.Content, $"{field}.content", errors);
+            StorableText.Check(m.Name, $"{field}.name", errors);
+            StorableText.Check(m.ToolCallId, $"{field}.toolCallId", errors);
+        }
+
+        // Tool calls and tools are JSON, whose parse already refuses a raw NUL or a broken character.
+        StorableText.Check(input.Label, "label", errors);
+        StorableText.Check(input.CorrectedOutput, "correctedOutput", errors);
+        StorableText.Check(input.Notes, "notes", errors);
+        StorableText.Check(input.PreferredCompletion, "preferredCompletion", errors);
+        StorableText.Check(input.RejectedCompletion, "rejectedCompletion", errors);
+        foreach (var tag in input.Tags ?? [])
+        {
+            StorableText.Check(tag, "tags", errors);
         }
 
         if (ToolTurns.ToolsProblem(input.ToolsJson) is { } toolsProblem)

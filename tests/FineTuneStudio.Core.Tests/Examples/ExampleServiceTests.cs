@@ -109,6 +109,35 @@ public sealed class ExampleServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UpdateAsync_NulOrBrokenCharacterPasted_IsRefusedNamingTheFieldAndKeepsTheStoredCopy()
+    {
+        // What the editor and the annotation form pass on when a user pastes from a binary-ish source: PostgreSQL
+        // refuses the NUL mid-save and UTF-8 would quietly turn the lone surrogate into U+FFFD.
+        var created = await _editor.CreateAsync(_datasetId, Ticket("Server down", "high"), Ana, default);
+        var pasted = ExampleInput.From(created) with
+        {
+            Messages = [created.Messages[0], created.Messages[1] with { Content = "Server\0 down" }, created.Messages[2]],
+            Notes = "see \ud83d",
+        };
+
+        var error = await Should.ThrowAsync<StudioValidationException>(() => _editor.UpdateAsync(created.Id, pasted, Ana, default));
+
+        error.Errors.Select(e => e.ToString()).ShouldBe([
+            "messages[2].content: contains a NUL character (\\u0000) at character 7, which cannot be stored; remove it",
+            "notes: contains a broken character (a lone surrogate \\ud83d) at character 5; write the whole character or remove it",
+        ]);
+        var stored = await _editor.GetAsync(created.Id, Ana, default);
+        (stored.Messages[1].Content, stored.Notes, stored.Version).ShouldBe(("Server down", "", created.Version));
+
+        // A whole character (a surrogate pair) is text like any other.
+        (await _editor.UpdateAsync(created.Id, ExampleInput.From(created) with { Notes = "see \ud83d\ude00" }, Ana, default)).Notes.ShouldBe("see \ud83d\ude00");
+
+        var annotation = await Should.ThrowAsync<StudioValidationException>(() =>
+            _annotations.SaveMyAnnotationAsync(created.Id, new AnnotationInput("high", Comment: "odd\0"), Ben, default));
+        annotation.Errors.Single().Field.ShouldBe("comment");
+    }
+
+    [Fact]
     public async Task UpdateAsync_ReordersMessagesAndRefreshesHashAndTokens()
     {
         var created = await _editor.CreateAsync(_datasetId, Ticket("Server down", "high"), Ana, default);
