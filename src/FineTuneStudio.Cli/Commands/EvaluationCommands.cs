@@ -159,7 +159,7 @@ public static class EvaluationCommands
             }
 
             var scored = await EvalScorer.ScoreAsync(
-                parsedItems.Select(i => new ScoringItem(i.Id, i.Expected, i.Label, i.SchemaJson)).ToList(),
+                parsedItems.Select(i => new ScoringItem(i.Id, i.Expected, i.Label, i.SchemaJson, i.AlsoAccepted)).ToList(),
                 parsedOutputs.ToDictionary(o => o.Id, o => (string?)o.Output, StringComparer.Ordinal),
                 chosen, ct);
             if (parse.GetValue(GlobalOptions.Json))

@@ -24,6 +24,11 @@ public class EvalItem
     /// <summary>Input messages as a JSON array of {role, content}.</summary>
     public string InputJson { get; set; } = "[]";
     public string Expected { get; set; } = "";
+    /// <summary>
+    /// Further answers that count as right besides <see cref="Expected"/> (OpenAI Evals' <c>ideal</c> lists several):
+    /// exact, normalised, contains and regex pass on any of them; length ratio and judges read <see cref="Expected"/> first.
+    /// </summary>
+    public List<string> AlsoAccepted { get; set; } = [];
     public string? Label { get; set; }
     public string? SchemaJson { get; set; }
     public int? SourceExampleId { get; set; }

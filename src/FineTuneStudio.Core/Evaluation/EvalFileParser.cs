@@ -7,7 +7,11 @@ using FineTuneStudio.Core.Imports;
 namespace FineTuneStudio.Core.Evaluation;
 
 /// <summary>One held-out item as read from a file.</summary>
-public sealed record EvalItemInput(string Id, IReadOnlyList<MessageContent> Input, string Expected, string? Label, string? SchemaJson, int Line);
+public sealed record EvalItemInput(string Id, IReadOnlyList<MessageContent> Input, string Expected, string? Label, string? SchemaJson, int Line,
+    IReadOnlyList<string>? AlsoAccepted = null)
+{
+    public IReadOnlyList<string> OtherAnswers => AlsoAccepted ?? [];
+}
 
 /// <summary>
 /// One model output as read from a file. <paramref name="Expected"/> is set for files that carry no item id
@@ -89,13 +93,15 @@ public static class EvalFileParser
 
             seen[id] = row.Line;
             var label = NullIfBlank(row.Get("label"));
-            if (!TryReadIdeal(row, out var ideal, out var idealError))
+            if (!TryReadAnswers(row, "expected", out var answers, out var answersError) || !TryReadAnswers(row, "ideal", out var ideal, out answersError))
             {
-                errors.Add("ideal", idealError, row.Line);
+                errors.Add(answersError.Field, answersError.Message, row.Line);
                 continue;
             }
 
-            var expected = row.Get("expected") ?? ideal ?? label;
+            // A CSV cell, or a number or object in our own files, is one answer as its text.
+            answers ??= row.Get("expected") is { } written ? [written] : ideal;
+            var expected = answers?[0] ?? label;
             if (expected is null)
             {
                 errors.Add("expected", "The item has no expected output (give expected, ideal, or a label).", row.Line);
@@ -121,7 +127,7 @@ public static class EvalFileParser
                 continue;
             }
 
-            items.Add(new EvalItemInput(id, input, expected, label, schema, row.Line));
+            items.Add(new EvalItemInput(id, input, expected, label, schema, row.Line, answers is { Count: > 1 } ? answers.Skip(1).ToList() : null));
         }
 
         if (items.Count == 0 && errors.Total == 0)
@@ -444,34 +450,54 @@ public static class EvalFileParser
         }
     }
 
+    public const int MaxAnswers = 100;
+
     /// <summary>
-    /// OpenAI Evals' <c>ideal</c>: one answer, or a list of acceptable ones. An item here is scored against one expected
-    /// answer, so a list of several is refused rather than cut to its first.
+    /// An item's answers as a JSON field: one string, or a list of acceptable ones (OpenAI Evals' <c>ideal</c> often
+    /// lists several spellings), the first being the one length ratio and judges read. Null when the field is absent
+    /// (or not JSON: a CSV cell is read as it is).
     /// </summary>
-    private static bool TryReadIdeal(Row row, out string? ideal, out string error)
+    private static bool TryReadAnswers(Row row, string field, out List<string>? answers, out (string Field, string Message) error)
     {
-        (ideal, error) = (null, "");
-        if (row.Json is not { } json || !json.TryGetProperty("ideal", out var value) || value.ValueKind == JsonValueKind.Null)
+        (answers, error) = (null, (field, ""));
+        if (row.Json is not { } json || !json.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return true;
         }
 
         if (value.ValueKind == JsonValueKind.String)
         {
-            ideal = value.GetString();
+            answers = [value.GetString()!];
             return true;
         }
 
-        if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 1 && value[0].ValueKind == JsonValueKind.String)
+        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
         {
-            ideal = value[0].GetString();
-            return true;
+            // Our own files have always taken a number or an object as its JSON text ("expected": 42); ideal never did.
+            if (field == "expected" && value.ValueKind != JsonValueKind.Array)
+            {
+                return true;
+            }
+
+            error = (field, $"The {(field == "ideal" ? "ideal answer" : "expected answer")} must be a string or a list of strings.");
+            return false;
         }
 
-        error = value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String)
-            ? $"The item lists {value.GetArrayLength()} acceptable answers; an item here is scored against one expected answer (exact, normalised or contains): keep the one to score against, or give each its own item."
-            : "The ideal answer must be a string or a list of strings.";
-        return false;
+        var list = value.EnumerateArray().Select(v => v.GetString()!).Where(a => a.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (list.Count == 0)
+        {
+            error = (field, "The list of acceptable answers is empty.");
+            return false;
+        }
+
+        if (list.Count > MaxAnswers)
+        {
+            error = (field, $"The item lists {list.Count} acceptable answers; at most {MaxAnswers} are kept per item.");
+            return false;
+        }
+
+        answers = list;
+        return true;
     }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

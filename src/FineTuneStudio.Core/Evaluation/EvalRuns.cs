@@ -209,14 +209,14 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
     private static async Task<IReadOnlyList<EvalResultView>> ReadResultsAsync(StudioDbContext db, int runId, string? main, int skip, int? take, CancellationToken cancellationToken)
     {
         var ordered = db.EvalResults.AsNoTracking().Where(r => r.EvalRunId == runId)
-            .Join(db.EvalItems, r => r.EvalItemId, i => i.Id, (r, i) => new { i.Id, i.ExternalId, i.Expected, i.Label, r.Output, r.Failed, r.Error, r.ScoresJson, r.LatencyMs, i.InputJson, r.PromptTokens, r.CompletionTokens })
+            .Join(db.EvalItems, r => r.EvalItemId, i => i.Id, (r, i) => new { i.Id, i.ExternalId, i.Expected, i.AlsoAccepted, i.Label, r.Output, r.Failed, r.Error, r.ScoresJson, r.LatencyMs, i.InputJson, r.PromptTokens, r.CompletionTokens })
             .OrderBy(x => x.Id).Skip(skip);
         var rows = await (take is { } t ? ordered.Take(t) : ordered).ToListAsync(cancellationToken);
         return rows.Select(x =>
         {
             var scores = ReadScores(x.ScoresJson);
             bool? correct = main is not null && scores.GetValueOrDefault(main) is { } v ? v >= 1 : null;
-            return new EvalResultView(x.Id, x.ExternalId, x.Expected, x.Label, x.Output, x.Failed, x.Error, correct, scores, x.LatencyMs, x.PromptTokens, x.CompletionTokens, x.InputJson);
+            return new EvalResultView(x.Id, x.ExternalId, x.Expected, x.Label, x.Output, x.Failed, x.Error, correct, scores, x.LatencyMs, x.PromptTokens, x.CompletionTokens, x.InputJson, x.AlsoAccepted);
         }).ToList();
     }
 
@@ -273,7 +273,7 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
             SignificanceTests.BootstrapMeanDifference(differences, BootstrapSeed), regressions, fixes, items);
     }
 
-    internal static ScoringItem ToScoring(EvalItem item) => new(item.ExternalId, item.Expected, item.Label, item.SchemaJson);
+    internal static ScoringItem ToScoring(EvalItem item) => new(item.ExternalId, item.Expected, item.Label, item.SchemaJson, item.AlsoAccepted);
 
     internal static IReadOnlyDictionary<string, double?> ReadScores(string json) =>
         string.IsNullOrWhiteSpace(json) ? new Dictionary<string, double?>() : JsonSerializer.Deserialize<Dictionary<string, double?>>(json, JsonOptions) ?? [];

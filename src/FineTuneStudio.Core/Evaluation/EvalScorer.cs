@@ -3,8 +3,12 @@ using System.Text.Json.Serialization;
 
 namespace FineTuneStudio.Core.Evaluation;
 
-/// <summary>What scoring needs to know about an item.</summary>
-public sealed record ScoringItem(string Id, string Expected, string? Label, string? SchemaJson);
+/// <summary>What scoring needs to know about an item. <see cref="AlsoAccepted"/>: further answers that count as right.</summary>
+public sealed record ScoringItem(string Id, string Expected, string? Label, string? SchemaJson, IReadOnlyList<string>? AlsoAccepted = null)
+{
+    /// <summary>Every answer that counts as right, <see cref="Expected"/> first.</summary>
+    public IEnumerable<string> Answers => AlsoAccepted is { Count: > 0 } others ? others.Prepend(Expected) : [Expected];
+}
 
 /// <summary>One item's scores. A missing output is a failed item, scored wrong, never dropped.</summary>
 public sealed record ItemScore(string Id, IReadOnlyDictionary<string, double?> Scores, bool? Correct, bool Failed, string? Error);
@@ -89,7 +93,7 @@ public static class EvalScorer
 
         // Each distinct pattern is compiled once per run, not once per item.
         var patterns = metrics.Contains(EvalMetrics.Regex)
-            ? items.Select(i => i.Expected).Distinct(StringComparer.Ordinal).ToDictionary(p => p, EvalMetrics.CompilePattern, StringComparer.Ordinal)
+            ? items.SelectMany(i => i.Answers).Distinct(StringComparer.Ordinal).ToDictionary(p => p, EvalMetrics.CompilePattern, StringComparer.Ordinal)
             : [];
         var budget = regexBudget;
         var regexTime = new System.Diagnostics.Stopwatch();
@@ -123,10 +127,10 @@ public static class EvalScorer
             {
                 values[metric] = metric switch
                 {
-                    EvalMetrics.Exact => Bit(!failed && EvalMetrics.IsExact(output, item.Expected)),
-                    EvalMetrics.Normalised => Bit(!failed && EvalMetrics.IsNormalisedMatch(output, item.Expected)),
-                    EvalMetrics.Contains => Bit(!failed && EvalMetrics.ContainsExpected(output, item.Expected)),
-                    EvalMetrics.Regex => Bit(!failed && RegexMatches(output, item.Expected)),
+                    EvalMetrics.Exact => Bit(!failed && item.Answers.Any(a => EvalMetrics.IsExact(output, a))),
+                    EvalMetrics.Normalised => Bit(!failed && item.Answers.Any(a => EvalMetrics.IsNormalisedMatch(output, a))),
+                    EvalMetrics.Contains => Bit(!failed && item.Answers.Any(a => EvalMetrics.ContainsExpected(output, a))),
+                    EvalMetrics.Regex => Bit(!failed && item.Answers.Any(a => RegexMatches(output, a))),
                     EvalMetrics.JsonValid => Bit(!failed && EvalMetrics.IsValidJson(output)),
                     EvalMetrics.JsonSchema => item.SchemaJson is null ? null
                         : Bit(!failed && schemas[item.SchemaJson] is { } schema && EvalMetrics.SchemaErrors(output, schema) is { Count: 0 }),

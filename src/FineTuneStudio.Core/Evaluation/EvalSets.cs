@@ -95,7 +95,7 @@ public sealed class EvalSets(IDbContextFactory<StudioDbContext> factory, TimePro
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         return await db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == setId).OrderBy(i => i.Id)
             .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 1000))
-            .Select(i => new EvalItemView(i.Id, i.ExternalId, i.InputJson, i.Expected, i.Label, i.SchemaJson != null, i.SourceExampleId, i.ContentHash))
+            .Select(i => new EvalItemView(i.Id, i.ExternalId, i.InputJson, i.Expected, i.Label, i.SchemaJson != null, i.SourceExampleId, i.ContentHash, i.AlsoAccepted))
             .ToListAsync(cancellationToken);
     }
 
@@ -120,6 +120,7 @@ public sealed class EvalSets(IDbContextFactory<StudioDbContext> factory, TimePro
                 ExternalId = item.Id,
                 InputJson = SerializeMessages(item.Input),
                 Expected = item.Expected,
+                AlsoAccepted = item.OtherAnswers.ToList(),
                 Label = item.Label,
                 SchemaJson = item.SchemaJson,
                 ContentHash = new ExampleContent(item.Input).ComputeHash(),

@@ -18,7 +18,9 @@ public sealed record EvalSetInput(string Name, string? Description, IReadOnlyLis
 
 public sealed record EvalSetSummary(int Id, int ProjectId, string Name, string Description, IReadOnlyList<string> Metrics, int ItemCount, int RunCount, DateTime CreatedAt);
 
-public sealed record EvalItemView(int Id, string ExternalId, string InputJson, string Expected, string? Label, bool HasSchema, int? SourceExampleId, string ContentHash);
+/// <summary>An item as the API lists it; <see cref="AlsoAccepted"/> holds the answers that count as right besides <see cref="Expected"/>.</summary>
+public sealed record EvalItemView(int Id, string ExternalId, string InputJson, string Expected, string? Label, bool HasSchema, int? SourceExampleId, string ContentHash,
+    IReadOnlyList<string> AlsoAccepted);
 
 public sealed record EvalRunInput(
     string Name,
@@ -61,7 +63,8 @@ public sealed record EvalResultView(
     int? LatencyMs,
     int? PromptTokens = null,
     int? CompletionTokens = null,
-    string InputJson = "[]");
+    string InputJson = "[]",
+    IReadOnlyList<string>? AlsoAccepted = null);
 
 public enum ItemChange { SameRight, SameWrong, Regression, Fix, NotScored }
 

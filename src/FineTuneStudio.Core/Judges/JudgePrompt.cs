@@ -21,10 +21,10 @@ public static partial class JudgePrompt
     public const int MaxReasoning = 8000;
 
     /// <summary>Both outputs, <paramref name="first"/> shown as answer A.</summary>
-    public static List<ChatMessage> Pairwise(string rubric, string inputJson, string? expected, string first, string second)
+    public static List<ChatMessage> Pairwise(string rubric, string inputJson, string? expected, string first, string second, IReadOnlyList<string>? alsoAccepted = null)
     {
         var user = new StringBuilder();
-        AppendConversation(user, inputJson, expected);
+        AppendConversation(user, inputJson, expected, alsoAccepted);
         Block(user, "answer_a", first);
         Block(user, "answer_b", second);
         user.Append("Which answer is better by the criteria? Reply with JSON only: {\"reasoning\": \"...\", \"verdict\": \"A\" | \"B\" | \"tie\"}");
@@ -32,10 +32,10 @@ public static partial class JudgePrompt
     }
 
     /// <summary>One output alone, scored 1 to 5 or marked pass or fail against the reference.</summary>
-    public static List<ChatMessage> Single(JudgeMode mode, string rubric, string inputJson, string? expected, string output)
+    public static List<ChatMessage> Single(JudgeMode mode, string rubric, string inputJson, string? expected, string output, IReadOnlyList<string>? alsoAccepted = null)
     {
         var user = new StringBuilder();
-        AppendConversation(user, inputJson, expected);
+        AppendConversation(user, inputJson, expected, alsoAccepted);
         Block(user, "answer", output);
         user.Append(mode == JudgeMode.PassFail
             ? "Does the answer pass by the criteria and the reference? Reply with JSON only: {\"reasoning\": \"...\", \"verdict\": \"pass\" | \"fail\"}"
@@ -98,7 +98,7 @@ public static partial class JudgePrompt
         "You are an impartial evaluator of a model's answers. Judge only by these criteria:\n\n" + rubric.Trim() +
         "\n\nThe order in which answers are shown says nothing about their quality; length alone is no merit.";
 
-    private static void AppendConversation(StringBuilder user, string inputJson, string? expected)
+    private static void AppendConversation(StringBuilder user, string inputJson, string? expected, IReadOnlyList<string>? alsoAccepted)
     {
         var conversation = new StringBuilder();
         foreach (var turn in EvalInputTurn.Parse(inputJson))
@@ -110,6 +110,11 @@ public static partial class JudgePrompt
         if (!string.IsNullOrWhiteSpace(expected))
         {
             Block(user, "reference_answer", expected);
+            if (alsoAccepted is { Count: > 0 })
+            {
+                // The item's other answers that count as right (other spellings, say), one per line.
+                Block(user, "also_acceptable_answers", string.Join('\n', alsoAccepted));
+            }
         }
     }
 

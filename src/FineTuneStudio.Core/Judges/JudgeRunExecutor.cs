@@ -208,8 +208,8 @@ public sealed class JudgeRunExecutor(
         var verdict = new JudgeVerdict();
         if (version.Mode == JudgeMode.Pairwise)
         {
-            var aFirst = await ask.ReadAsync(version.Mode, JudgePrompt.Pairwise(version.Rubric, item.InputJson, item.Expected, a!.Output!, b!.Output!), verdict, token);
-            var bFirst = await ask.ReadAsync(version.Mode, JudgePrompt.Pairwise(version.Rubric, item.InputJson, item.Expected, b.Output!, a.Output!), verdict, token);
+            var aFirst = await ask.ReadAsync(version.Mode, JudgePrompt.Pairwise(version.Rubric, item.InputJson, item.Expected, a!.Output!, b!.Output!, item.AlsoAccepted), verdict, token);
+            var bFirst = await ask.ReadAsync(version.Mode, JudgePrompt.Pairwise(version.Rubric, item.InputJson, item.Expected, b.Output!, a.Output!, item.AlsoAccepted), verdict, token);
             verdict.ReasoningAFirst = aFirst.Reasoning;
             verdict.ReasoningBFirst = bFirst.Reasoning;
             if ((aFirst.Error ?? bFirst.Error) is { } error)
@@ -225,8 +225,8 @@ public sealed class JudgeRunExecutor(
             return verdict;
         }
 
-        var readA = await ask.ReadAsync(version.Mode, JudgePrompt.Single(version.Mode, version.Rubric, item.InputJson, item.Expected, a!.Output!), verdict, token);
-        var readB = await ask.ReadAsync(version.Mode, JudgePrompt.Single(version.Mode, version.Rubric, item.InputJson, item.Expected, b!.Output!), verdict, token);
+        var readA = await ask.ReadAsync(version.Mode, JudgePrompt.Single(version.Mode, version.Rubric, item.InputJson, item.Expected, a!.Output!, item.AlsoAccepted), verdict, token);
+        var readB = await ask.ReadAsync(version.Mode, JudgePrompt.Single(version.Mode, version.Rubric, item.InputJson, item.Expected, b!.Output!, item.AlsoAccepted), verdict, token);
         verdict.ReasoningAFirst = readA.Reasoning;
         verdict.ReasoningBFirst = readB.Reasoning;
         if ((readA.Error ?? readB.Error) is { } scoreError)
@@ -249,7 +249,7 @@ public sealed class JudgeRunExecutor(
         }
 
         var verdict = new JudgeVerdict();
-        var reading = await ask.ReadAsync(version.Mode, JudgePrompt.Single(version.Mode, version.Rubric, item.InputJson, item.Expected, output!.Output!), verdict, token);
+        var reading = await ask.ReadAsync(version.Mode, JudgePrompt.Single(version.Mode, version.Rubric, item.InputJson, item.Expected, output!.Output!, item.AlsoAccepted), verdict, token);
         verdict.ReasoningAFirst = reading.Reasoning;
         if (reading.Error is { } error)
         {

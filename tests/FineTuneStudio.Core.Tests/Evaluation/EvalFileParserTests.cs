@@ -37,16 +37,48 @@ public sealed class EvalFileParserTests
         items[0].Input.Select(m => m.Content).ShouldBe(["Complete the phrase as briefly as you can.", "Once upon a "]);
     }
 
-    [Theory]
-    [InlineData("""{"input": "Capital of Italy?", "ideal": ["Rome", "Roma"]}""", "lists 2 acceptable answers")]
-    [InlineData("""{"input": "Capital of Italy?", "ideal": 7}""", "must be a string or a list of strings")]
-    public void ParseItems_IdealThatIsNotOneAnswer_IsRefusedNotCut(string line, string reason)
+    [Fact]
+    public void ParseItems_IdealListingSeveralAnswers_KeepsThemAll_TheFirstAsExpected()
     {
-        var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems("""{"input": "Capital of France?", "ideal": "Paris"}""" + "\n" + line));
+        // As the registry writes answers that may be spelled more than one way; the same list is taken under "expected".
+        const string text = """
+            {"input": [{"role": "user", "content": "Capital of Italy?"}], "ideal": ["Rome", "Roma", "Rome"]}
+            {"input": [{"role": "user", "content": "Capital of Spain?"}], "ideal": "Madrid"}
+            {"input": [{"role": "user", "content": "2 + 2?"}], "ideal": ["4", "", "four"]}
+            """;
+
+        var items = EvalFileParser.ParseItems(text, "samples.jsonl");
+
+        items.Select(i => (i.Expected, string.Join("|", i.OtherAnswers))).ShouldBe([("Rome", "Roma"), ("Madrid", ""), ("4", "four")]);
+        EvalFileParser.ParseItems("""{"id": "it", "expected": ["Rome", "Roma"]}""").Single().OtherAnswers.ShouldBe(["Roma"]);
+        // Our own files keep taking a number as its text.
+        EvalFileParser.ParseItems("""{"id": "n", "expected": 42}""").Single().Expected.ShouldBe("42");
+    }
+
+    [Theory]
+    [InlineData("ideal", "7", "must be a string or a list of strings")]
+    [InlineData("ideal", "[\"Rome\", 7]", "must be a string or a list of strings")]
+    [InlineData("expected", "[\"Rome\", null]", "must be a string or a list of strings")]
+    [InlineData("ideal", "[]", "The list of acceptable answers is empty.")]
+    [InlineData("ideal", "[\"\"]", "The list of acceptable answers is empty.")]
+    public void ParseItems_AnswersThatAreNotText_AreRefusedOnTheirLine(string field, string value, string reason)
+    {
+        var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems(
+            """{"input": "Capital of France?", "ideal": "Paris"}""" + "\n" + $$"""{"input": "Capital of Italy?", "{{field}}": {{value}}}"""));
 
         var only = error.Errors.ShouldHaveSingleItem();
-        (only.Line, only.Field).ShouldBe((2, "ideal"));
+        (only.Line, only.Field).ShouldBe((2, field));
         only.Message.ShouldContain(reason);
+    }
+
+    [Fact]
+    public void ParseItems_MoreAnswersThanKept_IsRefusedNotCut()
+    {
+        var answers = string.Join(", ", Enumerable.Range(1, EvalFileParser.MaxAnswers + 1).Select(n => $"\"{n}\""));
+
+        var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems($$"""{"input": "Count", "ideal": [{{answers}}]}"""));
+
+        error.Errors.ShouldHaveSingleItem().Message.ShouldBe($"The item lists {EvalFileParser.MaxAnswers + 1} acceptable answers; at most {EvalFileParser.MaxAnswers} are kept per item.");
     }
 
     [Fact]

@@ -72,6 +72,27 @@ public sealed class EvalMetricsTests
     }
 
     [Fact]
+    public async Task Scorer_ItemWithSeveralAcceptableAnswers_PassesOnAnyOfThem_LengthRatioReadsTheFirst()
+    {
+        ScoringItem[] items =
+        [
+            new("it", "Rome", null, null, ["Roma"]),
+            new("es", "Madrid", null, null),
+            new("de", "Berlin", null, null, ["Berlín"]),
+        ];
+        var outputs = new Dictionary<string, string?> { ["it"] = "Roma", ["es"] = "Roma", ["de"] = "It is Berlín." };
+
+        var run = await EvalScorer.ScoreAsync(items, outputs, ["exact", "normalised", "contains", "length-ratio"]);
+
+        // exact: it (second answer) → 1/3; normalised: it → 1/3; contains: it, de ("berlín" inside) → 2/3.
+        run.Summary.Metrics["exact"].ShouldBe(0.3333);
+        run.Summary.Metrics["contains"].ShouldBe(0.6667);
+        run.Items.Select(i => i.Correct).ShouldBe([true, false, false]);
+        // Length ratio against the first answer: "Roma"/"Rome" = 1, "Roma"/"Madrid" = 4/6, "It is Berlín."/"Berlin" = 13/6.
+        run.Items.Select(i => i.Scores["length-ratio"]!.Value).ShouldBe([4.0 / 4, 4.0 / 6, 13.0 / 6], tolerance: 0.00005); // rounded to 4 places
+    }
+
+    [Fact]
     public async Task Scorer_SchemaItems_ScoreComplianceAndSkipItemsWithoutSchema()
     {
         const string schema = """{"type":"object","required":["team"]}""";

@@ -44,6 +44,23 @@ public sealed class EvaluationCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Score_RegistryLinesWithSeveralIdealAnswers_CountsAnyOfThemRight()
+    {
+        var items = Write("samples.jsonl", """
+            {"input": [{"role": "user", "content": "Capital of Italy?"}], "ideal": ["Rome", "Roma"]}
+            {"input": [{"role": "user", "content": "Capital of Austria?"}], "ideal": ["Vienna", "Wien"]}
+            """);
+        var outputs = Write("outputs.csv", "id,output\n1,Roma\n2,Graz\n");
+
+        var result = await RunAsync("eval", "score", "--items", items, "--outputs", outputs, "--metrics", "exact", "--json");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        // "Roma" is item 1's second answer; "Graz" is neither of item 2's: 1 of 2.
+        json.RootElement.GetProperty("summary").GetProperty("metrics").GetProperty("exact").GetDouble().ShouldBe(0.5);
+    }
+
+    [Fact]
     public async Task Score_MalformedOutputs_Exits1WithLineErrors()
     {
         var items = Write("items.jsonl", Items);

@@ -70,6 +70,31 @@ public sealed class EvaluationServiceTests
     }
 
     [Fact]
+    public async Task OpenAiEvalsItemsWithSeveralIdealAnswers_AreStoredWhole_AndARunScoresAnyOfThemRight()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Geography", null), Lead, default);
+        var sets = new EvalSets(database, _clock);
+        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("Capitals", "", ["normalized"]), Lead, default);
+        const string registry = """
+            {"input": [{"role": "user", "content": "Capital of Italy?"}], "ideal": ["Rome", "Roma"]}
+            {"input": [{"role": "user", "content": "Capital of Spain?"}], "ideal": "Madrid"}
+            {"input": [{"role": "user", "content": "Capital of Germany?"}], "ideal": ["Berlin"]}
+            """;
+
+        (await sets.ImportItemsAsync(set.Id, registry, "capitals.jsonl", Lead, default)).ShouldBe(3);
+        var stored = await sets.ListItemsAsync(set.Id, 0, 10, default);
+        stored.Select(i => (i.ExternalId, i.Expected, string.Join("|", i.AlsoAccepted))).ShouldBe([("1", "Rome", "Roma"), ("2", "Madrid", ""), ("3", "Berlin", "")]);
+
+        // The second spelling counts; Madrid's wrong answer does not. 2 of 3 right.
+        var run = await new EvalRuns(database, _clock).ImportRunAsync(set.Id, new EvalRunInput("Tuned"), "id,output\n1,roma\n2,Barcelona\n3,Berlin\n", "o.csv", Lead, default);
+        run.Summary!.Metrics["normalised"].ShouldBe(0.6667);
+        var results = (await new EvalRuns(database, _clock).GetResultsAsync(run.Id, null, null, default)).Items;
+        results[0].Correct.ShouldBe(true);
+        results[0].AlsoAccepted.ShouldBe(["Roma"]);
+    }
+
+    [Fact]
     public async Task ImportRun_OutputForUnknownItem_NamesTheLineAndSavesNothing()
     {
         var (database, service, _, setId) = await ArrangeAsync();

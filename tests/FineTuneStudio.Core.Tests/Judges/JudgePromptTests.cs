@@ -86,6 +86,15 @@ public sealed class JudgePromptTests
     }
 
     [Fact]
+    public void Single_ItemWithOtherAcceptableAnswers_ShowsThemBesideTheReference()
+    {
+        var user = JudgePrompt.Single(JudgeMode.PassFail, "r", Input, "Rome", "Roma", ["Roma", "Città di Roma"])[1].Text;
+
+        user.ShouldContain("<reference_answer>\nRome\n</reference_answer>\n\n<also_acceptable_answers>\nRoma\nCittà di Roma\n</also_acceptable_answers>");
+        JudgePrompt.Single(JudgeMode.PassFail, "r", Input, "Rome", "Roma", [])[1].Text.ShouldNotContain("also_acceptable");
+    }
+
+    [Fact]
     public void Read_FiveThousandHostileAnswers_NeverThrows_AndOnlyReadsWhatItMayReturn()
     {
         var random = new Random(1807);

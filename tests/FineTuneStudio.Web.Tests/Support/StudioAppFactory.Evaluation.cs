@@ -47,6 +47,10 @@ public partial class StudioAppFactory
         return run.Id;
     }
 
+    /// <summary>An empty eval set, as the New set form makes it; returns its id.</summary>
+    public async Task<int> CreateEmptyEvalSetAsync(int projectId, string name, IReadOnlyList<string> metrics) =>
+        (await Services.GetRequiredService<EvalSets>().CreateSetAsync(projectId, new EvalSetInput(name, "", metrics), Actor.System, default)).Id;
+
     /// <summary>A held-out set in a project, filled from items JSONL, as an ML lead's import would; returns its id.</summary>
     public async Task<int> CreateEvalSetAsync(int projectId, string name, string itemsJsonl, IReadOnlyList<string> metrics)
     {

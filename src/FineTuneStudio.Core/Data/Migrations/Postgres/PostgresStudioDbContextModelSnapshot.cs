@@ -444,6 +444,10 @@ namespace FineTuneStudio.Core.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.PrimitiveCollection<List<string>>("AlsoAccepted")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
                     b.Property<string>("ContentHash")
                         .IsRequired()
                         .HasMaxLength(64)

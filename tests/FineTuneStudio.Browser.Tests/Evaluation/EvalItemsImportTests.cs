@@ -1,0 +1,49 @@
+using System.Text;
+using FineTuneStudio.Browser.Tests.Support;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Web.Tests.Support;
+using Microsoft.Playwright;
+
+namespace FineTuneStudio.Browser.Tests.Evaluation;
+
+/// <summary>An ML lead brings an OpenAI Evals registry file whose answers have more than one spelling.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class EvalItemsImportTests(BrowserFixture browser)
+{
+    // As the registry's match evals write it: no ids, chat input, ideal a string or a list of acceptable answers.
+    private const string Registry = """
+        {"input": [{"role": "system", "content": "Answer with the city only."}, {"role": "user", "content": "Capital of Italy?"}], "ideal": ["Rome", "Roma"]}
+        {"input": [{"role": "system", "content": "Answer with the city only."}, {"role": "user", "content": "Capital of Spain?"}], "ideal": "Madrid"}
+        {"input": [{"role": "system", "content": "Answer with the city only."}, {"role": "user", "content": "Capital of Austria?"}], "ideal": ["Vienna", "Wien"]}
+        """;
+
+    [Fact]
+    public async Task MlLead_ImportsRegistryLinesWithSeveralIdealAnswers_AndARunCountsEitherSpellingRight()
+    {
+        var (projectId, _) = await browser.App.CreateImportTargetAsync();
+        var setId = await browser.App.CreateEmptyEvalSetAsync(projectId, "Capitals", ["normalised"]);
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await page.GotoAsync($"projects/{projectId}/evaluation/sets");
+        await BrowserFixture.WaitForCircuitAsync(page);
+
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload
+        {
+            Name = "capitals.jsonl", MimeType = "application/jsonl", Buffer = Encoding.UTF8.GetBytes(Registry),
+        });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Added 3 items")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=set-table] tbody tr").First).ToContainTextAsync("Capitals");
+
+        // Items are numbered by position; "roma" and "Wien" are right by the other spelling, "Barcelona" is not.
+        var run = await browser.App.ImportRunAsync(setId, "Tuned v1", "id,output\n1,roma\n2,Barcelona\n3,Wien\n", "outputs.csv");
+        await page.GotoAsync($"projects/{projectId}/evaluation/runs/{run}");
+        var rows = page.Locator("[data-testid=result-table] tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(3);
+        await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("right");
+        await Assertions.Expect(rows.Nth(0).Locator("[data-testid=also-accepted]")).ToHaveTextAsync("also right: Roma");
+        await Assertions.Expect(rows.Nth(1)).ToContainTextAsync("wrong");
+        await Assertions.Expect(rows.Nth(1).Locator("[data-testid=also-accepted]")).ToHaveCountAsync(0);
+        await Assertions.Expect(rows.Nth(2).Locator("[data-testid=also-accepted]")).ToHaveTextAsync("also right: Wien");
+        await BrowserFixture.ScreenshotAsync(page, "evaluation-run-several-answers");
+    }
+}
