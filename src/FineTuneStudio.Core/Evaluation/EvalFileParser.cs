@@ -11,6 +11,9 @@ public sealed record EvalItemInput(string Id, IReadOnlyList<MessageContent> Inpu
     IReadOnlyList<string>? AlsoAccepted = null)
 {
     public IReadOnlyList<string> OtherAnswers => AlsoAccepted ?? [];
+
+    /// <summary>True when the file had no ids and the item's id is its position ("1", "2", …).</summary>
+    public bool NumberedByPosition { get; init; }
 }
 
 /// <summary>
@@ -127,7 +130,10 @@ public static class EvalFileParser
                 continue;
             }
 
-            items.Add(new EvalItemInput(id, input, expected, label, schema, row.Line, answers is { Count: > 1 } ? answers.Skip(1).ToList() : null));
+            items.Add(new EvalItemInput(id, input, expected, label, schema, row.Line, answers is { Count: > 1 } ? answers.Skip(1).ToList() : null)
+            {
+                NumberedByPosition = numbered,
+            });
         }
 
         if (items.Count == 0 && errors.Total == 0)

@@ -92,6 +92,12 @@ public sealed class EvaluationServiceTests
         var results = (await new EvalRuns(database, _clock).GetResultsAsync(run.Id, null, null, default)).Items;
         results[0].Correct.ShouldBe(true);
         results[0].AlsoAccepted.ShouldBe(["Roma"]);
+
+        // A second registry file into the same set is numbered from 1 again: one error says why, nothing is added.
+        var again = await Should.ThrowAsync<StudioValidationException>(() => sets.ImportItemsAsync(set.Id, registry, "more.jsonl", Lead, default));
+        again.Errors.ShouldHaveSingleItem().ToString().ShouldBe(
+            "id: The set already has items 1, 2, 3: a file without ids is numbered by position from 1, so a second one clashes with the first; give each line an \"id\", or import it into a set of its own.");
+        (await sets.ListItemsAsync(set.Id, 0, 10, default)).Count.ShouldBe(3);
     }
 
     [Fact]
