@@ -27,7 +27,7 @@ namespace FineTuneStudio.Bench;
 /// </summary>
 public static class Program
 {
-    private static readonly string[] Steps = ["import", "import-floor", "list", "export", "export-floor", "validate", "validate-floor", "quality"];
+    private static readonly string[] Steps = ["import", "import-floor", "list", "export", "export-floor", "validate", "validate-floor", "quality", "export-held-out"];
 
     /// <summary>The floor each step is compared with.</summary>
     private static readonly Dictionary<string, string> FloorOf = new()
@@ -310,6 +310,30 @@ public static class Program
                 File.Copy(train, Path.Combine(folder, "train.jsonl"), overwrite: true);
                 return StepResult.Of(step, watch, version.Total, "examples",
                     $"{version.TrainCount:N0} train + {version.ValidationCount:N0} validation lines, {dataBytes / 1048576.0:0.0} MB, {dataBytes / 1048576.0 / Math.Max(watch.Elapsed.TotalSeconds, 1e-6):0.00} MB/s wall");
+            }
+
+            case "export-held-out":
+            {
+                // A held-out file of 500 of the dataset's own conversations, imported as an eval set (no source ids),
+                // so the cut must find them by what they ask: the extra pass over every example's turns.
+                var datasetId = await ReadDatasetIdAsync(datasetFile);
+                int projectId;
+                await using (var db = await factory.CreateDbContextAsync(ct))
+                {
+                    projectId = await db.Datasets.Where(d => d.Id == datasetId).Select(d => d.ProjectId).SingleAsync(ct);
+                }
+
+                var lines = File.ReadLines(data).Take(500).Select((line, i) => $"{{\"id\": \"h{i}\", {line.Trim()[1..]}");
+                var sets = provider.GetRequiredService<FineTuneStudio.Core.Evaluation.EvalSets>();
+                var set = await sets.CreateSetAsync(projectId, new FineTuneStudio.Core.Evaluation.EvalSetInput("Held out", "", ["exact"]), Actor.System, ct);
+                await sets.ImportItemsAsync(set.Id, string.Join('\n', lines), "held-out.jsonl", Actor.System, ct);
+                StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+                watch.Start();
+                var version = await provider.GetRequiredService<VersionCutter>().CutAsync(
+                    new CutRequest(datasetId, TrainingTargets.OpenAiChat), Actor.System, null, ct);
+                watch.Stop();
+                return StepResult.Of(step, watch, version.Total, "examples",
+                    $"cut with a 500-item eval set imported from the dataset's own file: {version.TrainCount:N0} train + {version.ValidationCount:N0} validation lines written");
             }
 
             case "validate":

@@ -102,12 +102,30 @@ public static class EvalFileParser
                 continue;
             }
 
+            if (!TryReadInput(row, out var input, out var inputError))
+            {
+                errors.Add("input", inputError, row.Line);
+                continue;
+            }
+
             // A CSV cell, or a number or object in our own files, is one answer as its text.
             answers ??= row.Get("expected") is { } written ? [written] : ideal;
+            if (answers is null && label is null && input is [.., { Role: MessageRole.Assistant } answer])
+            {
+                // A held-out chat file (OpenAI chat, Hugging Face messages): the last answer is the expected one.
+                if (string.IsNullOrEmpty(answer.Content))
+                {
+                    errors.Add("expected", "The conversation's last assistant turn has no text to score against; give the item an expected answer.", row.Line);
+                    continue;
+                }
+
+                (answers, input) = ([answer.Content], input.Take(input.Count - 1).ToList());
+            }
+
             var expected = answers?[0] ?? label;
             if (expected is null)
             {
-                errors.Add("expected", "The item has no expected output (give expected, ideal, or a label).", row.Line);
+                errors.Add("expected", "The item has no expected output (give expected, ideal, or a label, or end its messages with the assistant's answer).", row.Line);
                 continue;
             }
 
@@ -121,12 +139,6 @@ public static class EvalFileParser
             if (schema is not null && SchemaReferences.FirstExternal(schema) is { } reference)
             {
                 errors.Add("schema", $"The schema refers to '{reference}' outside itself; only references within the schema (\"$ref\": \"#/...\") are allowed, so nothing is fetched when it is scored.", row.Line);
-                continue;
-            }
-
-            if (!TryReadInput(row, out var input, out var inputError))
-            {
-                errors.Add("input", inputError, row.Line);
                 continue;
             }
 
@@ -308,7 +320,8 @@ public static class EvalFileParser
         error = "";
         if (row.Json is { } json)
         {
-            var property = json.TryGetProperty("messages", out var m) ? m : json.TryGetProperty("input", out var i) ? i : default;
+            var key = json.TryGetProperty("messages", out _) ? "messages" : "input";
+            var property = json.TryGetProperty(key, out var m) ? m : default;
             switch (property.ValueKind)
             {
                 case JsonValueKind.Undefined or JsonValueKind.Null:
@@ -328,7 +341,15 @@ public static class EvalFileParser
                             return false;
                         }
 
-                        var content = message.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+                        // Content as text parts is joined as the importer joins it; images and other parts are refused.
+                        var issues = new RecordIssues(row.Line);
+                        var content = MessageReader.ReadContent(message, $"{key}[{messages.Count}].content", issues);
+                        if (issues.List.Count > 0)
+                        {
+                            error = $"{issues.List[0].Field}: {issues.List[0].Message}";
+                            return false;
+                        }
+
                         messages.Add(new MessageContent(parsedRole, content));
                     }
 

@@ -1,24 +1,66 @@
+using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using Microsoft.EntityFrameworkCore;
 
 namespace FineTuneStudio.Core.Versions;
 
-/// <summary>The examples a cut reads, and which of them are held out because an evaluation set holds them or their content.</summary>
-internal sealed record CutSelection(int DatasetId, CutStatusFilter Status, IReadOnlyList<string> Tags, HashSet<string> EvalHashes, HashSet<int> EvalSources)
+/// <summary>The examples a cut reads, and which of them are held out because an evaluation set holds them (by source or by conversation).</summary>
+internal sealed record CutSelection(int DatasetId, CutStatusFilter Status, IReadOnlyList<string> Tags, HashSet<int> HeldOut)
 {
-    public bool IsExcluded(int id, string hash) => EvalSources.Contains(id) || (EvalHashes.Count > 0 && EvalHashes.Contains(hash));
+    private const int Batch = 2000;
 
-    /// <summary>Id, label and pin of every selected example in id order, read as a stream; the content hash only when eval sets hold hashes.</summary>
+    public bool IsExcluded(int id) => HeldOut.Contains(id);
+
+    /// <summary>Id, label and pin of every selected example in id order, read as a stream.</summary>
     public async IAsyncEnumerable<SplitRow> ReadRowsAsync(IDbContextFactory<StudioDbContext> factory, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var withHash = EvalHashes.Count > 0;
         await foreach (var row in Filter(db.Examples.AsNoTracking().Where(e => e.DatasetId == DatasetId), Status, Tags)
-                           .OrderBy(e => e.Id).Select(e => new { e.Id, e.Label, e.Split, Hash = withHash ? e.ContentHash : "" })
+                           .OrderBy(e => e.Id).Select(e => new { e.Id, e.Label, e.Split })
                            .AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            yield return new SplitRow(row.Id, row.Label, row.Split, row.Hash);
+            yield return new SplitRow(row.Id, row.Label, row.Split);
+        }
+    }
+
+    /// <summary>
+    /// The examples of a dataset whose conversation an eval item asks (<see cref="HeldOutKey"/>): read in batches of
+    /// their turns, so memory stays flat however large the dataset.
+    /// </summary>
+    public static async Task<HashSet<int>> AskedByAsync(IDbContextFactory<StudioDbContext> factory, int datasetId, IReadOnlySet<string> itemKeys, CancellationToken cancellationToken)
+    {
+        var found = new HashSet<int>();
+        if (itemKeys.Count == 0)
+        {
+            return found;
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
+        var after = int.MinValue;
+        while (true)
+        {
+            var from = after;
+            var ids = await db.Examples.Where(e => e.DatasetId == datasetId && e.Id > from).OrderBy(e => e.Id).Take(Batch).Select(e => e.Id).ToListAsync(cancellationToken);
+            if (ids.Count == 0)
+            {
+                return found;
+            }
+
+            after = ids[^1];
+            var (first, last) = (ids[0], ids[^1]);
+            var turns = await db.ExampleMessages.Where(m => m.ExampleId >= first && m.ExampleId <= last && ids.Contains(m.ExampleId))
+                .OrderBy(m => m.ExampleId).ThenBy(m => m.Position)
+                .Select(m => new { m.ExampleId, Content = new MessageContent(m.Role, m.Content, null, null, null, null) })
+                .ToListAsync(cancellationToken);
+            foreach (var example in turns.GroupBy(t => t.ExampleId))
+            {
+                if (HeldOutKey.OfExample(example.Select(t => t.Content).ToList()) is { } key && itemKeys.Contains(key))
+                {
+                    found.Add(example.Key);
+                }
+            }
         }
     }
 
@@ -39,4 +81,4 @@ internal sealed record CutSelection(int DatasetId, CutStatusFilter Status, IRead
         new("Examples of this dataset changed while the version was being cut; cut again.");
 }
 
-internal readonly record struct SplitRow(int Id, string? Label, SplitPin Pin, string Hash);
+internal readonly record struct SplitRow(int Id, string? Label, SplitPin Pin);

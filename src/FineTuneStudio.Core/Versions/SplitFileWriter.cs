@@ -37,13 +37,12 @@ internal static class SplitFileWriter
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
             var after = int.MinValue;
-            var withHash = selection.EvalHashes.Count > 0;
             while (true)
             {
                 var from = after;
                 var examples = await CutSelection.Filter(db.Examples.Where(e => e.DatasetId == selection.DatasetId && e.Id > from), selection.Status, selection.Tags)
                     .OrderBy(e => e.Id).Take(Batch)
-                    .Select(e => new { e.Id, e.Label, e.Split, Hash = withHash ? e.ContentHash : "", e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson })
+                    .Select(e => new { e.Id, e.Label, e.Split, e.Tags, e.PreferredCompletion, e.RejectedCompletion, e.ToolsJson })
                     .ToListAsync(cancellationToken);
                 if (examples.Count == 0)
                 {
@@ -51,7 +50,7 @@ internal static class SplitFileWriter
                 }
 
                 after = examples[^1].Id;
-                var chunk = examples.Where(e => !selection.IsExcluded(e.Id, e.Hash)).Select(e => e.Id).ToArray();
+                var chunk = examples.Where(e => !selection.IsExcluded(e.Id)).Select(e => e.Id).ToArray();
                 var first = chunk.Length > 0 ? chunk[0] : 0;
                 var last = chunk.Length > 0 ? chunk[^1] : -1;
                 var messages = chunk.Length == 0
@@ -63,7 +62,7 @@ internal static class SplitFileWriter
                         .ToLookup(m => m.ExampleId, m => m.Content);
                 foreach (var e in examples)
                 {
-                    if (selection.IsExcluded(e.Id, e.Hash))
+                    if (selection.IsExcluded(e.Id))
                     {
                         continue;
                     }

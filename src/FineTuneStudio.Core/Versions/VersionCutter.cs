@@ -4,6 +4,7 @@ using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
@@ -51,30 +52,37 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
         await using var claim = await ClaimAsync(request.DatasetId, cancellationToken);
         progress?.Report(new CutProgress("Selecting examples", 0, 0));
         Dataset dataset;
-        HashSet<string> evalHashes;
-        HashSet<int> evalSources;
+        HashSet<int> heldOut;
+        HashSet<string> itemKeys;
         int number;
         await using (var db = await factory.CreateDbContextAsync(cancellationToken))
         {
             dataset = await db.Datasets.AsNoTracking().SingleOrDefaultAsync(d => d.Id == request.DatasetId, cancellationToken)
                 ?? throw new NotFoundException("Dataset", request.DatasetId);
             var evalItems = await db.EvalItems.AsNoTracking().Where(i => db.EvalSets.Any(s => s.Id == i.EvalSetId && s.ProjectId == dataset.ProjectId))
-                .Select(i => new { i.ContentHash, i.SourceExampleId }).ToListAsync(cancellationToken);
-            evalHashes = evalItems.Select(i => i.ContentHash).Where(h => h.Length > 0).ToHashSet(StringComparer.Ordinal);
-            evalSources = evalItems.Where(i => i.SourceExampleId is not null).Select(i => i.SourceExampleId!.Value).ToHashSet();
+                .Select(i => new { i.SourceExampleId, InputJson = i.SourceExampleId == null ? i.InputJson : "" }).ToListAsync(cancellationToken);
+            heldOut = evalItems.Where(i => i.SourceExampleId is not null).Select(i => i.SourceExampleId!.Value).ToHashSet();
+            // Items brought in a file name no example: they hold out every example that asks the same conversation.
+            itemKeys = evalItems.Where(i => i.SourceExampleId is null).Select(i => HeldOutKey.OfItem(i.InputJson)).OfType<string>().ToHashSet(StringComparer.Ordinal);
             number = (await db.DatasetVersions.Where(v => v.DatasetId == dataset.Id).MaxAsync(v => (int?)v.Number, cancellationToken) ?? 0) + 1;
+        }
+
+        if (itemKeys.Count > 0)
+        {
+            progress?.Report(new CutProgress("Holding out what the eval sets ask", 0, 0));
+            heldOut.UnionWith(await CutSelection.AskedByAsync(factory, dataset.Id, itemKeys, cancellationToken));
         }
 
         // Nothing is held per example: pass 1 counts per label, pass 2 keeps per label only the examples drawn for
         // validation and test, and the write pass streams the rows a third time and assigns each as it goes.
-        var selection = new CutSelection(dataset.Id, request.Status, tags, evalHashes, evalSources);
+        var selection = new CutSelection(dataset.Id, request.Status, tags, heldOut);
         var plan = new SplitPlan(request.ValidationShare, request.TestShare, request.Seed);
         var matched = 0;
         var excludedCount = 0;
         await foreach (var row in selection.ReadRowsAsync(factory, cancellationToken))
         {
             matched++;
-            if (selection.IsExcluded(row.Id, row.Hash))
+            if (selection.IsExcluded(row.Id))
             {
                 excludedCount++;
                 continue;
@@ -95,7 +103,7 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
         var offered = 0;
         await foreach (var row in selection.ReadRowsAsync(factory, cancellationToken))
         {
-            if (selection.IsExcluded(row.Id, row.Hash))
+            if (selection.IsExcluded(row.Id))
             {
                 continue;
             }

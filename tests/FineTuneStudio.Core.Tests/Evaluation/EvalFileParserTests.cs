@@ -1,3 +1,4 @@
+using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core;
 using FineTuneStudio.Core.Evaluation;
 
@@ -80,6 +81,29 @@ public sealed class EvalFileParserTests
 
         error.Errors.ShouldHaveSingleItem().Message.ShouldBe($"The item lists {EvalFileParser.MaxAnswers + 1} acceptable answers; at most {EvalFileParser.MaxAnswers} are kept per item.");
     }
+
+    [Fact]
+    public void ParseItems_HeldOutChatFile_TheLastAnswerIsExpected_AndTextPartsAreJoined()
+    {
+        // An OpenAI chat validation file as it is: no ids, content as a string or as text parts, the answer last.
+        const string text = """
+            {"messages": [{"role": "system", "content": "Label the ticket."}, {"role": "user", "content": [{"type": "text", "text": "Server "}, {"type": "text", "text": "down"}]}, {"role": "assistant", "content": "high"}]}
+            {"messages": [{"role": "user", "content": "Typo on the site"}, {"role": "assistant", "content": [{"type": "text", "text": "low"}], "weight": 1}]}
+            """;
+
+        var items = EvalFileParser.ParseItems(text, "validation.jsonl");
+
+        items.Select(i => (i.Id, i.Expected)).ShouldBe([("1", "high"), ("2", "low")]);
+        items[0].Input.Select(m => (m.Role, m.Content)).ShouldBe([(MessageRole.System, "Label the ticket."), (MessageRole.User, "Server down")]);
+        items[1].Input.ShouldHaveSingleItem().Content.ShouldBe("Typo on the site");
+    }
+
+    [Theory]
+    [InlineData("""{"id": "a", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}], "expected": "x"}""", "input: messages[0].content[0]: only text parts can be imported; part 0 is 'image_url'")]
+    [InlineData("""{"id": "a", "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": null, "tool_calls": []}]}""", "expected: The conversation's last assistant turn has no text to score against; give the item an expected answer.")]
+    [InlineData("""{"id": "a", "messages": [{"role": "user", "content": "Hi"}]}""", "expected: The item has no expected output (give expected, ideal, or a label, or end its messages with the assistant's answer).")]
+    public void ParseItems_ChatLineThatCannotBeAnItem_IsRefusedNamingWhy(string line, string error) =>
+        Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems(line)).Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 1: " + error);
 
     [Fact]
     public void ParseItems_SomeLinesWithIdsAndSomeWithout_NamesTheLinesWithout()

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Jobs;
 using FineTuneStudio.Core.Versions;
@@ -99,14 +100,47 @@ public sealed class VersionServicesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CutAsync_EvalItemsImportedFromAFile_LeaveTheSameConversationsOutOfEveryFile()
+    {
+        // A held-out file of the dataset's own tickets, as a lead brings it: a line with the system prompt, one with
+        // the user's text alone (spaced differently), a chat line whose last turn is the answer, and one new ticket.
+        int projectId;
+        await using (var db = _db.CreateDbContext())
+        {
+            projectId = await db.Datasets.Where(d => d.Id == _datasetId).Select(d => d.ProjectId).SingleAsync();
+        }
+
+        var sets = new EvalSets(_db, new ManualClock(new DateTime(2026, 11, 24, 9, 0, 0, DateTimeKind.Utc)));
+        var set = await sets.CreateSetAsync(projectId, new EvalSetInput("Held out", "", ["exact"]), Lead, default);
+        await sets.ImportItemsAsync(set.Id, """
+            {"id": "a", "input": [{"role": "system", "content": "Label the ticket's urgency."}, {"role": "user", "content": "Ticket number 0"}], "expected": "high"}
+            {"id": "b", "input": " Ticket  number 3", "expected": "low"}
+            {"id": "c", "messages": [{"role": "system", "content": "Label the ticket's urgency."}, {"role": "user", "content": "Ticket number 5"}, {"role": "assistant", "content": "low"}]}
+            {"id": "d", "input": "A ticket nobody wrote", "expected": "low"}
+            """, "held-out.jsonl", Lead, default);
+
+        var version = await _cutter.CutAsync(Request(validation: 0.1, test: 0.1), Lead, null, default);
+
+        await using var check = _db.CreateDbContext();
+        var rows = await check.DatasetVersionExamples.Where(e => e.DatasetVersionId == version.Id).Select(e => e.ExampleId).ToListAsync();
+        rows.Count.ShouldBe(37);
+        rows.ShouldNotContain(id => id == _ids[0] || id == _ids[3] || id == _ids[5]);
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(FolderOf(version), "manifest.json")));
+        manifest.RootElement.GetProperty("split").GetProperty("excluded_as_eval_items").GetInt32().ShouldBe(3);
+        var written = string.Concat(new[] { "train.jsonl", "validation.jsonl", "test.jsonl" }.Select(f => File.ReadAllText(Path.Combine(FolderOf(version), f))));
+        written.ShouldNotContain("\"Ticket number 3\"");
+        written.ShouldContain("\"Ticket number 4\"");
+    }
+
+    [Fact]
     public async Task CutAsync_SplitsEachLabelByShare_AndLeavesEvalItemsOut()
     {
         await using (var db = _db.CreateDbContext())
         {
             var projectId = await db.Datasets.Where(d => d.Id == _datasetId).Select(d => d.ProjectId).SingleAsync();
-            var byHash = await db.Examples.SingleAsync(e => e.Id == _ids[0]);  // label high
             var set = new EvalSet { Name = "held out", ProjectId = projectId };
-            set.Items.Add(new EvalItem { ExternalId = "h1", ContentHash = byHash.ContentHash });
+            // h1 asks what example 0 asks (label high); h2 was made from example 2 (label high).
+            set.Items.Add(new EvalItem { ExternalId = "h1", InputJson = """[{"role": "user", "content": "Ticket number 0"}]""" });
             set.Items.Add(new EvalItem { ExternalId = "h2", SourceExampleId = _ids[2] });  // label high
             db.EvalSets.Add(set);
             await db.SaveChangesAsync();
