@@ -108,8 +108,14 @@ public static class EvalFileParser
                 continue;
             }
 
+            if (!TryReadCompletion(row, out var completion, out var completionError))
+            {
+                errors.Add("completion", completionError, row.Line);
+                continue;
+            }
+
             // A CSV cell, or a number or object in our own files, is one answer as its text.
-            answers ??= row.Get("expected") is { } written ? [written] : ideal;
+            answers ??= row.Get("expected") is { } written ? [written] : ideal ?? (completion is null ? null : [completion]);
             if (answers is null && label is null && input is [.., { Role: MessageRole.Assistant } answer])
             {
                 // A held-out chat file (OpenAI chat, Hugging Face messages): the last answer is the expected one.
@@ -320,7 +326,8 @@ public static class EvalFileParser
         error = "";
         if (row.Json is { } json)
         {
-            var key = json.TryGetProperty("messages", out _) ? "messages" : "input";
+            // TRL's prompt-completion rows name the input "prompt".
+            var key = json.TryGetProperty("messages", out _) ? "messages" : json.TryGetProperty("input", out _) ? "input" : "prompt";
             var property = json.TryGetProperty(key, out var m) ? m : default;
             switch (property.ValueKind)
             {
@@ -368,6 +375,44 @@ public static class EvalFileParser
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// TRL's <c>completion</c>: a text, or a list of messages whose last is the assistant's answer. Null when absent.
+    /// </summary>
+    private static bool TryReadCompletion(Row row, out string? completion, out string error)
+    {
+        (completion, error) = (null, "");
+        if (row.Json is not { } json || !json.TryGetProperty("completion", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            completion = value.GetString();
+            return true;
+        }
+
+        if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0 && value[value.GetArrayLength() - 1] is { ValueKind: JsonValueKind.Object } last
+            && last.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.GetString()!.Trim().Equals("assistant", StringComparison.OrdinalIgnoreCase))
+        {
+            var issues = new RecordIssues(row.Line);
+            completion = MessageReader.ReadContent(last, $"completion[{value.GetArrayLength() - 1}].content", issues);
+            if (issues.List.Count > 0)
+            {
+                error = $"{issues.List[0].Field}: {issues.List[0].Message}";
+                return false;
+            }
+
+            if (!string.IsNullOrEmpty(completion))
+            {
+                return true;
+            }
+        }
+
+        error = "The completion must be a text, or a list of messages ending with the assistant's answer as text.";
+        return false;
     }
 
     private static IEnumerable<Row> JsonRows(string text, ErrorList errors)

@@ -98,6 +98,22 @@ public sealed class EvalFileParserTests
         items[1].Input.ShouldHaveSingleItem().Content.ShouldBe("Typo on the site");
     }
 
+    [Fact]
+    public void ParseItems_TrlPromptCompletionRows_AreItems_StandardAndConversational()
+    {
+        // TRL's prompt-completion type, in both of its documented forms.
+        const string text = """
+            {"prompt": "The sky is", "completion": " blue."}
+            {"prompt": [{"role": "user", "content": "What color is the sky?"}], "completion": [{"role": "assistant", "content": "It is blue."}]}
+            """;
+
+        var items = EvalFileParser.ParseItems(text, "test.jsonl");
+
+        items.Select(i => (i.Id, i.Input.Single().Content, i.Expected)).ShouldBe([("1", "The sky is", " blue."), ("2", "What color is the sky?", "It is blue.")]);
+        Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems("""{"prompt": "Hi", "completion": [{"role": "user", "content": "x"}]}"""))
+            .Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 1: completion: The completion must be a text, or a list of messages ending with the assistant's answer as text.");
+    }
+
     [Theory]
     [InlineData("""{"id": "a", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}], "expected": "x"}""", "input: messages[0].content[0]: only text parts can be imported; part 0 is 'image_url'")]
     [InlineData("""{"id": "a", "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": null, "tool_calls": []}]}""", "expected: The conversation's last assistant turn has no text to score against; give the item an expected answer.")]
