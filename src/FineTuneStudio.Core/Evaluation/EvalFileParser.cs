@@ -348,12 +348,8 @@ public static class EvalFileParser
                             return false;
                         }
 
-                        // Content as text parts is joined as the importer joins it; images and other parts are refused.
-                        var issues = new RecordIssues(row.Line);
-                        var content = MessageReader.ReadContent(message, $"{key}[{messages.Count}].content", issues);
-                        if (issues.List.Count > 0)
+                        if (!TryReadContent(message, $"{key}[{messages.Count}].content", out var content, out error))
                         {
-                            error = $"{issues.List[0].Field}: {issues.List[0].Message}";
                             return false;
                         }
 
@@ -397,11 +393,8 @@ public static class EvalFileParser
         if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0 && value[value.GetArrayLength() - 1] is { ValueKind: JsonValueKind.Object } last
             && last.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.GetString()!.Trim().Equals("assistant", StringComparison.OrdinalIgnoreCase))
         {
-            var issues = new RecordIssues(row.Line);
-            completion = MessageReader.ReadContent(last, $"completion[{value.GetArrayLength() - 1}].content", issues);
-            if (issues.List.Count > 0)
+            if (!TryReadContent(last, $"completion[{value.GetArrayLength() - 1}].content", out completion, out error))
             {
-                error = $"{issues.List[0].Field}: {issues.List[0].Message}";
                 return false;
             }
 
@@ -413,6 +406,15 @@ public static class EvalFileParser
 
         error = "The completion must be a text, or a list of messages ending with the assistant's answer as text.";
         return false;
+    }
+
+    /// <summary>A message's text as the importer reads it: a string, or text parts joined; images and other parts are refused.</summary>
+    private static bool TryReadContent(JsonElement message, string path, out string? content, out string error)
+    {
+        var issues = new RecordIssues(0);
+        content = MessageReader.ReadContent(message, path, issues);
+        error = issues.List is [var first, ..] ? $"{first.Field}: {first.Message}" : "";
+        return issues.List.Count == 0;
     }
 
     private static IEnumerable<Row> JsonRows(string text, ErrorList errors)
