@@ -39,7 +39,7 @@ if ((status == 0)); then
       --logger "trx;LogFileName=FineTuneStudio.Web.Tests.postgres.trx" --logger "console;verbosity=minimal" \
       --results-directory "$results" "$@" || status=$?
     FTS_TEST_PROVIDER=postgres dotnet test tests/FineTuneStudio.Core.Tests/FineTuneStudio.Core.Tests.csproj --no-build --nologo \
-      --filter "FullyQualifiedName~ServiceTests|FullyQualifiedName~StudioDbContextTests|FullyQualifiedName~DemoSeederTests" \
+      --filter "FullyQualifiedName~ServiceTests|FullyQualifiedName~VersionServicesTests|FullyQualifiedName~StudioDbContextTests|FullyQualifiedName~DemoSeederTests" \
       --logger "trx;LogFileName=FineTuneStudio.Core.Tests.postgres.trx" --logger "console;verbosity=minimal" \
       --results-directory "$results" "$@" || status=$?
   fi

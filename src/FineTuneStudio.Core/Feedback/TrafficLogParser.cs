@@ -216,13 +216,16 @@ public sealed class TrafficLogParser(int maxLineBytes = Utf8Lines.DefaultMaxLine
                 continue;
             }
 
-            if (!TryGet(message, "content", out var content) || content.ValueKind != JsonValueKind.String)
+            // A string, or text parts joined as the example importer joins them (how chat APIs log multi-part turns).
+            var issues = new RecordIssues(line);
+            var content = MessageReader.ReadContent(message, $"{field}.content", issues);
+            if (issues.List.Count > 0 || content is null || message.GetProperty("content") is { ValueKind: JsonValueKind.Array } parts && parts.GetArrayLength() == 0)
             {
-                errors.Add(new InputError($"{field}.content", "must be a string", line));
+                errors.Add(issues.List.Count > 0 ? issues.List[0] : new InputError($"{field}.content", "must be a string or a list of text parts", line));
                 continue;
             }
 
-            result.Add(new LogMessage(role.GetString()!, content.GetString()!));
+            result.Add(new LogMessage(role.GetString()!, content));
         }
 
         if (errors.Count == before && !result.Any(m => m.Role == "user"))

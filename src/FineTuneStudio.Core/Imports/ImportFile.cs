@@ -64,7 +64,7 @@ internal sealed class ImportFile : IAsyncDisposable
         }
 
         var unpacked = await UnpackAsync(seekable, maxBytes, cancellationToken);
-        if (unpacked.Kind != ImportFileKind.WideText || unpacked._unpacked is null)
+        if (unpacked.Kind != ImportFileKind.WideText)
         {
             return unpacked;
         }

@@ -41,6 +41,22 @@ public class TrafficLogParserTests
     }
 
     [Fact]
+    public async Task ParseAsync_ContentAsTextParts_IsJoined_OtherPartsAreRefusedByIndex()
+    {
+        // How chat APIs log a multi-part user turn; an image part has no text to compare with training data.
+        var rows = await ParseAsync("""
+            {"timestamp":"2026-03-02T09:30:00Z","messages":[{"role":"user","content":[{"type":"text","text":"Printer "},{"type":"text","text":"on fire"}]}],"response":"critical"}
+            {"timestamp":"2026-03-02T09:31:00Z","messages":[{"role":"user","content":[{"type":"text","text":"See"},{"type":"image_url","image_url":{"url":"https://example.test/a.png"}}]}],"response":"low"}
+            {"timestamp":"2026-03-02T09:32:00Z","messages":[{"role":"user","content":42}],"response":"low"}
+            """);
+
+        rows[0].Errors.ShouldBeEmpty();
+        rows[0].Entry!.InputText.ShouldBe("Printer on fire");
+        rows[1].Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 2: messages[0].content[1]: only text parts can be imported; part 1 is 'image_url'");
+        rows[2].Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 3: messages[0].content: must be a string, found a number");
+    }
+
+    [Fact]
     public async Task ParseAsync_BadLines_NameLineAndField()
     {
         var rows = await ParseAsync("""
