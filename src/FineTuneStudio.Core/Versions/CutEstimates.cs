@@ -5,10 +5,11 @@ using Microsoft.EntityFrameworkCore;
 namespace FineTuneStudio.Core.Versions;
 
 /// <summary>
-/// What a cut would cost before it is made: the examples the filters select, the training share, tokens per example
-/// measured on the latest 500 of them, the epoch heuristic and the target's price.
+/// What a cut would cost before it is made: the examples the filters select, those of them an eval set holds (left
+/// out, as the cut leaves them out), the training share, tokens per example measured on the latest 500 of them, the
+/// epoch heuristic and the target's price.
 /// </summary>
-public sealed record CutEstimate(int Examples, int TrainExamples, int? MeanTokens, int Sampled, TrainingCostEstimate Cost);
+public sealed record CutEstimate(int Examples, int TrainExamples, int? MeanTokens, int Sampled, TrainingCostEstimate Cost, int HeldOut = 0);
 
 public sealed class CutEstimates(IDbContextFactory<StudioDbContext> factory)
 {
@@ -18,13 +19,25 @@ public sealed class CutEstimates(IDbContextFactory<StudioDbContext> factory)
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var target = await TrainingTargetTable.GetAsync(db, targetKey, cancellationToken);
         var selected = CutSelection.Filter(db.Examples.AsNoTracking().Where(e => e.DatasetId == datasetId), status, tags);
+        var projectId = await db.Datasets.Where(d => d.Id == datasetId).Select(d => d.ProjectId).SingleOrDefaultAsync(cancellationToken);
+        var heldOutIds = await CutSelection.HeldOutAsync(factory, datasetId, projectId, cancellationToken);
+        var heldOut = 0;
+        if (heldOutIds.Count > 0)
+        {
+            await foreach (var id in selected.Select(e => e.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
+            {
+                heldOut += heldOutIds.Contains(id) ? 1 : 0;
+            }
+        }
+
         var examples = await selected.CountAsync(cancellationToken);
+        var kept = examples - heldOut;
         var sample = examples == 0 ? null : await ExampleTokenSample.MeanTokensAsync(db, selected, cancellationToken);
-        // Shares of the count, as the splitter takes them (it rounds per label; the estimate does not need to).
-        var held = (int)Math.Round(examples * validationShare) + (int)Math.Round(examples * testShare);
-        var train = Math.Max(examples == 0 ? 0 : 1, examples - held);
+        // Shares of what the cut keeps, as the splitter takes them (it rounds per label; the estimate does not need to).
+        var held = (int)Math.Round(kept * validationShare) + (int)Math.Round(kept * testShare);
+        var train = Math.Max(kept == 0 ? 0 : 1, kept - held);
         var perExample = Math.Min(sample?.Mean ?? 0, target.TokenLimitPerExample);
         var cost = TrainingCostEstimate.From((long)perExample * train, EpochHeuristic.Epochs(train), target.PricePerMillionTrainingTokens);
-        return new CutEstimate(examples, train, sample?.Mean, sample?.Sample ?? 0, cost);
+        return new CutEstimate(examples, train, sample?.Mean, sample?.Sample ?? 0, cost, heldOut);
     }
 }

@@ -25,19 +25,23 @@ internal sealed record CutSelection(int DatasetId, CutStatusFilter Status, IRead
     }
 
     /// <summary>
-    /// The examples of a dataset whose conversation an eval item asks (<see cref="HeldOutKey"/>): read in batches of
-    /// their turns, so memory stays flat however large the dataset.
+    /// The examples of a dataset that an eval set of its project holds: those an item was made from, and those whose
+    /// conversation an item brought in a file asks (<see cref="HeldOutKey"/>). The second reads the dataset's turns in
+    /// batches, so memory stays flat however large the dataset; it runs only when such items exist.
     /// </summary>
-    public static async Task<HashSet<int>> AskedByAsync(IDbContextFactory<StudioDbContext> factory, int datasetId, IReadOnlySet<string> itemKeys, CancellationToken cancellationToken)
+    public static async Task<HashSet<int>> HeldOutAsync(IDbContextFactory<StudioDbContext> factory, int datasetId, int projectId, CancellationToken cancellationToken)
     {
-        var found = new HashSet<int>();
-        if (itemKeys.Count == 0)
-        {
-            return found;
-        }
-
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
+        var items = await db.EvalItems.Where(i => db.EvalSets.Any(s => s.Id == i.EvalSetId && s.ProjectId == projectId))
+            .Select(i => new { i.SourceExampleId, InputJson = i.SourceExampleId == null ? i.InputJson : "" }).ToListAsync(cancellationToken);
+        var found = items.Where(i => i.SourceExampleId is not null).Select(i => i.SourceExampleId!.Value).ToHashSet();
+        var itemKeys = items.Where(i => i.SourceExampleId is null).Select(i => HeldOutKey.OfItem(i.InputJson)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        return itemKeys.Count == 0 ? found : await AskedByAsync(db, datasetId, itemKeys, found, cancellationToken);
+    }
+
+    private static async Task<HashSet<int>> AskedByAsync(StudioDbContext db, int datasetId, HashSet<string> itemKeys, HashSet<int> found, CancellationToken cancellationToken)
+    {
         var after = int.MinValue;
         while (true)
         {

@@ -4,7 +4,6 @@ using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
-using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Examples;
 using FineTuneStudio.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
@@ -52,26 +51,16 @@ public sealed class VersionCutter(IDbContextFactory<StudioDbContext> factory, Ti
         await using var claim = await ClaimAsync(request.DatasetId, cancellationToken);
         progress?.Report(new CutProgress("Selecting examples", 0, 0));
         Dataset dataset;
-        HashSet<int> heldOut;
-        HashSet<string> itemKeys;
         int number;
         await using (var db = await factory.CreateDbContextAsync(cancellationToken))
         {
             dataset = await db.Datasets.AsNoTracking().SingleOrDefaultAsync(d => d.Id == request.DatasetId, cancellationToken)
                 ?? throw new NotFoundException("Dataset", request.DatasetId);
-            var evalItems = await db.EvalItems.AsNoTracking().Where(i => db.EvalSets.Any(s => s.Id == i.EvalSetId && s.ProjectId == dataset.ProjectId))
-                .Select(i => new { i.SourceExampleId, InputJson = i.SourceExampleId == null ? i.InputJson : "" }).ToListAsync(cancellationToken);
-            heldOut = evalItems.Where(i => i.SourceExampleId is not null).Select(i => i.SourceExampleId!.Value).ToHashSet();
-            // Items brought in a file name no example: they hold out every example that asks the same conversation.
-            itemKeys = evalItems.Where(i => i.SourceExampleId is null).Select(i => HeldOutKey.OfItem(i.InputJson)).OfType<string>().ToHashSet(StringComparer.Ordinal);
             number = (await db.DatasetVersions.Where(v => v.DatasetId == dataset.Id).MaxAsync(v => (int?)v.Number, cancellationToken) ?? 0) + 1;
         }
 
-        if (itemKeys.Count > 0)
-        {
-            progress?.Report(new CutProgress("Holding out what the eval sets ask", 0, 0));
-            heldOut.UnionWith(await CutSelection.AskedByAsync(factory, dataset.Id, itemKeys, cancellationToken));
-        }
+        progress?.Report(new CutProgress("Holding out what the eval sets ask", 0, 0));
+        var heldOut = await CutSelection.HeldOutAsync(factory, dataset.Id, dataset.ProjectId, cancellationToken);
 
         // Nothing is held per example: pass 1 counts per label, pass 2 keeps per label only the examples drawn for
         // validation and test, and the write pass streams the rows a third time and assigns each as it goes.

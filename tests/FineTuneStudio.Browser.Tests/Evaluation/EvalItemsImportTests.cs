@@ -46,4 +46,23 @@ public sealed class EvalItemsImportTests(BrowserFixture browser)
         await Assertions.Expect(rows.Nth(2).Locator("[data-testid=also-accepted]")).ToHaveTextAsync("also right: Wien");
         await BrowserFixture.ScreenshotAsync(page, "evaluation-run-several-answers");
     }
+
+    [Fact]
+    public async Task MlLead_ImportsTheDatasetsOwnTestFileAsAnEvalSet_AndTheCutFormCountsThoseConversationsOut()
+    {
+        var (projectId, datasetId) = await browser.App.CreateImportTargetAsync();
+        var lines = Enumerable.Range(1, 30).Select(i =>
+            $$"""{"messages": [{"role": "user", "content": "Order {{i}} arrived broken"}, {"role": "assistant", "content": "Sorry about order {{i}}: a replacement is on its way."}]}""").ToList();
+        await browser.App.ImportApprovedAsync(datasetId, string.Join('\n', lines));
+        // Three of the dataset's own lines, as a held-out chat file carries them (no ids, the answer last).
+        await browser.App.CreateEvalSetAsync(projectId, "Held out", string.Join('\n', lines.Take(3)), ["normalised"]);
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+
+        await page.GotoAsync($"projects/{projectId}/versions");
+        await BrowserFixture.WaitForCircuitAsync(page);
+
+        // 30 selected, 3 held out, 27 kept: 10% (3) for validation, 24 to train.
+        await Assertions.Expect(page.Locator("[data-testid=cut-estimate]")).ToContainTextAsync("30 examples selected, 3 of them held out by an eval set, 24 to train");
+        await BrowserFixture.ScreenshotAsync(page, "versions-estimate-held-out");
+    }
 }

@@ -1,4 +1,6 @@
+using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Tests.Support;
 using FineTuneStudio.Core.Training;
 using FineTuneStudio.Core.Versions;
@@ -35,5 +37,27 @@ public sealed class CutEstimatesTests
 
         var none = await estimates.EstimateAsync(dataset.DatasetId, TrainingTargets.OpenAiChat, CutStatusFilter.Approved, ["no-such-tag"], 0.1, 0, default);
         (none.Examples, none.MeanTokens).ShouldBe((0, null));
+    }
+
+    [Fact]
+    public async Task EstimateAsync_ExamplesAnEvalSetHolds_AreCountedOutOfTheTrainingShare()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var seed = new Seed(database);
+        var dataset = await seed.DatasetAsync("Tickets", "Replies");
+        await seed.ExamplesAsync(dataset.DatasetId, ExampleStatus.Approved, Enumerable.Range(1, 12).Select(i => Seed.Chat($"ticket {i}", "thanks")));
+        var sets = new EvalSets(database, TimeProvider.System);
+        var set = await sets.CreateSetAsync(dataset.ProjectId, new EvalSetInput("Held out", "", ["exact"]), Actor.System, default);
+        // Two of the dataset's own conversations and one nobody wrote.
+        await sets.ImportItemsAsync(set.Id, """
+            {"id": "a", "input": "ticket 3", "expected": "thanks"}
+            {"id": "b", "input": "ticket 7", "expected": "thanks"}
+            {"id": "c", "input": "ticket 99", "expected": "thanks"}
+            """, "held-out.jsonl", Actor.System, default);
+
+        var estimate = await new CutEstimates(database).EstimateAsync(dataset.DatasetId, TrainingTargets.OpenAiChat, CutStatusFilter.Approved, [], 0.1, 0, default);
+
+        // 12 selected, 2 held out, 10 kept: 1 for validation, 9 to train.
+        (estimate.Examples, estimate.HeldOut, estimate.TrainExamples).ShouldBe((12, 2, 9));
     }
 }

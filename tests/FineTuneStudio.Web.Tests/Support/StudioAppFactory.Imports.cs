@@ -45,6 +45,15 @@ public partial class StudioAppFactory
         return form;
     }
 
+    /// <summary>Imports a JSONL file into a dataset as approved examples, as an ML lead's import would.</summary>
+    public async Task ImportApprovedAsync(int datasetId, string jsonl)
+    {
+        await using var stream = new MemoryStream(Encoding.UTF8.GetBytes(jsonl));
+        var result = await Services.GetRequiredService<ImportService>().ImportAsync(datasetId, stream,
+            new ImportOptions { Status = ExampleStatus.Approved }, Actor.System, null, default);
+        result.EnsureSucceeded();
+    }
+
     public Task<int> ExampleCountAsync(int datasetId) => QueryAsync(db => db.Examples.CountAsync(e => e.DatasetId == datasetId));
 
     /// <summary>Sets the upload limit for the duration of a test (the setting is read on every request).</summary>

@@ -109,11 +109,17 @@ public sealed partial class VersionsPage
             return "No example matches these filters yet.";
         }
 
+        if (e.Examples == e.HeldOut)
+        {
+            return $"All {e.Examples:N0} examples these filters select are held out by an eval set, so nothing is left to train on.";
+        }
+
         var tokens = e.MeanTokens is { } mean ? $"{mean:N0} tokens each (mean of the latest {e.Sampled:N0})" : "tokens unknown";
         var cost = e.Cost.EstimatedCost is { } usd
             ? $"about {usd.ToString("0.00", CultureInfo.InvariantCulture)} USD at {e.Cost.PricePerMillionTokens?.ToString("0.##", CultureInfo.InvariantCulture)} USD per million training tokens"
             : "no price is known for this target";
-        return $"{e.Examples:N0} examples selected, {e.TrainExamples:N0} to train, {tokens}: {e.Cost.Epochs} epochs, {e.Cost.ChargedTokens:N0} charged tokens, {cost}.";
+        var heldOut = e.HeldOut > 0 ? $", {e.HeldOut:N0} of them held out by an eval set" : "";
+        return $"{e.Examples:N0} examples selected{heldOut}, {e.TrainExamples:N0} to train, {tokens}: {e.Cost.Epochs} epochs, {e.Cost.ChargedTokens:N0} charged tokens, {cost}.";
     }
 
     private async Task LoadVersionsAsync()
