@@ -27,7 +27,7 @@ namespace FineTuneStudio.Bench;
 /// </summary>
 public static class Program
 {
-    private static readonly string[] Steps = ["import", "import-floor", "list", "export", "export-floor", "validate", "validate-floor", "quality", "export-held-out"];
+    private static readonly string[] Steps = ["import", "import-floor", "list", "export", "export-floor", "validate", "validate-floor", "quality", "export-held-out", "estimate-held-out"];
 
     /// <summary>The floor each step is compared with.</summary>
     private static readonly Dictionary<string, string> FloorOf = new()
@@ -334,6 +334,18 @@ public static class Program
                 watch.Stop();
                 return StepResult.Of(step, watch, version.Total, "examples",
                     $"cut with a 500-item eval set imported from the dataset's own file: {version.TrainCount:N0} train + {version.ValidationCount:N0} validation lines written");
+            }
+
+            case "estimate-held-out":
+            {
+                // The cut form's estimate after export-held-out made the eval set: it finds the held-out examples each time.
+                var datasetId = await ReadDatasetIdAsync(datasetFile);
+                var estimates = provider.GetRequiredService<CutEstimates>();
+                watch.Start();
+                var estimate = await estimates.EstimateAsync(datasetId, TrainingTargets.OpenAiChat, CutStatusFilter.Approved, [], 0.1, 0, ct);
+                watch.Stop();
+                return StepResult.Of(step, watch, estimate.Examples, "examples",
+                    $"estimate of a cut: {estimate.Examples:N0} selected, {estimate.HeldOut:N0} held out by the 500-item eval set, {estimate.TrainExamples:N0} to train");
             }
 
             case "validate":

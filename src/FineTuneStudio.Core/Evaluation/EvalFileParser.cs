@@ -30,7 +30,8 @@ public sealed record EvalOutputInput(string Id, string Output, int Line, string?
 /// <c>{input, ideal}</c>, numbered by position when no line has an id) and model outputs from JSONL or CSV: our
 /// <c>{id, output}</c>, an OpenAI-style batch output (<c>custom_id</c> and the response body, as OpenAI's Batch API
 /// and vLLM's run_batch write it) or LLaMA-Factory's <c>generated_predictions.jsonl</c> (<c>prompt</c>,
-/// <c>predict</c>, <c>label</c>, in the set's order). Every problem is reported with its line; a file with any
+/// <c>predict</c>, <c>label</c>, in the set's order) or the record file oaieval writes (see <see cref="OaievalLog"/>).
+/// Every problem is reported with its line; a file with any
 /// problem yields no rows, so callers change nothing.
 /// </summary>
 public static class EvalFileParser
@@ -67,7 +68,9 @@ public static class EvalFileParser
     public static IReadOnlyList<EvalItemInput> ParseItems(string text, string? fileName = null)
     {
         var errors = new ErrorList();
-        var rows = ReadRows(text, fileName, ["id", "expected"], errors).ToList();
+        // The OpenAI Evals API's JSONL data source wraps each item: {"item": {...}}.
+        var rows = ReadRows(text, fileName, ["id", "expected"], errors)
+            .Select(r => r.Json is { } json && json.TryGetProperty("item", out var item) && item.ValueKind == JsonValueKind.Object ? r with { Json = item } : r).ToList();
         var items = new List<EvalItemInput>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         // OpenAI Evals' registry files carry no ids; when no line has one, an item is known by its position.
@@ -171,6 +174,17 @@ public static class EvalFileParser
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
+            if (row.Json is { } logged && OaievalLog.Kind(logged) is { } kind)
+            {
+                // A sample's first sampling event is the model's answer; a model-graded eval records its grader's after it.
+                if (kind == OaievalLog.Sampling && OaievalLog.Output(row, logged, errors) is { } sampled && seen.TryAdd(sampled.Id, row.Line))
+                {
+                    outputs.Add(sampled);
+                }
+
+                continue;
+            }
+
             if (row.Json is { } json && json.TryGetProperty("predict", out _) && !json.TryGetProperty("id", out _))
             {
                 // LLaMA-Factory writes no id: the line's place in the file is the item's place in the set.

@@ -122,6 +122,18 @@ public sealed class EvalFileParserTests
         Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems(line)).Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 1: " + error);
 
     [Fact]
+    public void ParseItems_OpenAiEvalsApiDataSourceLines_AreUnwrappedFromTheirItem()
+    {
+        // The hosted Evals API's JSONL data source: each line {"item": {...}} with the eval's item schema.
+        var items = EvalFileParser.ParseItems("""
+            {"item": {"input": "Capital of France?", "ideal": "Paris"}}
+            {"item": {"input": "Capital of Italy?", "ideal": ["Rome", "Roma"]}}
+            """);
+
+        items.Select(i => (i.Id, i.Input.Single().Content, i.Expected, string.Join("|", i.OtherAnswers))).ShouldBe([("1", "Capital of France?", "Paris", ""), ("2", "Capital of Italy?", "Rome", "Roma")]);
+    }
+
+    [Fact]
     public void ParseItems_SomeLinesWithIdsAndSomeWithout_NamesTheLinesWithout()
     {
         var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems("""

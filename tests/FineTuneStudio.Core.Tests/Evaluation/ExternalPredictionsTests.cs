@@ -176,4 +176,36 @@ public sealed class ExternalPredictionsTests
             }
         }
     }
+
+    [Fact]
+    public async Task OaievalRecord_OfTheRegistrySamples_IsARunOfTheSet_EachSampleOnItsItem()
+    {
+        // A registry samples file imported without ids, and the record file oaieval wrote for a Match eval over it:
+        // events out of order, a match event after each sampling one, the spec first and the final report last.
+        await using var database = await TestDatabase.CreateAsync();
+        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Geography", null), Lead, default);
+        var sets = new EvalSets(database, _clock);
+        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("Capitals", "", ["exact"]), Lead, default);
+        var folder = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures");
+        await sets.ImportItemsAsync(set.Id, await File.ReadAllTextAsync(Path.Combine(folder, "oaieval-samples.jsonl")), "samples.jsonl", Lead, default);
+
+        var runs = new EvalRuns(database, _clock);
+        var run = await runs.ImportRunAsync(set.Id, new EvalRunInput("ft:capitals-v1"), await File.ReadAllTextAsync(Path.Combine(folder, "oaieval-record.jsonl")), "record.jsonl", Lead, default);
+
+        // Sample 0 (Italy) said Rome, 1 (Spain) Barcelona, 2 (Austria) Wien: 2 of 3, as oaieval's own report says.
+        var results = (await runs.GetResultsAsync(run.Id, null, null, default)).Items;
+        results.Select(r => (r.ExternalId, r.Output, r.Correct)).ShouldBe([("1", "Rome", true), ("2", "Barcelona", false), ("3", "Wien", true)]);
+        run.Summary!.Metrics["exact"].ShouldBe(0.6667);
+    }
+
+    [Theory]
+    [InlineData("""{"run_id": "r", "event_id": 0, "sample_id": "capitals.dev", "type": "sampling", "data": {"sampled": ["Rome"]}}""", "sample_id")]
+    [InlineData("""{"run_id": "r", "event_id": 0, "sample_id": "capitals.dev.0", "type": "sampling", "data": {"prompt": "x"}}""", "data.sampled")]
+    [InlineData("""{"run_id": "r", "event_id": 0, "sample_id": "capitals.dev.0", "type": "sampling", "data": {"sampled": [7]}}""", "data.sampled")]
+    public void OaievalRecord_SamplingEventWithoutItsParts_IsRefusedOnItsLine(string line, string field)
+    {
+        var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseOutputs("""{"spec": {"run_id": "r"}}""" + "\n" + line, "record.jsonl"));
+
+        (error.Errors.ShouldHaveSingleItem().Line, error.Errors[0].Field).ShouldBe((2, field));
+    }
 }
