@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Training;
 using Microsoft.EntityFrameworkCore;
@@ -13,6 +14,12 @@ public sealed record CutEstimate(int Examples, int TrainExamples, int? MeanToken
 
 public sealed class CutEstimates(IDbContextFactory<StudioDbContext> factory)
 {
+    // The form asks again on every change; finding the held-out examples reads every turn of the dataset, so the set
+    // is kept per dataset until its examples or the project's eval items change.
+    private readonly ConcurrentDictionary<int, (HeldOutStamp Stamp, HashSet<int> Ids)> _heldOut = new();
+
+    private sealed record HeldOutStamp(int Examples, DateTime? LastChange, int Items, int? LastItem);
+
     public async Task<CutEstimate> EstimateAsync(int datasetId, string targetKey, CutStatusFilter status, IReadOnlyList<string> tags,
         double validationShare, double testShare, CancellationToken cancellationToken)
     {
@@ -20,7 +27,7 @@ public sealed class CutEstimates(IDbContextFactory<StudioDbContext> factory)
         var target = await TrainingTargetTable.GetAsync(db, targetKey, cancellationToken);
         var selected = CutSelection.Filter(db.Examples.AsNoTracking().Where(e => e.DatasetId == datasetId), status, tags);
         var projectId = await db.Datasets.Where(d => d.Id == datasetId).Select(d => d.ProjectId).SingleOrDefaultAsync(cancellationToken);
-        var heldOutIds = await CutSelection.HeldOutAsync(factory, datasetId, projectId, cancellationToken);
+        var heldOutIds = await HeldOutAsync(db, datasetId, projectId, cancellationToken);
         var heldOut = 0;
         if (heldOutIds.Count > 0)
         {
@@ -39,5 +46,21 @@ public sealed class CutEstimates(IDbContextFactory<StudioDbContext> factory)
         var perExample = Math.Min(sample?.Mean ?? 0, target.TokenLimitPerExample);
         var cost = TrainingCostEstimate.From((long)perExample * train, EpochHeuristic.Epochs(train), target.PricePerMillionTrainingTokens);
         return new CutEstimate(examples, train, sample?.Mean, sample?.Sample ?? 0, cost, heldOut);
+    }
+
+    private async Task<HashSet<int>> HeldOutAsync(StudioDbContext db, int datasetId, int projectId, CancellationToken cancellationToken)
+    {
+        var examples = db.Examples.Where(e => e.DatasetId == datasetId);
+        var items = db.EvalItems.Where(i => db.EvalSets.Any(s => s.Id == i.EvalSetId && s.ProjectId == projectId));
+        var stamp = new HeldOutStamp(await examples.CountAsync(cancellationToken), await examples.MaxAsync(e => (DateTime?)e.UpdatedAt, cancellationToken),
+            await items.CountAsync(cancellationToken), await items.MaxAsync(i => (int?)i.Id, cancellationToken));
+        if (_heldOut.TryGetValue(datasetId, out var kept) && kept.Stamp == stamp)
+        {
+            return kept.Ids;
+        }
+
+        var ids = await CutSelection.HeldOutAsync(factory, datasetId, projectId, cancellationToken);
+        _heldOut[datasetId] = (stamp, ids);
+        return ids;
     }
 }

@@ -55,9 +55,14 @@ public sealed class CutEstimatesTests
             {"id": "c", "input": "ticket 99", "expected": "thanks"}
             """, "held-out.jsonl", Actor.System, default);
 
-        var estimate = await new CutEstimates(database).EstimateAsync(dataset.DatasetId, TrainingTargets.OpenAiChat, CutStatusFilter.Approved, [], 0.1, 0, default);
+        var estimates = new CutEstimates(database);
+        var estimate = await estimates.EstimateAsync(dataset.DatasetId, TrainingTargets.OpenAiChat, CutStatusFilter.Approved, [], 0.1, 0, default);
 
         // 12 selected, 2 held out, 10 kept: 1 for validation, 9 to train.
         (estimate.Examples, estimate.HeldOut, estimate.TrainExamples).ShouldBe((12, 2, 9));
+
+        // The held-out set is kept between estimates, and found again once the eval items change.
+        await sets.ImportItemsAsync(set.Id, """{"id": "d", "input": "ticket 9", "expected": "thanks"}""", "more.jsonl", Actor.System, default);
+        (await estimates.EstimateAsync(dataset.DatasetId, TrainingTargets.OpenAiChat, CutStatusFilter.Approved, [], 0.1, 0, default)).HeldOut.ShouldBe(3);
     }
 }
