@@ -45,6 +45,34 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
     }
 
     [Fact]
+    public async Task MlLead_ImportsRegistrySamplesAndTheOaievalRecordOverTheApi_AndReadsEveryAcceptedAnswer()
+    {
+        var (projectId, _) = await app.CreateImportTargetAsync();
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var created = await lead.PostAsJsonAsync($"api/projects/{projectId}/eval-sets", new { name = "Capitals", metrics = new[] { "exact" } });
+        await created.ShouldHaveStatusAsync(HttpStatusCode.Created);
+        var setId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+
+        var items = await lead.PostAsync($"api/eval-sets/{setId}/items", File("samples.jsonl", """
+            {"input": "Capital of Italy?", "ideal": ["Rome", "Roma"]}
+            {"input": "Capital of Spain?", "ideal": "Madrid"}
+            """));
+        await items.ShouldHaveStatusAsync(HttpStatusCode.OK);
+        var listed = await lead.GetFromJsonAsync<JsonElement>($"api/eval-sets/{setId}/items");
+        listed[0].GetProperty("alsoAccepted").EnumerateArray().Select(a => a.GetString()).ShouldBe(["Roma"]);
+
+        var run = await lead.PostAsync($"api/eval-sets/{setId}/runs", File("record.jsonl", """
+            {"spec": {"run_id": "r1", "eval_name": "capitals.dev.v0"}}
+            {"run_id": "r1", "event_id": 0, "sample_id": "capitals.dev.1", "type": "sampling", "data": {"prompt": "Capital of Spain?", "sampled": ["Madrid"]}}
+            {"run_id": "r1", "event_id": 1, "sample_id": "capitals.dev.0", "type": "sampling", "data": {"prompt": "Capital of Italy?", "sampled": ["Roma"]}}
+            {"final_report": {"accuracy": 1.0}}
+            """, ("name", "oaieval")));
+        await run.ShouldHaveStatusAsync(HttpStatusCode.Created);
+        (await run.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("summary").GetProperty("metrics").GetProperty("exact").GetDouble().ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Writes_NeedTheEvaluatePolicy_AndLabelersSeeNothing()
     {
         var demo = await app.DemoEvaluationAsync();
