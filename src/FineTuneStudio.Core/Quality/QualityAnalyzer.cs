@@ -438,7 +438,7 @@ public sealed class QualityAnalyzer
             AddSplitLeakage(findings, exactGroups, nearGroups);
             t = Done("split leakage (grouping)", t);
             AddTally(findings, FindingType.EvalLeakage, FindingSeverity.Error, "Evaluation inputs in the training data",
-                "These examples repeat (or nearly repeat) an input of the evaluation set, which would inflate its scores.", _evalLeaks, groups: _evalLeakGroups);
+                "These examples repeat (or nearly repeat) an input of the evaluation set, which would inflate its scores. A cut leaves out those an item was made from or asks word for word; near repeats stay in until they are edited or rejected.", _evalLeaks, groups: _evalLeakGroups);
 
             t = Start();
             AgreementSummary? agreement = null;
