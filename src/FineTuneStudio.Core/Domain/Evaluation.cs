@@ -32,6 +32,7 @@ public class EvalItem
     public string? Label { get; set; }
     public string? SchemaJson { get; set; }
     public int? SourceExampleId { get; set; }
+    /// <summary>SHA-256 of the input as example content (<c>ExampleContent.ComputeHash</c>); cuts hold examples out by <c>HeldOutKey</c>.</summary>
     public string ContentHash { get; set; } = "";
 }
 

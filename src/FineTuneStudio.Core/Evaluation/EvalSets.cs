@@ -140,11 +140,6 @@ public sealed class EvalSets(IDbContextFactory<StudioDbContext> factory, TimePro
     }
 
     /// <summary>
-    /// Creates a set from chosen examples of one dataset: the input is every turn before the last
-    /// assistant reply, the expected output is that reply (or the label). The content hash covers the
-    /// input only, so the export can keep these examples out of training.
-    /// </summary>
-    /// <summary>
     /// Holds out the test split of a dataset version: each of its examples becomes an item, so later versions
     /// of the dataset keep them out of training.
     /// </summary>
@@ -171,6 +166,10 @@ public sealed class EvalSets(IDbContextFactory<StudioDbContext> factory, TimePro
         return await CreateFromExamplesAsync(projectId, input, datasetId, exampleIds, actor, cancellationToken);
     }
 
+    /// <summary>
+    /// Creates a set from chosen examples of one dataset: the input is every turn before the last assistant reply, the
+    /// expected output is that reply (or the label). Each item names its example, which every later cut leaves out.
+    /// </summary>
     public async Task<EvalSetSummary> CreateFromExamplesAsync(int projectId, EvalSetInput input, int datasetId, IReadOnlyList<int> exampleIds, Actor actor, CancellationToken cancellationToken)
     {
         var (name, metrics) = Validate(input);
