@@ -23,6 +23,9 @@ public sealed record EvalItemInput(string Id, IReadOnlyList<MessageContent> Inpu
 public sealed record EvalOutputInput(string Id, string Output, int Line, string? Expected = null)
 {
     public bool ByPosition => Id.Length == 0;
+
+    /// <summary>Set for an oaieval sample: its id is the sample's number + 1, not a name the file gave it.</summary>
+    public int? OaievalSample { get; init; }
 }
 
 /// <summary>

@@ -93,7 +93,9 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
         }
 
         var known = items.Select(i => i.ExternalId).ToHashSet(StringComparer.Ordinal);
-        var unknown = outputs.Where(o => !known.Contains(o.Id)).Select(o => new InputError("id", $"The set has no item \"{o.Id}\".", o.Line)).ToList();
+        var unknown = outputs.Where(o => !known.Contains(o.Id)).Select(o => new InputError("id", o.OaievalSample is { } sample
+            ? $"The set has no item \"{o.Id}\" for oaieval's sample {sample}: samples are matched to the items an import of the samples file without ids numbers 1, 2, …; import the run into such a set."
+            : $"The set has no item \"{o.Id}\".", o.Line)).ToList();
         if (unknown.Count > 0)
         {
             throw new StudioValidationException(unknown.Take(EvalFileParser.MaxErrors).ToList(), unknown.Count);

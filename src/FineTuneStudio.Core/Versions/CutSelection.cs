@@ -1,6 +1,6 @@
-using FineTuneStudio.Core.Evaluation;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Evaluation;
 using Microsoft.EntityFrameworkCore;
 
 namespace FineTuneStudio.Core.Versions;

@@ -196,6 +196,13 @@ public sealed class ExternalPredictionsTests
         var results = (await runs.GetResultsAsync(run.Id, null, null, default)).Items;
         results.Select(r => (r.ExternalId, r.Output, r.Correct)).ShouldBe([("1", "Rome", true), ("2", "Barcelona", false), ("3", "Wien", true)]);
         run.Summary!.Metrics["exact"].ShouldBe(0.6667);
+
+        // Into a set whose items carry their own ids, the numbers mean nothing: refused, saying how samples are matched.
+        var (named, namedSet) = await ArrangeAsync();
+        await using var _ = named;
+        var error = await Should.ThrowAsync<StudioValidationException>(() => new EvalRuns(named, _clock).ImportRunAsync(namedSet, new EvalRunInput("ft:capitals-v1"),
+            File.ReadAllText(Path.Combine(folder, "oaieval-record.jsonl")), "record.jsonl", Lead, default));
+        error.Errors[0].ToString().ShouldStartWith("line 2: id: The set has no item \"3\" for oaieval's sample 2: samples are matched to the items an import of the samples file without ids numbers");
     }
 
     [Theory]
