@@ -428,10 +428,9 @@ public static class EvalFileParser
     /// <summary>A message's text as the importer reads it: a string, or text parts joined; images and other parts are refused.</summary>
     private static bool TryReadContent(JsonElement message, string path, out string? content, out string error)
     {
-        var issues = new RecordIssues(0);
-        content = MessageReader.ReadContent(message, path, issues);
-        error = issues.List is [var first, ..] ? $"{first.Field}: {first.Message}" : "";
-        return issues.List.Count == 0;
+        content = MessageReader.ReadContent(message, path, out var problem);
+        error = problem is null ? "" : $"{problem.Field}: {problem.Message}";
+        return problem is null;
     }
 
     private static IEnumerable<Row> JsonRows(string text, ErrorList errors)

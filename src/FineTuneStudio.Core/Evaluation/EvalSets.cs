@@ -106,17 +106,17 @@ public sealed class EvalSets(IDbContextFactory<StudioDbContext> factory, TimePro
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var set = await db.EvalSets.AsNoTracking().SingleOrDefaultAsync(s => s.Id == setId, cancellationToken) ?? throw new NotFoundException("Eval set", setId);
         var existing = (await db.EvalItems.Where(i => i.EvalSetId == setId).Select(i => i.ExternalId).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        var clashes = parsed.Where(p => existing.Contains(p.Id)).Select(p => new InputError("id", $"The set already has an item \"{p.Id}\".", p.Line)).ToList();
+        var clashes = parsed.Where(p => existing.Contains(p.Id)).ToList();
         if (clashes.Count > 0 && parsed[0].NumberedByPosition)
         {
             // One reason for them all: a second file without ids is numbered from 1 again.
             throw new StudioValidationException("id",
-                $"The set already has items {ListText.Capped(parsed.Where(p => existing.Contains(p.Id)).Select(p => p.Id).ToList(), 10)}: a file without ids is numbered by position from 1, so a second one clashes with the first; give each line an \"id\", or import it into a set of its own.");
+                $"The set already has items {ListText.Capped(clashes.Select(p => p.Id).ToList(), 10)}: a file without ids is numbered by position from 1, so a second one clashes with the first; give each line an \"id\", or import it into a set of its own.");
         }
 
         if (clashes.Count > 0)
         {
-            throw new StudioValidationException(clashes.Take(EvalFileParser.MaxErrors).ToList(), clashes.Count);
+            throw new StudioValidationException(clashes.Take(EvalFileParser.MaxErrors).Select(p => new InputError("id", $"The set already has an item \"{p.Id}\".", p.Line)).ToList(), clashes.Count);
         }
 
         foreach (var item in parsed)

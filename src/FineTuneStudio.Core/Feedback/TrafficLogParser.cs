@@ -217,11 +217,10 @@ public sealed class TrafficLogParser(int maxLineBytes = Utf8Lines.DefaultMaxLine
             }
 
             // A string, or text parts joined as the example importer joins them (how chat APIs log multi-part turns).
-            var issues = new RecordIssues(line);
-            var content = MessageReader.ReadContent(message, $"{field}.content", issues);
-            if (issues.List.Count > 0 || content is null || message.GetProperty("content") is { ValueKind: JsonValueKind.Array } parts && parts.GetArrayLength() == 0)
+            var content = MessageReader.ReadContent(message, $"{field}.content", out var problem);
+            if (problem is not null || content is null || message.GetProperty("content") is { ValueKind: JsonValueKind.Array } parts && parts.GetArrayLength() == 0)
             {
-                errors.Add(issues.List.Count > 0 ? issues.List[0] : new InputError($"{field}.content", "must be a string or a list of text parts", line));
+                errors.Add(problem is not null ? problem with { Line = line } : new InputError($"{field}.content", "must be a string or a list of text parts", line));
                 continue;
             }
 

@@ -268,6 +268,15 @@ internal static class MessageReader
     /// <c>{"type": "text", "text": ...}</c> (OpenAI) and <c>{"type": "text", "value": ...}</c>. Images, audio and
     /// other parts have no place in an example and are refused by index and type.
     /// </summary>
+    /// <summary><see cref="ReadContent(JsonElement, string, RecordIssues)"/> for readers that report one problem per field (no line set).</summary>
+    public static string? ReadContent(JsonElement item, string path, out InputError? problem)
+    {
+        var issues = new RecordIssues(0);
+        var content = ReadContent(item, path, issues);
+        problem = issues.List.Count > 0 ? issues.List[0] with { Line = null } : null;
+        return content;
+    }
+
     public static string? ReadContent(JsonElement item, string path, RecordIssues issues)
     {
         if (!item.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)

@@ -28,16 +28,21 @@ public sealed class CutEstimates(IDbContextFactory<StudioDbContext> factory)
         var selected = CutSelection.Filter(db.Examples.AsNoTracking().Where(e => e.DatasetId == datasetId), status, tags);
         var projectId = await db.Datasets.Where(d => d.Id == datasetId).Select(d => d.ProjectId).SingleOrDefaultAsync(cancellationToken);
         var heldOutIds = await HeldOutAsync(db, datasetId, projectId, cancellationToken);
-        var heldOut = 0;
-        if (heldOutIds.Count > 0)
+        // Counted in one read: with examples held out, while their ids stream past; otherwise by the database.
+        var (examples, heldOut) = (0, 0);
+        if (heldOutIds.Count == 0)
+        {
+            examples = await selected.CountAsync(cancellationToken);
+        }
+        else
         {
             await foreach (var id in selected.Select(e => e.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
             {
+                examples++;
                 heldOut += heldOutIds.Contains(id) ? 1 : 0;
             }
         }
 
-        var examples = await selected.CountAsync(cancellationToken);
         var kept = examples - heldOut;
         var sample = examples == 0 ? null : await ExampleTokenSample.MeanTokensAsync(db, selected, cancellationToken);
         // Shares of what the cut keeps, as the splitter takes them (it rounds per label; the estimate does not need to).

@@ -53,19 +53,31 @@ internal sealed record CutSelection(int DatasetId, CutStatusFilter Status, IRead
             }
 
             after = ids[^1];
-            var (first, last) = (ids[0], ids[^1]);
-            var turns = await db.ExampleMessages.Where(m => m.ExampleId >= first && m.ExampleId <= last && ids.Contains(m.ExampleId))
-                .OrderBy(m => m.ExampleId).ThenBy(m => m.Position)
-                .Select(m => new { m.ExampleId, Content = new MessageContent(m.Role, m.Content, null, null, null, null) })
-                .ToListAsync(cancellationToken);
-            foreach (var example in turns.GroupBy(t => t.ExampleId))
+            foreach (var example in await TurnsAsync(db, ids, cancellationToken))
             {
-                if (HeldOutKey.OfExample(example.Select(t => t.Content).ToList()) is { } key && itemKeys.Contains(key))
+                if (HeldOutKey.OfExample(example.ToList()) is { } key && itemKeys.Contains(key))
                 {
                     found.Add(example.Key);
                 }
             }
         }
+    }
+
+    /// <summary>The turns of the given examples (ascending ids, one batch), in order, by example id.</summary>
+    public static async Task<ILookup<int, MessageContent>> TurnsAsync(StudioDbContext db, IReadOnlyList<int> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return Array.Empty<(int ExampleId, MessageContent Content)>().ToLookup(m => m.ExampleId, m => m.Content);
+        }
+
+        // The id range lets the index on ExampleId do the work; the list keeps out examples of other datasets inside it.
+        var (first, last) = (ids[0], ids[^1]);
+        return (await db.ExampleMessages.Where(m => m.ExampleId >= first && m.ExampleId <= last && ids.Contains(m.ExampleId))
+                .OrderBy(m => m.ExampleId).ThenBy(m => m.Position)
+                .Select(m => new { m.ExampleId, Content = new MessageContent(m.Role, m.Content, m.Name, m.ToolCallsJson, m.ToolCallId, m.Weight) })
+                .ToListAsync(cancellationToken))
+            .ToLookup(m => m.ExampleId, m => m.Content);
     }
 
     public static IQueryable<Example> Filter(IQueryable<Example> query, CutStatusFilter status, IReadOnlyList<string> tags)

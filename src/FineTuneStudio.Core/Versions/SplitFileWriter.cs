@@ -50,16 +50,7 @@ internal static class SplitFileWriter
                 }
 
                 after = examples[^1].Id;
-                var chunk = examples.Where(e => !selection.IsExcluded(e.Id)).Select(e => e.Id).ToArray();
-                var first = chunk.Length > 0 ? chunk[0] : 0;
-                var last = chunk.Length > 0 ? chunk[^1] : -1;
-                var messages = chunk.Length == 0
-                    ? Enumerable.Empty<(int ExampleId, MessageContent Content)>().ToLookup(m => m.ExampleId, m => m.Content)
-                    : (await db.ExampleMessages.Where(m => m.ExampleId >= first && m.ExampleId <= last && chunk.Contains(m.ExampleId))
-                            .OrderBy(m => m.ExampleId).ThenBy(m => m.Position)
-                            .Select(m => new { m.ExampleId, Content = new MessageContent(m.Role, m.Content, m.Name, m.ToolCallsJson, m.ToolCallId, m.Weight) })
-                            .ToListAsync(cancellationToken))
-                        .ToLookup(m => m.ExampleId, m => m.Content);
+                var messages = await CutSelection.TurnsAsync(db, examples.Where(e => !selection.IsExcluded(e.Id)).Select(e => e.Id).ToArray(), cancellationToken);
                 foreach (var e in examples)
                 {
                     if (selection.IsExcluded(e.Id))
