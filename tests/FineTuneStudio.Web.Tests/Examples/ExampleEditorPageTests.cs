@@ -31,7 +31,8 @@ public sealed class ExampleEditorPageTests(StudioAppFactory app)
         ctx.Render<MudPopoverProvider>();
 
         var page = ctx.Render<ExampleEditorPage>(p => p.Add(x => x.ProjectId, dataset.ProjectId).Add(x => x.ExampleId, example.Id));
-        page.WaitForElement("[data-testid=label-heading]").TextContent.ShouldBe("Your label (saved as your annotation)");
+        // The first render reads the example from the database; on a busy machine that takes longer than bUnit's 1 s default.
+        page.WaitForElement("[data-testid=label-heading]", TimeSpan.FromSeconds(10)).TextContent.ShouldBe("Your label (saved as your annotation)");
         page.Find("input[disabled]").ShouldNotBeNull(); // tags (and split) are the reviewers'
         await page.FindAll("[data-testid=label-chips] .mud-chip").Single(c => c.TextContent.Contains("low", StringComparison.Ordinal)).ClickAsync(new MouseEventArgs());
         await page.Find("[data-testid=save]").ClickAsync(new MouseEventArgs());
