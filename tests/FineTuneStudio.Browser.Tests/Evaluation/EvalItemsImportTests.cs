@@ -25,6 +25,9 @@ public sealed class EvalItemsImportTests(BrowserFixture browser)
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
         await page.GotoAsync($"projects/{projectId}/evaluation/sets");
         await BrowserFixture.WaitForCircuitAsync(page);
+        // The page names the shapes it reads, this one among them.
+        await Assertions.Expect(page.Locator("[data-testid=item-shapes] li")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("[data-testid=item-shapes]")).ToContainTextAsync("an ideal list counts any of its answers right");
 
         await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload
         {
@@ -36,6 +39,8 @@ public sealed class EvalItemsImportTests(BrowserFixture browser)
 
         // Items are numbered by position; "roma" and "Wien" are right by the other spelling, "Barcelona" is not.
         var run = await browser.App.ImportRunAsync(setId, "Tuned v1", "id,output\n1,roma\n2,Barcelona\n3,Wien\n", "outputs.csv");
+        await page.GotoAsync($"projects/{projectId}/evaluation/runs");
+        await Assertions.Expect(page.Locator("[data-testid=output-shapes]")).ToContainTextAsync("sample N is item N + 1");
         await page.GotoAsync($"projects/{projectId}/evaluation/runs/{run}");
         var rows = page.Locator("[data-testid=result-table] tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(3);
