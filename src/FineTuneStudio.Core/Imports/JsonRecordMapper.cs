@@ -23,7 +23,8 @@ internal static class JsonRecordMapper
     /// <summary>The shapes auto detection knows, for the message when a record fits none.</summary>
     public const string KnownShapes =
         "messages (OpenAI / Hugging Face chat), conversations (ShareGPT, with chosen/rejected for preference), prompt and completion, "
-        + "prompt/chosen/rejected, input/preferred_output/non_preferred_output, a boolean label or kto_tag (KTO), instruction and output (Alpaca), "
+        + "prompt/chosen/rejected (or chosen and rejected as whole conversations, HH-RLHF transcripts too), input/preferred_output/non_preferred_output, "
+        + "a boolean label or kto_tag (KTO), instruction and output (Alpaca; Dolly's context and response, OpenOrca's question and response), "
         + "data and annotations (Label Studio), fields and responses (Argilla), or text with a label (Hugging Face classification)";
 
     private const int MaxLabelLength = 200;
@@ -65,7 +66,7 @@ internal static class JsonRecordMapper
             return ImportFormat.Chat;
         }
 
-        if (Has("instruction"))
+        if (InstructionReader.Fits(record))
         {
             return ImportFormat.Alpaca;
         }
@@ -113,7 +114,9 @@ internal static class JsonRecordMapper
             // the likely mistake is the chosen format, not the record.
             var message = Detect(record) is { } other && other != format
                 ? $"is missing; a {ImportSettings.NameOf(format)} record needs {missing.Needs}, and this record looks like {ImportSettings.NameOf(other)}"
-                : "is missing";
+                : format == ImportFormat.Preference && missing.Key == "prompt"
+                    ? "is missing; chosen and rejected as plain answers need the prompt they answer, or give each as its whole conversation (a list of messages, or a Human:/Assistant: transcript)"
+                    : "is missing";
             return ImportRow.Invalid(line, missing.Key, message);
         }
 
@@ -129,6 +132,11 @@ internal static class JsonRecordMapper
         {
             label = ReadLabel(record, tags, issues);
             tags.AddRange(ReadTags(record, issues) ?? []);
+        }
+
+        if (format == ImportFormat.Alpaca && InstructionReader.Category(record, issues) is { } category)
+        {
+            tags.Add(category);
         }
 
         if (format == ImportFormat.Text && ReadString(record, "label_text", "label_text", issues, required: false) is { } named)
@@ -184,7 +192,7 @@ internal static class JsonRecordMapper
             case ImportFormat.Preference:
                 return (MapPreference(record, issues), ["prompt", "chosen", "rejected", "input", "preferred_output", "non_preferred_output"]);
             case ImportFormat.Alpaca:
-                return (MapAlpaca(record, issues), ["system", "instruction", "input", "output"]);
+                return (InstructionReader.Map(record, issues), InstructionReader.RecordKeys);
             case ImportFormat.ShareGpt:
                 return (ShareGptReader.Map(record, issues), ShareGptReader.RecordKeys);
             case ImportFormat.ShareGptPreference:
@@ -220,8 +228,10 @@ internal static class JsonRecordMapper
             ImportFormat.PromptCompletion => First("prompt and completion", "prompt", "completion"),
             ImportFormat.Preference when Has("input") || Has("preferred_output") || Has("non_preferred_output") =>
                 First("input, preferred_output and non_preferred_output", "input", "preferred_output", "non_preferred_output"),
-            ImportFormat.Preference => First("prompt, chosen and rejected", "prompt", "chosen", "rejected"),
-            ImportFormat.Alpaca => First("instruction and output", "instruction", "output"),
+            ImportFormat.Preference when Has("prompt") || !record.TryGetProperty("chosen", out var chosen) || !PreferenceConversations.IsConversation(chosen) =>
+                First("prompt, chosen and rejected (or chosen and rejected as whole conversations)", "prompt", "chosen", "rejected"),
+            ImportFormat.Preference => First("chosen and rejected", "rejected"),
+            ImportFormat.Alpaca => InstructionReader.MissingKey(record) is { } key ? (key, InstructionReader.Needs) : null,
             ImportFormat.ShareGpt => First("conversations", "conversations"),
             ImportFormat.ShareGptPreference => First("conversations, chosen and rejected", "conversations", "chosen", "rejected"),
             ImportFormat.Kto when !Has("messages") && !Has("conversations") && !Has("prompt") => ("messages", "messages, conversations or prompt and completion, with label true or false"),
@@ -272,6 +282,10 @@ internal static class JsonRecordMapper
             chosen = ReadCompletion(record, "preferred_output", issues);
             rejected = ReadCompletion(record, "non_preferred_output", issues);
         }
+        else if (!record.TryGetProperty("prompt", out var given) || given.ValueKind == JsonValueKind.Null)
+        {
+            return PreferenceConversations.Map(record, issues);
+        }
         else
         {
             prompt = ReadTurns(record, "prompt", MessageRole.User, issues);
@@ -282,31 +296,6 @@ internal static class JsonRecordMapper
         return prompt is null || chosen is null || rejected is null
             ? null
             : new ExampleContent(prompt, PreferredCompletion: chosen, RejectedCompletion: rejected, ToolsJson: tools);
-    }
-
-    private static ExampleContent? MapAlpaca(JsonElement record, RecordIssues issues)
-    {
-        var system = ReadString(record, "system", "system", issues, required: false);
-        var instruction = ReadString(record, "instruction", "instruction", issues, required: true);
-        var input = ReadString(record, "input", "input", issues, required: false);
-        var output = ReadString(record, "output", "output", issues, required: true);
-        if (instruction is null || output is null)
-        {
-            return null;
-        }
-
-        // Alpaca's own template puts the input after the instruction; a blank line keeps them apart.
-        var user = string.IsNullOrWhiteSpace(input) ? instruction : instruction + "\n\n" + input;
-        List<MessageContent> messages = string.IsNullOrWhiteSpace(system) ? [] : [new MessageContent(MessageRole.System, system)];
-        messages.Add(new MessageContent(MessageRole.User, user));
-        var answer = new MessageContent(MessageRole.Assistant, output);
-        if (!CheckAssistant(answer, "output", issues))
-        {
-            return null;
-        }
-
-        messages.Add(answer);
-        return new ExampleContent(messages);
     }
 
     private static ExampleContent? MapText(JsonElement record, RecordIssues issues)

@@ -263,11 +263,6 @@ internal static class MessageReader
         return true;
     }
 
-    /// <summary>
-    /// Text content: a string, or a list of text parts joined. Both part spellings are read:
-    /// <c>{"type": "text", "text": ...}</c> (OpenAI) and <c>{"type": "text", "value": ...}</c>. Images, audio and
-    /// other parts have no place in an example and are refused by index and type.
-    /// </summary>
     /// <summary><see cref="ReadContent(JsonElement, string, RecordIssues)"/> for readers that report one problem per field (no line set).</summary>
     public static string? ReadContent(JsonElement item, string path, out InputError? problem)
     {
@@ -277,6 +272,11 @@ internal static class MessageReader
         return content;
     }
 
+    /// <summary>
+    /// Text content: a string, or a list of text parts joined. Both part spellings are read:
+    /// <c>{"type": "text", "text": ...}</c> (OpenAI) and <c>{"type": "text", "value": ...}</c>. Images, audio and
+    /// other parts have no place in an example and are refused by index and type.
+    /// </summary>
     public static string? ReadContent(JsonElement item, string path, RecordIssues issues)
     {
         if (!item.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)

@@ -23,7 +23,7 @@ namespace FineTuneStudio.Core.Imports;
 internal sealed class ParquetRecordReader
 {
     private const string ShapesExpected =
-        "expected messages, prompt and completion, prompt/chosen/rejected, input/preferred_output/non_preferred_output, instruction and output, or text with label";
+        "expected messages, prompt and completion, prompt/chosen/rejected, input/preferred_output/non_preferred_output, instruction and output (or question and response/answer), or text with label";
 
     /// <summary>The shape chosen by the last parse (given or detected); null until the columns have been read.</summary>
     public ImportFormat? DetectedFormat { get; private set; }

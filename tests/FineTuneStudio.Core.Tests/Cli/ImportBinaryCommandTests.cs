@@ -73,14 +73,14 @@ public sealed class ImportBinaryCommandTests : IDisposable
     [Fact]
     public async Task Import_ParquetOfUnknownShape_Exits1NamingTheColumnsAndLeavesNothing()
     {
-        var schema = new ParquetSchema(new DataField<string>("question"), new DataField<string>("answer"));
-        await using var parquet = await ParquetFixture.WriteAsync(schema, [ParquetFixture.Row(("question", "q"), ("answer", "a"))]);
+        var schema = new ParquetSchema(new DataField<string>("premise"), new DataField<string>("hypothesis"));
+        await using var parquet = await ParquetFixture.WriteAsync(schema, [ParquetFixture.Row(("premise", "p"), ("hypothesis", "h"))]);
         var file = await WriteAsync("qa.parquet", parquet);
 
         var result = await RunAsync("import", file, "--db", DbPath, "--project", "QA", "--dataset", "Pairs");
 
         result.ExitCode.ShouldBe(1);
-        result.Error.ShouldContain("Parquet columns (question, answer)");
+        result.Error.ShouldContain("Parquet columns (premise, hypothesis)");
         await using var db = Open();
         (await db.Projects.CountAsync()).ShouldBe(0);
     }

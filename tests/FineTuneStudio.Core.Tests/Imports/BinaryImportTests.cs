@@ -133,6 +133,21 @@ public class BinaryImportTests
     }
 
     [Fact]
+    public async Task ImportAsync_ParquetQuestionAnswer_ImportsAsAnInstructionRecord()
+    {
+        // GSM8K's Parquet files: question and a worked answer.
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        var schema = new ParquetSchema(new DataField<string>("question"), new DataField<string>("answer"));
+        await using var file = await WriteAsync(schema, [Row(("question", "2 + 3?"), ("answer", "2 + 3 = 5\n#### 5"))]);
+
+        var result = await ImportAsync(database, datasetId, file);
+
+        result.Format.ShouldBe(ImportFormat.Alpaca);
+        (await StoredAsync(database)).ShouldBe(["User: 2 + 3? | Assistant: 2 + 3 = 5\n#### 5"]);
+    }
+
+    [Fact]
     public async Task ImportAsync_ParquetBadRecord_ErrorNamesTheRowAndNothingIsWritten()
     {
         await using var database = await TestDatabase.CreateAsync();
@@ -151,14 +166,14 @@ public class BinaryImportTests
     {
         await using var database = await TestDatabase.CreateAsync();
         var datasetId = await CreateDatasetAsync(database);
-        var schema = new ParquetSchema(new DataField<string>("question"), new DataField<string>("answer"));
-        await using var file = await WriteAsync(schema, [Row(("question", "q"), ("answer", "a")), Row(("question", "q2"), ("answer", "a2"))]);
+        var schema = new ParquetSchema(new DataField<string>("premise"), new DataField<string>("hypothesis"));
+        await using var file = await WriteAsync(schema, [Row(("premise", "p"), ("hypothesis", "h")), Row(("premise", "p2"), ("hypothesis", "h2"))]);
 
         var result = await ImportAsync(database, datasetId, file);
 
         result.TotalErrors.ShouldBe(1);
         result.Errors[0].Field.ShouldBe("format");
-        result.Errors[0].Message.ShouldStartWith("cannot tell the format from the Parquet columns (question, answer)");
+        result.Errors[0].Message.ShouldStartWith("cannot tell the format from the Parquet columns (premise, hypothesis)");
     }
 
     [Fact]

@@ -32,6 +32,9 @@ public class ImportFuzzTests
         """{"id": 1, "data": {"text": "late again"}, "annotations": [{"result": [{"type": "choices", "value": {"choices": ["negative"]}}, {"type": "rating", "value": {"rating": 4}}], "was_cancelled": false}]}""",
         """{"fields": {"text": "I love it"}, "responses": {"label": [{"value": "positive", "status": "submitted"}]}}""",
         """{"text": "Where is my card?", "label": 11, "label_text": "card_arrival", "idx": 7}""",
+        """{"instruction": "When?", "context": "It began in 2000.", "response": "In 2000.", "category": "closed_qa", "history": [["Hi", "Hello"]]}""",
+        """{"chosen": "\n\nHuman: Hi\n\nAssistant: Hello.", "rejected": "\n\nHuman: Hi\n\nAssistant: Go away."}""",
+        """{"chosen": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}], "rejected": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Go."}]}""",
     ];
 
     /// <summary>For each field of each template (by index), values of a type that field cannot take.</summary>
@@ -77,6 +80,14 @@ public class ImportFuzzTests
         (9, "text", ["42", "{}", "[]", "\"\"", "null"]),
         (9, "label", ["4.5", "99999999999999999999", "{}", "[]"]),
         (9, "label_text", ["42", "{}", "[]"]),
+        (10, "context", ["42", "[]"]),
+        (10, "response", ["42", "{}", "\"\"", "null"]),
+        (10, "category", ["42", "[]"]),
+        (10, "history", ["42", "{}", "\"x\"", "[1]", "[[1, 2]]", "[[\"a\"]]", "[[\"a\", \"\"]]", "[[\"a\", \"b\", \"c\"]]"]),
+        (11, "chosen", ["42", "\"plain\"", "\"\\n\\nHuman: only a question\"", "[]"]),
+        (11, "rejected", ["42", "\"\\n\\nHuman: Bye\\n\\nAssistant: x\"", "\"\\n\\nHuman: Hi\"", "\"Go.\"", "null"]),
+        (12, "chosen", ["42", "[]", "[{\"role\": \"assistant\", \"content\": \"x\"}]", "[{\"role\": \"user\", \"content\": \"Hi\"}]"]),
+        (12, "rejected", ["42", "[]", "[{\"role\": \"user\", \"content\": \"Other\"}, {\"role\": \"assistant\", \"content\": \"Go.\"}]"]),
     ];
 
     public sealed record Case(string Kind, string First, byte[] Hostile, bool MustFail);
