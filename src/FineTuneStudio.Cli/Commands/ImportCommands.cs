@@ -25,6 +25,30 @@ public static class ImportCommands
         yield return BuildImport();
     }
 
+    /// <summary>
+    /// A CSV file given without --map is read with the mapping the browser's import page starts from, guessed from
+    /// the header names; stderr says which columns went where and which were left out, so a wrong guess shows.
+    /// </summary>
+    private static async Task<CsvMapping> GuessMappingAsync(Stream stream, TextWriter error, CancellationToken ct)
+    {
+        var start = stream.Position;
+        var preview = await new CsvExampleParser().PreviewAsync(stream, 0, ct);
+        stream.Position = start;
+        var mapping = preview.SuggestedMapping;
+        if (mapping.User is null)
+        {
+            throw new CliException(preview.Headers.Count == 0
+                ? "FILE: the file is empty; a CSV file starts with a header row"
+                : $"--map: no column of the header ({string.Join(", ", preview.Headers)}) reads as the user's message; map the columns, as in --map user=question,assistant=answer");
+        }
+
+        string?[] used = [mapping.System, mapping.User, mapping.Input, mapping.Assistant, mapping.Label, mapping.Tags];
+        var left = preview.Headers.Where(h => !used.Contains(h, StringComparer.OrdinalIgnoreCase)).ToList();
+        await error.WriteLineAsync($"columns mapped from the header: {ImportSettings.FormatMapping(mapping)}"
+            + (left.Count > 0 ? $"; not imported: {string.Join(", ", left)}" : "") + " (choose others with --map)");
+        return mapping;
+    }
+
     private static Command BuildImport()
     {
         var file = new Argument<FileInfo>("FILE") { Description = "The file to import: CSV, JSONL, a JSON array or Parquet (Hugging Face datasets), any of them may be gzip-compressed" };
@@ -36,7 +60,7 @@ public static class ImportCommands
             DefaultValueFactory = _ => "auto",
         };
         format.AcceptOnlyFromAmong([.. ImportSettings.Formats.Select(f => f.Name)]);
-        var map = new Option<string?>("--map") { Description = "CSV columns: system=COL,user=COL,assistant=COL,label=COL,tags=COL" };
+        var map = new Option<string?>("--map") { Description = "CSV columns: system=COL,user=COL,input=COL,assistant=COL,label=COL,tags=COL (input: text added after the user message, as Alpaca's input or Dolly's context)" };
         var status = new Option<string>("--status") { Description = "Status of the imported examples: draft, submitted or approved", DefaultValueFactory = _ => "draft" };
         status.AcceptOnlyFromAmong("draft", "submitted", "approved");
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the file and count what would be imported; change nothing" };
@@ -63,8 +87,13 @@ public static class ImportCommands
                 options = options with { Format = ImportFormat.Csv };
             }
 
-            await using var services = await CliServices.OpenAsync(parse, createIfMissing: true, ct);
             await using var stream = new FileStream(path.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+            if (options.CsvMapping is null && options.Format is ImportFormat.Auto or ImportFormat.Csv && !await ImportSettings.LooksLikeJsonAsync(stream, ct))
+            {
+                options = options with { Format = ImportFormat.Csv, CsvMapping = await GuessMappingAsync(stream, console.Error, ct) };
+            }
+
+            await using var services = await CliServices.OpenAsync(parse, createIfMissing: true, ct);
             var destinations = services.GetRequiredService<ImportDestinationService>();
             var destination = await destinations.EnsureAsync(parse.GetValue(project)!, parse.GetValue(dataset)!, stream, options, Actor.Cli, ct);
             var notes = new List<string>();

@@ -127,7 +127,7 @@ public sealed class CsvExampleParser
         }
     }
 
-    private sealed record Columns(int? System, int? User, int? Assistant, int? Label, int? Tags, IReadOnlyList<string> Headers, char Separator);
+    private sealed record Columns(int? System, int? User, int? Assistant, int? Label, int? Tags, int? Input, IReadOnlyList<string> Headers, char Separator);
 
     private static Columns ResolveColumns(string[] headers, CsvMapping mapping, out List<InputError> errors, char separator)
     {
@@ -164,6 +164,7 @@ public sealed class CsvExampleParser
             Find(mapping.Assistant, "assistant"),
             Find(mapping.Label, "label"),
             Find(mapping.Tags, "tags"),
+            Find(mapping.Input, "input"),
             headers,
             separator);
         if (string.IsNullOrWhiteSpace(mapping.User))
@@ -194,7 +195,7 @@ public sealed class CsvExampleParser
         string? Get(int? index) => index is { } i && i < csv.FieldCount ? csv.GetString(i) : null;
 
         // Each mapped field is read once: CsvHelper allocates a new string on every GetString.
-        int?[] mapped = [columns.System, columns.User, columns.Assistant, columns.Label, columns.Tags];
+        int?[] mapped = [columns.System, columns.User, columns.Assistant, columns.Label, columns.Tags, columns.Input];
         var values = Array.ConvertAll(mapped, Get);
         // As in JSON records: PostgreSQL cannot store a NUL in text, so it is refused on every database alike.
         var errors = mapped.Zip(values).Where(m => m.Second?.Contains('\0') == true).Select(m => m.First!.Value).Distinct()
@@ -204,7 +205,7 @@ public sealed class CsvExampleParser
             return new ImportRow(line, null, errors);
         }
 
-        var (system, user, assistant, label, tagsText) = (values[0], values[1], values[2], values[3]?.Trim(), values[4]);
+        var (system, user, assistant, label, tagsText, input) = (values[0], values[1], values[2], values[3]?.Trim(), values[4], values[5]);
         if (string.IsNullOrWhiteSpace(user))
         {
             errors.Add(new InputError(columns.Headers[columns.User!.Value], "is empty; every row needs the user's message", line));
@@ -226,7 +227,7 @@ public sealed class CsvExampleParser
             messages.Add(new MessageContent(MessageRole.System, system));
         }
 
-        messages.Add(new MessageContent(MessageRole.User, user));
+        messages.Add(new MessageContent(MessageRole.User, string.IsNullOrWhiteSpace(input) ? user : user + "\n\n" + input));
         if (!string.IsNullOrWhiteSpace(assistant))
         {
             messages.Add(new MessageContent(MessageRole.Assistant, assistant));

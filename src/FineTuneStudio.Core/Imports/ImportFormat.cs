@@ -52,12 +52,15 @@ public sealed record ImportRow(int Line, ExampleContent? Content, IReadOnlyList<
 }
 
 /// <summary>Which CSV column (by header name) feeds which part of an example. Unmapped parts stay empty.</summary>
+/// <param name="Input">Text that follows the user's message after a blank line, as Alpaca's template puts its input
+/// (Alpaca's <c>input</c>, Dolly's <c>context</c>): the instruction and the text it works on make one user turn.</param>
 public sealed record CsvMapping(
     string? User,
     string? Assistant = null,
     string? System = null,
     string? Label = null,
-    string? Tags = null)
+    string? Tags = null,
+    string? Input = null)
 {
     /// <summary>A first guess from common header names, for the mapping step to start from.</summary>
     public static CsvMapping Suggest(IReadOnlyList<string> headers)
@@ -65,12 +68,17 @@ public sealed record CsvMapping(
         string? Find(params string[] names) =>
             headers.FirstOrDefault(h => names.Any(n => string.Equals(h.Trim(), n, StringComparison.OrdinalIgnoreCase)));
 
+        // Beside an instruction, an input or context column is the text the instruction works on, not the question.
+        var input = Find("input", "context");
+        var instruction = Find("instruction", "question", "prompt");
+        var user = input is not null && instruction is not null ? instruction : Find("user", "prompt", "input", "question", "instruction", "text");
         return new CsvMapping(
-            Find("user", "prompt", "input", "question", "instruction", "text"),
+            user,
             Find("assistant", "completion", "output", "answer", "response"),
             Find("system", "system_prompt", "system prompt"),
             Find("label", "class", "category"),
-            Find("tags", "tag"));
+            Find("tags", "tag"),
+            input is not null && input != user ? input : null);
     }
 }
 

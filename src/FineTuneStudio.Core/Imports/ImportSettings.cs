@@ -106,7 +106,7 @@ public static class ImportSettings
         return new ImportOptions { Format = parsedFormat, Status = parsedStatus, DuplicatePolicy = policy, CsvMapping = csvMapping, DryRun = dryRun };
     }
 
-    /// <summary>Reads <c>system=COL,user=COL,assistant=COL,label=COL,tags=COL</c>; column names are the CSV header names.</summary>
+    /// <summary>Reads <c>system=COL,user=COL,input=COL,assistant=COL,label=COL,tags=COL</c>; column names are the CSV header names.</summary>
     public static CsvMapping ParseMapping(string text)
     {
         var errors = new List<InputError>();
@@ -117,7 +117,7 @@ public static class ImportSettings
     private static CsvMapping ParseMapping(string text, List<InputError> errors)
     {
         var parts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        string[] known = ["system", "user", "assistant", "label", "tags"];
+        string[] known = ["system", "user", "input", "assistant", "label", "tags"];
         foreach (var pair in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
@@ -125,7 +125,7 @@ public static class ImportSettings
             var column = equals < 0 ? "" : pair[(equals + 1)..].Trim();
             if (!known.Contains(key, StringComparer.OrdinalIgnoreCase))
             {
-                errors.Add(new InputError("mapping", $"'{key}' is not a part of an example; map system, user, assistant, label or tags"));
+                errors.Add(new InputError("mapping", $"'{key}' is not a part of an example; map system, user, input, assistant, label or tags"));
             }
             else if (column.Length == 0)
             {
@@ -143,13 +143,13 @@ public static class ImportSettings
             errors.Add(new InputError("mapping.user", "choose the column that holds the user's message, as in user=question"));
         }
 
-        return new CsvMapping(Get("user"), Get("assistant"), Get("system"), Get("label"), Get("tags"));
+        return new CsvMapping(Get("user"), Get("assistant"), Get("system"), Get("label"), Get("tags"), Get("input"));
     }
 
     /// <summary>The mapping in the text form <see cref="ParseMapping(string)"/> reads.</summary>
     public static string FormatMapping(CsvMapping mapping) => string.Join(",", new[]
         {
-            ("system", mapping.System), ("user", mapping.User), ("assistant", mapping.Assistant), ("label", mapping.Label), ("tags", mapping.Tags),
+            ("system", mapping.System), ("user", mapping.User), ("input", mapping.Input), ("assistant", mapping.Assistant), ("label", mapping.Label), ("tags", mapping.Tags),
         }.Where(p => !string.IsNullOrWhiteSpace(p.Item2)).Select(p => $"{p.Item1}={p.Item2}"));
 
     /// <summary>

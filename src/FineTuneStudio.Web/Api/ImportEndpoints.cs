@@ -30,7 +30,7 @@ public static class ImportEndpoints
             .Accepts<IFormFile>("multipart/form-data")
             .WithSummary("Import examples from a file, all or nothing")
             .WithDescription($"Multipart form: file (CSV, JSONL, a JSON array or Hugging Face Parquet; gzip-compressed files are unpacked, the size limit applying to the unpacked bytes), and optional fields format ({string.Join(", ", ImportSettings.Formats.Select(f => f.Name))}), "
-                + "status (draft, submitted, approved), duplicates (skip, keep), dryRun (true/false), mapping (CSV: system=COL,user=COL,assistant=COL,label=COL,tags=COL). "
+                + "status (draft, submitted, approved), duplicates (skip, keep), dryRun (true/false), mapping (CSV: system=COL,user=COL,input=COL,assistant=COL,label=COL,tags=COL; input is text added after the user message). "
                 + "Any error: 400 listing the first 100 as 'line N: field: message' with errors_total, and nothing is written. Past the size limit: 413.");
 
         group.MapPost("/preview", async Task<Ok<CsvPreview>> (

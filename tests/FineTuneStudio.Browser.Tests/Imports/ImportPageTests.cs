@@ -76,6 +76,29 @@ public sealed class ImportPageTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Import_DollyCsv_ContextColumnIsMappedAsTheInput_AndFollowsTheInstruction()
+    {
+        var (projectId, datasetId) = await browser.App.CreateImportTargetAsync(TaskKind.Chat, []);
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await page.GotoAsync($"projects/{projectId}/examples/import");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        var csv = "instruction,context,response,category\r\n"
+            + "\"When did the ferry line start?\",\"The line opened in May 1998.\r\nA second boat came in 2004.\",\"In May 1998.\",closed_qa\r\n";
+
+        await page.Locator("[data-testid=import-file]").SetInputFilesAsync(new FilePayload { Name = "dolly.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(csv) });
+
+        await Assertions.Expect(page.Locator("[data-testid=csv-preview] th").Nth(1)).ToContainTextAsync("after the user message");
+        await Assertions.Expect(page.Locator("[data-testid=map-input]")).ToContainTextAsync("context");
+        await BrowserFixture.ScreenshotAsync(page, "import-dolly-csv-mapping");
+        await page.ClickAsync("[data-testid=import-run]");
+        await Assertions.Expect(page.Locator("[data-testid=import-result]")).ToHaveTextAsync("Imported 1 example, 0 duplicates skipped.");
+        var stored = await browser.App.QueryAsync(db => db.Examples.Where(e => e.DatasetId == datasetId)
+            .Select(e => e.Messages.OrderBy(m => m.Position).Select(m => m.Content).ToList()).SingleAsync());
+        stored.ShouldBe(["When did the ferry line start?\n\nThe line opened in May 1998.\r\nA second boat came in 2004.", "In May 1998."]);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task ImportPage_AsLabeler_IsDenied()
     {
         var (projectId, _) = await browser.App.CreateImportTargetAsync();

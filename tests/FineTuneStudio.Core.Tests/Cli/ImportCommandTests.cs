@@ -143,6 +143,35 @@ public sealed class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_CsvWithoutMap_ColumnsGuessedFromTheHeader_SaidOnStderrWithWhatIsLeftOut()
+    {
+        var file = WriteFile("alpaca.csv",
+            "instruction,input,output,source\n"
+            + "\"Translate to French.\",\"Good morning\",Bonjour,web\n"
+            + "\"Name a colour.\",,Red.,web\n");
+
+        var result = await RunAsync("import", file, "--db", DbPath, "--project", "Words", "--dataset", "Translate");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Error.ShouldContain("columns mapped from the header: user=instruction,input=input,assistant=output; not imported: source (choose others with --map)");
+        await using var db = Open();
+        var turns = await db.Examples.OrderBy(e => e.Id).Select(e => e.Messages.OrderBy(m => m.Position).Select(m => m.Content).ToList()).ToListAsync();
+        turns.ShouldBe([["Translate to French.\n\nGood morning", "Bonjour"], ["Name a colour.", "Red."]]);
+    }
+
+    [Fact]
+    public async Task Import_CsvWithoutMapWhoseHeaderNamesNoMessage_Exits1NamingTheHeader()
+    {
+        var file = WriteFile("pairs.csv", "premise,hypothesis\nA cat sleeps.,An animal rests.\n");
+
+        var result = await RunAsync("import", file, "--db", DbPath, "--project", "P", "--dataset", "D");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("--map: no column of the header (premise, hypothesis) reads as the user's message");
+        File.Exists(DbPath).ShouldBeFalse("the file is refused before the database is opened");
+    }
+
+    [Fact]
     public async Task Import_MapNamingAMissingColumn_Exits1NamingIt()
     {
         var file = WriteFile("tickets.csv", Tickets);

@@ -71,6 +71,50 @@ public class CsvExampleParserTests
     }
 
     [Fact]
+    public async Task PreviewAsync_DollyHeader_ContextIsTheInputAfterTheInstruction()
+    {
+        await using var stream = Open("dolly.csv");
+
+        var preview = await new CsvExampleParser().PreviewAsync(stream, 1, CancellationToken.None);
+
+        preview.SuggestedMapping.ShouldBe(new CsvMapping("instruction", "response", Label: "category", Input: "context"));
+    }
+
+    [Theory]
+    [InlineData(new[] { "instruction", "input", "output" }, "instruction", "input")]
+    [InlineData(new[] { "input", "output" }, "input", null)]
+    [InlineData(new[] { "question", "context", "answer" }, "question", "context")]
+    [InlineData(new[] { "text", "label" }, "text", null)]
+    public void Suggest_InputBesideAnInstruction_IsTheInputNotTheUserMessage(string[] headers, string user, string? input)
+    {
+        var mapping = CsvMapping.Suggest(headers);
+
+        (mapping.User, mapping.Input).ShouldBe((user, input));
+    }
+
+    [Fact]
+    public async Task ParseAsync_InputColumn_FollowsTheUserMessageAfterABlankLine_EmptyInputLeftOut()
+    {
+        var rows = await ParseCsvAsync("dolly.csv", new CsvMapping("instruction", "response", Label: "category", Input: "context"));
+
+        Errors(rows).ShouldBeEmpty();
+        rows.Select(r => r.Content!.Messages[0].Content).ShouldBe([
+            "When did the ferry line start?\n\nThe ferry line opened in May 1998.\r\nA second boat joined in 2004.",
+            "Name three hand tools.",
+        ]);
+        rows.Select(r => r.Content!.Messages[1].Content).ShouldBe(["It started in May 1998.", "A hammer, a saw and a chisel."]);
+    }
+
+    [Fact]
+    public void ParseMapping_Input_RoundTripsThroughTheTextForm()
+    {
+        var mapping = ImportSettings.ParseMapping("user=instruction, input=context, assistant=response");
+
+        mapping.ShouldBe(new CsvMapping("instruction", "response", Input: "context"));
+        ImportSettings.FormatMapping(mapping).ShouldBe("user=instruction,input=context,assistant=response");
+    }
+
+    [Fact]
     public async Task ParseAsync_TabSeparatedFile_CommasInsideFieldsNeedNoQuotes()
     {
         // Hugging Face datasets ship .tsv files whose texts hold commas and question marks unquoted.

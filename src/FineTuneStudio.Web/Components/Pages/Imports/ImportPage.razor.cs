@@ -26,7 +26,7 @@ public sealed partial class ImportPage
     private long _fileBytes;
     private bool _isCsv;
     private CsvPreview? _preview;
-    private string? _mapSystem, _mapUser, _mapAssistant, _mapLabel, _mapTags;
+    private string? _mapSystem, _mapUser, _mapInput, _mapAssistant, _mapLabel, _mapTags;
     private bool _busy;
     private string? _busyText;
     private double _percent;
@@ -158,7 +158,7 @@ public sealed partial class ImportPage
         {
             _preview = await new CsvExampleParser().PreviewAsync(file, PreviewRows, ComponentToken);
             var suggested = _preview.SuggestedMapping;
-            (_mapSystem, _mapUser, _mapAssistant, _mapLabel, _mapTags) = (suggested.System, suggested.User, suggested.Assistant, suggested.Label, suggested.Tags);
+            (_mapSystem, _mapUser, _mapInput, _mapAssistant, _mapLabel, _mapTags) = (suggested.System, suggested.User, suggested.Input, suggested.Assistant, suggested.Label, suggested.Tags);
         }
         catch (StudioValidationException e)
         {
@@ -184,7 +184,7 @@ public sealed partial class ImportPage
         _run = CancellationTokenSource.CreateLinkedTokenSource(ComponentToken);
         try
         {
-            var mapping = _isCsv ? new CsvMapping(Blank(_mapUser), Blank(_mapAssistant), Blank(_mapSystem), Blank(_mapLabel), Blank(_mapTags)) : null;
+            var mapping = _isCsv ? new CsvMapping(Blank(_mapUser), Blank(_mapAssistant), Blank(_mapSystem), Blank(_mapLabel), Blank(_mapTags), Blank(_mapInput)) : null;
             var options = ImportSettings.Parse(_isCsv ? "csv" : _format, _status, _duplicates.ToString(), null, dryRun) with
             {
                 CsvMapping = mapping,
@@ -308,6 +308,7 @@ public sealed partial class ImportPage
     {
         yield return ("System prompt", _mapSystem ?? NoColumn, EventCallback.Factory.Create<string>(this, v => _mapSystem = Blank(v)));
         yield return ("User message", _mapUser ?? NoColumn, EventCallback.Factory.Create<string>(this, v => _mapUser = Blank(v)));
+        yield return ("Input / context", _mapInput ?? NoColumn, EventCallback.Factory.Create<string>(this, v => _mapInput = Blank(v)));
         yield return ("Assistant message", _mapAssistant ?? NoColumn, EventCallback.Factory.Create<string>(this, v => _mapAssistant = Blank(v)));
         yield return ("Label", _mapLabel ?? NoColumn, EventCallback.Factory.Create<string>(this, v => _mapLabel = Blank(v)));
         yield return ("Tags", _mapTags ?? NoColumn, EventCallback.Factory.Create<string>(this, v => _mapTags = Blank(v)));
@@ -316,7 +317,7 @@ public sealed partial class ImportPage
     private string RoleOf(string header)
     {
         bool Is(string? column) => string.Equals(column, header, StringComparison.OrdinalIgnoreCase);
-        return Is(_mapSystem) ? "→ system prompt" : Is(_mapUser) ? "→ user message" : Is(_mapAssistant) ? "→ assistant message"
+        return Is(_mapSystem) ? "→ system prompt" : Is(_mapUser) ? "→ user message" : Is(_mapInput) ? "→ after the user message" : Is(_mapAssistant) ? "→ assistant message"
             : Is(_mapLabel) ? "→ label" : Is(_mapTags) ? "→ tags" : "not imported";
     }
 
