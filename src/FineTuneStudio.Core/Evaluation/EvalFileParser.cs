@@ -122,6 +122,18 @@ public static class EvalFileParser
 
             // A CSV cell, or a number or object in our own files, is one answer as its text.
             answers ??= row.Get("expected") is { } written ? [written] : ideal ?? (completion is null ? null : [completion]);
+            if (row.Json is { } record && InstructionReader.Fits(record) && !record.TryGetProperty("messages", out _) && !record.TryGetProperty("prompt", out _))
+            {
+                // A held-out instruction file (Alpaca, Dolly, OpenOrca, GSM8K's test split) read as the example importer
+                // reads it: the instruction with its input asks, the output (or response, answer) is expected.
+                if (!TryReadInstruction(record, row.Line, out var asked, out var answered, errors))
+                {
+                    continue;
+                }
+
+                (input, answers) = (asked, answers ?? [answered]);
+            }
+
             if (answers is null && label is null && input is [.., { Role: MessageRole.Assistant } answer])
             {
                 // A held-out chat file (OpenAI chat, Hugging Face messages): the last answer is the expected one.
@@ -393,6 +405,27 @@ public static class EvalFileParser
     /// <summary>
     /// TRL's <c>completion</c>: a text, or a list of messages whose last is the assistant's answer. Null when absent.
     /// </summary>
+    private static bool TryReadInstruction(JsonElement record, int line, out IReadOnlyList<MessageContent> input, out string answer, ErrorList errors)
+    {
+        (input, answer) = ([], "");
+        var issues = new RecordIssues(line);
+        if (InstructionReader.MissingKey(record) is { } missing)
+        {
+            errors.Add(missing, $"is missing; an instruction item needs {InstructionReader.Needs}.", line);
+            return false;
+        }
+
+        if (InstructionReader.Map(record, issues) is not { } content)
+        {
+            var first = issues.List[0];
+            errors.Add(first.Field, first.Message, line);
+            return false;
+        }
+
+        (input, answer) = (content.Messages.Take(content.Messages.Count - 1).ToList(), content.Messages[^1].Content!);
+        return true;
+    }
+
     private static bool TryReadCompletion(Row row, out string? completion, out string error)
     {
         (completion, error) = (null, "");

@@ -26,7 +26,8 @@ public sealed class EvalItemsImportTests(BrowserFixture browser)
         await page.GotoAsync($"projects/{projectId}/evaluation/sets");
         await BrowserFixture.WaitForCircuitAsync(page);
         // The page names the shapes it reads, this one among them.
-        await Assertions.Expect(page.Locator("[data-testid=item-shapes] li")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("[data-testid=item-shapes] li")).ToHaveCountAsync(5);
+        await Assertions.Expect(page.Locator("[data-testid=item-shapes]")).ToContainTextAsync("GSM8K");
         await Assertions.Expect(page.Locator("[data-testid=item-shapes]")).ToContainTextAsync("an ideal list counts any of its answers right");
 
         await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload

@@ -70,7 +70,14 @@ public sealed class EvalFileParserFuzzTests
 
         """);
 
-    private static readonly Template[] Templates = [ItemsJsonl, ItemsCsv, OutputsJsonl, OutputsCsv, BatchOutput, Predictions];
+    private static readonly Template InstructionItems = new("instructions.jsonl", Reads.Items, "instructions.jsonl", """
+        {"instruction": "Summarise.", "context": "A long text.", "response": "A short text.", "category": "summarization"}
+        {"question": "2 + 3?", "answer": "2 + 3 = 5\n#### 5"}
+        {"instruction": "And then?", "input": "", "output": "Blue.", "history": [["Name a colour.", "Red."]]}
+
+        """);
+
+    private static readonly Template[] Templates = [ItemsJsonl, ItemsCsv, InstructionItems, OutputsJsonl, OutputsCsv, BatchOutput, Predictions];
 
     /// <summary>Readers for files that are not a template's: named by their extension, and uploads without a name.</summary>
     private static readonly Template[] Readers =

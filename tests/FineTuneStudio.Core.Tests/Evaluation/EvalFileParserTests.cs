@@ -114,6 +114,32 @@ public sealed class EvalFileParserTests
             .Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 1: completion: The completion must be a text, or a list of messages ending with the assistant's answer as text.");
     }
 
+    [Fact]
+    public void ParseItems_HeldOutInstructionFiles_AskTheInstructionWithItsInput_ExpectTheAnswer()
+    {
+        // Alpaca, Dolly and GSM8K's test split, as the example importer reads them; no ids, so numbered by position.
+        const string text = """
+            {"instruction": "Translate to French.", "input": "Good morning", "output": "Bonjour"}
+            {"instruction": "When did the ferry line start?", "context": "It opened in May 1998.", "response": "In May 1998.", "category": "closed_qa"}
+            {"question": "Ana has 3 boxes of 12 pencils and gives away 5. How many are left?", "answer": "3 * 12 = 36; 36 - 5 = 31.\n#### 31"}
+            {"instruction": "And a third?", "output": "Blue.", "system": "Name colours.", "history": [["Name a colour.", "Red."]]}
+            """;
+
+        var items = EvalFileParser.ParseItems(text, "test.jsonl");
+
+        items.Select(i => (i.Id, i.Input[^1].Content, i.Expected)).ShouldBe([
+            ("1", "Translate to French.\n\nGood morning", "Bonjour"),
+            ("2", "When did the ferry line start?\n\nIt opened in May 1998.", "In May 1998."),
+            ("3", "Ana has 3 boxes of 12 pencils and gives away 5. How many are left?", "3 * 12 = 36; 36 - 5 = 31.\n#### 31"),
+            ("4", "And a third?", "Blue."),
+        ]);
+        items[3].Input.Select(m => m.Role).ShouldBe([MessageRole.System, MessageRole.User, MessageRole.Assistant, MessageRole.User]);
+        Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems("""{"instruction": "Hi", "output": "a", "response": "b"}"""))
+            .Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 1: response: and output are both given and mean the same part; keep one");
+        Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems("""{"instruction": "Hi"}"""))
+            .Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 1: output: is missing; an instruction item needs instruction (or question) and output (or response, answer).");
+    }
+
     [Theory]
     [InlineData("""{"id": "a", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}], "expected": "x"}""", "input: messages[0].content[0]: only text parts can be imported; part 0 is 'image_url'")]
     [InlineData("""{"id": "a", "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": null, "tool_calls": []}]}""", "expected: The conversation's last assistant turn has no text to score against; give the item an expected answer.")]
