@@ -29,6 +29,7 @@ public sealed class EvalItemsImportTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=item-shapes] li")).ToHaveCountAsync(5);
         await Assertions.Expect(page.Locator("[data-testid=item-shapes]")).ToContainTextAsync("GSM8K");
         await Assertions.Expect(page.Locator("[data-testid=item-shapes]")).ToContainTextAsync("an ideal list counts any of its answers right");
+        await BrowserFixture.ScreenshotAsync(page, "evaluation-sets-file-shapes");
 
         await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload
         {
