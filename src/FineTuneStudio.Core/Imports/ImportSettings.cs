@@ -13,7 +13,7 @@ public static class ImportSettings
     [
         ("auto", ImportFormat.Auto, "Detect from the file"),
         ("csv", ImportFormat.Csv, "CSV with a header row"),
-        ("openai-chat", ImportFormat.Chat, "JSONL: OpenAI chat messages (tools, weights)"),
+        ("openai-chat", ImportFormat.Chat, "JSONL: OpenAI chat messages (tools, weights, the older functions and function_call)"),
         ("prompt-completion", ImportFormat.PromptCompletion, "JSONL: prompt and completion"),
         ("hf-messages", ImportFormat.Chat, "JSONL: Hugging Face conversational messages"),
         ("preference", ImportFormat.Preference, "JSONL: prompt / chosen / rejected pairs, or chosen / rejected as whole conversations (TRL, HH-RLHF transcripts)"),

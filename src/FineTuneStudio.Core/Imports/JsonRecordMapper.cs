@@ -186,7 +186,7 @@ internal static class JsonRecordMapper
         switch (format)
         {
             case ImportFormat.Chat:
-                return (MapChat(record, issues), ["messages", "tools"]);
+                return (MapChat(record, issues), ["messages", "tools", "functions"]);
             case ImportFormat.PromptCompletion:
                 return (MapPromptCompletion(record, issues), ["prompt", "completion"]);
             case ImportFormat.Preference:

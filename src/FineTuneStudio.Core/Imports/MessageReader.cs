@@ -7,14 +7,28 @@ namespace FineTuneStudio.Core.Imports;
 
 /// <summary>
 /// Reads OpenAI / Hugging Face style message lists (<c>role</c>, <c>content</c>, <c>name</c>, <c>tool_calls</c>,
-/// <c>tool_call_id</c>, <c>weight</c>, and Axolotl's boolean <c>train</c>).
+/// <c>tool_call_id</c>, <c>weight</c>, and Axolotl's boolean <c>train</c>), and OpenAI's older function-calling
+/// messages (<c>function_call</c>, role <c>function</c>), read into the tool-call shape.
 /// </summary>
 internal static class MessageReader
 {
     private const int MaxNameLength = 64;
     private const int MaxToolCallIdLength = 128;
 
-    private static readonly string[] MessageKeys = ["role", "content", "name", "tool_calls", "tool_call_id", "weight", "train"];
+    private static readonly string[] MessageKeys = ["role", "content", "name", "tool_calls", "tool_call_id", "weight", "train", "function_call"];
+
+    /// <summary>
+    /// OpenAI's older function-calling format within one list of messages: an assistant's <c>function_call</c> becomes
+    /// a tool call with the next id, and a <c>function</c> message the tool message answering the oldest open call.
+    /// </summary>
+    private sealed class LegacyCalls
+    {
+        private int _count;
+
+        public Queue<string> Open { get; } = new();
+
+        public string NextId() => $"call_{++_count}";
+    }
 
     /// <summary>A string (one turn of <paramref name="role"/>) or a list of messages.</summary>
     public static List<MessageContent>? ReadTurns(JsonElement record, string name, MessageRole role, RecordIssues issues)
@@ -95,10 +109,11 @@ internal static class MessageReader
 
         var before = issues.List.Count;
         var messages = new List<MessageContent>(value.GetArrayLength());
+        var legacy = new LegacyCalls();
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
-            var message = ReadMessage(item, $"{path}[{index}]", issues, allowTools: true);
+            var message = ReadMessage(item, $"{path}[{index}]", issues, allowTools: true, legacy);
             if (message is not null)
             {
                 messages.Add(message);
@@ -110,7 +125,7 @@ internal static class MessageReader
         return issues.List.Count > before ? null : messages;
     }
 
-    private static MessageContent? ReadMessage(JsonElement item, string path, RecordIssues issues, bool allowTools)
+    private static MessageContent? ReadMessage(JsonElement item, string path, RecordIssues issues, bool allowTools, LegacyCalls? legacy = null)
     {
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -124,7 +139,11 @@ internal static class MessageReader
         if (roleText is not null)
         {
             role = RoleNames.Parse(roleText);
-            if (role is null)
+            if (role is null && legacy is not null && roleText.Trim().Equals("function", StringComparison.OrdinalIgnoreCase))
+            {
+                role = MessageRole.Tool;
+            }
+            else if (role is null)
             {
                 issues.Add($"{path}.role", $"'{Shorten(roleText)}' is not a role; use system, user, assistant or tool");
             }
@@ -154,13 +173,41 @@ internal static class MessageReader
             }
         }
 
+        if (item.TryGetProperty("function_call", out var functionCall) && functionCall.ValueKind != JsonValueKind.Null)
+        {
+            if (legacy is null || role is not MessageRole.Assistant)
+            {
+                issues.Add($"{path}.function_call", "only an assistant message may carry a function call");
+            }
+            else if (toolCalls is not null)
+            {
+                issues.Add($"{path}.function_call", "and tool_calls are both given; keep tool_calls (function_call is its older form)");
+            }
+            else if (functionCall.ValueKind != JsonValueKind.Object)
+            {
+                issues.Add($"{path}.function_call", $"must be an object {{\"name\": ..., \"arguments\": ...}}, found {Describe(functionCall)}");
+            }
+            else
+            {
+                var ids = new List<string>();
+                toolCalls = FunctionCalls.ToToolCalls([functionCall], $"{path}.function_call", legacy.NextId, ids, issues);
+                ids.ForEach(legacy.Open.Enqueue);
+            }
+        }
+
         var toolCallId = ReadString(item, "tool_call_id", $"{path}.tool_call_id", issues, required: false);
+        var functionResult = role == MessageRole.Tool && toolCallId is null && roleText?.Trim().Equals("function", StringComparison.OrdinalIgnoreCase) == true;
+        if (functionResult && !legacy!.Open.TryDequeue(out toolCallId))
+        {
+            // A legacy function result names the function, not a call: it answers the oldest open function_call.
+            issues.Add($"{path}.role", "a function message answers an assistant's function_call before it, and there is none");
+        }
         if (toolCallId is { Length: > MaxToolCallIdLength })
         {
             issues.Add($"{path}.tool_call_id", $"may have at most {MaxToolCallIdLength} characters");
         }
 
-        if (role == MessageRole.Tool && string.IsNullOrEmpty(toolCallId))
+        if (role == MessageRole.Tool && string.IsNullOrEmpty(toolCallId) && !functionResult)
         {
             issues.Add($"{path}.tool_call_id", "is missing; a tool message must name the call it answers");
         }

@@ -195,57 +195,7 @@ internal static class ShareGptReader
             }
 
             var root = document.RootElement;
-            var list = root.ValueKind == JsonValueKind.Array ? root.EnumerateArray().ToList() : [root];
-            using var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer, ToolDefinitions.Compact))
-            {
-                writer.WriteStartArray();
-                foreach (var call in list)
-                {
-                    if (call.ValueKind != JsonValueKind.Object || !call.TryGetProperty("name", out var name)
-                        || name.ValueKind != JsonValueKind.String || name.GetString()!.Length == 0)
-                    {
-                        return issues.Fail<string>(path, "a function_call needs a \"name\" string");
-                    }
-
-                    var id = nextId();
-                    ids.Add(id);
-                    writer.WriteStartObject();
-                    writer.WriteString("id", id);
-                    writer.WriteString("type", "function");
-                    writer.WriteStartObject("function");
-                    writer.WriteString("name", name.GetString());
-                    writer.WriteString("arguments", Arguments(call));
-                    writer.WriteEndObject();
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
-            }
-
-            return list.Count == 0 ? issues.Fail<string>(path, "a function_call needs at least one call") : System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+            return FunctionCalls.ToToolCalls(root.ValueKind == JsonValueKind.Array ? [.. root.EnumerateArray()] : [root], path, nextId, ids, issues);
         }
-    }
-
-    /// <summary>OpenAI carries arguments as a JSON string; a string given already is kept, an object is written compactly.</summary>
-    private static string Arguments(JsonElement call)
-    {
-        if (!call.TryGetProperty("arguments", out var arguments) || arguments.ValueKind == JsonValueKind.Null)
-        {
-            return "{}";
-        }
-
-        if (arguments.ValueKind == JsonValueKind.String)
-        {
-            return arguments.GetString()!;
-        }
-
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, ToolDefinitions.Compact))
-        {
-            arguments.WriteTo(writer);
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 }

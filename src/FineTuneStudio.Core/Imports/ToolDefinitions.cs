@@ -9,7 +9,8 @@ namespace FineTuneStudio.Core.Imports;
 /// form <see cref="Examples.ExampleContent.ToolsJson"/> holds and exports hand back. Accepts an array, or the
 /// array written as a JSON string (LLaMA-Factory's ShareGPT files do this). Bare function objects
 /// (<c>{name, description, parameters}</c>) are wrapped, a wrapped one without <c>type</c> gets <c>"type": "function"</c>;
-/// definitions already in OpenAI shape are kept as written.
+/// definitions already in OpenAI shape are kept as written. OpenAI's older <c>functions</c> list (bare definitions,
+/// from the function-calling fine-tuning format) is read the same way when a record has no <c>tools</c>.
 /// </summary>
 internal static class ToolDefinitions
 {
@@ -17,11 +18,18 @@ internal static class ToolDefinitions
 
     public static string? Read(JsonElement record, RecordIssues issues)
     {
-        if (!record.TryGetProperty("tools", out var tools) || tools.ValueKind == JsonValueKind.Null)
+        var hasTools = record.TryGetProperty("tools", out var tools) && tools.ValueKind != JsonValueKind.Null;
+        var hasFunctions = record.TryGetProperty("functions", out var functions) && functions.ValueKind != JsonValueKind.Null;
+        if (hasTools && hasFunctions)
         {
-            return null;
+            return issues.Fail<string>("functions", "and tools are both given; keep tools (functions is its older form)");
         }
 
+        return hasTools ? Read(tools, "tools", issues) : hasFunctions ? Read(functions, "functions", issues) : null;
+    }
+
+    private static string? Read(JsonElement tools, string key, RecordIssues issues)
+    {
         if (tools.ValueKind == JsonValueKind.String)
         {
             var text = tools.GetString()!;
@@ -34,23 +42,23 @@ internal static class ToolDefinitions
             {
                 using var parsed = JsonDocument.Parse(text);
                 var issuesBefore = issues.List.Count;
-                JsonReading.CheckValues(parsed.RootElement, "tools", issues);
-                return issues.List.Count > issuesBefore ? null : FromArray(parsed.RootElement, issues);
+                JsonReading.CheckValues(parsed.RootElement, key, issues);
+                return issues.List.Count > issuesBefore ? null : FromArray(parsed.RootElement, key, issues);
             }
             catch (JsonException)
             {
-                return issues.Fail<string>("tools", "is a string but not a JSON array of tool definitions");
+                return issues.Fail<string>(key, "is a string but not a JSON array of tool definitions");
             }
         }
 
-        return FromArray(tools, issues);
+        return FromArray(tools, key, issues);
     }
 
-    private static string? FromArray(JsonElement tools, RecordIssues issues)
+    private static string? FromArray(JsonElement tools, string key, RecordIssues issues)
     {
         if (tools.ValueKind != JsonValueKind.Array)
         {
-            return issues.Fail<string>("tools", $"must be an array of tool definitions, found {Describe(tools)}");
+            return issues.Fail<string>(key, $"must be an array of tool definitions, found {Describe(tools)}");
         }
 
         if (tools.GetArrayLength() == 0)
@@ -64,14 +72,14 @@ internal static class ToolDefinitions
         {
             if (tool.ValueKind != JsonValueKind.Object)
             {
-                return issues.Fail<string>($"tools[{index}]", $"must be a tool definition object, found {Describe(tool)}");
+                return issues.Fail<string>($"{key}[{index}]", $"must be a tool definition object, found {Describe(tool)}");
             }
 
             var wrapped = tool.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object;
             var body = wrapped ? function : tool;
             if (!body.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString()!.Length == 0)
             {
-                return issues.Fail<string>(wrapped ? $"tools[{index}].function.name" : $"tools[{index}].name", "is missing; a tool needs a name");
+                return issues.Fail<string>(wrapped ? $"{key}[{index}].function.name" : $"{key}[{index}].name", "is missing; a tool needs a name");
             }
 
             allOpenAi &= wrapped && tool.TryGetProperty("type", out _);

@@ -35,6 +35,7 @@ public class ImportFuzzTests
         """{"instruction": "When?", "context": "It began in 2000.", "response": "In 2000.", "category": "closed_qa", "history": [["Hi", "Hello"]]}""",
         """{"chosen": "\n\nHuman: Hi\n\nAssistant: Hello.", "rejected": "\n\nHuman: Hi\n\nAssistant: Go away."}""",
         """{"chosen": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}], "rejected": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Go."}]}""",
+        """{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "function_call": {"name": "w", "arguments": "{}"}}, {"role": "function", "name": "w", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}], "functions": [{"name": "w"}]}""",
     ];
 
     /// <summary>For each field of each template (by index), values of a type that field cannot take.</summary>
@@ -87,6 +88,9 @@ public class ImportFuzzTests
         (11, "chosen", ["42", "\"plain\"", "\"\\n\\nHuman: only a question\"", "[]"]),
         (11, "rejected", ["42", "\"\\n\\nHuman: Bye\\n\\nAssistant: x\"", "\"\\n\\nHuman: Hi\"", "\"Go.\"", "null"]),
         (12, "chosen", ["42", "[]", "[{\"role\": \"assistant\", \"content\": \"x\"}]", "[{\"role\": \"user\", \"content\": \"Hi\"}]"]),
+        (13, "messages[1].function_call", ["42", "\"w\"", "[]", "{}", "{\"name\": 42}", "{\"name\": \"\"}"]),
+        (13, "messages[2].role", ["\"functions\"", "42"]),
+        (13, "functions", ["42", "{}", "[1]", "[{}]", "\"not json\""]),
         (12, "rejected", ["42", "[]", "[{\"role\": \"user\", \"content\": \"Other\"}, {\"role\": \"assistant\", \"content\": \"Go.\"}]"]),
     ];
 

@@ -7,8 +7,8 @@ namespace FineTuneStudio.Core.Tests.Imports;
 
 /// <summary>
 /// Public instruction sets under their own names (Dolly, OpenOrca, GSM8K, LLaMA-Factory's Alpaca with history) and
-/// preference pairs without a prompt key (TRL's implicit prompt, HH-RLHF transcripts), each from a fixture written
-/// after the set's documented fields. Every one of them was refused before.
+/// preference pairs without a prompt key (TRL's implicit prompt, HH-RLHF transcripts), and OpenAI's older
+/// function-calling lines, each from a fixture written after the documented fields. Every one of them was refused before.
 /// </summary>
 public class InstructionAndConversationPairTests
 {
@@ -132,6 +132,51 @@ public class InstructionAndConversationPairTests
         Turns(row).ShouldBe([(MessageRole.User, "Which planet is the largest?")]);
         (row.Content!.PreferredCompletion, row.Content.RejectedCompletion).ShouldBe(("Jupiter is the largest planet of the solar system.", "Saturn."));
         row.Warnings.Select(w => w.Field).ShouldBe(["prompt_id", "messages", "score_chosen", "score_rejected"]);
+    }
+
+    [Fact]
+    public async Task OpenAiLegacyFunctionCalling_ReadAsToolCalls_FunctionResultsAnswerTheOpenCall()
+    {
+        // OpenAI's older function-calling fine-tuning lines: functions, function_call and role "function".
+        var (rows, detected) = await DetectAsync("openai-legacy-functions.jsonl");
+
+        detected.ShouldBe(ImportFormat.Chat);
+        Errors(rows).ShouldBeEmpty();
+        rows.SelectMany(r => r.Warnings).ShouldBeEmpty();
+        var weather = rows[0].Content!;
+        weather.Messages.Select(m => (m.Role, m.Content, m.ToolCallsJson, m.ToolCallId)).ShouldBe([
+            (MessageRole.User, "How warm is it in Lisbon?", null, null),
+            (MessageRole.Assistant, null, """[{"id":"call_1","type":"function","function":{"name":"current_weather","arguments":"{\"city\": \"Lisbon\", \"unit\": \"celsius\"}"}}]""", null),
+            (MessageRole.Tool, """{"temperature": 19}""", null, "call_1"),
+            (MessageRole.Assistant, "It is 19 °C in Lisbon.", null, null),
+        ]);
+        weather.Messages[2].Name.ShouldBe("current_weather");
+        weather.ToolsJson.ShouldBe("""[{"type":"function","function":{"name":"current_weather","description":"The weather now in a city","parameters":{"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city"]}}}]""");
+
+        // Two calls in turn: each result answers the call before it; object arguments are written as OpenAI's JSON string.
+        var twice = rows[1].Content!;
+        twice.Messages.Where(m => m.ToolCallsJson is not null).Select(m => m.ToolCallsJson).ShouldBe([
+            """[{"id":"call_1","type":"function","function":{"name":"current_weather","arguments":"{\"city\":\"Lisbon\"}"}}]""",
+            """[{"id":"call_2","type":"function","function":{"name":"current_weather","arguments":"{\"city\": \"Porto\"}"}}]""",
+        ]);
+        twice.Messages.Where(m => m.Role == MessageRole.Tool).Select(m => (m.Content, m.ToolCallId)).ShouldBe([("19", "call_1"), ("17", "call_2")]);
+    }
+
+    [Theory]
+    [InlineData("""{"messages": [{"role": "user", "content": "Hi"}, {"role": "function", "name": "f", "content": "1"}, {"role": "assistant", "content": "x"}]}""", "messages[1].role", "answers an assistant's function_call before it, and there is none")]
+    [InlineData("""{"messages": [{"role": "user", "content": "Hi", "function_call": {"name": "f"}}, {"role": "assistant", "content": "x"}]}""", "messages[0].function_call", "only an assistant message may carry a function call")]
+    [InlineData("""{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "function_call": "f"}]}""", "messages[1].function_call", "must be an object")]
+    [InlineData("""{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "function_call": {"arguments": "{}"}}]}""", "messages[1].function_call", "needs a \"name\" string")]
+    [InlineData("""{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "function_call": {"name": "f"}, "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}]}""", "messages[1].function_call", "and tool_calls are both given")]
+    [InlineData("""{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "x"}], "functions": [{"name": "f"}], "tools": [{"type": "function", "function": {"name": "f"}}]}""", "functions", "and tools are both given")]
+    [InlineData("""{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "x"}], "functions": [{"description": "no name"}]}""", "functions[0].name", "is missing; a tool needs a name")]
+    public async Task LegacyFunctionCalling_BadPart_OneErrorNamingTheField(string record, string field, string message)
+    {
+        var rows = await ParseAsync(record + "\n", ImportFormat.Chat);
+
+        var error = Errors(rows).ShouldHaveSingleItem();
+        (error.Line, error.Field).ShouldBe((1, field));
+        error.Message.ShouldContain(message);
     }
 
     [Theory]
