@@ -61,6 +61,14 @@ public static class TrainerRecipes
         s.Append("\nparser = argparse.ArgumentParser()\n");
         s.Append("parser.add_argument(\"--model\", default=\"").Append(DefaultOpenModel).Append("\")\n");
         s.Append("parser.add_argument(\"--output-dir\", default=\"output\")\n");
+        var conversation = !preference && target.FileShape == TargetFileShape.ChatMessages;
+        if (conversation)
+        {
+            s.Append("# By default TRL learns from every token of a conversation, its prompts included.\n");
+            s.Append("parser.add_argument(\"--assistant-only-loss\", action=\"store_true\",\n");
+            s.Append("                    help=\"learn from the assistant turns only (the chat template must mark them with {%% generation %%})\")\n");
+        }
+
         s.Append("args = parser.parse_args()\n\n");
         s.Append("# The version's own files, as it was cut (seed ").Append(seed).Append(").\n");
         s.Append("data = load_dataset(\"json\", data_files=").Append(files).Append(")\n");
@@ -78,14 +86,16 @@ public static class TrainerRecipes
         s.Append("    seed=").Append(seed).Append(",\n");
         s.Append("    logging_steps=10,\n");
         s.Append("    eval_strategy=\"").Append(hasValidation ? "epoch" : "no").Append("\",\n");
+        s.Append(conversation ? "    assistant_only_loss=args.assistant_only_loss,\n" : "");
         s.Append(")\n");
         s.Append("trainer = ").Append(preference ? "DPOTrainer" : "SFTTrainer").Append("(\n");
         s.Append("    model=args.model,\n    args=config,\n    train_dataset=data[\"train\"],\n");
         s.Append(hasValidation ? "    eval_dataset=data[\"validation\"],\n" : "");
         s.Append(")\ntrainer.train()\ntrainer.save_model(args.output_dir)\n");
-        var fit = target.WeightSupport == WeightSupport.None
-            ? $"Reads the files as they are ({(preference ? "prompt, chosen, rejected" : target.FileShape == TargetFileShape.PromptCompletion ? "prompt and completion" : "messages")})."
-            : "Reads the messages; TRL trains on every assistant turn and ignores the per-turn weights the files carry.";
+        var fit = preference ? "Reads prompt, chosen and rejected."
+            : !conversation ? "Reads prompt and completion; TRL learns from the completion only."
+            : "Reads the messages; TRL learns from the whole conversation unless run with --assistant-only-loss"
+                + (target.WeightSupport == WeightSupport.None ? "." : ", and ignores the per-turn weights the files carry.");
         return new TrainerRecipe(TrlFile, "TRL", fit, s.ToString());
     }
 
