@@ -18,15 +18,17 @@ public static class EvalMetrics
     public const string JsonValid = "json-valid";
     public const string JsonSchema = "json-schema";
     public const string LengthRatio = "length-ratio";
+    /// <summary>Worked answers (GSM8K): the output's final number equals the expected one's.</summary>
+    public const string FinalNumber = "final-number";
     /// <summary>Per item: the output names the item's label (normalised). Per run: share of right labels.</summary>
     public const string Accuracy = "accuracy";
     /// <summary>Run-level only: mean F1 over the expected labels.</summary>
     public const string MacroF1 = "macro-f1";
 
-    public static IReadOnlyList<string> All { get; } = [Exact, Normalised, Contains, Regex, JsonValid, JsonSchema, LengthRatio, Accuracy, MacroF1];
+    public static IReadOnlyList<string> All { get; } = [Exact, Normalised, Contains, Regex, FinalNumber, JsonValid, JsonSchema, LengthRatio, Accuracy, MacroF1];
 
     /// <summary>Metrics whose per-item value is right (1) or wrong (0), so runs can be compared item by item.</summary>
-    public static IReadOnlyList<string> PassFail { get; } = [Exact, Normalised, Contains, Regex, JsonValid, JsonSchema, Accuracy];
+    public static IReadOnlyList<string> PassFail { get; } = [Exact, Normalised, Contains, Regex, FinalNumber, JsonValid, JsonSchema, Accuracy];
 
     public static string Describe(string metric) => metric switch
     {
@@ -34,6 +36,7 @@ public static class EvalMetrics
         Normalised => "match ignoring case, spacing and punctuation",
         Contains => "output contains the expected text",
         Regex => "output matches the expected pattern",
+        FinalNumber => "output's final number equals the expected answer's",
         JsonValid => "output is valid JSON",
         JsonSchema => "output follows the item's JSON schema",
         LengthRatio => "output length / expected length",
@@ -59,7 +62,7 @@ public static class EvalMetrics
         foreach (var raw in keys)
         {
             var key = raw.Trim().ToLowerInvariant().Replace("normalized", Normalised, StringComparison.Ordinal).Replace('_', '-');
-            key = key switch { "json" => JsonValid, "schema" => JsonSchema, "length" => LengthRatio, "f1" => MacroF1, _ => key };
+            key = key switch { "json" => JsonValid, "schema" => JsonSchema, "length" => LengthRatio, "f1" => MacroF1, "final" or "final-answer" => FinalNumber, _ => key };
             if (!All.Contains(key))
             {
                 throw new StudioValidationException(field, $"unknown metric '{raw}'; use {string.Join(", ", All)}");
@@ -177,6 +180,38 @@ public static class EvalMetrics
 
         return schema.Validate(output!).Select(e => $"{e.Path}: {e.Kind}").ToList();
     }
+
+    /// <summary>
+    /// True when both texts end in the same number: the one after the last "####" when a text has that marker (GSM8K's
+    /// answer line), otherwise its last number. Thousands commas, a currency sign and trailing zeros do not count
+    /// ("$1,200.00" is 1200), nor does a hyphen between numbers ("5-3" ends in 3); a text without a number never matches.
+    /// </summary>
+    public static bool HasSameFinalNumber(string? output, string expected) =>
+        FinalNumberOf(output) is { } given && FinalNumberOf(expected) is { } wanted && given == wanted;
+
+    /// <summary>The final number of a text as <see cref="HasSameFinalNumber"/> reads it; null when it has none.</summary>
+    public static decimal? FinalNumberOf(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var marker = text.LastIndexOf("####", StringComparison.Ordinal);
+        var numbers = NumberPattern.Matches(marker >= 0 ? text[(marker + 4)..] : text);
+        if (numbers.Count == 0)
+        {
+            return null;
+        }
+
+        // After the marker the answer is the first number; in free text the last one is the conclusion.
+        var chosen = marker >= 0 ? numbers[0].Value : numbers[^1].Value;
+        return decimal.TryParse(chosen.Replace(",", "", StringComparison.Ordinal), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
+            CultureInfo.InvariantCulture, out var value) ? value : null;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex NumberPattern =
+        new(@"(?:(?<![\w.])-)?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", RegexOptions.CultureInvariant);
 
     public static double? RatioOfLength(string? output, string expected) =>
         expected.Length == 0 ? null : Math.Round((double)(output ?? "").Length / expected.Length, 4);

@@ -131,6 +131,7 @@ public static class EvalScorer
                     EvalMetrics.Normalised => Bit(!failed && item.Answers.Any(a => EvalMetrics.IsNormalisedMatch(output, a))),
                     EvalMetrics.Contains => Bit(!failed && item.Answers.Any(a => EvalMetrics.ContainsExpected(output, a))),
                     EvalMetrics.Regex => Bit(!failed && item.Answers.Any(a => RegexMatches(output, a))),
+                    EvalMetrics.FinalNumber => Bit(!failed && item.Answers.Any(a => EvalMetrics.HasSameFinalNumber(output, a))),
                     EvalMetrics.JsonValid => Bit(!failed && EvalMetrics.IsValidJson(output)),
                     EvalMetrics.JsonSchema => item.SchemaJson is null ? null
                         : Bit(!failed && schemas[item.SchemaJson] is { } schema && EvalMetrics.SchemaErrors(output, schema) is { Count: 0 }),

@@ -25,6 +25,26 @@ public sealed class EvalMetricsTests
         EvalMetrics.RatioOfLength("abc", "").ShouldBeNull();
     }
 
+    [Theory]
+    // GSM8K's answer line after "####" against a model's worked reply, whose last number is its conclusion.
+    [InlineData("Natalia sold 48 / 2 = 24 clips in May, so 48 + 24 = 72 in all.", "48/2 = <<48/2=24>>24\n48+24 = <<48+24=72>>72\n#### 72", true)]
+    [InlineData("She earns $1,200.00 a month.", "#### 1200", true)]
+    [InlineData("The answer is 1,200", "1200", true)]
+    [InlineData("So it is -4 degrees.", "#### -4", true)]
+    [InlineData("Between 5-3 and 4 the answer is 5-3", "#### 3", true)]
+    [InlineData("Work: 10 - 2 = 8\n#### 8", "#### 8.0", true)]
+    [InlineData("72 clips, then 10 more", "#### 72", false)]
+    [InlineData("It is 72.5", "#### 72", false)]
+    [InlineData("no number here", "#### 0", false)]
+    [InlineData("0", "no number here", false)]
+    [InlineData("", "#### 1", false)]
+    public void FinalNumber_ComparesTheLastNumberWithTheAnswerLine(string output, string expected, bool same) =>
+        EvalMetrics.HasSameFinalNumber(output, expected).ShouldBe(same);
+
+    [Fact]
+    public void ParseList_FinalAnswerAliases_AreTheFinalNumberMetric() =>
+        EvalMetrics.ParseList("final, final_answer, final-number").ShouldBe(["final-number"]);
+
     [Fact]
     public async Task SchemaErrors_MissingRequiredField_IsReported()
     {

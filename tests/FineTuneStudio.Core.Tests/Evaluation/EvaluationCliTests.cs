@@ -61,6 +61,31 @@ public sealed class EvaluationCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Score_Gsm8kTestLines_FinalNumberCountsTheConclusionNotTheWording()
+    {
+        // GSM8K's test split as it is: question and a worked answer ending in "#### N"; no ids, so numbered 1, 2, 3.
+        var items = Write("test.jsonl", """
+            {"question": "Tom has 3 bags of 4 apples. How many apples?", "answer": "3 * 4 = <<3*4=12>>12\n#### 12"}
+            {"question": "A book costs $15 and a pen $3. What do both cost?", "answer": "15 + 3 = <<15+3=18>>18\n#### 18"}
+            {"question": "Sara reads 1,000 pages in 4 days. Pages a day?", "answer": "1000 / 4 = <<1000/4=250>>250\n#### 250"}
+            """);
+        var outputs = Write("outputs.jsonl", """
+            {"id": "1", "output": "He has 3 bags with 4 each, so 12 apples."}
+            {"id": "2", "output": "Both cost $18.00."}
+            {"id": "3", "output": "She reads 1,000 / 4 = 200 pages a day."}
+            """);
+
+        var result = await RunAsync("eval", "score", "--items", items, "--outputs", outputs, "--metrics", "final-number,exact", "--json");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        var metrics = json.RootElement.GetProperty("summary").GetProperty("metrics");
+        // 12 = 12 and 18.00 = 18 are right; 200 is not 250: 2 of 3. No reply repeats the worked answer: exact 0.
+        metrics.GetProperty("final-number").GetDouble().ShouldBe(0.6667);
+        metrics.GetProperty("exact").GetDouble().ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Score_MalformedOutputs_Exits1WithLineErrors()
     {
         var items = Write("items.jsonl", Items);
