@@ -6,12 +6,12 @@ using FineTuneStudio.Core.Domain;
 namespace FineTuneStudio.Core.Versions;
 
 /// <summary>One example as the splitter sees it.</summary>
-public sealed record SplitItem(int ExampleId, string? Label, SplitPin Pin, string ContentHash);
+public sealed record SplitItem(int ExampleId, string? Label, SplitPin Pin);
 
-public sealed record SplitSettings(double ValidationShare, double TestShare, int Seed, IReadOnlySet<string>? ExcludedContentHashes = null);
+public sealed record SplitSettings(double ValidationShare, double TestShare, int Seed);
 
-/// <summary>Where each example went. Excluded ids are in no split (their content is held out for evaluation).</summary>
-public sealed record SplitResult(IReadOnlyDictionary<int, SplitPin> Assignments, IReadOnlyList<int> Excluded)
+/// <summary>Where each example went.</summary>
+public sealed record SplitResult(IReadOnlyDictionary<int, SplitPin> Assignments)
 {
     public int Count(SplitPin split) => Assignments.Values.Count(s => s == split);
 
@@ -23,7 +23,7 @@ public sealed record SplitResult(IReadOnlyDictionary<int, SplitPin> Assignments,
 /// are ordered by SHA-256 of "seed:id" — a shuffle whose result depends only on the seed and the ids, not on
 /// the input order, the runtime version or the platform (System.Random's algorithm carries no such promise).
 /// Each label then gets round(n × share) validation and test examples, counting the ones pinned there.
-/// Examples whose content hash is held out (an eval set) never enter any split.
+/// Examples held out by an eval set never reach the splitter: the cut leaves them out first (<see cref="CutSelection"/>).
 /// </summary>
 public static class DatasetSplitter
 {
@@ -34,9 +34,7 @@ public static class DatasetSplitter
             throw new StudioValidationException("shares", "Validation and test shares must be zero or more and leave room for training (together below 100%).");
         }
 
-        var excludedHashes = settings.ExcludedContentHashes;
         var assignments = new Dictionary<int, SplitPin>();
-        var excluded = new List<int>();
         var kept = new List<SplitItem>();
         int? previousId = null;
         foreach (var item in items.OrderBy(i => i.ExampleId))
@@ -46,15 +44,7 @@ public static class DatasetSplitter
                 throw new StudioValidationException("examples", $"Example {item.ExampleId} appears twice.");
             }
 
-            if (excludedHashes is not null && excludedHashes.Contains(item.ContentHash))
-            {
-                excluded.Add(item.ExampleId);
-            }
-            else
-            {
-                kept.Add(item);
-            }
-
+            kept.Add(item);
             previousId = item.ExampleId;
         }
 
@@ -77,7 +67,7 @@ public static class DatasetSplitter
             assignments[item.ExampleId] = plan.Assign(item.ExampleId, item.Pin);
         }
 
-        return new SplitResult(assignments, excluded);
+        return new SplitResult(assignments);
     }
 
     internal static int Round(double value) => (int)Math.Round(value, MidpointRounding.AwayFromZero);

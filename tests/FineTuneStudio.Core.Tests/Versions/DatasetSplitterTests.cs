@@ -6,7 +6,7 @@ namespace FineTuneStudio.Core.Tests.Versions;
 public class DatasetSplitterTests
 {
     private static List<SplitItem> Items(int count, Func<int, string?> label) =>
-        Enumerable.Range(1, count).Select(i => new SplitItem(i, label(i), SplitPin.Auto, $"h{i}")).ToList();
+        Enumerable.Range(1, count).Select(i => new SplitItem(i, label(i), SplitPin.Auto)).ToList();
 
     [Fact]
     public void Split_Shares_GiveRoundedCountsPerLabel()
@@ -65,18 +65,6 @@ public class DatasetSplitterTests
         result.Count(SplitPin.Validation).ShouldBe(2);
         result.Count(SplitPin.Test).ShouldBe(1);
         result.Count(SplitPin.Train).ShouldBe(7);
-    }
-
-    [Fact]
-    public void Split_EvalSetHashes_AreExcludedEvenWhenPinnedToTrain()
-    {
-        var items = Items(5, _ => null);
-        items[3] = items[3] with { Pin = SplitPin.Train };
-
-        var result = DatasetSplitter.Split(items, new SplitSettings(0, 0, 1, new HashSet<string> { "h2", "h4" }));
-
-        result.Excluded.ShouldBe([2, 4]);
-        result.Assignments.Keys.Order().ShouldBe([1, 3, 5]);
     }
 
     [Fact]

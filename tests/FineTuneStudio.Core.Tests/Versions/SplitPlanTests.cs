@@ -42,7 +42,7 @@ public class SplitPlanTests
         var labels = new[] { null, "low", "medium", "high", "a-rare-one" };
         var items = Enumerable.Range(1, 3000).Where(_ => random.Next(4) > 0)
             .Select(id => new SplitItem(id, labels[random.Next(id % 97 == 0 ? 5 : 4)],
-                random.Next(20) switch { 0 => SplitPin.Validation, 1 => SplitPin.Test, 2 => SplitPin.Train, _ => SplitPin.Auto }, $"h{id}"))
+                random.Next(20) switch { 0 => SplitPin.Validation, 1 => SplitPin.Test, 2 => SplitPin.Train, _ => SplitPin.Auto }))
             .ToList();
 
         var result = DatasetSplitter.Split(items, new SplitSettings(validation, test, seed));
