@@ -1,6 +1,8 @@
 using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Readiness;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -17,6 +19,7 @@ public sealed class DemoSeeder(
     IDbContextFactory<StudioDbContext> factory,
     IOptions<DemoOptions> options,
     TimeProvider clock,
+    Assessments assessments,
     ILogger<DemoSeeder> logger)
 {
     public const string SupportProjectName = "Support ticket triage";
@@ -52,7 +55,28 @@ public sealed class DemoSeeder(
         db.AuditEvents.Add(new AuditEvent { At = now, UserName = "system", Action = "demo.seed", EntityType = nameof(Project), Summary = "demo data" });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        await SeedAssessmentsAsync(data.Projects, userIds, now, cancellationToken);
         logger.LogInformation("Seeded demo data: {ProjectCount} projects", data.Projects.Count);
+    }
+
+    /// <summary>
+    /// Submitted through the scoring service once the data is in, so each verdict weighs the demo's real evidence.
+    /// The ticket project's first one is then dated five weeks back, which gives its history a trend to show.
+    /// </summary>
+    private async Task SeedAssessmentsAsync(IReadOnlyList<Project> projects, IReadOnlyDictionary<string, string> userIds, DateTime now, CancellationToken cancellationToken)
+    {
+        var owner = DemoOptions.Users.First(u => u.Role == StudioRoles.ProductOwner);
+        var actor = new Actor(userIds[owner.Email], owner.DisplayName);
+        var tickets = projects.Single(p => p.Name == SupportProjectName).Id;
+        var brand = projects.Single(p => p.Name == BrandProjectName).Id;
+        var first = await assessments.SubmitAsync(tickets, new ReadinessSubmission(DemoAssessments.TicketsFirst()), actor, cancellationToken);
+        await assessments.SubmitAsync(tickets, new ReadinessSubmission(DemoAssessments.TicketsNow()), actor, cancellationToken);
+        await assessments.SubmitAsync(brand, new ReadinessSubmission(DemoAssessments.Brand()), actor, cancellationToken);
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var then = now.AddDays(-DemoAssessments.FirstTicketAssessmentDaysAgo);
+        await db.Assessments.Where(a => a.Id == first.Summary.Id)
+            .ExecuteUpdateAsync(a => a.SetProperty(x => x.CreatedAt, then).SetProperty(x => x.SubmittedAt, then), cancellationToken);
     }
 
     private static IEnumerable<ProjectMember> Memberships(IEnumerable<Project> projects, IReadOnlyDictionary<string, string> userIds, DateTime now) =>

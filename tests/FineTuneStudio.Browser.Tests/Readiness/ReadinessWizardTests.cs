@@ -66,6 +66,30 @@ public sealed class ReadinessWizardTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Demo_OpensOnAReadinessHistory_AndTheBrandVerdictSendsItBackToPrompting()
+    {
+        var (tickets, brand) = await browser.App.QueryAsync(async db => (
+            await db.Projects.Where(p => p.Name == "Support ticket triage").Select(p => p.Id).SingleAsync(),
+            await db.Projects.Where(p => p.Name == "Brand voice assistant").Select(p => p.Id).SingleAsync()));
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.ProductOwner));
+
+        await page.GotoAsync($"projects/{tickets}/readiness");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        // The first two rows are the demo's own (five weeks apart); other tests may have added newer ones above them.
+        await Assertions.Expect(page.Locator("[data-testid=history-chart]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=history-table] tbody tr").Last).ToContainTextAsync("Priya Product");
+        await Assertions.Expect(page.Locator("[data-testid=history-table] tbody tr").Last).ToContainTextAsync("Run a fine-tuning pilot");
+
+        var brandAssessment = await browser.App.QueryAsync(db => db.Assessments.Where(a => a.ProjectId == brand).OrderBy(a => a.Id).Select(a => a.Id).FirstAsync());
+        await page.GotoAsync($"projects/{brand}/readiness/{brandAssessment}");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid=verdict]")).ToHaveTextAsync("Use prompt engineering");
+        await Assertions.Expect(page.Locator("[data-testid=next-steps]")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "demo-brand-readiness-verdict");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Labeler_CannotOpenTheWizard()
     {
         var projectId = await browser.App.QueryAsync(db => db.Projects.Where(p => p.Name == "Support ticket triage").Select(p => p.Id).SingleAsync());

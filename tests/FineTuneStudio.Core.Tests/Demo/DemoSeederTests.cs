@@ -3,6 +3,10 @@ using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Demo;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Tests.Support;
+using FineTuneStudio.Core.Readiness;
+using FineTuneStudio.Core.Training;
+using FineTuneStudio.Core.Quality;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -34,7 +38,12 @@ public class DemoSeederTests
         services.AddScoped<StudioDbContext>(_ => database.CreateDbContext());
         services.AddStudioIdentityStores();
         services.Configure<DemoOptions>(o => o.Enabled = true);
-        services.AddSingleton<TimeProvider>(new ManualClock(new DateTime(2026, 11, 20, 9, 0, 0, DateTimeKind.Utc)));
+        var clock = new ManualClock(new DateTime(2026, 11, 20, 9, 0, 0, DateTimeKind.Utc));
+        services.AddSingleton<TimeProvider>(clock);
+        // The seeder submits the demo's readiness assessments through the real scoring, over the seeded evidence.
+        var targets = new TrainingTargetService(database, clock);
+        var evidence = new ReadinessEvidenceReader(database, new QualityService(database, clock, Options.Create(new QualityThresholds())), Judging.For(database, clock).Calibration);
+        services.AddSingleton(new Assessments(database, clock, targets, evidence));
         services.AddScoped<DemoSeeder>();
         return services.BuildServiceProvider();
     }
@@ -89,6 +98,27 @@ public class DemoSeederTests
         labelers.ShouldBe(["labeler1@demo.local", "labeler2@demo.local", "labeler3@demo.local"]);
         var resultItemsInSet = await check.EvalResults.CountAsync(r => check.EvalItems.Any(i => i.Id == r.EvalItemId && i.EvalSetId == check.EvalRuns.Single(run => run.Id == r.EvalRunId).EvalSetId));
         resultItemsInSet.ShouldBe(88);
+    }
+
+    [Fact]
+    public async Task SeedAsync_ReadinessHistory_TwoTicketAssessmentsFiveWeeksApartAndOneForTheBrand()
+    {
+        await using var database = await WithRolesAsync();
+        await using var provider = Services(database);
+        await SeedAsync(provider);
+
+        await using var check = database.CreateDbContext();
+        var rows = await check.Assessments.OrderBy(a => a.Id)
+            .Select(a => new { Project = a.Project!.Name, a.Status, a.SubmittedAt, a.Verdict, a.OverallScore, a.CreatedByName }).ToListAsync();
+        rows.Select(r => r.Project).ShouldBe([DemoSeeder.SupportProjectName, DemoSeeder.SupportProjectName, DemoSeeder.BrandProjectName]);
+        rows.ShouldAllBe(r => r.Status == AssessmentStatus.Submitted && r.CreatedByName == "Priya Product");
+        var now = new DateTime(2026, 11, 20, 9, 0, 0, DateTimeKind.Utc);
+        rows.Select(r => r.SubmittedAt).ShouldBe([now.AddDays(-35), now, now]);
+        // Settling who retrains, the budget and monitoring raised the ticket project's score and verdict.
+        rows[1].OverallScore!.Value.ShouldBeGreaterThan(rows[0].OverallScore!.Value);
+        (rows[0].Verdict, rows[1].Verdict).ShouldBe(("FineTuningPilot", "FineTuningPilot"));
+        // The brand team tried a system prompt only: for a voice, examples in the prompt come first.
+        rows[2].Verdict.ShouldBe("UsePromptEngineering");
     }
 
     [Fact]
