@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace FineTuneStudio.Core.Versions;
 
@@ -11,9 +12,13 @@ public static class DatasetCardWriter
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
+    /// <summary>Quotes and control characters escaped, other characters as they are (readable names in the YAML block).</summary>
+    private static readonly JsonSerializerOptions YamlString = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string ToMarkdown(DatasetManifest m)
     {
         var s = new StringBuilder();
+        AppendHubMetadata(s, m);
         s.Append("# ").Append(m.DatasetName).Append(" — version ").Append(m.VersionNumber.ToString(Invariant)).Append('\n').Append('\n');
         if (!string.IsNullOrWhiteSpace(m.Note))
         {
@@ -111,6 +116,40 @@ public static class DatasetCardWriter
         var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(ToMarkdown(manifest));
         await output.WriteAsync(bytes, cancellationToken);
     }
+
+    /// <summary>
+    /// The YAML block a Hugging Face dataset card starts with. Its <c>configs</c> name the split files, so the folder
+    /// pushed to the Hub as it is loads with <c>load_dataset</c> and shows in the viewer by split, instead of the Hub
+    /// reading the manifest and the recipes' JSON as data too. Pages that show the card leave the block out.
+    /// </summary>
+    private static void AppendHubMetadata(StringBuilder s, DatasetManifest m)
+    {
+        s.Append("---\n");
+        // A JSON string is a valid YAML double-quoted scalar, whatever the dataset is called.
+        s.Append("pretty_name: ").Append(JsonSerializer.Serialize($"{m.DatasetName}, version {m.VersionNumber.ToString(Invariant)}", YamlString)).Append('\n');
+        s.Append("size_categories:\n- ").Append(SizeCategory(m.Counts.Total)).Append('\n');
+        s.Append("task_categories:\n- text-generation\n");
+        s.Append("tags:\n- fine-tuning\n- ").Append(JsonSerializer.Serialize(m.Target, YamlString)).Append('\n');
+        s.Append("configs:\n- config_name: default\n  data_files:\n");
+        string[] order = ["train", "validation", "test"];
+        foreach (var file in m.Files.Where(f => order.Contains(f.Split)).OrderBy(f => Array.IndexOf(order, f.Split)))
+        {
+            s.Append("  - split: ").Append(file.Split).Append("\n    path: ").Append(JsonSerializer.Serialize(file.Name, YamlString)).Append('\n');
+        }
+
+        s.Append("---\n\n");
+    }
+
+    /// <summary>The Hub's size buckets, by number of examples.</summary>
+    private static string SizeCategory(long count) => count switch
+    {
+        < 1_000 => "n<1K",
+        < 10_000 => "1K<n<10K",
+        < 100_000 => "10K<n<100K",
+        < 1_000_000 => "100K<n<1M",
+        < 10_000_000 => "1M<n<10M",
+        _ => "10M<n<100M",
+    };
 
     /// <summary>One sentence on what a cut with drop-unsupported left out, so nobody trains on it unaware.</summary>
     private static void AppendDropped(StringBuilder s, DatasetManifest m)

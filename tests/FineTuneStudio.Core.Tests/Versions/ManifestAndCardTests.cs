@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using FineTuneStudio.Core.Versions;
 using FineTuneStudio.Core.Training;
+using YamlDotNet.RepresentationModel;
 
 namespace FineTuneStudio.Core.Tests.Versions;
 
@@ -75,7 +76,7 @@ public class ManifestAndCardTests
     {
         var card = DatasetCardWriter.ToMarkdown(Sample());
 
-        card.ShouldStartWith("# Ticket urgency — version 3\n");
+        card[(card.IndexOf("\n---\n\n", StringComparison.Ordinal) + 6)..].ShouldStartWith("# Ticket urgency — version 3\n");
         card.ShouldContain("| **total** | **10** |");
         card.ShouldContain("about **$0.03**");
         card.ShouldContain("| train.jsonl | train | 9 | 1,234 | `" + new string('a', 64) + "` |");
@@ -83,6 +84,37 @@ public class ManifestAndCardTests
         card.ShouldContain("> **Note:** OpenAI is winding down");
         card.ShouldContain("| low | 5 | 1 | 0 |");
         card.ShouldBe(DatasetCardWriter.ToMarkdown(Sample()));
+    }
+
+    [Fact]
+    public void ToMarkdown_StartsWithAHubCardBlock_WhoseConfigNamesTheSplitFilesOnly()
+    {
+        // A name YAML would misread unquoted: a colon, a hash, quotes and an accent.
+        var manifest = Sample() with
+        {
+            DatasetName = "Tickets: \"EU\" #2 café",
+            Files = [.. Sample().Files, new ManifestFile("recipe-trl.py", TrainerRecipes.Split, new string('c', 64), 900, 30)],
+        };
+
+        var card = DatasetCardWriter.ToMarkdown(manifest);
+
+        card.ShouldStartWith("---\n");
+        var block = card[4..card.IndexOf("\n---\n\n", StringComparison.Ordinal)];
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(block));
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        ((YamlScalarNode)root["pretty_name"]).Value.ShouldBe("Tickets: \"EU\" #2 café, version 3");
+        ((YamlSequenceNode)root["size_categories"]).Children.Select(c => ((YamlScalarNode)c).Value).ShouldBe(["n<1K"]);
+        var config = (YamlMappingNode)((YamlSequenceNode)root["configs"]).Children.Single();
+        ((YamlScalarNode)config["config_name"]).Value.ShouldBe("default");
+        ((YamlSequenceNode)config["data_files"]).Children.Cast<YamlMappingNode>()
+            .Select(f => (((YamlScalarNode)f["split"]).Value, ((YamlScalarNode)f["path"]).Value))
+            .ShouldBe([("train", "train.jsonl"), ("validation", "validation.jsonl")]);
+
+        // The version page shows the card without the block.
+        var html = MarkdownHtml.ToSafeHtml(card);
+        html.ShouldNotContain("config_name");
+        html.ShouldContain("<h1");
     }
 
     [Fact]
