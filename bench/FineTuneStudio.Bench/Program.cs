@@ -27,7 +27,7 @@ namespace FineTuneStudio.Bench;
 /// </summary>
 public static class Program
 {
-    private static readonly string[] Steps = ["import", "import-floor", "list", "export", "export-floor", "validate", "validate-floor", "quality", "export-held-out", "estimate-held-out"];
+    private static readonly string[] Steps = ["import", "import-floor", "list", "export", "export-floor", "validate", "validate-floor", "quality", "export-held-out", "estimate-held-out", "parse-shapes"];
 
     /// <summary>The floor each step is compared with.</summary>
     private static readonly Dictionary<string, string> FloorOf = new()
@@ -350,6 +350,34 @@ public static class Program
                 again.Stop();
                 return StepResult.Of(step, watch, estimate.Examples, "examples",
                     $"first estimate of a cut: {estimate.Examples:N0} selected, {estimate.HeldOut:N0} held out by the 500-item eval set, {estimate.TrainExamples:N0} to train; the next one {again.Elapsed.TotalSeconds:0.00} s");
+            }
+
+            case "parse-shapes":
+            {
+                // The same conversations in three shapes people carry: OpenAI chat as generated, HH-RLHF transcripts
+                // (chosen and rejected as Human:/Assistant: text), Dolly instruction records. Parsing only, no database.
+                var shapes = ShapeFiles.Write(data, folder);
+                var details = new List<string>();
+                long rows = 0;
+                foreach (var (shape, path) in shapes)
+                {
+                    var shapeWatch = Stopwatch.StartNew();
+                    watch.Start();
+                    long count = 0;
+                    await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81_920, useAsync: true))
+                    {
+                        await foreach (var row in new JsonExampleParser().ParseAsync(stream, ImportFormat.Auto, ct))
+                        {
+                            count += row.IsValid ? 1 : throw new InvalidOperationException($"{shape} line {row.Line}: {string.Join("; ", row.Errors)}");
+                        }
+                    }
+
+                    watch.Stop();
+                    rows += count;
+                    details.Add($"{shape} {count / shapeWatch.Elapsed.TotalSeconds:N0} rows/s");
+                }
+
+                return StepResult.Of(step, watch, rows, "rows", string.Join(", ", details));
             }
 
             case "validate":
