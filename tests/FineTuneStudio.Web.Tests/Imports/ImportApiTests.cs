@@ -110,6 +110,42 @@ public sealed class ImportApiTests(StudioAppFactory app)
     }
 
     [Fact]
+    public async Task Import_HhRlhfTranscripts_BecomePreferencePairs_AndDollyCsvPreviewSuggestsContextAsTheInput()
+    {
+        var (_, pairsId) = await app.CreateImportTargetAsync(TaskKind.Preference);
+        var (client, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        var hh = "{\"chosen\": \"\\n\\nHuman: Is it safe to eat raw cookie dough?\\n\\nAssistant: Raw flour and eggs can carry bacteria, so baked is safer.\", "
+            + "\"rejected\": \"\\n\\nHuman: Is it safe to eat raw cookie dough?\\n\\nAssistant: Always.\"}\n";
+
+        var response = await StudioAppFactory.PostImportAsync(client, pairsId, "train.jsonl", hh);
+
+        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
+        using (var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()))
+        {
+            json.RootElement.GetProperty("format").GetString().ShouldBe("Preference");
+        }
+
+        var pair = await app.QueryAsync(db => db.Examples.Where(e => e.DatasetId == pairsId)
+            .Select(e => new { Prompt = e.Messages.Single().Content, e.PreferredCompletion, e.RejectedCompletion }).SingleAsync());
+        (pair.Prompt, pair.PreferredCompletion, pair.RejectedCompletion).ShouldBe(
+            ("Is it safe to eat raw cookie dough?", "Raw flour and eggs can carry bacteria, so baked is safer.", "Always."));
+
+        var (_, chatId) = await app.CreateImportTargetAsync();
+        var dolly = "instruction,context,response,category\r\n\"When did it open?\",\"It opened in 1998.\",In 1998.,closed_qa\r\n";
+        var preview = await StudioAppFactory.PostImportAsync(client, chatId, "dolly.csv", dolly, path: "/preview");
+        await preview.ShouldHaveStatusAsync(HttpStatusCode.OK);
+        using var suggested = JsonDocument.Parse(await preview.Content.ReadAsStringAsync());
+        var mapping = suggested.RootElement.GetProperty("suggestedMapping");
+        (mapping.GetProperty("user").GetString(), mapping.GetProperty("input").GetString(), mapping.GetProperty("assistant").GetString())
+            .ShouldBe(("instruction", "context", "response"));
+        var imported = await StudioAppFactory.PostImportAsync(client, chatId, "dolly.csv", dolly,
+            new Dictionary<string, string> { ["format"] = "csv", ["mapping"] = "user=instruction,input=context,assistant=response" });
+        await imported.ShouldHaveStatusAsync(HttpStatusCode.OK);
+        var user = await app.QueryAsync(db => db.Examples.Where(e => e.DatasetId == chatId).SelectMany(e => e.Messages).Where(m => m.Role == MessageRole.User).Select(m => m.Content).SingleAsync());
+        user.ShouldBe("When did it open?\n\nIt opened in 1998.");
+    }
+
+    [Fact]
     public async Task Import_AsLabeler_Is403AndAddsNothing()
     {
         var (_, datasetId) = await app.CreateImportTargetAsync();
