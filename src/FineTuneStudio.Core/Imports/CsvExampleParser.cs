@@ -227,7 +227,7 @@ public sealed class CsvExampleParser
             messages.Add(new MessageContent(MessageRole.System, system));
         }
 
-        messages.Add(new MessageContent(MessageRole.User, string.IsNullOrWhiteSpace(input) ? user : user + "\n\n" + input));
+        messages.Add(new MessageContent(MessageRole.User, InstructionReader.Ask(user, input)));
         if (!string.IsNullOrWhiteSpace(assistant))
         {
             messages.Add(new MessageContent(MessageRole.Assistant, assistant));

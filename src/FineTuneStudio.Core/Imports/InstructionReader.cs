@@ -53,8 +53,7 @@ internal static class InstructionReader
             return null;
         }
 
-        var question = instruction.Value.Text;
-        var user = string.IsNullOrWhiteSpace(input?.Text) ? question : question + "\n\n" + input.Value.Text;
+        var user = Ask(instruction.Value.Text, input?.Text);
         var systemText = system?.Text;
         List<MessageContent> messages = string.IsNullOrWhiteSpace(systemText) ? [] : [new MessageContent(MessageRole.System, systemText)];
         messages.AddRange(history);
@@ -68,6 +67,10 @@ internal static class InstructionReader
         messages.Add(answer);
         return new ExampleContent(messages);
     }
+
+    /// <summary>The user's turn: the instruction, then its input after a blank line when there is one (CSV imports too).</summary>
+    public static string Ask(string? instruction, string? input) =>
+        string.IsNullOrWhiteSpace(input) ? instruction ?? "" : instruction + "\n\n" + input;
 
     /// <summary>Dolly's category (closed_qa, brainstorming...), which the example keeps as a tag.</summary>
     public static string? Category(JsonElement record, RecordIssues issues) =>
