@@ -82,6 +82,14 @@ public sealed class ImportPageTests(BrowserFixture browser)
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
         await page.GotoAsync($"projects/{projectId}/examples/import");
         await BrowserFixture.WaitForCircuitAsync(page);
+        // The format list names the public shapes it reads.
+        await page.ClickAsync("[data-testid=import-format]");
+        await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = "Instructions (Alpaca, Dolly, OpenOrca, GSM8K)" })).ToBeVisibleAsync();
+        // The list fades in; the screenshot waits until it is opaque.
+        await page.WaitForFunctionAsync("() => getComputedStyle(document.querySelector('.mud-popover-open')).opacity === '1'");
+        await BrowserFixture.ScreenshotAsync(page, "import-format-choices");
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
         var csv = "instruction,context,response,category\r\n"
             + "\"When did the ferry line start?\",\"The line opened in May 1998.\r\nA second boat came in 2004.\",\"In May 1998.\",closed_qa\r\n";
 
