@@ -158,6 +158,13 @@ public static class EvaluationCommands
                 throw new Core.StudioValidationException(unknown.Take(EvalFileParser.MaxErrors).ToList(), unknown.Count);
             }
 
+            var misaligned = EvalFileParser.Misaligned(parsedOutputs, parsedItems.ToDictionary(
+                i => i.Id, i => i.Input.LastOrDefault(m => m.Role == Core.Domain.MessageRole.User && !string.IsNullOrWhiteSpace(m.Content))?.Content, StringComparer.Ordinal));
+            if (misaligned.Count > 0)
+            {
+                throw new Core.StudioValidationException(misaligned.Take(EvalFileParser.MaxErrors).ToList(), misaligned.Count);
+            }
+
             var scored = await EvalScorer.ScoreAsync(
                 parsedItems.Select(i => new ScoringItem(i.Id, i.Expected, i.Label, i.SchemaJson, i.AlsoAccepted)).ToList(),
                 parsedOutputs.ToDictionary(o => o.Id, o => (string?)o.Output, StringComparer.Ordinal),

@@ -24,8 +24,14 @@ public sealed record EvalOutputInput(string Id, string Output, int Line, string?
 {
     public bool ByPosition => Id.Length == 0;
 
-    /// <summary>Set for an oaieval sample: its id is the sample's number + 1, not a name the file gave it.</summary>
-    public int? OaievalSample { get; init; }
+    /// <summary>
+    /// Set when the id is a number the file gave by place (oaieval's sample, lm-evaluation-harness's doc_id) plus 1,
+    /// not a name: what numbered it, for the message when the set has no such item.
+    /// </summary>
+    public string? NumberedBy { get; init; }
+
+    /// <summary>What the source says the item asked (lm-evaluation-harness logs its document), to check the numbering lines up.</summary>
+    public string? Asked { get; init; }
 }
 
 /// <summary>
@@ -200,6 +206,17 @@ public static class EvalFileParser
                 continue;
             }
 
+            if (row.Json is { } harness && LmEvalSamples.IsSample(harness))
+            {
+                // One line per document and filter: the document's first line carries its answer.
+                if (LmEvalSamples.Output(row, harness, errors) is { } answered && seen.TryAdd(answered.Id, row.Line))
+                {
+                    outputs.Add(answered);
+                }
+
+                continue;
+            }
+
             if (row.Json is { } json && json.TryGetProperty("predict", out _) && !json.TryGetProperty("id", out _))
             {
                 // LLaMA-Factory writes no id: the line's place in the file is the item's place in the set.
@@ -266,6 +283,13 @@ public static class EvalFileParser
     /// writes them in. Each line's label must be its item's expected answer, so a file in another order is refused
     /// instead of being scored against the wrong items.
     /// </summary>
+    /// <summary>
+    /// Outputs numbered by their source (lm-evaluation-harness's doc_id) whose logged question is not what their item
+    /// asks (the last user turn, keyed by item id): the set is not the task's split in its order.
+    /// </summary>
+    public static IReadOnlyList<InputError> Misaligned(IReadOnlyList<EvalOutputInput> outputs, IReadOnlyDictionary<string, string?> questionsById) =>
+        LmEvalSamples.Misaligned(outputs, questionsById);
+
     public static IReadOnlyList<EvalOutputInput> InSetOrder(IReadOnlyList<EvalOutputInput> outputs, IReadOnlyList<(string Id, string Expected)> items)
     {
         if (outputs.Count != items.Count)

@@ -93,12 +93,18 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
         }
 
         var known = items.Select(i => i.ExternalId).ToHashSet(StringComparer.Ordinal);
-        var unknown = outputs.Where(o => !known.Contains(o.Id)).Select(o => new InputError("id", o.OaievalSample is { } sample
-            ? $"The set has no item \"{o.Id}\" for oaieval's sample {sample}: samples are matched to the items an import of the samples file without ids numbers 1, 2, …; import the run into such a set."
+        var unknown = outputs.Where(o => !known.Contains(o.Id)).Select(o => new InputError("id", o.NumberedBy is { } numbered
+            ? $"The set has no item \"{o.Id}\" for {numbered}: samples are matched to the items an import of the samples file without ids numbers 1, 2, …; import the run into such a set."
             : $"The set has no item \"{o.Id}\".", o.Line)).ToList();
         if (unknown.Count > 0)
         {
             throw new StudioValidationException(unknown.Take(EvalFileParser.MaxErrors).ToList(), unknown.Count);
+        }
+
+        var misaligned = LmEvalSamples.Misaligned(outputs, items.ToDictionary(i => i.ExternalId, i => EvalItemInputs.LastQuestion(i.InputJson), StringComparer.Ordinal));
+        if (misaligned.Count > 0)
+        {
+            throw new StudioValidationException(misaligned.Take(EvalFileParser.MaxErrors).ToList(), misaligned.Count);
         }
 
         var byId = outputs.ToDictionary(o => o.Id, o => (string?)o.Output, StringComparer.Ordinal);

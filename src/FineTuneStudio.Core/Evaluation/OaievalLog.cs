@@ -54,7 +54,7 @@ internal static class OaievalLog
             return null;
         }
 
-        return new EvalOutputInput((index + 1).ToString(CultureInfo.InvariantCulture), answer, row.Line) { OaievalSample = index };
+        return new EvalOutputInput((index + 1).ToString(CultureInfo.InvariantCulture), answer, row.Line) { NumberedBy = $"oaieval's sample {index}" };
     }
 
     private static string Short(string text) => text.Length > 60 ? text[..60] + "…" : text;

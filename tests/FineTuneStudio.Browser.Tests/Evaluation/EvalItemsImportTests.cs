@@ -43,6 +43,7 @@ public sealed class EvalItemsImportTests(BrowserFixture browser)
         var run = await browser.App.ImportRunAsync(setId, "Tuned v1", "id,output\n1,roma\n2,Barcelona\n3,Wien\n", "outputs.csv");
         await page.GotoAsync($"projects/{projectId}/evaluation/runs");
         await Assertions.Expect(page.Locator("[data-testid=output-shapes]")).ToContainTextAsync("sample N is item N + 1");
+        await Assertions.Expect(page.Locator("[data-testid=output-shapes]")).ToContainTextAsync("--log_samples");
         await page.GotoAsync($"projects/{projectId}/evaluation/runs/{run}");
         var rows = page.Locator("[data-testid=result-table] tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(3);

@@ -86,6 +86,25 @@ public sealed class EvaluationCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Score_LmEvalSamplesAgainstTheGsm8kSplit_PairsEachDocumentWithItsItem()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures");
+
+        var result = await RunAsync("eval", "score", "--items", Path.Combine(folder, "gsm8k-test.jsonl"),
+            "--outputs", Path.Combine(folder, "lm-eval-samples-gsm8k.jsonl"), "--metrics", "final-number", "--json");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        json.RootElement.GetProperty("summary").GetProperty("metrics").GetProperty("final-number").GetDouble().ShouldBe(0.6667);
+
+        // The same samples against the split in another order are refused, naming the document that does not line up.
+        var reversed = Write("reversed.jsonl", string.Join('\n', File.ReadAllLines(Path.Combine(folder, "gsm8k-test.jsonl")).Reverse()));
+        var refused = await RunAsync("eval", "score", "--items", reversed, "--outputs", Path.Combine(folder, "lm-eval-samples-gsm8k.jsonl"), "--metrics", "final-number");
+        refused.ExitCode.ShouldBe(1);
+        refused.Error.ShouldContain("doc: lm-evaluation-harness's doc_id 0 asks \"Tom has 3 bags");
+    }
+
+    [Fact]
     public async Task Score_MalformedOutputs_Exits1WithLineErrors()
     {
         var items = Write("items.jsonl", Items);

@@ -205,6 +205,50 @@ public sealed class ExternalPredictionsTests
         error.Errors[0].ToString().ShouldStartWith("line 2: id: The set has no item \"3\" for oaieval's sample 2: samples are matched to the items an import of the samples file without ids numbers");
     }
 
+    [Fact]
+    public async Task LmEvalSamples_OfGsm8k_AreARunOfTheTestSplit_RawAnswersScoredByFinalNumber()
+    {
+        // GSM8K's test split imported as it is (no ids), and lm-evaluation-harness's --log_samples file for a run over
+        // it: every document twice, once per filter (strict-match, flexible-extract).
+        await using var database = await TestDatabase.CreateAsync();
+        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Math", null), Lead, default);
+        var sets = new EvalSets(database, _clock);
+        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("GSM8K test", "", ["final-number"]), Lead, default);
+        var folder = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures");
+        await sets.ImportItemsAsync(set.Id, await File.ReadAllTextAsync(Path.Combine(folder, "gsm8k-test.jsonl")), "test.jsonl", Lead, default);
+        var samples = await File.ReadAllTextAsync(Path.Combine(folder, "lm-eval-samples-gsm8k.jsonl"));
+
+        var runs = new EvalRuns(database, _clock);
+        var run = await runs.ImportRunAsync(set.Id, new EvalRunInput("ft:math-v1"), samples, "samples_gsm8k_2026-12-07T14-00-00.jsonl", Lead, default);
+
+        // The raw generations, not the harness's extracts: 12 and $18.00 are right, 200 pages is not 250. 2 of 3.
+        var results = (await runs.GetResultsAsync(run.Id, null, null, default)).Items;
+        results.Select(r => (r.ExternalId, r.Correct)).ShouldBe([("1", true), ("2", true), ("3", false)]);
+        results[1].Output.ShouldBe("Both cost $18.00 together.");
+        run.Summary!.Metrics["final-number"].ShouldBe(0.6667);
+
+        // A set in another order: the logged documents do not ask what the items ask, so nothing is paired wrongly.
+        var shuffled = await sets.CreateSetAsync(project.Id, new EvalSetInput("GSM8K reversed", "", ["final-number"]), Lead, default);
+        await sets.ImportItemsAsync(shuffled.Id, string.Join('\n', File.ReadAllLines(Path.Combine(folder, "gsm8k-test.jsonl")).Reverse()), "test.jsonl", Lead, default);
+        var error = await Should.ThrowAsync<StudioValidationException>(() => runs.ImportRunAsync(shuffled.Id, new EvalRunInput("ft:math-v1"), samples, "samples.jsonl", Lead, default));
+        error.Errors[0].ToString().ShouldStartWith("line 1: doc: lm-evaluation-harness's doc_id 0 asks \"Tom has 3 bags of 4 apples. How many apples does he have?\", but item \"1\" asks \"Sara reads");
+        error.Errors.Count.ShouldBe(2, "documents 0 and 2 changed places; document 1 stayed");
+    }
+
+    [Theory]
+    [InlineData("""{"doc_id": 0, "doc": {}, "resps": [[[-1.25, true]], [[-3.5, false]]], "filtered_resps": [[-1.25, true]]}""", "resps", "log-likelihood scores")]
+    [InlineData("""{"doc_id": -1, "resps": [["12"]]}""", "doc_id", "0 or more")]
+    [InlineData("""{"doc_id": "0", "resps": [["12"]]}""", "doc_id", "0 or more")]
+    [InlineData("""{"doc_id": 0, "resps": []}""", "resps", "has no response")]
+    [InlineData("""{"doc_id": 0, "resps": ["12"]}""", "resps", "has no response")]
+    public void LmEvalSample_WithoutAGeneratedAnswer_IsRefusedOnItsLine(string line, string field, string message)
+    {
+        var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseOutputs(line, "samples.jsonl")).Errors.ShouldHaveSingleItem();
+
+        (error.Line, error.Field).ShouldBe((1, field));
+        error.Message.ShouldContain(message);
+    }
+
     [Theory]
     [InlineData("""{"run_id": "r", "event_id": 0, "sample_id": "capitals.dev", "type": "sampling", "data": {"sampled": ["Rome"]}}""", "sample_id")]
     [InlineData("""{"run_id": "r", "event_id": 0, "sample_id": "capitals.dev.0", "type": "sampling", "data": {"prompt": "x"}}""", "data.sampled")]

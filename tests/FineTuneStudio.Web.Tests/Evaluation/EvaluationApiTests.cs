@@ -73,6 +73,30 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
     }
 
     [Fact]
+    public async Task MlLead_ImportsGsm8kQuestionsAndLmEvalSamplesOverTheApi_ScoredByFinalNumber()
+    {
+        var (projectId, _) = await app.CreateImportTargetAsync();
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var created = await lead.PostAsJsonAsync($"api/projects/{projectId}/eval-sets", new { name = "GSM8K", metrics = new[] { "final-number" } });
+        await created.ShouldHaveStatusAsync(HttpStatusCode.Created);
+        var setId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var items = await lead.PostAsync($"api/eval-sets/{setId}/items", File("test.jsonl", """
+            {"question": "2 + 2?", "answer": "2 + 2 = <<2+2=4>>4\n#### 4"}
+            {"question": "3 * 3?", "answer": "3 * 3 = <<3*3=9>>9\n#### 9"}
+            """));
+        await items.ShouldHaveStatusAsync(HttpStatusCode.OK);
+
+        var run = await lead.PostAsync($"api/eval-sets/{setId}/runs", File("samples_gsm8k.jsonl", """
+            {"doc_id": 1, "doc": {"question": "3 * 3?"}, "resps": [["Nine, so 9."]], "filtered_resps": ["9"], "filter": "strict-match"}
+            {"doc_id": 0, "doc": {"question": "2 + 2?"}, "resps": [["It is 5."]], "filtered_resps": ["5"], "filter": "strict-match"}
+            """, ("name", "lm-eval")));
+
+        await run.ShouldHaveStatusAsync(HttpStatusCode.Created);
+        (await run.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("summary").GetProperty("metrics").GetProperty("final-number").GetDouble().ShouldBe(0.5);
+    }
+
+    [Fact]
     public async Task Writes_NeedTheEvaluatePolicy_AndLabelersSeeNothing()
     {
         var demo = await app.DemoEvaluationAsync();
