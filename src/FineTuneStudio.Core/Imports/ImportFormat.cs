@@ -72,12 +72,15 @@ public sealed record CsvMapping(
         var input = Find("input", "context");
         var instruction = Find("instruction", "question", "prompt");
         var user = input is not null && instruction is not null ? instruction : Find("user", "prompt", "input", "question", "instruction", "text");
+        var assistant = Find("assistant", "completion", "output", "answer", "response");
+        // Beside an answer, a category sorts the examples (Dolly's closed_qa, brainstorming...): a tag, not a class to learn.
+        var category = Find("category");
         return new CsvMapping(
             user,
-            Find("assistant", "completion", "output", "answer", "response"),
+            assistant,
             Find("system", "system_prompt", "system prompt"),
-            Find("label", "class", "category"),
-            Find("tags", "tag"),
+            Find("label", "class") ?? (assistant is null ? category : null),
+            Find("tags", "tag") ?? (assistant is not null ? category : null),
             input is not null && input != user ? input : null);
     }
 }

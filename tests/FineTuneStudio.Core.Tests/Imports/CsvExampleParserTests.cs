@@ -77,7 +77,8 @@ public class CsvExampleParserTests
 
         var preview = await new CsvExampleParser().PreviewAsync(stream, 1, CancellationToken.None);
 
-        preview.SuggestedMapping.ShouldBe(new CsvMapping("instruction", "response", Label: "category", Input: "context"));
+        // Beside an answer, the category sorts the examples: a tag, as the JSON reader keeps Dolly's category.
+        preview.SuggestedMapping.ShouldBe(new CsvMapping("instruction", "response", Tags: "category", Input: "context"));
     }
 
     [Theory]
@@ -90,6 +91,17 @@ public class CsvExampleParserTests
         var mapping = CsvMapping.Suggest(headers);
 
         (mapping.User, mapping.Input).ShouldBe((user, input));
+    }
+
+    [Theory]
+    [InlineData(new[] { "text", "category" }, "category", null)]
+    [InlineData(new[] { "instruction", "response", "category" }, null, "category")]
+    [InlineData(new[] { "question", "answer", "label", "category" }, "label", "category")]
+    public void Suggest_Category_IsTheLabelOfATextToClassify_ButATagBesideAnAnswer(string[] headers, string? label, string? tags)
+    {
+        var mapping = CsvMapping.Suggest(headers);
+
+        (mapping.Label, mapping.Tags).ShouldBe((label, tags));
     }
 
     [Fact]
