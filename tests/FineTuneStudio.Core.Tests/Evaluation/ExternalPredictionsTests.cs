@@ -34,6 +34,19 @@ public sealed class ExternalPredictionsTests
         return (database, set.Id);
     }
 
+    private static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures");
+
+    /// <summary>A new project's eval set scored by <paramref name="metric"/>, its items imported from a fixture file without ids.</summary>
+    private async Task<(TestDatabase Database, int ProjectId, EvalSets Sets, EvalSetSummary Set)> SetFromFixtureAsync(string metric, string fixture)
+    {
+        var database = await TestDatabase.CreateAsync();
+        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Held out", null), Lead, default);
+        var sets = new EvalSets(database, _clock);
+        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput(fixture, "", [metric]), Lead, default);
+        await sets.ImportItemsAsync(set.Id, await File.ReadAllTextAsync(Path.Combine(Fixtures, fixture)), fixture, Lead, default);
+        return (database, project.Id, sets, set);
+    }
+
     private static async Task<List<JsonElement>> ExportAsync(TestDatabase database, int setId, string format, string? model = "my-finetune")
     {
         using var buffer = new MemoryStream();
@@ -182,15 +195,11 @@ public sealed class ExternalPredictionsTests
     {
         // A registry samples file imported without ids, and the record file oaieval wrote for a Match eval over it:
         // events out of order, a match event after each sampling one, the spec first and the final report last.
-        await using var database = await TestDatabase.CreateAsync();
-        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Geography", null), Lead, default);
-        var sets = new EvalSets(database, _clock);
-        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("Capitals", "", ["exact"]), Lead, default);
-        var folder = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures");
-        await sets.ImportItemsAsync(set.Id, await File.ReadAllTextAsync(Path.Combine(folder, "oaieval-samples.jsonl")), "samples.jsonl", Lead, default);
+        var (database, _, _, set) = await SetFromFixtureAsync("exact", "oaieval-samples.jsonl");
+        await using var _ = database;
 
         var runs = new EvalRuns(database, _clock);
-        var run = await runs.ImportRunAsync(set.Id, new EvalRunInput("ft:capitals-v1"), await File.ReadAllTextAsync(Path.Combine(folder, "oaieval-record.jsonl")), "record.jsonl", Lead, default);
+        var run = await runs.ImportRunAsync(set.Id, new EvalRunInput("ft:capitals-v1"), await File.ReadAllTextAsync(Path.Combine(Fixtures, "oaieval-record.jsonl")), "record.jsonl", Lead, default);
 
         // Sample 0 (Italy) said Rome, 1 (Spain) Barcelona, 2 (Austria) Wien: 2 of 3, as oaieval's own report says.
         var results = (await runs.GetResultsAsync(run.Id, null, null, default)).Items;
@@ -199,9 +208,9 @@ public sealed class ExternalPredictionsTests
 
         // Into a set whose items carry their own ids, the numbers mean nothing: refused, saying how samples are matched.
         var (named, namedSet) = await ArrangeAsync();
-        await using var _ = named;
+        await using var __ = named;
         var error = await Should.ThrowAsync<StudioValidationException>(() => new EvalRuns(named, _clock).ImportRunAsync(namedSet, new EvalRunInput("ft:capitals-v1"),
-            File.ReadAllText(Path.Combine(folder, "oaieval-record.jsonl")), "record.jsonl", Lead, default));
+            File.ReadAllText(Path.Combine(Fixtures, "oaieval-record.jsonl")), "record.jsonl", Lead, default));
         error.Errors[0].ToString().ShouldStartWith("line 2: id: The set has no item \"3\" for oaieval's sample 2: samples are matched to the items an import of the samples file without ids numbers");
     }
 
@@ -210,13 +219,9 @@ public sealed class ExternalPredictionsTests
     {
         // GSM8K's test split imported as it is (no ids), and lm-evaluation-harness's --log_samples file for a run over
         // it: every document twice, once per filter (strict-match, flexible-extract).
-        await using var database = await TestDatabase.CreateAsync();
-        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Math", null), Lead, default);
-        var sets = new EvalSets(database, _clock);
-        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("GSM8K test", "", ["final-number"]), Lead, default);
-        var folder = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures");
-        await sets.ImportItemsAsync(set.Id, await File.ReadAllTextAsync(Path.Combine(folder, "gsm8k-test.jsonl")), "test.jsonl", Lead, default);
-        var samples = await File.ReadAllTextAsync(Path.Combine(folder, "lm-eval-samples-gsm8k.jsonl"));
+        var (database, projectId, sets, set) = await SetFromFixtureAsync("final-number", "gsm8k-test.jsonl");
+        await using var _ = database;
+        var samples = await File.ReadAllTextAsync(Path.Combine(Fixtures, "lm-eval-samples-gsm8k.jsonl"));
 
         var runs = new EvalRuns(database, _clock);
         var run = await runs.ImportRunAsync(set.Id, new EvalRunInput("ft:math-v1"), samples, "samples_gsm8k_2026-12-07T14-00-00.jsonl", Lead, default);
@@ -228,8 +233,8 @@ public sealed class ExternalPredictionsTests
         run.Summary!.Metrics["final-number"].ShouldBe(0.6667);
 
         // A set in another order: the logged documents do not ask what the items ask, so nothing is paired wrongly.
-        var shuffled = await sets.CreateSetAsync(project.Id, new EvalSetInput("GSM8K reversed", "", ["final-number"]), Lead, default);
-        await sets.ImportItemsAsync(shuffled.Id, string.Join('\n', File.ReadAllLines(Path.Combine(folder, "gsm8k-test.jsonl")).Reverse()), "test.jsonl", Lead, default);
+        var shuffled = await sets.CreateSetAsync(projectId, new EvalSetInput("GSM8K reversed", "", ["final-number"]), Lead, default);
+        await sets.ImportItemsAsync(shuffled.Id, string.Join('\n', File.ReadAllLines(Path.Combine(Fixtures, "gsm8k-test.jsonl")).Reverse()), "test.jsonl", Lead, default);
         var error = await Should.ThrowAsync<StudioValidationException>(() => runs.ImportRunAsync(shuffled.Id, new EvalRunInput("ft:math-v1"), samples, "samples.jsonl", Lead, default));
         error.Errors[0].ToString().ShouldStartWith("line 1: doc: lm-evaluation-harness's doc_id 0 asks \"Tom has 3 bags of 4 apples. How many apples does he have?\", but item \"1\" asks \"Sara reads");
         error.Errors.Count.ShouldBe(2, "documents 0 and 2 changed places; document 1 stayed");
