@@ -132,7 +132,7 @@ public static class EvaluationCommands
     private static Command Score()
     {
         var items = new Option<FileInfo>("--items") { Description = "Items, JSONL {id, expected, label?, schema?} or CSV", Required = true };
-        var outputs = new Option<FileInfo>("--outputs") { Description = "Model outputs, JSONL {id, output} or CSV id,output", Required = true };
+        var outputs = new Option<FileInfo>("--outputs") { Description = "Model outputs: JSONL {id, output} or CSV id,output, a batch output, LLaMA-Factory's generated_predictions.jsonl, oaieval's record or lm-evaluation-harness's --log_samples file", Required = true };
         var metrics = new Option<string?>("--metrics") { Description = $"Comma-separated metrics ({string.Join(", ", EvalMetrics.All)}); default: exact, normalised, plus accuracy and macro-F1 when items have labels and json-schema when they have schemas" };
         var command = new Command("score", "Score an outputs file against an items file (no database)") { items, outputs, metrics };
         command.SetAction(async (parse, ct) =>
@@ -186,13 +186,13 @@ public static class EvaluationCommands
         var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
         var set = new Option<string>("--set") { Description = "Eval set id or name", Required = true };
         var name = new Option<string>("--name") { Description = "Name of the run", Required = true };
-        var outputs = new Option<FileInfo>("--outputs") { Description = "Model outputs, JSONL {id, output} or CSV id,output", Required = true };
+        var outputs = new Option<FileInfo>("--outputs") { Description = "Model outputs: JSONL {id, output} or CSV id,output, a batch output, LLaMA-Factory's generated_predictions.jsonl, oaieval's record or lm-evaluation-harness's --log_samples file", Required = true };
         var model = new Option<string?>("--model") { Description = "Model name" };
         var provider = new Option<string?>("--provider-name") { Description = "Who serves the model (openai, ollama, ...)" };
         var baseline = new Option<bool>("--baseline") { Description = "Mark the run as the baseline to beat" };
         var dataset = new Option<string?>("--dataset") { Description = "Dataset id or name of the version the model was trained on (with --version)" };
         var version = new Option<int?>("--version") { Description = "Number of the version the model was trained on, within --dataset" };
-        var command = new Command("import-run", "Record a run from a file of outputs (ours, a batch output, LLaMA-Factory's predictions) and score it")
+        var command = new Command("import-run", "Record a run from a file of outputs (ours, a batch output, LLaMA-Factory's predictions, oaieval's record, lm-evaluation-harness's samples) and score it")
         {
             project, set, name, outputs, model, provider, baseline, dataset, version,
         };

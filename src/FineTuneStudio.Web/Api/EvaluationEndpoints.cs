@@ -130,7 +130,7 @@ public static class EvaluationEndpoints
             .Accepts<IFormFile>("multipart/form-data")
             .DisableAntiforgery()
             .RequireAuthorization(StudioPolicies.Evaluate)
-            .WithSummary("Record a run from a file of outputs (JSONL or CSV: id, output) and score it")
+            .WithSummary("Record a run from a file of outputs and score it: JSONL or CSV (id, output), a batch output, LLaMA-Factory's generated_predictions.jsonl, oaieval's record, lm-evaluation-harness's --log_samples file")
             .WithDescription("Multipart form: file and name, and optional model, provider, notes, settings (JSON), datasetVersionId and baseline (true/false). Past the upload limit: 413.");
 
         api.MapGet("/evaluation/endpoints", (EvalGenerationService generation) => TypedResults.Ok(generation.Endpoints()))
