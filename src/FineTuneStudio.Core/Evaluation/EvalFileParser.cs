@@ -453,7 +453,9 @@ public static class EvalFileParser
     private static bool TryReadCompletion(Row row, out string? completion, out string error)
     {
         (completion, error) = (null, "");
-        if (row.Json is not { } json || !json.TryGetProperty("completion", out var value) || value.ValueKind == JsonValueKind.Null)
+        // A prompt's answer is its completion (TRL) or, in many exports, its response.
+        var key = row.Json is { } named && named.TryGetProperty("prompt", out _) && !named.TryGetProperty("completion", out _) ? "response" : "completion";
+        if (row.Json is not { } json || !json.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return true;
         }
@@ -467,7 +469,7 @@ public static class EvalFileParser
         if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0 && value[value.GetArrayLength() - 1] is { ValueKind: JsonValueKind.Object } last
             && last.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.GetString()!.Trim().Equals("assistant", StringComparison.OrdinalIgnoreCase))
         {
-            if (!TryReadContent(last, $"completion[{value.GetArrayLength() - 1}].content", out completion, out error))
+            if (!TryReadContent(last, $"{key}[{value.GetArrayLength() - 1}].content", out completion, out error))
             {
                 return false;
             }

@@ -22,7 +22,7 @@ internal static class JsonRecordMapper
 
     /// <summary>The shapes auto detection knows, for the message when a record fits none.</summary>
     public const string KnownShapes =
-        "messages (OpenAI / Hugging Face chat), conversations (ShareGPT, with chosen/rejected for preference), prompt and completion, "
+        "messages (OpenAI / Hugging Face chat), conversations (ShareGPT, with chosen/rejected for preference), prompt and completion (or response), "
         + "prompt/chosen/rejected (or chosen and rejected as whole conversations, HH-RLHF transcripts too), input/preferred_output/non_preferred_output, "
         + "a boolean label or kto_tag (KTO), instruction and output (Alpaca; Dolly's context and response, OpenOrca's question and response), "
         + "data and annotations (Label Studio), fields and responses (Argilla), or text with a label (Hugging Face classification)";
@@ -71,7 +71,8 @@ internal static class JsonRecordMapper
             return ImportFormat.Alpaca;
         }
 
-        if (Has("prompt") && Has("completion"))
+        // Many exports (HelpSteer, no_robots-style sets, logs) name the answer "response".
+        if (Has("prompt") && (Has("completion") || Has("response")))
         {
             return ImportFormat.PromptCompletion;
         }
@@ -188,7 +189,7 @@ internal static class JsonRecordMapper
             case ImportFormat.Chat:
                 return (MapChat(record, issues), ["messages", "tools", "functions"]);
             case ImportFormat.PromptCompletion:
-                return (MapPromptCompletion(record, issues), ["prompt", "completion"]);
+                return (MapPromptCompletion(record, issues), ["prompt", "completion", "response"]);
             case ImportFormat.Preference:
                 return (MapPreference(record, issues), ["prompt", "chosen", "rejected", "input", "preferred_output", "non_preferred_output"]);
             case ImportFormat.Alpaca:
@@ -201,7 +202,7 @@ internal static class JsonRecordMapper
                 var content = record.TryGetProperty("conversations", out _) ? ShareGptReader.Map(record, issues)
                     : record.TryGetProperty("messages", out _) ? MapChat(record, issues)
                     : MapPromptCompletion(record, issues);
-                return (content, [.. ShareGptReader.RecordKeys, "messages", "prompt", "completion", "kto_tag"]);
+                return (content, [.. ShareGptReader.RecordKeys, "messages", "prompt", "completion", "response", "kto_tag"]);
             case ImportFormat.LabelStudio:
                 return (WithAnnotations(LabelStudioReader.Map(record, issues)), LabelStudioReader.RecordKeys);
             case ImportFormat.Argilla:
@@ -225,7 +226,8 @@ internal static class JsonRecordMapper
         return format switch
         {
             ImportFormat.Chat => First("messages", "messages"),
-            ImportFormat.PromptCompletion => First("prompt and completion", "prompt", "completion"),
+            ImportFormat.PromptCompletion => !Has("prompt") ? ("prompt", "prompt and completion (or response)")
+                : !Has("completion") && !Has("response") ? ("completion", "prompt and completion (or response)") : null,
             ImportFormat.Preference when Has("input") || Has("preferred_output") || Has("non_preferred_output") =>
                 First("input, preferred_output and non_preferred_output", "input", "preferred_output", "non_preferred_output"),
             ImportFormat.Preference when Has("prompt") || !record.TryGetProperty("chosen", out var chosen) || !PreferenceConversations.IsConversation(chosen) =>
@@ -253,7 +255,14 @@ internal static class JsonRecordMapper
     private static ExampleContent? MapPromptCompletion(JsonElement record, RecordIssues issues)
     {
         var prompt = ReadTurns(record, "prompt", MessageRole.User, issues);
-        var completion = ReadTurns(record, "completion", MessageRole.Assistant, issues);
+        var named = record.TryGetProperty("completion", out var c) && c.ValueKind != JsonValueKind.Null;
+        if (named && record.TryGetProperty("response", out var r) && r.ValueKind != JsonValueKind.Null)
+        {
+            issues.Add("response", "and completion are both given and mean the same part; keep one");
+            return null;
+        }
+
+        var completion = ReadTurns(record, named || !record.TryGetProperty("response", out _) ? "completion" : "response", MessageRole.Assistant, issues);
         return prompt is null || completion is null ? null : new ExampleContent([.. prompt, .. completion]);
     }
 

@@ -110,6 +110,8 @@ public sealed class EvalFileParserTests
         var items = EvalFileParser.ParseItems(text, "test.jsonl");
 
         items.Select(i => (i.Id, i.Input.Single().Content, i.Expected)).ShouldBe([("1", "The sky is", " blue."), ("2", "What color is the sky?", "It is blue.")]);
+        // Many exports name the answer "response" (HelpSteer, logs): the same item.
+        EvalFileParser.ParseItems("""{"prompt": "The sky is", "response": " blue.", "helpfulness": 4}""").Single().Expected.ShouldBe(" blue.");
         Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems("""{"prompt": "Hi", "completion": [{"role": "user", "content": "x"}]}"""))
             .Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 1: completion: The completion must be a text, or a list of messages ending with the assistant's answer as text.");
     }

@@ -36,6 +36,7 @@ public class ImportFuzzTests
         """{"chosen": "\n\nHuman: Hi\n\nAssistant: Hello.", "rejected": "\n\nHuman: Hi\n\nAssistant: Go away."}""",
         """{"chosen": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}], "rejected": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Go."}]}""",
         """{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "function_call": {"name": "w", "arguments": "{}"}}, {"role": "function", "name": "w", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}], "functions": [{"name": "w"}]}""",
+        """{"prompt": "Name a prime above 90.", "response": "97.", "helpfulness": 4}""",
     ];
 
     /// <summary>For each field of each template (by index), values of a type that field cannot take.</summary>
@@ -91,6 +92,8 @@ public class ImportFuzzTests
         (13, "messages[1].function_call", ["42", "\"w\"", "[]", "{}", "{\"name\": 42}", "{\"name\": \"\"}"]),
         (13, "messages[2].role", ["\"functions\"", "42"]),
         (13, "functions", ["42", "{}", "[1]", "[{}]", "\"not json\""]),
+        (14, "response", ["42", "{}", "\"\"", "[]"]),
+        (14, "prompt", ["42", "{}", "[]"]),
         (12, "rejected", ["42", "[]", "[{\"role\": \"user\", \"content\": \"Other\"}, {\"role\": \"assistant\", \"content\": \"Go.\"}]"]),
     ];
 

@@ -135,6 +135,22 @@ public class InstructionAndConversationPairTests
     }
 
     [Fact]
+    public async Task PromptAndResponse_ReadAsPromptAndCompletion_TheScoresWarnedAsNotImported()
+    {
+        // HelpSteer's shape: prompt, response and five attribute scores per line.
+        var (rows, detected) = await DetectAsync("helpsteer.jsonl");
+
+        detected.ShouldBe(ImportFormat.PromptCompletion);
+        Errors(rows).ShouldBeEmpty();
+        Turns(rows[1]).ShouldBe([(MessageRole.User, "Name a prime number above 90."), (MessageRole.Assistant, "97 is prime.")]);
+        rows[0].Warnings.Select(w => w.Field).ShouldBe(["helpfulness", "correctness", "coherence", "complexity", "verbosity"]);
+
+        var both = await ParseAsync("""{"prompt": "Hi", "completion": "Hello", "response": "Hey"}""" + "\n");
+        var error = Errors(both).ShouldHaveSingleItem();
+        (error.Field, error.Message).ShouldBe(("response", "and completion are both given and mean the same part; keep one"));
+    }
+
+    [Fact]
     public async Task OpenAiLegacyFunctionCalling_ReadAsToolCalls_FunctionResultsAnswerTheOpenCall()
     {
         // OpenAI's older function-calling fine-tuning lines: functions, function_call and role "function".
