@@ -158,8 +158,7 @@ public static class EvaluationCommands
                 throw new Core.StudioValidationException(unknown.Take(EvalFileParser.MaxErrors).ToList(), unknown.Count);
             }
 
-            var misaligned = EvalFileParser.Misaligned(parsedOutputs, parsedItems.ToDictionary(
-                i => i.Id, i => i.Input.LastOrDefault(m => m.Role == Core.Domain.MessageRole.User && !string.IsNullOrWhiteSpace(m.Content))?.Content, StringComparer.Ordinal));
+            var misaligned = EvalFileParser.Misaligned(parsedOutputs, parsedItems);
             if (misaligned.Count > 0)
             {
                 throw new Core.StudioValidationException(misaligned.Take(EvalFileParser.MaxErrors).ToList(), misaligned.Count);

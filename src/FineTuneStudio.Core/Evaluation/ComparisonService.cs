@@ -219,7 +219,7 @@ public sealed class ComparisonService(IDbContextFactory<StudioDbContext> factory
             .Select(r => new { r.EvalRunId, r.Output }).ToListAsync(cancellationToken);
         var outputA = outputs.FirstOrDefault(o => o.EvalRunId == comparison.RunAId)?.Output ?? "";
         var outputB = outputs.FirstOrDefault(o => o.EvalRunId == comparison.RunBId)?.Output ?? "";
-        return new BlindPair(comparisonId, item.Id, next.index + 1, total, judgedByMe, EvalItemInputs.Messages(item.InputJson),
+        return new BlindPair(comparisonId, item.Id, next.index + 1, total, judgedByMe, ReadMessages(item.InputJson),
             next.AIsLeft ? outputA : outputB, next.AIsLeft ? outputB : outputA);
     }
 
@@ -300,6 +300,14 @@ public sealed class ComparisonService(IDbContextFactory<StudioDbContext> factory
         var setId = await db.EvalRuns.Where(r => r.Id == comparison.RunAId).Select(r => r.EvalSetId).SingleAsync(cancellationToken);
         var itemIds = await db.EvalItems.Where(i => i.EvalSetId == setId).Select(i => i.Id).ToListAsync(cancellationToken);
         return BlindOrder.Assign(comparison.Seed, itemIds);
+    }
+
+    private static IReadOnlyList<FineTuneStudio.Core.Domain.MessageContent> ReadMessages(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray().Select(m => new FineTuneStudio.Core.Domain.MessageContent(
+            Enum.TryParse<MessageRole>(m.GetProperty("role").GetString(), true, out var role) ? role : MessageRole.User,
+            m.TryGetProperty("content", out var c) ? c.GetString() : null)).ToList();
     }
 
     private static IQueryable<Comparison> OfProject(StudioDbContext db, IQueryable<Comparison> comparisons, int projectId) =>

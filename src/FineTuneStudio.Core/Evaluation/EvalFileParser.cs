@@ -283,13 +283,6 @@ public static class EvalFileParser
     /// writes them in. Each line's label must be its item's expected answer, so a file in another order is refused
     /// instead of being scored against the wrong items.
     /// </summary>
-    /// <summary>
-    /// Outputs numbered by their source (lm-evaluation-harness's doc_id) whose logged question is not what their item
-    /// asks (the last user turn, keyed by item id): the set is not the task's split in its order.
-    /// </summary>
-    public static IReadOnlyList<InputError> Misaligned(IReadOnlyList<EvalOutputInput> outputs, IReadOnlyDictionary<string, string?> questionsById) =>
-        LmEvalSamples.Misaligned(outputs, questionsById);
-
     public static IReadOnlyList<EvalOutputInput> InSetOrder(IReadOnlyList<EvalOutputInput> outputs, IReadOnlyList<(string Id, string Expected)> items)
     {
         if (outputs.Count != items.Count)
@@ -426,9 +419,6 @@ public static class EvalFileParser
         return true;
     }
 
-    /// <summary>
-    /// TRL's <c>completion</c>: a text, or a list of messages whose last is the assistant's answer. Null when absent.
-    /// </summary>
     private static bool TryReadInstruction(JsonElement record, int line, out IReadOnlyList<MessageContent> input, out string answer, ErrorList errors)
     {
         (input, answer) = ([], "");
@@ -450,6 +440,10 @@ public static class EvalFileParser
         return true;
     }
 
+    /// <summary>
+    /// TRL's <c>completion</c> (or a prompt's <c>response</c>): a text, or a list of messages whose last is the
+    /// assistant's answer. Null when absent.
+    /// </summary>
     private static bool TryReadCompletion(Row row, out string? completion, out string error)
     {
         (completion, error) = (null, "");
@@ -600,6 +594,19 @@ public static class EvalFileParser
     }
 
     public const int MaxAnswers = 100;
+
+    /// <summary>
+    /// Outputs numbered by their source (lm-evaluation-harness's doc_id) whose logged question is not what their item
+    /// asks (its last user turn): the set is not the task's split in its order.
+    /// </summary>
+    public static IReadOnlyList<InputError> Misaligned(IReadOnlyList<EvalOutputInput> outputs, IReadOnlyList<EvalItemInput> items)
+    {
+        var byId = items.ToDictionary(i => i.Id, StringComparer.Ordinal);
+        return LmEvalSamples.Misaligned(outputs, id => byId[id].Input.Select(m => (m.Role.ToString(), m.Content)));
+    }
+
+    /// <summary>A value quoted in a message, cut to 60 characters.</summary>
+    internal static string Clip(string text) => text.Length > 60 ? text[..60] + "…" : text;
 
     /// <summary>
     /// An item's answers as a JSON field: one string, or a list of acceptable ones (OpenAI Evals' <c>ideal</c> often

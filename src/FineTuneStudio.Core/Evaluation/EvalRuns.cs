@@ -101,7 +101,8 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
             throw new StudioValidationException(unknown.Take(EvalFileParser.MaxErrors).ToList(), unknown.Count);
         }
 
-        var misaligned = LmEvalSamples.Misaligned(outputs, items.ToDictionary(i => i.ExternalId, i => EvalItemInputs.LastQuestion(i.InputJson), StringComparer.Ordinal));
+        var inputs = items.ToDictionary(i => i.ExternalId, i => i.InputJson, StringComparer.Ordinal);
+        var misaligned = LmEvalSamples.Misaligned(outputs, id => EvalInputTurn.Parse(inputs[id]).Select(t => (t.Role, (string?)t.Content)));
         if (misaligned.Count > 0)
         {
             throw new StudioValidationException(misaligned.Take(EvalFileParser.MaxErrors).ToList(), misaligned.Count);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FineTuneStudio.Core.Domain;
 
 namespace FineTuneStudio.Core.Evaluation;
 
@@ -59,26 +60,27 @@ internal static class LmEvalSamples
     /// <summary>
     /// Outputs whose logged document does not ask what their item asks: the set was not imported from the task's split
     /// in its order, so the numbers would pair answers with the wrong items. The item may add context after the question.
+    /// <paramref name="turnsOf"/> gives an item's turns by id; it is asked only for outputs that logged a question.
     /// </summary>
-    public static List<InputError> Misaligned(IEnumerable<EvalOutputInput> outputs, IReadOnlyDictionary<string, string?> questionsById)
+    public static List<InputError> Misaligned(IEnumerable<EvalOutputInput> outputs, Func<string, IEnumerable<(string Role, string? Content)>> turnsOf)
     {
         var errors = new List<InputError>();
         foreach (var output in outputs)
         {
-            if (output.Asked is not { } asked || !questionsById.TryGetValue(output.Id, out var question) || question is null
-                || Fold(question).StartsWith(Fold(asked), StringComparison.Ordinal))
+            if (output.Asked is not { } asked || LastQuestion(turnsOf(output.Id)) is not { } question
+                || ExampleContent.Normalize(question).StartsWith(ExampleContent.Normalize(asked), StringComparison.Ordinal))
             {
                 continue;
             }
 
-            errors.Add(new InputError("doc", $"{output.NumberedBy} asks \"{Short(asked)}\", but item \"{output.Id}\" asks \"{Short(question)}\": "
+            errors.Add(new InputError("doc", $"{output.NumberedBy} asks \"{EvalFileParser.Clip(asked)}\", but item \"{output.Id}\" asks \"{EvalFileParser.Clip(question)}\": "
                 + "the set's items are not the task's documents in their order; import the run into a set imported from the same split.", output.Line));
         }
 
         return errors;
     }
 
-    private static string Fold(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-
-    private static string Short(string text) => text.Length > 60 ? text[..60] + "…" : text;
+    /// <summary>What an item asks last: its last user turn with text; null when it has none.</summary>
+    private static string? LastQuestion(IEnumerable<(string Role, string? Content)> turns) =>
+        turns.LastOrDefault(t => t.Role.Equals("user", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(t.Content)).Content;
 }

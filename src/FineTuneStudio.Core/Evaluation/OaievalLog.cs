@@ -31,7 +31,7 @@ internal static class OaievalLog
         var text = sampleId.ValueKind == JsonValueKind.String ? sampleId.GetString()! : "";
         if (!int.TryParse(text.AsSpan(text.LastIndexOf('.') + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index == int.MaxValue)
         {
-            errors.Add("sample_id", $"The sample_id \"{Short(text)}\" does not end in the sample's number, as oaieval writes it (\"name.split.3\").", row.Line);
+            errors.Add("sample_id", $"The sample_id \"{EvalFileParser.Clip(text)}\" does not end in the sample's number, as oaieval writes it (\"name.split.3\").", row.Line);
             return null;
         }
 
@@ -56,6 +56,4 @@ internal static class OaievalLog
 
         return new EvalOutputInput((index + 1).ToString(CultureInfo.InvariantCulture), answer, row.Line) { NumberedBy = $"oaieval's sample {index}" };
     }
-
-    private static string Short(string text) => text.Length > 60 ? text[..60] + "…" : text;
 }
