@@ -37,8 +37,8 @@ internal static class InstructionReader
 
     /// <summary>The key this shape cannot do without, when the record lacks it.</summary>
     public static string? MissingKey(JsonElement record) =>
-        Present(record, InstructionKeys) is null ? "instruction"
-        : Present(record, OutputKeys) is null ? "output"
+        !Gives(record, InstructionKeys) ? "instruction"
+        : !Gives(record, OutputKeys) ? "output"
         : null;
 
     public static ExampleContent? Map(JsonElement record, RecordIssues issues)
@@ -78,24 +78,14 @@ internal static class InstructionReader
             ? category.Trim()
             : null;
 
-    private static string? Present(JsonElement record, string[] keys) =>
-        keys.FirstOrDefault(k => record.TryGetProperty(k, out var v) && v.ValueKind != JsonValueKind.Null);
+    private static bool Gives(JsonElement record, string[] keys) =>
+        keys.Any(k => record.TryGetProperty(k, out var v) && v.ValueKind != JsonValueKind.Null);
 
-    /// <summary>
-    /// The one key of a group of synonyms the record gives, and its text. Two of them at once is an error: which one
-    /// holds the answer cannot be guessed, and importing one would silently drop the other.
-    /// </summary>
-    private static (string Key, string Text)? ReadOne(JsonElement record, string[] keys, RecordIssues issues)
-    {
-        var given = keys.Where(k => record.TryGetProperty(k, out var v) && v.ValueKind != JsonValueKind.Null).ToList();
-        if (given.Count > 1)
-        {
-            issues.Add(given[1], $"and {given[0]} are both given and mean the same part; keep one");
-            return null;
-        }
-
-        return given.Count == 1 && ReadString(record, given[0], given[0], issues, required: false) is { } value ? (given[0], value) : null;
-    }
+    /// <summary>The text of the one key of a group of synonyms the record gives (<see cref="TryGetOneOf"/>), and which it was.</summary>
+    private static (string Key, string Text)? ReadOne(JsonElement record, string[] keys, RecordIssues issues) =>
+        TryGetOneOf(record, keys, issues, out var key) && key is not null && ReadString(record, key, key, issues, required: false) is { } value
+            ? (key, value)
+            : null;
 
     /// <summary>LLaMA-Factory's history: earlier rounds as [instruction, answer] pairs, oldest first.</summary>
     private static List<MessageContent>? ReadHistory(JsonElement record, RecordIssues issues)

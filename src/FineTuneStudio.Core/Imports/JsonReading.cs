@@ -26,6 +26,24 @@ internal static class JsonReading
             : issues.Fail<string>(path, $"must be a string, found {Describe(value)}");
     }
 
+    /// <summary>
+    /// The one key of a group of synonyms (<c>output</c> or <c>response</c>) the record gives, null when it gives none.
+    /// Two at once is an error on the second: which one holds the part cannot be guessed, and reading one would
+    /// silently drop the other.
+    /// </summary>
+    public static bool TryGetOneOf(JsonElement record, string[] synonyms, RecordIssues issues, out string? key)
+    {
+        var given = synonyms.Where(k => record.TryGetProperty(k, out var v) && v.ValueKind != JsonValueKind.Null).Take(2).ToList();
+        key = given.FirstOrDefault();
+        if (given.Count > 1)
+        {
+            issues.Add(given[1], $"and {given[0]} are both given and mean the same part; keep one");
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>Warns once for every key of <paramref name="item"/> that is neither in <paramref name="known"/> nor bookkeeping.</summary>
     public static void WarnUnknownKeys(JsonElement item, string path, RecordIssues issues, params ReadOnlySpan<string> known)
     {

@@ -255,14 +255,12 @@ internal static class JsonRecordMapper
     private static ExampleContent? MapPromptCompletion(JsonElement record, RecordIssues issues)
     {
         var prompt = ReadTurns(record, "prompt", MessageRole.User, issues);
-        var named = record.TryGetProperty("completion", out var c) && c.ValueKind != JsonValueKind.Null;
-        if (named && record.TryGetProperty("response", out var r) && r.ValueKind != JsonValueKind.Null)
+        if (!TryGetOneOf(record, ["completion", "response"], issues, out var answer))
         {
-            issues.Add("response", "and completion are both given and mean the same part; keep one");
             return null;
         }
 
-        var completion = ReadTurns(record, named || !record.TryGetProperty("response", out _) ? "completion" : "response", MessageRole.Assistant, issues);
+        var completion = ReadTurns(record, answer ?? "completion", MessageRole.Assistant, issues);
         return prompt is null || completion is null ? null : new ExampleContent([.. prompt, .. completion]);
     }
 

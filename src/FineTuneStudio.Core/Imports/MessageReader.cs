@@ -136,10 +136,13 @@ internal static class MessageReader
         WarnUnknownKeys(item, path, issues, MessageKeys);
         var roleText = ReadString(item, "role", $"{path}.role", issues, required: true);
         MessageRole? role = null;
+        // OpenAI's older function result, read as a tool message (in a list of messages only, where calls are numbered).
+        var functionRole = false;
         if (roleText is not null)
         {
             role = RoleNames.Parse(roleText);
-            if (role is null && legacy is not null && roleText.Trim().Equals("function", StringComparison.OrdinalIgnoreCase))
+            functionRole = role is null && legacy is not null && roleText.Trim().Equals("function", StringComparison.OrdinalIgnoreCase);
+            if (functionRole)
             {
                 role = MessageRole.Tool;
             }
@@ -196,7 +199,7 @@ internal static class MessageReader
         }
 
         var toolCallId = ReadString(item, "tool_call_id", $"{path}.tool_call_id", issues, required: false);
-        var functionResult = role == MessageRole.Tool && toolCallId is null && roleText?.Trim().Equals("function", StringComparison.OrdinalIgnoreCase) == true;
+        var functionResult = functionRole && toolCallId is null;
         if (functionResult && !legacy!.Open.TryDequeue(out toolCallId))
         {
             // A legacy function result names the function, not a call: it answers the oldest open function_call.
