@@ -13,4 +13,7 @@ public static class ListText
     /// <summary>The closing line of a capped list of problems, or null when every one was listed.</summary>
     public static string? MoreLine(int listed, int total, string noun) =>
         total > listed ? $"… and {total - listed:N0} more {noun}" : null;
+
+    /// <summary>"1 record", "2 records", "12,000 records".</summary>
+    public static string Counted(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count:N0} {noun}s";
 }

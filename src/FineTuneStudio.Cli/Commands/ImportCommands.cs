@@ -66,10 +66,16 @@ public static class ImportCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the file and count what would be imported; change nothing" };
         var duplicates = new Option<string>("--duplicates") { Description = "Content already in the dataset: skip or keep", DefaultValueFactory = _ => "skip" };
         duplicates.AcceptOnlyFromAmong("skip", "keep");
-
-        var command = new Command("import", "Import labeled examples into a dataset, all or nothing")
+        var invalid = new Option<string>("--invalid")
         {
-            file, project, dataset, format, map, status, dryRun, duplicates,
+            Description = "Records with problems: refuse the file (nothing is imported) or skip them (each listed on stderr; a problem with the file itself still stops the import)",
+            DefaultValueFactory = _ => "refuse",
+        };
+        invalid.AcceptOnlyFromAmong("refuse", "skip");
+
+        var command = new Command("import", "Import labeled examples into a dataset, all or nothing (or leaving out records with problems, with --invalid skip)")
+        {
+            file, project, dataset, format, map, status, dryRun, duplicates, invalid,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -81,7 +87,7 @@ public static class ImportCommands
                 throw new CliException($"FILE: {path.FullName} does not exist");
             }
 
-            var options = ImportSettings.Parse(parse.GetValue(format), parse.GetValue(status), parse.GetValue(duplicates), parse.GetValue(map), parse.GetValue(dryRun));
+            var options = ImportSettings.Parse(parse.GetValue(format), parse.GetValue(status), parse.GetValue(duplicates), parse.GetValue(map), parse.GetValue(dryRun), parse.GetValue(invalid));
             if (options.Format == ImportFormat.Auto && options.CsvMapping is not null)
             {
                 options = options with { Format = ImportFormat.Csv };
@@ -137,6 +143,12 @@ public static class ImportCommands
                         : "nothing imported; the project and dataset made for this import were removed again");
                 }
 
+                if (result.CanSkipInvalid)
+                {
+                    await console.Error.WriteLineAsync(
+                        $"{result.ProblemCounts}; fix the file, or pass --invalid skip to import the {ListText.Counted(result.ValidRecords, "record")} without problems and leave the others out");
+                }
+
                 result.EnsureSucceeded();
             }
 
@@ -147,7 +159,7 @@ public static class ImportCommands
                     result.Imported, result.SkippedDuplicates, result.DryRun, result.Format,
                     destination.ProjectId, DatasetId = options.DryRun && destination.CreatedDataset ? (int?)null : destination.DatasetId,
                     destination.CreatedProject, destination.CreatedDataset, destination.TaskKind, destination.Labels, destination.LabelCounts,
-                    result.Skipped, result.Warnings, result.TotalWarnings,
+                    result.Skipped, result.Warnings, result.TotalWarnings, result.InvalidRecords, result.LeftOut, result.TotalLeftOut,
                 });
                 return StudioCli.Success;
             }
@@ -167,6 +179,16 @@ public static class ImportCommands
                 await console.Out.WriteLineAsync(moreSkipped);
             }
 
+            foreach (var problem in result.LeftOut)
+            {
+                await console.Error.WriteLineAsync($"left out {problem}");
+            }
+
+            if (ListText.MoreLine(result.LeftOut.Count, result.TotalLeftOut, "problems") is { } moreLeftOut)
+            {
+                await console.Error.WriteLineAsync($"left out: {moreLeftOut}");
+            }
+
             foreach (var warning in result.Warnings)
             {
                 await console.Error.WriteLineAsync($"warning: {warning}");
@@ -177,7 +199,8 @@ public static class ImportCommands
                 await console.Error.WriteLineAsync($"warning: {moreWarnings}");
             }
 
-            var skipped = result.SkippedDuplicates > 0 ? $", skipped {result.SkippedDuplicates} duplicates" : "";
+            var skipped = (result.SkippedDuplicates > 0 ? $", skipped {result.SkippedDuplicates} duplicates" : "")
+                + (result.InvalidRecords > 0 ? $", left out {ListText.Counted(result.InvalidRecords, "record")} with problems" : "");
             await console.Out.WriteLineAsync(options.DryRun
                 ? $"dry run: would import {result.Imported} examples{skipped}; nothing was changed"
                 : $"imported {result.Imported} examples{skipped}");

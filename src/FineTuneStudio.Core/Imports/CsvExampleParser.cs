@@ -74,20 +74,20 @@ public sealed class CsvExampleParser
 
         if (headerError is not null)
         {
-            yield return new ImportRow(headerError.Line ?? 1, null, [headerError]);
+            yield return ImportRow.FileProblem(headerError.Line ?? 1, headerError);
             yield break;
         }
 
         if (headers.Length == 0)
         {
-            yield return ImportRow.Invalid(1, "file", "the file has no examples");
+            yield return ImportRow.FileProblem(1, new InputError("file", "the file has no examples", 1));
             yield break;
         }
 
         var columns = ResolveColumns(headers, mapping, out var mappingErrors, csv.Separator);
         if (mappingErrors.Count > 0)
         {
-            yield return new ImportRow(1, null, mappingErrors);
+            yield return ImportRow.FileProblem(1, mappingErrors);
             yield break;
         }
 
@@ -114,7 +114,7 @@ public sealed class CsvExampleParser
             if (broken is not null)
             {
                 // After malformed quoting the reader cannot tell where the next record starts, so reading stops here.
-                yield return new ImportRow(broken.Line ?? 1, null, [broken]);
+                yield return ImportRow.FileProblem(broken.Line ?? 1, broken);
                 yield break;
             }
 
@@ -123,7 +123,7 @@ public sealed class CsvExampleParser
 
         if (!any)
         {
-            yield return ImportRow.Invalid(1, "file", "the file has no examples");
+            yield return ImportRow.FileProblem(1, new InputError("file", "the file has no examples", 1));
         }
     }
 

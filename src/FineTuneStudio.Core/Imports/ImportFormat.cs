@@ -44,11 +44,19 @@ public sealed record ImportRow(int Line, ExampleContent? Content, IReadOnlyList<
 {
     public IReadOnlyList<InputError> Warnings { get; init; } = [];
 
+    /// <summary>
+    /// The problem is the file's, not this record's (no header, broken quoting, an unclosed array, a shape that
+    /// cannot be told): reading stopped here or what follows cannot be trusted, so the row is never left out.
+    /// </summary>
+    public bool AboutFile { get; init; }
+
     public bool IsValid => Content is not null && Errors.Count == 0;
 
     public static ImportRow Valid(int line, ExampleContent content) => new(line, content, []);
 
     public static ImportRow Invalid(int line, string field, string message) => new(line, null, [new InputError(field, message, line)]);
+
+    public static ImportRow FileProblem(int line, params IReadOnlyList<InputError> errors) => new(line, null, errors) { AboutFile = true };
 }
 
 /// <summary>Which CSV column (by header name) feeds which part of an example. Unmapped parts stay empty.</summary>

@@ -10,6 +10,14 @@ public enum DuplicatePolicy
     Keep,
 }
 
+public enum InvalidRecordPolicy
+{
+    /// <summary>Any record with a problem stops the import: nothing is written and every problem is listed.</summary>
+    Refuse,
+    /// <summary>Records with problems are left out and listed; the others are imported. A problem with the file itself still refuses it.</summary>
+    Skip,
+}
+
 public sealed record ImportOptions
 {
     public ImportFormat Format { get; init; } = ImportFormat.Auto;
@@ -19,6 +27,7 @@ public sealed record ImportOptions
     /// <summary>Null: CSV or JSONL import, from the file's format.</summary>
     public ExampleSource? Source { get; init; }
     public DuplicatePolicy DuplicatePolicy { get; init; } = DuplicatePolicy.Skip;
+    public InvalidRecordPolicy InvalidRecords { get; init; } = InvalidRecordPolicy.Refuse;
     /// <summary>Validate and count only; nothing is written.</summary>
     public bool DryRun { get; init; }
     /// <summary>How many errors, warnings and skipped records the result lists; the counts cover them all.</summary>
@@ -64,6 +73,30 @@ public sealed record ImportResult(
     public IReadOnlyList<InputError> Warnings { get; init; } = [];
 
     public int TotalWarnings { get; init; }
+
+    /// <summary>
+    /// Records with problems of their own: left out of a successful import under <see cref="InvalidRecordPolicy.Skip"/>
+    /// (their problems in <see cref="LeftOut"/>), or, when the import was refused, how many of its errors' records there are.
+    /// </summary>
+    public int InvalidRecords { get; init; }
+
+    /// <summary>The first problems of the records left out, with their lines; <see cref="TotalLeftOut"/> counts them all.</summary>
+    public IReadOnlyList<InputError> LeftOut { get; init; } = [];
+
+    public int TotalLeftOut { get; init; }
+
+    /// <summary>Records without problems, duplicates aside: what a refused import would write with the invalid ones left out.</summary>
+    public int ValidRecords { get; init; }
+
+    /// <summary>Some error is the file's own (its structure, header or size), so leaving records out cannot help.</summary>
+    public bool FileProblem { get; init; }
+
+    /// <summary>A refused import that would go through with <see cref="InvalidRecordPolicy.Skip"/>.</summary>
+    public bool CanSkipInvalid => !Succeeded && !FileProblem && InvalidRecords > 0 && ValidRecords > 0;
+
+    /// <summary>"2 records have problems and 9,998 have none", for the choice a refusal offers.</summary>
+    public string ProblemCounts =>
+        $"{ListText.Counted(InvalidRecords, "record")} {(InvalidRecords == 1 ? "has" : "have")} problems and {ValidRecords:N0} {(ValidRecords == 1 ? "has" : "have")} none";
 
     /// <summary>For callers that report failures as exceptions (API, CLI).</summary>
     public ImportResult EnsureSucceeded() => Succeeded ? this : throw new StudioValidationException(Errors, TotalErrors);

@@ -8,7 +8,8 @@ namespace FineTuneStudio.Core.Imports;
 
 /// <summary>
 /// Imports labeled examples into a dataset, all or nothing: a first pass over the file collects every error,
-/// and only a clean file is written, row by row through prepared commands, in one transaction.
+/// and only a clean file is written, row by row through prepared commands, in one transaction. Asked to
+/// (<see cref="InvalidRecordPolicy.Skip"/>), records with problems of their own are left out and listed instead.
 /// </summary>
 public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
 {
@@ -153,8 +154,11 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         var errors = new List<InputError>();
         var warnings = new List<InputError>();
         var skipped = new List<SkippedRecord>();
-        int totalErrors = 0, totalWarnings = 0;
-        int valid = 0, duplicates = 0, records = 0;
+        var leftOut = new List<InputError>();
+        int totalErrors = 0, totalWarnings = 0, leftOutErrors = 0;
+        int valid = 0, duplicates = 0, records = 0, invalid = 0;
+        var fileProblem = false;
+        var skipInvalid = options.InvalidRecords == InvalidRecordPolicy.Skip;
         var format = input.Format;
         await using var counter = new CountingStream(input.Stream, options.MaxBytes);
         var parser = new ParserRun(input, options, counter);
@@ -164,8 +168,16 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
             {
                 records++;
                 var rowErrors = row.IsValid ? CheckAgainstDataset(row, dataset) : row.Errors;
-                if (rowErrors.Count > 0)
+                if (rowErrors.Count > 0 && skipInvalid && !row.AboutFile)
                 {
+                    invalid++;
+                    leftOutErrors += rowErrors.Count;
+                    leftOut.AddRange(rowErrors.Take(Math.Max(0, options.MaxErrorsListed - leftOut.Count)));
+                }
+                else if (rowErrors.Count > 0)
+                {
+                    fileProblem |= row.AboutFile;
+                    invalid += row.AboutFile ? 0 : 1;
                     totalErrors += rowErrors.Count;
                     errors.AddRange(rowErrors.Take(Math.Max(0, options.MaxErrorsListed - errors.Count)));
                 }
@@ -194,6 +206,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         }
         catch (FileTooLargeException)
         {
+            fileProblem = true;
             totalErrors++;
             if (errors.Count < options.MaxErrorsListed)
             {
@@ -202,12 +215,23 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         }
 
         progress?.Report(new ImportProgress(ImportPhase.Validating, records, parser.BytesRead, total));
+        if (totalErrors == 0 && invalid > 0 && valid + duplicates == 0)
+        {
+            // Leaving out every record would import nothing while reporting success: the problems are the answer.
+            (errors, totalErrors) = (leftOut, leftOutErrors);
+        }
+
         var ok = totalErrors == 0;
         return new ImportResult(ok ? valid : 0, ok ? duplicates : 0, errors, totalErrors, options.DryRun, parser.DetectedFormat ?? format)
         {
             Skipped = ok ? skipped : [],
             Warnings = ok ? warnings : [],
             TotalWarnings = ok ? totalWarnings : 0,
+            InvalidRecords = invalid,
+            LeftOut = ok ? leftOut : [],
+            TotalLeftOut = ok ? leftOutErrors : 0,
+            ValidRecords = valid,
+            FileProblem = fileProblem,
         };
     }
 
@@ -261,6 +285,11 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         {
             if (!row.IsValid || CheckAgainstDataset(row, dataset).Count > 0)
             {
+                if (options.InvalidRecords == InvalidRecordPolicy.Skip && !row.AboutFile)
+                {
+                    continue;
+                }
+
                 throw new StudioValidationException("file", "the file changed while it was being imported; nothing was imported");
             }
 
@@ -288,7 +317,9 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
 
         await searchIndex.CompleteAsync(cancellationToken);
         AuditLog.Record(db, actor, now, "example.import", nameof(Dataset), dataset.Id,
-            $"{imported} examples imported, {duplicates} duplicates skipped ({(validation.Format)}, {source}, {options.Status})");
+            $"{imported} examples imported, {duplicates} duplicates skipped"
+            + (validation.InvalidRecords > 0 ? $", {validation.InvalidRecords} records with problems left out" : "")
+            + $" ({validation.Format}, {source}, {options.Status})");
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         progress?.Report(new ImportProgress(ImportPhase.Done, imported, parser.BytesRead, total));

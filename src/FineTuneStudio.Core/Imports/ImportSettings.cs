@@ -46,7 +46,8 @@ public static class ImportSettings
     /// Builds import options from text choices; null or empty values take the defaults (auto, draft, skip, no mapping).
     /// Throws <see cref="StudioValidationException"/> listing every bad choice.
     /// </summary>
-    public static ImportOptions Parse(string? format, string? status, string? duplicates, string? mapping, bool dryRun)
+    /// <param name="invalid">Records with problems: <c>refuse</c> the file (the default) or <c>skip</c> them.</param>
+    public static ImportOptions Parse(string? format, string? status, string? duplicates, string? mapping, bool dryRun, string? invalid = null)
     {
         var errors = new List<InputError>();
         var parsedFormat = ImportFormat.Auto;
@@ -87,6 +88,13 @@ public static class ImportSettings
             }
         }
 
+        var invalidPolicy = InvalidRecordPolicy.Refuse;
+        if (!string.IsNullOrWhiteSpace(invalid)
+            && (!Enum.TryParse(invalid.Trim(), ignoreCase: true, out invalidPolicy) || !Enum.IsDefined(invalidPolicy)))
+        {
+            errors.Add(new InputError("invalid", $"'{invalid}' is not a choice; use refuse or skip"));
+        }
+
         CsvMapping? csvMapping = null;
         if (!string.IsNullOrWhiteSpace(mapping))
         {
@@ -103,7 +111,10 @@ public static class ImportSettings
             throw new StudioValidationException("mapping", "a column mapping applies only to CSV files");
         }
 
-        return new ImportOptions { Format = parsedFormat, Status = parsedStatus, DuplicatePolicy = policy, CsvMapping = csvMapping, DryRun = dryRun };
+        return new ImportOptions
+        {
+            Format = parsedFormat, Status = parsedStatus, DuplicatePolicy = policy, InvalidRecords = invalidPolicy, CsvMapping = csvMapping, DryRun = dryRun,
+        };
     }
 
     /// <summary>Reads <c>system=COL,user=COL,input=COL,assistant=COL,label=COL,tags=COL</c>; column names are the CSV header names.</summary>

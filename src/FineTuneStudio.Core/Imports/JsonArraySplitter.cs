@@ -230,5 +230,5 @@ internal sealed class JsonArraySplitter(int maxRecordBytes)
         }
     }
 
-    private static JsonExampleParser.RawRecord Error(int line, string message) => new(line, default, new InputError("file", message, line));
+    private static JsonExampleParser.RawRecord Error(int line, string message) => new(line, default, new InputError("file", message, line), AboutFile: true);
 }

@@ -28,7 +28,7 @@ public sealed class JsonExampleParser(int maxRecordBytes = Utf8Lines.DefaultMaxL
             any = true;
             if (record.Error is not null)
             {
-                yield return new ImportRow(record.Line, null, [record.Error]);
+                yield return new ImportRow(record.Line, null, [record.Error]) { AboutFile = record.AboutFile };
                 continue;
             }
 
@@ -45,8 +45,8 @@ public sealed class JsonExampleParser(int maxRecordBytes = Utf8Lines.DefaultMaxL
                 if (shape is null)
                 {
                     // Without a shape no later record can be read either: one clear error is better than thousands.
-                    yield return ImportRow.Invalid(record.Line, "format",
-                        $"cannot tell the format from this record; expected {JsonRecordMapper.KnownShapes}");
+                    yield return ImportRow.FileProblem(record.Line, new InputError("format",
+                        $"cannot tell the format from this record; expected {JsonRecordMapper.KnownShapes}", record.Line));
                     yield break;
                 }
             }
@@ -59,11 +59,12 @@ public sealed class JsonExampleParser(int maxRecordBytes = Utf8Lines.DefaultMaxL
 
         if (!any)
         {
-            yield return ImportRow.Invalid(1, "file", "the file has no examples");
+            yield return ImportRow.FileProblem(1, new InputError("file", "the file has no examples", 1));
         }
     }
 
-    internal readonly record struct RawRecord(int Line, ReadOnlyMemory<byte> Bytes, InputError? Error);
+    /// <param name="AboutFile">The error is the array's structure (a missing comma or bracket), not one record's.</param>
+    internal readonly record struct RawRecord(int Line, ReadOnlyMemory<byte> Bytes, InputError? Error, bool AboutFile = false);
 
     /// <summary>
     /// The records of the file: lines of JSONL, or the elements of a top-level array. A file starting with '[' is

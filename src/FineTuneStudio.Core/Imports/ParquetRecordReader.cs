@@ -103,7 +103,7 @@ internal sealed class ParquetRecordReader
         error with { LineUnit = "row", Field = textAsUser && error.Field.StartsWith("messages", StringComparison.Ordinal) ? "text" : error.Field };
 
     /// <summary>A problem with the whole file; it names no row.</summary>
-    private static ImportRow FileError(string field, string message) => new(1, null, [new InputError(field, message)]);
+    private static ImportRow FileError(string field, string message) => ImportRow.FileProblem(1, new InputError(field, message));
 
     private sealed record Layout(IReadOnlyList<string> Columns, IReadOnlyList<string> BinaryColumns, int RowGroups, long RowCount, IReadOnlyList<string>? LabelNames);
 

@@ -17,21 +17,35 @@ public static class ImportEndpoints
     {
         var group = app.MapGroup("/api/datasets/{id:int}/imports").WithTags("Imports").InProject(ScopeKind.Dataset, "id").RequireAuthorization(StudioPolicies.Review);
 
-        group.MapPost("/", async Task<Ok<ImportResult>> (
+        group.MapPost("/", async Task<Results<Ok<ImportResult>, ProblemHttpResult>> (
                 int id, HttpContext http, ImportService imports, DatasetService datasets, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
                 await datasets.GetAsync(id, ct);
                 await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
                 var options = ImportSettings.Parse(upload.Field("format"), upload.Field("status"), upload.Field("duplicates"), upload.Field("mapping"),
-                    bool.TryParse(upload.Field("dryRun"), out var dryRun) && dryRun) with { MaxBytes = uploads.CurrentValue.MaxUploadBytes };
+                    bool.TryParse(upload.Field("dryRun"), out var dryRun) && dryRun, upload.Field("invalid")) with { MaxBytes = uploads.CurrentValue.MaxUploadBytes };
                 var result = await imports.ImportAsync(id, upload.File, options, http.User.ToActor(), null, ct);
-                return TypedResults.Ok(result.EnsureSucceeded());
+                if (result.Succeeded)
+                {
+                    return TypedResults.Ok(result);
+                }
+
+                var problem = StudioExceptionHandler.ToProblem(new StudioValidationException(result.Errors, result.TotalErrors));
+                if (result.CanSkipInvalid)
+                {
+                    // The counts a client needs to offer the choice the page offers: leave those records out, import the rest.
+                    problem.Extensions["records_with_problems"] = result.InvalidRecords;
+                    problem.Extensions["records_without_problems"] = result.ValidRecords;
+                    problem.Extensions["hint"] = $"{result.ProblemCounts}; send invalid=skip to import those without problems and leave the others out";
+                }
+
+                return TypedResults.Problem(problem);
             })
             .Accepts<IFormFile>("multipart/form-data")
-            .WithSummary("Import examples from a file, all or nothing")
+            .WithSummary("Import examples from a file, all or nothing unless records with problems are to be skipped")
             .WithDescription($"Multipart form: file (CSV, JSONL, a JSON array or Hugging Face Parquet; gzip-compressed files are unpacked, the size limit applying to the unpacked bytes), and optional fields format ({string.Join(", ", ImportSettings.Formats.Select(f => f.Name))}), "
-                + "status (draft, submitted, approved), duplicates (skip, keep), dryRun (true/false), mapping (CSV: system=COL,user=COL,input=COL,assistant=COL,label=COL,tags=COL; input is text added after the user message). "
-                + "Any error: 400 listing the first 100 as 'line N: field: message' with errors_total, and nothing is written. Past the size limit: 413.");
+                + "status (draft, submitted, approved), duplicates (skip, keep), invalid (refuse, the default: any record with a problem stops the import; skip: such records are left out and listed in leftOut, a problem with the file itself still stops it), dryRun (true/false), mapping (CSV: system=COL,user=COL,input=COL,assistant=COL,label=COL,tags=COL; input is text added after the user message). "
+                + "Any error: 400 listing the first 100 as 'line N: field: message' with errors_total, and nothing is written; when only some records have problems, records_with_problems and records_without_problems say what invalid=skip would do. Past the size limit: 413.");
 
         group.MapPost("/preview", async Task<Ok<CsvPreview>> (
                 int id, HttpContext http, DatasetService datasets, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>

@@ -52,6 +52,47 @@ public sealed class ImportPageTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Import_SomeBadLines_RefusalOffersToLeaveThemOut_WhichImportsTheRestAndListsThem()
+    {
+        var (projectId, datasetId) = await browser.App.CreateImportTargetAsync(TaskKind.Classification, ["urgent", "routine"]);
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await page.GotoAsync($"projects/{projectId}/examples/import");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        // Line 2 is cut off, line 4 names a label the dataset lacks; lines 1, 3 and 5 are fine.
+        var file = "{\"text\": \"Server down for everyone\", \"label\": \"urgent\"}\n"
+            + "{\"text\": \"Printer\n"
+            + "{\"text\": \"Password reset please\", \"label\": \"routine\"}\n"
+            + "{\"text\": \"Coffee machine empty\", \"label\": \"whenever\"}\n"
+            + "{\"text\": \"Payments failing at checkout\", \"label\": \"urgent\"}\n";
+        await page.Locator("[data-testid=import-file]").SetInputFilesAsync(new FilePayload { Name = "tickets.jsonl", MimeType = "application/jsonl", Buffer = Encoding.UTF8.GetBytes(file) });
+        await Assertions.Expect(page.Locator("[data-testid=import-file-name]")).ToContainTextAsync("tickets.jsonl");
+
+        await page.ClickAsync("[data-testid=import-dry-run]");
+
+        await Assertions.Expect(page.Locator("[data-testid=import-error-summary]")).ToHaveTextAsync("2 problems found; nothing was imported.");
+        await Assertions.Expect(page.Locator("[data-testid=import-skip-hint]")).ToHaveTextAsync("2 records have problems and 3 have none. Fix the file and choose it again, or:");
+        await Assertions.Expect(page.Locator("[data-testid=import-skip-invalid]")).ToHaveTextAsync("Leave them out and import 3 records");
+        await BrowserFixture.ScreenshotAsync(page, "import-offer-to-leave-out");
+        (await browser.App.ExampleCountAsync(datasetId)).ShouldBe(0);
+
+        await page.ClickAsync("[data-testid=import-skip-invalid]");
+
+        await Assertions.Expect(page.Locator("[data-testid=import-result]")).ToHaveTextAsync("Imported 3 examples, 0 duplicates skipped, 2 records with problems left out.");
+        await Assertions.Expect(page.Locator("[data-testid=import-invalid]")).ToContainTextAsync("Leave them out");
+        // The dataset list shows the new count.
+        await Assertions.Expect(page.Locator("[data-testid=import-dataset]")).ToContainTextAsync("3 examples");
+        await page.ClickAsync("[data-testid=import-left-out]");
+        await Assertions.Expect(page.GetByText("line 4: label: 'whenever' is not one of the dataset's labels")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=import-left-out]")).ToContainTextAsync("line 2: record: the record ends before its JSON is complete");
+        // The panel slides open; the screenshot waits until it has.
+        await Assertions.Expect(page.Locator("[data-testid=import-left-out] .mud-collapse-entered")).ToHaveCountAsync(1);
+        await BrowserFixture.ScreenshotAsync(page, "import-left-out");
+        var stored = await browser.App.QueryAsync(db => db.Examples.Where(e => e.DatasetId == datasetId).OrderBy(e => e.Id).Select(e => e.Label).ToListAsync());
+        stored.ShouldBe(["urgent", "routine", "urgent"]);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Import_ExcelUnicodeText_IsReadAsTabSeparatedUtf16_AndKeepsItsAccents()
     {
         // What Excel's "Save as Unicode Text" writes: UTF-16 little-endian with a byte order mark, tabs, CRLF.

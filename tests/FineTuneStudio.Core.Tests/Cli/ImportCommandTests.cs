@@ -49,6 +49,31 @@ public sealed class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_WithSomeBadRecords_Exits1OfferingInvalidSkip_WhichImportsTheRestAndListsTheLeftOutLines()
+    {
+        // Line 2 has a number for content; lines 1 and 3 are fine.
+        var file = WriteFile("chat.jsonl",
+            "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n{\"messages\": [{\"role\": \"user\", \"content\": 42}]}\n{\"messages\": [{\"role\": \"user\", \"content\": \"bye\"}]}\n");
+
+        var refused = await RunAsync("import", file, "--db", DbPath, "--project", "Fresh", "--dataset", "Chats");
+
+        refused.ExitCode.ShouldBe(1);
+        refused.Error.ShouldContain("1 record has problems and 2 have none; fix the file, or pass --invalid skip to import the 2 records without problems and leave the others out");
+        refused.Error.ShouldContain("line 2: messages[0].content: must be a string, found a number");
+
+        var skipped = await RunAsync("import", file, "--db", DbPath, "--project", "Fresh", "--dataset", "Chats", "--invalid", "skip");
+
+        skipped.ExitCode.ShouldBe(0, skipped.Error);
+        skipped.Error.ShouldContain("left out line 2: messages[0].content: must be a string, found a number");
+        skipped.Output.TrimEnd().ShouldEndWith("imported 2 examples, left out 1 record with problems");
+        await using var db = Open();
+        (await db.Examples.CountAsync()).ShouldBe(2);
+
+        var usage = await RunAsync("import", file, "--db", DbPath, "--project", "Fresh", "--dataset", "Chats", "--invalid", "ignore");
+        usage.ExitCode.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task Import_PreferenceFile_CreatesAPreferenceDataset_AndAgainIntoTheSameDatasetSkipsDuplicates()
     {
         var file = WriteFile("pairs.jsonl",

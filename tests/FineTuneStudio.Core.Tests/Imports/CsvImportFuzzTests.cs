@@ -155,4 +155,44 @@ public class CsvImportFuzzTests
         // Some mangling leaves a file that is still whole (a letter changed inside a text): those import.
         imported.ShouldBeGreaterThan(0);
     }
+
+    [Fact]
+    public async Task ImportAsync_MangledCsvSkippingInvalid_WritesWhatTheRefusalPromised_OrNothingWhenTheFileIsBroken()
+    {
+        var now = new DateTime(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc);
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = (await new Seed(database, now).DatasetAsync("Fuzz", "csv")).DatasetId;
+        var service = new ImportService(database, new ManualClock(now));
+        var actor = new Actor("user-1", "Dana");
+        var failures = new List<string>();
+        var partly = 0;
+        foreach (var item in Cases())
+        {
+            var refuse = new ImportOptions { CsvMapping = item.Template.Mapping, DuplicatePolicy = DuplicatePolicy.Keep, DryRun = true };
+            var refused = await service.ImportAsync(datasetId, new MemoryStream(item.Bytes), refuse, actor, null, CancellationToken.None);
+            await using var db = database.CreateDbContext();
+            var before = await db.Examples.CountAsync();
+            try
+            {
+                var options = refuse with { DryRun = false, InvalidRecords = InvalidRecordPolicy.Skip };
+                var result = await service.ImportAsync(datasetId, new MemoryStream(item.Bytes), options, actor, null, CancellationToken.None);
+                var written = await db.Examples.CountAsync() - before;
+                var expected = refused.Succeeded ? refused.Imported : refused.CanSkipInvalid ? refused.ValidRecords : 0;
+                if (result.Succeeded != (refused.Succeeded || refused.CanSkipInvalid) || written != expected || result.Imported != (result.Succeeded ? expected : 0))
+                {
+                    failures.Add($"{item.Template.Name}, {item.Kind}: the refusal promised {expected}, skipping imported {result.Imported} and wrote {written}");
+                }
+
+                partly += refused.CanSkipInvalid ? 1 : 0;
+            }
+            catch (Exception ex) when (ex is not StudioValidationException)
+            {
+                failures.Add($"{item.Template.Name}, {item.Kind}: threw {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        failures.ShouldBeEmpty(string.Join("\n", failures.Take(30)));
+        // Flipped bytes and inserted separators break single rows: many files import in part.
+        partly.ShouldBeGreaterThan(20);
+    }
 }

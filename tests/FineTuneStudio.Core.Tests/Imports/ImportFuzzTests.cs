@@ -256,6 +256,50 @@ public class ImportFuzzTests
         (await db.AuditEvents.CountAsync(a => a.Action == "example.import")).ShouldBe(0);
     }
 
+    [Fact]
+    public async Task ImportAsync_HostileLinesSkipped_LeaveOutOnlyTheHostileRecord()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var datasetId = await CreateDatasetAsync(database);
+        var service = new ImportService(database, new ManualClock(Now));
+        var actor = new Actor("user-1", "Dana");
+        var options = new ImportOptions { InvalidRecords = InvalidRecordPolicy.Skip, DuplicatePolicy = DuplicatePolicy.Keep };
+        var failures = new List<string>();
+        var expected = 0;
+        // The pair templates cannot go into this chat dataset; their first line alone is refused, so they tell nothing here.
+        var importable = new Dictionary<string, bool>();
+        foreach (var template in Templates)
+        {
+            var alone = await service.ImportAsync(datasetId, new MemoryStream(Encoding.UTF8.GetBytes(template)), options with { DryRun = true }, actor, null, CancellationToken.None);
+            importable[template] = alone.Succeeded;
+        }
+
+        foreach (var item in Cases().Where(c => c.MustFail && importable[c.First]))
+        {
+            await using var file = new MemoryStream([.. Encoding.UTF8.GetBytes(item.First + "\n"), .. item.Hostile, (byte)'\n']);
+            try
+            {
+                var result = await service.ImportAsync(datasetId, file, options, actor, null, CancellationToken.None);
+                var lines = HostileLines(item);
+                if (!result.Succeeded || result.Imported != 1 || result.InvalidRecords != 1 || result.LeftOut.Any(e => e.Line is not { } line || !lines.Contains(line)))
+                {
+                    failures.Add($"{item.Kind}: imported {result.Imported}, left out {result.InvalidRecords}: {string.Join("; ", result.Errors.Concat(result.LeftOut))}");
+                }
+
+                expected += result.Imported;
+            }
+            catch (Exception ex)
+            {
+                failures.Add($"{item.Kind}: threw {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        failures.ShouldBeEmpty(string.Join("\n", failures.Take(30)));
+        expected.ShouldBeGreaterThan(200);
+        await using var db = database.CreateDbContext();
+        (await db.Examples.CountAsync()).ShouldBe(expected);
+    }
+
     private static async Task<List<ImportRow>> ParseAsync(Case item)
     {
         await using var stream = new MemoryStream([.. Encoding.UTF8.GetBytes(item.First + "\n"), .. item.Hostile, (byte)'\n']);

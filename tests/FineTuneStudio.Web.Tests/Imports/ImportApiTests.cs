@@ -85,6 +85,38 @@ public sealed class ImportApiTests(StudioAppFactory app)
     }
 
     [Fact]
+    public async Task Import_SomeBadLines_400SaysWhatSkippingWouldDo_AndInvalidSkipImportsTheRest()
+    {
+        var (_, datasetId) = await app.CreateImportTargetAsync();
+        var (client, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        var file = ThreeChats + "{\"messages\": [{\"role\": \"user\", \"content\": 42}]}\n{\"messages\": \"cut\n";
+
+        var refused = await StudioAppFactory.PostImportAsync(client, datasetId, "bad.jsonl", file);
+
+        await refused.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
+        using (var json = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()))
+        {
+            json.RootElement.GetProperty("records_with_problems").GetInt32().ShouldBe(2);
+            json.RootElement.GetProperty("records_without_problems").GetInt32().ShouldBe(3);
+            json.RootElement.GetProperty("hint").GetString()!.ShouldStartWith("2 records have problems and 3 have none; send invalid=skip");
+        }
+
+        (await app.ExampleCountAsync(datasetId)).ShouldBe(0);
+
+        var skipped = await StudioAppFactory.PostImportAsync(client, datasetId, "bad.jsonl", file, new Dictionary<string, string> { ["invalid"] = "skip" });
+
+        await skipped.ShouldHaveStatusAsync(HttpStatusCode.OK);
+        using (var json = JsonDocument.Parse(await skipped.Content.ReadAsStringAsync()))
+        {
+            json.RootElement.GetProperty("imported").GetInt32().ShouldBe(3);
+            json.RootElement.GetProperty("invalidRecords").GetInt32().ShouldBe(2);
+            json.RootElement.GetProperty("leftOut").EnumerateArray().Select(e => e.GetProperty("line").GetInt32()).ShouldBe([6, 7]);
+        }
+
+        (await app.ExampleCountAsync(datasetId)).ShouldBe(3);
+    }
+
+    [Fact]
     public async Task Import_CsvWithMapping_ImportsLabelsAndTags_AndPreviewSuggestsTheMapping()
     {
         var (_, datasetId) = await app.CreateImportTargetAsync(TaskKind.Classification, ["urgent", "routine"]);

@@ -17,10 +17,12 @@ public sealed partial class ImportPage
 
     private CancellationTokenSource? _run;
     private IReadOnlyList<DatasetSummary> _datasets = [];
+    private int _datasetsLoaded;
     private int? _datasetId;
     private string _format = "auto";
     private string _status = "draft";
     private DuplicatePolicy _duplicates = DuplicatePolicy.Skip;
+    private InvalidRecordPolicy _invalid = InvalidRecordPolicy.Refuse;
     private string? _tempPath;
     private string? _fileName;
     private long _fileBytes;
@@ -170,6 +172,13 @@ public sealed partial class ImportPage
 
     private Task ImportAsync() => RunAsync(dryRun: false);
 
+    /// <summary>The choice offered under a refusal: the same file again, its records with problems left out.</summary>
+    private Task ImportSkippingInvalidAsync()
+    {
+        _invalid = InvalidRecordPolicy.Skip;
+        return RunAsync(dryRun: false);
+    }
+
     private async Task RunAsync(bool dryRun)
     {
         if (!CanRun)
@@ -189,6 +198,7 @@ public sealed partial class ImportPage
             {
                 CsvMapping = mapping,
                 MaxBytes = MaxUploadBytes,
+                InvalidRecords = _invalid,
             };
             var actor = (await AuthenticationState).User.ToActor();
             // Progress<T> posts back to the circuit's context, so the bar can re-render from the handler.
@@ -204,6 +214,7 @@ public sealed partial class ImportPage
             else if (!dryRun)
             {
                 _datasets = await Datasets.ListAsync(ProjectId, ComponentToken);
+                _datasetsLoaded++;
             }
         }
         catch (OperationCanceledException) when (!ComponentToken.IsCancellationRequested)
@@ -257,12 +268,15 @@ public sealed partial class ImportPage
             return "";
         }
 
-        var skipped = result.SkippedDuplicates == 1 ? "1 duplicate skipped" : $"{result.SkippedDuplicates:N0} duplicates skipped";
-        var examples = result.Imported == 1 ? "1 example" : $"{result.Imported:N0} examples";
+        var skipped = (result.SkippedDuplicates == 1 ? "1 duplicate skipped" : $"{result.SkippedDuplicates:N0} duplicates skipped")
+            + (result.InvalidRecords > 0 ? $", {ListText.Counted(result.InvalidRecords, "record")} with problems left out" : "");
+        var examples = ListText.Counted(result.Imported, "example");
         return result.DryRun
             ? $"Dry run: {examples} would be imported, {skipped}. Nothing was changed."
             : $"Imported {examples}, {skipped}.";
     }
+
+    private string SkipHint() => _result is { } result ? $"{result.ProblemCounts}. Fix the file and choose it again, or:" : "";
 
     private string ErrorSummary() => _errorTotal == 1 ? "1 problem found; nothing was imported." : $"{_errorTotal:N0} problems found; nothing was imported.";
 

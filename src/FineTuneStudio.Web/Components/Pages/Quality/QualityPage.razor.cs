@@ -284,7 +284,7 @@ public sealed partial class QualityPage
         return finding.GroupCount is { } groups ? $"{noun} in {Plural(groups, "group")}" : noun;
     }
 
-    private static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count:N0} {noun}s";
+    private static string Plural(int count, string noun) => ListText.Counted(count, noun);
 
     private static string BandName(AgreementBand? band) => band switch
     {
