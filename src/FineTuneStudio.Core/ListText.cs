@@ -14,6 +14,7 @@ public static class ListText
     public static string? MoreLine(int listed, int total, string noun) =>
         total > listed ? $"… and {total - listed:N0} more {noun}" : null;
 
-    /// <summary>"1 record", "2 records", "12,000 records".</summary>
-    public static string Counted(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count:N0} {noun}s";
+    /// <summary>"1 record", "2 records", "12,000 records" (or "12000 records" with <paramref name="format"/> "D", for output scripts read).</summary>
+    public static string Counted(int count, string noun, string format = "N0") =>
+        count == 1 ? $"1 {noun}" : $"{count.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {noun}s";
 }

@@ -146,7 +146,7 @@ public static class ImportCommands
                 if (result.CanSkipInvalid)
                 {
                     await console.Error.WriteLineAsync(
-                        $"{result.ProblemCounts}; fix the file, or pass --invalid skip to import the {ListText.Counted(result.ValidRecords, "record")} without problems and leave the others out");
+                        $"{result.ProblemCounts}; fix the file, or pass --invalid skip to import the {ListText.Counted(result.ValidRecords, "record", "D")} without problems and leave the others out");
                 }
 
                 result.EnsureSucceeded();
@@ -199,11 +199,11 @@ public static class ImportCommands
                 await console.Error.WriteLineAsync($"warning: {moreWarnings}");
             }
 
-            var skipped = (result.SkippedDuplicates > 0 ? $", skipped {result.SkippedDuplicates} duplicates" : "")
-                + (result.InvalidRecords > 0 ? $", left out {ListText.Counted(result.InvalidRecords, "record")} with problems" : "");
+            var skipped = (result.SkippedDuplicates > 0 ? $", skipped {ListText.Counted(result.SkippedDuplicates, "duplicate", "D")}" : "")
+                + (result.InvalidRecords > 0 ? $", left out {ListText.Counted(result.InvalidRecords, "record", "D")} with problems" : "");
             await console.Out.WriteLineAsync(options.DryRun
-                ? $"dry run: would import {result.Imported} examples{skipped}; nothing was changed"
-                : $"imported {result.Imported} examples{skipped}");
+                ? $"dry run: would import {ListText.Counted(result.Imported, "example", "D")}{skipped}; nothing was changed"
+                : $"imported {ListText.Counted(result.Imported, "example", "D")}{skipped}");
             return StudioCli.Success;
         });
         return command;

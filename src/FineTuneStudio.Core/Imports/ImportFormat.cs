@@ -8,7 +8,11 @@ public enum ImportFormat
 {
     /// <summary>Decided from the first record: JSON shapes by their keys, anything that is not JSON as CSV.</summary>
     Auto,
-    /// <summary><c>messages</c> with role and content: OpenAI chat (tool calls, weights), Hugging Face conversational data, LLaMA-Factory's OpenAI-style files and Axolotl's per-message <c>train</c>.</summary>
+    /// <summary>
+    /// <c>messages</c> with role and content: OpenAI chat (tool calls, weights), Hugging Face conversational data,
+    /// LLaMA-Factory's OpenAI-style files, Axolotl's per-message <c>train</c>, Amazon Bedrock's lines (a <c>system</c>
+    /// beside the messages, text parts without a type) and lmsys-chat-1m's <c>conversation</c>.
+    /// </summary>
     Chat,
     /// <summary><c>prompt</c> and <c>completion</c>, as strings or message lists.</summary>
     PromptCompletion,

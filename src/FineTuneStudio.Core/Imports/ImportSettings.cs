@@ -13,7 +13,7 @@ public static class ImportSettings
     [
         ("auto", ImportFormat.Auto, "Detect from the file"),
         ("csv", ImportFormat.Csv, "CSV with a header row"),
-        ("openai-chat", ImportFormat.Chat, "JSONL: OpenAI chat messages (tools, weights, the older functions and function_call)"),
+        ("openai-chat", ImportFormat.Chat, "JSONL: OpenAI chat messages (tools, weights, the older functions and function_call), Amazon Bedrock's system and messages"),
         ("prompt-completion", ImportFormat.PromptCompletion, "JSONL: prompt and completion (or response)"),
         ("hf-messages", ImportFormat.Chat, "JSONL: Hugging Face conversational messages"),
         ("preference", ImportFormat.Preference, "JSONL: prompt / chosen / rejected, or chosen / rejected whole conversations (TRL, HH-RLHF)"),

@@ -44,6 +44,17 @@ internal static class JsonReading
         return true;
     }
 
+    /// <summary>
+    /// A 0/1 flag (a turn's weight), written as an integer or as Python's float (SlimOrca and OpenHermes give
+    /// <c>1.0</c>); any other number, 0.5 included, is not a flag.
+    /// </summary>
+    public static bool TryReadZeroOrOne(JsonElement value, out int flag)
+    {
+        var ok = value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && number is 0 or 1;
+        flag = ok ? (int)value.GetDouble() : 0;
+        return ok;
+    }
+
     /// <summary>Warns once for every key of <paramref name="item"/> that is neither in <paramref name="known"/> nor bookkeeping.</summary>
     public static void WarnUnknownKeys(JsonElement item, string path, RecordIssues issues, params ReadOnlySpan<string> known)
     {

@@ -22,7 +22,7 @@ internal static class JsonRecordMapper
 
     /// <summary>The shapes auto detection knows, for the message when a record fits none.</summary>
     public const string KnownShapes =
-        "messages (OpenAI / Hugging Face chat), conversations (ShareGPT, with chosen/rejected for preference), prompt and completion (or response), "
+        "messages (OpenAI / Hugging Face chat, Amazon Bedrock; conversation as in lmsys-chat-1m), conversations (ShareGPT, with chosen/rejected for preference), prompt and completion (or response), "
         + "prompt/chosen/rejected (or chosen and rejected as whole conversations, HH-RLHF transcripts too), input/preferred_output/non_preferred_output, "
         + "a boolean label or kto_tag (KTO), instruction and output (Alpaca; Dolly's context and response, OpenOrca's question and response), "
         + "data and annotations (Label Studio), fields and responses (Argilla), or text with a label (Hugging Face classification)";
@@ -30,6 +30,9 @@ internal static class JsonRecordMapper
     private const int MaxLabelLength = 200;
 
     private static readonly string[] Common = ["label", "tags"];
+
+    /// <summary>Amazon Bedrock's <c>schemaVersion</c> names the shape and holds no content.</summary>
+    private static readonly string[] ChatKeys = ["messages", "conversation", "system", "tools", "functions", "schemaVersion"];
 
     /// <summary>The shape a record has, judged by its keys; null when none fits.</summary>
     public static ImportFormat? Detect(JsonElement record)
@@ -61,7 +64,8 @@ internal static class JsonRecordMapper
             return ImportFormat.Preference;
         }
 
-        if (Has("messages"))
+        // lmsys-chat-1m and WildChat name the list "conversation".
+        if (Has("messages") || record.TryGetProperty("conversation", out var conversation) && conversation.ValueKind == JsonValueKind.Array)
         {
             return ImportFormat.Chat;
         }
@@ -187,7 +191,7 @@ internal static class JsonRecordMapper
         switch (format)
         {
             case ImportFormat.Chat:
-                return (MapChat(record, issues), ["messages", "tools", "functions"]);
+                return (MapChat(record, issues), ChatKeys);
             case ImportFormat.PromptCompletion:
                 return (MapPromptCompletion(record, issues), ["prompt", "completion", "response"]);
             case ImportFormat.Preference:
@@ -202,7 +206,7 @@ internal static class JsonRecordMapper
                 var content = record.TryGetProperty("conversations", out _) ? ShareGptReader.Map(record, issues)
                     : record.TryGetProperty("messages", out _) ? MapChat(record, issues)
                     : MapPromptCompletion(record, issues);
-                return (content, [.. ShareGptReader.RecordKeys, "messages", "prompt", "completion", "response", "kto_tag"]);
+                return (content, [.. ShareGptReader.RecordKeys, .. ChatKeys, "prompt", "completion", "response", "kto_tag"]);
             case ImportFormat.LabelStudio:
                 return (WithAnnotations(LabelStudioReader.Map(record, issues)), LabelStudioReader.RecordKeys);
             case ImportFormat.Argilla:
@@ -225,7 +229,7 @@ internal static class JsonRecordMapper
         (string, string)? First(string needs, params string[] keys) => keys.FirstOrDefault(k => !Has(k)) is { } key ? (key, needs) : null;
         return format switch
         {
-            ImportFormat.Chat => First("messages", "messages"),
+            ImportFormat.Chat when !Has("messages") && !Has("conversation") => ("messages", "messages"),
             ImportFormat.PromptCompletion => !Has("prompt") ? ("prompt", "prompt and completion (or response)")
                 : !Has("completion") && !Has("response") ? ("completion", "prompt and completion (or response)") : null,
             ImportFormat.Preference when Has("input") || Has("preferred_output") || Has("non_preferred_output") =>
@@ -245,10 +249,30 @@ internal static class JsonRecordMapper
         };
     }
 
+    /// <summary>
+    /// <c>messages</c> (or lmsys-chat-1m's <c>conversation</c>), with a system prompt beside them as Amazon Bedrock's
+    /// files give it (<c>system</c>: a string or text parts) put first.
+    /// </summary>
     private static ExampleContent? MapChat(JsonElement record, RecordIssues issues)
     {
-        var messages = ReadMessages(record, "messages", "messages", issues, required: true);
+        if (!TryGetOneOf(record, ["messages", "conversation"], issues, out var key))
+        {
+            return null;
+        }
+
+        var messages = ReadMessages(record, key ?? "messages", key ?? "messages", issues, required: true);
         var tools = ToolDefinitions.Read(record, issues);
+        var system = record.TryGetProperty("system", out var given) ? ReadText(given, "system", issues) : null;
+        if (messages is not null && !string.IsNullOrWhiteSpace(system))
+        {
+            if (messages.Any(m => m.Role == MessageRole.System))
+            {
+                return issues.Fail<ExampleContent>("system", $"and a system message in {key} are both given; keep one");
+            }
+
+            messages.Insert(0, new MessageContent(MessageRole.System, system));
+        }
+
         return messages is null ? null : new ExampleContent(messages, ToolsJson: tools);
     }
 

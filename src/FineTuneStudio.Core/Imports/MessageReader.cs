@@ -240,7 +240,7 @@ internal static class MessageReader
         int? weight = null;
         if (item.TryGetProperty("weight", out var w) && w.ValueKind != JsonValueKind.Null)
         {
-            if (w.ValueKind != JsonValueKind.Number || !w.TryGetInt32(out var value) || value is not (0 or 1))
+            if (!TryReadZeroOrOne(w, out var value))
             {
                 issues.Add($"{path}.weight", $"must be 0 or 1, found {(w.ValueKind == JsonValueKind.Number ? Shorten(w.GetRawText()) : Describe(w))}");
             }
@@ -327,9 +327,16 @@ internal static class MessageReader
     /// <c>{"type": "text", "text": ...}</c> (OpenAI) and <c>{"type": "text", "value": ...}</c>. Images, audio and
     /// other parts have no place in an example and are refused by index and type.
     /// </summary>
-    public static string? ReadContent(JsonElement item, string path, RecordIssues issues)
+    public static string? ReadContent(JsonElement item, string path, RecordIssues issues) =>
+        item.TryGetProperty("content", out var content) ? ReadText(content, path, issues) : null;
+
+    /// <summary>
+    /// A string, or a list of text parts joined: <c>{"type": "text", "text": ...}</c> (OpenAI), <c>{"type": "text",
+    /// "value": ...}</c>, or a part with only <c>text</c> (Amazon Bedrock's Converse shape). Null for JSON null.
+    /// </summary>
+    public static string? ReadText(JsonElement content, string path, RecordIssues issues)
     {
-        if (!item.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
+        if (content.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -354,7 +361,9 @@ internal static class MessageReader
                 return issues.Fail<string>(partPath, $"must be a part object like {{\"type\": \"text\", \"text\": ...}}, found {Describe(part)}");
             }
 
-            var type = part.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            var type = part.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()
+                : part.TryGetProperty("text", out _) && !part.TryGetProperty("type", out _) ? "text"
+                : null;
             if (type != "text")
             {
                 var what = type is null ? "has no type" : $"is '{Shorten(type)}'";

@@ -134,7 +134,7 @@ internal static class ShareGptReader
             return null;
         }
 
-        if (w.ValueKind == JsonValueKind.Number && w.TryGetInt32(out var value) && value is 0 or 1)
+        if (TryReadZeroOrOne(w, out var value))
         {
             return value;
         }

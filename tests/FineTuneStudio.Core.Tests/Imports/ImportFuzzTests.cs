@@ -37,6 +37,8 @@ public class ImportFuzzTests
         """{"chosen": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}], "rejected": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Go."}]}""",
         """{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "function_call": {"name": "w", "arguments": "{}"}}, {"role": "function", "name": "w", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}], "functions": [{"name": "w"}]}""",
         """{"prompt": "Name a prime above 90.", "response": "97.", "helpfulness": 4}""",
+        """{"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "Be brief."}], "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}""",
+        """{"conversation_id": "a1", "model": "m", "conversation": [{"content": "Hi", "role": "user"}, {"content": "Hello", "role": "assistant"}], "turn": 1}""",
     ];
 
     /// <summary>For each field of each template (by index), values of a type that field cannot take.</summary>
@@ -95,6 +97,11 @@ public class ImportFuzzTests
         (14, "response", ["42", "{}", "\"\"", "[]"]),
         (14, "prompt", ["42", "{}", "[]"]),
         (12, "rejected", ["42", "[]", "[{\"role\": \"user\", \"content\": \"Other\"}, {\"role\": \"assistant\", \"content\": \"Go.\"}]"]),
+        (15, "system", ["42", "{}", "[1]", "[{\"image\": {}}]", "[{\"text\": 7}]"]),
+        (15, "messages[0].content[0].text", ["42", "{}", "[]"]),
+        (15, "messages[1].content", ["[]", "[{\"toolUse\": {}}]"]),
+        (16, "conversation", ["42", "{}", "\"x\"", "[]", "[1]"]),
+        (16, "conversation[1].role", ["42", "\"model\""]),
     ];
 
     public sealed record Case(string Kind, string First, byte[] Hostile, bool MustFail);
