@@ -37,6 +37,8 @@ public enum ImportFormat
     /// <c>Dataset.to_json</c> writes it, the text one user turn. <c>label_text</c>, where the dataset has it, names the class.
     /// </summary>
     Text,
+    /// <summary>Vertex AI's Gemini tuning lines: <c>contents</c> of user and model <c>parts</c>, and <c>systemInstruction</c> (see <see cref="GeminiReader"/>).</summary>
+    Gemini,
 }
 
 /// <summary>

@@ -24,6 +24,7 @@ public static class ImportSettings
         ("label-studio", ImportFormat.LabelStudio, "Label Studio JSON export: tasks with data and annotations"),
         ("argilla", ImportFormat.Argilla, "Argilla records (v2 fields / responses, or v1 text / annotation)"),
         ("text", ImportFormat.Text, "JSONL: text with an optional label (Hugging Face text classification)"),
+        ("gemini", ImportFormat.Gemini, "JSONL: Gemini tuning on Vertex AI (contents of user and model parts, systemInstruction)"),
     ];
 
     /// <summary>The name a format is given on the command line, for messages.</summary>

@@ -25,7 +25,7 @@ internal static class JsonRecordMapper
         "messages (OpenAI / Hugging Face chat, Amazon Bedrock; conversation as in lmsys-chat-1m), conversations (ShareGPT, with chosen/rejected for preference), prompt and completion (or response), "
         + "prompt/chosen/rejected (or chosen and rejected as whole conversations, HH-RLHF transcripts too), input/preferred_output/non_preferred_output, "
         + "a boolean label or kto_tag (KTO), instruction and output (Alpaca; Dolly's context and response, OpenOrca's question and response), "
-        + "data and annotations (Label Studio), fields and responses (Argilla), or text with a label (Hugging Face classification)";
+        + "contents of parts (Gemini on Vertex AI), data and annotations (Label Studio), fields and responses (Argilla), or text with a label (Hugging Face classification)";
 
     private const int MaxLabelLength = 200;
 
@@ -68,6 +68,11 @@ internal static class JsonRecordMapper
         if (Has("messages") || record.TryGetProperty("conversation", out var conversation) && conversation.ValueKind == JsonValueKind.Array)
         {
             return ImportFormat.Chat;
+        }
+
+        if (GeminiReader.Fits(record))
+        {
+            return ImportFormat.Gemini;
         }
 
         if (InstructionReader.Fits(record))
@@ -213,6 +218,8 @@ internal static class JsonRecordMapper
                 return (WithAnnotations(ArgillaReader.Map(record, issues)), ArgillaReader.RecordKeys);
             case ImportFormat.Text:
                 return (MapText(record, issues), ["text", "sentence", "label_text"]);
+            case ImportFormat.Gemini:
+                return (GeminiReader.Map(record, issues), GeminiReader.RecordKeys);
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, "not a JSON format");
         }
@@ -245,6 +252,7 @@ internal static class JsonRecordMapper
             ImportFormat.LabelStudio => First("data (and annotations)", "data"),
             ImportFormat.Argilla when !Has("fields") && !Has("text") && !Has("inputs") => ("fields", "fields (v2) or text/inputs (v1)"),
             ImportFormat.Text when !Has("text") && !Has("sentence") => ("text", "text (or sentence)"),
+            ImportFormat.Gemini => First("contents (and systemInstruction)", "contents"),
             _ => null,
         };
     }

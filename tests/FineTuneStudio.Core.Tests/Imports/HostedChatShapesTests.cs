@@ -8,7 +8,8 @@ namespace FineTuneStudio.Core.Tests.Imports;
 /// <summary>
 /// Chat files as other hosts and public sets write them, each from a fixture written after the documented fields:
 /// Amazon Bedrock's fine-tuning lines (a system prompt beside the messages; Nova's text parts without a type),
-/// lmsys-chat-1m's <c>conversation</c>, and SlimOrca's float weights. Each was refused, or lost its system prompt, before.
+/// Vertex AI's Gemini tuning lines, lmsys-chat-1m's <c>conversation</c>, and SlimOrca's float weights. Each was refused,
+/// or lost its system prompt, before.
 /// </summary>
 public class HostedChatShapesTests
 {
@@ -58,6 +59,42 @@ public class HostedChatShapesTests
         ]);
         Turns(rows[1])[0].ShouldBe((MessageRole.User, "Can I renew a book online?"));
         rows[1].Content!.Messages.Count.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task Gemini_ContentsAndSystemInstruction_BecomeTheTurns_MissingRolesAlternate()
+    {
+        var (rows, detected) = await DetectAsync("gemini.jsonl");
+
+        detected.ShouldBe(ImportFormat.Gemini);
+        Errors(rows).ShouldBeEmpty();
+        rows.SelectMany(r => r.Warnings).ShouldBeEmpty();
+        Turns(rows[0]).ShouldBe([
+            (MessageRole.System, "You answer questions about the city library in one sentence."),
+            (MessageRole.User, "When does the library open on Sundays?"),
+            (MessageRole.Assistant, "It opens at noon on Sundays."),
+        ]);
+        Turns(rows[1])[^1].ShouldBe((MessageRole.Assistant, "Up to three times."));
+        Turns(rows[2]).ShouldBe([(MessageRole.User, "Is there a quiet room?"), (MessageRole.Assistant, "Yes, on the second floor.")]);
+        Turns(rows[3])[0].ShouldBe((MessageRole.System, "Answer in French."));
+    }
+
+    [Theory]
+    [InlineData("""{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "image/png", "fileUri": "gs://b/cat.png"}}]}, {"role": "model", "parts": [{"text": "A cat."}]}]}""",
+        "contents[0].parts[0]: only text parts can be imported; part 0 is 'fileData'")]
+    [InlineData("""{"contents": [{"role": "user", "parts": [{"text": "Weather?"}]}, {"role": "model", "parts": [{"functionCall": {"name": "weather", "args": {}}}]}]}""",
+        "contents[1].parts[0]: only text parts can be imported; part 0 is 'functionCall'")]
+    [InlineData("""{"contents": [{"role": "assistant", "parts": [{"text": "Hi"}]}]}""", "contents[0].role: 'assistant' is not a Gemini role; use user or model")]
+    [InlineData("""{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": " "}]}]}""", "contents[1].parts: an assistant turn needs text or tool calls")]
+    [InlineData("""{"contents": [{"role": "user", "parts": "Hi"}]}""", "contents[0].parts: must be a list of parts, found a string")]
+    [InlineData("""{"contents": []}""", "contents: has no turns")]
+    [InlineData("""{"systemInstruction": {"parts": [{"text": "a"}]}, "system_instruction": {"parts": [{"text": "b"}]}, "contents": [{"parts": [{"text": "Hi"}]}]}""",
+        "system_instruction: and systemInstruction are both given and mean the same part; keep one")]
+    public async Task Gemini_PartsWithoutText_AndUnknownRoles_AreRefusedNamingThePart(string line, string error)
+    {
+        var rows = await ParseAsync(line);
+
+        Errors(rows).Select(e => $"{e.Field}: {e.Message}").ShouldBe([error]);
     }
 
     [Fact]

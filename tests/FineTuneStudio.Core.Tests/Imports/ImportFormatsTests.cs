@@ -214,6 +214,7 @@ public class ImportFormatsTests
     [InlineData("label-studio", ImportFormat.LabelStudio)]
     [InlineData("argilla", ImportFormat.Argilla)]
     [InlineData("text", ImportFormat.Text)]
+    [InlineData("gemini", ImportFormat.Gemini)]
     public void Parse_NewFormatName_IsAccepted(string name, ImportFormat expected)
     {
         ImportSettings.Parse(name, null, null, null, dryRun: false).Format.ShouldBe(expected);

@@ -39,6 +39,7 @@ public class ImportFuzzTests
         """{"prompt": "Name a prime above 90.", "response": "97.", "helpfulness": 4}""",
         """{"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "Be brief."}], "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}""",
         """{"conversation_id": "a1", "model": "m", "conversation": [{"content": "Hi", "role": "user"}, {"content": "Hello", "role": "assistant"}], "turn": 1}""",
+        """{"systemInstruction": {"role": "system", "parts": [{"text": "Be brief."}]}, "contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hel"}, {"text": "lo"}]}]}""",
     ];
 
     /// <summary>For each field of each template (by index), values of a type that field cannot take.</summary>
@@ -102,6 +103,12 @@ public class ImportFuzzTests
         (15, "messages[1].content", ["[]", "[{\"toolUse\": {}}]"]),
         (16, "conversation", ["42", "{}", "\"x\"", "[]", "[1]"]),
         (16, "conversation[1].role", ["42", "\"model\""]),
+        (17, "systemInstruction", ["42", "\"x\"", "[]", "{}"]),
+        (17, "systemInstruction.parts", ["42", "{}", "[1]", "[{}]", "[{\"text\": 7}]", "[{\"inlineData\": {}}]"]),
+        (17, "contents", ["42", "{}", "\"x\"", "[]", "[1]"]),
+        (17, "contents[0].role", ["42", "\"assistant\"", "{}"]),
+        (17, "contents[1].parts", ["42", "\"x\"", "[]", "[{\"functionCall\": {}}]"]),
+        (17, "contents[1].parts[0].text", ["42", "{}", "null"]),
     ];
 
     public sealed record Case(string Kind, string First, byte[] Hostile, bool MustFail);

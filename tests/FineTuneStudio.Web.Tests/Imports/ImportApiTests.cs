@@ -117,6 +117,26 @@ public sealed class ImportApiTests(StudioAppFactory app)
     }
 
     [Fact]
+    public async Task Import_GeminiTuningLines_BecomeChats_WithTheSystemInstructionFirst()
+    {
+        var (_, datasetId) = await app.CreateImportTargetAsync();
+        var (client, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        const string file = """
+            {"systemInstruction": {"role": "system", "parts": [{"text": "Answer in one sentence."}]}, "contents": [{"role": "user", "parts": [{"text": "When does the library open?"}]}, {"role": "model", "parts": [{"text": "At nine."}]}]}
+
+            """;
+
+        var response = await StudioAppFactory.PostImportAsync(client, datasetId, "vertex.jsonl", file, new Dictionary<string, string> { ["format"] = "gemini" });
+
+        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        json.RootElement.GetProperty("format").GetString().ShouldBe("Gemini");
+        var turns = await app.QueryAsync(db => db.Examples.Where(e => e.DatasetId == datasetId)
+            .SelectMany(e => e.Messages).OrderBy(m => m.Position).Select(m => m.Role + ": " + m.Content).ToListAsync());
+        turns.ShouldBe(["System: Answer in one sentence.", "User: When does the library open?", "Assistant: At nine."]);
+    }
+
+    [Fact]
     public async Task Import_CsvWithMapping_ImportsLabelsAndTags_AndPreviewSuggestsTheMapping()
     {
         var (_, datasetId) = await app.CreateImportTargetAsync(TaskKind.Classification, ["urgent", "routine"]);
