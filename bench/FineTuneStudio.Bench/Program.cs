@@ -27,7 +27,7 @@ namespace FineTuneStudio.Bench;
 /// </summary>
 public static class Program
 {
-    private static readonly string[] Steps = ["import", "import-floor", "list", "export", "export-floor", "validate", "validate-floor", "quality", "export-held-out", "estimate-held-out", "parse-shapes"];
+    private static readonly string[] Steps = ["import", "import-floor", "list", "export", "export-floor", "validate", "validate-floor", "quality", "export-held-out", "estimate-held-out", "parse-shapes", "import-skip-invalid"];
 
     /// <summary>The floor each step is compared with.</summary>
     private static readonly Dictionary<string, string> FloorOf = new()
@@ -228,6 +228,39 @@ public static class Program
                 watch.Stop();
                 result.EnsureSucceeded();
                 return StepResult.Of(step, watch, result.Imported + result.SkippedDuplicates, "rows", $"{result.Imported:N0} imported, {result.SkippedDuplicates:N0} duplicates skipped");
+            }
+
+            case "import-skip-invalid":
+            {
+                // The same file with one line in a hundred cut short, imported leaving those out, into a dataset of its own.
+                var damaged = Path.Combine(folder, "data-damaged.jsonl");
+                var cut = 0;
+                await using (var writer = new StreamWriter(damaged))
+                {
+                    var number = 0;
+                    await foreach (var line in File.ReadLinesAsync(data, ct))
+                    {
+                        var broken = ++number % 100 == 0;
+                        cut += broken ? 1 : 0;
+                        await writer.WriteLineAsync(broken ? line[..(line.Length / 2)] : line);
+                    }
+                }
+
+                var datasetId = await CreateDatasetAsync(factory, settings, ct, project: "Bench, damaged file");
+                StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+                watch.Start();
+                await using var stream = new FileStream(damaged, FileMode.Open, FileAccess.Read, FileShare.Read, 81_920, useAsync: true);
+                var result = await provider.GetRequiredService<ImportService>().ImportAsync(datasetId, stream,
+                    new ImportOptions { Format = ImportFormat.Chat, Status = ExampleStatus.Approved, InvalidRecords = InvalidRecordPolicy.Skip }, Actor.System, null, ct);
+                watch.Stop();
+                result.EnsureSucceeded();
+                if (result.InvalidRecords != cut)
+                {
+                    throw new InvalidOperationException($"{cut} lines were cut short but {result.InvalidRecords} records were left out");
+                }
+
+                return StepResult.Of(step, watch, result.Imported + result.SkippedDuplicates + result.InvalidRecords, "rows",
+                    $"{result.Imported:N0} imported, {result.SkippedDuplicates:N0} duplicates skipped, {result.InvalidRecords:N0} cut-short lines left out");
             }
 
             case "import-floor":
@@ -470,7 +503,8 @@ public static class Program
     }
 
     /// <summary>Migrates the database and creates the project and dataset the import fills (before the clock starts).</summary>
-    private static async Task<int> CreateDatasetAsync(IDbContextFactory<StudioDbContext> factory, StudioDatabaseSettings settings, CancellationToken ct)
+    private static async Task<int> CreateDatasetAsync(IDbContextFactory<StudioDbContext> factory, StudioDatabaseSettings settings, CancellationToken ct,
+        string project = "Bench")
     {
         await StudioDatabaseMigrator.MigrateAsync(factory, settings, ct);
         await using var db = await factory.CreateDbContextAsync(ct);
@@ -479,7 +513,7 @@ public static class Program
         {
             Name = "Tickets", TaskKind = TaskKind.Chat,
             CanonicalSystemPrompt = DatasetGenerator.SystemPrompt,
-            Project = new Project { Name = "Bench", CreatedAt = now, UpdatedAt = now }, CreatedAt = now, UpdatedAt = now,
+            Project = new Project { Name = project, CreatedAt = now, UpdatedAt = now }, CreatedAt = now, UpdatedAt = now,
         };
         db.Datasets.Add(dataset);
         await db.SaveChangesAsync(ct);
