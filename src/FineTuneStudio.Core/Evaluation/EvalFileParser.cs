@@ -140,6 +140,19 @@ public static class EvalFileParser
                 (input, answers) = (asked, answers ?? [answered]);
             }
 
+            if (answers is null && label is null && row.Json is { } hosted && HostedChatShape(hosted) is { } shape)
+            {
+                // A held-out file in another host's chat shape, read as the example importer reads it.
+                var mapped = JsonRecordMapper.Map(hosted, shape, row.Line);
+                if (mapped.Content is not { } content)
+                {
+                    errors.Add(mapped.Errors[0].Field, mapped.Errors[0].Message, row.Line);
+                    continue;
+                }
+
+                input = content.Messages;
+            }
+
             if (answers is null && label is null && input is [.., { Role: MessageRole.Assistant } answer])
             {
                 // A held-out chat file (OpenAI chat, Hugging Face messages): the last answer is the expected one.
@@ -365,6 +378,18 @@ public static class EvalFileParser
     /// </summary>
     public static IEnumerable<Row> ReadRows(string text, string? fileName, string[] requiredCsvColumns, ErrorList errors) =>
         LooksLikeCsv(text, fileName) ? CsvRows(text, requiredCsvColumns, errors) : JsonRows(text, errors);
+
+    /// <summary>
+    /// Chat lines this reader's own keys would misread: Gemini's <c>contents</c>, lmsys-chat-1m's <c>conversation</c>,
+    /// Amazon Bedrock's <c>system</c> beside the messages (which would lose the system prompt). Null for any other line.
+    /// </summary>
+    private static ImportFormat? HostedChatShape(JsonElement record) => JsonRecordMapper.Detect(record) switch
+    {
+        ImportFormat.Gemini => ImportFormat.Gemini,
+        ImportFormat.Chat when record.TryGetProperty("conversation", out _)
+            || (record.TryGetProperty("system", out var system) && system.ValueKind != JsonValueKind.Null) => ImportFormat.Chat,
+        _ => null,
+    };
 
     private static bool TryReadInput(Row row, out IReadOnlyList<MessageContent> input, out string error)
     {

@@ -77,6 +77,13 @@ public sealed class EvalFileParserFuzzTests
 
         """);
 
+    private static readonly Template HostedChatItems = new("hosted-chat.jsonl", Reads.Items, "hosted-chat.jsonl", """
+        {"system": "Be brief.", "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": "Hello"}]}
+        {"conversation": [{"content": "Spider legs?", "role": "user"}, {"content": "Eight.", "role": "assistant"}]}
+        {"systemInstruction": {"parts": [{"text": "Be brief."}]}, "contents": [{"role": "user", "parts": [{"text": "Peru?"}]}, {"role": "model", "parts": [{"text": "Lima."}]}]}
+
+        """);
+
     private static readonly Template HarnessSamples = new("samples_gsm8k.jsonl", Reads.Outputs, "samples_gsm8k.jsonl", """
         {"doc_id": 0, "doc": {"question": "2 + 2?", "answer": "#### 4"}, "target": "#### 4", "arguments": {"gen_args_0": {"arg_0": "Q: 2 + 2?", "arg_1": {"until": ["Q:"]}}}, "resps": [["It is 4.\n#### 4"]], "filtered_resps": ["4"], "filter": "strict-match", "metrics": ["exact_match"], "exact_match": 1.0}
         {"doc_id": 1, "doc": {"question": "3 + 3?", "answer": "#### 6"}, "target": "#### 6", "resps": [["Six."]], "filtered_resps": ["[invalid]"], "filter": "strict-match", "metrics": ["exact_match"], "exact_match": 0.0}
@@ -84,7 +91,7 @@ public sealed class EvalFileParserFuzzTests
 
         """);
 
-    private static readonly Template[] Templates = [ItemsJsonl, ItemsCsv, InstructionItems, OutputsJsonl, OutputsCsv, BatchOutput, Predictions, HarnessSamples];
+    private static readonly Template[] Templates = [ItemsJsonl, ItemsCsv, InstructionItems, HostedChatItems, OutputsJsonl, OutputsCsv, BatchOutput, Predictions, HarnessSamples];
 
     /// <summary>Readers for files that are not a template's: named by their extension, and uploads without a name.</summary>
     private static readonly Template[] Readers =

@@ -99,6 +99,26 @@ public sealed class EvalFileParserTests
     }
 
     [Fact]
+    public void ParseItems_HeldOutFilesOfOtherHosts_KeepTheSystemPrompt_AndExpectTheLastAnswer()
+    {
+        // Amazon Bedrock's system beside the messages, lmsys-chat-1m's conversation, Gemini's contents on Vertex AI.
+        const string text = """
+            {"system": "Answer in one sentence.", "messages": [{"role": "user", "content": "When does the library open?"}, {"role": "assistant", "content": "At nine."}]}
+            {"conversation": [{"content": "How many legs does a spider have?", "role": "user"}, {"content": "Eight.", "role": "assistant"}], "model": "m"}
+            {"systemInstruction": {"parts": [{"text": "Be brief."}]}, "contents": [{"role": "user", "parts": [{"text": "Capital of Peru?"}]}, {"role": "model", "parts": [{"text": "Lima."}]}]}
+            """;
+
+        var items = EvalFileParser.ParseItems(text, "validation.jsonl");
+
+        items.Select(i => (i.Id, i.Expected)).ShouldBe([("1", "At nine."), ("2", "Eight."), ("3", "Lima.")]);
+        items[0].Input.Select(m => (m.Role, m.Content)).ShouldBe([(MessageRole.System, "Answer in one sentence."), (MessageRole.User, "When does the library open?")]);
+        items[1].Input.ShouldHaveSingleItem().Content.ShouldBe("How many legs does a spider have?");
+        items[2].Input.Select(m => (m.Role, m.Content)).ShouldBe([(MessageRole.System, "Be brief."), (MessageRole.User, "Capital of Peru?")]);
+        Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems("""{"contents": [{"role": "user", "parts": [{"fileData": {}}]}]}"""))
+            .Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 1: contents[0].parts[0]: only text parts can be imported; part 0 is 'fileData'");
+    }
+
+    [Fact]
     public void ParseItems_TrlPromptCompletionRows_AreItems_StandardAndConversational()
     {
         // TRL's prompt-completion type, in both of its documented forms.
