@@ -5,7 +5,7 @@ namespace FineTuneStudio.Core.Imports;
 
 /// <summary>
 /// Function calls written the older way (ShareGPT's <c>function_call</c> turns, OpenAI's legacy
-/// <c>function_call</c> on an assistant message), turned into OpenAI <c>tool_calls</c> JSON with ids
+/// <c>function_call</c> on an assistant message, Gemini's <c>functionCall</c> parts), turned into OpenAI <c>tool_calls</c> JSON with ids
 /// <c>call_1</c>, <c>call_2</c>... numbered within the example, so the same file always gives the same ids.
 /// </summary>
 internal static class FunctionCalls
@@ -48,10 +48,13 @@ internal static class FunctionCalls
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    /// <summary>OpenAI carries arguments as a JSON string; a string given already is kept, an object is written compactly.</summary>
+    /// <summary>
+    /// OpenAI carries arguments as a JSON string; a string given already is kept, an object (Gemini names it
+    /// <c>args</c>) is written compactly.
+    /// </summary>
     private static string Arguments(JsonElement call)
     {
-        if (!call.TryGetProperty("arguments", out var arguments) || arguments.ValueKind == JsonValueKind.Null)
+        if ((!call.TryGetProperty("arguments", out var arguments) && !call.TryGetProperty("args", out arguments)) || arguments.ValueKind == JsonValueKind.Null)
         {
             return "{}";
         }

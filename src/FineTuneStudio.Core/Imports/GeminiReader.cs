@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
@@ -7,16 +8,22 @@ namespace FineTuneStudio.Core.Imports;
 
 /// <summary>
 /// Vertex AI's supervised tuning lines for Gemini: <c>contents</c> of <c>user</c> and <c>model</c> turns, each a list
-/// of <c>parts</c>, and an optional <c>systemInstruction</c> (whose role Vertex ignores). Protocol-buffer JSON takes
-/// snake case too, so <c>system_instruction</c> is read as well. Only text parts have a place in an example; file,
-/// inline data and function parts are refused by index and kind rather than dropped.
+/// of <c>parts</c>, an optional <c>systemInstruction</c> (whose role Vertex ignores) and <c>tools</c> of function
+/// declarations. Protocol-buffer JSON takes snake case too, so <c>system_instruction</c> is read as well. Text parts
+/// are joined; a <c>functionCall</c> part becomes a tool call (ids <c>call_1</c>, <c>call_2</c>… within the example),
+/// a <c>functionResponse</c> part the tool result answering the oldest open call, its response as compact JSON (or
+/// the text of a response that is only <c>{"content": text}</c>, which is how a text result is written back).
+/// File and inline data parts have no place in an example and are refused by index and kind rather than dropped.
 /// </summary>
 internal static class GeminiReader
 {
-    public static readonly string[] RecordKeys = ["contents", "systemInstruction", "system_instruction"];
+    public static readonly string[] RecordKeys = ["contents", "systemInstruction", "system_instruction", "tools"];
 
     public static bool Fits(JsonElement record) =>
         record.TryGetProperty("contents", out var contents) && contents.ValueKind == JsonValueKind.Array;
+
+    /// <summary>What one turn's parts hold: text, function calls and function results, in that order of reading.</summary>
+    private sealed record Parts(string Text, List<JsonElement> Calls, List<string> Results);
 
     public static ExampleContent? Map(JsonElement record, RecordIssues issues)
     {
@@ -27,9 +34,16 @@ internal static class GeminiReader
             return null;
         }
 
-        if (systemKey is not null && Parts(record.GetProperty(systemKey), systemKey, issues, "role") is { } system && !string.IsNullOrWhiteSpace(system))
+        if (systemKey is not null && ReadParts(record.GetProperty(systemKey), systemKey, issues, "role") is { } system)
         {
-            messages.Add(new MessageContent(MessageRole.System, system));
+            if (system.Calls.Count > 0 || system.Results.Count > 0)
+            {
+                issues.Add($"{systemKey}.parts", "a system instruction holds text only");
+            }
+            else if (!string.IsNullOrWhiteSpace(system.Text))
+            {
+                messages.Add(new MessageContent(MessageRole.System, system.Text));
+            }
         }
 
         if (!record.TryGetProperty("contents", out var contents) || contents.ValueKind != JsonValueKind.Array)
@@ -38,6 +52,8 @@ internal static class GeminiReader
             return null;
         }
 
+        var calls = 0;
+        var open = new Queue<string>();
         var index = 0;
         foreach (var turn in contents.EnumerateArray())
         {
@@ -46,13 +62,9 @@ internal static class GeminiReader
             {
                 issues.Add(path, $"must be a turn object with role and parts, found {Describe(turn)}");
             }
-            else if (Role(turn, index, path, issues) is { } role && Parts(turn, path, issues, "role") is { } text)
+            else if (Role(turn, index, path, issues) is { } role && ReadParts(turn, path, issues, "role") is { } parts)
             {
-                var message = new MessageContent(role, text);
-                if (MessageReader.CheckAssistant(message, $"{path}.parts", issues))
-                {
-                    messages.Add(message);
-                }
+                AddTurn(role, parts, path, messages, () => $"call_{++calls}", open, issues);
             }
 
             index++;
@@ -63,12 +75,69 @@ internal static class GeminiReader
             issues.Add("contents", "has no turns");
         }
 
-        return issues.List.Count > before ? null : new ExampleContent(messages);
+        var tools = ReadTools(record, issues);
+        return issues.List.Count > before ? null : new ExampleContent(messages, ToolsJson: tools);
+    }
+
+    private static void AddTurn(MessageRole role, Parts parts, string path, List<MessageContent> messages, Func<string> nextId, Queue<string> open, RecordIssues issues)
+    {
+        if (role == MessageRole.Assistant)
+        {
+            if (parts.Results.Count > 0)
+            {
+                issues.Add($"{path}.parts", "a model turn cannot hold a functionResponse; results come in a user turn");
+                return;
+            }
+
+            string? toolCalls = null;
+            if (parts.Calls.Count > 0)
+            {
+                var ids = new List<string>();
+                toolCalls = FunctionCalls.ToToolCalls(parts.Calls, $"{path}.parts", nextId, ids, issues);
+                if (toolCalls is null)
+                {
+                    return;
+                }
+
+                ids.ForEach(open.Enqueue);
+            }
+
+            var answer = new MessageContent(MessageRole.Assistant, toolCalls is not null && parts.Text.Length == 0 ? null : parts.Text, ToolCallsJson: toolCalls);
+            if (MessageReader.CheckAssistant(answer, $"{path}.parts", issues))
+            {
+                messages.Add(answer);
+            }
+
+            return;
+        }
+
+        if (parts.Calls.Count > 0)
+        {
+            issues.Add($"{path}.parts", "only a model turn can hold a functionCall");
+            return;
+        }
+
+        foreach (var result in parts.Results)
+        {
+            if (!open.TryDequeue(out var callId))
+            {
+                issues.Add($"{path}.parts", "a functionResponse must answer a functionCall of an earlier model turn");
+                return;
+            }
+
+            messages.Add(new MessageContent(MessageRole.Tool, result, ToolCallId: callId));
+        }
+
+        if (parts.Results.Count == 0 || parts.Text.Length > 0)
+        {
+            messages.Add(new MessageContent(MessageRole.User, parts.Text));
+        }
     }
 
     /// <summary>
-    /// <c>user</c> or <c>model</c>. Vertex lets a single-turn example leave roles out, so a missing role follows the
-    /// alternation: the first turn is the user's, the next the model's.
+    /// <c>user</c> or <c>model</c> (<c>function</c> for a turn of function results, as older Gemini files write it).
+    /// Vertex lets a single-turn example leave roles out, so a missing role follows the alternation: the first turn
+    /// is the user's, the next the model's.
     /// </summary>
     private static MessageRole? Role(JsonElement turn, int index, string path, RecordIssues issues)
     {
@@ -77,7 +146,7 @@ internal static class GeminiReader
         {
             case null or "":
                 return index % 2 == 0 ? MessageRole.User : MessageRole.Assistant;
-            case "user":
+            case "user" or "function":
                 return MessageRole.User;
             case "model":
                 return MessageRole.Assistant;
@@ -87,46 +156,132 @@ internal static class GeminiReader
         }
     }
 
-    /// <summary>The text parts of a turn (or of the system instruction) joined; null with an error for any other part.</summary>
-    private static string? Parts(JsonElement owner, string path, RecordIssues issues, params string[] ignored)
+    /// <summary>The parts of a turn (or of the system instruction); null with an error for a part that cannot be read.</summary>
+    private static Parts? ReadParts(JsonElement owner, string path, RecordIssues issues, params string[] ignored)
     {
         if (owner.ValueKind != JsonValueKind.Object)
         {
-            return issues.Fail<string>(path, $"must be an object with parts, found {Describe(owner)}");
+            issues.Add(path, $"must be an object with parts, found {Describe(owner)}");
+            return null;
         }
 
         WarnUnknownKeys(owner, path, issues, ["parts", .. ignored]);
-        if (!owner.TryGetProperty("parts", out var parts) || parts.ValueKind != JsonValueKind.Array)
+        if (!owner.TryGetProperty("parts", out var list) || list.ValueKind != JsonValueKind.Array)
         {
-            return issues.Fail<string>($"{path}.parts", parts.ValueKind == JsonValueKind.Undefined ? "is missing" : $"must be a list of parts, found {Describe(parts)}");
+            issues.Add($"{path}.parts", list.ValueKind == JsonValueKind.Undefined ? "is missing" : $"must be a list of parts, found {Describe(list)}");
+            return null;
         }
 
-        var texts = new List<string>();
+        var parts = new Parts("", [], []);
+        var text = new StringBuilder();
         var index = 0;
-        foreach (var part in parts.EnumerateArray())
+        foreach (var part in list.EnumerateArray())
         {
             var partPath = $"{path}.parts[{index}]";
             if (part.ValueKind != JsonValueKind.Object)
             {
-                return issues.Fail<string>(partPath, $"must be a part object like {{\"text\": ...}}, found {Describe(part)}");
+                issues.Add(partPath, $"must be a part object like {{\"text\": ...}}, found {Describe(part)}");
+                return null;
             }
 
-            if (!part.TryGetProperty("text", out var text))
+            if (part.TryGetProperty("text", out var value))
+            {
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    issues.Add($"{partPath}.text", $"must be a string, found {Describe(value)}");
+                    return null;
+                }
+
+                text.Append(value.GetString());
+                WarnUnknownKeys(part, partPath, issues, "text");
+            }
+            else if (part.TryGetProperty("functionCall", out var call))
+            {
+                parts.Calls.Add(call);
+                WarnUnknownKeys(part, partPath, issues, "functionCall");
+            }
+            else if (part.TryGetProperty("functionResponse", out var response))
+            {
+                if (Result(response, $"{partPath}.functionResponse", issues) is not { } result)
+                {
+                    return null;
+                }
+
+                parts.Results.Add(result);
+                WarnUnknownKeys(part, partPath, issues, "functionResponse");
+            }
+            else
             {
                 var kind = part.EnumerateObject().Select(p => p.Name).FirstOrDefault();
-                return issues.Fail<string>(partPath, $"only text parts can be imported; part {index} is {(kind is null ? "empty" : $"'{Shorten(kind)}'")}");
+                issues.Add(partPath, $"only text and function parts can be imported; part {index} is {(kind is null ? "empty" : $"'{Shorten(kind)}'")}");
+                return null;
             }
 
-            if (text.ValueKind != JsonValueKind.String)
-            {
-                return issues.Fail<string>($"{partPath}.text", $"must be a string, found {Describe(text)}");
-            }
-
-            WarnUnknownKeys(part, partPath, issues, "text");
-            texts.Add(text.GetString()!);
             index++;
         }
 
-        return string.Concat(texts);
+        return parts with { Text = text.ToString() };
+    }
+
+    /// <summary>A functionResponse's <c>response</c> as the tool message's content.</summary>
+    private static string? Result(JsonElement response, string path, RecordIssues issues)
+    {
+        if (response.ValueKind != JsonValueKind.Object || !response.TryGetProperty("response", out var body) || body.ValueKind != JsonValueKind.Object)
+        {
+            return issues.Fail<string>($"{path}.response", "must be an object (the function's result)");
+        }
+
+        if (body.EnumerateObject().ToList() is [{ Name: "content", Value.ValueKind: JsonValueKind.String } only])
+        {
+            return only.Value.GetString();
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, ToolDefinitions.Compact))
+        {
+            body.WriteTo(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Every tool's <c>functionDeclarations</c>, read into OpenAI's tools shape as the other importers keep them.</summary>
+    private static string? ReadTools(JsonElement record, RecordIssues issues)
+    {
+        if (!record.TryGetProperty("tools", out var tools) || tools.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (tools.ValueKind != JsonValueKind.Array)
+        {
+            return issues.Fail<string>("tools", $"must be a list of tools with functionDeclarations, found {Describe(tools)}");
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            var index = 0;
+            foreach (var tool in tools.EnumerateArray())
+            {
+                if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("functionDeclarations", out var declarations) || declarations.ValueKind != JsonValueKind.Array)
+                {
+                    return issues.Fail<string>($"tools[{index}]", "only function declarations can be imported: a tool like {\"functionDeclarations\": [...]}");
+                }
+
+                foreach (var declaration in declarations.EnumerateArray())
+                {
+                    declaration.WriteTo(writer);
+                }
+
+                index++;
+            }
+
+            writer.WriteEndArray();
+        }
+
+        using var all = JsonDocument.Parse(buffer.ToArray());
+        return ToolDefinitions.ReadDeclarations(all.RootElement, "tools", issues);
     }
 }

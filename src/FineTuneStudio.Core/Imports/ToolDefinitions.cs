@@ -28,6 +28,9 @@ internal static class ToolDefinitions
         return hasTools ? Read(tools, "tools", issues) : hasFunctions ? Read(functions, "functions", issues) : null;
     }
 
+    /// <summary>A list of bare function declarations (Gemini's functionDeclarations) in OpenAI's tools shape.</summary>
+    public static string? ReadDeclarations(JsonElement declarations, string key, RecordIssues issues) => FromArray(declarations, key, issues);
+
     private static string? Read(JsonElement tools, string key, RecordIssues issues)
     {
         if (tools.ValueKind == JsonValueKind.String)

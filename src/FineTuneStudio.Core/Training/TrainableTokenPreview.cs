@@ -58,6 +58,10 @@ public static class TrainableTokenPreview
                 return index == lastAssistant && index == count - 1 && index > 0
                     ? (true, "Completion: the trainer computes the loss on the completion only.")
                     : (false, "Prompt: context only.");
+            case TargetFileShape.GeminiContents:
+                return message.Role == MessageRole.Assistant
+                    ? (true, "Model turn: Vertex AI trains on every model turn.")
+                    : (false, "Not a model turn: context only.");
             case TargetFileShape.ChatMessages when target.WeightSupport == WeightSupport.None:
                 // TRL's SFT trainer computes the loss on the whole conversation unless assistant-only loss is switched on.
                 return (true, "Whole conversation: trained by default (switch on assistant-only loss to train replies only).");

@@ -159,7 +159,7 @@ public sealed partial class TrainingTargetService(IDbContextFactory<StudioDbCont
             errors.Add(new InputError("name", "Give the target a name people will recognise."));
         }
 
-        var kind = input.Kind?.Trim().ToLowerInvariant() ?? (format?.IsOpenAi == true ? "hosted" : "open");
+        var kind = input.Kind?.Trim().ToLowerInvariant() ?? (format?.Hosted == true ? "hosted" : "open");
         if (kind is not ("hosted" or "open"))
         {
             errors.Add(new InputError("kind", "Expected hosted or open."));
@@ -281,7 +281,7 @@ public sealed partial class TrainingTargetService(IDbContextFactory<StudioDbCont
             Key = profile.Key,
             Format = profile.Key,
             Name = profile.DisplayName,
-            Kind = profile.IsOpenAi ? "hosted" : "open",
+            Kind = profile.Hosted ? "hosted" : "open",
             MinExamples = profile.MinimumExamples,
             TokenLimitPerExample = profile.TokenLimitPerExample,
             PricePerMillionTokens = (double)(profile.PricePerMillionTrainingTokens ?? 0m),
@@ -295,7 +295,7 @@ public sealed partial class TrainingTargetService(IDbContextFactory<StudioDbCont
 
     /// <summary>The notice a built-in target's row is seeded with; a row still holding it was never edited.</summary>
     internal static string SeededNotice(TrainingTargetProfile profile) => profile.PricePerMillionTrainingTokens is null
-        ? SelfHostedPriceNotice
+        ? profile.Hosted ? profile.PriceNote : SelfHostedPriceNotice
         : TrainingTargets.ExamplePriceNote + (profile.Notice is null ? "" : " " + profile.Notice);
 
     private static TrainingTargetView ToView(TrainingTarget t) => new(

@@ -13,6 +13,8 @@ public enum TargetFileShape
     PromptCompletion,
     /// <summary>{"prompt": ..., "chosen": ..., "rejected": ...}.</summary>
     PromptChosenRejected,
+    /// <summary>{"systemInstruction": {"parts": [...]}, "contents": [{"role": "user" | "model", "parts": [...]}]}, optionally with tools.</summary>
+    GeminiContents,
 }
 
 /// <summary>How a target lets a file say which assistant turns the model learns from.</summary>
@@ -58,6 +60,7 @@ public enum TargetStatus
 /// The rules and figures of one training target. The built-in catalog holds one per file format; the targets table
 /// (<see cref="TrainingTargetTable"/>) lays an admin's limits, price and status over the format's rules with <c>with</c>.
 /// </summary>
+/// <param name="Hosted">A service trains on the files (OpenAI, Vertex AI), rather than a trainer the team runs itself.</param>
 public sealed record TrainingTargetProfile(
     string Key,
     string DisplayName,
@@ -77,7 +80,8 @@ public sealed record TrainingTargetProfile(
     bool UnknownKeysAreErrors = true,
     DateOnly? NewJobsEndOn = null,
     TargetCapabilities Capabilities = TargetCapabilities.SystemTurn | TargetCapabilities.MultiTurn,
-    string? FormatKey = null)
+    string? FormatKey = null,
+    bool Hosted = false)
 {
     /// <summary>The built-in format whose rules the files follow: its own key, or the one an admin's target names.</summary>
     public string Format => FormatKey ?? Key;
@@ -101,6 +105,7 @@ public static class TrainingTargets
     public const string HfPromptCompletion = "hf-prompt-completion";
     public const string HfPreference = "hf-preference";
     public const string AxolotlChat = "axolotl-chat";
+    public const string VertexGemini = "vertex-gemini";
 
     public static readonly DateOnly OpenAiNewJobsEnd = new(2027, 1, 6);
 
@@ -134,7 +139,8 @@ public static class TrainingTargets
         TargetStatus.WindingDown,
         OpenAiNotice,
         NewJobsEndOn: OpenAiNewJobsEnd,
-        Capabilities: Conversation | TargetCapabilities.Tools | TargetCapabilities.TurnWeights);
+        Capabilities: Conversation | TargetCapabilities.Tools | TargetCapabilities.TurnWeights,
+        Hosted: true);
 
     public static TrainingTargetProfile OpenAiDpoProfile { get; } = new(
         OpenAiDpo,
@@ -152,7 +158,8 @@ public static class TrainingTargets
         TargetStatus.WindingDown,
         OpenAiNotice,
         NewJobsEndOn: OpenAiNewJobsEnd,
-        Capabilities: Conversation | TargetCapabilities.Tools | TargetCapabilities.PreferencePairs);
+        Capabilities: Conversation | TargetCapabilities.Tools | TargetCapabilities.PreferencePairs,
+        Hosted: true);
 
     public static TrainingTargetProfile HfMessagesProfile { get; } = new(
         HfMessages,
@@ -226,9 +233,31 @@ public static class TrainingTargets
         UnknownKeysAreErrors: false,
         Capabilities: Conversation | TargetCapabilities.Tools | TargetCapabilities.TurnWeights);
 
+    /// <summary>
+    /// Vertex AI's supervised tuning for Gemini 2.5: 131,072 input and output tokens per example, counted here with
+    /// o200k as an estimate (Gemini's own tokenizer is not bundled). Every model turn is trained; there is no per-turn weight.
+    /// </summary>
+    public static TrainingTargetProfile VertexGeminiProfile { get; } = new(
+        VertexGemini,
+        "Gemini on Vertex AI (supervised tuning)",
+        TargetFileShape.GeminiContents,
+        Set(ChatRoles),
+        Set("systemInstruction", "contents", "tools"),
+        Set("role", "parts"),
+        SystemMessageFirst: true,
+        WeightSupport.None,
+        MinimumExamples: 1,
+        TokenLimitPerExample: 131_072,
+        PricePerMillionTrainingTokens: null,
+        "Vertex AI bills tuning per training token, by base model: set your contract's price for an estimate.",
+        TargetStatus.Available,
+        Notice: null,
+        Capabilities: Conversation | TargetCapabilities.Tools,
+        Hosted: true);
+
     public static IReadOnlyList<TrainingTargetProfile> All { get; } =
     [
-        OpenAiChatProfile, OpenAiDpoProfile, HfMessagesProfile, HfPromptCompletionProfile, HfPreferenceProfile, AxolotlChatProfile,
+        OpenAiChatProfile, OpenAiDpoProfile, HfMessagesProfile, HfPromptCompletionProfile, HfPreferenceProfile, AxolotlChatProfile, VertexGeminiProfile,
     ];
 
     private static readonly FrozenDictionary<string, TrainingTargetProfile> ByKey =

@@ -128,6 +128,9 @@ public sealed class JsonlExampleWriter(TrainingTargetProfile target)
                 writer.WritePropertyName("rejected");
                 WriteAssistantList(writer, notChosen);
                 break;
+            case TargetFileShape.GeminiContents:
+                GeminiLineWriter.Write(writer, example, line);
+                break;
         }
 
         writer.WriteEndObject();

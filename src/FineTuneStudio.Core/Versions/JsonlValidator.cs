@@ -12,7 +12,7 @@ namespace FineTuneStudio.Core.Versions;
 /// assistant tool_calls may stand in for content, tool messages answer a call by tool_call_id, and weight
 /// (0 or 1) is allowed on assistant messages. Every issue is counted; only the first few are listed.
 /// </summary>
-public sealed class JsonlValidator
+public sealed partial class JsonlValidator
 {
     public const int DefaultMaxListedIssues = 1_000;
 
@@ -235,7 +235,8 @@ public sealed class JsonlValidator
         foreach (var property in root.EnumerateObject())
         {
             var value = property.Value;
-            if (property.NameEquals("messages") && value.ValueKind == JsonValueKind.Array)
+            // Gemini's turns count as messages do: an estimate, since its own tokenizer is not bundled.
+            if ((property.NameEquals("messages") || property.NameEquals("contents")) && value.ValueKind == JsonValueKind.Array)
             {
                 tokens += _tokens.CountMessages(value);
             }
@@ -280,6 +281,9 @@ public sealed class JsonlValidator
                 break;
             case TargetFileShape.PromptChosenRejected:
                 CheckPromptChosenRejected(root, line);
+                break;
+            case TargetFileShape.GeminiContents:
+                CheckGemini(root, line);
                 break;
         }
     }

@@ -249,7 +249,7 @@ public sealed class TargetFitChecker(TrainingTargetProfile target, IReadOnlyList
 
             var trainedByDefault = Target.FileShape switch
             {
-                TargetFileShape.ChatMessages => true,
+                TargetFileShape.ChatMessages or TargetFileShape.GeminiContents => true,
                 TargetFileShape.PromptCompletion => i == completion,
                 _ => false,
             };

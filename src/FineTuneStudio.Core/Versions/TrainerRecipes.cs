@@ -11,7 +11,8 @@ public sealed record TrainerRecipe(string FileName, string Trainer, string Fit, 
 /// <summary>
 /// The recipes a version holds beside its data files, for the trainers its target's files suit: a TRL script
 /// (SFTTrainer, or DPOTrainer for preference pairs) that loads the version's own files, an axolotl config, a
-/// LLaMA-Factory dataset_info.json, and for OpenAI's formats the fine-tuning job body. Each uses the epochs of the
+/// LLaMA-Factory dataset_info.json, for OpenAI's formats the fine-tuning job body, and for Gemini's lines (which no open
+/// trainer reads) only the Vertex AI tuning job body. Each uses the epochs of the
 /// epoch heuristic and the split and seed the version was cut with, and is written once and hashed like the data.
 /// Paths are relative: the recipes run from the downloaded folder without edits.
 /// </summary>
@@ -22,15 +23,23 @@ public static class TrainerRecipes
     public const string AxolotlFile = "recipe-axolotl.yaml";
     public const string LlamaFactoryFile = "dataset_info.json";
     public const string OpenAiJobFile = "openai-job.json";
+    public const string VertexJobFile = "vertex-tuning-job.json";
 
     /// <summary>A small open model every trainer can load; the recipes take another with one flag or line.</summary>
     public const string DefaultOpenModel = "Qwen/Qwen2.5-0.5B-Instruct";
     public const string DefaultOpenAiModel = "gpt-4.1-mini-2025-04-14";
+    public const string DefaultGeminiModel = "gemini-2.5-flash";
 
     public static IReadOnlyList<TrainerRecipe> For(TrainingTargetProfile target, int versionNumber, string datasetName, IReadOnlyList<string> dataFiles, int trainCount, int seed)
     {
         var epochs = EpochHeuristic.Epochs(trainCount);
         var hasValidation = dataFiles.Contains(SplitNames.FileOf(Domain.SplitPin.Validation));
+        if (target.FileShape == TargetFileShape.GeminiContents)
+        {
+            // The open trainers read none of Gemini's lines; the version is for Vertex AI's tuning service.
+            return [VertexJob(versionNumber, datasetName, hasValidation, epochs)];
+        }
+
         var recipes = new List<TrainerRecipe> { Trl(target, versionNumber, datasetName, hasValidation, epochs, seed) };
         if (target.FileShape == TargetFileShape.ChatMessages)
         {
@@ -222,6 +231,39 @@ public static class TrainerRecipes
             ? $"The job body for POST /v1/fine_tuning/jobs once the files are uploaded; new jobs stop on {end:yyyy-MM-dd}, other hosts that take this format read it too."
             : "The job body for POST /v1/fine_tuning/jobs once the files are uploaded (replace the file names with their ids).";
         return new TrainerRecipe(OpenAiJobFile, "OpenAI job", fit, Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
+    }
+
+    /// <summary>
+    /// The body of a Vertex AI tuning job (POST …/locations/LOCATION/tuningJobs). The dataset URIs name the files under
+    /// a Cloud Storage folder to upload them to: the one part to replace, since Vertex reads its data from there only.
+    /// </summary>
+    private static TrainerRecipe VertexJob(int number, string dataset, bool hasValidation, int epochs)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            var folder = $"gs://YOUR_BUCKET/{Suffix(dataset, number)}";
+            w.WriteStartObject();
+            w.WriteString("baseModel", DefaultGeminiModel);
+            w.WriteStartObject("supervisedTuningSpec");
+            w.WriteString("trainingDatasetUri", $"{folder}/train.jsonl");
+            if (hasValidation)
+            {
+                w.WriteString("validationDatasetUri", $"{folder}/validation.jsonl");
+            }
+
+            w.WriteStartObject("hyperParameters");
+            w.WriteNumber("epochCount", epochs);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteString("tunedModelDisplayName", Suffix(dataset, number));
+            w.WriteEndObject();
+        }
+
+        return new TrainerRecipe(VertexJobFile, "Vertex AI job",
+            "The job body for Vertex AI's tuningJobs once train.jsonl" + (hasValidation ? " and validation.jsonl are" : " is")
+            + " uploaded to Cloud Storage (replace YOUR_BUCKET); every model turn is trained.",
+            Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
     }
 
     /// <summary>OpenAI allows up to 64 characters of letters, digits, dashes and underscores.</summary>

@@ -125,7 +125,7 @@ public sealed class VersionCliTests : IDisposable
 
         result.ExitCode.ShouldBe(1);
         result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldHaveSingleItem().ShouldStartWith("error: tools: 12 examples (ids ");
-        result.Error.ShouldContain("which hf-prompt-completion cannot carry; openai-chat, hf-messages or axolotl-chat keep them, or cut with --drop-unsupported (\"Leave out what the target cannot carry\" on the page) to leave them out.");
+        result.Error.ShouldContain("which hf-prompt-completion cannot carry; openai-chat, hf-messages, axolotl-chat or vertex-gemini keep them, or cut with --drop-unsupported (\"Leave out what the target cannot carry\" on the page) to leave them out.");
         Directory.Exists(outDir).ShouldBeFalse();
     }
 

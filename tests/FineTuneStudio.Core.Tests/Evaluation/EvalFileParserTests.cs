@@ -115,7 +115,7 @@ public sealed class EvalFileParserTests
         items[1].Input.ShouldHaveSingleItem().Content.ShouldBe("How many legs does a spider have?");
         items[2].Input.Select(m => (m.Role, m.Content)).ShouldBe([(MessageRole.System, "Be brief."), (MessageRole.User, "Capital of Peru?")]);
         Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems("""{"contents": [{"role": "user", "parts": [{"fileData": {}}]}]}"""))
-            .Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 1: contents[0].parts[0]: only text parts can be imported; part 0 is 'fileData'");
+            .Errors.ShouldHaveSingleItem().ToString().ShouldBe("line 1: contents[0].parts[0]: only text and function parts can be imported; part 0 is 'fileData'");
     }
 
     [Fact]

@@ -79,11 +79,35 @@ public class HostedChatShapesTests
         Turns(rows[3])[0].ShouldBe((MessageRole.System, "Answer in French."));
     }
 
+    [Fact]
+    public async Task Gemini_FunctionCallsAndResponses_BecomeToolCallsAndResults_ToolsTheirDeclarations()
+    {
+        // Vertex's function-calling tuning line: a call, its result in a user turn, the answer; declarations in tools.
+        var rows = await ParseAsync("""
+            {"contents": [{"role": "user", "parts": [{"text": "Weather in Oslo and Bergen?"}]}, {"role": "model", "parts": [{"functionCall": {"name": "get_weather", "args": {"city": "Oslo"}}}, {"functionCall": {"name": "get_weather", "args": {"city": "Bergen"}}}]}, {"role": "user", "parts": [{"functionResponse": {"name": "get_weather", "response": {"temp_c": 4}}}, {"functionResponse": {"name": "get_weather", "response": {"content": "rain"}}}]}, {"role": "model", "parts": [{"text": "4 °C in Oslo, rain in Bergen."}]}], "tools": [{"functionDeclarations": [{"name": "get_weather", "description": "Weather for a city", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]}]}
+            """);
+
+        Errors(rows).ShouldBeEmpty();
+        var messages = rows.Single().Content!.Messages;
+        messages.Select(m => (m.Role, m.Content, m.ToolCallId)).ShouldBe([
+            (MessageRole.User, "Weather in Oslo and Bergen?", null),
+            (MessageRole.Assistant, null, null),
+            (MessageRole.Tool, """{"temp_c":4}""", "call_1"),
+            (MessageRole.Tool, "rain", "call_2"),
+            (MessageRole.Assistant, "4 °C in Oslo, rain in Bergen.", null),
+        ]);
+        messages[1].ToolCallsJson.ShouldBe("""[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}},{"id":"call_2","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Bergen\"}"}}]""");
+        rows.Single().Content!.ToolsJson.ShouldBe("""[{"type":"function","function":{"name":"get_weather","description":"Weather for a city","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]""");
+    }
+
     [Theory]
     [InlineData("""{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "image/png", "fileUri": "gs://b/cat.png"}}]}, {"role": "model", "parts": [{"text": "A cat."}]}]}""",
-        "contents[0].parts[0]: only text parts can be imported; part 0 is 'fileData'")]
-    [InlineData("""{"contents": [{"role": "user", "parts": [{"text": "Weather?"}]}, {"role": "model", "parts": [{"functionCall": {"name": "weather", "args": {}}}]}]}""",
-        "contents[1].parts[0]: only text parts can be imported; part 0 is 'functionCall'")]
+        "contents[0].parts[0]: only text and function parts can be imported; part 0 is 'fileData'")]
+    [InlineData("""{"contents": [{"role": "user", "parts": [{"text": "Weather?"}]}, {"role": "user", "parts": [{"functionResponse": {"name": "weather", "response": {"ok": true}}}]}]}""",
+        "contents[1].parts: a functionResponse must answer a functionCall of an earlier model turn")]
+    [InlineData("""{"contents": [{"role": "user", "parts": [{"functionCall": {"name": "weather"}}]}]}""", "contents[0].parts: only a model turn can hold a functionCall")]
+    [InlineData("""{"contents": [{"role": "user", "parts": [{"text": "Weather?"}]}, {"role": "model", "parts": [{"functionCall": {"args": {}}}]}]}""", "contents[1].parts: a function_call needs a \"name\" string")]
+    [InlineData("""{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "tools": [{"googleSearch": {}}]}""", "tools[0]: only function declarations can be imported: a tool like {\"functionDeclarations\": [...]}")]
     [InlineData("""{"contents": [{"role": "assistant", "parts": [{"text": "Hi"}]}]}""", "contents[0].role: 'assistant' is not a Gemini role; use user or model")]
     [InlineData("""{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": " "}]}]}""", "contents[1].parts: an assistant turn needs text or tool calls")]
     [InlineData("""{"contents": [{"role": "user", "parts": "Hi"}]}""", "contents[0].parts: must be a list of parts, found a string")]

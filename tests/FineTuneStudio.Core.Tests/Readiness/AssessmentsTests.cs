@@ -207,16 +207,20 @@ public sealed class AssessmentsTests
         await using var database = await TestDatabase.CreateAsync();
         var (_, targets) = Services(database);
 
-        (await targets.SeedAsync(default)).ShouldBe(6);
+        (await targets.SeedAsync(default)).ShouldBe(7);
         (await targets.SeedAsync(default)).ShouldBe(0);
         var all = await targets.ListAsync(default);
 
-        all.Count.ShouldBe(6);
+        all.Count.ShouldBe(7);
         var openAi = all.Single(t => t.Key == "openai-chat");
         openAi.Status.ShouldBe("closing");
         openAi.ClosesOn.ShouldBe(new DateOnly(2027, 1, 6));
         openAi.Notice.ShouldContain("edit to your contract");
         openAi.Alternatives.ShouldNotBeEmpty();
+        // Hosted without a price: its notice says how Vertex bills, not the self-hosted advice.
+        var vertex = all.Single(t => t.Key == "vertex-gemini");
+        (vertex.Kind, vertex.Status).ShouldBe(("hosted", "available"));
+        vertex.Notice.ShouldStartWith("Vertex AI bills tuning per training token");
     }
 
     [Fact]

@@ -62,7 +62,7 @@ public sealed class CutTargetFitTests : IAsyncLifetime
 
         error.TotalCount.ShouldBe(1);
         error.Errors.ShouldHaveSingleItem().Message.ShouldStartWith("12 examples (ids ");
-        error.Errors[0].Message.ShouldContain("have tool definitions, which hf-prompt-completion cannot carry; openai-chat, hf-messages or axolotl-chat keep them");
+        error.Errors[0].Message.ShouldContain("have tool definitions, which hf-prompt-completion cannot carry; openai-chat, hf-messages, axolotl-chat or vertex-gemini keep them");
         await using var check = _db.CreateDbContext();
         (await check.DatasetVersions.CountAsync()).ShouldBe(0);
         Directory.Exists(Path.Combine(_root, "datasets")).ShouldBeFalse();

@@ -41,7 +41,7 @@ public sealed class TargetFitCheckerTests
         var error = errors.ShouldHaveSingleItem();
         error.Field.ShouldBe("tools");
         error.Message.ShouldBe("172 examples have tool definitions, which hf-prompt-completion cannot carry; "
-            + "openai-chat, hf-messages or axolotl-chat keep them, or cut with --drop-unsupported (\"Leave out what the target cannot carry\" on the page) to leave them out.");
+            + "openai-chat, hf-messages, axolotl-chat or vertex-gemini keep them, or cut with --drop-unsupported (\"Leave out what the target cannot carry\" on the page) to leave them out.");
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class TargetFitCheckerTests
         var dropped = TargetFitChecker.Check(examples, TrainingTargets.Get(key), dropUnsupported: true);
 
         refused.ShouldHaveSingleItem().Message.ShouldBe($"500 examples have no preference pair (a preferred and a rejected completion), which {key} needs on every example; "
-            + "cut them to openai-chat, hf-messages, hf-prompt-completion or axolotl-chat instead, or add the pairs first.");
+            + "cut them to openai-chat, hf-messages, hf-prompt-completion, axolotl-chat or vertex-gemini instead, or add the pairs first.");
         dropped.ShouldHaveSingleItem().Field.ShouldBe("preference_pairs");
     }
 

@@ -113,6 +113,30 @@ public sealed class TrainerRecipesTests : IAsyncLifetime
         job.RootElement.GetProperty("seed").GetInt32().ShouldBe(7);
     }
 
+    [Fact]
+    public async Task AGeminiVersion_HoldsGeminiLinesThatPassItsChecks_AndOnlyTheVertexJobBody()
+    {
+        var (version, folder, manifest) = await CutAsync(TrainingTargets.VertexGemini);
+
+        // No open trainer reads Gemini's lines, so the version offers none of their recipes.
+        manifest.GetProperty("recipes").EnumerateArray().Select(r => r.GetProperty("file").GetString()).ShouldBe([TrainerRecipes.VertexJobFile]);
+        using var job = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, TrainerRecipes.VertexJobFile)));
+        var spec = job.RootElement.GetProperty("supervisedTuningSpec");
+        job.RootElement.GetProperty("baseModel").GetString().ShouldBe("gemini-2.5-flash");
+        var (trainUri, validationUri) = (spec.GetProperty("trainingDatasetUri").GetString()!, spec.GetProperty("validationDatasetUri").GetString()!);
+        trainUri.ShouldBe($"gs://YOUR_BUCKET/replies-v{version.Number}/train.jsonl");
+        File.Exists(Path.Combine(folder, Path.GetFileName(trainUri))).ShouldBeTrue();
+        File.Exists(Path.Combine(folder, Path.GetFileName(validationUri))).ShouldBeTrue();
+        spec.GetProperty("hyperParameters").GetProperty("epochCount").GetInt32().ShouldBe(3);
+
+        var firstLine = (await File.ReadAllLinesAsync(Path.Combine(folder, "train.jsonl")))[0];
+        firstLine.ShouldStartWith("""{"contents":[{"role":"user","parts":[{"text":"hello """);
+        await using var train = File.OpenRead(Path.Combine(folder, "train.jsonl"));
+        var report = await new JsonlValidator(TrainingTargets.VertexGeminiProfile).ValidateAsync(train);
+        (report.Errors.Count, report.ExampleCount).ShouldBe((0, 36));
+        (await _catalog.GetAsync(version.Id, default)).Card.ShouldNotBeNull().ShouldContain("- **Vertex AI job**: `vertex-tuning-job.json`.");
+    }
+
     [Theory]
     [InlineData(TrainingTargets.HfMessages, "SFTTrainer")]
     [InlineData(TrainingTargets.HfPromptCompletion, "SFTTrainer")]

@@ -97,9 +97,9 @@ public sealed class VersionApiTests(StudioAppFactory app)
 
         using var targets = JsonDocument.Parse(await lead.GetStringAsync("api/export/targets"));
 
-        // The six built-in targets first (other tests on this host may have added more after them).
-        targets.RootElement.EnumerateArray().Take(6).Select(t => t.GetProperty("key").GetString())
-            .ShouldBe(["openai-chat", "openai-dpo", "hf-messages", "hf-prompt-completion", "hf-preference", "axolotl-chat"]);
+        // The seven built-in targets first (other tests on this host may have added more after them).
+        targets.RootElement.EnumerateArray().Take(7).Select(t => t.GetProperty("key").GetString())
+            .ShouldBe(["openai-chat", "openai-dpo", "hf-messages", "hf-prompt-completion", "hf-preference", "axolotl-chat", "vertex-gemini"]);
         var openAi = targets.RootElement.EnumerateArray().Single(t => t.GetProperty("key").GetString() == "openai-chat");
         openAi.GetProperty("newJobsEndOn").GetString().ShouldBe("2027-01-06");
     }
