@@ -69,7 +69,7 @@ public sealed partial class TrainingTargetService(IDbContextFactory<StudioDbCont
 
     public const string OpenAiAlternatives =
         "Alternatives: train an open-weight model yourself from the same chat file (targets hf-messages or axolotl-chat), " +
-        "or move to another hosted fine-tuning service that accepts chat JSONL; budget time to re-run the evaluation there.";
+        "or cut the same examples for Gemini on Vertex AI (target vertex-gemini); budget time to re-run the evaluation there.";
 
     private const string SelfHostedPriceNotice =
         "Self-hosted: no per-token price. Enter your own compute cost per million tokens to get a training estimate.";

@@ -51,6 +51,22 @@ public sealed class VersionCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_GeminiLines_AgainstVertexGemini_Exit0_AndALineWithAWrongRoleExits1NamingIt()
+    {
+        const string good = """{"systemInstruction":{"parts":[{"text":"Label urgency."}]},"contents":[{"role":"user","parts":[{"text":"Server down"}]},{"role":"model","parts":[{"text":"high"}]}]}""";
+        var path = Path.Combine(_folder, "vertex.jsonl");
+        await File.WriteAllTextAsync(path, good + "\n" + good.Replace("\"model\"", "\"assistant\"", StringComparison.Ordinal) + "\n");
+
+        var result = await RunAsync("validate", path, "--target", "vertex-gemini");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("line 2: contents[1].role: role must be user or model.");
+        result.Error.ShouldNotContain("line 1:");
+        await File.WriteAllTextAsync(path, good + "\n");
+        (await RunAsync("validate", path, "--target", "vertex-gemini")).ExitCode.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Validate_UnknownTarget_FailsNamingTheTargetsThereAre()
     {
         var path = Path.Combine(_folder, "x.jsonl");
