@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
@@ -31,14 +30,7 @@ public sealed class GeminiToVersionTests(BrowserFixture browser)
     {
         var (projectId, datasetId) = await browser.App.CreateImportTargetAsync();
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
-        await page.GotoAsync($"projects/{projectId}/examples/import");
-        await BrowserFixture.WaitForCircuitAsync(page);
-        await page.Locator("[data-testid=import-file]").SetInputFilesAsync(new FilePayload { Name = "vertex-train.jsonl", MimeType = "application/jsonl", Buffer = Encoding.UTF8.GetBytes(GeminiFile(12)) });
-        await Assertions.Expect(page.Locator("[data-testid=import-file-name]")).ToContainTextAsync("vertex-train.jsonl");
-        await page.Locator("[data-testid=import-status]").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Approved" }).ClickAsync();
-        await page.ClickAsync("[data-testid=import-run]");
-        await Assertions.Expect(page.Locator("[data-testid=import-result]")).ToHaveTextAsync("Imported 12 examples, 0 duplicates skipped.");
+        await BrowserFixture.ImportApprovedOnThePageAsync(page, projectId, "vertex-train.jsonl", GeminiFile(12), 12);
 
         await page.GotoAsync($"projects/{projectId}/versions");
         await BrowserFixture.WaitForCircuitAsync(page);

@@ -70,6 +70,19 @@ public sealed partial class BrowserFixture : IAsyncLifetime
     public static Task WaitForCircuitAsync(IPage page) =>
         page.Locator("[data-testid=circuit-ready]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
 
+    /// <summary>Uploads a JSONL file on the project's import page as approved examples, as an ML lead would, and waits for the count.</summary>
+    public static async Task ImportApprovedOnThePageAsync(IPage page, int projectId, string fileName, string jsonl, int expected)
+    {
+        await page.GotoAsync($"projects/{projectId}/examples/import");
+        await WaitForCircuitAsync(page);
+        await page.Locator("[data-testid=import-file]").SetInputFilesAsync(new FilePayload { Name = fileName, MimeType = "application/jsonl", Buffer = System.Text.Encoding.UTF8.GetBytes(jsonl) });
+        await Assertions.Expect(page.Locator("[data-testid=import-file-name]")).ToContainTextAsync(fileName);
+        await page.Locator("[data-testid=import-status]").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Approved" }).ClickAsync();
+        await page.ClickAsync("[data-testid=import-run]");
+        await Assertions.Expect(page.Locator("[data-testid=import-result]")).ToHaveTextAsync($"Imported {expected} examples, 0 duplicates skipped.");
+    }
+
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
 
