@@ -17,4 +17,8 @@ public static class ListText
     /// <summary>"1 record", "2 records", "12,000 records" (or "12000 records" with <paramref name="format"/> "D", for output scripts read).</summary>
     public static string Counted(int count, string noun, string format = "N0") =>
         count == 1 ? $"1 {noun}" : $"{count.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {noun}s";
+
+    /// <summary>"2 records have problems and 9,998 have none", for the choice a refused import offers.</summary>
+    public static string ProblemCounts(int invalid, int valid, string noun) =>
+        $"{Counted(invalid, noun)} {(invalid == 1 ? "has" : "have")} problems and {valid:N0} {(valid == 1 ? "has" : "have")} none";
 }

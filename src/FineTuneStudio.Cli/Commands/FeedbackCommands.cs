@@ -44,7 +44,13 @@ public static class FeedbackCommands
         var logs = new Command("logs", "Production traffic logs of a project");
         var project = ProjectOption();
         var file = new Argument<FileInfo>("FILE") { Description = "JSONL traffic log: timestamp, messages or prompt, response, optional model, latency_ms, rating" };
-        var import = new Command("import", "Import a traffic log; all or nothing, errors by line") { file, project };
+        var invalid = new Option<string>("--invalid")
+        {
+            Description = "Lines with problems: refuse the file (nothing is imported) or skip them (each listed on stderr)",
+            DefaultValueFactory = _ => "refuse",
+        };
+        invalid.AcceptOnlyFromAmong("refuse", "skip");
+        var import = new Command("import", "Import a traffic log; all or nothing, errors by line (or leaving out lines with problems, with --invalid skip)") { file, project, invalid };
         import.SetAction(async (parse, ct) =>
         {
             var console = CliConsole.Get();
@@ -57,14 +63,31 @@ public static class FeedbackCommands
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
             await using var stream = path.OpenRead();
-            var result = (await services.GetRequiredService<TrafficLogs>().ImportLogsAsync(found.Id, stream, Actor.Cli, ct)).EnsureSucceeded();
+            var result = await services.GetRequiredService<TrafficLogs>().ImportLogsAsync(found.Id, stream, Actor.Cli, ct, skipInvalid: parse.GetValue(invalid) == "skip");
+            if (result.CanSkipInvalid)
+            {
+                await console.Error.WriteLineAsync($"{result.ProblemCounts}; fix the file, or pass --invalid skip to import the others and leave those out");
+            }
+
+            result.EnsureSucceeded();
+            foreach (var problem in result.LeftOut)
+            {
+                await console.Error.WriteLineAsync($"left out {problem}");
+            }
+
+            if (ListText.MoreLine(result.LeftOut.Count, result.TotalLeftOut, "problems") is { } more)
+            {
+                await console.Error.WriteLineAsync($"left out: {more}");
+            }
+
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await console.WriteJsonAsync(result);
             }
             else
             {
-                await console.Out.WriteLineAsync($"Imported {result.Imported} logged requests into '{found.Name}' ({result.SkippedDuplicates} already present, {result.WithPersonalData} flagged for likely personal data).");
+                var leftOut = result.InvalidRecords > 0 ? $", {ListText.Counted(result.InvalidRecords, "line", "D")} with problems left out" : "";
+                await console.Out.WriteLineAsync($"Imported {result.Imported} logged requests into '{found.Name}' ({result.SkippedDuplicates} already present, {result.WithPersonalData} flagged for likely personal data{leftOut}).");
             }
 
             return StudioCli.Success;

@@ -7,6 +7,21 @@ public sealed record LogImportResult(int Imported, int SkippedDuplicates, int Wi
 {
     public bool Succeeded => TotalErrors == 0;
 
+    /// <summary>Lines with problems: left out of a successful import when asked to skip them (listed in <see cref="LeftOut"/>), or counted in a refusal.</summary>
+    public int InvalidRecords { get; init; }
+
+    /// <summary>Lines without problems, duplicates included: what a refused import would read with the others left out.</summary>
+    public int ValidRecords { get; init; }
+
+    /// <summary>The first problems of the lines left out; <see cref="TotalLeftOut"/> counts them all.</summary>
+    public IReadOnlyList<InputError> LeftOut { get; init; } = [];
+
+    public int TotalLeftOut { get; init; }
+
+    public bool CanSkipInvalid => !Succeeded && InvalidRecords > 0 && ValidRecords > 0;
+
+    public string ProblemCounts => ListText.ProblemCounts(InvalidRecords, ValidRecords, "line");
+
     public LogImportResult EnsureSucceeded() => Succeeded ? this : throw new StudioValidationException(Errors, TotalErrors);
 }
 

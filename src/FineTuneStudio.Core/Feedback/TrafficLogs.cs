@@ -19,10 +19,13 @@ public sealed class TrafficLogs(IDbContextFactory<StudioDbContext> factory, Time
 
     /// <summary>
     /// Imports a JSONL traffic log, all or nothing: a first pass collects every line error, and only a
-    /// clean file is written, in one transaction. Lines already imported (same request and answer) are skipped.
-    /// Personal data is detected here, before any text can be listed.
+    /// clean file is written, in one transaction. With <paramref name="skipInvalid"/> the lines with problems are left
+    /// out and listed instead (a log cut off mid-line by its rotation should not hold back the rest), unless no line is
+    /// left. Lines already imported (same request and answer) are skipped. Personal data is detected here, before any
+    /// text can be listed.
     /// </summary>
-    public async Task<LogImportResult> ImportLogsAsync(int projectId, Stream stream, Actor actor, CancellationToken cancellationToken, int maxErrorsListed = 100)
+    public async Task<LogImportResult> ImportLogsAsync(int projectId, Stream stream, Actor actor, CancellationToken cancellationToken,
+        int maxErrorsListed = 100, bool skipInvalid = false)
     {
         await FeedbackDatasets.EnsureProjectAsync(factory, projectId, cancellationToken);
         FileStream? copy = null;
@@ -38,20 +41,23 @@ public sealed class TrafficLogs(IDbContextFactory<StudioDbContext> factory, Time
 
             var start = stream.Position;
             var errors = new List<InputError>();
-            var totalErrors = 0;
+            int totalErrors = 0, valid = 0, invalid = 0;
             await foreach (var row in new TrafficLogParser().ParseAsync(stream, cancellationToken))
             {
+                valid += row.Entry is null ? 0 : 1;
+                invalid += row.Entry is null ? 1 : 0;
                 totalErrors += row.Errors.Count;
                 errors.AddRange(row.Errors.Take(Math.Max(0, maxErrorsListed - errors.Count)));
             }
 
-            if (totalErrors > 0)
+            if (totalErrors > 0 && (!skipInvalid || valid == 0))
             {
-                return new LogImportResult(0, 0, 0, errors, totalErrors);
+                return new LogImportResult(0, 0, 0, errors, totalErrors) { InvalidRecords = invalid, ValidRecords = valid };
             }
 
             stream.Position = start;
-            return await WriteLogsAsync(projectId, stream, actor, cancellationToken);
+            var written = await WriteLogsAsync(projectId, stream, actor, invalid, cancellationToken);
+            return written with { InvalidRecords = invalid, ValidRecords = valid, LeftOut = errors, TotalLeftOut = totalErrors };
         }
         finally
         {
@@ -62,7 +68,7 @@ public sealed class TrafficLogs(IDbContextFactory<StudioDbContext> factory, Time
         }
     }
 
-    private async Task<LogImportResult> WriteLogsAsync(int projectId, Stream stream, Actor actor, CancellationToken cancellationToken)
+    private async Task<LogImportResult> WriteLogsAsync(int projectId, Stream stream, Actor actor, int leftOut, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var hashes = new HashSet<string>(StringComparer.Ordinal);
@@ -78,7 +84,17 @@ public sealed class TrafficLogs(IDbContextFactory<StudioDbContext> factory, Time
         int imported = 0, duplicates = 0, flagged = 0, pending = 0;
         await foreach (var row in new TrafficLogParser().ParseAsync(stream, cancellationToken))
         {
-            var entry = row.Entry ?? throw new StudioValidationException("file", "the file changed while it was being imported; nothing was imported");
+            if (row.Entry is not { } entry)
+            {
+                // A line the first pass found wrong and was told to leave out.
+                if (leftOut > 0)
+                {
+                    continue;
+                }
+
+                throw new StudioValidationException("file", "the file changed while it was being imported; nothing was imported");
+            }
+
             var log = ToEntity(projectId, entry, now, actor);
             if (!hashes.Add(log.ContentHash))
             {
@@ -98,7 +114,8 @@ public sealed class TrafficLogs(IDbContextFactory<StudioDbContext> factory, Time
         }
 
         AuditLog.Record(db, actor, now, "logs.import", "Project", projectId,
-            $"{imported} logged requests imported, {duplicates} already present, {flagged} with likely personal data");
+            $"{imported} logged requests imported, {duplicates} already present, {flagged} with likely personal data"
+            + (leftOut > 0 ? $", {leftOut} lines with problems left out" : ""));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new LogImportResult(imported, duplicates, flagged, [], 0);

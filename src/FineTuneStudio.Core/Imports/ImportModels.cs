@@ -95,8 +95,7 @@ public sealed record ImportResult(
     public bool CanSkipInvalid => !Succeeded && !FileProblem && InvalidRecords > 0 && ValidRecords > 0;
 
     /// <summary>"2 records have problems and 9,998 have none", for the choice a refusal offers.</summary>
-    public string ProblemCounts =>
-        $"{ListText.Counted(InvalidRecords, "record")} {(InvalidRecords == 1 ? "has" : "have")} problems and {ValidRecords:N0} {(ValidRecords == 1 ? "has" : "have")} none";
+    public string ProblemCounts => ListText.ProblemCounts(InvalidRecords, ValidRecords, "record");
 
     /// <summary>For callers that report failures as exceptions (API, CLI).</summary>
     public ImportResult EnsureSucceeded() => Succeeded ? this : throw new StudioValidationException(Errors, TotalErrors);

@@ -4,6 +4,7 @@ using FineTuneStudio.Core.Feedback;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Web.Infrastructure;
 using FineTuneStudio.Core.Imports;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace FineTuneStudio.Web.Api;
@@ -15,14 +16,21 @@ public static class FeedbackEndpoints
         var group = app.MapGroup("/api/projects/{id:int}").WithTags("Feedback").InProject(ScopeKind.Project, "id").RequireAuthorization(StudioPolicies.Curate);
 
         // Token-authenticated API: no browser form, so no antiforgery token either.
-        group.MapPost("/logs", async (int id, TrafficLogs logs, HttpContext http, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
+        group.MapPost("/logs", async Task<Results<Ok<LogImportResult>, ProblemHttpResult>> (
+                int id, TrafficLogs logs, HttpContext http, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
                 await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
-                return TypedResults.Ok((await logs.ImportLogsAsync(id, upload.File, http.User.ToActor(), ct)).EnsureSucceeded());
+                var skipInvalid = RefusedImports.SkipInvalid(upload.Field("invalid"));
+                var result = await logs.ImportLogsAsync(id, upload.File, http.User.ToActor(), ct, skipInvalid: skipInvalid);
+                return result.Succeeded
+                    ? TypedResults.Ok(result)
+                    : RefusedImports.Problem(result.Errors, result.TotalErrors, result.CanSkipInvalid, result.InvalidRecords, result.ValidRecords, result.ProblemCounts);
             })
             .Accepts<IFormFile>("multipart/form-data")
             .DisableAntiforgery()
-            .WithSummary("Import a production traffic log (JSONL, multipart field 'file'); all or nothing, errors by line, 413 past the upload limit");
+            .WithSummary("Import a production traffic log (JSONL, multipart field 'file'); all or nothing, errors by line, 413 past the upload limit")
+            .WithDescription("Optional field invalid: refuse (the default: any line with a problem stops the import, and the 400 says how many lines have none) "
+                + "or skip (such lines are left out and listed in leftOut; a file with no good line is still refused).");
 
         group.MapGet("/logs", async (int id, int? minRating, int? maxRating, DateTime? from, DateTime? to, bool? notPromoted, string? ids,
                 bool? noNeighbour, int? cluster, int? dataset, int? version, int? skip, int? take, TrafficLogs logs, CancellationToken ct) =>

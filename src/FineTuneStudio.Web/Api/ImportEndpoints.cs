@@ -30,16 +30,7 @@ public static class ImportEndpoints
                     return TypedResults.Ok(result);
                 }
 
-                var problem = StudioExceptionHandler.ToProblem(new StudioValidationException(result.Errors, result.TotalErrors));
-                if (result.CanSkipInvalid)
-                {
-                    // The counts a client needs to offer the choice the page offers: leave those records out, import the rest.
-                    problem.Extensions["records_with_problems"] = result.InvalidRecords;
-                    problem.Extensions["records_without_problems"] = result.ValidRecords;
-                    problem.Extensions["hint"] = $"{result.ProblemCounts}; send invalid=skip to import those without problems and leave the others out";
-                }
-
-                return TypedResults.Problem(problem);
+                return RefusedImports.Problem(result.Errors, result.TotalErrors, result.CanSkipInvalid, result.InvalidRecords, result.ValidRecords, result.ProblemCounts);
             })
             .Accepts<IFormFile>("multipart/form-data")
             .WithSummary("Import examples from a file, all or nothing unless records with problems are to be skipped")

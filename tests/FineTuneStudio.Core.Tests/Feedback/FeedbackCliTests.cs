@@ -43,6 +43,13 @@ public sealed class FeedbackCliTests : IDisposable
 
         result.ExitCode.ShouldBe(1);
         result.Error.ShouldContain("line 2: rating: must be a whole number, found a string");
+        result.Error.ShouldContain("1 line has problems and 1 has none; fix the file, or pass --invalid skip");
+
+        var skipped = await RunAsync("logs", "import", file, "--project", "Refunds", "--db", DbPath, "--invalid", "skip");
+
+        skipped.ExitCode.ShouldBe(0, skipped.Error);
+        skipped.Error.ShouldContain("left out line 2: rating: must be a whole number, found a string");
+        skipped.Output.ShouldContain("Imported 1 logged requests into 'Refunds' (0 already present, 0 flagged for likely personal data, 1 line with problems left out).");
     }
 
     [Fact]

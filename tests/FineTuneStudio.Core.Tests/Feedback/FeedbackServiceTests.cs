@@ -70,6 +70,30 @@ public sealed class FeedbackServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ImportLogsAsync_BadLinesSkipped_ImportsTheOthers_ListsTheLeftOut_AndAuditsThem()
+    {
+        // A log cut off mid-line by its rotation, and one line without an answer, among good ones.
+        const string log = """
+            {"timestamp":"2026-03-16T08:00:00Z","prompt":"fine","response":"high"}
+            {"timestamp":"2026-03-16T08:01:00Z","prompt":"no answer"}
+            {"timestamp":"2026-03-16T08:02:00Z","prompt":"also fine","response":"low"}
+            {"timestamp":"2026-03-16T08:03:00Z","prompt":"cut o
+            """;
+
+        var refused = await Service().Logs.ImportLogsAsync(_projectId, File(log), Lead, default);
+        var skipped = await Service().Logs.ImportLogsAsync(_projectId, File(log), Lead, default, skipInvalid: true);
+
+        (refused.Succeeded, refused.CanSkipInvalid, refused.ProblemCounts).ShouldBe((false, true, "2 lines have problems and 2 have none"));
+        (skipped.Imported, skipped.InvalidRecords, skipped.TotalLeftOut).ShouldBe((2, 2, 2));
+        skipped.LeftOut.Select(e => e.Line).ShouldBe([2, 4]);
+        (await Count(db => db.ProductionLogs)).ShouldBe(2);
+        (await Query(db => db.AuditEvents.Where(a => a.Action == "logs.import").Select(a => a.Summary).SingleAsync()))
+            .ShouldBe("2 logged requests imported, 0 already present, 0 with likely personal data, 2 lines with problems left out");
+        // A file with no good line is refused even when skipping.
+        (await Service().Logs.ImportLogsAsync(_projectId, File("not json\n"), Lead, default, skipInvalid: true)).Succeeded.ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task ImportLogsAsync_GoodFile_FlagsPersonalDataMasksItAndSkipsARepeat()
     {
         var service = Service();

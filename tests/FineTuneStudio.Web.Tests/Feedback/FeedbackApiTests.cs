@@ -42,6 +42,23 @@ public sealed class FeedbackApiTests(StudioAppFactory app)
         await response.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).ShouldContain("line 3: prompt: must be a non-empty string, found a number");
         (await app.QueryAsync(db => db.ProductionLogs.CountAsync(l => l.ProjectId == projectId))).ShouldBe(0);
+        using (var refused = JsonDocument.Parse(await response.Content.ReadAsStringAsync()))
+        {
+            refused.RootElement.GetProperty("records_with_problems").GetInt32().ShouldBe(1);
+            refused.RootElement.GetProperty("hint").GetString()!.ShouldStartWith("1 line has problems and 2 have none; send invalid=skip");
+        }
+
+        var skipped = await StudioAppFactory.UploadLogsAsync(lead, projectId, Log + "\n{\"timestamp\":\"2026-03-18T08:00:00Z\",\"prompt\":42,\"response\":\"low\"}", invalid: "skip");
+
+        await skipped.ShouldHaveStatusAsync(HttpStatusCode.OK);
+        using (var json = JsonDocument.Parse(await skipped.Content.ReadAsStringAsync()))
+        {
+            (json.RootElement.GetProperty("imported").GetInt32(), json.RootElement.GetProperty("invalidRecords").GetInt32()).ShouldBe((2, 1));
+            json.RootElement.GetProperty("leftOut")[0].GetProperty("line").GetInt32().ShouldBe(3);
+        }
+
+        (await app.QueryAsync(db => db.ProductionLogs.CountAsync(l => l.ProjectId == projectId))).ShouldBe(2);
+        await StudioAppFactory.UploadLogsAsync(lead, projectId, Log, invalid: "ignore").ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
     }
 
     [Fact]

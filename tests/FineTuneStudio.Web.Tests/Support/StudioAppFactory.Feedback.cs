@@ -92,9 +92,14 @@ public partial class StudioAppFactory
         Services.GetRequiredService<TrafficLogs>().ImportLogsAsync(projectId, new MemoryStream(Encoding.UTF8.GetBytes(jsonl)), Actor.System, default);
 
     /// <summary>Posts a traffic log as the multipart upload the API expects.</summary>
-    public static Task<HttpResponseMessage> UploadLogsAsync(HttpClient client, int projectId, string jsonl)
+    public static Task<HttpResponseMessage> UploadLogsAsync(HttpClient client, int projectId, string jsonl, string? invalid = null)
     {
         var content = new MultipartFormDataContent();
+        if (invalid is not null)
+        {
+            content.Add(new StringContent(invalid), "invalid");
+        }
+
         var file = new ByteArrayContent(Encoding.UTF8.GetBytes(jsonl));
         file.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
         content.Add(file, "file", "traffic.jsonl");

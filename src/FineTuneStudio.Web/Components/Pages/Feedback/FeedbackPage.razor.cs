@@ -1,4 +1,5 @@
 using System.Globalization;
+using FineTuneStudio.Core;
 using FineTuneStudio.Core.Feedback;
 using FineTuneStudio.Web.Components.Shared;
 using FineTuneStudio.Web.Infrastructure;
@@ -18,6 +19,10 @@ public sealed partial class FeedbackPage
     private int _errorTotal;
     private bool _busy;
     private string? _importMessage;
+    private string? _importHint;
+    private bool _skipInvalid;
+    private IReadOnlyList<InputError> _leftOut = [];
+    private string? _leftOutMore;
     private RetrainingStatus? _retraining;
     private int? _cadenceDays;
     private double? _threshold;
@@ -122,12 +127,19 @@ public sealed partial class FeedbackPage
 
     private async Task ImportAsync(InputFileChangeEventArgs e) => await RunAsync(async () =>
     {
-        _importMessage = null;
+        (_importMessage, _importHint, _leftOut, _leftOutMore) = (null, null, [], null);
         var file = e.File;
         await using var stream = PageUploads.Open(file, UploadLimits.CurrentValue, ComponentToken);
-        var result = await Logs.ImportLogsAsync(ProjectId, stream, await ActorAsync(), ComponentToken);
+        var result = await Logs.ImportLogsAsync(ProjectId, stream, await ActorAsync(), ComponentToken, skipInvalid: _skipInvalid);
+        if (result.CanSkipInvalid)
+        {
+            _importHint = $"{file.Name}: {result.ProblemCounts}. Fix the file, or choose \"Leave them out\" and choose the file again.";
+        }
+
         result.EnsureSucceeded();
-        _importMessage = $"{file.Name}: {result.Imported} requests imported, {result.SkippedDuplicates} already present, {result.WithPersonalData} flagged for likely personal data.";
+        var leftOut = result.InvalidRecords > 0 ? $", {ListText.Counted(result.InvalidRecords, "line")} with problems left out" : "";
+        _importMessage = $"{file.Name}: {result.Imported} requests imported, {result.SkippedDuplicates} already present, {result.WithPersonalData} flagged for likely personal data{leftOut}.";
+        (_leftOut, _leftOutMore) = (result.LeftOut, ListText.MoreLine(result.LeftOut.Count, result.TotalLeftOut, "problems"));
         await LoadRetrainingAsync();
         await LoadLogsAsync();
     });
