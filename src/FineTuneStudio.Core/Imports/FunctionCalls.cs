@@ -10,14 +10,15 @@ namespace FineTuneStudio.Core.Imports;
 /// </summary>
 internal static class FunctionCalls
 {
-    /// <summary>The calls as <c>tool_calls</c> JSON, their ids added to <paramref name="ids"/>; null (with an error) when one is not a call.</summary>
-    public static string? ToToolCalls(IReadOnlyList<JsonElement> calls, string path, Func<string> nextId, List<string> ids, RecordIssues issues)
+    /// <summary>The calls as <c>tool_calls</c> JSON, each opened in <paramref name="open"/> for its result; null (with an error) when one is not a call.</summary>
+    public static string? ToToolCalls(IReadOnlyList<JsonElement> calls, string path, OpenCalls open, RecordIssues issues)
     {
         if (calls.Count == 0)
         {
             return issues.Fail<string>(path, "a function_call needs at least one call");
         }
 
+        var ids = new List<string>(calls.Count);
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, ToolDefinitions.Compact))
         {
@@ -30,7 +31,7 @@ internal static class FunctionCalls
                     return issues.Fail<string>(path, "a function_call needs a \"name\" string");
                 }
 
-                var id = nextId();
+                var id = open.NextId();
                 ids.Add(id);
                 writer.WriteStartObject();
                 writer.WriteString("id", id);
@@ -45,6 +46,7 @@ internal static class FunctionCalls
             writer.WriteEndArray();
         }
 
+        ids.ForEach(open.Opened);
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
@@ -72,4 +74,22 @@ internal static class FunctionCalls
 
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
+}
+
+/// <summary>
+/// The function calls of one example: ids numbered <c>call_1</c>, <c>call_2</c>… in order, and the calls still waiting
+/// for their result. A result that names no call (ShareGPT's observation, OpenAI's legacy function message, Gemini's
+/// functionResponse) answers the oldest one.
+/// </summary>
+internal sealed class OpenCalls
+{
+    private readonly Queue<string> _waiting = new();
+    private int _count;
+
+    public string NextId() => $"call_{++_count}";
+
+    public void Opened(string id) => _waiting.Enqueue(id);
+
+    /// <summary>The id of the oldest call without a result; false when every call has one.</summary>
+    public bool TryAnswer(out string id) => _waiting.TryDequeue(out id!);
 }

@@ -52,8 +52,7 @@ internal static class GeminiReader
             return null;
         }
 
-        var calls = 0;
-        var open = new Queue<string>();
+        var calls = new OpenCalls();
         var index = 0;
         foreach (var turn in contents.EnumerateArray())
         {
@@ -64,7 +63,7 @@ internal static class GeminiReader
             }
             else if (Role(turn, index, path, issues) is { } role && ReadParts(turn, path, issues, "role") is { } parts)
             {
-                AddTurn(role, parts, path, messages, () => $"call_{++calls}", open, issues);
+                AddTurn(role, parts, path, messages, calls, issues);
             }
 
             index++;
@@ -79,7 +78,7 @@ internal static class GeminiReader
         return issues.List.Count > before ? null : new ExampleContent(messages, ToolsJson: tools);
     }
 
-    private static void AddTurn(MessageRole role, Parts parts, string path, List<MessageContent> messages, Func<string> nextId, Queue<string> open, RecordIssues issues)
+    private static void AddTurn(MessageRole role, Parts parts, string path, List<MessageContent> messages, OpenCalls calls, RecordIssues issues)
     {
         if (role == MessageRole.Assistant)
         {
@@ -92,14 +91,11 @@ internal static class GeminiReader
             string? toolCalls = null;
             if (parts.Calls.Count > 0)
             {
-                var ids = new List<string>();
-                toolCalls = FunctionCalls.ToToolCalls(parts.Calls, $"{path}.parts", nextId, ids, issues);
+                toolCalls = FunctionCalls.ToToolCalls(parts.Calls, $"{path}.parts", calls, issues);
                 if (toolCalls is null)
                 {
                     return;
                 }
-
-                ids.ForEach(open.Enqueue);
             }
 
             var answer = new MessageContent(MessageRole.Assistant, toolCalls is not null && parts.Text.Length == 0 ? null : parts.Text, ToolCallsJson: toolCalls);
@@ -119,7 +115,7 @@ internal static class GeminiReader
 
         foreach (var result in parts.Results)
         {
-            if (!open.TryDequeue(out var callId))
+            if (!calls.TryAnswer(out var callId))
             {
                 issues.Add($"{path}.parts", "a functionResponse must answer a functionCall of an earlier model turn");
                 return;

@@ -17,19 +17,6 @@ internal static class MessageReader
 
     private static readonly string[] MessageKeys = ["role", "content", "name", "tool_calls", "tool_call_id", "weight", "train", "function_call"];
 
-    /// <summary>
-    /// OpenAI's older function-calling format within one list of messages: an assistant's <c>function_call</c> becomes
-    /// a tool call with the next id, and a <c>function</c> message the tool message answering the oldest open call.
-    /// </summary>
-    private sealed class LegacyCalls
-    {
-        private int _count;
-
-        public Queue<string> Open { get; } = new();
-
-        public string NextId() => $"call_{++_count}";
-    }
-
     /// <summary>A string (one turn of <paramref name="role"/>) or a list of messages.</summary>
     public static List<MessageContent>? ReadTurns(JsonElement record, string name, MessageRole role, RecordIssues issues)
     {
@@ -109,7 +96,8 @@ internal static class MessageReader
 
         var before = issues.List.Count;
         var messages = new List<MessageContent>(value.GetArrayLength());
-        var legacy = new LegacyCalls();
+        // OpenAI's older function calls within one list: a function_call opens a call, a function message answers it.
+        var legacy = new OpenCalls();
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
@@ -125,7 +113,7 @@ internal static class MessageReader
         return issues.List.Count > before ? null : messages;
     }
 
-    private static MessageContent? ReadMessage(JsonElement item, string path, RecordIssues issues, bool allowTools, LegacyCalls? legacy = null)
+    private static MessageContent? ReadMessage(JsonElement item, string path, RecordIssues issues, bool allowTools, OpenCalls? legacy = null)
     {
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -192,15 +180,13 @@ internal static class MessageReader
             }
             else
             {
-                var ids = new List<string>();
-                toolCalls = FunctionCalls.ToToolCalls([functionCall], $"{path}.function_call", legacy.NextId, ids, issues);
-                ids.ForEach(legacy.Open.Enqueue);
+                toolCalls = FunctionCalls.ToToolCalls([functionCall], $"{path}.function_call", legacy, issues);
             }
         }
 
         var toolCallId = ReadString(item, "tool_call_id", $"{path}.tool_call_id", issues, required: false);
         var functionResult = functionRole && toolCallId is null;
-        if (functionResult && !legacy!.Open.TryDequeue(out toolCallId))
+        if (functionResult && !legacy!.TryAnswer(out toolCallId))
         {
             // A legacy function result names the function, not a call: it answers the oldest open function_call.
             issues.Add($"{path}.role", "a function message answers an assistant's function_call before it, and there is none");

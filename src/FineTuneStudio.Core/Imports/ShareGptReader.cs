@@ -63,8 +63,7 @@ internal static class ShareGptReader
             messages.Add(new MessageContent(MessageRole.System, system));
         }
 
-        var calls = 0;
-        var unanswered = new Queue<string>();
+        var calls = new OpenCalls();
         var index = 0;
         foreach (var turn in turns.EnumerateArray())
         {
@@ -100,17 +99,15 @@ internal static class ShareGptReader
                     messages.Add(new MessageContent(MessageRole.System, value));
                     break;
                 case "function_call":
-                    var ids = new List<string>();
-                    var toolCalls = ToolCall(value, $"{path}.value", () => $"call_{++calls}", ids, issues);
+                    var toolCalls = ToolCall(value, $"{path}.value", calls, issues);
                     if (toolCalls is not null)
                     {
-                        ids.ForEach(unanswered.Enqueue);
                         messages.Add(new MessageContent(MessageRole.Assistant, null, ToolCallsJson: toolCalls, Weight: ReadWeight(turn, path, issues)));
                     }
 
                     break;
                 case "observation" or "tool":
-                    if (!unanswered.TryDequeue(out var callId))
+                    if (!calls.TryAnswer(out var callId))
                     {
                         issues.Add($"{path}.from", "an observation must answer a function_call turn before it");
                         break;
@@ -173,7 +170,7 @@ internal static class ShareGptReader
     }
 
     /// <summary>Turns a function_call value into OpenAI <c>tool_calls</c> JSON; null (with an error) when it is not a call.</summary>
-    private static string? ToolCall(string value, string path, Func<string> nextId, List<string> ids, RecordIssues issues)
+    private static string? ToolCall(string value, string path, OpenCalls calls, RecordIssues issues)
     {
         JsonDocument document;
         try
@@ -195,7 +192,7 @@ internal static class ShareGptReader
             }
 
             var root = document.RootElement;
-            return FunctionCalls.ToToolCalls(root.ValueKind == JsonValueKind.Array ? [.. root.EnumerateArray()] : [root], path, nextId, ids, issues);
+            return FunctionCalls.ToToolCalls(root.ValueKind == JsonValueKind.Array ? [.. root.EnumerateArray()] : [root], path, calls, issues);
         }
     }
 }
