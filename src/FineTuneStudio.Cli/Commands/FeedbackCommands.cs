@@ -44,12 +44,7 @@ public static class FeedbackCommands
         var logs = new Command("logs", "Production traffic logs of a project");
         var project = ProjectOption();
         var file = new Argument<FileInfo>("FILE") { Description = "JSONL traffic log: timestamp, messages or prompt, response, optional model, latency_ms, rating" };
-        var invalid = new Option<string>("--invalid")
-        {
-            Description = "Lines with problems: refuse the file (nothing is imported) or skip them (each listed on stderr)",
-            DefaultValueFactory = _ => "refuse",
-        };
-        invalid.AcceptOnlyFromAmong("refuse", "skip");
+        var invalid = ImportCommands.InvalidOption("Lines with problems");
         var import = new Command("import", "Import a traffic log; all or nothing, errors by line (or leaving out lines with problems, with --invalid skip)") { file, project, invalid };
         import.SetAction(async (parse, ct) =>
         {
@@ -70,15 +65,7 @@ public static class FeedbackCommands
             }
 
             result.EnsureSucceeded();
-            foreach (var problem in result.LeftOut)
-            {
-                await console.Error.WriteLineAsync($"left out {problem}");
-            }
-
-            if (ListText.MoreLine(result.LeftOut.Count, result.TotalLeftOut, "problems") is { } more)
-            {
-                await console.Error.WriteLineAsync($"left out: {more}");
-            }
+            await ImportCommands.WriteLeftOutAsync(console.Error, result.LeftOut, result.TotalLeftOut);
 
             if (parse.GetValue(GlobalOptions.Json))
             {

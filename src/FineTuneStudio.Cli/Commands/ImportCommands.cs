@@ -49,6 +49,32 @@ public static class ImportCommands
         return mapping;
     }
 
+    /// <summary><c>--invalid refuse|skip</c>, for the imports that can leave records with problems out.</summary>
+    internal static Option<string> InvalidOption(string what, string more = "")
+    {
+        var invalid = new Option<string>("--invalid")
+        {
+            Description = $"{what}: refuse the file (nothing is imported) or skip them (each listed on stderr{more})",
+            DefaultValueFactory = _ => "refuse",
+        };
+        invalid.AcceptOnlyFromAmong("refuse", "skip");
+        return invalid;
+    }
+
+    /// <summary>Each problem of the records an import left out, on stderr, and how many more there were.</summary>
+    internal static async Task WriteLeftOutAsync(TextWriter error, IReadOnlyList<InputError> leftOut, int total)
+    {
+        foreach (var problem in leftOut)
+        {
+            await error.WriteLineAsync($"left out {problem}");
+        }
+
+        if (ListText.MoreLine(leftOut.Count, total, "problems") is { } more)
+        {
+            await error.WriteLineAsync($"left out: {more}");
+        }
+    }
+
     private static Command BuildImport()
     {
         var file = new Argument<FileInfo>("FILE") { Description = "The file to import: CSV, JSONL, a JSON array or Parquet (Hugging Face datasets), any of them may be gzip-compressed" };
@@ -66,12 +92,7 @@ public static class ImportCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the file and count what would be imported; change nothing" };
         var duplicates = new Option<string>("--duplicates") { Description = "Content already in the dataset: skip or keep", DefaultValueFactory = _ => "skip" };
         duplicates.AcceptOnlyFromAmong("skip", "keep");
-        var invalid = new Option<string>("--invalid")
-        {
-            Description = "Records with problems: refuse the file (nothing is imported) or skip them (each listed on stderr; a problem with the file itself still stops the import)",
-            DefaultValueFactory = _ => "refuse",
-        };
-        invalid.AcceptOnlyFromAmong("refuse", "skip");
+        var invalid = InvalidOption("Records with problems", "; a problem with the file itself still stops the import");
 
         var command = new Command("import", "Import labeled examples into a dataset, all or nothing (or leaving out records with problems, with --invalid skip)")
         {
@@ -179,15 +200,7 @@ public static class ImportCommands
                 await console.Out.WriteLineAsync(moreSkipped);
             }
 
-            foreach (var problem in result.LeftOut)
-            {
-                await console.Error.WriteLineAsync($"left out {problem}");
-            }
-
-            if (ListText.MoreLine(result.LeftOut.Count, result.TotalLeftOut, "problems") is { } moreLeftOut)
-            {
-                await console.Error.WriteLineAsync($"left out: {moreLeftOut}");
-            }
+            await WriteLeftOutAsync(console.Error, result.LeftOut, result.TotalLeftOut);
 
             foreach (var warning in result.Warnings)
             {

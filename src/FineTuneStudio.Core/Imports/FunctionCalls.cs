@@ -61,15 +61,16 @@ internal static class FunctionCalls
             return "{}";
         }
 
-        if (arguments.ValueKind == JsonValueKind.String)
-        {
-            return arguments.GetString()!;
-        }
+        return arguments.ValueKind == JsonValueKind.String ? arguments.GetString()! : Compact(arguments);
+    }
 
+    /// <summary>A JSON value as compact text, non-ASCII kept readable: how call arguments and results are stored.</summary>
+    public static string Compact(JsonElement value)
+    {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, ToolDefinitions.Compact))
         {
-            arguments.WriteTo(writer);
+            value.WriteTo(writer);
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());

@@ -227,18 +227,9 @@ internal static class GeminiReader
             return issues.Fail<string>($"{path}.response", "must be an object (the function's result)");
         }
 
-        if (body.EnumerateObject().ToList() is [{ Name: "content", Value.ValueKind: JsonValueKind.String } only])
-        {
-            return only.Value.GetString();
-        }
-
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, ToolDefinitions.Compact))
-        {
-            body.WriteTo(writer);
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        return body.EnumerateObject().ToList() is [{ Name: "content", Value.ValueKind: JsonValueKind.String } only]
+            ? only.Value.GetString()
+            : FunctionCalls.Compact(body);
     }
 
     /// <summary>Every tool's <c>functionDeclarations</c>, read into OpenAI's tools shape as the other importers keep them.</summary>

@@ -5,8 +5,8 @@ namespace FineTuneStudio.Core.Versions;
 /// <summary>The checks of a Gemini tuning line (Vertex AI): <c>systemInstruction</c>, <c>contents</c> and <c>tools</c>.</summary>
 public sealed partial class JsonlValidator
 {
-    private static readonly HashSet<string> s_geminiTurnKeys = ["role", "parts"];
-    private static readonly HashSet<string> s_geminiSystemKeys = ["role", "parts"];
+    /// <summary>A turn's keys, and the system instruction's (whose role Vertex ignores).</summary>
+    private static readonly HashSet<string> s_geminiContentKeys = ["role", "parts"];
 
     private void CheckGemini(JsonElement root, LineIssues line)
     {
@@ -18,7 +18,7 @@ public sealed partial class JsonlValidator
             }
             else
             {
-                CheckKeys(system, "systemInstruction", s_geminiSystemKeys, line);
+                CheckKeys(system, "systemInstruction", s_geminiContentKeys, line);
                 CheckGeminiParts(system, "systemInstruction", textOnly: true, line);
             }
         }
@@ -44,7 +44,7 @@ public sealed partial class JsonlValidator
                 continue;
             }
 
-            CheckKeys(turn, path, s_geminiTurnKeys, line);
+            CheckKeys(turn, path, s_geminiContentKeys, line);
             lastRole = turn.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String ? role.GetString() : null;
             if (lastRole is not ("user" or "model"))
             {
