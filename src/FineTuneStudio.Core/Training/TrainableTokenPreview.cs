@@ -62,6 +62,10 @@ public static class TrainableTokenPreview
                 return message.Role == MessageRole.Assistant
                     ? (true, "Model turn: Vertex AI trains on every model turn.")
                     : (false, "Not a model turn: context only.");
+            case TargetFileShape.BedrockText or TargetFileShape.BedrockConverse:
+                return message.Role == MessageRole.Assistant
+                    ? (true, "Assistant turn: Bedrock trains on every assistant turn.")
+                    : (false, "Not an assistant turn: context only.");
             case TargetFileShape.ChatMessages when target.WeightSupport == WeightSupport.None:
                 // TRL's SFT trainer computes the loss on the whole conversation unless assistant-only loss is switched on.
                 return (true, "Whole conversation: trained by default (switch on assistant-only loss to train replies only).");

@@ -69,7 +69,8 @@ public sealed partial class TrainingTargetService(IDbContextFactory<StudioDbCont
 
     public const string OpenAiAlternatives =
         "Alternatives: train an open-weight model yourself from the same chat file (targets hf-messages or axolotl-chat), " +
-        "or cut the same examples for Gemini on Vertex AI (target vertex-gemini); budget time to re-run the evaluation there.";
+        "or cut the same examples for Gemini on Vertex AI (target vertex-gemini) or for Claude 3 Haiku or Nova on Amazon Bedrock " +
+        "(targets bedrock-claude or bedrock-nova, text conversations only); budget time to re-run the evaluation there.";
 
     private const string SelfHostedPriceNotice =
         "Self-hosted: no per-token price. Enter your own compute cost per million tokens to get a training estimate.";

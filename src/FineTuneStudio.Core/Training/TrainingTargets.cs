@@ -15,6 +15,10 @@ public enum TargetFileShape
     PromptChosenRejected,
     /// <summary>{"systemInstruction": {"parts": [...]}, "contents": [{"role": "user" | "model", "parts": [...]}]}, optionally with tools.</summary>
     GeminiContents,
+    /// <summary>{"system": text, "messages": [{"role": "user" | "assistant", "content": text}]}: Claude's fine-tuning lines on Amazon Bedrock.</summary>
+    BedrockText,
+    /// <summary>{"schemaVersion": ..., "system": [{"text": ...}], "messages": [{"role", "content": [{"text": ...}]}]}: Amazon Nova's Converse lines.</summary>
+    BedrockConverse,
 }
 
 /// <summary>How a target lets a file say which assistant turns the model learns from.</summary>
@@ -61,6 +65,7 @@ public enum TargetStatus
 /// (<see cref="TrainingTargetTable"/>) lays an admin's limits, price and status over the format's rules with <c>with</c>.
 /// </summary>
 /// <param name="Hosted">A service trains on the files (OpenAI, Vertex AI), rather than a trainer the team runs itself.</param>
+/// <param name="MaxEpochs">The most epochs the service takes, when fewer than the epoch heuristic may choose.</param>
 public sealed record TrainingTargetProfile(
     string Key,
     string DisplayName,
@@ -81,7 +86,8 @@ public sealed record TrainingTargetProfile(
     DateOnly? NewJobsEndOn = null,
     TargetCapabilities Capabilities = TargetCapabilities.SystemTurn | TargetCapabilities.MultiTurn,
     string? FormatKey = null,
-    bool Hosted = false)
+    bool Hosted = false,
+    int? MaxEpochs = null)
 {
     /// <summary>The built-in format whose rules the files follow: its own key, or the one an admin's target names.</summary>
     public string Format => FormatKey ?? Key;
@@ -91,6 +97,9 @@ public sealed record TrainingTargetProfile(
     public bool IsPreference => FileShape is TargetFileShape.InputPreferredNonPreferred or TargetFileShape.PromptChosenRejected;
 
     public bool IsOpenAi => Format.StartsWith("openai-", StringComparison.Ordinal);
+
+    /// <summary>Lines of plain user and assistant turns that alternate (Amazon Bedrock's): no tool call or result fits them.</summary>
+    public bool NeedsAlternatingText => FileShape is TargetFileShape.BedrockText or TargetFileShape.BedrockConverse;
 }
 
 /// <summary>
@@ -106,6 +115,8 @@ public static class TrainingTargets
     public const string HfPreference = "hf-preference";
     public const string AxolotlChat = "axolotl-chat";
     public const string VertexGemini = "vertex-gemini";
+    public const string BedrockClaude = "bedrock-claude";
+    public const string BedrockNova = "bedrock-nova";
 
     public static readonly DateOnly OpenAiNewJobsEnd = new(2027, 1, 6);
 
@@ -255,9 +266,61 @@ public static class TrainingTargets
         Capabilities: Conversation | TargetCapabilities.Tools,
         Hosted: true);
 
+    private const string BedrockPriceNote =
+        "Amazon Bedrock bills customization per training token, by base model: set your contract's price for an estimate.";
+
+    /// <summary>
+    /// Claude 3 Haiku's fine-tuning on Amazon Bedrock: a system prompt beside user and assistant turns of plain text that
+    /// alternate, starting with the user and ending with an answer; no other key is allowed. 32,000 tokens per record,
+    /// counted with o200k as an estimate (Claude's tokenizer is not bundled). Every assistant turn is trained.
+    /// </summary>
+    public static TrainingTargetProfile BedrockClaudeProfile { get; } = new(
+        BedrockClaude,
+        "Claude 3 Haiku on Amazon Bedrock (fine-tuning)",
+        TargetFileShape.BedrockText,
+        Set("user", "assistant"),
+        Set("system", "messages"),
+        Set("role", "content"),
+        SystemMessageFirst: true,
+        WeightSupport.None,
+        MinimumExamples: 1,
+        TokenLimitPerExample: 32_000,
+        PricePerMillionTrainingTokens: null,
+        BedrockPriceNote,
+        TargetStatus.Available,
+        Notice: null,
+        Capabilities: Conversation,
+        Hosted: true,
+        MaxEpochs: 10);
+
+    /// <summary>
+    /// Amazon Nova (Micro, Lite, Pro) fine-tuning on Amazon Bedrock, in the Converse shape: <c>schemaVersion</c>, the
+    /// system prompt as text blocks, alternating user and assistant turns of text blocks. Nova's tuning takes no tools.
+    /// 32,000 tokens per record, counted with o200k as an estimate. Every assistant turn is trained.
+    /// </summary>
+    public static TrainingTargetProfile BedrockNovaProfile { get; } = new(
+        BedrockNova,
+        "Amazon Nova on Amazon Bedrock (fine-tuning)",
+        TargetFileShape.BedrockConverse,
+        Set("user", "assistant"),
+        Set("schemaVersion", "system", "messages"),
+        Set("role", "content"),
+        SystemMessageFirst: true,
+        WeightSupport.None,
+        MinimumExamples: 1,
+        TokenLimitPerExample: 32_000,
+        PricePerMillionTrainingTokens: null,
+        BedrockPriceNote,
+        TargetStatus.Available,
+        Notice: null,
+        Capabilities: Conversation,
+        Hosted: true,
+        MaxEpochs: 5);
+
     public static IReadOnlyList<TrainingTargetProfile> All { get; } =
     [
         OpenAiChatProfile, OpenAiDpoProfile, HfMessagesProfile, HfPromptCompletionProfile, HfPreferenceProfile, AxolotlChatProfile, VertexGeminiProfile,
+        BedrockClaudeProfile, BedrockNovaProfile,
     ];
 
     private static readonly FrozenDictionary<string, TrainingTargetProfile> ByKey =

@@ -49,7 +49,7 @@ public sealed class CutEstimates(IDbContextFactory<StudioDbContext> factory)
         var held = (int)Math.Round(kept * validationShare) + (int)Math.Round(kept * testShare);
         var train = Math.Max(kept == 0 ? 0 : 1, kept - held);
         var perExample = Math.Min(sample?.Mean ?? 0, target.TokenLimitPerExample);
-        var cost = TrainingCostEstimate.From((long)perExample * train, EpochHeuristic.Epochs(train), target.PricePerMillionTrainingTokens);
+        var cost = TrainingCostEstimate.From((long)perExample * train, EpochHeuristic.Epochs(train, target), target.PricePerMillionTrainingTokens);
         return new CutEstimate(examples, train, sample?.Mean, sample?.Sample ?? 0, cost, heldOut);
     }
 

@@ -32,4 +32,8 @@ public static class EpochHeuristic
 
         return DefaultEpochs;
     }
+
+    /// <summary>The heuristic's epochs held to the most the target takes (Bedrock's Nova 5, Claude 3 Haiku 10).</summary>
+    public static int Epochs(int exampleCount, Training.TrainingTargetProfile target) =>
+        target.MaxEpochs is { } most ? Math.Min(Epochs(exampleCount), most) : Epochs(exampleCount);
 }

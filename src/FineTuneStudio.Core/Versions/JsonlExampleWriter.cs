@@ -131,6 +131,9 @@ public sealed class JsonlExampleWriter(TrainingTargetProfile target)
             case TargetFileShape.GeminiContents:
                 GeminiLineWriter.Write(writer, example, line);
                 break;
+            case TargetFileShape.BedrockText or TargetFileShape.BedrockConverse:
+                BedrockLineWriter.Write(writer, example, line, converse: Target.FileShape == TargetFileShape.BedrockConverse);
+                break;
         }
 
         writer.WriteEndObject();

@@ -134,7 +134,7 @@ public sealed partial class JsonlValidator
         }
 
         var billed = tokensPerExample.SumBilled(_target.TokenLimitPerExample);
-        var epochs = _epochs ?? EpochHeuristic.Epochs(tokensPerExample.Count);
+        var epochs = _epochs ?? EpochHeuristic.Epochs(tokensPerExample.Count, _target);
         var cost = TrainingCostEstimate.From(billed, epochs, _target.PricePerMillionTrainingTokens);
         var count = tokensPerExample.Count;
         return new ValidationReport(
@@ -284,6 +284,9 @@ public sealed partial class JsonlValidator
                 break;
             case TargetFileShape.GeminiContents:
                 CheckGemini(root, line);
+                break;
+            case TargetFileShape.BedrockText or TargetFileShape.BedrockConverse:
+                CheckBedrock(root, converse: _target.FileShape == TargetFileShape.BedrockConverse, line);
                 break;
         }
     }

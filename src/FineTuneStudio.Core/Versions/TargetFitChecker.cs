@@ -36,6 +36,7 @@ public sealed class TargetFitChecker(TrainingTargetProfile target, IReadOnlyList
     private readonly Dictionary<TargetCapabilities, Tally> _lost = [];
     private readonly Tally _withoutPair = new();
     private readonly Tally _withoutCompletion = new();
+    private readonly Tally _notAlternating = new();
     private int _misfits;
 
     public TrainingTargetProfile Target { get; } = target;
@@ -53,6 +54,9 @@ public sealed class TargetFitChecker(TrainingTargetProfile target, IReadOnlyList
 
     /// <summary>Examples prompt / completion cannot take because no assistant answer ends them.</summary>
     public int WithoutCompletion => _withoutCompletion.Count;
+
+    /// <summary>Examples Bedrock's lines cannot take: tool calls or results, or turns that do not alternate from a user turn to an answer.</summary>
+    public int NotAlternating => _notAlternating.Count;
 
     /// <summary>What of <paramref name="example"/> the target could not carry; no counting.</summary>
     public TargetCapabilities LostBy(ExampleContent example)
@@ -104,6 +108,13 @@ public sealed class TargetFitChecker(TrainingTargetProfile target, IReadOnlyList
         if (Target.FileShape == TargetFileShape.PromptCompletion && !JsonlExampleWriter.HasCompletion(example))
         {
             _withoutCompletion.Add(exampleId);
+            fits = false;
+        }
+
+        // Checked on the turns as they would be written: dropping a preference pair may add the answer.
+        if (Target.NeedsAlternatingText && BedrockLineWriter.AlternationProblem((dropUnsupported ? Drop(example) : example).Messages) is not null)
+        {
+            _notAlternating.Add(exampleId);
             fits = false;
         }
 
@@ -187,6 +198,13 @@ public sealed class TargetFitChecker(TrainingTargetProfile target, IReadOnlyList
                 + $"finish those conversations or cut them to {Alternatives(t => t.FileShape == TargetFileShape.ChatMessages, preferShape: false)}."));
         }
 
+        if (_notAlternating.Count > 0)
+        {
+            errors.Add(new InputError("turns",
+                $"{Of(_notAlternating)} tool calls or results, or turns that do not alternate between user and assistant from a user turn to a closing answer, "
+                + $"which {key} needs; cut them to {Alternatives(t => t.Carries(TargetCapabilities.Tools) && !t.IsPreference, preferShape: false)} instead, or edit those conversations."));
+        }
+
         if (dropUnsupported || (Examples > 0 && _misfits == Examples))
         {
             return errors;
@@ -249,7 +267,7 @@ public sealed class TargetFitChecker(TrainingTargetProfile target, IReadOnlyList
 
             var trainedByDefault = Target.FileShape switch
             {
-                TargetFileShape.ChatMessages or TargetFileShape.GeminiContents => true,
+                TargetFileShape.ChatMessages or TargetFileShape.GeminiContents or TargetFileShape.BedrockText or TargetFileShape.BedrockConverse => true,
                 TargetFileShape.PromptCompletion => i == completion,
                 _ => false,
             };

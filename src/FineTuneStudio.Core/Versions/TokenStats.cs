@@ -65,6 +65,6 @@ public sealed record TrainingCostEstimate(int Epochs, long BilledTokens, long Ch
     public static TrainingCostEstimate For(IEnumerable<int> tokensPerExample, TrainingTargetProfile target, int? epochs = null)
     {
         var list = tokensPerExample as IReadOnlyCollection<int> ?? tokensPerExample.ToList();
-        return From(SumBilled(list, target.TokenLimitPerExample), epochs ?? EpochHeuristic.Epochs(list.Count), target.PricePerMillionTrainingTokens);
+        return From(SumBilled(list, target.TokenLimitPerExample), epochs ?? EpochHeuristic.Epochs(list.Count, target), target.PricePerMillionTrainingTokens);
     }
 }

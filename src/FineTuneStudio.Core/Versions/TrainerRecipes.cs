@@ -24,20 +24,29 @@ public static class TrainerRecipes
     public const string LlamaFactoryFile = "dataset_info.json";
     public const string OpenAiJobFile = "openai-job.json";
     public const string VertexJobFile = "vertex-tuning-job.json";
+    public const string BedrockJobFile = "bedrock-customization-job.json";
 
     /// <summary>A small open model every trainer can load; the recipes take another with one flag or line.</summary>
     public const string DefaultOpenModel = "Qwen/Qwen2.5-0.5B-Instruct";
     public const string DefaultOpenAiModel = "gpt-4.1-mini-2025-04-14";
     public const string DefaultGeminiModel = "gemini-2.5-flash";
+    public const string DefaultClaudeModel = "anthropic.claude-3-haiku-20240307-v1:0:200k";
+    public const string DefaultNovaModel = "amazon.nova-micro-v1:0:128k";
 
     public static IReadOnlyList<TrainerRecipe> For(TrainingTargetProfile target, int versionNumber, string datasetName, IReadOnlyList<string> dataFiles, int trainCount, int seed)
     {
-        var epochs = EpochHeuristic.Epochs(trainCount);
+        var epochs = EpochHeuristic.Epochs(trainCount, target);
         var hasValidation = dataFiles.Contains(SplitNames.FileOf(Domain.SplitPin.Validation));
         if (target.FileShape == TargetFileShape.GeminiContents)
         {
             // The open trainers read none of Gemini's lines; the version is for Vertex AI's tuning service.
             return [VertexJob(versionNumber, datasetName, hasValidation, epochs)];
+        }
+
+        if (target.NeedsAlternatingText)
+        {
+            // Bedrock's lines keep the system prompt beside the turns, which the open trainers' chat readers would drop.
+            return [BedrockJob(target, versionNumber, datasetName, hasValidation, epochs, EpochHeuristic.Epochs(trainCount))];
         }
 
         var recipes = new List<TrainerRecipe> { Trl(target, versionNumber, datasetName, hasValidation, epochs, seed) };
@@ -264,6 +273,55 @@ public static class TrainerRecipes
             "The job body for Vertex AI's tuningJobs once train.jsonl" + (hasValidation ? " and validation.jsonl are" : " is")
             + " uploaded to Cloud Storage (replace YOUR_BUCKET); every model turn is trained.",
             Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
+    }
+
+    /// <summary>
+    /// The body of an Amazon Bedrock model customization job (CreateModelCustomizationJob). Bedrock reads the files from
+    /// S3 and writes as a service role, so the bucket and the role are the parts to replace. Hyperparameters are strings,
+    /// and <paramref name="epochs"/> are already held to the base model's most (<paramref name="heuristic"/> before that).
+    /// </summary>
+    private static TrainerRecipe BedrockJob(TrainingTargetProfile target, int number, string dataset, bool hasValidation, int epochs, int heuristic)
+    {
+        var nova = target.FileShape == TargetFileShape.BedrockConverse;
+        // Bedrock's model names allow no two separators in a row.
+        var name = string.Join('-', Suffix(dataset, number).Split('-', StringSplitOptions.RemoveEmptyEntries));
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            var folder = $"s3://YOUR_BUCKET/{name}";
+            w.WriteStartObject();
+            w.WriteString("jobName", name + "-job");
+            w.WriteString("customModelName", name);
+            w.WriteString("roleArn", "arn:aws:iam::YOUR_ACCOUNT_ID:role/YOUR_BEDROCK_CUSTOMIZATION_ROLE");
+            w.WriteString("baseModelIdentifier", nova ? DefaultNovaModel : DefaultClaudeModel);
+            w.WriteString("customizationType", "FINE_TUNING");
+            w.WriteStartObject("trainingDataConfig");
+            w.WriteString("s3Uri", $"{folder}/train.jsonl");
+            w.WriteEndObject();
+            if (hasValidation)
+            {
+                w.WriteStartObject("validationDataConfig");
+                w.WriteStartArray("validators");
+                w.WriteStartObject();
+                w.WriteString("s3Uri", $"{folder}/validation.jsonl");
+                w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            w.WriteStartObject("outputDataConfig");
+            w.WriteString("s3Uri", $"{folder}/output/");
+            w.WriteEndObject();
+            w.WriteStartObject("hyperParameters");
+            w.WriteString("epochCount", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        var fit = "The request body for Bedrock's CreateModelCustomizationJob once train.jsonl" + (hasValidation ? " and validation.jsonl are" : " is")
+            + " uploaded to S3 (replace YOUR_BUCKET and the role); every assistant turn is trained."
+            + (heuristic == epochs ? "" : $" The heuristic's {heuristic} epochs are held to {epochs}, the most {(nova ? "Nova" : "Claude 3 Haiku")} takes.");
+        return new TrainerRecipe(BedrockJobFile, "Bedrock job", fit, Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
     }
 
     /// <summary>OpenAI allows up to 64 characters of letters, digits, dashes and underscores.</summary>

@@ -47,7 +47,7 @@ public sealed class VersionDiffs(IDbContextFactory<StudioDbContext> factory, Ver
         if (ManifestTotals(version.ManifestJson) is { } totals)
         {
             return new VersionSnapshot(examples.Select(e => new VersionEntry(e.ExampleId, e.Split, e.ContentHash, 0)).ToList(),
-                EpochHeuristic.Epochs(version.TrainCount), target.TokenLimitPerExample, target.PricePerMillionTrainingTokens, totals);
+                EpochHeuristic.Epochs(version.TrainCount, target), target.TokenLimitPerExample, target.PricePerMillionTrainingTokens, totals);
         }
 
         return await SnapshotFromFilesAsync(version, examples, target, cancellationToken);
@@ -122,6 +122,6 @@ public sealed class VersionDiffs(IDbContextFactory<StudioDbContext> factory, Ver
             }
         }
 
-        return new VersionSnapshot(entries, EpochHeuristic.Epochs(version.TrainCount), target.TokenLimitPerExample, target.PricePerMillionTrainingTokens);
+        return new VersionSnapshot(entries, EpochHeuristic.Epochs(version.TrainCount, target), target.TokenLimitPerExample, target.PricePerMillionTrainingTokens);
     }
 }

@@ -56,7 +56,17 @@ public sealed record VersionSummary(
     public int Total => TrainCount + ValidationCount + TestCount;
 }
 
-public sealed record VersionDetail(VersionSummary Version, int ProjectId, string DatasetName, string ManifestJson, string? Card);
+public sealed record VersionDetail(VersionSummary Version, int ProjectId, string DatasetName, string ManifestJson, string? Card)
+{
+    /// <summary>The epochs the version's cost estimate and recipes use, as its manifest records them (held to the target's most).</summary>
+    public int? Epochs()
+    {
+        using var manifest = System.Text.Json.JsonDocument.Parse(ManifestJson);
+        return manifest.RootElement.TryGetProperty("cost_estimate", out var cost) && cost.TryGetProperty("epochs", out var epochs) && epochs.TryGetInt32(out var value)
+            ? value
+            : null;
+    }
+}
 
 /// <summary>A version file opened for reading after its SHA-256 was checked against the manifest.</summary>
 public sealed record VersionFileStream(string Name, string Sha256, Stream Stream);

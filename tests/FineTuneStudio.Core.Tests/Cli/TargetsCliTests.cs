@@ -25,7 +25,7 @@ public sealed class TargetsCliTests : IDisposable
 
         var listed = await JsonAsync("targets", "list");
         listed.EnumerateArray().Select(t => t.GetProperty("key").GetString()).ShouldContain("acme-chat");
-        listed.GetArrayLength().ShouldBe(8, "the seven built-in targets and the one added");
+        listed.GetArrayLength().ShouldBe(10, "the nine built-in targets and the one added");
 
         await JsonAsync("projects", "create", "--name", "Routing");
         await JsonAsync("datasets", "create", "--project", "Routing", "--name", "Intents", "--task", "classification", "--labels", "billing,refund");

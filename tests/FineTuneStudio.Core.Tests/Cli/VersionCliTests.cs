@@ -161,6 +161,29 @@ public sealed class VersionCliTests : IDisposable
         (await File.ReadAllTextAsync(Path.Combine(outDir, "train.jsonl"))).ShouldNotContain("lookup");
     }
 
+    [Fact]
+    public async Task Export_ToBedrockNova_WritesConverseLinesAndTheJobBody_AndValidateNamesAClaudeLineOutOfTurn()
+    {
+        await SeedAsync(approved: 30, brokenId: false);
+        var outDir = Path.Combine(_folder, "out");
+
+        var result = await RunAsync("export", "--db", DbPath, "--project", "Triage", "--dataset", "Urgency", "--target", "bedrock-nova", "--out", outDir);
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        (await File.ReadAllLinesAsync(Path.Combine(outDir, "train.jsonl")))[0]
+            .ShouldStartWith("""{"schemaVersion":"bedrock-conversation-2024","system":[{"text":"Label urgency."}],"messages":[{"role":"user","content":[{"text":"ticket """);
+        (await File.ReadAllTextAsync(Path.Combine(outDir, "bedrock-customization-job.json"))).ShouldContain("\"baseModelIdentifier\": \"amazon.nova-micro-v1:0:128k\"");
+        (await RunAsync("validate", Path.Combine(outDir, "train.jsonl"), "--target", "bedrock-nova")).ExitCode.ShouldBe(0);
+
+        const string good = """{"system":"Label urgency.","messages":[{"role":"user","content":"Server down"},{"role":"assistant","content":"high"}]}""";
+        var path = Path.Combine(_folder, "claude.jsonl");
+        await File.WriteAllTextAsync(path, good + "\n" + good.Replace("\"user\"", "\"assistant\"", StringComparison.Ordinal) + "\n");
+        var refused = await RunAsync("validate", path, "--target", "bedrock-claude");
+        refused.ExitCode.ShouldBe(1);
+        refused.Error.ShouldContain("line 2: messages[0].role: Expected a user turn: turns alternate, starting with the user.");
+        refused.Error.ShouldNotContain("line 1:");
+    }
+
     private StudioDatabaseSettings Settings => new(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath));
 
     /// <summary>Creates project Triage / dataset Urgency with approved examples; returns the id of the broken one (0 when none).</summary>

@@ -207,11 +207,11 @@ public sealed class AssessmentsTests
         await using var database = await TestDatabase.CreateAsync();
         var (_, targets) = Services(database);
 
-        (await targets.SeedAsync(default)).ShouldBe(7);
+        (await targets.SeedAsync(default)).ShouldBe(9);
         (await targets.SeedAsync(default)).ShouldBe(0);
         var all = await targets.ListAsync(default);
 
-        all.Count.ShouldBe(7);
+        all.Count.ShouldBe(9);
         var openAi = all.Single(t => t.Key == "openai-chat");
         openAi.Status.ShouldBe("closing");
         openAi.ClosesOn.ShouldBe(new DateOnly(2027, 1, 6));
@@ -221,6 +221,9 @@ public sealed class AssessmentsTests
         var vertex = all.Single(t => t.Key == "vertex-gemini");
         (vertex.Kind, vertex.Status).ShouldBe(("hosted", "available"));
         vertex.Notice.ShouldStartWith("Vertex AI bills tuning per training token");
+        var nova = all.Single(t => t.Key == "bedrock-nova");
+        (nova.Kind, nova.Status, nova.TokenLimitPerExample).ShouldBe(("hosted", "available", 32_000));
+        nova.Notice.ShouldStartWith("Amazon Bedrock bills customization per training token");
     }
 
     [Fact]

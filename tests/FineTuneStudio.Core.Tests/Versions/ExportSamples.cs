@@ -47,7 +47,9 @@ internal static class ExportSamples
 
     public static IReadOnlyList<ExampleContent> ChatSet { get; } = [SimpleChat, ToolCall, WeightedTurn];
 
-    public static IReadOnlyList<ExampleContent> SetFor(TrainingTargetProfile target) => target.IsPreference ? [PreferencePair] : ChatSet;
+    /// <summary>Bedrock's lines hold no tool calls, so its set leaves that example out.</summary>
+    public static IReadOnlyList<ExampleContent> SetFor(TrainingTargetProfile target) =>
+        target.IsPreference ? [PreferencePair] : target.NeedsAlternatingText ? [SimpleChat, WeightedTurn] : ChatSet;
 
     public static string GoldenPath(string fileName, [CallerFilePath] string sourceFile = "")
     {

@@ -80,7 +80,7 @@ public class SupportTypesTests
         }
 
         TrainingTargets.All.Select(t => t.Key).ShouldBe(
-            ["openai-chat", "openai-dpo", "hf-messages", "hf-prompt-completion", "hf-preference", "axolotl-chat", "vertex-gemini"]);
+            ["openai-chat", "openai-dpo", "hf-messages", "hf-prompt-completion", "hf-preference", "axolotl-chat", "vertex-gemini", "bedrock-claude", "bedrock-nova"]);
     }
 
     [Fact]

@@ -26,6 +26,8 @@ public sealed class TargetFitCheckerTests
     [InlineData(TrainingTargets.HfPromptCompletion, TargetCapabilities.None)]
     [InlineData(TrainingTargets.HfPreference, TargetCapabilities.PreferencePairs)]
     [InlineData(TrainingTargets.AxolotlChat, TargetCapabilities.Tools | TargetCapabilities.TurnWeights)]
+    [InlineData(TrainingTargets.BedrockClaude, TargetCapabilities.None)]
+    [InlineData(TrainingTargets.BedrockNova, TargetCapabilities.None)]
     public void Capabilities_EachTarget_DeclaresWhatItsWriterCarries(string key, TargetCapabilities beyondConversation)
     {
         TrainingTargets.Get(key).Capabilities.ShouldBe(TargetCapabilities.SystemTurn | TargetCapabilities.MultiTurn | beyondConversation);
@@ -78,7 +80,7 @@ public sealed class TargetFitCheckerTests
         var dropped = TargetFitChecker.Check(examples, TrainingTargets.Get(key), dropUnsupported: true);
 
         refused.ShouldHaveSingleItem().Message.ShouldBe($"500 examples have no preference pair (a preferred and a rejected completion), which {key} needs on every example; "
-            + "cut them to openai-chat, hf-messages, hf-prompt-completion, axolotl-chat or vertex-gemini instead, or add the pairs first.");
+            + "cut them to openai-chat, hf-messages, hf-prompt-completion, axolotl-chat, vertex-gemini, bedrock-claude or bedrock-nova instead, or add the pairs first.");
         dropped.ShouldHaveSingleItem().Field.ShouldBe("preference_pairs");
     }
 

@@ -138,6 +138,29 @@ public sealed class TrainerRecipesTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(TrainingTargets.BedrockClaude, """{"messages":[{"role":"user","content":"hello """)]
+    [InlineData(TrainingTargets.BedrockNova, """{"schemaVersion":"bedrock-conversation-2024","messages":[{"role":"user","content":[{"text":"hello """)]
+    public async Task ABedrockVersion_HoldsLinesThatPassItsChecks_AndOnlyTheCustomizationJobBody(string target, string lineStart)
+    {
+        var (version, folder, manifest) = await CutAsync(target);
+
+        manifest.GetProperty("recipes").EnumerateArray().Select(r => r.GetProperty("file").GetString()).ShouldBe([TrainerRecipes.BedrockJobFile]);
+        using var job = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, TrainerRecipes.BedrockJobFile)));
+        var trainUri = job.RootElement.GetProperty("trainingDataConfig").GetProperty("s3Uri").GetString()!;
+        var validationUri = job.RootElement.GetProperty("validationDataConfig").GetProperty("validators")[0].GetProperty("s3Uri").GetString()!;
+        trainUri.ShouldBe($"s3://YOUR_BUCKET/replies-v{version.Number}/train.jsonl");
+        File.Exists(Path.Combine(folder, Path.GetFileName(trainUri))).ShouldBeTrue();
+        File.Exists(Path.Combine(folder, Path.GetFileName(validationUri))).ShouldBeTrue();
+        job.RootElement.GetProperty("hyperParameters").GetProperty("epochCount").GetString().ShouldBe("3");
+
+        (await File.ReadAllLinesAsync(Path.Combine(folder, "train.jsonl")))[0].ShouldStartWith(lineStart);
+        await using var train = File.OpenRead(Path.Combine(folder, "train.jsonl"));
+        var report = await new JsonlValidator(TrainingTargets.Get(target)).ValidateAsync(train);
+        (report.Errors.Count, report.ExampleCount).ShouldBe((0, 36));
+        (await _catalog.GetAsync(version.Id, default)).Card.ShouldNotBeNull().ShouldContain($"- **Bedrock job**: `{TrainerRecipes.BedrockJobFile}`.");
+    }
+
+    [Theory]
     [InlineData(TrainingTargets.HfMessages, "SFTTrainer")]
     [InlineData(TrainingTargets.HfPromptCompletion, "SFTTrainer")]
     public async Task TheTrlScript_CompilesWithPython_AndLoadsTheVersionsOwnFiles(string target, string trainer)

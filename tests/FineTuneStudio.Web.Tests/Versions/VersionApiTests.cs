@@ -97,9 +97,9 @@ public sealed class VersionApiTests(StudioAppFactory app)
 
         using var targets = JsonDocument.Parse(await lead.GetStringAsync("api/export/targets"));
 
-        // The seven built-in targets first (other tests on this host may have added more after them).
-        targets.RootElement.EnumerateArray().Take(7).Select(t => t.GetProperty("key").GetString())
-            .ShouldBe(["openai-chat", "openai-dpo", "hf-messages", "hf-prompt-completion", "hf-preference", "axolotl-chat", "vertex-gemini"]);
+        // The nine built-in targets first (other tests on this host may have added more after them).
+        targets.RootElement.EnumerateArray().Take(9).Select(t => t.GetProperty("key").GetString())
+            .ShouldBe(["openai-chat", "openai-dpo", "hf-messages", "hf-prompt-completion", "hf-preference", "axolotl-chat", "vertex-gemini", "bedrock-claude", "bedrock-nova"]);
         var openAi = targets.RootElement.EnumerateArray().Single(t => t.GetProperty("key").GetString() == "openai-chat");
         openAi.GetProperty("newJobsEndOn").GetString().ShouldBe("2027-01-06");
     }
