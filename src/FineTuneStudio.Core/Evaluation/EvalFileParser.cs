@@ -30,6 +30,9 @@ public sealed record EvalOutputInput(string Id, string Output, int Line, string?
     /// </summary>
     public string? NumberedBy { get; init; }
 
+    /// <summary>Set when the file names the item by its stored id (Bedrock's recordId of an exported set), not by its own id.</summary>
+    public int? StoredItemId { get; init; }
+
     /// <summary>What the source says the item asked (lm-evaluation-harness logs its document), to check the numbering lines up.</summary>
     public string? Asked { get; init; }
 }
@@ -234,6 +237,22 @@ public static class EvalFileParser
             {
                 // LLaMA-Factory writes no id: the line's place in the file is the item's place in the set.
                 outputs.Add(new EvalOutputInput("", row.Get("predict") ?? "", row.Line, row.Get("label") ?? ""));
+                continue;
+            }
+
+            if (row.Json is { } record && BedrockBatchOutput.IsOutput(record))
+            {
+                if (BedrockBatchOutput.Output(row, record, errors) is { } answered)
+                {
+                    if (!seen.TryAdd(answered.Id, row.Line))
+                    {
+                        errors.Add("recordId", $"The recordId \"{answered.Id}\" was already used on line {seen[answered.Id]}.", row.Line);
+                        continue;
+                    }
+
+                    outputs.Add(answered);
+                }
+
                 continue;
             }
 

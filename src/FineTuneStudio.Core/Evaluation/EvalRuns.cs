@@ -61,6 +61,37 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
     }
 
     /// <summary>
+    /// Outputs that name their item by its stored id (Bedrock's recordIds of an exported set) under the item's own id;
+    /// a stored id of another set is an error naming the line, as an unknown item is.
+    /// </summary>
+    private static List<EvalOutputInput> ByStoredId(IReadOnlyList<EvalOutputInput> outputs, IReadOnlyList<EvalItem> items)
+    {
+        var byStoredId = items.ToDictionary(i => i.Id, i => i.ExternalId);
+        var errors = new List<InputError>();
+        var resolved = outputs.Select(o =>
+        {
+            if (o.StoredItemId is not { } stored)
+            {
+                return o;
+            }
+
+            if (byStoredId.TryGetValue(stored, out var external))
+            {
+                return o with { Id = external };
+            }
+
+            errors.Add(new InputError("recordId", $"The recordId \"{o.Id}\" names no item of this set: generate from an export of this set.", o.Line));
+            return o;
+        }).ToList();
+        if (errors.Count > 0)
+        {
+            throw new StudioValidationException(errors.Take(EvalFileParser.MaxErrors).ToList(), errors.Count);
+        }
+
+        return resolved;
+    }
+
+    /// <summary>
     /// Records a run from a file of outputs and scores it with the set's metrics. An output for an
     /// unknown item is an error (nothing is saved); an item without output is recorded as failed.
     /// </summary>
@@ -92,6 +123,7 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
             outputs = EvalFileParser.InSetOrder(outputs, items.Select(i => (i.ExternalId, i.Expected)).ToList());
         }
 
+        outputs = ByStoredId(outputs, items);
         var known = items.Select(i => i.ExternalId).ToHashSet(StringComparer.Ordinal);
         var unknown = outputs.Where(o => !known.Contains(o.Id)).Select(o => new InputError("id", o.NumberedBy is { } numbered
             ? $"The set has no item \"{o.Id}\" for {numbered}: samples are matched to the items an import of the samples file without ids numbers 1, 2, …; import the run into such a set."

@@ -8,24 +8,50 @@ namespace FineTuneStudio.Core.Evaluation;
 /// Writes an eval set for the tools that generate outside the studio: an OpenAI-style batch input JSONL (one chat
 /// completions request per item, <c>custom_id</c> = the item's id; OpenAI's Batch API and vLLM's run_batch read it)
 /// or LLaMA-Factory's alpaca layout (<c>instruction</c>, <c>input</c>, <c>output</c>, <c>system</c>) whose
-/// generated_predictions.jsonl comes back in the same order. Both import back as a run of the set.
+/// generated_predictions.jsonl comes back in the same order, or Amazon Bedrock's batch inference input for Claude
+/// (the Anthropic messages body) or Nova (its messages-v1 body), each <c>recordId</c> naming the item as
+/// <see cref="BedrockRecordIds"/> spells it. All import back as a run of the set.
 /// </summary>
 public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
 {
     public const string BatchFormat = "batch";
     public const string LlamaFactoryFormat = "llamafactory";
-    public static readonly IReadOnlyList<string> Formats = [BatchFormat, LlamaFactoryFormat];
+    public const string BedrockClaudeFormat = "bedrock-claude";
+    public const string BedrockNovaFormat = "bedrock-nova";
+    public static readonly IReadOnlyList<string> Formats = [BatchFormat, LlamaFactoryFormat, BedrockClaudeFormat, BedrockNovaFormat];
+
+    /// <summary>What reads a format's file, for a choice on a page.</summary>
+    public static string Describe(string format) => format switch
+    {
+        BatchFormat => "OpenAI Batch API or vLLM run_batch",
+        LlamaFactoryFormat => "LLaMA-Factory predict (alpaca lines)",
+        BedrockClaudeFormat => "Bedrock batch inference, Claude",
+        BedrockNovaFormat => "Bedrock batch inference, Nova",
+        _ => format,
+    };
+
+    /// <summary>The formats whose lines name the model that answers (Bedrock's job names it instead).</summary>
+    public static bool NamesModel(string format) => format == BatchFormat;
+
+    /// <summary>The formats whose lines cap the answer's length.</summary>
+    public static bool TakesMaxTokens(string format) => format is BedrockClaudeFormat or BedrockNovaFormat;
+
+    /// <summary>Bedrock's model bodies need a cap on the answer's length; this one is Bedrock's own documented example.</summary>
+    public const int DefaultMaxTokens = 1024;
 
     /// <summary>The download name of a set's export, by the format as <see cref="WriteAsync"/> reads it (any case).</summary>
-    public static string FileName(int setId, string? format) =>
-        string.Equals(format?.Trim() ?? BatchFormat, BatchFormat, StringComparison.OrdinalIgnoreCase)
-            ? $"eval-set-{setId}-batch-input.jsonl"
-            : $"eval-set-{setId}-llamafactory.jsonl";
+    public static string FileName(int setId, string? format) => (format?.Trim().ToLowerInvariant() ?? BatchFormat) switch
+    {
+        BatchFormat => $"eval-set-{setId}-batch-input.jsonl",
+        LlamaFactoryFormat => $"eval-set-{setId}-llamafactory.jsonl",
+        var bedrock => $"eval-set-{setId}-{bedrock}-batch-input.jsonl",
+    };
 
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
     /// <summary>Streams the set's items, in the set's order, as JSONL lines; returns how many were written.</summary>
-    public async Task<int> WriteAsync(int setId, string format, string? model, string? systemPrompt, double? temperature, Stream output, CancellationToken cancellationToken)
+    public async Task<int> WriteAsync(int setId, string format, string? model, string? systemPrompt, double? temperature, Stream output, CancellationToken cancellationToken,
+        int? maxTokens = null)
     {
         format = format?.Trim().ToLowerInvariant() ?? "";
         if (!Formats.Contains(format))
@@ -38,6 +64,11 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
             throw new StudioValidationException("model", "A batch request names the model that answers it, e.g. model=my-finetune.");
         }
 
+        if (maxTokens is < 1)
+        {
+            throw new StudioValidationException("maxTokens", "The most tokens an answer may take must be at least 1.");
+        }
+
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (!await db.EvalSets.AnyAsync(s => s.Id == setId, cancellationToken))
         {
@@ -46,7 +77,7 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
 
         var written = 0;
         await foreach (var item in db.EvalItems.AsNoTracking().Where(i => i.EvalSetId == setId).OrderBy(i => i.Id)
-                           .Select(i => new { i.ExternalId, i.InputJson, i.Expected }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+                           .Select(i => new { i.Id, i.ExternalId, i.InputJson, i.Expected }).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             var messages = EvalRunGenerator.ToChatMessages(item.InputJson, systemPrompt);
             await using (var writer = new Utf8JsonWriter(output, WriterOptions))
@@ -75,6 +106,12 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
                     }
 
                     writer.WriteEndObject();
+                }
+                else if (format is BedrockClaudeFormat or BedrockNovaFormat)
+                {
+                    writer.WriteString("recordId", BedrockRecordIds.Of(item.Id));
+                    writer.WritePropertyName("modelInput");
+                    BedrockBatchInput.Write(writer, messages, format == BedrockNovaFormat, maxTokens ?? DefaultMaxTokens, temperature);
                 }
                 else
                 {

@@ -83,16 +83,16 @@ public static class EvaluationEndpoints
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Delete an eval set with its runs");
 
-        api.MapGet("/eval-sets/{id:int}/export", async (int id, string? format, string? model, string? systemPrompt, double? temperature,
+        api.MapGet("/eval-sets/{id:int}/export", async (int id, string? format, string? model, string? systemPrompt, double? temperature, int? maxTokens,
                 EvalSetExport export, HttpContext http, CancellationToken ct) =>
             {
                 // Checked before the first byte, so a bad request still gets a 400 with its reason.
                 await using var buffer = new MemoryStream();
-                await export.WriteAsync(id, format ?? EvalSetExport.BatchFormat, model, systemPrompt, temperature, buffer, ct);
+                await export.WriteAsync(id, format ?? EvalSetExport.BatchFormat, model, systemPrompt, temperature, buffer, ct, maxTokens);
                 return TypedResults.File(buffer.ToArray(), "application/jsonl", EvalSetExport.FileName(id, format));
             })
             .InProject(ScopeKind.EvalSet, "id")
-            .WithSummary("The set as a batch input JSONL (format=batch, model=M: OpenAI Batch API, vLLM run_batch) or LLaMA-Factory alpaca lines (format=llamafactory)");
+            .WithSummary("The set as a batch input JSONL (format=batch, model=M: OpenAI Batch API, vLLM run_batch; format=bedrock-claude or bedrock-nova, maxTokens=N: Bedrock batch inference) or LLaMA-Factory alpaca lines (format=llamafactory)");
 
         api.MapGet("/eval-sets/{id:int}/items", async (int id, int? skip, int? take, EvalSets sets, CancellationToken ct) =>
             TypedResults.Ok(await sets.ListItemsAsync(id, skip ?? 0, take ?? 100, ct)))

@@ -29,8 +29,8 @@ public sealed class LineageCliTests : IDisposable
         return result.Output;
     }
 
-    [Fact]
-    public async Task Script_CutsTrainsOutsideAndReadsTheLineage()
+    /// <summary>A classification dataset of 30 approved tickets cut to <paramref name="target"/> as v1, an eval set of four items and a prompted baseline right on two.</summary>
+    private async Task ArrangeAsync(string target)
     {
         await OkAsync("migrate");
         await OkAsync("projects", "create", "--name", "Routing");
@@ -38,8 +38,7 @@ public sealed class LineageCliTests : IDisposable
         var examples = Write("examples.jsonl", string.Join('\n', Enumerable.Range(0, 30).Select(i =>
             $$"""{"messages":[{"role":"user","content":"ticket {{i}}"}],"label":"{{(i % 2 == 0 ? "high" : "low")}}"}""")) + "\n");
         await OkAsync("import", examples, "--project", "Routing", "--dataset", "Intents", "--status", "approved");
-        await OkAsync("export", "--project", "Routing", "--dataset", "Intents", "--target", "openai-chat", "--out", Path.Combine(_folder, "v1"));
-        File.Exists(Path.Combine(_folder, "v1", "recipe-axolotl.yaml")).ShouldBeTrue("the version's folder holds its recipes");
+        await OkAsync("export", "--project", "Routing", "--dataset", "Intents", "--target", target, "--out", Path.Combine(_folder, "v1"));
 
         await OkAsync("eval-sets", "create", "--project", "Routing", "--name", "Held-out", "--metrics", "exact,accuracy");
         await OkAsync("eval-sets", "import", "--project", "Routing", "--set", "Held-out", Write("items.jsonl", """
@@ -51,6 +50,13 @@ public sealed class LineageCliTests : IDisposable
         // The prompted baseline: right on a and b, 2 of 4.
         await OkAsync("eval", "import-run", "--project", "Routing", "--set", "Held-out", "--name", "prompted", "--baseline",
             "--outputs", Write("baseline.csv", "id,output\na,high\nb,low\nc,high\nd,high\n"));
+    }
+
+    [Fact]
+    public async Task Script_CutsTrainsOutsideAndReadsTheLineage()
+    {
+        await ArrangeAsync("openai-chat");
+        File.Exists(Path.Combine(_folder, "v1", "recipe-axolotl.yaml")).ShouldBeTrue("the version's folder holds its recipes");
 
         var batchInput = Path.Combine(_folder, "batch_input.jsonl");
         await OkAsync("eval-sets", "export", "--project", "Routing", "--set", "Held-out", "--format", "batch", "--model", "ft:v1", "--out", batchInput);
@@ -73,5 +79,35 @@ public sealed class LineageCliTests : IDisposable
         var run = json.RootElement.GetProperty("runs").EnumerateArray().Single();
         (run.GetProperty("value").GetDouble(), run.GetProperty("baselineValue").GetDouble(), run.GetProperty("beatsBaseline").GetBoolean()).ShouldBe((0.75, 0.5, true));
         json.RootElement.GetProperty("trainings").EnumerateArray().Single().GetProperty("bestValidEpoch").GetDouble().ShouldBe(2.0);
+    }
+
+    [Fact]
+    public async Task Script_OnBedrock_CutsForClaude_SendsTheSetAsBatchRecords_AndReadsTheJobsOutputIntoTheLineage()
+    {
+        await ArrangeAsync("bedrock-claude");
+        File.Exists(Path.Combine(_folder, "v1", "bedrock-customization-job.json")).ShouldBeTrue("the version's folder holds Bedrock's job body");
+
+        var records = Path.Combine(_folder, "records.jsonl");
+        await OkAsync("eval-sets", "export", "--project", "Routing", "--set", "Held-out", "--format", "bedrock-claude", "--max-tokens", "16", "--out", records);
+        // What the batch job writes: each record's id and input, and the answer; out of order, and right on a, b and d (3 of 4).
+        var questions = new Dictionary<string, string> { ["The site is slow for everyone"] = "high", ["Typo on the pricing page"] = "low", ["How do I export my invoices?"] = "low", ["Payments fail for all customers"] = "critical" };
+        var output = string.Join('\n', File.ReadAllLines(records).Reverse().Select(line =>
+        {
+            var record = JsonDocument.Parse(line).RootElement;
+            var input = record.GetProperty("modelInput");
+            input.GetProperty("max_tokens").GetInt32().ShouldBe(16);
+            var question = input.GetProperty("messages")[0].GetProperty("content")[0].GetProperty("text").GetString()!;
+            return JsonSerializer.Serialize(new
+            {
+                recordId = record.GetProperty("recordId").GetString(),
+                modelInput = input,
+                modelOutput = new { type = "message", role = "assistant", content = new[] { new { type = "text", text = questions[question] } }, stop_reason = "end_turn" },
+            });
+        }));
+        await OkAsync("eval", "import-run", "--project", "Routing", "--set", "Held-out", "--name", "haiku v1", "--outputs", Write("records.jsonl.out", output),
+            "--dataset", "Intents", "--version", "1");
+
+        var text = await OkAsync("versions", "lineage", "--project", "Routing", "--dataset", "Intents", "--version", "1");
+        text.ShouldContain("75.0% accuracy against the baseline's 50.0%.");
     }
 }

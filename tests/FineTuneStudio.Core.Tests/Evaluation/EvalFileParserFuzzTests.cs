@@ -63,6 +63,13 @@ public sealed class EvalFileParserFuzzTests
 
         """);
 
+    private static readonly Template BedrockOutput = new("bedrock.jsonl.out", Reads.Outputs, "bedrock.jsonl.out", """
+        {"recordId": "EVI00000001", "modelInput": {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1024, "messages": [{"role": "user", "content": [{"type": "text", "text": "Server down"}]}]}, "modelOutput": {"id": "msg_1", "type": "message", "role": "assistant", "content": [{"type": "text", "text": "high"}], "stop_reason": "end_turn", "usage": {"input_tokens": 9, "output_tokens": 1}}}
+        {"recordId": "t-2", "modelInput": {"schemaVersion": "messages-v1", "messages": [{"role": "user", "content": [{"text": "Hi"}]}]}, "modelOutput": {"output": {"message": {"role": "assistant", "content": [{"text": "medium"}]}}, "stopReason": "end_turn", "usage": {"inputTokens": 3, "outputTokens": 1}}}
+        {"recordId": "t-3", "modelInput": {"schemaVersion": "messages-v1", "messages": [{"role": "user", "content": [{"text": "Printer?"}]}]}, "error": {"errorCode": 400, "errorMessage": "Malformed input request"}}
+
+        """);
+
     private static readonly Template Predictions = new("generated_predictions.jsonl", Reads.Predictions, "generated_predictions.jsonl", """
         {"prompt": "system\nBe brief\nuser\nServer down\nassistant\n", "predict": "high", "label": "high"}
         {"prompt": "user\nHi\nassistant\n", "predict": "medium", "label": "medium"}
@@ -91,7 +98,7 @@ public sealed class EvalFileParserFuzzTests
 
         """);
 
-    private static readonly Template[] Templates = [ItemsJsonl, ItemsCsv, InstructionItems, HostedChatItems, OutputsJsonl, OutputsCsv, BatchOutput, Predictions, HarnessSamples];
+    private static readonly Template[] Templates = [ItemsJsonl, ItemsCsv, InstructionItems, HostedChatItems, OutputsJsonl, OutputsCsv, BatchOutput, BedrockOutput, Predictions, HarnessSamples];
 
     /// <summary>Readers for files that are not a template's: named by their extension, and uploads without a name.</summary>
     private static readonly Template[] Readers =

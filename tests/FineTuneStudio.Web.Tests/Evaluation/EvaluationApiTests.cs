@@ -73,6 +73,39 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
     }
 
     [Fact]
+    public async Task MlLead_ExportsTheSetAsBedrockRecords_AndPostsTheJobsOutputBackAsARun()
+    {
+        var (projectId, _) = await app.CreateImportTargetAsync();
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var created = await lead.PostAsJsonAsync($"api/projects/{projectId}/eval-sets", new { name = "Urgency", metrics = new[] { "exact" } });
+        var setId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        await (await lead.PostAsync($"api/eval-sets/{setId}/items", File("items.jsonl", """
+            {"id": "a", "expected": "high", "input": "Server down"}
+            {"id": "b", "expected": "low", "input": "Typo"}
+            """))).ShouldHaveStatusAsync(HttpStatusCode.OK);
+
+        var export = await lead.GetAsync($"api/eval-sets/{setId}/export?format=bedrock-claude&maxTokens=32");
+        await export.ShouldHaveStatusAsync(HttpStatusCode.OK);
+        export.Content.Headers.ContentDisposition!.FileNameStar.ShouldBe($"eval-set-{setId}-bedrock-claude-batch-input.jsonl");
+        var records = (await export.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        records.Select(r => r.GetProperty("modelInput").GetProperty("max_tokens").GetInt32()).ShouldBe([32, 32]);
+        // Bedrock answers "high" to both: right on a only.
+        var output = string.Join('\n', records.Select(r => JsonSerializer.Serialize(new
+        {
+            recordId = r.GetProperty("recordId").GetString(),
+            modelInput = r.GetProperty("modelInput"),
+            modelOutput = new { type = "message", role = "assistant", content = new[] { new { type = "text", text = "high" } } },
+        })));
+
+        var run = await lead.PostAsync($"api/eval-sets/{setId}/runs", File("records.jsonl.out", output, ("name", "haiku")));
+
+        await run.ShouldHaveStatusAsync(HttpStatusCode.Created);
+        (await run.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("summary").GetProperty("metrics").GetProperty("exact").GetDouble().ShouldBe(0.5);
+        await (await lead.GetAsync($"api/eval-sets/{setId}/export?format=bedrock-nova&maxTokens=0")).ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task MlLead_ImportsGsm8kQuestionsAndLmEvalSamplesOverTheApi_ScoredByFinalNumber()
     {
         var (projectId, _) = await app.CreateImportTargetAsync();

@@ -31,6 +31,29 @@ public sealed partial class EvalSetsPage
     private IReadOnlyList<ExampleRow> _page = [];
     private int _pageTotal;
     private HashSet<int> _chosen = [];
+    private int? _exportSetId;
+    private string _exportFormat = EvalSetExport.BatchFormat;
+    private string _exportModel = "";
+    private int _exportMaxTokens = EvalSetExport.DefaultMaxTokens;
+
+    /// <summary>The export endpoint for the chosen set and format; null until the choice is complete (a batch request names its model).</summary>
+    private string? ExportHref
+    {
+        get
+        {
+            if (_exportSetId is not { } id || (EvalSetExport.NamesModel(_exportFormat) && string.IsNullOrWhiteSpace(_exportModel)))
+            {
+                return null;
+            }
+
+            var query = $"format={Uri.EscapeDataString(_exportFormat)}"
+                + (EvalSetExport.NamesModel(_exportFormat) ? $"&model={Uri.EscapeDataString(_exportModel.Trim())}" : "")
+                + (EvalSetExport.TakesMaxTokens(_exportFormat) ? $"&maxTokens={_exportMaxTokens}" : "");
+            return $"api/eval-sets/{id}/export?{query}";
+        }
+    }
+
+    private string? ExportFileName => _exportSetId is { } id ? EvalSetExport.FileName(id, _exportFormat) : null;
 
     [Parameter] public int ProjectId { get; set; }
 
@@ -131,6 +154,7 @@ public sealed partial class EvalSetsPage
     {
         _sets = await Sets.ListSetsAsync(ProjectId, ComponentToken);
         _setId ??= _sets.Count > 0 ? _sets[0].Id : null;
+        _exportSetId ??= _setId;
     }
 
     private async Task CreateAsync()

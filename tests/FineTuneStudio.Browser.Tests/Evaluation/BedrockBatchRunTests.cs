@@ -1,0 +1,72 @@
+using System.Text.Json;
+using FineTuneStudio.Browser.Tests.Support;
+using FineTuneStudio.Core.Accounts;
+using FineTuneStudio.Web.Tests.Support;
+using Microsoft.Playwright;
+
+namespace FineTuneStudio.Browser.Tests.Evaluation;
+
+/// <summary>An ML lead scores a Nova model through Bedrock's batch inference: the set out as records from the Eval sets page, the job's output in as a run.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class BedrockBatchRunTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task MlLead_DownloadsTheSetAsNovaRecords_AndImportsTheJobsOutputAsARun()
+    {
+        var (projectId, _) = await browser.App.CreateImportTargetAsync();
+        await browser.App.CreateEvalSetAsync(projectId, "Held-out", """
+            {"id": "a", "expected": "high", "label": "high", "input": "The site is slow for everyone"}
+            {"id": "b", "expected": "low", "label": "low", "input": "Typo on the pricing page"}
+            {"id": "c", "expected": "normal", "label": "normal", "input": "How do I export my invoices?"}
+            {"id": "d", "expected": "critical", "label": "critical", "input": "Payments fail for all customers"}
+            """, ["exact", "accuracy"]);
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+
+        await page.GotoAsync($"projects/{projectId}/evaluation/sets");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        var form = page.Locator("[data-testid=export-set-form]");
+        // The OpenAI-style batch names its model: no download until one is given.
+        await Assertions.Expect(form.Locator("[data-testid=export-set]")).ToBeDisabledAsync();
+        await page.Locator("[data-testid=export-format]").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Bedrock batch inference, Nova" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=export-model]")).ToHaveCountAsync(0);
+        await page.Locator("input[data-testid=export-max-tokens], [data-testid=export-max-tokens] input").FillAsync("64");
+        await page.Locator("input[data-testid=export-max-tokens], [data-testid=export-max-tokens] input").BlurAsync();
+        await BrowserFixture.ScreenshotAsync(page, "MlLead-eval-set-bedrock-export");
+        var download = await page.RunAndWaitForDownloadAsync(() => form.Locator("[data-testid=export-set]").ClickAsync());
+
+        download.SuggestedFilename.ShouldEndWith("-bedrock-nova-batch-input.jsonl");
+        var records = await File.ReadAllLinesAsync((await download.PathAsync())!);
+        records.Length.ShouldBe(4);
+        // What Bedrock's job writes back, out of order: right on a, b and d (3 of 4).
+        var answers = new Dictionary<string, string> { ["The site is slow for everyone"] = "high", ["Typo on the pricing page"] = "low", ["How do I export my invoices?"] = "low", ["Payments fail for all customers"] = "critical" };
+        var output = string.Join('\n', records.Reverse().Select(line =>
+        {
+            var record = JsonDocument.Parse(line).RootElement;
+            var input = record.GetProperty("modelInput");
+            input.GetProperty("inferenceConfig").GetProperty("maxTokens").GetInt32().ShouldBe(64);
+            var question = input.GetProperty("messages")[0].GetProperty("content")[0].GetProperty("text").GetString()!;
+            return JsonSerializer.Serialize(new
+            {
+                recordId = record.GetProperty("recordId").GetString(),
+                modelInput = input,
+                modelOutput = new { output = new { message = new { role = "assistant", content = new[] { new { text = answers[question] } } } }, stopReason = "end_turn" },
+            });
+        }));
+
+        await page.GotoAsync($"projects/{projectId}/evaluation/runs");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await page.Locator("input[data-testid=run-name], [data-testid=run-name] input").FillAsync("nova micro");
+        await page.Locator("[data-testid=run-file]").SetInputFilesAsync(new FilePayload
+        {
+            Name = download.SuggestedFilename + ".out", MimeType = "application/octet-stream", Buffer = System.Text.Encoding.UTF8.GetBytes(output),
+        });
+        await page.ClickAsync("[data-testid=import-run]");
+
+        var row = page.Locator("[data-testid=run-table] tr", new() { HasText = "nova micro" });
+        await Assertions.Expect(row).ToContainTextAsync("3 / 4");
+        await Assertions.Expect(row).ToContainTextAsync("75");
+        await BrowserFixture.ScreenshotAsync(page, "MlLead-bedrock-run");
+        await page.Context.CloseAsync();
+    }
+}
