@@ -22,7 +22,11 @@ public static class TrainingCommands
 
     private static Command BuildImport()
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "results.csv, trainer_state.json or trainer_log.jsonl" };
+        var file = new Argument<FileInfo[]>("FILE")
+        {
+            Description = "results.csv, trainer_state.json or trainer_log.jsonl; Bedrock's step_wise_training_metrics.csv and validation_metrics.csv together",
+            Arity = new ArgumentArity(1, 2),
+        };
         var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "Dataset id or name of the version trained on (with --version)" };
         var version = new Option<int?>("--version") { Description = "Number of the version trained on, within --dataset" };
@@ -30,16 +34,17 @@ public static class TrainingCommands
         var command = new Command("import", "Import a training log and judge its curve") { file, project, dataset, version, name };
         command.SetAction(async (parse, ct) =>
         {
-            var path = parse.GetValue(file)!;
-            if (!path.Exists)
+            var paths = parse.GetValue(file)!;
+            var logs = new List<(string FileName, string Text)>();
+            foreach (var path in paths)
             {
-                throw new CliException($"FILE: the file {path.FullName} does not exist");
-            }
+                if (!path.Exists)
+                {
+                    throw new CliException($"FILE: the file {path.FullName} does not exist");
+                }
 
-            string text;
-            await using (var stream = path.OpenRead())
-            {
-                text = await EvalFileParser.ReadTextAsync(stream, ct);
+                await using var stream = path.OpenRead();
+                logs.Add((path.Name, await EvalFileParser.ReadTextAsync(stream, ct)));
             }
 
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
@@ -47,7 +52,7 @@ public static class TrainingCommands
             var versionId = await VersionIdAsync(services, found, parse.GetValue(dataset), parse.GetValue(version), ct);
 
             var curves = services.GetRequiredService<TrainingCurveService>();
-            var imported = await curves.ImportAsync(found.Id, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(path.Name), versionId, text, Actor.Cli, ct);
+            var imported = await curves.ImportAsync(found.Id, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(paths[0].Name), versionId, logs, Actor.Cli, ct);
             await WriteAsync(parse, await curves.GetAsync(imported.Id, ct));
             return StudioCli.Success;
         });

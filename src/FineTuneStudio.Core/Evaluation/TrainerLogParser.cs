@@ -18,6 +18,7 @@ public static class TrainerLogParser
     public const string ResultsCsv = "results-csv";
     public const string HfTrainerState = "hf-trainer-state";
     public const string LlamaFactoryLog = "llamafactory-log";
+    public const string BedrockMetrics = "bedrock-metrics";
 
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
@@ -26,7 +27,8 @@ public static class TrainerLogParser
         var start = text.AsSpan().TrimStart("\uFEFF \t\r\n");
         if (start.IsEmpty || start[0] != '{')
         {
-            return new TrainerLog(ResultsCsv, TrainingCurveParser.Parse(text));
+            var header = start[..Math.Max(0, start.IndexOfAny('\r', '\n') is >= 0 and var end ? end : start.Length)];
+            return new TrainerLog(header.Contains("step_number", StringComparison.OrdinalIgnoreCase) ? BedrockMetrics : ResultsCsv, TrainingCurveParser.Parse(text));
         }
 
         // Python's json module writes NaN and Infinity for a diverged loss; they read as missing values here.
@@ -51,6 +53,80 @@ public static class TrainerLogParser
 
         return new TrainerLog(LlamaFactoryLog, ReadLines(json));
     }
+
+    /// <summary>
+    /// Several files of one training run read as one log, point by point: Bedrock writes the training loss and the
+    /// validation loss to two files. Each file's problems are named with the file; a value that two files give for the
+    /// same step is refused, as the files would then not be of one run.
+    /// </summary>
+    public static TrainerLog Parse(IReadOnlyList<(string FileName, string Text)> files)
+    {
+        if (files.Count == 1)
+        {
+            return Parse(files[0].Text);
+        }
+
+        var logs = new List<(string FileName, TrainerLog Log)>();
+        var errors = new List<InputError>();
+        var total = 0;
+        foreach (var (fileName, text) in files)
+        {
+            try
+            {
+                logs.Add((fileName, Parse(text)));
+            }
+            catch (StudioValidationException e)
+            {
+                errors.AddRange(e.Errors.Select(error => error.Line is null
+                    ? error with { Field = $"{fileName}: {error.Field}" }
+                    : error with { LineUnit = $"{fileName} {error.LineUnit}" }));
+                total += e.TotalCount;
+            }
+        }
+
+        if (total > 0)
+        {
+            throw new StudioValidationException(errors, total);
+        }
+
+        var merged = new SortedDictionary<int, (CurvePoint Point, string FileName)>();
+        foreach (var (fileName, log) in logs)
+        {
+            foreach (var point in log.Points)
+            {
+                if (!merged.TryGetValue(point.Step, out var earlier))
+                {
+                    merged[point.Step] = (point, fileName);
+                    continue;
+                }
+
+                if (Clash(earlier.Point, point) is { } metric)
+                {
+                    errors.Add(new InputError(metric, $"Step {point.Step} has a {metric} in both {earlier.FileName} and {fileName}: import files of one run together."));
+                    continue;
+                }
+
+                merged[point.Step] = (Combine(earlier.Point, point), earlier.FileName);
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new StudioValidationException(errors.Take(EvalFileParser.MaxErrors).ToList(), errors.Count);
+        }
+
+        return new TrainerLog(string.Join('+', logs.Select(l => l.Log.Format).Distinct()), merged.Values.Select(v => v.Point).ToList());
+    }
+
+    private static string? Clash(CurvePoint a, CurvePoint b) =>
+        a.TrainLoss is not null && b.TrainLoss is not null ? "train_loss"
+        : a.TrainAccuracy is not null && b.TrainAccuracy is not null ? "train_accuracy"
+        : a.ValidLoss is not null && b.ValidLoss is not null ? "valid_loss"
+        : a.ValidAccuracy is not null && b.ValidAccuracy is not null ? "valid_accuracy"
+        : null;
+
+    private static CurvePoint Combine(CurvePoint a, CurvePoint b) => new(a.Step, a.TrainLoss ?? b.TrainLoss, a.TrainAccuracy ?? b.TrainAccuracy,
+        a.ValidLoss ?? b.ValidLoss, a.ValidAccuracy ?? b.ValidAccuracy, a.Epoch ?? b.Epoch, a.LearningRate ?? b.LearningRate);
 
     private static JsonDocument? TryParseWhole(string json)
     {

@@ -28,11 +28,13 @@ public static class TrainingCurveParser
         try
         {
             var headers = reader.Headers.Select(h => h.Trim().ToLowerInvariant()).ToList();
-            var step = headers.IndexOf("step");
+            // Bedrock's customization jobs write step_number and epoch_number (step_wise_training_metrics.csv, validation_metrics.csv).
+            var step = headers.IndexOf("step") is >= 0 and var plain ? plain : headers.IndexOf("step_number");
+            var epoch = headers.IndexOf("epoch") is >= 0 and var named ? named : headers.IndexOf("epoch_number");
             var columns = Aliases.Select(names => names.Select(n => (Name: n, Index: headers.IndexOf(n))).FirstOrDefault(x => x.Index >= 0)).ToArray();
             if (step < 0 || columns.All(c => c.Name is null))
             {
-                throw new StudioValidationException([new InputError("header", "The header needs a step column and at least one of train_loss, train_accuracy, valid_loss, valid_mean_token_accuracy.", 1)]);
+                throw new StudioValidationException([new InputError("header", "The header needs a step (or step_number) column and at least one of train_loss, train_accuracy, valid_loss, valid_mean_token_accuracy (or training_loss, validation_loss).", 1)]);
             }
 
             var seen = new HashSet<int>();
@@ -77,9 +79,23 @@ public static class TrainingCurveParser
                     }
                 }
 
+                double? epochValue = null;
+                if (epoch >= 0 && reader.GetString(epoch).Trim() is { Length: > 0 } epochCell)
+                {
+                    if (double.TryParse(epochCell, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed) && parsed >= 0)
+                    {
+                        epochValue = parsed;
+                    }
+                    else
+                    {
+                        Add(new InputError(headers[epoch], $"\"{epochCell}\" is not a number of epochs.", line));
+                        ok = false;
+                    }
+                }
+
                 if (ok)
                 {
-                    points.Add(new CurvePoint(stepValue, values[0], values[1], values[2], values[3]));
+                    points.Add(new CurvePoint(stepValue, values[0], values[1], values[2], values[3], epochValue));
                 }
             }
         }

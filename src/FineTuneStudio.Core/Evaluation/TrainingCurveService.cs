@@ -13,7 +13,12 @@ public sealed record TrainingCurve(TrainingMetricsSummary Metrics, IReadOnlyList
 /// <summary>Imported training logs (a provider's results CSV, an open trainer's log) and their loss curves.</summary>
 public sealed class TrainingCurveService(IDbContextFactory<StudioDbContext> factory, TimeProvider clock)
 {
-    public async Task<TrainingMetricsSummary> ImportAsync(int projectId, string name, int? datasetVersionId, string logText, Actor actor, CancellationToken cancellationToken)
+    public Task<TrainingMetricsSummary> ImportAsync(int projectId, string name, int? datasetVersionId, string logText, Actor actor, CancellationToken cancellationToken) =>
+        ImportAsync(projectId, name, datasetVersionId, [("log", logText)], actor, cancellationToken);
+
+    /// <summary>One training run from one log, or from several files of it (Bedrock's training and validation metrics), merged by step.</summary>
+    public async Task<TrainingMetricsSummary> ImportAsync(int projectId, string name, int? datasetVersionId, IReadOnlyList<(string FileName, string Text)> logs, Actor actor,
+        CancellationToken cancellationToken)
     {
         name = name?.Trim() ?? "";
         if (name.Length == 0 || name.Length > 200)
@@ -21,7 +26,7 @@ public sealed class TrainingCurveService(IDbContextFactory<StudioDbContext> fact
             throw new StudioValidationException("name", "give the training results a name of 1 to 200 characters");
         }
 
-        var log = TrainerLogParser.Parse(logText);
+        var log = TrainerLogParser.Parse(logs);
         var points = log.Points;
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))

@@ -268,11 +268,16 @@ public static class EvaluationEndpoints
         api.MapPost("/projects/{projectId:int}/training-metrics", async Task<Created<TrainingMetricsSummary>> (int projectId,
                 TrainingCurveService training, HttpContext http, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
-                await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
+                await using var upload = await Uploads.ReadFormAsync(http, uploads, ct, secondFilePart: "validation");
                 var name = upload.Field("name");
-                var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
+                List<(string FileName, string Text)> logs = [(upload.FileName, await EvalFileParser.ReadTextAsync(upload.File, ct))];
+                if (upload.Second is { } second)
+                {
+                    logs.Add((second.FileName, await EvalFileParser.ReadTextAsync(second.File, ct)));
+                }
+
                 var created = await training.ImportAsync(projectId, string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(upload.FileName) : name,
-                    FormInt(upload, "datasetVersionId"), text, http.User.ToActor(), ct);
+                    FormInt(upload, "datasetVersionId"), logs, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/training-metrics/{created.Id}", created);
             })
             .InProject(ScopeKind.Project, "projectId")
@@ -280,7 +285,7 @@ public static class EvaluationEndpoints
             .DisableAntiforgery()
             .RequireAuthorization(StudioPolicies.Evaluate)
             .WithSummary("Import a training log: trainer_state.json (Hugging Face, TRL, axolotl, Unsloth), LLaMA-Factory's trainer_log.jsonl or a provider's results CSV")
-            .WithDescription("Multipart form: file, and optional name and datasetVersionId. Past the upload limit: 413.");
+            .WithDescription("Multipart form: file, and optional name and datasetVersionId; for Amazon Bedrock, step_wise_training_metrics.csv as file and validation_metrics.csv as validation. Past the upload limit: 413.");
     }
 
     private static int? FormInt(Upload upload, string field) => upload.Field(field) switch

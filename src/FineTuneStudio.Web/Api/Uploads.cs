@@ -18,8 +18,11 @@ internal static class Uploads
     /// <summary>Room for the multipart envelope and the form fields on top of the file itself.</summary>
     private const long EnvelopeBytes = 64 * 1024;
 
-    /// <summary>A multipart form with one file in a part named "file" and any small text fields.</summary>
-    public static async Task<Upload> ReadFormAsync(HttpContext http, IOptionsMonitor<UploadLimitOptions> limits, CancellationToken ct)
+    /// <summary>
+    /// A multipart form with one file in a part named "file" and any small text fields; where a file comes in two
+    /// (Bedrock's training and validation metrics), the other in a part named <paramref name="secondFilePart"/>, under the same limit.
+    /// </summary>
+    public static async Task<Upload> ReadFormAsync(HttpContext http, IOptionsMonitor<UploadLimitOptions> limits, CancellationToken ct, string? secondFilePart = null)
     {
         var limit = Allow(http, limits.CurrentValue.MaxUploadBytes, EnvelopeBytes);
         if (!IsMultipart(http.Request, out var boundary))
@@ -39,7 +42,18 @@ internal static class Uploads
                 }
 
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
-                if (disposition.IsFileDisposition())
+                if (disposition.IsFileDisposition() && secondFilePart is not null && name.Equals(secondFilePart, StringComparison.OrdinalIgnoreCase))
+                {
+                    if (upload.Second is not null)
+                    {
+                        throw new StudioValidationException(secondFilePart, $"send at most one file in the part named '{secondFilePart}'");
+                    }
+
+                    upload.Second = new Upload();
+                    var secondName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                    await upload.Second.SaveFileAsync(section.Body, Path.GetFileName(secondName ?? ""), limit, ct);
+                }
+                else if (disposition.IsFileDisposition())
                 {
                     if (!name.Equals("file", StringComparison.OrdinalIgnoreCase) || upload.HasFile)
                     {
@@ -68,6 +82,11 @@ internal static class Uploads
         }
 
         upload.File.Position = 0;
+        if (upload.Second is { } other)
+        {
+            other.File.Position = 0;
+        }
+
         return upload;
     }
 
@@ -156,6 +175,9 @@ internal sealed class Upload : IAsyncDisposable
 
     public string? Field(string name) => Fields.GetValueOrDefault(name);
 
+    /// <summary>A second file the form was allowed to carry, in its own part; disposed with this one.</summary>
+    public Upload? Second { get; set; }
+
     public async Task SaveFileAsync(Stream body, string fileName, long limit, CancellationToken ct)
     {
         FileName = fileName;
@@ -178,6 +200,12 @@ internal sealed class Upload : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Second is not null)
+        {
+            await Second.DisposeAsync();
+            Second = null;
+        }
+
         if (_file is not null)
         {
             await _file.DisposeAsync();

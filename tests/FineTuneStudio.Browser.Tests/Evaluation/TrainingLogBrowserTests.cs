@@ -41,4 +41,30 @@ public sealed class TrainingLogBrowserTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=curve-caption]")).ToContainTextAsync("trainer_state.json");
         await BrowserFixture.ScreenshotAsync(page, "training-trainer-state");
     }
+
+    [Fact]
+    public async Task MlLead_ChoosesBedrocksTwoMetricsFilesTogether_AndSeesOneCurveJudged()
+    {
+        var (projectId, _) = await browser.App.CreateImportTargetAsync();
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await page.GotoAsync($"projects/{projectId}/evaluation/training");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        // Training loss 2.40 falling by 0.05 a step over 20 steps, 4 a epoch; validation 1.90, 1.60, 1.70, 1.80, 1.95 at each epoch's last step.
+        var training = "step_number,epoch_number,training_loss,perplexity\n"
+            + string.Concat(Enumerable.Range(0, 20).Select(i => FormattableString.Invariant($"{i},{i / 4 + 1},{2.40 - 0.05 * i:0.00},{Math.Exp(2.40 - 0.05 * i):0.0000}\n")));
+        const string validation = "step_number,epoch_number,validation_loss,perplexity\n3,1,1.90,6.6859\n7,2,1.60,4.9530\n11,3,1.70,5.4739\n15,4,1.80,6.0496\n19,5,1.95,7.0287\n";
+
+        await page.Locator("[data-testid=training-file]").SetInputFilesAsync(new[]
+        {
+            new FilePayload { Name = "step_wise_training_metrics.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(training) },
+            new FilePayload { Name = "validation_metrics.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(validation) },
+        });
+        await page.ClickAsync("[data-testid=import-training]");
+
+        await Assertions.Expect(page.Locator("[data-testid=overfitting-banner]")).ToContainTextAsync("from step 7");
+        await Assertions.Expect(page.Locator("[data-testid=curve-caption]")).ToContainTextAsync("20 steps, 5 epochs");
+        await Assertions.Expect(page.Locator("[data-testid=curve-caption]")).ToContainTextAsync("Bedrock metrics CSV");
+        await BrowserFixture.ScreenshotAsync(page, "training-bedrock-metrics");
+        await page.Context.CloseAsync();
+    }
 }

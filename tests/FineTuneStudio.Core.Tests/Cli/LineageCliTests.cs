@@ -107,7 +107,12 @@ public sealed class LineageCliTests : IDisposable
         await OkAsync("eval", "import-run", "--project", "Routing", "--set", "Held-out", "--name", "haiku v1", "--outputs", Write("records.jsonl.out", output),
             "--dataset", "Intents", "--version", "1");
 
+        // The job's two metrics files, as Bedrock writes them to the output folder, are one training run.
+        var fixtures = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures");
+        await OkAsync("training", "import", Path.Combine(fixtures, "step_wise_training_metrics.csv"), Path.Combine(fixtures, "validation_metrics.csv"),
+            "--project", "Routing", "--dataset", "Intents", "--version", "1", "--name", "haiku v1");
+
         var text = await OkAsync("versions", "lineage", "--project", "Routing", "--dataset", "Intents", "--version", "1");
-        text.ShouldContain("75.0% accuracy against the baseline's 50.0%.");
+        text.ShouldContain("Trained on Intents v1: validation loss lowest at epoch 2 (step 7), then rising: overfitting; 75.0% accuracy against the baseline's 50.0%.");
     }
 }

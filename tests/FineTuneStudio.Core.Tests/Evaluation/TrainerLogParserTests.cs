@@ -89,7 +89,7 @@ public sealed class TrainerLogParserTests
     {
         // Fuzz-style: cut, duplicate and overwrite bytes of both fixtures; every outcome is points or a validation error.
         var random = new Random(20261204);
-        var seeds = new[] { Fixture("trainer_state.json"), Fixture("trainer_log.jsonl"), "step,train_loss\n1,2\n" };
+        var seeds = new[] { Fixture("trainer_state.json"), Fixture("trainer_log.jsonl"), "step,train_loss\n1,2\n", Fixture("validation_metrics.csv") };
         const string alphabet = "{}[]\",:0123456789.-eE NaNInfinity\\\n\r\tstep_loss";
         for (var i = 0; i < 3_000; i++)
         {
@@ -107,12 +107,58 @@ public sealed class TrainerLogParserTests
 
             try
             {
-                TrainerLogParser.Parse(text.ToString());
+                // Every other mangled file goes in beside Bedrock's training metrics, as one run of two files.
+                _ = i % 2 == 0 ? TrainerLogParser.Parse(text.ToString()) : TrainerLogParser.Parse([("step_wise_training_metrics.csv", Fixture("step_wise_training_metrics.csv")), ("mangled", text.ToString())]);
             }
             catch (StudioValidationException)
             {
                 // Refused with a message: what bad input should get.
             }
         }
+    }
+
+    [Fact]
+    public void BedrockMetrics_TheTwoFilesOfOneJob_ReadAsOneCurve_WithEpochs()
+    {
+        var log = TrainerLogParser.Parse([("step_wise_training_metrics.csv", Fixture("step_wise_training_metrics.csv")), ("validation_metrics.csv", Fixture("validation_metrics.csv"))]);
+
+        log.Format.ShouldBe(TrainerLogParser.BedrockMetrics);
+        log.Points.Select(p => p.Step).ShouldBe(Enumerable.Range(0, 20));
+        log.Points[0].ShouldBe(new CurvePoint(0, 2.40, null, null, null, 1));
+        // Step 7 has both files' values: training loss 2.40 - 7 × 0.05 and the validation loss of epoch 2.
+        log.Points[7].ShouldBe(new CurvePoint(7, 2.05, null, 1.60, null, 2));
+        // Validation 1.90, 1.60, 1.70, 1.80, 1.95 at steps 3..19; mean training loss per window 2.325, 2.125, 1.925, 1.725, 1.525.
+        // Rises at 11, 15 and 19 while training fell: overfitting since the evaluation at step 7, the best one.
+        var verdict = OverfittingDetector.Detect(log.Points);
+        (verdict.Status, verdict.RisingSinceStep, verdict.BestValidStep, verdict.BestValidLoss).ShouldBe((CurveStatus.Overfitting, 7, 7, 1.6));
+    }
+
+    [Fact]
+    public void BedrockMetrics_TheTrainingFileAlone_IsACurveWithoutValidation()
+    {
+        var log = TrainerLogParser.Parse(Fixture("step_wise_training_metrics.csv"));
+
+        (log.Format, log.Points.Count, log.Points[^1].TrainLoss, log.Points[^1].Epoch).ShouldBe((TrainerLogParser.BedrockMetrics, 20, 1.45, 5.0));
+        OverfittingDetector.Detect(log.Points).Status.ShouldBe(CurveStatus.NoValidation);
+    }
+
+    [Fact]
+    public void TwoFiles_ThatBothGiveALossAtOneStep_AreRefusedNamingBoth()
+    {
+        var training = Fixture("step_wise_training_metrics.csv");
+
+        var refused = Should.Throw<StudioValidationException>(() => TrainerLogParser.Parse([("a.csv", training), ("b.csv", training)]));
+
+        refused.TotalCount.ShouldBe(20);
+        refused.Errors[0].ToString().ShouldBe("train_loss: Step 0 has a train_loss in both a.csv and b.csv: import files of one run together.");
+    }
+
+    [Fact]
+    public void TwoFiles_ABadRow_IsNamedWithItsFileAndLine()
+    {
+        var refused = Should.Throw<StudioValidationException>(() => TrainerLogParser.Parse(
+            [("step_wise_training_metrics.csv", Fixture("step_wise_training_metrics.csv")), ("validation_metrics.csv", "step_number,epoch_number,validation_loss\n3,1,1.9\n7,two,1.6\n")]));
+
+        refused.Errors.Single().ToString().ShouldBe("validation_metrics.csv line 3: epoch_number: \"two\" is not a number of epochs.");
     }
 }

@@ -229,4 +229,24 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
         var curve = await lead.GetFromJsonAsync<JsonElement>(created.Headers.Location!.ToString().TrimStart('/'));
         curve.GetProperty("verdict").GetProperty("status").GetString().ShouldBe("Overfitting");
     }
+
+    [Fact]
+    public async Task TrainingImport_BedrocksTwoMetricsFiles_InTwoParts_AreOneCurve()
+    {
+        var demo = await app.DemoEvaluationAsync();
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        using var form = File("step_wise_training_metrics.csv", "step_number,epoch_number,training_loss,perplexity\n0,1,2.0,7.39\n1,1,1.8,6.05\n2,2,1.6,4.95\n3,2,1.4,4.06\n", ("name", "Bedrock haiku"));
+        var validation = new ByteArrayContent(Encoding.UTF8.GetBytes("step_number,epoch_number,validation_loss,perplexity\n1,1,1.9,6.69\n3,2,1.7,5.47\n"));
+        form.Add(validation, "validation", "validation_metrics.csv");
+
+        var created = await lead.PostAsync($"api/projects/{demo.ProjectId}/training-metrics", form);
+
+        await created.ShouldHaveStatusAsync(HttpStatusCode.Created);
+        (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("format").GetString().ShouldBe("bedrock-metrics");
+        var curve = await lead.GetFromJsonAsync<JsonElement>(created.Headers.Location!.ToString().TrimStart('/'));
+        curve.GetProperty("points").EnumerateArray().Select(p => (p.GetProperty("step").GetInt32(), p.GetProperty("validLoss").ValueKind == JsonValueKind.Number))
+            .ShouldBe([(0, false), (1, true), (2, false), (3, true)]);
+        curve.GetProperty("verdict").GetProperty("bestValidStep").GetInt32().ShouldBe(3);
+    }
 }

@@ -26,7 +26,10 @@ public sealed partial class TrainingPage
     private IReadOnlyList<string> _errors = [];
     private int _total;
     private string _name = "";
-    private IBrowserFile? _file;
+    /// <summary>The files of one training run: a log, or Bedrock's training and validation metrics.</summary>
+    private IReadOnlyList<IBrowserFile> _files = [];
+
+    private const int MaxFiles = 2;
     private int? _versionId;
     private IReadOnlyList<(int Id, string Label)> _versions = [];
 
@@ -91,16 +94,21 @@ public sealed partial class TrainingPage
     {
         try
         {
-            if (_file is null)
+            if (_files.Count == 0)
             {
                 return;
             }
 
-            await using var stream = PageUploads.Open(_file, UploadLimits.CurrentValue, ComponentToken);
-            var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
-            var name = string.IsNullOrWhiteSpace(_name) ? Path.GetFileNameWithoutExtension(_file.Name) : _name;
-            var created = await Training.ImportAsync(ProjectId, name, _versionId, text, (await AuthenticationState).User.ToActor(), ComponentToken);
-            (_errors, _total, _name, _file) = ([], 0, "", null);
+            var logs = new List<(string FileName, string Text)>();
+            foreach (var file in _files)
+            {
+                await using var stream = PageUploads.Open(file, UploadLimits.CurrentValue, ComponentToken);
+                logs.Add((file.Name, await EvalFileParser.ReadTextAsync(stream, ComponentToken)));
+            }
+
+            var name = string.IsNullOrWhiteSpace(_name) ? Path.GetFileNameWithoutExtension(_files[0].Name) : _name;
+            var created = await Training.ImportAsync(ProjectId, name, _versionId, logs, (await AuthenticationState).User.ToActor(), ComponentToken);
+            (_errors, _total, _name, _files) = ([], 0, "", []);
             _list = await Training.ListAsync(ProjectId, ComponentToken);
             await SelectAsync(created.Id);
         }
@@ -114,6 +122,7 @@ public sealed partial class TrainingPage
     {
         TrainerLogParser.HfTrainerState => "trainer_state.json",
         TrainerLogParser.LlamaFactoryLog => "LLaMA-Factory trainer_log.jsonl",
+        TrainerLogParser.BedrockMetrics => "Bedrock metrics CSV",
         _ => "results CSV",
     };
 }
