@@ -75,6 +75,42 @@ public static class ImportCommands
         }
     }
 
+    /// <summary>The left-out records copied to <paramref name="target"/> (beside it first, then moved: no half file); nothing when none was left out.</summary>
+    private static async Task WriteRejectsAsync(FileStream source, ImportResult result, FileInfo target, TextWriter error, CancellationToken ct)
+    {
+        if (result.LeftOutLines.Count == 0)
+        {
+            await error.WriteLineAsync($"no record was left out; {target.Name} was not written");
+            return;
+        }
+
+        var partial = target.FullName + ".partial";
+        RejectsWritten written;
+        try
+        {
+            source.Position = 0;
+            await using (var output = File.Create(partial))
+            {
+                written = await ImportRejects.WriteAsync(source, result.Format, result.LeftOutLines, output, ct);
+            }
+
+            File.Move(partial, target.FullName, overwrite: true);
+        }
+        catch (StudioValidationException e)
+        {
+            // The import itself went through; only the copy cannot be made (a Parquet file).
+            await error.WriteLineAsync($"warning: {target.Name} was not written: {e.Errors[0].Message}");
+            return;
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+
+        await error.WriteLineAsync($"wrote {ListText.Counted(written.Copied, "left-out record", "D")} to {target.FullName}"
+            + (written.NotCopied > 0 ? $"; {ListText.Counted(written.NotCopied, "record", "D")} not copied (not UTF-8 text, or longer than a record may be)" : ""));
+    }
+
     private static Command BuildImport()
     {
         var file = new Argument<FileInfo>("FILE") { Description = "The file to import: CSV, JSONL, a JSON array or Parquet (Hugging Face datasets), any of them may be gzip-compressed" };
@@ -93,10 +129,11 @@ public static class ImportCommands
         var duplicates = new Option<string>("--duplicates") { Description = "Content already in the dataset: skip or keep", DefaultValueFactory = _ => "skip" };
         duplicates.AcceptOnlyFromAmong("skip", "keep");
         var invalid = InvalidOption("Records with problems", "; a problem with the file itself still stops the import");
+        var rejects = new Option<FileInfo?>("--rejects") { Description = "With --invalid skip: copy the records left out, as they were, to this file (fix it and import it again)" };
 
         var command = new Command("import", "Import labeled examples into a dataset, all or nothing (or leaving out records with problems, with --invalid skip)")
         {
-            file, project, dataset, format, map, status, dryRun, duplicates, invalid,
+            file, project, dataset, format, map, status, dryRun, duplicates, invalid, rejects,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -109,6 +146,12 @@ public static class ImportCommands
             }
 
             var options = ImportSettings.Parse(parse.GetValue(format), parse.GetValue(status), parse.GetValue(duplicates), parse.GetValue(map), parse.GetValue(dryRun), parse.GetValue(invalid));
+            var rejectsFile = parse.GetValue(rejects);
+            if (rejectsFile is not null && options.InvalidRecords != InvalidRecordPolicy.Skip)
+            {
+                throw new CliException("--rejects: only an import that leaves records out (--invalid skip) has rejects to write", isUsage: true);
+            }
+
             if (options.Format == ImportFormat.Auto && options.CsvMapping is not null)
             {
                 options = options with { Format = ImportFormat.Csv };
@@ -201,6 +244,10 @@ public static class ImportCommands
             }
 
             await WriteLeftOutAsync(console.Error, result.LeftOut, result.TotalLeftOut);
+            if (rejectsFile is not null)
+            {
+                await WriteRejectsAsync(stream, result, rejectsFile, console.Error, ct);
+            }
 
             foreach (var warning in result.Warnings)
             {

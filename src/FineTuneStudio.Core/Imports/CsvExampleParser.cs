@@ -15,7 +15,7 @@ public sealed class CsvExampleParser
 {
     private const int MaxLabelLength = 200;
 
-    private static CsvReaderOptions Options => CsvReaderOptions.Default with
+    internal static CsvReaderOptions ReaderOptions => CsvReaderOptions.Default with
     {
         Separator = null,
         HasHeader = true,
@@ -30,7 +30,7 @@ public sealed class CsvExampleParser
     {
         // A gzipped CSV is previewed from its plain bytes; only the first rows are unpacked.
         await using var plain = stream.CanSeek ? await ImportFile.OpenPreviewAsync(stream, cancellationToken) : null;
-        await using var csv = CsvReader.Create(plain ?? stream, Options, leaveOpen: true);
+        await using var csv = CsvReader.Create(plain ?? stream, ReaderOptions, leaveOpen: true);
         var rows = new List<IReadOnlyList<string>>();
         string[] headers;
         try
@@ -58,7 +58,7 @@ public sealed class CsvExampleParser
 
     public async IAsyncEnumerable<ImportRow> ParseAsync(Stream stream, CsvMapping mapping, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var csv = CsvReader.Create(stream, Options, leaveOpen: true);
+        await using var csv = CsvReader.Create(stream, ReaderOptions, leaveOpen: true);
         string[] headers;
         InputError? headerError = null;
         try

@@ -85,6 +85,9 @@ public sealed record ImportResult(
 
     public int TotalLeftOut { get; init; }
 
+    /// <summary>The line each left-out record starts on, all of them in file order: what <see cref="ImportRejects"/> copies out.</summary>
+    public IReadOnlyList<int> LeftOutLines { get; init; } = [];
+
     /// <summary>Records without problems, duplicates aside: what a refused import would write with the invalid ones left out.</summary>
     public int ValidRecords { get; init; }
 

@@ -155,6 +155,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
         var warnings = new List<InputError>();
         var skipped = new List<SkippedRecord>();
         var leftOut = new List<InputError>();
+        var leftOutLines = new List<int>();
         int totalErrors = 0, totalWarnings = 0, leftOutErrors = 0;
         int valid = 0, duplicates = 0, records = 0, invalid = 0;
         var fileProblem = false;
@@ -171,6 +172,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
                 if (rowErrors.Count > 0 && skipInvalid && !row.AboutFile)
                 {
                     invalid++;
+                    leftOutLines.Add(row.Line);
                     leftOutErrors += rowErrors.Count;
                     leftOut.AddRange(rowErrors.Take(Math.Max(0, options.MaxErrorsListed - leftOut.Count)));
                 }
@@ -230,6 +232,7 @@ public sealed class ImportService(IDbContextFactory<StudioDbContext> factory, Ti
             InvalidRecords = invalid,
             LeftOut = ok ? leftOut : [],
             TotalLeftOut = ok ? leftOutErrors : 0,
+            LeftOutLines = ok ? leftOutLines : [],
             ValidRecords = valid,
             FileProblem = fileProblem,
         };

@@ -72,6 +72,9 @@ public sealed class JsonExampleParser(int maxRecordBytes = Utf8Lines.DefaultMaxL
     /// record (one that is an array is an error of its own), and each bad line is named, instead of the whole file
     /// failing as one broken array.
     /// </summary>
+    /// <summary>Whether the last file read by <see cref="ReadRecordsAsync"/> was one JSON array, rather than JSONL; known once the first record is out.</summary>
+    internal bool ReadAsArray { get; private set; }
+
     internal async IAsyncEnumerable<RawRecord> ReadRecordsAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (prefix, firstByte) = await PrefixStream.PeekAsync(stream, cancellationToken);
@@ -81,6 +84,7 @@ public sealed class JsonExampleParser(int maxRecordBytes = Utf8Lines.DefaultMaxL
             (prefix, isArray) = await LooksLikeArrayAsync(prefix, stream, cancellationToken);
         }
 
+        ReadAsArray = isArray;
         await using var source = new PrefixStream(prefix, stream);
         var records = isArray ? ReadArrayAsync(source, cancellationToken) : ReadLinesAsync(source, cancellationToken);
         await foreach (var record in records)

@@ -89,6 +89,12 @@ public sealed class ImportPageTests(BrowserFixture browser)
         await BrowserFixture.ScreenshotAsync(page, "import-left-out");
         var stored = await browser.App.QueryAsync(db => db.Examples.Where(e => e.DatasetId == datasetId).OrderBy(e => e.Id).Select(e => e.Label).ToListAsync());
         stored.ShouldBe(["urgent", "routine", "urgent"]);
+
+        // The two left-out lines come back as a file of their own, as they were, to fix and import again.
+        await Assertions.Expect(page.Locator("[data-testid=download-left-out]")).ToHaveTextAsync("Download the 2 left-out records");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=download-left-out]"));
+        download.SuggestedFilename.ShouldBe("tickets.left-out.jsonl");
+        (await File.ReadAllTextAsync((await download.PathAsync())!)).ShouldBe("{\"text\": \"Printer\n{\"text\": \"Coffee machine empty\", \"label\": \"whenever\"}\n");
         await page.Context.CloseAsync();
     }
 

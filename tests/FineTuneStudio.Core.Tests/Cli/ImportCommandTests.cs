@@ -74,6 +74,32 @@ public sealed class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_WithRejects_CopiesTheLeftOutCsvRecordsToAFile_ThatImportsOnceFixed()
+    {
+        // Line 3 has a stray field (a comma not quoted); the record on lines 4-5 is quoted across a line break and fine.
+        var file = WriteFile("help.csv", "question,answer\nHow do I reset?,Use the link\nWhere is it?,Here, and here\n\"When,\nexactly?\",Now\n");
+        var rejects = Path.Combine(_folder, "rejects.csv");
+
+        var usage = await RunAsync("import", file, "--db", DbPath, "--project", "Help", "--dataset", "Answers", "--map", "user=question,assistant=answer", "--rejects", rejects);
+        usage.ExitCode.ShouldBe(2);
+        usage.Error.ShouldContain("--rejects: only an import that leaves records out (--invalid skip) has rejects to write");
+
+        var skipped = await RunAsync("import", file, "--db", DbPath, "--project", "Help", "--dataset", "Answers", "--map", "user=question,assistant=answer",
+            "--invalid", "skip", "--rejects", rejects);
+
+        skipped.ExitCode.ShouldBe(0, skipped.Error);
+        skipped.Error.ShouldContain($"wrote 1 left-out record to {rejects}");
+        (await File.ReadAllTextAsync(rejects)).ShouldBe("sep=,\nquestion,answer\nWhere is it?,Here, and here\n");
+        // Fixed by quoting the answer, the rejects file imports on its own.
+        await File.WriteAllTextAsync(rejects, "sep=,\nquestion,answer\nWhere is it?,\"Here, and here\"\n");
+        var fixedUp = await RunAsync("import", rejects, "--db", DbPath, "--project", "Help", "--dataset", "Answers", "--map", "user=question,assistant=answer");
+        fixedUp.ExitCode.ShouldBe(0, fixedUp.Error);
+        await using var db = Open();
+        (await db.Examples.CountAsync()).ShouldBe(3);
+        File.Exists(rejects + ".partial").ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Import_PreferenceFile_CreatesAPreferenceDataset_AndAgainIntoTheSameDatasetSkipsDuplicates()
     {
         var file = WriteFile("pairs.jsonl",

@@ -184,6 +184,17 @@ public class CsvImportFuzzTests
                 }
 
                 partly += refused.CanSkipInvalid ? 1 : 0;
+                if (result.Succeeded && result.InvalidRecords > 0)
+                {
+                    // The rejects file holds exactly the records left out: each copied one is refused again, none imports.
+                    using var rejects = new MemoryStream();
+                    var copied = await ImportRejects.WriteAsync(new MemoryStream(item.Bytes), result.Format, result.LeftOutLines, rejects, CancellationToken.None);
+                    var again = await service.ImportAsync(datasetId, new MemoryStream(rejects.ToArray()), refuse, actor, null, CancellationToken.None);
+                    if (copied.Copied + copied.NotCopied != result.InvalidRecords || (copied.Copied > 0 && (again.ValidRecords != 0 || again.InvalidRecords != copied.Copied)))
+                    {
+                        failures.Add($"{item.Template.Name}, {item.Kind}: {result.InvalidRecords} left out, {copied} in the rejects file, which read back as {again.InvalidRecords} with problems and {again.ValidRecords} without: {string.Join(" / ", again.Errors)}");
+                    }
+                }
             }
             catch (Exception ex) when (ex is not StudioValidationException)
             {

@@ -111,6 +111,8 @@ public sealed class ImportApiTests(StudioAppFactory app)
             json.RootElement.GetProperty("imported").GetInt32().ShouldBe(3);
             json.RootElement.GetProperty("invalidRecords").GetInt32().ShouldBe(2);
             json.RootElement.GetProperty("leftOut").EnumerateArray().Select(e => e.GetProperty("line").GetInt32()).ShouldBe([6, 7]);
+            // Every left-out record's line, not only the listed problems': a script cuts the rejects out of its file with them.
+            json.RootElement.GetProperty("leftOutLines").EnumerateArray().Select(e => e.GetInt32()).ShouldBe([6, 7]);
         }
 
         (await app.ExampleCountAsync(datasetId)).ShouldBe(3);

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
 
 namespace FineTuneStudio.Web.Components.Pages.Imports;
 
@@ -44,6 +45,7 @@ public sealed partial class ImportPage
     [Inject] public required ImportService Imports { get; init; }
     [Inject] public required IOptionsMonitor<UploadLimitOptions> UploadLimits { get; init; }
     [Inject] public required ILogger<ImportPage> Logger { get; init; }
+    [Inject] public required IJSRuntime Js { get; init; }
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
@@ -232,6 +234,45 @@ public sealed partial class ImportPage
             _run = null;
             _busy = false;
             _busyText = null;
+        }
+    }
+
+    /// <summary>The file's records this import left out, copied from the upload as they were, saved by the browser.</summary>
+    private async Task DownloadLeftOutAsync()
+    {
+        if (_result is not { LeftOutLines.Count: > 0 } result || _tempPath is null)
+        {
+            return;
+        }
+
+        try
+        {
+            using var rejects = new MemoryStream();
+            await using (var file = OpenTempFile())
+            {
+                await ImportRejects.WriteAsync(file, result.Format, result.LeftOutLines, rejects, ComponentToken);
+            }
+
+            rejects.Position = 0;
+            await using var module = await Js.InvokeAsync<IJSObjectReference>("import", "./js/download.js");
+            using var stream = new DotNetStreamReference(rejects, leaveOpen: true);
+            await module.InvokeVoidAsync("saveStream", ComponentToken, LeftOutFileName, stream);
+        }
+        catch (StudioValidationException e)
+        {
+            ShowErrors(e);
+        }
+    }
+
+    /// <summary>"tickets.left-out.csv" for "tickets.csv" (a gzip file's rejects are plain text).</summary>
+    private string LeftOutFileName
+    {
+        get
+        {
+            var name = Path.GetFileName(_fileName ?? "import");
+            name = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : name;
+            var extension = Path.GetExtension(name);
+            return $"{Path.GetFileNameWithoutExtension(name)}.left-out{(extension.Length > 0 ? extension : ".txt")}";
         }
     }
 
