@@ -45,7 +45,8 @@ public static class FeedbackCommands
         var project = ProjectOption();
         var file = new Argument<FileInfo>("FILE") { Description = "JSONL traffic log: timestamp, messages or prompt, response, optional model, latency_ms, rating" };
         var invalid = ImportCommands.InvalidOption("Lines with problems");
-        var import = new Command("import", "Import a traffic log; all or nothing, errors by line (or leaving out lines with problems, with --invalid skip)") { file, project, invalid };
+        var rejects = ImportCommands.RejectsOption("lines");
+        var import = new Command("import", "Import a traffic log; all or nothing, errors by line (or leaving out lines with problems, with --invalid skip)") { file, project, invalid, rejects };
         import.SetAction(async (parse, ct) =>
         {
             var console = CliConsole.Get();
@@ -55,6 +56,7 @@ public static class FeedbackCommands
                 throw new CliException($"FILE: {path.FullName} does not exist");
             }
 
+            var rejectsFile = ImportCommands.RejectsFile(parse, rejects, parse.GetValue(invalid) == "skip");
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
             await using var stream = path.OpenRead();
@@ -66,6 +68,10 @@ public static class FeedbackCommands
 
             result.EnsureSucceeded();
             await ImportCommands.WriteLeftOutAsync(console.Error, result.LeftOut, result.TotalLeftOut);
+            if (rejectsFile is not null)
+            {
+                await ImportCommands.WriteRejectsAsync(stream, Core.Imports.ImportFormat.Auto, result.LeftOutLines, rejectsFile, console.Error, ct);
+            }
 
             if (parse.GetValue(GlobalOptions.Json))
             {

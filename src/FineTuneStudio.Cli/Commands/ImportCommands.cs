@@ -75,10 +75,20 @@ public static class ImportCommands
         }
     }
 
+    /// <summary><c>--rejects FILE</c> of an import that can leave <paramref name="what"/> out.</summary>
+    internal static Option<FileInfo?> RejectsOption(string what) =>
+        new("--rejects") { Description = $"With --invalid skip: copy the {what} left out, as they were, to this file (fix it and import it again)" };
+
+    /// <summary>The rejects file asked for; a usage error without --invalid skip, which alone leaves anything out.</summary>
+    internal static FileInfo? RejectsFile(ParseResult parse, Option<FileInfo?> option, bool skipping) =>
+        parse.GetValue(option) is { } file && !skipping
+            ? throw new CliException("--rejects: only an import that leaves records out (--invalid skip) has rejects to write", isUsage: true)
+            : parse.GetValue(option);
+
     /// <summary>The left-out records copied to <paramref name="target"/> (beside it first, then moved: no half file); nothing when none was left out.</summary>
-    private static async Task WriteRejectsAsync(FileStream source, ImportResult result, FileInfo target, TextWriter error, CancellationToken ct)
+    internal static async Task WriteRejectsAsync(FileStream source, ImportFormat format, IReadOnlyList<int> lines, FileInfo target, TextWriter error, CancellationToken ct)
     {
-        if (result.LeftOutLines.Count == 0)
+        if (lines.Count == 0)
         {
             await error.WriteLineAsync($"no record was left out; {target.Name} was not written");
             return;
@@ -91,7 +101,7 @@ public static class ImportCommands
             source.Position = 0;
             await using (var output = File.Create(partial))
             {
-                written = await ImportRejects.WriteAsync(source, result.Format, result.LeftOutLines, output, ct);
+                written = await ImportRejects.WriteAsync(source, format, lines, output, ct);
             }
 
             File.Move(partial, target.FullName, overwrite: true);
@@ -129,7 +139,7 @@ public static class ImportCommands
         var duplicates = new Option<string>("--duplicates") { Description = "Content already in the dataset: skip or keep", DefaultValueFactory = _ => "skip" };
         duplicates.AcceptOnlyFromAmong("skip", "keep");
         var invalid = InvalidOption("Records with problems", "; a problem with the file itself still stops the import");
-        var rejects = new Option<FileInfo?>("--rejects") { Description = "With --invalid skip: copy the records left out, as they were, to this file (fix it and import it again)" };
+        var rejects = RejectsOption("records");
 
         var command = new Command("import", "Import labeled examples into a dataset, all or nothing (or leaving out records with problems, with --invalid skip)")
         {
@@ -146,11 +156,7 @@ public static class ImportCommands
             }
 
             var options = ImportSettings.Parse(parse.GetValue(format), parse.GetValue(status), parse.GetValue(duplicates), parse.GetValue(map), parse.GetValue(dryRun), parse.GetValue(invalid));
-            var rejectsFile = parse.GetValue(rejects);
-            if (rejectsFile is not null && options.InvalidRecords != InvalidRecordPolicy.Skip)
-            {
-                throw new CliException("--rejects: only an import that leaves records out (--invalid skip) has rejects to write", isUsage: true);
-            }
+            var rejectsFile = RejectsFile(parse, rejects, options.InvalidRecords == InvalidRecordPolicy.Skip);
 
             if (options.Format == ImportFormat.Auto && options.CsvMapping is not null)
             {
@@ -246,7 +252,7 @@ public static class ImportCommands
             await WriteLeftOutAsync(console.Error, result.LeftOut, result.TotalLeftOut);
             if (rejectsFile is not null)
             {
-                await WriteRejectsAsync(stream, result, rejectsFile, console.Error, ct);
+                await WriteRejectsAsync(stream, result.Format, result.LeftOutLines, rejectsFile, console.Error, ct);
             }
 
             foreach (var warning in result.Warnings)

@@ -18,6 +18,9 @@ public sealed record LogImportResult(int Imported, int SkippedDuplicates, int Wi
 
     public int TotalLeftOut { get; init; }
 
+    /// <summary>Every left-out line's number, in file order: what <see cref="Imports.ImportRejects"/> copies out.</summary>
+    public IReadOnlyList<int> LeftOutLines { get; init; } = [];
+
     public bool CanSkipInvalid => !Succeeded && InvalidRecords > 0 && ValidRecords > 0;
 
     public string ProblemCounts => ListText.ProblemCounts(InvalidRecords, ValidRecords, "line");

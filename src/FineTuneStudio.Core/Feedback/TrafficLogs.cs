@@ -41,11 +41,17 @@ public sealed class TrafficLogs(IDbContextFactory<StudioDbContext> factory, Time
 
             var start = stream.Position;
             var errors = new List<InputError>();
+            var invalidLines = new List<int>();
             int totalErrors = 0, valid = 0, invalid = 0;
             await foreach (var row in new TrafficLogParser().ParseAsync(stream, cancellationToken))
             {
                 valid += row.Entry is null ? 0 : 1;
                 invalid += row.Entry is null ? 1 : 0;
+                if (row.Entry is null)
+                {
+                    invalidLines.Add(row.Line);
+                }
+
                 totalErrors += row.Errors.Count;
                 errors.AddRange(row.Errors.Take(Math.Max(0, maxErrorsListed - errors.Count)));
             }
@@ -57,7 +63,7 @@ public sealed class TrafficLogs(IDbContextFactory<StudioDbContext> factory, Time
 
             stream.Position = start;
             var written = await WriteLogsAsync(projectId, stream, actor, invalid, cancellationToken);
-            return written with { InvalidRecords = invalid, ValidRecords = valid, LeftOut = errors, TotalLeftOut = totalErrors };
+            return written with { InvalidRecords = invalid, ValidRecords = valid, LeftOut = errors, TotalLeftOut = totalErrors, LeftOutLines = invalidLines };
         }
         finally
         {

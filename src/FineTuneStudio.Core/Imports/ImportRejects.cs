@@ -28,7 +28,8 @@ public static class ImportRejects
         }
 
         var wanted = lines as IReadOnlySet<int> ?? lines.ToHashSet();
-        return format == ImportFormat.Csv || file.Kind == ImportFileKind.Csv
+        // A file that does not look like JSON is still read as lines unless it was imported as CSV (a traffic log cut short at its start).
+        return format == ImportFormat.Csv
             ? await CopyCsvAsync(file.Stream, wanted, output, cancellationToken)
             : await CopyJsonAsync(file.Stream, wanted, output, cancellationToken);
     }

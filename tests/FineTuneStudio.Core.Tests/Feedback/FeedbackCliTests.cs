@@ -53,6 +53,32 @@ public sealed class FeedbackCliTests : IDisposable
     }
 
     [Fact]
+    public async Task LogsImport_WithRejects_CopiesTheLinesLeftOut_EvenWhenTheLogStartsCutOff()
+    {
+        await SeedAsync();
+        // Rotation cut the first line in half, so the file does not even start like JSON; line 3 has a bad rating.
+        var file = WriteFile("""
+            08:00:00Z","prompt":"refund please","response":"done"}
+            {"timestamp":"2026-03-16T08:01:00Z","prompt":"where is my order","response":"on its way"}
+            {"timestamp":"2026-03-16T08:02:00Z","prompt":"refund please","response":"done","rating":"great"}
+            """);
+        var rejects = Path.Combine(_folder, "rejects.jsonl");
+
+        var usage = await RunAsync("logs", "import", file, "--project", "Refunds", "--db", DbPath, "--rejects", rejects);
+        usage.ExitCode.ShouldBe(2);
+
+        var skipped = await RunAsync("logs", "import", file, "--project", "Refunds", "--db", DbPath, "--invalid", "skip", "--rejects", rejects);
+
+        skipped.ExitCode.ShouldBe(0, skipped.Error);
+        skipped.Error.ShouldContain("wrote 2 left-out records to");
+        (await File.ReadAllTextAsync(rejects)).ShouldBe("""
+            08:00:00Z","prompt":"refund please","response":"done"}
+            {"timestamp":"2026-03-16T08:02:00Z","prompt":"refund please","response":"done","rating":"great"}
+
+            """.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public async Task LogsImportThenDrift_Json_ReportsCountsAndExits0()
     {
         await SeedAsync();
