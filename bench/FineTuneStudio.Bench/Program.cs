@@ -27,13 +27,33 @@ namespace FineTuneStudio.Bench;
 /// </summary>
 public static class Program
 {
-    private static readonly string[] Steps = ["import", "import-floor", "list", "export", "export-floor", "validate", "validate-floor", "quality", "export-held-out", "estimate-held-out", "parse-shapes", "import-skip-invalid"];
+    private static readonly string[] Steps = ["import", "import-floor", "list", "export", "export-floor", "validate", "validate-floor", "quality", "export-held-out", "estimate-held-out", "parse-shapes", "import-skip-invalid", "import-rejects"];
 
     /// <summary>The floor each step is compared with.</summary>
     private static readonly Dictionary<string, string> FloorOf = new()
     {
         ["import"] = "import-floor", ["export"] = "export-floor", ["validate"] = "validate-floor", ["judge-run"] = "judge-floor", ["eval-generate"] = "eval-generate-floor",
     };
+
+    /// <summary>The generated file with one line in a hundred cut in half (once per folder), and how many were cut.</summary>
+    private static async Task<(string Path, int Cut)> DamagedCopyAsync(string data, string folder, CancellationToken ct)
+    {
+        var damaged = Path.Combine(folder, "data-damaged.jsonl");
+        var (number, cut) = (0, 0);
+        var write = !File.Exists(damaged);
+        await using var writer = write ? new StreamWriter(damaged) : null;
+        await foreach (var line in File.ReadLinesAsync(data, ct))
+        {
+            var broken = ++number % 100 == 0;
+            cut += broken ? 1 : 0;
+            if (writer is not null)
+            {
+                await writer.WriteLineAsync(broken ? line[..(line.Length / 2)] : line);
+            }
+        }
+
+        return (damaged, cut);
+    }
 
     public static async Task<int> Main(string[] args)
     {
@@ -233,19 +253,7 @@ public static class Program
             case "import-skip-invalid":
             {
                 // The same file with one line in a hundred cut short, imported leaving those out, into a dataset of its own.
-                var damaged = Path.Combine(folder, "data-damaged.jsonl");
-                var cut = 0;
-                await using (var writer = new StreamWriter(damaged))
-                {
-                    var number = 0;
-                    await foreach (var line in File.ReadLinesAsync(data, ct))
-                    {
-                        var broken = ++number % 100 == 0;
-                        cut += broken ? 1 : 0;
-                        await writer.WriteLineAsync(broken ? line[..(line.Length / 2)] : line);
-                    }
-                }
-
+                var (damaged, cut) = await DamagedCopyAsync(data, folder, ct);
                 var datasetId = await CreateDatasetAsync(factory, settings, ct, project: "Bench, damaged file");
                 StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
                 watch.Start();
@@ -261,6 +269,39 @@ public static class Program
 
                 return StepResult.Of(step, watch, result.Imported + result.SkippedDuplicates + result.InvalidRecords, "rows",
                     $"{result.Imported:N0} imported, {result.SkippedDuplicates:N0} duplicates skipped, {result.InvalidRecords:N0} cut-short lines left out");
+            }
+
+            case "import-rejects":
+            {
+                // The records the step above leaves out, copied out of the damaged file: one more pass over it.
+                var (damaged, cut) = await DamagedCopyAsync(data, folder, ct);
+                var datasetId = await CreateDatasetAsync(factory, settings, ct, project: "Bench, rejects");
+                ImportResult checkedOnly;
+                await using (var input = File.OpenRead(damaged))
+                {
+                    checkedOnly = await provider.GetRequiredService<ImportService>().ImportAsync(datasetId, input,
+                        new ImportOptions { Format = ImportFormat.Chat, InvalidRecords = InvalidRecordPolicy.Skip, DryRun = true }, Actor.System, null, ct);
+                }
+
+                var rejectsPath = Path.Combine(folder, "rejects.jsonl");
+                StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+                watch.Start();
+                RejectsWritten written;
+                await using (var source = new FileStream(damaged, FileMode.Open, FileAccess.Read, FileShare.Read, 81_920, useAsync: true))
+                await using (var output = File.Create(rejectsPath))
+                {
+                    written = await ImportRejects.WriteAsync(source, checkedOnly.Format, checkedOnly.LeftOutLines, output, ct);
+                }
+
+                watch.Stop();
+                var copiedLines = File.ReadLines(rejectsPath).Count();
+                if (written.Copied != cut || copiedLines != cut)
+                {
+                    throw new InvalidOperationException($"{cut} lines were cut short but {written.Copied} were copied ({copiedLines} lines in the file)");
+                }
+
+                return StepResult.Of(step, watch, checkedOnly.ValidRecords + checkedOnly.InvalidRecords, "rows",
+                    $"{written.Copied:N0} left-out lines copied from {new FileInfo(damaged).Length / 1048576.0:0.0} MB");
             }
 
             case "import-floor":

@@ -31,8 +31,7 @@ public sealed class TrainingTargetsBrowserTests(BrowserFixture browser)
         var lead = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
         await lead.GotoAsync($"projects/{projectId}/versions");
         await BrowserFixture.WaitForCircuitAsync(lead);
-        await lead.Locator("[data-testid=target-select]").ClickAsync();
-        await lead.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Acme browser chat" }).ClickAsync();
+        await BrowserFixture.ChooseTargetAsync(lead, "Acme browser chat");
 
         await Assertions.Expect(lead.Locator("[data-testid=target-format]")).ToContainTextAsync("openai-chat rules");
         await Assertions.Expect(lead.Locator("[data-testid=cut-estimate]")).ToContainTextAsync("at 40 USD per million training tokens");

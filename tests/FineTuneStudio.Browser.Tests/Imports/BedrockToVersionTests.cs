@@ -31,8 +31,7 @@ public sealed class BedrockToVersionTests(BrowserFixture browser)
 
         await page.GotoAsync($"projects/{projectId}/versions");
         await BrowserFixture.WaitForCircuitAsync(page);
-        await page.Locator("[data-testid=target-select]").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Amazon Nova on Amazon Bedrock" }).ClickAsync();
+        await BrowserFixture.ChooseTargetAsync(page, "Amazon Nova on Amazon Bedrock");
         await Assertions.Expect(page.Locator("[data-testid=target-notice]")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("[data-testid=cut-form]")).ToContainTextAsync("examples over 32,000 tokens are cut in training");
         // The heuristic would take 9 epochs for 11 training examples; Nova takes at most 5, and the estimate says so.
@@ -43,9 +42,7 @@ public sealed class BedrockToVersionTests(BrowserFixture browser)
         await BrowserFixture.ScreenshotAsync(page, "MlLead-bedrock-version");
 
         var versionId = await browser.App.QueryAsync(db => db.DatasetVersions.Where(v => v.DatasetId == datasetId).Select(v => v.Id).SingleAsync());
-        await page.GotoAsync($"projects/{projectId}/versions/{versionId}");
-        await BrowserFixture.WaitForCircuitAsync(page);
-        await page.GetByRole(AriaRole.Tab, new() { Name = "Training recipes" }).ClickAsync();
+        await BrowserFixture.OpenRecipesAsync(page, projectId, versionId);
         var job = page.Locator("[data-testid='recipe-bedrock-customization-job.json']");
         await Assertions.Expect(job).ToContainTextAsync("\"baseModelIdentifier\": \"amazon.nova-micro-v1:0:128k\"");
         await Assertions.Expect(job).ToContainTextAsync("\"s3Uri\": \"s3://YOUR_BUCKET/imported-v1/train.jsonl\"");

@@ -34,8 +34,7 @@ public sealed class GeminiToVersionTests(BrowserFixture browser)
 
         await page.GotoAsync($"projects/{projectId}/versions");
         await BrowserFixture.WaitForCircuitAsync(page);
-        await page.Locator("[data-testid=target-select]").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Gemini on Vertex AI" }).ClickAsync();
+        await BrowserFixture.ChooseTargetAsync(page, "Gemini on Vertex AI");
         // Vertex is open for new jobs: no wind-down notice, and its own limit per example.
         await Assertions.Expect(page.Locator("[data-testid=target-notice]")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("[data-testid=cut-form]")).ToContainTextAsync("examples over 131,072 tokens are cut in training");
@@ -44,9 +43,7 @@ public sealed class GeminiToVersionTests(BrowserFixture browser)
         await BrowserFixture.ScreenshotAsync(page, "MlLead-gemini-version");
 
         var versionId = await browser.App.QueryAsync(db => db.DatasetVersions.Where(v => v.DatasetId == datasetId).Select(v => v.Id).SingleAsync());
-        await page.GotoAsync($"projects/{projectId}/versions/{versionId}");
-        await BrowserFixture.WaitForCircuitAsync(page);
-        await page.GetByRole(AriaRole.Tab, new() { Name = "Training recipes" }).ClickAsync();
+        await BrowserFixture.OpenRecipesAsync(page, projectId, versionId);
         var job = page.Locator("[data-testid='recipe-vertex-tuning-job.json']");
         await Assertions.Expect(job).ToContainTextAsync("\"trainingDatasetUri\": \"gs://YOUR_BUCKET/imported-v1/train.jsonl\"");
         await Assertions.Expect(job).ToContainTextAsync("every model turn is trained");

@@ -44,8 +44,7 @@ public sealed class ShareGptToVersionTests(BrowserFixture browser)
 
         await page.GotoAsync($"projects/{projectId}/versions");
         await BrowserFixture.WaitForCircuitAsync(page);
-        await page.Locator("[data-testid=target-select]").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Hugging Face prompt / completion" }).ClickAsync();
+        await BrowserFixture.ChooseTargetAsync(page, "Hugging Face prompt / completion");
         await page.ClickAsync("[data-testid=cut-version]");
         var errors = page.Locator("[data-testid=cut-errors]");
         await Assertions.Expect(errors).ToContainTextAsync("12 examples");
@@ -53,8 +52,7 @@ public sealed class ShareGptToVersionTests(BrowserFixture browser)
         await BrowserFixture.ScreenshotAsync(page, "MlLead-cut-refused-tools");
         (await browser.App.QueryAsync(db => db.DatasetVersions.CountAsync(v => v.DatasetId == datasetId))).ShouldBe(0);
 
-        await page.Locator("[data-testid=target-select]").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "OpenAI chat" }).First.ClickAsync();
+        await BrowserFixture.ChooseTargetAsync(page, "OpenAI chat");
         await page.ClickAsync("[data-testid=cut-version]");
         await page.Locator("[data-testid=version-link-1]").WaitForAsync();
         await BrowserFixture.ScreenshotAsync(page, "MlLead-sharegpt-version");

@@ -83,6 +83,21 @@ public sealed partial class BrowserFixture : IAsyncLifetime
         await Assertions.Expect(page.Locator("[data-testid=import-result]")).ToHaveTextAsync($"Imported {expected} examples, 0 duplicates skipped.");
     }
 
+    /// <summary>Picks a training target on the versions page's cut form by the name the list shows (its first match).</summary>
+    public static async Task ChooseTargetAsync(IPage page, string name)
+    {
+        await page.Locator("[data-testid=target-select]").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = name }).First.ClickAsync();
+    }
+
+    /// <summary>Opens a version's page on its "Training recipes" tab.</summary>
+    public static async Task OpenRecipesAsync(IPage page, int projectId, int versionId)
+    {
+        await page.GotoAsync($"projects/{projectId}/versions/{versionId}");
+        await WaitForCircuitAsync(page);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Training recipes" }).ClickAsync();
+    }
+
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
 

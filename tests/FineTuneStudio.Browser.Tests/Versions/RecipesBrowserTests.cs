@@ -25,10 +25,7 @@ public sealed class RecipesBrowserTests(BrowserFixture browser)
         var version = await browser.App.CutAllExamplesAsync(datasetId, TrainingTargets.AxolotlChat);
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
         await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
-        await page.GotoAsync($"projects/{projectId}/versions/{version.Id}");
-        await BrowserFixture.WaitForCircuitAsync(page);
-
-        await page.GetByRole(AriaRole.Tab, new() { Name = "Training recipes" }).ClickAsync();
+        await BrowserFixture.OpenRecipesAsync(page, projectId, version.Id);
         var axolotl = page.Locator("[data-testid='recipe-recipe-axolotl.yaml']");
         await Assertions.Expect(axolotl).ToContainTextAsync("message_field_training: train");
         await Assertions.Expect(axolotl).ToContainTextAsync("the \"train\" field of each turn says which turns train");
