@@ -86,7 +86,8 @@ internal static class JsonRecordMapper
             return ImportFormat.PromptCompletion;
         }
 
-        if (record.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object && (Has("annotations") || Has("predictions") || Has("id")))
+        if ((record.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object && (Has("annotations") || Has("predictions") || Has("id")))
+            || LabelStudioReader.IsMin(record))
         {
             return ImportFormat.LabelStudio;
         }
@@ -213,7 +214,7 @@ internal static class JsonRecordMapper
                     : MapPromptCompletion(record, issues);
                 return (content, [.. ShareGptReader.RecordKeys, .. ChatKeys, "prompt", "completion", "response", "kto_tag"]);
             case ImportFormat.LabelStudio:
-                return (WithAnnotations(LabelStudioReader.Map(record, issues)), LabelStudioReader.RecordKeys);
+                return (WithAnnotations(LabelStudioReader.Map(record, issues)), LabelStudioReader.KnownKeys(record));
             case ImportFormat.Argilla:
                 return (WithAnnotations(ArgillaReader.Map(record, issues)), ArgillaReader.RecordKeys);
             case ImportFormat.Text:
@@ -249,7 +250,7 @@ internal static class JsonRecordMapper
             ImportFormat.ShareGptPreference => First("conversations, chosen and rejected", "conversations", "chosen", "rejected"),
             ImportFormat.Kto when !Has("messages") && !Has("conversations") && !Has("prompt") => ("messages", "messages, conversations or prompt and completion, with label true or false"),
             ImportFormat.Kto when !IsBoolean("label") && !IsBoolean("kto_tag") => ("label", "label (or kto_tag) true or false"),
-            ImportFormat.LabelStudio => First("data (and annotations)", "data"),
+            ImportFormat.LabelStudio when !LabelStudioReader.IsMin(record) => First("data (and annotations), or JSON-MIN's text and annotation_id", "data"),
             ImportFormat.Argilla when !Has("fields") && !Has("text") && !Has("inputs") => ("fields", "fields (v2) or text/inputs (v1)"),
             ImportFormat.Text when !Has("text") && !Has("sentence") => ("text", "text (or sentence)"),
             ImportFormat.Gemini => First("contents (and systemInstruction)", "contents"),

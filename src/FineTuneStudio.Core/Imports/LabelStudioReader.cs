@@ -17,6 +17,8 @@ namespace FineTuneStudio.Core.Imports;
 /// <item>A task without a usable annotation imports as an unlabelled user-only example.</item>
 /// </list>
 /// Task bookkeeping keys (dates, project, predictions, drafts...) carry no content and are dropped silently.
+/// Label Studio's JSON-MIN export flattens a task into one object: the task's fields, each result under its control's
+/// name (<see cref="MapMin"/>), and <c>annotation_id</c>, <c>annotator</c>, <c>lead_time</c> and the dates.
 /// </summary>
 internal static class LabelStudioReader
 {
@@ -31,8 +33,88 @@ internal static class LabelStudioReader
     private static readonly string[] TextKeys = ["text", "prompt", "question", "input"];
     private static readonly string[] AnswerKeys = ["answer", "response", "output", "completion"];
 
+    /// <summary>What JSON-MIN adds of its own beside the task's fields and the results.</summary>
+    private static readonly string[] MinKeys = ["id", "annotation_id", "annotator", "lead_time", "created_at", "updated_at", "inner_id"];
+
+    /// <summary>A JSON-MIN line: no <c>data</c>, and the annotation's own keys at the top.</summary>
+    public static bool IsMin(JsonElement record) =>
+        !record.TryGetProperty("data", out _) && record.TryGetProperty("annotation_id", out _)
+        && (record.TryGetProperty("annotator", out _) || record.TryGetProperty("lead_time", out _));
+
+    /// <summary>The keys a record's reading accounts for: JSON-MIN names its results after the project's controls, so all of them.</summary>
+    public static string[] KnownKeys(JsonElement record) => IsMin(record) ? [.. record.EnumerateObject().Select(p => p.Name)] : RecordKeys;
+
+    /// <summary>
+    /// A JSON-MIN line. The user turn is its text field (as in <c>data</c>), an answer field the assistant's turn; every
+    /// other key but JSON-MIN's own is a result under its control's name: a text (a single choice) is the label,
+    /// <c>{"choices": [...]}</c> (a multiple choice) gives its first as the label, a whole number is a rating
+    /// (<c>rating:N</c>), a list of texts (a text area) is the answer. Two results that could each be the label are
+    /// refused by name rather than one picked.
+    /// </summary>
+    private static AnnotatedContent? MapMin(JsonElement record, RecordIssues issues)
+    {
+        var textKey = TextKeys.FirstOrDefault(k => record.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.String);
+        if (textKey is null)
+        {
+            issues.Add("text", "is missing; a JSON-MIN line needs the task's text (text, prompt, question or input)");
+            return null;
+        }
+
+        var answerKey = AnswerKeys.FirstOrDefault(k => record.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.String);
+        string? answer = answerKey is null ? null : record.GetProperty(answerKey).GetString();
+        var labels = new List<(string Key, string Value)>();
+        var tags = new List<string>();
+        foreach (var field in record.EnumerateObject().Where(p => p.Name != textKey && p.Name != answerKey && !MinKeys.Contains(p.Name)))
+        {
+            var value = field.Value;
+            if (value.ValueKind == JsonValueKind.String)
+            {
+                labels.Add((field.Name, value.GetString()!));
+            }
+            else if (value.ValueKind == JsonValueKind.Object && Strings(value, "choices", $"{field.Name}.choices", issues) is { Count: > 0 } choices)
+            {
+                labels.Add((field.Name, choices[0]));
+                if (choices.Count > 1)
+                {
+                    issues.Warn($"{field.Name}.choices", $"{choices.Count} choices; the first ('{Shorten(choices[0])}') is the label, the rest are not imported");
+                }
+            }
+            else if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var stars))
+            {
+                tags.Add($"rating:{stars}");
+            }
+            else if (value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String) && value.GetArrayLength() > 0)
+            {
+                answer ??= string.Join("\n", value.EnumerateArray().Select(v => v.GetString()));
+            }
+            else if (value.ValueKind != JsonValueKind.Object)
+            {
+                issues.Warn(field.Name, $"a {Describe(value)} result is not imported; only choices, text areas and ratings are");
+            }
+        }
+
+        if (labels.Count > 1)
+        {
+            issues.Add(labels[1].Key, $"and {labels[0].Key} could each be the label; keep one choice control in the export, or import the full JSON export");
+            return null;
+        }
+
+        List<MessageContent> messages = [new MessageContent(MessageRole.User, record.GetProperty(textKey).GetString())];
+        if (!string.IsNullOrWhiteSpace(answer))
+        {
+            messages.Add(new MessageContent(MessageRole.Assistant, answer));
+        }
+
+        return new AnnotatedContent(new ExampleContent(messages), labels.Count == 1 ? labels[0].Value : null, tags);
+    }
+
     public static AnnotatedContent? Map(JsonElement record, RecordIssues issues)
     {
+        if (IsMin(record))
+        {
+            return MapMin(record, issues);
+        }
+
         if (!record.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
         {
             issues.Add("data", data.ValueKind == JsonValueKind.Undefined ? "is missing" : $"must be an object of task fields, found {Describe(data)}");

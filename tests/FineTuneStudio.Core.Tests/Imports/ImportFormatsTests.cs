@@ -133,6 +133,36 @@ public class ImportFormatsTests
     }
 
     [Fact]
+    public async Task ParseAsync_LabelStudioJsonMin_ReadsEachResultUnderItsControlsName()
+    {
+        // JSON-MIN flattens each task: its text, each result under its control's name, the annotation's own keys.
+        var parser = new JsonExampleParser();
+        await using var stream = Open("label-studio-min.json");
+        var rows = await CollectAsync(parser.ParseAsync(stream, ImportFormat.Auto, CancellationToken.None));
+
+        Errors(rows).ShouldBeEmpty();
+        parser.DetectedFormat.ShouldBe(ImportFormat.LabelStudio);
+        rows.Select(r => r.Content!.Label).ShouldBe(["negative", "positive", "plans"]);
+        rows[0].Content!.Messages.Select(m => m.Content).ShouldBe(["The delivery was late again."]);
+        rows[0].Warnings.ShouldBeEmpty();
+        // A rating and a text area: the tag rating:5 and the assistant's answer, its lines joined.
+        rows[1].Content!.Messages.Select(m => (m.Role, m.Content)).ShouldBe([(MessageRole.User, "Great service, thank you!"), (MessageRole.Assistant, "Thank you!\nSee you soon.")]);
+        rows[1].Content!.Tags.ShouldBe(["rating:5"]);
+        // A multiple choice gives its first; the rectangle labels are not text and say so.
+        rows[2].Warnings.Select(w => w.Field).ShouldBe(["topics.choices", "bbox"]);
+    }
+
+    [Fact]
+    public void Map_AJsonMinLineWithTwoCandidateLabels_IsRefusedNamingBoth()
+    {
+        using var line = System.Text.Json.JsonDocument.Parse("""{"text": "Late again", "sentiment": "negative", "urgency": "high", "annotator": 1, "annotation_id": 4, "lead_time": 2}""");
+
+        var row = JsonRecordMapper.Map(line.RootElement, JsonRecordMapper.Detect(line.RootElement)!.Value, 7);
+
+        row.Errors.Single().ToString().ShouldBe("line 7: urgency: and sentiment could each be the label; keep one choice control in the export, or import the full JSON export");
+    }
+
+    [Fact]
     public async Task ParseAsync_LabelStudioExport_LatestUncancelledAnnotationGivesLabelAnswerAndRating()
     {
         var parser = new JsonExampleParser();

@@ -40,6 +40,7 @@ public class ImportFuzzTests
         """{"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "Be brief."}], "messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}""",
         """{"conversation_id": "a1", "model": "m", "conversation": [{"content": "Hi", "role": "user"}, {"content": "Hello", "role": "assistant"}], "turn": 1}""",
         """{"systemInstruction": {"role": "system", "parts": [{"text": "Be brief."}]}, "contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hel"}, {"text": "lo"}]}]}""",
+        """{"id": 1, "text": "late again", "sentiment": "negative", "rating": 4, "reply": ["Sorry."], "annotator": 1, "annotation_id": 11, "lead_time": 2.5}""",
     ];
 
     /// <summary>For each field of each template (by index), values of a type that field cannot take.</summary>
@@ -107,6 +108,8 @@ public class ImportFuzzTests
         (17, "systemInstruction.parts", ["42", "{}", "[1]", "[{}]", "[{\"text\": 7}]", "[{\"inlineData\": {}}]"]),
         (17, "contents", ["42", "{}", "\"x\"", "[]", "[1]"]),
         (17, "contents[0].role", ["42", "\"assistant\"", "{}"]),
+        (18, "text", ["42", "{}", "[]"]),
+        (18, "sentiment", ["{}", "{\"choices\": 42}", "{\"choices\": [1]}"]),
         (17, "contents[1].parts", ["42", "\"x\"", "[]", "[{\"functionCall\": {}}]"]),
         (17, "contents[1].parts[0].text", ["42", "{}", "null"]),
     ];
