@@ -274,15 +274,34 @@ public sealed partial class JudgeRunTests : IAsyncLifetime
         (await db.JudgeRuns.CountAsync()).ShouldBe(0);
     }
 
+    private async Task WaitForVerdictsAsync(int runId, int count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using var db = _db.CreateDbContext();
+            if (await db.JudgeVerdicts.CountAsync(v => v.JudgeRunId == runId, timeout.Token) >= count)
+            {
+                return;
+            }
+
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
     [Fact]
     public async Task Cancel_DuringTheRun_StopsAfterTheCurrentItem_KeepsWhatWasJudged()
     {
         Judging judging = null!;
         var runId = 0;
+        var cancelled = 0;
         await using var server = ScriptedChatServer.Start(async (prompt, attempt) =>
         {
-            if (QuestionOf(prompt) == 3)
+            if (QuestionOf(prompt) == 3 && Interlocked.Exchange(ref cancelled, 1) == 0)
             {
+                // Verdicts are stored by a writer beside the run: wait until the first two are, so the cancel is
+                // noticed when pair 3's verdict is stored (noticed at pair 2's, it would stop pair 3 half judged).
+                await WaitForVerdictsAsync(runId, 2);
                 await judging.Runs.RequestCancelAsync(runId, Lead, default);
             }
 
