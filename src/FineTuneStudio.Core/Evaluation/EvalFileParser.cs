@@ -242,33 +242,13 @@ public static class EvalFileParser
 
             if (row.Json is { } record && BedrockBatchOutput.IsOutput(record))
             {
-                if (BedrockBatchOutput.Output(row, record, errors) is { } answered)
-                {
-                    if (!seen.TryAdd(answered.Id, row.Line))
-                    {
-                        errors.Add("recordId", $"The recordId \"{answered.Id}\" was already used on line {seen[answered.Id]}.", row.Line);
-                        continue;
-                    }
-
-                    outputs.Add(answered);
-                }
-
+                AddOnce(BedrockBatchOutput.Output(row, record, errors), "recordId", row.Line);
                 continue;
             }
 
             if (row.Json is { } batch && batch.TryGetProperty("custom_id", out _))
             {
-                if (BatchOutput(row, batch, errors) is { } answered)
-                {
-                    if (!seen.TryAdd(answered.Id, row.Line))
-                    {
-                        errors.Add("custom_id", $"The custom_id \"{answered.Id}\" was already used on line {seen[answered.Id]}.", row.Line);
-                        continue;
-                    }
-
-                    outputs.Add(answered);
-                }
-
+                AddOnce(BatchOutput(row, batch, errors), "custom_id", row.Line);
                 continue;
             }
 
@@ -308,6 +288,23 @@ public static class EvalFileParser
 
         errors.ThrowIfAny();
         return outputs;
+
+        // A batch output names each answer by the id its request was sent with; an id twice is the file's mistake.
+        void AddOnce(EvalOutputInput? answered, string field, int line)
+        {
+            if (answered is null)
+            {
+                return;
+            }
+
+            if (!seen.TryAdd(answered.Id, line))
+            {
+                errors.Add(field, $"The {field} \"{answered.Id}\" was already used on line {seen[answered.Id]}.", line);
+                return;
+            }
+
+            outputs.Add(answered);
+        }
     }
 
     /// <summary>

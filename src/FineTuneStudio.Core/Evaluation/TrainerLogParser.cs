@@ -125,6 +125,7 @@ public static class TrainerLogParser
         : a.ValidAccuracy is not null && b.ValidAccuracy is not null ? "valid_accuracy"
         : null;
 
+    /// <summary>One point of a step from two: each value from <paramref name="a"/>, else from <paramref name="b"/>.</summary>
     private static CurvePoint Combine(CurvePoint a, CurvePoint b) => new(a.Step, a.TrainLoss ?? b.TrainLoss, a.TrainAccuracy ?? b.TrainAccuracy,
         a.ValidLoss ?? b.ValidLoss, a.ValidAccuracy ?? b.ValidAccuracy, a.Epoch ?? b.Epoch, a.LearningRate ?? b.LearningRate);
 
@@ -263,11 +264,7 @@ public static class TrainerLogParser
             return;
         }
 
-        points[point.Step] = points.TryGetValue(point.Step, out var earlier)
-            ? new CurvePoint(point.Step, point.TrainLoss ?? earlier.TrainLoss, point.TrainAccuracy ?? earlier.TrainAccuracy,
-                point.ValidLoss ?? earlier.ValidLoss, point.ValidAccuracy ?? earlier.ValidAccuracy,
-                point.Epoch ?? earlier.Epoch, point.LearningRate ?? earlier.LearningRate)
-            : point;
+        points[point.Step] = points.TryGetValue(point.Step, out var earlier) ? Combine(point, earlier) : point;
     }
 
     private static string Shown(JsonElement value)

@@ -14,6 +14,11 @@ public sealed record RejectsWritten(int Copied, int NotCopied);
 /// </summary>
 public static class ImportRejects
 {
+    private static readonly byte[] LineEnd = "\n"u8.ToArray();
+    private static readonly byte[] ArrayStart = "[\n"u8.ToArray();
+    private static readonly byte[] ArraySeparator = ",\n"u8.ToArray();
+    private static readonly byte[] ArrayEnd = "\n]\n"u8.ToArray();
+
     public static async Task<RejectsWritten> WriteAsync(Stream source, ImportFormat format, IReadOnlyCollection<int> lines, Stream output, CancellationToken cancellationToken)
     {
         if (!source.CanSeek)
@@ -52,11 +57,15 @@ public static class ImportRejects
             }
 
             // An array's elements stay an array, so the file reads as the original did.
-            await output.WriteAsync(parser.ReadAsArray ? (copied == 0 ? "[\n"u8.ToArray() : ",\n"u8.ToArray()) : ReadOnlyMemory<byte>.Empty, cancellationToken);
+            if (parser.ReadAsArray)
+            {
+                await output.WriteAsync(copied == 0 ? ArrayStart : ArraySeparator, cancellationToken);
+            }
+
             await output.WriteAsync(record.Bytes, cancellationToken);
             if (!parser.ReadAsArray)
             {
-                await output.WriteAsync("\n"u8.ToArray(), cancellationToken);
+                await output.WriteAsync(LineEnd, cancellationToken);
             }
 
             copied++;
@@ -64,7 +73,7 @@ public static class ImportRejects
 
         if (parser.ReadAsArray && copied > 0)
         {
-            await output.WriteAsync("\n]\n"u8.ToArray(), cancellationToken);
+            await output.WriteAsync(ArrayEnd, cancellationToken);
         }
 
         return new RejectsWritten(copied, notCopied);
@@ -91,7 +100,7 @@ public static class ImportRejects
                 }
 
                 await output.WriteAsync(csv.RawRecord.ToArray(), cancellationToken);
-                await output.WriteAsync("\n"u8.ToArray(), cancellationToken);
+                await output.WriteAsync(LineEnd, cancellationToken);
                 copied++;
             }
         }

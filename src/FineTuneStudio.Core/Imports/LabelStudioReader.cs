@@ -53,14 +53,14 @@ internal static class LabelStudioReader
     /// </summary>
     private static AnnotatedContent? MapMin(JsonElement record, RecordIssues issues)
     {
-        var textKey = TextKeys.FirstOrDefault(k => record.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.String);
+        var textKey = FirstString(record, TextKeys, except: null);
         if (textKey is null)
         {
             issues.Add("text", "is missing; a JSON-MIN line needs the task's text (text, prompt, question or input)");
             return null;
         }
 
-        var answerKey = AnswerKeys.FirstOrDefault(k => record.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.String);
+        var answerKey = FirstString(record, AnswerKeys, except: textKey);
         string? answer = answerKey is null ? null : record.GetProperty(answerKey).GetString();
         var labels = new List<(string Key, string Value)>();
         var tags = new List<string>();
@@ -99,13 +99,23 @@ internal static class LabelStudioReader
             return null;
         }
 
-        List<MessageContent> messages = [new MessageContent(MessageRole.User, record.GetProperty(textKey).GetString())];
+        return Annotated(record.GetProperty(textKey).GetString(), answer, labels.Count == 1 ? labels[0].Value : null, tags);
+    }
+
+    /// <summary>The first of <paramref name="keys"/> that holds a string, other than <paramref name="except"/>.</summary>
+    private static string? FirstString(JsonElement owner, string[] keys, string? except) =>
+        keys.FirstOrDefault(k => k != except && owner.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.String);
+
+    /// <summary>The task's text as the user turn, its answer (when there is one) as the assistant's, with label and tags.</summary>
+    private static AnnotatedContent Annotated(string? text, string? answer, string? label, List<string> tags)
+    {
+        List<MessageContent> messages = [new MessageContent(MessageRole.User, text)];
         if (!string.IsNullOrWhiteSpace(answer))
         {
             messages.Add(new MessageContent(MessageRole.Assistant, answer));
         }
 
-        return new AnnotatedContent(new ExampleContent(messages), labels.Count == 1 ? labels[0].Value : null, tags);
+        return new AnnotatedContent(new ExampleContent(messages), label, tags);
     }
 
     public static AnnotatedContent? Map(JsonElement record, RecordIssues issues)
@@ -121,7 +131,7 @@ internal static class LabelStudioReader
             return null;
         }
 
-        var textKey = TextKeys.FirstOrDefault(k => data.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.String);
+        var textKey = FirstString(data, TextKeys, except: null);
         if (textKey is null)
         {
             var strings = data.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToList();
@@ -134,7 +144,7 @@ internal static class LabelStudioReader
             textKey = strings[0].Name;
         }
 
-        var answerKey = AnswerKeys.FirstOrDefault(k => k != textKey && data.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.String);
+        var answerKey = FirstString(data, AnswerKeys, except: textKey);
         foreach (var field in data.EnumerateObject().Where(p => p.Name != textKey && p.Name != answerKey))
         {
             issues.Warn($"data.{field.Name}", "task field not imported");
@@ -148,13 +158,7 @@ internal static class LabelStudioReader
             ReadResults(annotation.Element, $"annotations[{annotation.Index}].result", issues, ref label, ref answer, tags);
         }
 
-        List<MessageContent> messages = [new MessageContent(MessageRole.User, data.GetProperty(textKey).GetString())];
-        if (!string.IsNullOrWhiteSpace(answer))
-        {
-            messages.Add(new MessageContent(MessageRole.Assistant, answer));
-        }
-
-        return new AnnotatedContent(new ExampleContent(messages), label, tags);
+        return Annotated(data.GetProperty(textKey).GetString(), answer, label, tags);
     }
 
     private static (JsonElement Element, int Index)? Latest(JsonElement record, RecordIssues issues)

@@ -50,8 +50,7 @@ internal static class Uploads
                     }
 
                     upload.Second = new Upload();
-                    var secondName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                    await upload.Second.SaveFileAsync(section.Body, Path.GetFileName(secondName ?? ""), limit, ct);
+                    await upload.Second.SaveFileAsync(section.Body, FileNameOf(disposition), limit, ct);
                 }
                 else if (disposition.IsFileDisposition())
                 {
@@ -60,8 +59,7 @@ internal static class Uploads
                         throw new StudioValidationException("file", "send exactly one file, in a part named 'file'");
                     }
 
-                    var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                    await upload.SaveFileAsync(section.Body, Path.GetFileName(fileName ?? ""), limit, ct);
+                    await upload.SaveFileAsync(section.Body, FileNameOf(disposition), limit, ct);
                 }
                 else if (disposition.IsFormDisposition())
                 {
@@ -89,6 +87,10 @@ internal static class Uploads
 
         return upload;
     }
+
+    /// <summary>The name the client gave a part's file, without any folder.</summary>
+    private static string FileNameOf(ContentDispositionHeaderValue disposition) =>
+        Path.GetFileName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "");
 
     /// <summary>A multipart form as above, or else the request body itself is the file.</summary>
     public static async Task<Upload> ReadFormOrBodyAsync(HttpContext http, IOptionsMonitor<UploadLimitOptions> limits, CancellationToken ct)
