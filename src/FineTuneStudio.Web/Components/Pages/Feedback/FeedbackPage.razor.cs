@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
 using FineTuneStudio.Core.Imports;
 using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
 
 namespace FineTuneStudio.Web.Components.Pages.Feedback;
 
@@ -23,6 +24,8 @@ public sealed partial class FeedbackPage
     private bool _skipInvalid;
     private IReadOnlyList<InputError> _leftOut = [];
     private string? _leftOutMore;
+    private StagedUpload? _upload;
+    private LogImportResult? _logResult;
     private RetrainingStatus? _retraining;
     private int? _cadenceDays;
     private double? _threshold;
@@ -65,6 +68,7 @@ public sealed partial class FeedbackPage
     [Inject] public required TimeProvider Clock { get; init; }
     [Inject] public required ISnackbar Snackbar { get; init; }
     [Inject] public required IOptionsMonitor<UploadLimitOptions> UploadLimits { get; init; }
+    [Inject] public required IJSRuntime Js { get; init; }
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -125,23 +129,56 @@ public sealed partial class FeedbackPage
         _selected = [];
     }
 
+    /// <summary>The chosen log is kept for the page's session: imported again leaving lines out, or its left-out lines copied out.</summary>
     private async Task ImportAsync(InputFileChangeEventArgs e) => await RunAsync(async () =>
     {
-        (_importMessage, _importHint, _leftOut, _leftOutMore) = (null, null, [], null);
-        var file = e.File;
-        await using var stream = PageUploads.Open(file, UploadLimits.CurrentValue, ComponentToken);
-        var result = await Logs.ImportLogsAsync(ProjectId, stream, await ActorAsync(), ComponentToken, skipInvalid: _skipInvalid);
+        ClearImport();
+        _upload?.Dispose();
+        _upload = null;
+        _upload = await StagedUpload.CopyAsync(e.File, UploadLimits.CurrentValue, _ => Task.CompletedTask, ComponentToken);
+        await ImportStagedAsync();
+    });
+
+    /// <summary>The choice offered under a refusal: the same file again, its lines with problems left out.</summary>
+    private Task ImportLeavingThemOutAsync() => RunAsync(async () =>
+    {
+        _skipInvalid = true;
+        ClearImport();
+        await ImportStagedAsync();
+    });
+
+    private async Task ImportStagedAsync()
+    {
+        var upload = _upload!;
+        LogImportResult result;
+        await using (var stream = upload.OpenRead())
+        {
+            result = await Logs.ImportLogsAsync(ProjectId, stream, await ActorAsync(), ComponentToken, skipInvalid: _skipInvalid);
+        }
+
+        _logResult = result;
         if (result.CanSkipInvalid)
         {
-            _importHint = $"{file.Name}: {result.ProblemCounts}. Fix the file, or choose \"Leave them out\" and choose the file again.";
+            _importHint = $"{upload.Name}: {result.ProblemCounts}. Fix the file and choose it again, or:";
         }
 
         result.EnsureSucceeded();
         var leftOut = result.InvalidRecords > 0 ? $", {ListText.Counted(result.InvalidRecords, "line")} with problems left out" : "";
-        _importMessage = $"{file.Name}: {result.Imported} requests imported, {result.SkippedDuplicates} already present, {result.WithPersonalData} flagged for likely personal data{leftOut}.";
+        _importMessage = $"{upload.Name}: {ListText.Counted(result.Imported, "request")} imported, {result.SkippedDuplicates} already present, {result.WithPersonalData} flagged for likely personal data{leftOut}.";
         (_leftOut, _leftOutMore) = (result.LeftOut, ListText.MoreLine(result.LeftOut.Count, result.TotalLeftOut, "problems"));
         await LoadRetrainingAsync();
         await LoadLogsAsync();
+    }
+
+    private void ClearImport() => (_importMessage, _importHint, _leftOut, _leftOutMore, _logResult) = (null, null, [], null, null);
+
+    /// <summary>The log's left-out lines as they were, to fix and import again.</summary>
+    private Task DownloadLeftOutAsync() => RunAsync(async () =>
+    {
+        if (_logResult is { LeftOutLines.Count: > 0 } result && _upload is not null)
+        {
+            await _upload.DownloadLeftOutAsync(Js, ImportFormat.Auto, result.LeftOutLines, ComponentToken);
+        }
     });
 
     private Task AnalyzeAsync() => RunAsync(AnalyzeCoreAsync);
@@ -237,6 +274,12 @@ public sealed partial class FeedbackPage
         {
             _busy = false;
         }
+    }
+
+    protected override ValueTask OnDisposeAsync()
+    {
+        _upload?.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private static string Shorten(string text) => text.Length <= 160 ? text : text[..160] + "…";

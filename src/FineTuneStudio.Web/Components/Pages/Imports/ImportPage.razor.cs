@@ -24,9 +24,7 @@ public sealed partial class ImportPage
     private string _status = "draft";
     private DuplicatePolicy _duplicates = DuplicatePolicy.Skip;
     private InvalidRecordPolicy _invalid = InvalidRecordPolicy.Refuse;
-    private string? _tempPath;
-    private string? _fileName;
-    private long _fileBytes;
+    private StagedUpload? _upload;
     private bool _isCsv;
     private CsvPreview? _preview;
     private string? _mapSystem, _mapUser, _mapInput, _mapAssistant, _mapLabel, _mapTags;
@@ -53,7 +51,7 @@ public sealed partial class ImportPage
 
     private DatasetSummary? Dataset => _datasets.FirstOrDefault(d => d.Id == _datasetId);
 
-    private bool CanRun => !_busy && _tempPath is not null && _datasetId is not null && (!_isCsv || !string.IsNullOrWhiteSpace(_mapUser));
+    private bool CanRun => !_busy && _upload is not null && _datasetId is not null && (!_isCsv || !string.IsNullOrWhiteSpace(_mapUser));
 
     private static readonly string NoColumn = "";
 
@@ -94,40 +92,23 @@ public sealed partial class ImportPage
         _busy = true;
         _busyText = $"Uploading {file.Name}…";
         _percent = 0;
-        var path = Path.Combine(Path.GetTempPath(), $"fts-page-upload-{Guid.NewGuid():N}.tmp");
         try
         {
-            // Streamed in chunks over the circuit to a temporary file: a big file is never held in memory.
-            await using (var source = file.OpenReadStream(MaxUploadBytes, ComponentToken))
-            await using (var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            _upload = await StagedUpload.CopyAsync(file, UploadLimits.CurrentValue, async percent =>
             {
-                var buffer = new byte[81920];
-                long copied = 0;
-                int read;
-                while ((read = await source.ReadAsync(buffer, ComponentToken)) > 0)
-                {
-                    await target.WriteAsync(buffer.AsMemory(0, read), ComponentToken);
-                    copied += read;
-                    _percent = file.Size == 0 ? 100 : 100.0 * copied / file.Size;
-                    await RenderNowAndThenAsync();
-                }
-            }
-
-            _tempPath = path;
-            _fileName = file.Name;
-            _fileBytes = file.Size;
+                _percent = percent;
+                await RenderNowAndThenAsync();
+            }, ComponentToken);
             await DetectCsvAsync();
         }
         catch (Exception ex) when (ex is IOException or StudioValidationException)
         {
-            TryDelete(path);
             Logger.LogWarning(ex, "Upload of an import file failed");
             _errors = [$"{file.Name}: the upload did not complete; choose the file again."];
             _errorTotal = 1;
         }
         catch (OperationCanceledException)
         {
-            TryDelete(path);
         }
         finally
         {
@@ -146,12 +127,12 @@ public sealed partial class ImportPage
     /// <summary>A CSV file (chosen, or detected because it does not start like JSON) needs the column mapping step.</summary>
     private async Task DetectCsvAsync()
     {
-        if (_tempPath is null)
+        if (_upload is null)
         {
             return;
         }
 
-        await using var file = OpenTempFile();
+        await using var file = _upload.OpenRead();
         _isCsv = _format == "csv" || (_format == "auto" && !await ImportSettings.LooksLikeJsonAsync(file, ComponentToken));
         if (!_isCsv || _preview is not null)
         {
@@ -205,7 +186,7 @@ public sealed partial class ImportPage
             var actor = (await AuthenticationState).User.ToActor();
             // Progress<T> posts back to the circuit's context, so the bar can re-render from the handler.
             var progress = new Progress<ImportProgress>(OnProgress);
-            await using var file = OpenTempFile();
+            await using var file = _upload!.OpenRead();
             var result = await Imports.ImportAsync(_datasetId!.Value, file, options, actor, progress, _run.Token);
             _result = result;
             if (!result.Succeeded)
@@ -240,39 +221,18 @@ public sealed partial class ImportPage
     /// <summary>The file's records this import left out, copied from the upload as they were, saved by the browser.</summary>
     private async Task DownloadLeftOutAsync()
     {
-        if (_result is not { LeftOutLines.Count: > 0 } result || _tempPath is null)
+        if (_result is not { LeftOutLines.Count: > 0 } result || _upload is null)
         {
             return;
         }
 
         try
         {
-            using var rejects = new MemoryStream();
-            await using (var file = OpenTempFile())
-            {
-                await ImportRejects.WriteAsync(file, result.Format, result.LeftOutLines, rejects, ComponentToken);
-            }
-
-            rejects.Position = 0;
-            await using var module = await Js.InvokeAsync<IJSObjectReference>("import", "./js/download.js");
-            using var stream = new DotNetStreamReference(rejects, leaveOpen: true);
-            await module.InvokeVoidAsync("saveStream", ComponentToken, LeftOutFileName, stream);
+            await _upload.DownloadLeftOutAsync(Js, result.Format, result.LeftOutLines, ComponentToken);
         }
         catch (StudioValidationException e)
         {
             ShowErrors(e);
-        }
-    }
-
-    /// <summary>"tickets.left-out.csv" for "tickets.csv" (a gzip file's rejects are plain text).</summary>
-    private string LeftOutFileName
-    {
-        get
-        {
-            var name = Path.GetFileName(_fileName ?? "import");
-            name = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : name;
-            var extension = Path.GetExtension(name);
-            return $"{Path.GetFileNameWithoutExtension(name)}.left-out{(extension.Length > 0 ? extension : ".txt")}";
         }
     }
 
@@ -334,29 +294,10 @@ public sealed partial class ImportPage
 
     private static string? Blank(string? column) => string.IsNullOrWhiteSpace(column) ? null : column;
 
-    private FileStream OpenTempFile() =>
-        new(_tempPath!, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
-
     private void DeleteTempFile()
     {
-        if (_tempPath is not null)
-        {
-            TryDelete(_tempPath);
-            _tempPath = null;
-            _fileName = null;
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // Still open by a run being cancelled; the OS clears its temp folder.
-        }
+        _upload?.Dispose();
+        _upload = null;
     }
 
     private IEnumerable<(string Label, string Value, EventCallback<string> Set)> MappingFields()
