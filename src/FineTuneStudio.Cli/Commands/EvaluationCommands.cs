@@ -95,12 +95,19 @@ public static class EvaluationCommands
         var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature of each batch request" };
         var maxTokens = new Option<int?>("--max-tokens") { Description = $"The most tokens an answer may take, for Bedrock's records (default {EvalSetExport.DefaultMaxTokens})" };
         var output = new Option<FileInfo>("--out") { Description = "The JSONL file to write", Required = true };
+        var job = new Option<FileInfo?>("--job") { Description = "Also write Bedrock's CreateModelInvocationJob body for the records to this file (bedrock-claude or bedrock-nova)" };
         var command = new Command("export", "Write an eval set as a batch input JSONL (OpenAI-style or Bedrock's) or LLaMA-Factory lines, in the set's order")
         {
-            project, set, format, model, systemPrompt, temperature, maxTokens, output,
+            project, set, format, model, systemPrompt, temperature, maxTokens, output, job,
         };
         command.SetAction(async (parse, ct) =>
         {
+            var jobFile = parse.GetValue(job);
+            if (jobFile is not null && !EvalSetExport.TakesMaxTokens(parse.GetValue(format)!))
+            {
+                throw new CliException("--job: only Bedrock's records (--format bedrock-claude or bedrock-nova) have a batch job body to write", isUsage: true);
+            }
+
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
             var evalSet = await services.GetRequiredService<EvalSets>().FindSetAsync(found.Id, parse.GetValue(set)!, ct);
@@ -124,6 +131,17 @@ public static class EvaluationCommands
             }
 
             await CliConsole.Get().Out.WriteLineAsync($"wrote {written} items of '{evalSet.Name}' to {path}");
+            if (jobFile is not null)
+            {
+                var request = await services.GetRequiredService<EvalSetExport>().BedrockJobAsync(evalSet.Id, parse.GetValue(format)!, ct);
+                await File.WriteAllTextAsync(jobFile.FullName, request.Json, ct);
+                await CliConsole.Get().Out.WriteLineAsync($"wrote the batch job body to {jobFile.FullName}");
+                foreach (var note in request.Notes)
+                {
+                    await CliConsole.Get().Out.WriteLineAsync("  " + note);
+                }
+            }
+
             return StudioCli.Success;
         });
         return command;

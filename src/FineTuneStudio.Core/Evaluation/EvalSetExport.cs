@@ -47,6 +47,21 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
         var bedrock => $"eval-set-{setId}-{bedrock}-batch-input.jsonl",
     };
 
+    /// <summary>The CreateModelInvocationJob body for the set's Bedrock batch input (<paramref name="format"/> bedrock-claude or bedrock-nova).</summary>
+    public async Task<BedrockJobRequest> BedrockJobAsync(int setId, string format, CancellationToken cancellationToken)
+    {
+        format = format?.Trim().ToLowerInvariant() ?? "";
+        if (!TakesMaxTokens(format))
+        {
+            throw new StudioValidationException("format", $"A Bedrock batch job reads {BedrockClaudeFormat} or {BedrockNovaFormat} records.");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var set = await db.EvalSets.AsNoTracking().Where(s => s.Id == setId).Select(s => new { s.Name, Items = s.Items.Count }).FirstOrDefaultAsync(cancellationToken)
+                  ?? throw new NotFoundException("Eval set", setId);
+        return BedrockBatchJob.For(setId, set.Name, format, set.Items);
+    }
+
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
     /// <summary>Streams the set's items, in the set's order, as JSONL lines; returns how many were written.</summary>

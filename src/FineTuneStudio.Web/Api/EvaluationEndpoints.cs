@@ -94,6 +94,14 @@ public static class EvaluationEndpoints
             .InProject(ScopeKind.EvalSet, "id")
             .WithSummary("The set as a batch input JSONL (format=batch, model=M: OpenAI Batch API, vLLM run_batch; format=bedrock-claude or bedrock-nova, maxTokens=N: Bedrock batch inference) or LLaMA-Factory alpaca lines (format=llamafactory)");
 
+        api.MapGet("/eval-sets/{id:int}/bedrock-job", async (int id, string? format, EvalSetExport export, CancellationToken ct) =>
+            {
+                var job = await export.BedrockJobAsync(id, format ?? EvalSetExport.BedrockClaudeFormat, ct);
+                return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(job.Json), "application/json", job.FileName);
+            })
+            .InProject(ScopeKind.EvalSet, "id")
+            .WithSummary("The CreateModelInvocationJob body for the set's Bedrock batch input (format=bedrock-claude or bedrock-nova); replace the bucket and role placeholders before sending it");
+
         api.MapGet("/eval-sets/{id:int}/items", async (int id, int? skip, int? take, EvalSets sets, CancellationToken ct) =>
             TypedResults.Ok(await sets.ListItemsAsync(id, skip ?? 0, take ?? 100, ct)))
             .InProject(ScopeKind.EvalSet, "id")

@@ -37,6 +37,17 @@ public sealed class BedrockBatchRunTests(BrowserFixture browser)
 
         download.SuggestedFilename.ShouldEndWith("-bedrock-nova-batch-input.jsonl");
         var records = await File.ReadAllLinesAsync((await download.PathAsync())!);
+
+        // Beside the records, the job's request body that points at them, and what to replace before sending it.
+        await Assertions.Expect(page.Locator("[data-testid=export-job-notes]")).ToContainTextAsync($"Upload {download.SuggestedFilename} to s3://YOUR_BUCKET/");
+        await Assertions.Expect(page.Locator("[data-testid=export-job-notes]")).ToContainTextAsync("This set has 4 items: Bedrock's quotas ask for at least 100 records");
+        var job = await page.RunAndWaitForDownloadAsync(() => form.Locator("[data-testid=export-job]").ClickAsync());
+        job.SuggestedFilename.ShouldEndWith("-bedrock-nova-batch-job.json");
+        var body = JsonDocument.Parse(await File.ReadAllTextAsync((await job.PathAsync())!)).RootElement;
+        body.GetProperty("modelId").GetString().ShouldBe("amazon.nova-micro-v1:0");
+        body.GetProperty("inputDataConfig").GetProperty("s3InputDataConfig").GetProperty("s3Uri").GetString().ShouldEndWith("/input/" + download.SuggestedFilename);
+        await page.Locator("[data-testid=export-set-form]").ScrollIntoViewIfNeededAsync();
+        await BrowserFixture.ScreenshotAsync(page, "MlLead-eval-set-bedrock-job");
         records.Length.ShouldBe(4);
         // What Bedrock's job writes back, out of order: right on a, b and d (3 of 4).
         var answers = new Dictionary<string, string> { ["The site is slow for everyone"] = "high", ["Typo on the pricing page"] = "low", ["How do I export my invoices?"] = "low", ["Payments fail for all customers"] = "critical" };

@@ -88,7 +88,14 @@ public sealed class LineageCliTests : IDisposable
         File.Exists(Path.Combine(_folder, "v1", "bedrock-customization-job.json")).ShouldBeTrue("the version's folder holds Bedrock's job body");
 
         var records = Path.Combine(_folder, "records.jsonl");
-        await OkAsync("eval-sets", "export", "--project", "Routing", "--set", "Held-out", "--format", "bedrock-claude", "--max-tokens", "16", "--out", records);
+        var jobFile = Path.Combine(_folder, "batch-job.json");
+        var exported = await OkAsync("eval-sets", "export", "--project", "Routing", "--set", "Held-out", "--format", "bedrock-claude", "--max-tokens", "16", "--out", records, "--job", jobFile);
+        exported.ShouldContain($"wrote the batch job body to {jobFile}");
+        exported.ShouldContain("records per batch job by default");
+        JsonDocument.Parse(File.ReadAllText(jobFile)).RootElement.GetProperty("inputDataConfig").GetProperty("s3InputDataConfig").GetProperty("s3Uri").GetString()
+            .ShouldEndWith("-bedrock-claude-batch-input.jsonl");
+        var usage = await RunAsync(["eval-sets", "export", "--project", "Routing", "--set", "Held-out", "--format", "llamafactory", "--out", records + ".alpaca", "--job", jobFile, "--db", DbPath]);
+        (usage.ExitCode, usage.Error.Trim()).ShouldBe((2, "error: --job: only Bedrock's records (--format bedrock-claude or bedrock-nova) have a batch job body to write"));
         // What the batch job writes: each record's id and input, and the answer; out of order, and right on a, b and d (3 of 4).
         var questions = new Dictionary<string, string> { ["The site is slow for everyone"] = "high", ["Typo on the pricing page"] = "low", ["How do I export my invoices?"] = "low", ["Payments fail for all customers"] = "critical" };
         var output = string.Join('\n', File.ReadAllLines(records).Reverse().Select(line =>

@@ -173,4 +173,44 @@ public sealed class BedrockBatchTests
 
         refused.Errors.Single().ToString().ShouldBe("line 2: recordId: The recordId \"EVI00000001\" was already used on line 1.");
     }
+
+    [Fact]
+    public async Task JobRequest_NamesTheUploadedRecords_TheModel_AndTheOutputFolder_AndWarnsBelowBedrocksMinimum()
+    {
+        var (database, setId, _) = await ArrangeAsync();
+        await using var _ = database;
+
+        var job = await new EvalSetExport(database).BedrockJobAsync(setId, "Bedrock-Nova", default);
+
+        job.FileName.ShouldBe($"eval-set-{setId}-bedrock-nova-batch-job.json");
+        job.Records.ShouldBe(3);
+        var body = JsonDocument.Parse(job.Json).RootElement;
+        // CreateModelInvocationJob's required members and nothing else: Bedrock refuses keys it does not know.
+        body.EnumerateObject().Select(p => p.Name).ShouldBe(["jobName", "roleArn", "modelId", "inputDataConfig", "outputDataConfig"]);
+        body.GetProperty("jobName").GetString().ShouldBe($"eval-set-{setId}-held-out-batch");
+        body.GetProperty("modelId").GetString().ShouldBe("amazon.nova-micro-v1:0");
+        var input = body.GetProperty("inputDataConfig").GetProperty("s3InputDataConfig");
+        input.GetProperty("s3Uri").GetString().ShouldBe($"s3://YOUR_BUCKET/eval-set-{setId}-held-out-batch/input/eval-set-{setId}-bedrock-nova-batch-input.jsonl");
+        input.GetProperty("s3InputFormat").GetString().ShouldBe("JSONL");
+        body.GetProperty("outputDataConfig").GetProperty("s3OutputDataConfig").GetProperty("s3Uri").GetString().ShouldBe($"s3://YOUR_BUCKET/eval-set-{setId}-held-out-batch/output/");
+        job.Notes[^1].ShouldStartWith("This set has 3 items: Bedrock's quotas ask for at least 100 records per batch job by default");
+
+        await Should.ThrowAsync<StudioValidationException>(() => new EvalSetExport(database).BedrockJobAsync(setId, "batch", default));
+        await Should.ThrowAsync<NotFoundException>(() => new EvalSetExport(database).BedrockJobAsync(setId + 1000, "bedrock-claude", default));
+    }
+
+    [Theory]
+    [InlineData("Held-out", "eval-set-7-held-out-batch")]
+    [InlineData("  Ärger -- & Co.  ", "eval-set-7-rger-co-batch")]
+    [InlineData("🙂", "eval-set-7-batch")]
+    [InlineData("a very long name for an evaluation set that keeps going and going past the limit", "eval-set-7-a-very-long-name-for-an-evaluation-set-that-batch")]
+    public void JobName_KeepsToBedrocksPattern_AndItsLength(string setName, string expected)
+    {
+        var name = JsonDocument.Parse(BedrockBatchJob.For(7, setName, "bedrock-claude", 500).Json).RootElement.GetProperty("jobName").GetString()!;
+
+        name.ShouldBe(expected);
+        name.Length.ShouldBeLessThanOrEqualTo(63);
+        System.Text.RegularExpressions.Regex.IsMatch(name, @"^[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\+\-\.]){0,63}$").ShouldBeTrue();
+        BedrockBatchJob.For(7, setName, "bedrock-claude", 500).Notes.ShouldNotContain(n => n.Contains("at least 100"));
+    }
 }

@@ -103,6 +103,15 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
         await run.ShouldHaveStatusAsync(HttpStatusCode.Created);
         (await run.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("summary").GetProperty("metrics").GetProperty("exact").GetDouble().ShouldBe(0.5);
         await (await lead.GetAsync($"api/eval-sets/{setId}/export?format=bedrock-nova&maxTokens=0")).ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
+
+        // The job's request body, pointing at the records just downloaded.
+        var job = await lead.GetAsync($"api/eval-sets/{setId}/bedrock-job?format=bedrock-claude");
+        await job.ShouldHaveStatusAsync(HttpStatusCode.OK);
+        job.Content.Headers.ContentDisposition!.FileNameStar.ShouldBe($"eval-set-{setId}-bedrock-claude-batch-job.json");
+        var body = (await job.Content.ReadFromJsonAsync<JsonElement>());
+        body.GetProperty("modelId").GetString().ShouldBe("anthropic.claude-3-haiku-20240307-v1:0");
+        body.GetProperty("inputDataConfig").GetProperty("s3InputDataConfig").GetProperty("s3Uri").GetString().ShouldEndWith($"/input/eval-set-{setId}-bedrock-claude-batch-input.jsonl");
+        await (await lead.GetAsync($"api/eval-sets/{setId}/bedrock-job?format=batch")).ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
     }
 
     [Fact]

@@ -53,6 +53,14 @@ public sealed partial class EvalSetsPage
         }
     }
 
+    /// <summary>Bedrock's job request for the chosen set's records (null for the other formats).</summary>
+    private BedrockJobRequest? ExportJob =>
+        EvalSetExport.TakesMaxTokens(_exportFormat) && _sets.FirstOrDefault(s => s.Id == _exportSetId) is { } set
+            ? BedrockBatchJob.For(set.Id, set.Name, _exportFormat, set.ItemCount)
+            : null;
+
+    private string ExportJobHref(int setId) => $"api/eval-sets/{setId}/bedrock-job?format={Uri.EscapeDataString(_exportFormat)}";
+
     private string? ExportFileName => _exportSetId is { } id ? EvalSetExport.FileName(id, _exportFormat) : null;
 
     [Parameter] public int ProjectId { get; set; }
