@@ -33,6 +33,9 @@ public sealed record EvalOutputInput(string Id, string Output, int Line, string?
     /// <summary>Set when the file names the item by its stored id (Bedrock's recordId of an exported set), not by its own id.</summary>
     public int? StoredItemId { get; init; }
 
+    /// <summary>Set when the file names the item only by the request it echoes (Vertex's batch output): the turns asked, as <see cref="VertexBatch.KeyOf"/> spells them.</summary>
+    public string? RequestKey { get; init; }
+
     /// <summary>What the source says the item asked (lm-evaluation-harness logs its document), to check the numbering lines up.</summary>
     public string? Asked { get; init; }
 }
@@ -246,6 +249,12 @@ public static class EvalFileParser
                 continue;
             }
 
+            if (row.Json is { } vertex && VertexBatch.IsOutput(vertex))
+            {
+                AddOnce(VertexBatch.Output(row, vertex, errors), "request", row.Line);
+                continue;
+            }
+
             if (row.Json is { } batch && batch.TryGetProperty("custom_id", out _))
             {
                 AddOnce(BatchOutput(row, batch, errors), "custom_id", row.Line);
@@ -299,12 +308,55 @@ public static class EvalFileParser
 
             if (!seen.TryAdd(answered.Id, line))
             {
-                errors.Add(field, $"The {field} \"{answered.Id}\" was already used on line {seen[answered.Id]}.", line);
+                errors.Add(field, answered.RequestKey is null
+                    ? $"The {field} \"{answered.Id}\" was already used on line {seen[answered.Id]}."
+                    : $"The same request was already answered on line {seen[answered.Id]}.", line);
                 return;
             }
 
             outputs.Add(answered);
         }
+    }
+
+    /// <summary>
+    /// Outputs that name their item only by the request they echo (Vertex's batch output) under the id of the item that
+    /// asks it; a request no item asks, or one two items ask alike, is an error naming the line.
+    /// </summary>
+    public static List<EvalOutputInput> ByRequest(IReadOnlyList<EvalOutputInput> outputs, IEnumerable<(string Id, IEnumerable<(string Role, string Text)> Turns)> items)
+    {
+        if (!outputs.Any(o => o.RequestKey is not null))
+        {
+            return [.. outputs];
+        }
+
+        var byKey = items.GroupBy(i => VertexBatch.KeyOf(i.Turns.Where(t => t.Role != "system")), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(i => i.Id).ToList(), StringComparer.Ordinal);
+        var errors = new List<InputError>();
+        var resolved = outputs.Select(o =>
+        {
+            if (o.RequestKey is not { } key)
+            {
+                return o;
+            }
+
+            switch (byKey.GetValueOrDefault(key))
+            {
+                case [var external]:
+                    return o with { Id = external };
+                case { Count: > 1 } alike:
+                    errors.Add(new InputError("request", $"Items {string.Join(", ", alike.Select(a => $"\"{a}\""))} ask the same; the request cannot tell which it answers.", o.Line));
+                    return o;
+                default:
+                    errors.Add(new InputError("request", "No item of this set asks this request: generate from an export of this set.", o.Line));
+                    return o;
+            }
+        }).ToList();
+        if (errors.Count > 0)
+        {
+            throw new StudioValidationException(errors.Take(MaxErrors).ToList(), errors.Count);
+        }
+
+        return resolved;
     }
 
     /// <summary>

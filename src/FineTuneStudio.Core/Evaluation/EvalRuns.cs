@@ -5,6 +5,7 @@ using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.AI;
 
 namespace FineTuneStudio.Core.Evaluation;
 
@@ -123,7 +124,8 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
             outputs = EvalFileParser.InSetOrder(outputs, items.Select(i => (i.ExternalId, i.Expected)).ToList());
         }
 
-        outputs = ByStoredId(outputs, items);
+        outputs = EvalFileParser.ByRequest(ByStoredId(outputs, items), items.Select(i => (i.ExternalId,
+            EvalRunGenerator.ToChatMessages(i.InputJson, null).Select(m => (m.Role.Value, m.Text)))));
         var known = items.Select(i => i.ExternalId).ToHashSet(StringComparer.Ordinal);
         var unknown = outputs.Where(o => !known.Contains(o.Id)).Select(o => new InputError("id", o.NumberedBy is { } numbered
             ? $"The set has no item \"{o.Id}\" for {numbered}: samples are matched to the items an import of the samples file without ids numbers 1, 2, …; import the run into such a set."

@@ -10,7 +10,8 @@ namespace FineTuneStudio.Core.Evaluation;
 /// or LLaMA-Factory's alpaca layout (<c>instruction</c>, <c>input</c>, <c>output</c>, <c>system</c>) whose
 /// generated_predictions.jsonl comes back in the same order, or Amazon Bedrock's batch inference input for Claude
 /// (the Anthropic messages body) or Nova (its messages-v1 body), each <c>recordId</c> naming the item as
-/// <see cref="BedrockRecordIds"/> spells it. All import back as a run of the set.
+/// <see cref="BedrockRecordIds"/> spells it, or Vertex AI's batch prediction input for Gemini (a generateContent body,
+/// matched back by the request its output echoes). All import back as a run of the set.
 /// </summary>
 public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
 {
@@ -18,7 +19,8 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
     public const string LlamaFactoryFormat = "llamafactory";
     public const string BedrockClaudeFormat = "bedrock-claude";
     public const string BedrockNovaFormat = "bedrock-nova";
-    public static readonly IReadOnlyList<string> Formats = [BatchFormat, LlamaFactoryFormat, BedrockClaudeFormat, BedrockNovaFormat];
+    public const string VertexGeminiFormat = "vertex-gemini";
+    public static readonly IReadOnlyList<string> Formats = [BatchFormat, LlamaFactoryFormat, BedrockClaudeFormat, BedrockNovaFormat, VertexGeminiFormat];
 
     /// <summary>What reads a format's file, for a choice on a page.</summary>
     public static string Describe(string format) => format switch
@@ -27,6 +29,7 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
         LlamaFactoryFormat => "LLaMA-Factory predict (alpaca lines)",
         BedrockClaudeFormat => "Bedrock batch inference, Claude",
         BedrockNovaFormat => "Bedrock batch inference, Nova",
+        VertexGeminiFormat => "Vertex AI batch prediction, Gemini",
         _ => format,
     };
 
@@ -34,7 +37,10 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
     public static bool NamesModel(string format) => format == BatchFormat;
 
     /// <summary>The formats whose lines cap the answer's length.</summary>
-    public static bool TakesMaxTokens(string format) => format is BedrockClaudeFormat or BedrockNovaFormat;
+    public static bool TakesMaxTokens(string format) => format is BedrockClaudeFormat or BedrockNovaFormat or VertexGeminiFormat;
+
+    /// <summary>The formats a Bedrock batch inference job reads (<see cref="BedrockJobAsync"/>).</summary>
+    public static bool IsBedrock(string format) => format is BedrockClaudeFormat or BedrockNovaFormat;
 
     /// <summary>Bedrock's model bodies need a cap on the answer's length; this one is Bedrock's own documented example.</summary>
     public const int DefaultMaxTokens = 1024;
@@ -51,7 +57,7 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
     public async Task<BedrockJobRequest> BedrockJobAsync(int setId, string format, CancellationToken cancellationToken)
     {
         format = format?.Trim().ToLowerInvariant() ?? "";
-        if (!TakesMaxTokens(format))
+        if (!IsBedrock(format))
         {
             throw new StudioValidationException("format", $"A Bedrock batch job reads {BedrockClaudeFormat} or {BedrockNovaFormat} records.");
         }
@@ -127,6 +133,10 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
                     writer.WriteString("recordId", BedrockRecordIds.Of(item.Id));
                     writer.WritePropertyName("modelInput");
                     BedrockBatchInput.Write(writer, messages, format == BedrockNovaFormat, maxTokens ?? DefaultMaxTokens, temperature);
+                }
+                else if (format == VertexGeminiFormat)
+                {
+                    VertexBatch.WriteRequest(writer, messages, maxTokens ?? DefaultMaxTokens, temperature);
                 }
                 else
                 {

@@ -70,6 +70,13 @@ public sealed class EvalFileParserFuzzTests
 
         """);
 
+    private static readonly Template VertexPredictions = new("vertex-predictions.jsonl", Reads.Outputs, "predictions.jsonl", """
+        {"status": "", "processed_time": "2026-12-07T09:12:44.021+00:00", "request": {"contents": [{"role": "user", "parts": [{"text": "Server down"}]}], "systemInstruction": {"parts": [{"text": "One word."}]}, "generationConfig": {"maxOutputTokens": 64}}, "response": {"candidates": [{"content": {"role": "model", "parts": [{"text": "hi", "thought": true}, {"text": "high"}]}, "finishReason": "STOP"}], "usageMetadata": {"promptTokenCount": 9, "candidatesTokenCount": 1}}}
+        {"status": "", "request": {"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello"}]}, {"role": "user", "parts": [{"text": "Printer?"}]}]}, "response": {"candidates": [{"content": {"parts": [{"text": "medium"}]}}]}}
+        {"status": "Bad Request: {\"error\": {\"code\": 400, \"message\": \"Request contains an invalid argument.\"}}", "processed_time": "2026-12-07T09:12:45Z", "request": {"contents": [{"role": "user", "parts": [{"text": "Down again"}]}]}}
+
+        """);
+
     private static readonly Template Predictions = new("generated_predictions.jsonl", Reads.Predictions, "generated_predictions.jsonl", """
         {"prompt": "system\nBe brief\nuser\nServer down\nassistant\n", "predict": "high", "label": "high"}
         {"prompt": "user\nHi\nassistant\n", "predict": "medium", "label": "medium"}
@@ -98,7 +105,7 @@ public sealed class EvalFileParserFuzzTests
 
         """);
 
-    private static readonly Template[] Templates = [ItemsJsonl, ItemsCsv, InstructionItems, HostedChatItems, OutputsJsonl, OutputsCsv, BatchOutput, BedrockOutput, Predictions, HarnessSamples];
+    private static readonly Template[] Templates = [ItemsJsonl, ItemsCsv, InstructionItems, HostedChatItems, OutputsJsonl, OutputsCsv, BatchOutput, BedrockOutput, VertexPredictions, Predictions, HarnessSamples];
 
     /// <summary>Readers for files that are not a template's: named by their extension, and uploads without a name.</summary>
     private static readonly Template[] Readers =

@@ -44,6 +44,31 @@ public sealed class EvaluationCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Score_VertexPredictions_FindEachItemByTheRequestItEchoes()
+    {
+        var items = Write("items.jsonl", """
+            {"id": "slow", "expected": "high", "input": [{"role": "system", "content": "One word."}, {"role": "user", "content": "The site is slow"}]}
+            {"id": "typo", "expected": "low", "input": "Typo on the pricing page"}
+            """);
+        // Vertex's predictions file: no ids, each request echoed (with the system instruction the export added), answers in another order.
+        var outputs = Write("predictions.jsonl", """
+            {"status": "", "request": {"contents": [{"role": "user", "parts": [{"text": "Typo on the pricing page"}]}], "systemInstruction": {"parts": [{"text": "One word."}]}}, "response": {"candidates": [{"content": {"role": "model", "parts": [{"text": "low"}]}}]}}
+            {"status": "", "request": {"contents": [{"role": "user", "parts": [{"text": "The site is slow"}]}]}, "response": {"candidates": [{"content": {"role": "model", "parts": [{"text": "low"}]}}]}}
+            """);
+
+        var result = await RunAsync("eval", "score", "--items", items, "--outputs", outputs, "--metrics", "exact", "--json");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        // typo right, slow wrong: 1 of 2.
+        json.RootElement.GetProperty("summary").GetProperty("metrics").GetProperty("exact").GetDouble().ShouldBe(0.5);
+        var unknown = await RunAsync("eval", "score", "--items", items, "--outputs", Write("other.jsonl", """
+            {"status": "", "request": {"contents": [{"role": "user", "parts": [{"text": "Printer on fire"}]}]}, "response": {"candidates": [{"content": {"parts": [{"text": "high"}]}}]}}
+            """));
+        (unknown.ExitCode, unknown.Error.Trim()).ShouldBe((1, "error: line 1: request: No item of this set asks this request: generate from an export of this set."));
+    }
+
+    [Fact]
     public async Task Score_RegistryLinesWithSeveralIdealAnswers_CountsAnyOfThemRight()
     {
         var items = Write("samples.jsonl", """

@@ -115,6 +115,39 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
     }
 
     [Fact]
+    public async Task MlLead_ExportsTheSetForVertexBatchPrediction_AndPostsItsPredictionsBackAsARun()
+    {
+        var (projectId, _) = await app.CreateImportTargetAsync();
+        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        using var _ = lead;
+        var created = await lead.PostAsJsonAsync($"api/projects/{projectId}/eval-sets", new { name = "Urgency", metrics = new[] { "exact" } });
+        var setId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        await (await lead.PostAsync($"api/eval-sets/{setId}/items", File("items.jsonl", """
+            {"id": "a", "expected": "high", "input": "Server down"}
+            {"id": "b", "expected": "low", "input": "Typo"}
+            """))).ShouldHaveStatusAsync(HttpStatusCode.OK);
+
+        var export = await lead.GetAsync($"api/eval-sets/{setId}/export?format=vertex-gemini&maxTokens=8");
+        await export.ShouldHaveStatusAsync(HttpStatusCode.OK);
+        export.Content.Headers.ContentDisposition!.FileNameStar.ShouldBe($"eval-set-{setId}-vertex-gemini-batch-input.jsonl");
+        var requests = (await export.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        requests.Select(r => r.GetProperty("request").GetProperty("generationConfig").GetProperty("maxOutputTokens").GetInt32()).ShouldBe([8, 8]);
+        // Vertex answers "high" to both, echoing each request, in reverse order: right on a only.
+        var predictions = string.Join('\n', requests.AsEnumerable().Reverse().Select(r => JsonSerializer.Serialize(new
+        {
+            status = "",
+            request = r.GetProperty("request"),
+            response = new { candidates = new[] { new { content = new { role = "model", parts = new[] { new { text = "high" } } }, finishReason = "STOP" } } },
+        })));
+
+        var run = await lead.PostAsync($"api/eval-sets/{setId}/runs", File("predictions.jsonl", predictions, ("name", "gemini flash")));
+
+        await run.ShouldHaveStatusAsync(HttpStatusCode.Created);
+        (await run.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("summary").GetProperty("metrics").GetProperty("exact").GetDouble().ShouldBe(0.5);
+        await (await lead.GetAsync($"api/eval-sets/{setId}/bedrock-job?format=vertex-gemini")).ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task MlLead_ImportsGsm8kQuestionsAndLmEvalSamplesOverTheApi_ScoredByFinalNumber()
     {
         var (projectId, _) = await app.CreateImportTargetAsync();

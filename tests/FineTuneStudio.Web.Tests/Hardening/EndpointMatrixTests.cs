@@ -185,6 +185,7 @@ public sealed class EndpointMatrixTests(StudioAppFactory app)
         ["DELETE /api/eval-sets/{id:int}"] = $"{Evaluate} + {ViewEvaluation}",
         ["GET /api/eval-sets/{id:int}/items"] = ViewEvaluation,
         ["GET /api/eval-sets/{id:int}/export"] = ViewEvaluation,
+        ["GET /api/eval-sets/{id:int}/bedrock-job"] = ViewEvaluation,
         ["POST /api/eval-sets/{id:int}/items"] = $"{Evaluate} + {ViewEvaluation}",
         ["GET /api/projects/{projectId:int}/eval-runs"] = ViewEvaluation,
         ["POST /api/eval-sets/{id:int}/runs"] = $"{Evaluate} + {ViewEvaluation}",

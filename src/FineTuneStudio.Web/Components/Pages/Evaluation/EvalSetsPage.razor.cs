@@ -55,7 +55,7 @@ public sealed partial class EvalSetsPage
 
     /// <summary>Bedrock's job request for the chosen set's records (null for the other formats).</summary>
     private BedrockJobRequest? ExportJob =>
-        EvalSetExport.TakesMaxTokens(_exportFormat) && _sets.FirstOrDefault(s => s.Id == _exportSetId) is { } set
+        EvalSetExport.IsBedrock(_exportFormat) && _sets.FirstOrDefault(s => s.Id == _exportSetId) is { } set
             ? BedrockBatchJob.For(set.Id, set.Name, _exportFormat, set.ItemCount)
             : null;
 
