@@ -24,6 +24,9 @@ public sealed class AccountPagesTests(BrowserFixture browser)
         await Field(page, "token-name").FillAsync("weekly sync");
         await page.ClickAsync("[data-testid=token-days]");
         await page.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasText = "7 days" }).ClickAsync();
+        // The choice reaches the server in its own round trip: under load a create sent before it lands would keep the default 90 days.
+        await Assertions.Expect(page.Locator(".mud-popover-open")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator(".mud-select", new() { Has = page.Locator("[data-testid=token-days]") }).First).ToContainTextAsync("7 days");
         await page.ClickAsync("[data-testid=token-create]");
         await Assertions.Expect(page.Locator("[data-testid=token-secret]")).ToContainTextAsync(ApiTokenService.SecretPrefix);
         await Assertions.Expect(page.Locator("[data-testid=token-table]")).ToContainTextAsync($"{DateTime.UtcNow.AddDays(7):yyyy-MM-dd}");

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Evaluation;
-using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 
@@ -26,14 +25,10 @@ public sealed class BedrockBatchTests
 
     private async Task<(TestDatabase Database, int SetId, Dictionary<string, int> StoredIds)> ArrangeAsync()
     {
-        var database = await TestDatabase.CreateAsync();
-        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
-        var sets = new EvalSets(database, _clock);
-        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("Held-out", "", ["exact", "accuracy"]), Lead, default);
-        await sets.ImportItemsAsync(set.Id, Items, "items.jsonl", Lead, default);
+        var (database, setId) = await HeldOutSets.CreateAsync(_clock, Items);
         await using var db = database.CreateDbContext();
-        var ids = await db.EvalItems.Where(i => i.EvalSetId == set.Id).ToDictionaryAsync(i => i.ExternalId, i => i.Id);
-        return (database, set.Id, ids);
+        var ids = await db.EvalItems.Where(i => i.EvalSetId == setId).ToDictionaryAsync(i => i.ExternalId, i => i.Id);
+        return (database, setId, ids);
     }
 
     private static async Task<string[]> ExportAsync(TestDatabase database, int setId, string format, int? maxTokens = null)

@@ -23,7 +23,7 @@ public sealed class EvalGenerationServiceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
+        _db = await TestDatabase.CreateOnFileAsync();
         var project = await new ProjectService(_db, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
         _sets = new EvalSets(_db, _clock);
         _runs = new EvalRuns(_db, _clock);

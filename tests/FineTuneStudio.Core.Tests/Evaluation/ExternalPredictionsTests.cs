@@ -24,15 +24,7 @@ public sealed class ExternalPredictionsTests
         {"id": "d", "expected": "critical", "label": "critical", "input": "Payments fail for all customers"}
         """;
 
-    private async Task<(TestDatabase Database, int SetId)> ArrangeAsync()
-    {
-        var database = await TestDatabase.CreateAsync();
-        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
-        var sets = new EvalSets(database, _clock);
-        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("Held-out", "", ["exact", "accuracy"]), Lead, default);
-        await sets.ImportItemsAsync(set.Id, Items, "items.jsonl", Lead, default);
-        return (database, set.Id);
-    }
+    private Task<(TestDatabase Database, int SetId)> ArrangeAsync() => HeldOutSets.CreateAsync(_clock, Items);
 
     private static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures");
 

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Evaluation;
-using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Core.Tests.Support;
 
 namespace FineTuneStudio.Core.Tests.Evaluation;
@@ -14,7 +13,7 @@ namespace FineTuneStudio.Core.Tests.Evaluation;
 /// </summary>
 public sealed class VertexBatchTests
 {
-    private static readonly Actor Lead = new("lead-1", "Lead");
+    private static readonly Actor Lead = HeldOutSets.Lead;
     private readonly ManualClock _clock = new(new DateTime(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc));
 
     private const string Items = """
@@ -23,15 +22,7 @@ public sealed class VertexBatchTests
         {"id": "c", "expected": "normal", "label": "normal", "input": [{"role": "user", "content": "Invoices?"}, {"role": "assistant", "content": "Which ones?"}, {"role": "user", "content": "All of them"}]}
         """;
 
-    private async Task<(TestDatabase Database, int SetId)> ArrangeAsync(string items = Items)
-    {
-        var database = await TestDatabase.CreateAsync();
-        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
-        var sets = new EvalSets(database, _clock);
-        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("Held-out", "", ["exact", "accuracy"]), Lead, default);
-        await sets.ImportItemsAsync(set.Id, items, "items.jsonl", Lead, default);
-        return (database, set.Id);
-    }
+    private Task<(TestDatabase Database, int SetId)> ArrangeAsync(string items = Items) => HeldOutSets.CreateAsync(_clock, items);
 
     private static async Task<string[]> ExportAsync(TestDatabase database, int setId, int? maxTokens = null)
     {

@@ -10,7 +10,7 @@ public sealed class JobLeaseServiceTests : IAsyncLifetime
     private readonly ManualClock _clock = new(new DateTime(2026, 11, 30, 9, 0, 0, DateTimeKind.Utc));
     private TestDatabase _db = default!;
 
-    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
+    public async Task InitializeAsync() => _db = await TestDatabase.CreateOnFileAsync();
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 

@@ -30,7 +30,7 @@ public sealed partial class JudgeRunTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
+        _db = await TestDatabase.CreateOnFileAsync();
         _projectId = (await new ProjectService(_db, _clock).CreateAsync(new ProjectInput("Billing", null), Lead, default)).Id;
         var sets = new EvalSets(_db, _clock);
         var setId = (await sets.CreateSetAsync(_projectId, new EvalSetInput("Held-out", "", ["exact"]), Lead, default)).Id;

@@ -16,6 +16,15 @@ public sealed class TestDatabase : IDbContextFactory<StudioDbContext>, IAsyncDis
     private readonly SqliteConnection? _connection;
     private readonly DbContextOptions<SqliteStudioDbContext>? _options;
     private readonly PostgresDatabase? _postgres;
+    private readonly string? _folder;
+
+    /// <summary>SQLite in a file of its own, a connection per context as the app has (see <see cref="CreateOnFileAsync"/>).</summary>
+    private TestDatabase(string folder)
+    {
+        _folder = folder;
+        var connectionString = StudioDatabaseSettings.SqliteConnectionFor(Path.Combine(folder, "studio.db"));
+        _options = new DbContextOptionsBuilder<SqliteStudioDbContext>().UseSqliteStudio(connectionString).Options;
+    }
 
     private TestDatabase(PostgresDatabase? postgres)
     {
@@ -43,9 +52,28 @@ public sealed class TestDatabase : IDbContextFactory<StudioDbContext>, IAsyncDis
             return new TestDatabase(await PostgresDatabase.CreateAsync());
         }
 
-        var database = new TestDatabase(null);
+        var database = new TestDatabase((PostgresDatabase?)null);
         await using var db = database.CreateDbContext();
         await db.Database.MigrateAsync();
+        return database;
+    }
+
+    /// <summary>
+    /// For tests whose work runs on several threads at once (concurrent workers, two instances): one in-memory
+    /// connection shared by contexts in flight together is not safe (SQLite refuses, e.g. "unable to delete/modify
+    /// user-function due to active statements"), so SQLite here is a WAL file with a connection per context.
+    /// </summary>
+    public static async Task<TestDatabase> CreateOnFileAsync()
+    {
+        if (UsesPostgres)
+        {
+            return new TestDatabase(await PostgresDatabase.CreateAsync());
+        }
+
+        var database = new TestDatabase(Directory.CreateTempSubdirectory("fts-test-db-").FullName);
+        await using var db = database.CreateDbContext();
+        await db.Database.MigrateAsync();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
         return database;
     }
 
@@ -55,6 +83,7 @@ public sealed class TestDatabase : IDbContextFactory<StudioDbContext>, IAsyncDis
     {
         _connection?.Dispose();
         _postgres?.Drop();
+        DeleteFolder();
     }
 
     public async ValueTask DisposeAsync()
@@ -67,6 +96,17 @@ public sealed class TestDatabase : IDbContextFactory<StudioDbContext>, IAsyncDis
         if (_postgres is not null)
         {
             await _postgres.DisposeAsync();
+        }
+
+        DeleteFolder();
+    }
+
+    private void DeleteFolder()
+    {
+        if (_folder is not null && Directory.Exists(_folder))
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(_folder, recursive: true);
         }
     }
 }

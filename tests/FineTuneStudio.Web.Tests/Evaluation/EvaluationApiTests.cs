@@ -72,18 +72,25 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
         (await run.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("summary").GetProperty("metrics").GetProperty("exact").GetDouble().ShouldBe(1);
     }
 
-    [Fact]
-    public async Task MlLead_ExportsTheSetAsBedrockRecords_AndPostsTheJobsOutputBackAsARun()
+    /// <summary>An ML lead's client and a new project's eval set "Urgency" (exact) of two items: a "Server down" → high, b "Typo" → low.</summary>
+    private async Task<(HttpClient Lead, int SetId)> UrgencySetAsync()
     {
         var (projectId, _) = await app.CreateImportTargetAsync();
         var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
-        using var _ = lead;
         var created = await lead.PostAsJsonAsync($"api/projects/{projectId}/eval-sets", new { name = "Urgency", metrics = new[] { "exact" } });
         var setId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
         await (await lead.PostAsync($"api/eval-sets/{setId}/items", File("items.jsonl", """
             {"id": "a", "expected": "high", "input": "Server down"}
             {"id": "b", "expected": "low", "input": "Typo"}
             """))).ShouldHaveStatusAsync(HttpStatusCode.OK);
+        return (lead, setId);
+    }
+
+    [Fact]
+    public async Task MlLead_ExportsTheSetAsBedrockRecords_AndPostsTheJobsOutputBackAsARun()
+    {
+        var (lead, setId) = await UrgencySetAsync();
+        using var _ = lead;
 
         var export = await lead.GetAsync($"api/eval-sets/{setId}/export?format=bedrock-claude&maxTokens=32");
         await export.ShouldHaveStatusAsync(HttpStatusCode.OK);
@@ -117,15 +124,8 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
     [Fact]
     public async Task MlLead_ExportsTheSetForVertexBatchPrediction_AndPostsItsPredictionsBackAsARun()
     {
-        var (projectId, _) = await app.CreateImportTargetAsync();
-        var (lead, _, _) = await app.TokenClientAsync(StudioRoles.MlLead);
+        var (lead, setId) = await UrgencySetAsync();
         using var _ = lead;
-        var created = await lead.PostAsJsonAsync($"api/projects/{projectId}/eval-sets", new { name = "Urgency", metrics = new[] { "exact" } });
-        var setId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
-        await (await lead.PostAsync($"api/eval-sets/{setId}/items", File("items.jsonl", """
-            {"id": "a", "expected": "high", "input": "Server down"}
-            {"id": "b", "expected": "low", "input": "Typo"}
-            """))).ShouldHaveStatusAsync(HttpStatusCode.OK);
 
         var export = await lead.GetAsync($"api/eval-sets/{setId}/export?format=vertex-gemini&maxTokens=8");
         await export.ShouldHaveStatusAsync(HttpStatusCode.OK);
