@@ -83,20 +83,20 @@ public static class EvaluationCommands
         return sets;
     }
 
-    /// <summary><c>fts eval-sets export</c>: the set for a batch job (OpenAI-style, Bedrock's or Vertex's) or LLaMA-Factory; the answers come back with import-run.</summary>
+    /// <summary><c>fts eval-sets export</c>: the set for a batch job (OpenAI-style, Bedrock's or Gemini's) or LLaMA-Factory; the answers come back with import-run.</summary>
     private static Command ExportSet()
     {
         var project = new Option<string>("--project") { Description = "Project id or name", Required = true };
         var set = new Option<string>("--set") { Description = "Eval set id or name", Required = true };
-        var format = new Option<string>("--format") { Description = "batch (OpenAI Batch API, vLLM run_batch), llamafactory (alpaca lines), bedrock-claude or bedrock-nova (Bedrock batch inference), vertex-gemini (Vertex AI batch prediction)", DefaultValueFactory = _ => EvalSetExport.BatchFormat };
+        var format = new Option<string>("--format") { Description = "batch (OpenAI Batch API, vLLM run_batch), llamafactory (alpaca lines), bedrock-claude or bedrock-nova (Bedrock batch inference), vertex-gemini (Vertex AI batch prediction), gemini-batch (Gemini API batch mode)", DefaultValueFactory = _ => EvalSetExport.BatchFormat };
         format.AcceptOnlyFromAmong([.. EvalSetExport.Formats]);
         var model = new Option<string?>("--model") { Description = "The model each batch request names" };
         var systemPrompt = new Option<string?>("--system-prompt") { Description = "A system turn for items that have none" };
         var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature of each batch request" };
-        var maxTokens = new Option<int?>("--max-tokens") { Description = $"The most tokens an answer may take, for Bedrock's and Vertex's records (default {EvalSetExport.DefaultMaxTokens})" };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = $"The most tokens an answer may take, for Bedrock's and Gemini's records (default {EvalSetExport.DefaultMaxTokens})" };
         var output = new Option<FileInfo>("--out") { Description = "The JSONL file to write", Required = true };
         var job = new Option<FileInfo?>("--job") { Description = "Also write Bedrock's CreateModelInvocationJob body for the records to this file (bedrock-claude or bedrock-nova)" };
-        var command = new Command("export", "Write an eval set as a batch input JSONL (OpenAI-style, Bedrock's or Vertex's) or LLaMA-Factory lines, in the set's order")
+        var command = new Command("export", "Write an eval set as a batch input JSONL (OpenAI-style, Bedrock's or Gemini's) or LLaMA-Factory lines, in the set's order")
         {
             project, set, format, model, systemPrompt, temperature, maxTokens, output, job,
         };

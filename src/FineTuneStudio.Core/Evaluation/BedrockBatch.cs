@@ -154,6 +154,6 @@ internal static class BedrockBatchOutput
             }
         }
 
-        return new EvalOutputInput(recordId, text.ToString(), row.Line) { StoredItemId = BedrockRecordIds.ItemId(recordId) };
+        return new EvalOutputInput(recordId, text.ToString(), row.Line) { StoredItemId = BedrockRecordIds.ItemId(recordId), IdField = "recordId" };
     }
 }

@@ -30,8 +30,11 @@ public sealed record EvalOutputInput(string Id, string Output, int Line, string?
     /// </summary>
     public string? NumberedBy { get; init; }
 
-    /// <summary>Set when the file names the item by its stored id (Bedrock's recordId of an exported set), not by its own id.</summary>
+    /// <summary>Set when the file names the item by its stored id (Bedrock's recordId or Gemini's key of an exported set), not by its own id.</summary>
     public int? StoredItemId { get; init; }
+
+    /// <summary>The field of the file that named the item, for messages about it.</summary>
+    public string IdField { get; init; } = "id";
 
     /// <summary>Set when the file names the item only by the request it echoes (Vertex's batch output): the turns asked, as <see cref="VertexBatch.KeyOf"/> spells them.</summary>
     public string? RequestKey { get; init; }
@@ -251,7 +254,7 @@ public static class EvalFileParser
 
             if (row.Json is { } vertex && VertexBatch.IsOutput(vertex))
             {
-                AddOnce(VertexBatch.Output(row, vertex, errors), "request", row.Line);
+                AddOnce(VertexBatch.Output(row, vertex, errors), VertexBatch.IdField(vertex), row.Line);
                 continue;
             }
 

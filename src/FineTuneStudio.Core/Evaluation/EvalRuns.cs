@@ -62,7 +62,7 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
     }
 
     /// <summary>
-    /// Outputs that name their item by its stored id (Bedrock's recordIds of an exported set) under the item's own id;
+    /// Outputs that name their item by its stored id (Bedrock's recordIds or Gemini's keys of an exported set) under the item's own id;
     /// a stored id of another set is an error naming the line, as an unknown item is.
     /// </summary>
     private static List<EvalOutputInput> ByStoredId(IReadOnlyList<EvalOutputInput> outputs, IReadOnlyList<EvalItem> items)
@@ -81,7 +81,7 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
                 return o with { Id = external };
             }
 
-            errors.Add(new InputError("recordId", $"The recordId \"{o.Id}\" names no item of this set: generate from an export of this set.", o.Line));
+            errors.Add(new InputError(o.IdField, $"The {o.IdField} \"{o.Id}\" names no item of this set: generate from an export of this set.", o.Line));
             return o;
         }).ToList();
         if (errors.Count > 0)

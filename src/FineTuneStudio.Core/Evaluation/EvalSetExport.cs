@@ -11,7 +11,7 @@ namespace FineTuneStudio.Core.Evaluation;
 /// generated_predictions.jsonl comes back in the same order, or Amazon Bedrock's batch inference input for Claude
 /// (the Anthropic messages body) or Nova (its messages-v1 body), each <c>recordId</c> naming the item as
 /// <see cref="BedrockRecordIds"/> spells it, or Vertex AI's batch prediction input for Gemini (a generateContent body,
-/// matched back by the request its output echoes). All import back as a run of the set.
+/// matched back by the request its output echoes) or the Gemini API's batch mode (the same body under a <c>key</c>). All import back as a run of the set.
 /// </summary>
 public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
 {
@@ -20,7 +20,8 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
     public const string BedrockClaudeFormat = "bedrock-claude";
     public const string BedrockNovaFormat = "bedrock-nova";
     public const string VertexGeminiFormat = "vertex-gemini";
-    public static readonly IReadOnlyList<string> Formats = [BatchFormat, LlamaFactoryFormat, BedrockClaudeFormat, BedrockNovaFormat, VertexGeminiFormat];
+    public const string GeminiBatchFormat = "gemini-batch";
+    public static readonly IReadOnlyList<string> Formats = [BatchFormat, LlamaFactoryFormat, BedrockClaudeFormat, BedrockNovaFormat, VertexGeminiFormat, GeminiBatchFormat];
 
     /// <summary>What reads a format's file, for a choice on a page.</summary>
     public static string Describe(string format) => format switch
@@ -30,6 +31,7 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
         BedrockClaudeFormat => "Bedrock batch inference, Claude",
         BedrockNovaFormat => "Bedrock batch inference, Nova",
         VertexGeminiFormat => "Vertex AI batch prediction, Gemini",
+        GeminiBatchFormat => "Gemini API batch mode",
         _ => format,
     };
 
@@ -37,7 +39,7 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
     public static bool NamesModel(string format) => format == BatchFormat;
 
     /// <summary>The formats whose lines cap the answer's length.</summary>
-    public static bool TakesMaxTokens(string format) => format is BedrockClaudeFormat or BedrockNovaFormat or VertexGeminiFormat;
+    public static bool TakesMaxTokens(string format) => format is BedrockClaudeFormat or BedrockNovaFormat or VertexGeminiFormat or GeminiBatchFormat;
 
     /// <summary>The formats a Bedrock batch inference job reads (<see cref="BedrockJobAsync"/>).</summary>
     public static bool IsBedrock(string format) => format is BedrockClaudeFormat or BedrockNovaFormat;
@@ -134,8 +136,14 @@ public sealed class EvalSetExport(IDbContextFactory<StudioDbContext> factory)
                     writer.WritePropertyName("modelInput");
                     BedrockBatchInput.Write(writer, messages, format == BedrockNovaFormat, maxTokens ?? DefaultMaxTokens, temperature);
                 }
-                else if (format == VertexGeminiFormat)
+                else if (format is VertexGeminiFormat or GeminiBatchFormat)
                 {
+                    // The Gemini API's batch mode keys each request; Vertex's has no place for an id.
+                    if (format == GeminiBatchFormat)
+                    {
+                        writer.WriteString("key", BedrockRecordIds.Of(item.Id));
+                    }
+
                     VertexBatch.WriteRequest(writer, messages, maxTokens ?? DefaultMaxTokens, temperature);
                 }
                 else

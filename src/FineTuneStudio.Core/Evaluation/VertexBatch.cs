@@ -7,7 +7,8 @@ namespace FineTuneStudio.Core.Evaluation;
 /// <summary>
 /// An eval set through Vertex AI's batch prediction for Gemini. Each input line is <c>{"request": …}</c>, a
 /// generateContent body, and carries no id: the output line echoes the request beside its <c>response</c> (or a
-/// <c>status</c> naming the error), so the item is found by what the request asks, its user and model turns.
+/// <c>status</c> naming the error), so the item is found by what the request asks, its user and model turns. The
+/// Gemini API's batch mode takes the same body under a <c>key</c>, and its results name the key.
 /// </summary>
 internal static class VertexBatch
 {
@@ -56,29 +57,46 @@ internal static class VertexBatch
     public static string KeyOf(IEnumerable<(string Role, string Text)> turns) =>
         string.Join("\u241E", turns.Select(t => (t.Role == "assistant" ? "model" : t.Role) + "\u241F" + t.Text.ReplaceLineEndings("\n").Trim()));
 
+    /// <summary>A Vertex predictions line (the request echoed) or a Gemini API batch result (its key), with a response or an error.</summary>
     public static bool IsOutput(JsonElement line) =>
-        line.TryGetProperty("request", out var request) && request.ValueKind == JsonValueKind.Object && request.TryGetProperty("contents", out _)
-        && (line.TryGetProperty("response", out _) || line.TryGetProperty("status", out _));
+        ((line.TryGetProperty("request", out var request) && request.ValueKind == JsonValueKind.Object && request.TryGetProperty("contents", out _))
+         || (line.TryGetProperty("key", out var key) && key.ValueKind == JsonValueKind.String))
+        && (line.TryGetProperty("response", out _) || line.TryGetProperty("status", out _) || line.TryGetProperty("error", out _));
+
+    /// <summary>"key" when the line names its item (Gemini API), else "request" (Vertex: found by what it asks).</summary>
+    public static string IdField(JsonElement line) => line.TryGetProperty("key", out var key) && key.ValueKind == JsonValueKind.String ? "key" : "request";
 
     public static EvalOutputInput? Output(EvalFileParser.Row row, JsonElement line, EvalFileParser.ErrorList errors)
     {
-        var contents = line.GetProperty("request").GetProperty("contents");
-        if (contents.ValueKind != JsonValueKind.Array)
+        var key = IdField(line) == "key" ? line.GetProperty("key").GetString()!.Trim() : null;
+        string? requestKey = null;
+        if (key is null)
         {
-            errors.Add("request.contents", "Expected the request's contents, a list of turns.", row.Line);
-            return null;
-        }
+            var contents = line.GetProperty("request").GetProperty("contents");
+            if (contents.ValueKind != JsonValueKind.Array)
+            {
+                errors.Add("request.contents", "Expected the request's contents, a list of turns.", row.Line);
+                return null;
+            }
 
-        var turns = new List<(string Role, string Text)>();
-        foreach (var content in contents.EnumerateArray())
+            var turns = new List<(string Role, string Text)>();
+            foreach (var content in contents.EnumerateArray())
+            {
+                var role = content.ValueKind == JsonValueKind.Object && content.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : "user";
+                turns.Add((role, content.ValueKind == JsonValueKind.Object ? PartsText(content) : ""));
+            }
+
+            requestKey = KeyOf(turns);
+        }
+        else if (key.Length == 0)
         {
-            var role = content.ValueKind == JsonValueKind.Object && content.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : "user";
-            turns.Add((role, content.ValueKind == JsonValueKind.Object ? PartsText(content) : ""));
+            errors.Add("key", "The line's key is empty.", row.Line);
+            return null;
         }
 
         if (!line.TryGetProperty("response", out var response) || response.ValueKind != JsonValueKind.Object)
         {
-            // Vertex names a failed row's error in "status": the item is left without output, so it counts as failed.
+            // Vertex names a failed row's error in "status", the Gemini API in "error": the item is left without output, so it counts as failed.
             return null;
         }
 
@@ -92,8 +110,9 @@ internal static class VertexBatch
         var answer = first.ValueKind == JsonValueKind.Object && first.TryGetProperty("content", out var message) && message.ValueKind == JsonValueKind.Object
             ? PartsText(message)
             : "";
-        var key = KeyOf(turns);
-        return new EvalOutputInput(key, answer, row.Line) { RequestKey = key };
+        return key is not null
+            ? new EvalOutputInput(key, answer, row.Line) { StoredItemId = BedrockRecordIds.ItemId(key), IdField = "key" }
+            : new EvalOutputInput(requestKey!, answer, row.Line) { RequestKey = requestKey, IdField = "request" };
     }
 
     private static string PartsText(JsonElement content)

@@ -92,7 +92,7 @@ public static class EvaluationEndpoints
                 return TypedResults.File(buffer.ToArray(), "application/jsonl", EvalSetExport.FileName(id, format));
             })
             .InProject(ScopeKind.EvalSet, "id")
-            .WithSummary("The set as a batch input JSONL (format=batch, model=M: OpenAI Batch API, vLLM run_batch; format=bedrock-claude or bedrock-nova, maxTokens=N: Bedrock batch inference; format=vertex-gemini, maxTokens=N: Vertex AI batch prediction) or LLaMA-Factory alpaca lines (format=llamafactory)");
+            .WithSummary("The set as a batch input JSONL (format=batch, model=M: OpenAI Batch API, vLLM run_batch; format=bedrock-claude or bedrock-nova, maxTokens=N: Bedrock batch inference; format=vertex-gemini or gemini-batch, maxTokens=N: Vertex AI batch prediction, Gemini API batch mode) or LLaMA-Factory alpaca lines (format=llamafactory)");
 
         api.MapGet("/eval-sets/{id:int}/bedrock-job", async (int id, string? format, EvalSetExport export, CancellationToken ct) =>
             {

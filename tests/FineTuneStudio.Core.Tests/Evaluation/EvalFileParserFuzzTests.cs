@@ -77,6 +77,13 @@ public sealed class EvalFileParserFuzzTests
 
         """);
 
+    private static readonly Template GeminiResults = new("gemini-results.jsonl", Reads.Outputs, "results.jsonl", """
+        {"key": "EVI00000001", "response": {"candidates": [{"content": {"role": "model", "parts": [{"text": "high"}]}, "finishReason": "STOP"}], "usageMetadata": {"promptTokenCount": 9}}}
+        {"key": "t-2", "response": {"candidates": [{"content": {"parts": [{"text": "med"}, {"text": "ium"}]}}]}}
+        {"key": "t-3", "error": {"code": 400, "message": "Request contains an invalid argument.", "status": "INVALID_ARGUMENT"}}
+
+        """);
+
     private static readonly Template Predictions = new("generated_predictions.jsonl", Reads.Predictions, "generated_predictions.jsonl", """
         {"prompt": "system\nBe brief\nuser\nServer down\nassistant\n", "predict": "high", "label": "high"}
         {"prompt": "user\nHi\nassistant\n", "predict": "medium", "label": "medium"}
@@ -105,7 +112,7 @@ public sealed class EvalFileParserFuzzTests
 
         """);
 
-    private static readonly Template[] Templates = [ItemsJsonl, ItemsCsv, InstructionItems, HostedChatItems, OutputsJsonl, OutputsCsv, BatchOutput, BedrockOutput, VertexPredictions, Predictions, HarnessSamples];
+    private static readonly Template[] Templates = [ItemsJsonl, ItemsCsv, InstructionItems, HostedChatItems, OutputsJsonl, OutputsCsv, BatchOutput, BedrockOutput, VertexPredictions, GeminiResults, Predictions, HarnessSamples];
 
     /// <summary>Readers for files that are not a template's: named by their extension, and uploads without a name.</summary>
     private static readonly Template[] Readers =

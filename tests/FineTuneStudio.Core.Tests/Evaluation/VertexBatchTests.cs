@@ -115,4 +115,32 @@ public sealed class VertexBatchTests
 
         refused.Errors.Single().ToString().ShouldBe("line 1: request: Items \"terse\", \"polite\" ask the same; the request cannot tell which it answers.");
     }
+
+    [Fact]
+    public async Task GeminiApiBatch_KeysEachRequest_AndItsResultsComeBackByKey_InAnyOrder()
+    {
+        var (database, setId) = await ArrangeAsync();
+        await using var _ = database;
+        await using var db = database.CreateDbContext();
+        var ids = db.EvalItems.Where(i => i.EvalSetId == setId).ToDictionary(i => i.ExternalId, i => i.Id);
+        using var buffer = new MemoryStream();
+        await new EvalSetExport(database).WriteAsync(setId, EvalSetExport.GeminiBatchFormat, model: null, null, null, buffer, default, 16);
+        var lines = Encoding.UTF8.GetString(buffer.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        lines[1].ShouldBe($$$$"""{"key":"{{{{BedrockRecordIds.Of(ids["b"])}}}}","request":{"contents":[{"role":"user","parts":[{"text":"Typo on the pricing page"}]}],"generationConfig":{"maxOutputTokens":16}}}""");
+        // The results file names each key beside its response (no request echoed); b failed with an error.
+        string Result(string item, string answer) => JsonSerializer.Serialize(new
+        {
+            key = BedrockRecordIds.Of(ids[item]),
+            response = new { candidates = new[] { new { content = new { role = "model", parts = new[] { new { text = answer } } }, finishReason = "STOP" } } },
+        });
+        var results = string.Join('\n', Result("c", "normal"), $$$"""{"key": "{{{BedrockRecordIds.Of(ids["b"])}}}", "error": {"code": 400, "message": "Request contains an invalid argument."}}""", Result("a", "high"));
+
+        var run = await new EvalRuns(database, _clock).ImportRunAsync(setId, new EvalRunInput("gemini api"), results, "results.jsonl", Lead, default);
+
+        (run.Summary!.Correct, run.Summary.Failed).ShouldBe((2, 1));
+        var foreign = await Should.ThrowAsync<StudioValidationException>(() => new EvalRuns(database, _clock).ImportRunAsync(setId, new EvalRunInput("gemini api"),
+            Result("a", "high").Replace(BedrockRecordIds.Of(ids["a"]), "EVI99999999"), "results.jsonl", Lead, default));
+        foreign.Errors.Single().ToString().ShouldBe("line 1: key: The key \"EVI99999999\" names no item of this set: generate from an export of this set.");
+    }
 }
