@@ -48,6 +48,18 @@ public sealed class BedrockBatchRunTests(BrowserFixture browser)
         body.GetProperty("inputDataConfig").GetProperty("s3InputDataConfig").GetProperty("s3Uri").GetString().ShouldEndWith("/input/" + download.SuggestedFilename);
         await page.Locator("[data-testid=export-set-form]").ScrollIntoViewIfNeededAsync();
         await BrowserFixture.ScreenshotAsync(page, "MlLead-eval-set-bedrock-job");
+
+        // Vertex's requests carry the answer cap too, but there is no Bedrock job to write for them.
+        await page.Locator("[data-testid=export-format]").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Vertex AI batch prediction, Gemini" }).ClickAsync();
+        await Assertions.Expect(form.Locator("[data-testid=export-job]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid=export-job-notes]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid=export-max-tokens]")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "MlLead-eval-set-vertex-export");
+        var vertex = await page.RunAndWaitForDownloadAsync(() => form.Locator("[data-testid=export-set]").ClickAsync());
+        vertex.SuggestedFilename.ShouldEndWith("-vertex-gemini-batch-input.jsonl");
+        JsonDocument.Parse((await File.ReadAllLinesAsync((await vertex.PathAsync())!))[0]).RootElement.GetProperty("request")
+            .GetProperty("generationConfig").GetProperty("maxOutputTokens").GetInt32().ShouldBe(64);
         records.Length.ShouldBe(4);
         // What Bedrock's job writes back, out of order: right on a, b and d (3 of 4).
         var answers = new Dictionary<string, string> { ["The site is slow for everyone"] = "high", ["Typo on the pricing page"] = "low", ["How do I export my invoices?"] = "low", ["Payments fail for all customers"] = "critical" };
