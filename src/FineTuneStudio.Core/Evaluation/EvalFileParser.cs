@@ -248,19 +248,19 @@ public static class EvalFileParser
 
             if (row.Json is { } record && BedrockBatchOutput.IsOutput(record))
             {
-                AddOnce(BedrockBatchOutput.Output(row, record, errors), "recordId", row.Line);
+                AddOnce(BedrockBatchOutput.Output(row, record, errors));
                 continue;
             }
 
             if (row.Json is { } vertex && VertexBatch.IsOutput(vertex))
             {
-                AddOnce(VertexBatch.Output(row, vertex, errors), VertexBatch.IdField(vertex), row.Line);
+                AddOnce(VertexBatch.Output(row, vertex, errors));
                 continue;
             }
 
             if (row.Json is { } batch && batch.TryGetProperty("custom_id", out _))
             {
-                AddOnce(BatchOutput(row, batch, errors), "custom_id", row.Line);
+                AddOnce(BatchOutput(row, batch, errors));
                 continue;
             }
 
@@ -302,18 +302,18 @@ public static class EvalFileParser
         return outputs;
 
         // A batch output names each answer by the id its request was sent with; an id twice is the file's mistake.
-        void AddOnce(EvalOutputInput? answered, string field, int line)
+        void AddOnce(EvalOutputInput? answered)
         {
             if (answered is null)
             {
                 return;
             }
 
-            if (!seen.TryAdd(answered.Id, line))
+            if (!seen.TryAdd(answered.Id, answered.Line))
             {
-                errors.Add(field, answered.RequestKey is null
-                    ? $"The {field} \"{answered.Id}\" was already used on line {seen[answered.Id]}."
-                    : $"The same request was already answered on line {seen[answered.Id]}.", line);
+                errors.Add(answered.IdField, answered.RequestKey is null
+                    ? $"The {answered.IdField} \"{answered.Id}\" was already used on line {seen[answered.Id]}."
+                    : $"The same request was already answered on line {seen[answered.Id]}.", answered.Line);
                 return;
             }
 
@@ -440,7 +440,7 @@ public static class EvalFileParser
             return null;
         }
 
-        return new EvalOutputInput(id, text, row.Line);
+        return new EvalOutputInput(id, text, row.Line) { IdField = "custom_id" };
     }
 
     /// <summary>

@@ -63,12 +63,10 @@ internal static class VertexBatch
          || (line.TryGetProperty("key", out var key) && key.ValueKind == JsonValueKind.String))
         && (line.TryGetProperty("response", out _) || line.TryGetProperty("status", out _) || line.TryGetProperty("error", out _));
 
-    /// <summary>"key" when the line names its item (Gemini API), else "request" (Vertex: found by what it asks).</summary>
-    public static string IdField(JsonElement line) => line.TryGetProperty("key", out var key) && key.ValueKind == JsonValueKind.String ? "key" : "request";
-
     public static EvalOutputInput? Output(EvalFileParser.Row row, JsonElement line, EvalFileParser.ErrorList errors)
     {
-        var key = IdField(line) == "key" ? line.GetProperty("key").GetString()!.Trim() : null;
+        // The Gemini API's results name their key; Vertex's are found by what the request asks.
+        var key = line.TryGetProperty("key", out var named) && named.ValueKind == JsonValueKind.String ? named.GetString()!.Trim() : null;
         string? requestKey = null;
         if (key is null)
         {
