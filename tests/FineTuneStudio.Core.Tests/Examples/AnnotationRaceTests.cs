@@ -21,44 +21,23 @@ public sealed class AnnotationRaceTests : IAsyncLifetime
     private static readonly ExampleCaller Ben = new(new Actor("ben", "ben@example.test"), CanReview: false);
 
     private readonly ManualClock _clock = new(new DateTime(2026, 12, 3, 9, 0, 0, DateTimeKind.Utc));
-    private readonly string _folder = Directory.CreateTempSubdirectory("fts-race-").FullName;
-    private PostgresDatabase? _postgres;
-    private StudioDatabaseSettings _settings = default!;
+    private TestDatabase _db = default!;
 
-    public async Task InitializeAsync()
-    {
-        _postgres = TestDatabase.UsesPostgres ? await PostgresDatabase.CreateAsync() : null;
-        _settings = _postgres?.Settings ?? new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(Path.Combine(_folder, "race.db")));
-        await using var db = StudioDbContextOptions.Create(_settings);
-        if (_postgres is null)
-        {
-            await db.Database.MigrateAsync();
-        }
-    }
+    public async Task InitializeAsync() => _db = await TestDatabase.CreateOnFileAsync();
 
-    public async Task DisposeAsync()
-    {
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
-        }
-
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     private async Task<int> ExampleNeedingTwoAnnotationsAsync()
     {
-        await using var db = StudioDbContextOptions.Create(_settings);
+        await using var db = _db.CreateDbContext();
         foreach (var id in new[] { "ana", "ben" })
         {
             db.Users.Add(new StudioUser { Id = id, UserName = $"{id}@example.test", Email = $"{id}@example.test", DisplayName = id, CreatedAt = _clock.UtcNow });
         }
 
         await db.SaveChangesAsync();
-        var factory = new SettingsDbContextFactory(_settings);
-        var dataset = await new Seed(factory, _clock.UtcNow).DatasetAsync("Tickets", "Urgency", TaskKind.Classification, ["high", "low"], requiredAnnotations: 2);
-        var editor = new ExampleEditor(factory, _clock);
+        var dataset = await new Seed(_db, _clock.UtcNow).DatasetAsync("Tickets", "Urgency", TaskKind.Classification, ["high", "low"], requiredAnnotations: 2);
+        var editor = new ExampleEditor(_db, _clock);
         var example = await editor.CreateAsync(dataset.DatasetId,
             new ExampleInput([new MessageContent(MessageRole.User, "The printer is on fire"), new MessageContent(MessageRole.Assistant, "high")]),
             new ExampleCaller(Actor.System, CanReview: true), default);
@@ -69,7 +48,7 @@ public sealed class AnnotationRaceTests : IAsyncLifetime
     public async Task SaveMyAnnotation_TwoLastAnnotationsSubmittedAtOnce_ExampleMovesOnWithTheAgreedLabel()
     {
         var exampleId = await ExampleNeedingTwoAnnotationsAsync();
-        var racing = new RacingFactory(_settings, writers: 2);
+        var racing = new RacingFactory(_db.Settings, writers: 2);
         var first = new Annotations(racing, _clock);
         var second = new Annotations(racing, _clock);
 
@@ -79,12 +58,11 @@ public sealed class AnnotationRaceTests : IAsyncLifetime
 
         saved.ShouldAllBe(a => a.Submitted && a.Label == "high");
         racing.Waited.ShouldBe(2); // both had read the example before either saved
-        var factory = new SettingsDbContextFactory(_settings);
-        var editor = new ExampleEditor(factory, _clock);
+        var editor = new ExampleEditor(_db, _clock);
         var example = await editor.GetAsync(exampleId, new ExampleCaller(Actor.System, CanReview: true), default);
         (example.Status, example.Label).ShouldBe((ExampleStatus.Submitted, "high"));
         example.Annotations.Count(a => a.Submitted).ShouldBe(2);
-        var row = (await new ExampleList(factory, new StoredFindings(factory)).ListAsync(new ExampleQuery(example.DatasetId), default)).Items.Single();
+        var row = (await new ExampleList(_db, new StoredFindings(_db)).ListAsync(new ExampleQuery(example.DatasetId), default)).Items.Single();
         (row.Status, row.SubmittedAnnotations).ShouldBe((ExampleStatus.Submitted, 2));
     }
 

@@ -17,14 +17,18 @@ public sealed class TestDatabase : IDbContextFactory<StudioDbContext>, IAsyncDis
     private readonly DbContextOptions<SqliteStudioDbContext>? _options;
     private readonly PostgresDatabase? _postgres;
     private readonly string? _folder;
+    private readonly StudioDatabaseSettings? _fileSettings;
 
     /// <summary>SQLite in a file of its own, a connection per context as the app has (see <see cref="CreateOnFileAsync"/>).</summary>
     private TestDatabase(string folder)
     {
         _folder = folder;
-        var connectionString = StudioDatabaseSettings.SqliteConnectionFor(Path.Combine(folder, "studio.db"));
-        _options = new DbContextOptionsBuilder<SqliteStudioDbContext>().UseSqliteStudio(connectionString).Options;
+        _fileSettings = new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(Path.Combine(folder, "studio.db")));
     }
+
+    /// <summary>How the app would reach this database, for tests that build their own contexts; the shared in-memory one has no such address.</summary>
+    public StudioDatabaseSettings Settings => _postgres?.Settings ?? _fileSettings
+        ?? throw new InvalidOperationException("An in-memory test database has no connection settings: use CreateOnFileAsync.");
 
     private TestDatabase(PostgresDatabase? postgres)
     {
@@ -77,7 +81,8 @@ public sealed class TestDatabase : IDbContextFactory<StudioDbContext>, IAsyncDis
         return database;
     }
 
-    public StudioDbContext CreateDbContext() => _postgres?.CreateDbContext() ?? new SqliteStudioDbContext(_options!);
+    public StudioDbContext CreateDbContext() =>
+        _postgres?.CreateDbContext() ?? (_fileSettings is not null ? StudioDbContextOptions.Create(_fileSettings) : new SqliteStudioDbContext(_options!));
 
     public void Dispose()
     {
