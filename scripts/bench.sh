@@ -3,6 +3,7 @@
 # validation and the quality report, each in its own process, on a temporary SQLite file. Prints a Markdown table.
 # Usage: scripts/bench.sh [10000 100000 1000000]   (default 10000 100000)
 #        scripts/bench.sh judges [1000 10000]       generated eval runs, LLM judge runs and calibration on blind reviews of N pairs
+#        scripts/bench.sh evals [20000 100000]      eval sets of N items, Vertex requests out, batch predictions back in as runs
 # FTS_BENCH_SKIP=quality leaves a step out.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -32,7 +32,7 @@ public static class Program
     /// <summary>The floor each step is compared with.</summary>
     private static readonly Dictionary<string, string> FloorOf = new()
     {
-        ["import"] = "import-floor", ["export"] = "export-floor", ["validate"] = "validate-floor", ["judge-run"] = "judge-floor", ["eval-generate"] = "eval-generate-floor",
+        ["import"] = "import-floor", ["export"] = "export-floor", ["validate"] = "validate-floor", ["judge-run"] = "judge-floor", ["eval-import-vertex"] = "eval-import-floor", ["eval-generate"] = "eval-generate-floor",
     };
 
     /// <summary>The generated file with one line in a hundred cut in half (once per folder), and how many were cut.</summary>
@@ -62,6 +62,11 @@ public static class Program
             var result = await RunStepAsync(stepName, stepFolder);
             Console.WriteLine("RESULT " + JsonSerializer.Serialize(result));
             return 0;
+        }
+
+        if (args is ["evals", .. var evalSizes])
+        {
+            return await EvalsAsync(evalSizes.Length == 0 ? [20_000, 100_000] : evalSizes.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray());
         }
 
         if (args is ["judges", .. var judgeSizes])
@@ -158,6 +163,41 @@ public static class Program
         return 0;
     }
 
+    /// <summary><c>FineTuneStudio.Bench evals [N ...]</c>: eval runs from batch predictions (<see cref="EvalBench"/>) on sets of N items.</summary>
+    private static async Task<int> EvalsAsync(int[] sizes)
+    {
+        var rows = new List<(int N, StepResult Result)>();
+        foreach (var n in sizes)
+        {
+            var folder = Directory.CreateTempSubdirectory($"fts-bench-evals-{n}-").FullName;
+            try
+            {
+                EvalBench.Prepare(folder, n);
+                foreach (var step in EvalBench.Steps)
+                {
+                    var result = RunChild(step, folder);
+                    await Console.Error.WriteLineAsync($"  {n:N0} items, {step}: {result.Seconds:0.00} s ({result.CpuSeconds:0.0} s CPU), peak {result.PeakMb:0} MB, {result.Detail}");
+                    rows.Add((n, result));
+                }
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, SQLite file; peak = the step's process peak working set (VmHWM), start-up included.");
+        Console.WriteLine();
+        Console.WriteLine("| items | step | seconds | CPU s | ratio | throughput | peak MB | detail |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---|");
+        foreach (var (n, r) in rows)
+        {
+            Console.WriteLine($"| {n:N0} | {r.Step} | {r.Seconds:0.0} | {r.CpuSeconds:0.0} | {Ratio(rows, n, r)} | {r.Throughput} | {r.PeakMb:0} | {r.Detail} |");
+        }
+
+        return 0;
+    }
+
     /// <summary>The step's wall-clock ratio to its floor of the same size (CPU ratio in brackets), or blank without one.</summary>
     private static string Ratio(List<(int N, StepResult Result)> rows, int n, StepResult step) =>
         FloorOf.TryGetValue(step.Step, out var floorName) && rows.FirstOrDefault(r => r.N == n && r.Result.Step == floorName).Result is { } floor
@@ -228,6 +268,11 @@ public static class Program
         }
 
         StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+
+        if (EvalBench.Steps.Contains(step))
+        {
+            return await EvalBench.RunStepAsync(step, folder, provider, settings, watch, ct);
+        }
 
         if (JudgeBench.Steps.Contains(step))
         {
