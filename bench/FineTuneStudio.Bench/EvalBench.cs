@@ -73,8 +73,8 @@ public static class EvalBench
                 await WarmUpAsync(factory, setId, ct);
                 StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
                 watch.Start();
-                var text = await File.ReadAllTextAsync(file, ct);
-                var run = await runs.ImportRunAsync(setId, new EvalRunInput(step), text, Path.GetFileName(file), Actor.System, ct);
+                using var outputs = new StreamReader(file);
+                var run = await runs.ImportRunAsync(setId, new EvalRunInput(step), outputs, Path.GetFileName(file), Actor.System, ct);
                 watch.Stop();
                 return StepResult.Of(step, watch, items, "outputs", string.Create(CultureInfo.InvariantCulture,
                     $"{new FileInfo(file).Length / 1048576.0:0.0} MB reversed, {run.Summary!.Failed:N0} failed, exact {run.Summary.Metrics["exact"]:P1}"));

@@ -219,7 +219,7 @@ public static class EvaluationCommands
         {
             var console = CliConsole.Get();
             var file = parse.GetValue(outputs)!;
-            var text = await ReadAsync(file, "--outputs", ct);
+            using var text = Open(file, "--outputs");
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
             var sets = services.GetRequiredService<EvalSets>();
@@ -402,14 +402,12 @@ public static class EvaluationCommands
 
     private static async Task<string> ReadAsync(FileInfo file, string option, CancellationToken ct)
     {
-        if (!file.Exists)
-        {
-            throw new CliException($"{option}: the file {file.FullName} does not exist");
-        }
-
-        await using var stream = file.OpenRead();
-        return await EvalFileParser.ReadTextAsync(stream, ct);
+        using var reader = Open(file, option);
+        return await reader.ReadToEndAsync(ct);
     }
+
+    private static StreamReader Open(FileInfo file, string option) =>
+        file.Exists ? new StreamReader(file.FullName) : throw new CliException($"{option}: the file {file.FullName} does not exist");
 
     private static string Number(double? value) => value is { } v ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "-";
 

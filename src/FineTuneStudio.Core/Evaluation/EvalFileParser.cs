@@ -68,20 +68,17 @@ public static class EvalFileParser
 
     public static bool LooksLikeCsv(string text, string? fileName)
     {
-        var extension = Path.GetExtension(fileName ?? "").ToLowerInvariant();
-        if (extension == ".csv")
-        {
-            return true;
-        }
-
-        if (extension is ".jsonl" or ".json" or ".ndjson")
-        {
-            return false;
-        }
-
         var first = text.AsSpan().TrimStart();
-        return first.Length > 0 && first[0] != '{';
+        return LooksLikeCsv(first.Length > 0 ? first[0] : -1, fileName);
     }
+
+    /// <summary>By the extension; without one, a file whose first non-blank character (-1 for none) opens no JSON object.</summary>
+    private static bool LooksLikeCsv(int firstCharacter, string? fileName) => Path.GetExtension(fileName ?? "").ToLowerInvariant() switch
+    {
+        ".csv" => true,
+        ".jsonl" or ".json" or ".ndjson" => false,
+        _ => firstCharacter is not -1 and not '{',
+    };
 
     public static IReadOnlyList<EvalItemInput> ParseItems(string text, string? fileName = null)
     {
@@ -209,7 +206,10 @@ public static class EvalFileParser
         return items;
     }
 
-    public static IReadOnlyList<EvalOutputInput> ParseOutputs(string text, string? fileName = null)
+    public static IReadOnlyList<EvalOutputInput> ParseOutputs(string text, string? fileName = null) => ParseOutputs(new StringReader(text), fileName);
+
+    /// <summary>A run's outputs, read line by line: what is kept is the answers, never the whole file or its parsed lines.</summary>
+    public static IReadOnlyList<EvalOutputInput> ParseOutputs(TextReader text, string? fileName = null)
     {
         var errors = new ErrorList();
         var rows = ReadRows(text, fileName, ["id", "output"], errors);
@@ -448,7 +448,20 @@ public static class EvalFileParser
     /// problems go to <paramref name="errors"/> with their line. Shared with other line files (label predictions).
     /// </summary>
     public static IEnumerable<Row> ReadRows(string text, string? fileName, string[] requiredCsvColumns, ErrorList errors) =>
-        LooksLikeCsv(text, fileName) ? CsvRows(text, requiredCsvColumns, errors) : JsonRows(text, errors);
+        ReadRows(new StringReader(text), fileName, requiredCsvColumns, errors);
+
+    /// <summary>The rows as they are read: one line (or CSV record) at a time is held, whatever the file's size.</summary>
+    public static IEnumerable<Row> ReadRows(TextReader text, string? fileName, string[] requiredCsvColumns, ErrorList errors)
+    {
+        // What the file is shows in its first non-blank character; the blank lines before it still count as lines.
+        var blankLines = 0;
+        while (text.Peek() is var next and not -1 && char.IsWhiteSpace((char)next))
+        {
+            blankLines += text.Read() == '\n' ? 1 : 0;
+        }
+
+        return LooksLikeCsv(text.Peek(), fileName) ? CsvRows(text, blankLines, requiredCsvColumns, errors) : JsonRows(text, blankLines, errors);
+    }
 
     /// <summary>
     /// Chat lines this reader's own keys would misread: Gemini's <c>contents</c>, lmsys-chat-1m's <c>conversation</c>,
@@ -582,98 +595,132 @@ public static class EvalFileParser
         return problem is null;
     }
 
-    private static IEnumerable<Row> JsonRows(string text, ErrorList errors)
+    private static IEnumerable<Row> JsonRows(TextReader text, int line, ErrorList errors)
     {
-        var rows = new List<Row>();
-        using var reader = new StringReader(text);
-        var line = 0;
-        while (reader.ReadLine() is { } raw)
+        while (text.ReadLine() is { } raw)
         {
             line++;
-            if (string.IsNullOrWhiteSpace(raw))
+            if (!string.IsNullOrWhiteSpace(raw) && JsonRow(raw, line, errors) is { } row)
             {
-                continue;
-            }
-
-            try
-            {
-                using var document = JsonDocument.Parse(raw);
-                if (document.RootElement.ValueKind != JsonValueKind.Object)
-                {
-                    errors.Add("line", "Each line must be a JSON object.", line);
-                    continue;
-                }
-
-                // The importer's check: a lone surrogate escape ("\ud800") parses but throws when read, a NUL cannot be
-                // stored on PostgreSQL, a key given twice would silently lose one value. Refused before any field is read.
-                var issues = new RecordIssues(line);
-                JsonReading.CheckValues(document.RootElement, "", issues);
-                if (issues.List.Count > 0)
-                {
-                    issues.List.ForEach(e => errors.Add(e.Field, e.Message, line));
-                    continue;
-                }
-
-                rows.Add(new Row(line, document.RootElement.Clone(), null));
-            }
-            catch (JsonException e)
-            {
-                errors.Add("line", "Not valid JSON: " + FirstSentence(e.Message), line);
-            }
-            catch (ArgumentException)
-            {
-                // A lone UTF-16 surrogate has no UTF-8 form; the JSON reader refuses it with this instead of a JsonException.
-                errors.Add("line", "The line holds a character that is not valid text (a lone UTF-16 surrogate).", line);
+                yield return row;
             }
         }
-
-        return rows;
     }
 
-    private static IEnumerable<Row> CsvRows(string text, string[] required, ErrorList errors)
+    private static Row? JsonRow(string raw, int line, ErrorList errors)
     {
-        var rows = new List<Row>();
-        using var reader = CsvReader.FromText(text, new CsvReaderOptions
+        try
+        {
+            using var document = JsonDocument.Parse(raw);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add("line", "Each line must be a JSON object.", line);
+                return null;
+            }
+
+            // The importer's check: a lone surrogate escape ("\ud800") parses but throws when read, a NUL cannot be
+            // stored on PostgreSQL, a key given twice would silently lose one value. Refused before any field is read.
+            var issues = new RecordIssues(line);
+            JsonReading.CheckValues(document.RootElement, "", issues);
+            if (issues.List.Count > 0)
+            {
+                issues.List.ForEach(e => errors.Add(e.Field, e.Message, line));
+                return null;
+            }
+
+            return new Row(line, document.RootElement.Clone(), null);
+        }
+        catch (JsonException e)
+        {
+            errors.Add("line", "Not valid JSON: " + FirstSentence(e.Message), line);
+        }
+        catch (ArgumentException)
+        {
+            // A lone UTF-16 surrogate has no UTF-8 form; the JSON reader refuses it with this instead of a JsonException.
+            errors.Add("line", "The line holds a character that is not valid text (a lone UTF-16 surrogate).", line);
+        }
+
+        return null;
+    }
+
+    /// <summary>CSV records after a header holding <paramref name="required"/>; <paramref name="blankLines"/> were read before the header.</summary>
+    private static IEnumerable<Row> CsvRows(TextReader text, int blankLines, string[] required, ErrorList errors)
+    {
+        using var reader = CsvReader.Create(text, new CsvReaderOptions
         {
             HasHeader = true,
             TrackLineNumbers = true,
             SkipEmptyLines = true,
             MalformedData = CsvMalformedDataHandling.Throw,
-        });
+        }, leaveOpen: true);
+        if (CsvHeaders(reader, blankLines, required, errors) is not { } headers)
+        {
+            yield break;
+        }
+
+        while (NextCsvRow(reader, headers, blankLines, errors, out var row))
+        {
+            if (row is not null)
+            {
+                yield return row;
+            }
+        }
+    }
+
+    private static List<string>? CsvHeaders(CsvReader reader, int blankLines, string[] required, ErrorList errors)
+    {
         try
         {
             var headers = reader.Headers.Select(h => h.Trim().ToLowerInvariant()).ToList();
             var missing = required.Where(r => !headers.Contains(r)).ToList();
-            if (missing.Count > 0)
+            if (missing.Count == 0)
             {
-                errors.Add("header", $"The header must have the columns {string.Join(", ", required)}; missing: {string.Join(", ", missing)}.", 1);
-                return rows;
+                return headers;
             }
 
-            while (reader.Read())
-            {
-                var values = new Dictionary<string, string>(StringComparer.Ordinal);
-                for (var i = 0; i < headers.Count; i++)
-                {
-                    values[headers[i]] = reader.GetString(i);
-                }
-
-                // As in JSONL lines: PostgreSQL cannot store a NUL in text, so it is refused on every database alike.
-                if (values.FirstOrDefault(v => v.Value.Contains('\0')).Key is { } withNul)
-                {
-                    errors.Add(withNul, "The text contains a NUL character, which cannot be stored; remove it.", (int)reader.LineNumber);
-                    continue;
-                }
-
-                rows.Add(new Row((int)reader.LineNumber, null, values));
-            }
+            errors.Add("header", $"The header must have the columns {string.Join(", ", required)}; missing: {string.Join(", ", missing)}.", 1 + blankLines);
         }
         catch (CsvFormatException e)
         {
-            errors.Add("file", "The file is not valid CSV from here on: " + e.Message, (int?)e.LineNumber);
+            errors.Add("file", "The file is not valid CSV from here on: " + e.Message, (int?)e.LineNumber + blankLines);
         }
 
-        return rows;
+        return null;
+    }
+
+    /// <summary>False at the end or where the CSV breaks (an error then names the line); a refused record is a null row.</summary>
+    private static bool NextCsvRow(CsvReader reader, List<string> headers, int blankLines, ErrorList errors, out Row? row)
+    {
+        row = null;
+        try
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            var line = (int)reader.LineNumber + blankLines;
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i < headers.Count; i++)
+            {
+                values[headers[i]] = reader.GetString(i);
+            }
+
+            // As in JSONL lines: PostgreSQL cannot store a NUL in text, so it is refused on every database alike.
+            if (values.FirstOrDefault(v => v.Value.Contains('\0')).Key is { } withNul)
+            {
+                errors.Add(withNul, "The text contains a NUL character, which cannot be stored; remove it.", line);
+                return true;
+            }
+
+            row = new Row(line, null, values);
+            return true;
+        }
+        catch (CsvFormatException e)
+        {
+            errors.Add("file", "The file is not valid CSV from here on: " + e.Message, (int?)e.LineNumber + blankLines);
+            return false;
+        }
     }
 
     private static bool IsJsonObject(string text)

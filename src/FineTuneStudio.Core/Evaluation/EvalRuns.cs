@@ -96,7 +96,12 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
     /// Records a run from a file of outputs and scores it with the set's metrics. An output for an
     /// unknown item is an error (nothing is saved); an item without output is recorded as failed.
     /// </summary>
-    public async Task<EvalRunSummary> ImportRunAsync(int setId, EvalRunInput input, string outputsText, string? fileName, Actor actor, CancellationToken cancellationToken)
+    public Task<EvalRunSummary> ImportRunAsync(int setId, EvalRunInput input, string outputsText, string? fileName, Actor actor, CancellationToken cancellationToken) =>
+        ImportRunAsync(setId, input, new StringReader(outputsText), fileName, actor, cancellationToken);
+
+    /// <inheritdoc cref="ImportRunAsync(int, EvalRunInput, string, string?, Actor, CancellationToken)"/>
+    /// <remarks>The file is read line by line; what is held is its answers and the set's items, not the file.</remarks>
+    public async Task<EvalRunSummary> ImportRunAsync(int setId, EvalRunInput input, TextReader outputsFile, string? fileName, Actor actor, CancellationToken cancellationToken)
     {
         var name = input.Name?.Trim() ?? "";
         if (name.Length == 0 || name.Length > 200)
@@ -110,7 +115,7 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
             throw new StudioValidationException("settings", "the settings must be JSON, e.g. {\"temperature\": 0}");
         }
 
-        var outputs = EvalFileParser.ParseOutputs(outputsText, fileName);
+        var outputs = EvalFileParser.ParseOutputs(outputsFile, fileName);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var set = await db.EvalSets.AsNoTracking().SingleOrDefaultAsync(s => s.Id == setId, cancellationToken) ?? throw new NotFoundException("Eval set", setId);
         if (input.DatasetVersionId is { } versionId && !await db.DatasetVersions.AnyAsync(v => v.Id == versionId && v.Dataset!.ProjectId == set.ProjectId, cancellationToken))
@@ -162,22 +167,27 @@ public sealed class EvalRuns(IDbContextFactory<StudioDbContext> factory, TimePro
             CreatedAt = now,
             CompletedAt = now,
         };
-        for (var i = 0; i < items.Count; i++)
-        {
-            var score = scored.Items[i];
-            run.Results.Add(new EvalResult
-            {
-                EvalItemId = items[i].Id,
-                Output = byId.GetValueOrDefault(items[i].ExternalId),
-                Failed = score.Failed,
-                Error = score.Error,
-                ScoresJson = JsonSerializer.Serialize(score.Scores, JsonOptions),
-            });
-        }
-
         db.EvalRuns.Add(run);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        // One prepared INSERT per result: tracking 100,000 results would cost more than writing them.
+        await using (var results = EntityInsertCommand.For<EvalResult>(db))
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                var score = scored.Items[i];
+                await results.InsertReturningIdAsync(new EvalResult
+                {
+                    EvalRunId = run.Id,
+                    EvalItemId = items[i].Id,
+                    Output = byId.GetValueOrDefault(items[i].ExternalId),
+                    Failed = score.Failed,
+                    Error = score.Error,
+                    ScoresJson = JsonSerializer.Serialize(score.Scores, JsonOptions),
+                }, cancellationToken);
+            }
+        }
+
         AuditLog.Record(db, actor, now, "evalrun.import", nameof(EvalRun), run.Id,
             $"{name} on {set.Name}: {outputs.Count} outputs, {scored.Summary.Failed} missing");
         await db.SaveChangesAsync(cancellationToken);

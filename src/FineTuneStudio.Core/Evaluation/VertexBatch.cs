@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
@@ -53,9 +54,12 @@ internal static class VertexBatch
         writer.WriteEndObject();
     }
 
-    /// <summary>What an item asks, as a request's turns spell it: "user" / "model" and each turn's text.</summary>
-    public static string KeyOf(IEnumerable<(string Role, string Text)> turns) =>
-        string.Join("\u241E", turns.Select(t => (t.Role == "assistant" ? "model" : t.Role) + "\u241F" + t.Text.ReplaceLineEndings("\n").Trim()));
+    /// <summary>
+    /// What an item asks, as a request's turns spell it ("user" / "model" and each turn's text), hashed to 32 hex digits:
+    /// matching 100,000 items then holds no second copy of their conversations, and 128 bits leave no collision to fear.
+    /// </summary>
+    public static string KeyOf(IEnumerable<(string Role, string Text)> turns) => Convert.ToHexString(XxHash128.Hash(Encoding.UTF8.GetBytes(
+        string.Join("\u241E", turns.Select(t => (t.Role == "assistant" ? "model" : t.Role) + "\u241F" + t.Text.ReplaceLineEndings("\n").Trim())))));
 
     /// <summary>A Vertex predictions line (the request echoed) or a Gemini API batch result (its key), with a response or an error.</summary>
     public static bool IsOutput(JsonElement line) =>

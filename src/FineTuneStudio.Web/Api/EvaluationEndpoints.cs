@@ -130,8 +130,8 @@ public static class EvaluationEndpoints
                 await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
                 var input = new EvalRunInput(upload.Field("name") ?? "", upload.Field("model"), upload.Field("provider"), null, null, upload.Field("settings"),
                     FormInt(upload, "datasetVersionId"), upload.Field("notes"), bool.TryParse(upload.Field("baseline"), out var baseline) && baseline);
-                var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
-                var run = await runs.ImportRunAsync(id, input, text, upload.FileName, http.User.ToActor(), ct);
+                using var outputs = new StreamReader(upload.File, leaveOpen: true);
+                var run = await runs.ImportRunAsync(id, input, outputs, upload.FileName, http.User.ToActor(), ct);
                 return TypedResults.Created($"/api/eval-runs/{run.Id}", run);
             })
             .InProject(ScopeKind.EvalSet, "id")

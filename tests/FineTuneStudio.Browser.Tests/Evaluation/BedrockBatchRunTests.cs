@@ -6,12 +6,15 @@ using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Evaluation;
 
-/// <summary>An ML lead scores a Nova model through Bedrock's batch inference: the set out as records from the Eval sets page, the job's output in as a run.</summary>
+/// <summary>
+/// An ML lead scores a Nova model through Bedrock's batch inference and a Gemini model through Vertex AI's batch
+/// prediction: the set out as records or requests from the Eval sets page, the job's output in as a run.
+/// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class BedrockBatchRunTests(BrowserFixture browser)
 {
     [Fact]
-    public async Task MlLead_DownloadsTheSetAsNovaRecords_AndImportsTheJobsOutputAsARun()
+    public async Task MlLead_DownloadsTheSetAsNovaRecordsAndVertexRequests_AndImportsWhatEachJobWroteAsARun()
     {
         var (projectId, _) = await browser.App.CreateImportTargetAsync();
         await browser.App.CreateEvalSetAsync(projectId, "Held-out", """
@@ -90,6 +93,40 @@ public sealed class BedrockBatchRunTests(BrowserFixture browser)
         await Assertions.Expect(row).ToContainTextAsync("3 / 4");
         await Assertions.Expect(row).ToContainTextAsync("75");
         await BrowserFixture.ScreenshotAsync(page, "MlLead-bedrock-run");
+
+        // Vertex's predictions echo each request instead of an id, in no order: a thinking model's thought is not its
+        // answer, and a row with only a status failed. Right on a and b, wrong on c, d failed: 2 of 4.
+        var predictions = (await File.ReadAllLinesAsync((await vertex.PathAsync())!)).Reverse().Select(line =>
+        {
+            var request = JsonDocument.Parse(line).RootElement.GetProperty("request");
+            var question = request.GetProperty("contents")[0].GetProperty("parts")[0].GetProperty("text").GetString()!;
+            return question == "Payments fail for all customers"
+                ? JsonSerializer.Serialize(new { status = "Bad Request: {\"error\": {\"code\": 400}}", processed_time = "2026-12-08T09:12:45Z", request })
+                : JsonSerializer.Serialize(new
+                {
+                    status = "",
+                    processed_time = "2026-12-08T09:12:44.021+00:00",
+                    request,
+                    response = new
+                    {
+                        candidates = new[] { new { content = new { role = "model", parts = new object[] { new { text = "The customer sounds calm.", thought = true }, new { text = answers[question] } } }, finishReason = "STOP" } },
+                        modelVersion = "gemini-2.5-flash",
+                    },
+                });
+        });
+        await page.Locator("input[data-testid=run-name], [data-testid=run-name] input").FillAsync("gemini flash");
+        await page.Locator("[data-testid=run-file]").SetInputFilesAsync(new FilePayload
+        {
+            Name = "predictions.jsonl", MimeType = "application/jsonl", Buffer = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', predictions)),
+        });
+        await page.ClickAsync("[data-testid=import-run]");
+
+        var gemini = page.Locator("[data-testid=run-table] tr", new() { HasText = "gemini flash" });
+        await Assertions.Expect(gemini).ToContainTextAsync("2 / 4");
+        await Assertions.Expect(gemini).ToContainTextAsync("50");
+        // The imported file is no longer shown as chosen: the form is ready for the next run.
+        (await page.Locator("[data-testid=run-file]").EvaluateAsync<int>("input => input.files.length")).ShouldBe(0);
+        await BrowserFixture.ScreenshotAsync(page, "MlLead-vertex-run");
         await page.Context.CloseAsync();
     }
 }

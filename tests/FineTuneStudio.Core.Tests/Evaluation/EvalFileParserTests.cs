@@ -233,6 +233,39 @@ public sealed class EvalFileParserTests
         error.Errors.Single().ToString().ShouldBe("line 1: header: The header must have the columns id, output; missing: output.");
     }
 
+    [Theory]
+    // No extension: what the file is shows in its first non-blank character; the blank lines before it are still lines.
+    [InlineData("outputs", "\n\n  id,output\nt-1,high\nt-2,lo\0w\n", 5, "output")]
+    [InlineData("outputs", "\r\n \r\n{\"id\":\"t-1\",\"output\":\"high\"}\nnot json\n", 4, "line")]
+    [InlineData("outputs.csv", "\n\nid,answer\n1,x\n", 3, "header")]
+    [InlineData("outputs.jsonl", "\n\n\n{\"output\":\"high\"}\n", 4, "id")]
+    public void ParseOutputs_BlankLinesBeforeTheFirstRecord_CountInTheLineNamed(string fileName, string text, int line, string field)
+    {
+        var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseOutputs(text, fileName));
+
+        (error.Errors.ShouldHaveSingleItem().Line, error.Errors[0].Field).ShouldBe((line, field));
+    }
+
+    [Fact]
+    public void ParseOutputs_FromAReader_IsReadLineByLine_NeverWhole()
+    {
+        var lines = Enumerable.Range(1, 500).Select(i => $$"""{"id":"t-{{i}}","output":"answer {{i}}"}""");
+        using var reader = new NoReadToEndReader(string.Join("\n", lines));
+
+        var outputs = EvalFileParser.ParseOutputs(reader, "outputs.jsonl");
+
+        outputs.Count.ShouldBe(500);
+        outputs[499].ShouldBe(new EvalOutputInput("t-500", "answer 500", 500));
+    }
+
+    /// <summary>A file the parser may only read line by line: reading it whole would hold a big file in memory twice.</summary>
+    private sealed class NoReadToEndReader(string text) : StringReader(text)
+    {
+        public override string ReadToEnd() => throw new InvalidOperationException("read whole");
+
+        public override Task<string> ReadToEndAsync() => throw new InvalidOperationException("read whole");
+    }
+
     [Fact]
     public void ParseOutputs_EmptyFile_SaysSo() =>
         Should.Throw<StudioValidationException>(() => EvalFileParser.ParseOutputs("\n\n", "o.jsonl")).Message.ShouldContain("no outputs");

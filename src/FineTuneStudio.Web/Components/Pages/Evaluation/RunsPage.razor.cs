@@ -104,6 +104,8 @@ public sealed partial class RunsPage
         }
     }
 
+    private int _fileInputKey;
+
     private void OnFileChosen(InputFileChangeEventArgs e) => _file = e.File;
 
     private async Task ImportAsync()
@@ -115,11 +117,13 @@ public sealed partial class RunsPage
                 throw new Core.StudioValidationException("file", "choose an eval set and a file");
             }
 
-            await using var stream = PageUploads.Open(_file, UploadLimits.CurrentValue, ComponentToken);
-            var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
-            var run = await Runs.ImportRunAsync(setId, new EvalRunInput(_name, _model, IsBaseline: _baseline), text, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
+            // Copied to a temporary file first: the browser's stream reads only asynchronously, the outputs are read line by line.
+            using var staged = await StagedUpload.CopyAsync(_file, UploadLimits.CurrentValue, _ => Task.CompletedTask, ComponentToken);
+            using var outputs = new StreamReader(staged.OpenRead());
+            var run = await Runs.ImportRunAsync(setId, new EvalRunInput(_name, _model, IsBaseline: _baseline), outputs, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
             Snackbar.Add($"Recorded \"{run.Name}\": {run.Summary?.Correct} of {run.Summary?.Items} right", Severity.Success);
             (_errors, _total, _name, _model, _baseline, _file) = ([], 0, "", "", false, null);
+            _fileInputKey++;
             await LoadAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
