@@ -40,13 +40,20 @@ public static class EvalBench
                 var project = await provider.GetRequiredService<Core.Projects.ProjectService>().CreateAsync(new Core.Projects.ProjectInput("Bench evals", null), Actor.System, ct);
                 var sets = provider.GetRequiredService<EvalSets>();
                 var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("Held-out", null, ["exact", "normalized"]), Actor.System, ct);
-                var text = ItemsFile(items);
+                var itemsFile = Path.Combine(folder, "items.jsonl");
+                await File.WriteAllTextAsync(itemsFile, ItemsFile(items), ct);
+                await WarmUpAsync(factory, set.Id, ct);
                 StepResult.CpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
                 watch.Start();
-                var imported = await sets.ImportItemsAsync(set.Id, text, "items.jsonl", Actor.System, ct);
+                int imported;
+                using (var reader = new StreamReader(itemsFile))
+                {
+                    imported = await sets.ImportItemsAsync(set.Id, reader, "items.jsonl", Actor.System, ct);
+                }
+
                 watch.Stop();
                 await File.WriteAllTextAsync(setFile, set.Id.ToString(CultureInfo.InvariantCulture), ct);
-                return StepResult.Of(step, watch, imported, "items", $"{imported:N0} chat items ({Encoding.UTF8.GetByteCount(text) / 1048576.0:0.0} MB)");
+                return StepResult.Of(step, watch, imported, "items", $"{imported:N0} chat items ({new FileInfo(itemsFile).Length / 1048576.0:0.0} MB)");
             }
 
             case "eval-export-vertex":

@@ -58,7 +58,7 @@ public static class EvaluationCommands
         {
             var console = CliConsole.Get();
             var itemsFile = parse.GetValue(file)!;
-            var text = await ReadAsync(itemsFile, "FILE", ct);
+            using var text = Open(itemsFile, "FILE");
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(importProject)!, ct);
             var evalSets = services.GetRequiredService<EvalSets>();
@@ -157,8 +157,18 @@ public static class EvaluationCommands
         command.SetAction(async (parse, ct) =>
         {
             var console = CliConsole.Get();
-            var parsedItems = EvalFileParser.ParseItems(await ReadAsync(parse.GetValue(items)!, "--items", ct), parse.GetValue(items)!.Name);
-            var parsedOutputs = EvalFileParser.ParseOutputs(await ReadAsync(parse.GetValue(outputs)!, "--outputs", ct), parse.GetValue(outputs)!.Name);
+            IReadOnlyList<EvalItemInput> parsedItems;
+            using (var itemsFile = Open(parse.GetValue(items)!, "--items"))
+            {
+                parsedItems = EvalFileParser.ParseItems(itemsFile, parse.GetValue(items)!.Name);
+            }
+
+            IReadOnlyList<EvalOutputInput> parsedOutputs;
+            using (var outputsFile = Open(parse.GetValue(outputs)!, "--outputs"))
+            {
+                parsedOutputs = EvalFileParser.ParseOutputs(outputsFile, parse.GetValue(outputs)!.Name);
+            }
+
             if (parsedOutputs[0].ByPosition)
             {
                 parsedOutputs = EvalFileParser.InSetOrder(parsedOutputs, parsedItems.Select(i => (i.Id, i.Expected)).ToList());
@@ -398,12 +408,6 @@ public static class EvaluationCommands
     {
         await console.WriteTableAsync(["METRIC", "VALUE"], summary.Metrics.Select(m => (IReadOnlyList<string>)[m.Key, Number(m.Value)]));
         await console.Out.WriteLineAsync($"{summary.Items} items, {summary.Correct} right on {summary.MainMetric ?? "no pass/fail metric"}, {summary.Failed} without output");
-    }
-
-    private static async Task<string> ReadAsync(FileInfo file, string option, CancellationToken ct)
-    {
-        using var reader = Open(file, option);
-        return await reader.ReadToEndAsync(ct);
     }
 
     private static StreamReader Open(FileInfo file, string option) =>

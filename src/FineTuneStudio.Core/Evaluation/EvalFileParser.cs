@@ -80,36 +80,75 @@ public static class EvalFileParser
         _ => firstCharacter is not -1 and not '{',
     };
 
-    public static IReadOnlyList<EvalItemInput> ParseItems(string text, string? fileName = null)
+    public static IReadOnlyList<EvalItemInput> ParseItems(string text, string? fileName = null) => ParseItems(new StringReader(text), fileName);
+
+    /// <summary>A set's items, read line by line: what is kept is the items, not the file or its parsed lines.</summary>
+    public static IReadOnlyList<EvalItemInput> ParseItems(TextReader text, string? fileName = null)
     {
         var errors = new ErrorList();
-        // The OpenAI Evals API's JSONL data source wraps each item: {"item": {...}}.
-        var rows = ReadRows(text, fileName, ["id", "expected"], errors)
-            .Select(r => r.Json is { } json && json.TryGetProperty("item", out var item) && item.ValueKind == JsonValueKind.Object ? r with { Json = item } : r).ToList();
         var items = new List<EvalItemInput>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        // OpenAI Evals' registry files carry no ids; when no line has one, an item is known by its position.
-        var numbered = rows.Count > 0 && rows.All(r => r.Json is not null && string.IsNullOrWhiteSpace(r.Get("id")));
-        foreach (var (row, position) in rows.Select((r, i) => (r, i + 1)))
+        // OpenAI Evals' registry files carry no ids; when no line has one, an item is known by its position. Lines
+        // without an id wait until a line with one (or a CSV row) shows the file has ids, or the file ends without any.
+        bool? numbered = null;
+        var waiting = new List<(Row Row, int Position)>();
+        var position = 0;
+        // The OpenAI Evals API's JSONL data source wraps each item: {"item": {...}}.
+        foreach (var row in ReadRows(text, fileName, ["id", "expected"], errors)
+                     .Select(r => r.Json is { } json && json.TryGetProperty("item", out var item) && item.ValueKind == JsonValueKind.Object ? r with { Json = item } : r))
         {
-            var id = numbered ? position.ToString(System.Globalization.CultureInfo.InvariantCulture) : row.Get("id");
+            position++;
+            if (numbered is null && row.Json is not null && string.IsNullOrWhiteSpace(row.Get("id")))
+            {
+                waiting.Add((row, position));
+                continue;
+            }
+
+            if (numbered is null)
+            {
+                numbered = false;
+                waiting.ForEach(w => Read(w.Row, w.Position));
+                waiting.Clear();
+            }
+
+            Read(row, position);
+        }
+
+        if (numbered is null)
+        {
+            numbered = waiting.Count > 0;
+            waiting.ForEach(w => Read(w.Row, w.Position));
+        }
+
+        if (items.Count == 0 && errors.Total == 0)
+        {
+            errors.Add("file", "The file has no items.", null);
+        }
+
+        errors.ThrowIfAny();
+        return items;
+
+        void Read(Row row, int position)
+        {
+            var byPosition = numbered == true;
+            var id = byPosition ? position.ToString(System.Globalization.CultureInfo.InvariantCulture) : row.Get("id");
             if (string.IsNullOrWhiteSpace(id))
             {
                 errors.Add("id", "The item has no id.", row.Line);
-                continue;
+                return;
             }
 
             id = id.Trim();
             if (id.Length > 128)
             {
                 errors.Add("id", "The id is longer than 128 characters.", row.Line);
-                continue;
+                return;
             }
 
             if (seen.TryGetValue(id, out var firstLine))
             {
                 errors.Add("id", $"The id \"{id}\" was already used on line {firstLine}.", row.Line);
-                continue;
+                return;
             }
 
             seen[id] = row.Line;
@@ -117,19 +156,19 @@ public static class EvalFileParser
             if (!TryReadAnswers(row, "expected", out var answers, out var answersError) || !TryReadAnswers(row, "ideal", out var ideal, out answersError))
             {
                 errors.Add(answersError.Field, answersError.Message, row.Line);
-                continue;
+                return;
             }
 
             if (!TryReadInput(row, out var input, out var inputError))
             {
                 errors.Add("input", inputError, row.Line);
-                continue;
+                return;
             }
 
             if (!TryReadCompletion(row, out var completion, out var completionError))
             {
                 errors.Add("completion", completionError, row.Line);
-                continue;
+                return;
             }
 
             // A CSV cell, or a number or object in our own files, is one answer as its text.
@@ -140,7 +179,7 @@ public static class EvalFileParser
                 // reads it: the instruction with its input asks, the output (or response, answer) is expected.
                 if (!TryReadInstruction(record, row.Line, out var asked, out var answered, errors))
                 {
-                    continue;
+                    return;
                 }
 
                 (input, answers) = (asked, answers ?? [answered]);
@@ -153,7 +192,7 @@ public static class EvalFileParser
                 if (mapped.Content is not { } content)
                 {
                     errors.Add(mapped.Errors[0].Field, mapped.Errors[0].Message, row.Line);
-                    continue;
+                    return;
                 }
 
                 input = content.Messages;
@@ -165,7 +204,7 @@ public static class EvalFileParser
                 if (string.IsNullOrEmpty(answer.Content))
                 {
                     errors.Add("expected", "The conversation's last assistant turn has no text to score against; give the item an expected answer.", row.Line);
-                    continue;
+                    return;
                 }
 
                 (answers, input) = ([answer.Content], input.Take(input.Count - 1).ToList());
@@ -175,35 +214,27 @@ public static class EvalFileParser
             if (expected is null)
             {
                 errors.Add("expected", "The item has no expected output (give expected, ideal, or a label, or end its messages with the assistant's answer).", row.Line);
-                continue;
+                return;
             }
 
             var schema = NullIfBlank(row.Get("schema"));
             if (schema is not null && !IsJsonObject(schema))
             {
                 errors.Add("schema", "The schema is not a JSON object.", row.Line);
-                continue;
+                return;
             }
 
             if (schema is not null && SchemaReferences.FirstExternal(schema) is { } reference)
             {
                 errors.Add("schema", $"The schema refers to '{reference}' outside itself; only references within the schema (\"$ref\": \"#/...\") are allowed, so nothing is fetched when it is scored.", row.Line);
-                continue;
+                return;
             }
 
             items.Add(new EvalItemInput(id, input, expected, label, schema, row.Line, answers is { Count: > 1 } ? answers.Skip(1).ToList() : null)
             {
-                NumberedByPosition = numbered,
+                NumberedByPosition = byPosition,
             });
         }
-
-        if (items.Count == 0 && errors.Total == 0)
-        {
-            errors.Add("file", "The file has no items.", null);
-        }
-
-        errors.ThrowIfAny();
-        return items;
     }
 
     public static IReadOnlyList<EvalOutputInput> ParseOutputs(string text, string? fileName = null) => ParseOutputs(new StringReader(text), fileName);

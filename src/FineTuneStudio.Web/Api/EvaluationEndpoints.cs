@@ -110,8 +110,8 @@ public static class EvaluationEndpoints
         api.MapPost("/eval-sets/{id:int}/items", async (int id, EvalSets sets, HttpContext http, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
                 await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
-                var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
-                return TypedResults.Ok(new { imported = await sets.ImportItemsAsync(id, text, upload.FileName, http.User.ToActor(), ct) });
+                using var items = new StreamReader(upload.File, leaveOpen: true);
+                return TypedResults.Ok(new { imported = await sets.ImportItemsAsync(id, items, upload.FileName, http.User.ToActor(), ct) });
             })
             .InProject(ScopeKind.EvalSet, "id")
             .Accepts<IFormFile>("multipart/form-data")

@@ -38,6 +38,8 @@ public sealed class EvalItemsImportTests(BrowserFixture browser)
         await page.GetByRole(AriaRole.Button, new() { Name = "Import", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByText("Added 3 items")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=set-table] tbody tr").First).ToContainTextAsync("Capitals");
+        // The imported file is no longer shown as chosen, so it is not imported twice by mistake.
+        (await page.Locator("input[type=file]").EvaluateAsync<int>("input => input.files.length")).ShouldBe(0);
 
         // Items are numbered by position; "roma" and "Wien" are right by the other spelling, "Barcelona" is not.
         var run = await browser.App.ImportRunAsync(setId, "Tuned v1", "id,output\n1,roma\n2,Barcelona\n3,Wien\n", "outputs.csv");

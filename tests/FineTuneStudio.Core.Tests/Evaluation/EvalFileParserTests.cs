@@ -193,6 +193,31 @@ public sealed class EvalFileParserTests
     }
 
     [Fact]
+    public void ParseItems_LinesWithoutIdsBeforeTheFirstWithOne_AreNamedToo_NotNumbered()
+    {
+        // Read line by line, the first lines cannot yet tell whether the file has ids: once line 3 shows it does, 1 and 2 lack theirs.
+        var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems("""
+            {"input": "Capital of Spain?", "ideal": "Madrid"}
+            {"input": "Capital of Italy?", "ideal": "Rome"}
+            {"id": "a", "input": "Capital of France?", "ideal": "Paris"}
+            """));
+
+        error.Errors.Select(e => (e.Line, e.Field, e.Message)).ShouldBe([(1, "id", "The item has no id."), (2, "id", "The item has no id.")]);
+    }
+
+    [Fact]
+    public void ParseItems_FromAReader_IsReadLineByLine_NumberedWhenNoLineHasAnId()
+    {
+        var lines = Enumerable.Range(1, 300).Select(i => $$"""{"input": "question {{i}}", "ideal": "answer {{i}}"}""");
+        using var reader = new NoReadToEndReader(string.Join("\n", lines));
+
+        var items = EvalFileParser.ParseItems(reader, "registry.jsonl");
+
+        items.Count.ShouldBe(300);
+        (items[299].Id, items[299].Expected, items[299].Line, items[299].NumberedByPosition).ShouldBe(("300", "answer 300", 300, true));
+    }
+
+    [Fact]
     public void ParseItems_BadLines_ReportsEachWithItsLine()
     {
         const string text = "{\"id\":\"a\",\"expected\":\"x\"}\nnot json\n{\"expected\":\"y\"}\n{\"id\":\"a\",\"expected\":\"z\"}\n{\"id\":\"c\",\"expected\":\"z\",\"schema\":\"[1]\"}";

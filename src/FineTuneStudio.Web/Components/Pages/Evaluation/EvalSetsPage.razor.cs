@@ -185,6 +185,8 @@ public sealed partial class EvalSetsPage
         }
     }
 
+    private int _fileInputKey;
+
     private async Task ImportAsync()
     {
         try
@@ -194,11 +196,13 @@ public sealed partial class EvalSetsPage
                 throw new Core.StudioValidationException("file", "choose an eval set and a file");
             }
 
-            await using var stream = PageUploads.Open(_file, UploadLimits.CurrentValue, ComponentToken);
-            var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
-            var count = await Sets.ImportItemsAsync(setId, text, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
+            // Copied to a temporary file first: the browser's stream reads only asynchronously, the items are read line by line.
+            using var staged = await StagedUpload.CopyAsync(_file, UploadLimits.CurrentValue, _ => Task.CompletedTask, ComponentToken);
+            using var items = new StreamReader(staged.OpenRead());
+            var count = await Sets.ImportItemsAsync(setId, items, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
             Snackbar.Add($"Added {count} items", Severity.Success);
             (_errors, _total, _file) = ([], 0, null);
+            _fileInputKey++;
             await LoadAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
