@@ -37,9 +37,8 @@ public static class SuggestionCommands
 
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var datasetId = await DatasetIdAsync(services, parse, project, dataset, ct);
-            await using var stream = path.OpenRead();
-            var text = await EvalFileParser.ReadTextAsync(stream, ct);
-            var result = await services.GetRequiredService<LabelSuggestionService>().ImportAsync(datasetId, text, path.Name, Actor.Cli, ct);
+            using var predictions = new StreamReader(path.FullName);
+            var result = await services.GetRequiredService<LabelSuggestionService>().ImportAsync(datasetId, predictions, path.Name, Actor.Cli, ct);
             return await WriteAsync(parse, result);
         });
         return command;

@@ -31,9 +31,13 @@ public sealed class LabelSuggestionService(IDbContextFactory<StudioDbContext> fa
     }
 
     /// <summary>Stores a predictions file's labels; an unknown example or label fails the whole file with its line.</summary>
-    public async Task<SuggestionResult> ImportAsync(int datasetId, string text, string? fileName, Actor actor, CancellationToken cancellationToken)
+    public Task<SuggestionResult> ImportAsync(int datasetId, string text, string? fileName, Actor actor, CancellationToken cancellationToken) =>
+        ImportAsync(datasetId, new StringReader(text), fileName, actor, cancellationToken);
+
+    /// <inheritdoc cref="ImportAsync(int, string, string?, Actor, CancellationToken)"/>
+    public async Task<SuggestionResult> ImportAsync(int datasetId, TextReader file, string? fileName, Actor actor, CancellationToken cancellationToken)
     {
-        var predictions = PredictionFileParser.Parse(text, fileName);
+        var predictions = PredictionFileParser.Parse(file, fileName);
         var dataset = await LabeledDatasetAsync(datasetId, cancellationToken);
         var errors = new List<InputError>();
         var inDataset = await ExampleIdsInAsync(datasetId, predictions.Select(p => p.ExampleId).ToList(), cancellationToken);

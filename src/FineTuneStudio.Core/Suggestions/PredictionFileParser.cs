@@ -11,7 +11,10 @@ namespace FineTuneStudio.Core.Suggestions;
 /// </summary>
 public static class PredictionFileParser
 {
-    public static IReadOnlyList<Prediction> Parse(string text, string? fileName = null)
+    public static IReadOnlyList<Prediction> Parse(string text, string? fileName = null) => Parse(new StringReader(text), fileName);
+
+    /// <summary>The predictions, read line by line: what is kept is the predictions, not the file.</summary>
+    public static IReadOnlyList<Prediction> Parse(TextReader text, string? fileName = null)
     {
         var errors = new EvalFileParser.ErrorList();
         var predictions = new List<Prediction>();

@@ -47,8 +47,8 @@ public static class SuggestionEndpoints
         CancellationToken ct)
     {
         await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
-        var text = await EvalFileParser.ReadTextAsync(upload.File, ct);
-        return TypedResults.Ok(await suggestions.ImportAsync(id, text, upload.FileName, http.User.ToActor(), ct));
+        using var predictions = new StreamReader(upload.File, leaveOpen: true);
+        return TypedResults.Ok(await suggestions.ImportAsync(id, predictions, upload.FileName, http.User.ToActor(), ct));
     }
 
     private static async Task<Ok<SuggestionResult>> FromEndpointAsync(int id, EndpointSuggestionRequest request, EndpointSuggester suggester, HttpContext http,

@@ -47,9 +47,10 @@ public sealed partial class SuggestionSourcesPanel
 
     private Task ImportAsync() => RunAsync(async actor =>
     {
-        await using var stream = PageUploads.Open(_file!, UploadLimits.CurrentValue, ComponentToken);
-        var text = await EvalFileParser.ReadTextAsync(stream, ComponentToken);
-        return await Suggestions.ImportAsync(DatasetId, text, _file!.Name, actor, ComponentToken);
+        // Copied to a temporary file first: the browser's stream reads only asynchronously, the predictions are read line by line.
+        using var staged = await StagedUpload.CopyAsync(_file!, UploadLimits.CurrentValue, _ => Task.CompletedTask, ComponentToken);
+        using var predictions = new StreamReader(staged.OpenRead());
+        return await Suggestions.ImportAsync(DatasetId, predictions, _file!.Name, actor, ComponentToken);
     });
 
     private Task FromRunAsync() => RunAsync(actor => Suggestions.FromRunAsync(DatasetId, _runId!.Value, actor, ComponentToken));
