@@ -47,6 +47,10 @@ public partial class StudioAppFactory
         return run.Id;
     }
 
+    /// <summary>The names of the project's runs, oldest first.</summary>
+    public async Task<IReadOnlyList<string>> RunNamesAsync(int projectId) =>
+        (await Services.GetRequiredService<EvalRuns>().ListRunsAsync(projectId, null, default)).Select(r => r.Name).ToList();
+
     /// <summary>An empty eval set, as the New set form makes it; returns its id.</summary>
     public async Task<int> CreateEmptyEvalSetAsync(int projectId, string name, IReadOnlyList<string> metrics) =>
         (await Services.GetRequiredService<EvalSets>().CreateSetAsync(projectId, new EvalSetInput(name, "", metrics), Actor.System, default)).Id;

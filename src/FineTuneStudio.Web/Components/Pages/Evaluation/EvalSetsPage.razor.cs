@@ -186,9 +186,17 @@ public sealed partial class EvalSetsPage
     }
 
     private int _fileInputKey;
+    private PageUploadRun? _uploadRun;
+
+    private PageUploadRun Upload => _uploadRun ??= new PageUploadRun(() => InvokeAsync(StateHasChanged));
 
     private async Task ImportAsync()
     {
+        if (Upload.Busy)
+        {
+            return;
+        }
+
         try
         {
             if (_setId is not { } setId || _file is null)
@@ -196,10 +204,9 @@ public sealed partial class EvalSetsPage
                 throw new Core.StudioValidationException("file", "choose an eval set and a file");
             }
 
-            // Copied to a temporary file first: the browser's stream reads only asynchronously, the items are read line by line.
-            using var staged = await StagedUpload.CopyAsync(_file, UploadLimits.CurrentValue, _ => Task.CompletedTask, ComponentToken);
-            using var items = new StreamReader(staged.OpenRead());
-            var count = await Sets.ImportItemsAsync(setId, items, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
+            var actor = (await AuthenticationState).User.ToActor();
+            var count = await Upload.RunAsync(_file, UploadLimits.CurrentValue, "Adding the items…",
+                items => Sets.ImportItemsAsync(setId, items, _file.Name, actor, ComponentToken), ComponentToken);
             Snackbar.Add($"Added {count} items", Severity.Success);
             (_errors, _total, _file) = ([], 0, null);
             _fileInputKey++;

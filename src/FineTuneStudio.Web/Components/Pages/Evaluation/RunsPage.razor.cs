@@ -105,11 +105,19 @@ public sealed partial class RunsPage
     }
 
     private int _fileInputKey;
+    private PageUploadRun? _uploadRun;
+
+    private PageUploadRun Upload => _uploadRun ??= new PageUploadRun(() => InvokeAsync(StateHasChanged));
 
     private void OnFileChosen(InputFileChangeEventArgs e) => _file = e.File;
 
     private async Task ImportAsync()
     {
+        if (Upload.Busy)
+        {
+            return;
+        }
+
         try
         {
             if (_setId is not { } setId || _file is null)
@@ -117,10 +125,10 @@ public sealed partial class RunsPage
                 throw new Core.StudioValidationException("file", "choose an eval set and a file");
             }
 
-            // Copied to a temporary file first: the browser's stream reads only asynchronously, the outputs are read line by line.
-            using var staged = await StagedUpload.CopyAsync(_file, UploadLimits.CurrentValue, _ => Task.CompletedTask, ComponentToken);
-            using var outputs = new StreamReader(staged.OpenRead());
-            var run = await Runs.ImportRunAsync(setId, new EvalRunInput(_name, _model, IsBaseline: _baseline), outputs, _file.Name, (await AuthenticationState).User.ToActor(), ComponentToken);
+            var input = new EvalRunInput(_name, _model, IsBaseline: _baseline);
+            var actor = (await AuthenticationState).User.ToActor();
+            var run = await Upload.RunAsync(_file, UploadLimits.CurrentValue, "Scoring the outputs…",
+                outputs => Runs.ImportRunAsync(setId, input, outputs, _file.Name, actor, ComponentToken), ComponentToken);
             Snackbar.Add($"Recorded \"{run.Name}\": {run.Summary?.Correct} of {run.Summary?.Items} right", Severity.Success);
             (_errors, _total, _name, _model, _baseline, _file) = ([], 0, "", "", false, null);
             _fileInputKey++;
