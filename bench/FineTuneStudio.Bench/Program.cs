@@ -129,54 +129,33 @@ public static class Program
     }
 
     /// <summary><c>FineTuneStudio.Bench judges [N ...]</c>: the judge steps (<see cref="JudgeBench"/>) on blind reviews of N pairs.</summary>
-    private static async Task<int> JudgesAsync(int[] sizes)
-    {
-        var rows = new List<(int N, StepResult Result)>();
-        foreach (var n in sizes)
-        {
-            var folder = Directory.CreateTempSubdirectory($"fts-bench-judges-{n}-").FullName;
-            try
-            {
-                await using var endpoint = JudgeBench.StartEndpoint(folder, n);
-                foreach (var step in JudgeBench.Steps)
-                {
-                    var result = RunChild(step, folder);
-                    await Console.Error.WriteLineAsync($"  {n:N0} pairs, {step}: {result.Seconds:0.00} s ({result.CpuSeconds:0.0} s CPU), peak {result.PeakMb:0} MB, {result.Detail}");
-                    rows.Add((n, result));
-                }
-            }
-            finally
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-
-        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, SQLite file; the scripted endpoint runs in the parent process and answers at once.");
-        Console.WriteLine();
-        Console.WriteLine("| pairs | step | seconds | CPU s | ratio | throughput | peak MB | detail |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---|");
-        foreach (var (n, r) in rows)
-        {
-            Console.WriteLine($"| {n:N0} | {r.Step} | {r.Seconds:0.0} | {r.CpuSeconds:0.0} | {Ratio(rows, n, r)} | {r.Throughput} | {r.PeakMb:0} | {r.Detail} |");
-        }
-
-        return 0;
-    }
+    private static Task<int> JudgesAsync(int[] sizes) => RunSizesAsync("pairs", sizes, JudgeBench.Steps, JudgeBench.StartEndpoint,
+        "the scripted endpoint runs in the parent process and answers at once.");
 
     /// <summary><c>FineTuneStudio.Bench evals [N ...]</c>: eval runs from batch predictions (<see cref="EvalBench"/>) on sets of N items.</summary>
-    private static async Task<int> EvalsAsync(int[] sizes)
+    private static Task<int> EvalsAsync(int[] sizes) => RunSizesAsync("items", sizes, EvalBench.Steps, (folder, n) =>
+    {
+        EvalBench.Prepare(folder, n);
+        return null;
+    }, "peak = the step's process peak working set (VmHWM), start-up included.");
+
+    /// <summary>
+    /// Runs <paramref name="steps"/> for each size in a temporary folder (each step its own process) after
+    /// <paramref name="prepare"/>, whose result lives until the size's last step, then prints one Markdown table.
+    /// </summary>
+    private static async Task<int> RunSizesAsync(string unit, int[] sizes, IReadOnlyList<string> steps, Func<string, int, IAsyncDisposable?> prepare, string note)
     {
         var rows = new List<(int N, StepResult Result)>();
         foreach (var n in sizes)
         {
-            var folder = Directory.CreateTempSubdirectory($"fts-bench-evals-{n}-").FullName;
+            var folder = Directory.CreateTempSubdirectory($"fts-bench-{unit}-{n}-").FullName;
             try
             {
-                EvalBench.Prepare(folder, n);
-                foreach (var step in EvalBench.Steps)
+                await using var prepared = prepare(folder, n);
+                foreach (var step in steps)
                 {
                     var result = RunChild(step, folder);
-                    await Console.Error.WriteLineAsync($"  {n:N0} items, {step}: {result.Seconds:0.00} s ({result.CpuSeconds:0.0} s CPU), peak {result.PeakMb:0} MB, {result.Detail}");
+                    await Console.Error.WriteLineAsync($"  {n:N0} {unit}, {step}: {result.Seconds:0.00} s ({result.CpuSeconds:0.0} s CPU), peak {result.PeakMb:0} MB, {result.Detail}");
                     rows.Add((n, result));
                 }
             }
@@ -186,9 +165,9 @@ public static class Program
             }
         }
 
-        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, SQLite file; peak = the step's process peak working set (VmHWM), start-up included.");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, SQLite file; {note}");
         Console.WriteLine();
-        Console.WriteLine("| items | step | seconds | CPU s | ratio | throughput | peak MB | detail |");
+        Console.WriteLine($"| {unit} | step | seconds | CPU s | ratio | throughput | peak MB | detail |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---|");
         foreach (var (n, r) in rows)
         {

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using FineTuneStudio.Core;
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Imports;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTuneStudio.Cli.Commands;
@@ -53,25 +55,51 @@ public static class EvaluationCommands
         var importProject = new Option<string>("--project") { Description = "Project id or name", Required = true };
         var set = new Option<string>("--set") { Description = "Eval set id or name", Required = true };
         var file = new Argument<FileInfo>("FILE") { Description = "Items, JSONL {id, input, expected, label?, schema?} or CSV; all or nothing, errors by line" };
-        var import = new Command("import", "Add items to an eval set from a file") { importProject, set, file };
+        var invalid = ImportCommands.InvalidOption("Lines with problems (or ids already in the set)", "; a problem with the file itself still stops the import");
+        var rejects = ImportCommands.RejectsOption("lines");
+        var import = new Command("import", "Add items to an eval set from a file; all or nothing, errors by line (or leaving out lines with problems, with --invalid skip)")
+        {
+            importProject, set, file, invalid, rejects,
+        };
         import.SetAction(async (parse, ct) =>
         {
             var console = CliConsole.Get();
             var itemsFile = parse.GetValue(file)!;
-            using var text = Open(itemsFile, "FILE");
+            var skip = parse.GetValue(invalid) == "skip";
+            var rejectsFile = ImportCommands.RejectsFile(parse, rejects, skip);
+            await using var stream = itemsFile.Exists ? itemsFile.OpenRead() : throw new CliException($"FILE: the file {itemsFile.FullName} does not exist");
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(importProject)!, ct);
             var evalSets = services.GetRequiredService<EvalSets>();
             var evalSet = await evalSets.FindSetAsync(found.Id, parse.GetValue(set)!, ct);
-            var added = await evalSets.ImportItemsAsync(evalSet.Id, text, itemsFile.Name, Actor.Cli, ct);
+            EvalItemsImportResult result;
+            using (var text = new StreamReader(stream, leaveOpen: true))
+            {
+                result = await evalSets.ImportItemsAsync(evalSet.Id, text, itemsFile.Name, Actor.Cli, skip ? InvalidRecordPolicy.Skip : InvalidRecordPolicy.Refuse, ct);
+            }
+
+            if (result.CanSkipInvalid)
+            {
+                await console.Error.WriteLineAsync($"{result.ProblemCounts}; fix the file, or pass --invalid skip to import the others and leave those out");
+            }
+
+            result.EnsureSucceeded();
+            await ImportCommands.WriteLeftOutAsync(console.Error, result.LeftOut, result.TotalLeftOut);
+            if (rejectsFile is not null)
+            {
+                var format = EvalFileParser.LooksLikeCsv("", itemsFile.Name) ? ImportFormat.Csv : ImportFormat.Auto;
+                await ImportCommands.WriteRejectsAsync(stream, format, result.LeftOutLines, rejectsFile, console.Error, ct);
+            }
+
             var after = await evalSets.GetSetAsync(evalSet.Id, ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                await console.WriteJsonAsync(new { Added = added, Set = after });
+                await console.WriteJsonAsync(new { Added = result.Imported, result.InvalidRecords, result.LeftOut, result.TotalLeftOut, result.LeftOutLines, Set = after });
             }
             else
             {
-                await console.Out.WriteLineAsync($"added {added} items to '{after.Name}' ({after.ItemCount} in all)");
+                var leftOut = result.InvalidRecords > 0 ? $"; {ListText.Counted(result.InvalidRecords, "line", "D")} with problems left out" : "";
+                await console.Out.WriteLineAsync($"added {result.Imported} items to '{after.Name}' ({after.ItemCount} in all){leftOut}");
             }
 
             return StudioCli.Success;

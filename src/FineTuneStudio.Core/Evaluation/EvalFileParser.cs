@@ -86,6 +86,14 @@ public static class EvalFileParser
     public static IReadOnlyList<EvalItemInput> ParseItems(TextReader text, string? fileName = null)
     {
         var errors = new ErrorList();
+        var items = ReadItems(text, fileName, errors);
+        errors.ThrowIfAny();
+        return items;
+    }
+
+    /// <summary>The items without problems; each problem goes to <paramref name="errors"/> with its line.</summary>
+    public static IReadOnlyList<EvalItemInput> ReadItems(TextReader text, string? fileName, ErrorList errors)
+    {
         var items = new List<EvalItemInput>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         // OpenAI Evals' registry files carry no ids; when no line has one, an item is known by its position. Lines
@@ -125,7 +133,6 @@ public static class EvalFileParser
             errors.Add("file", "The file has no items.", null);
         }
 
-        errors.ThrowIfAny();
         return items;
 
         void Read(Row row, int position)
@@ -865,8 +872,18 @@ public static class EvalFileParser
     public sealed class ErrorList
     {
         private readonly List<InputError> _errors = [];
+        private readonly HashSet<int> _lines = [];
 
         public int Total { get; private set; }
+
+        /// <summary>The first <see cref="MaxErrors"/> problems.</summary>
+        public IReadOnlyList<InputError> Kept => _errors;
+
+        /// <summary>Every line with a problem of its own (a line that could be left out).</summary>
+        public IReadOnlyCollection<int> Lines => _lines;
+
+        /// <summary>A problem with the file itself (its header, its CSV from a line on, no records at all): leaving lines out cannot help.</summary>
+        public bool AboutTheFile { get; private set; }
 
         public void Add(string field, string message, int? line)
         {
@@ -874,6 +891,15 @@ public static class EvalFileParser
             if (_errors.Count < MaxErrors)
             {
                 _errors.Add(new InputError(field, message, line));
+            }
+
+            if (line is { } number && field is not ("file" or "header"))
+            {
+                _lines.Add(number);
+            }
+            else
+            {
+                AboutTheFile = true;
             }
         }
 

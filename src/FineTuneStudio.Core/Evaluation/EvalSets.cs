@@ -3,6 +3,7 @@ using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Data;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Examples;
+using FineTuneStudio.Core.Imports;
 using Microsoft.EntityFrameworkCore;
 
 namespace FineTuneStudio.Core.Evaluation;
@@ -104,10 +105,24 @@ public sealed class EvalSets(IDbContextFactory<StudioDbContext> factory, TimePro
         ImportItemsAsync(setId, new StringReader(text), fileName, actor, cancellationToken);
 
     /// <inheritdoc cref="ImportItemsAsync(int, string, string?, Actor, CancellationToken)"/>
-    /// <remarks>The file is read line by line; what is held is its items, not the file.</remarks>
-    public async Task<int> ImportItemsAsync(int setId, TextReader file, string? fileName, Actor actor, CancellationToken cancellationToken)
+    public async Task<int> ImportItemsAsync(int setId, TextReader file, string? fileName, Actor actor, CancellationToken cancellationToken) =>
+        (await ImportItemsAsync(setId, file, fileName, actor, InvalidRecordPolicy.Refuse, cancellationToken)).EnsureSucceeded().Imported;
+
+    /// <summary>
+    /// Adds items from a JSONL or CSV file, read line by line. A line with a problem (or an id already in the set)
+    /// refuses the file, or with <see cref="InvalidRecordPolicy.Skip"/> is left out and listed; a problem with the file
+    /// itself, or no line without one, still refuses it. Nothing is written when it is refused.
+    /// </summary>
+    public async Task<EvalItemsImportResult> ImportItemsAsync(int setId, TextReader file, string? fileName, Actor actor, InvalidRecordPolicy invalid,
+        CancellationToken cancellationToken)
     {
-        var parsed = EvalFileParser.ParseItems(file, fileName);
+        var errors = new EvalFileParser.ErrorList();
+        var parsed = EvalFileParser.ReadItems(file, fileName, errors);
+        if (errors.AboutTheFile)
+        {
+            return new EvalItemsImportResult(0, errors.Kept, errors.Total);
+        }
+
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var set = await db.EvalSets.AsNoTracking().SingleOrDefaultAsync(s => s.Id == setId, cancellationToken) ?? throw new NotFoundException("Eval set", setId);
         var existing = (await db.EvalItems.Where(i => i.EvalSetId == setId).Select(i => i.ExternalId).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
@@ -119,16 +134,18 @@ public sealed class EvalSets(IDbContextFactory<StudioDbContext> factory, TimePro
                 $"The set already has items {ListText.Capped(clashes.Select(p => p.Id).ToList(), 10)}: a file without ids is numbered by position from 1, so a second one clashes with the first; give each line an \"id\", or import it into a set of its own.");
         }
 
-        if (clashes.Count > 0)
+        clashes.ForEach(p => errors.Add("id", $"The set already has an item \"{p.Id}\".", p.Line));
+        var added = clashes.Count == 0 ? parsed : parsed.Where(p => !existing.Contains(p.Id)).ToList();
+        if (errors.Total > 0 && (invalid == InvalidRecordPolicy.Refuse || added.Count == 0))
         {
-            throw new StudioValidationException(clashes.Take(EvalFileParser.MaxErrors).Select(p => new InputError("id", $"The set already has an item \"{p.Id}\".", p.Line)).ToList(), clashes.Count);
+            return new EvalItemsImportResult(0, errors.Kept, errors.Total) { InvalidRecords = errors.Lines.Count, ValidRecords = added.Count };
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // One prepared INSERT per item: tracking 100,000 items would cost more than writing them.
         await using (var inserts = EntityInsertCommand.For<EvalItem>(db))
         {
-            foreach (var item in parsed)
+            foreach (var item in added)
             {
                 await inserts.InsertReturningIdAsync(new EvalItem
                 {
@@ -144,10 +161,14 @@ public sealed class EvalSets(IDbContextFactory<StudioDbContext> factory, TimePro
             }
         }
 
-        AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "evalset.import-items", nameof(EvalSet), setId, $"{parsed.Count} items from {fileName ?? "a file"}");
+        var leftOut = errors.Lines.Count > 0 ? $", {errors.Lines.Count} lines with problems left out" : "";
+        AuditLog.Record(db, actor, clock.GetUtcNow().UtcDateTime, "evalset.import-items", nameof(EvalSet), setId, $"{added.Count} items from {fileName ?? "a file"}{leftOut}");
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return parsed.Count;
+        return new EvalItemsImportResult(added.Count, [], 0)
+        {
+            InvalidRecords = errors.Lines.Count, ValidRecords = added.Count, LeftOut = errors.Kept, TotalLeftOut = errors.Total, LeftOutLines = [.. errors.Lines.Order()],
+        };
     }
 
     /// <summary>

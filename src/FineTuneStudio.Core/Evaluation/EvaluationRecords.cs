@@ -1,4 +1,5 @@
 using FineTuneStudio.Core.Domain;
+using FineTuneStudio.Core.Imports;
 
 namespace FineTuneStudio.Core.Evaluation;
 
@@ -83,3 +84,9 @@ public sealed record RunComparison(
     int Regressions,
     int Fixes,
     IReadOnlyList<ComparedItem> Items);
+
+/// <summary>An import of eval items: <see cref="Imported"/> items when it succeeded (lines left out listed when asked to skip them), else the problems by line.</summary>
+public sealed record EvalItemsImportResult(int Imported, IReadOnlyList<InputError> Errors, int TotalErrors) : LineImportResult(Errors, TotalErrors)
+{
+    public EvalItemsImportResult EnsureSucceeded() => Succeeded ? this : throw new StudioValidationException(Errors, TotalErrors);
+}

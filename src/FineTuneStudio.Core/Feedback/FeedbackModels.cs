@@ -1,30 +1,12 @@
+using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Quality;
 
 namespace FineTuneStudio.Core.Feedback;
 
-/// <summary>With any error nothing was written: <see cref="Errors"/> lists the first ones, <see cref="TotalErrors"/> counts them all.</summary>
+/// <summary>With any error nothing was written: <see cref="LineImportResult.Errors"/> lists the first ones, <see cref="LineImportResult.TotalErrors"/> counts them all.</summary>
 public sealed record LogImportResult(int Imported, int SkippedDuplicates, int WithPersonalData, IReadOnlyList<InputError> Errors, int TotalErrors)
+    : LineImportResult(Errors, TotalErrors)
 {
-    public bool Succeeded => TotalErrors == 0;
-
-    /// <summary>Lines with problems: left out of a successful import when asked to skip them (listed in <see cref="LeftOut"/>), or counted in a refusal.</summary>
-    public int InvalidRecords { get; init; }
-
-    /// <summary>Lines without problems, duplicates included: what a refused import would read with the others left out.</summary>
-    public int ValidRecords { get; init; }
-
-    /// <summary>The first problems of the lines left out; <see cref="TotalLeftOut"/> counts them all.</summary>
-    public IReadOnlyList<InputError> LeftOut { get; init; } = [];
-
-    public int TotalLeftOut { get; init; }
-
-    /// <summary>Every left-out line's number, in file order: what <see cref="Imports.ImportRejects"/> copies out.</summary>
-    public IReadOnlyList<int> LeftOutLines { get; init; } = [];
-
-    public bool CanSkipInvalid => !Succeeded && InvalidRecords > 0 && ValidRecords > 0;
-
-    public string ProblemCounts => ListText.ProblemCounts(InvalidRecords, ValidRecords, "line");
-
     public LogImportResult EnsureSucceeded() => Succeeded ? this : throw new StudioValidationException(Errors, TotalErrors);
 }
 

@@ -2,6 +2,34 @@ using FineTuneStudio.Core.Domain;
 
 namespace FineTuneStudio.Core.Imports;
 
+/// <summary>
+/// An import of a line file that can leave out the lines with problems: with any error nothing was written
+/// (<see cref="Errors"/> lists the first ones, <see cref="TotalErrors"/> counts them all); asked to skip them, the
+/// others were written and the left-out lines are listed.
+/// </summary>
+public abstract record LineImportResult(IReadOnlyList<InputError> Errors, int TotalErrors)
+{
+    public bool Succeeded => TotalErrors == 0;
+
+    /// <summary>Lines with problems: left out of a successful import when asked to skip them (listed in <see cref="LeftOut"/>), or counted in a refusal.</summary>
+    public int InvalidRecords { get; init; }
+
+    /// <summary>Lines without problems, duplicates included: what a refused import would read with the others left out.</summary>
+    public int ValidRecords { get; init; }
+
+    /// <summary>The first problems of the lines left out; <see cref="TotalLeftOut"/> counts them all.</summary>
+    public IReadOnlyList<InputError> LeftOut { get; init; } = [];
+
+    public int TotalLeftOut { get; init; }
+
+    /// <summary>Every left-out line's number, in file order: what <see cref="ImportRejects"/> copies out.</summary>
+    public IReadOnlyList<int> LeftOutLines { get; init; } = [];
+
+    public bool CanSkipInvalid => !Succeeded && InvalidRecords > 0 && ValidRecords > 0;
+
+    public string ProblemCounts => ListText.ProblemCounts(InvalidRecords, ValidRecords, "line");
+}
+
 public enum DuplicatePolicy
 {
     /// <summary>Leave out records whose content hash is already in the dataset or earlier in the file.</summary>

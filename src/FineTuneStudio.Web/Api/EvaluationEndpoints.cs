@@ -107,18 +107,25 @@ public static class EvaluationEndpoints
             .InProject(ScopeKind.EvalSet, "id")
             .WithSummary("Page through an eval set's items");
 
-        api.MapPost("/eval-sets/{id:int}/items", async (int id, EvalSets sets, HttpContext http, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
+        api.MapPost("/eval-sets/{id:int}/items", async Task<Results<Ok<EvalItemsImportResult>, ProblemHttpResult>> (
+                int id, EvalSets sets, HttpContext http, IOptionsMonitor<UploadLimitOptions> uploads, CancellationToken ct) =>
             {
                 await using var upload = await Uploads.ReadFormAsync(http, uploads, ct);
+                var invalid = RefusedImports.SkipInvalid(upload.Field("invalid")) ? InvalidRecordPolicy.Skip : InvalidRecordPolicy.Refuse;
                 using var items = new StreamReader(upload.File, leaveOpen: true);
-                return TypedResults.Ok(new { imported = await sets.ImportItemsAsync(id, items, upload.FileName, http.User.ToActor(), ct) });
+                var result = await sets.ImportItemsAsync(id, items, upload.FileName, http.User.ToActor(), invalid, ct);
+                return result.Succeeded
+                    ? TypedResults.Ok(result)
+                    : RefusedImports.Problem(result.Errors, result.TotalErrors, result.CanSkipInvalid, result.InvalidRecords, result.ValidRecords, result.ProblemCounts);
             })
             .InProject(ScopeKind.EvalSet, "id")
             .Accepts<IFormFile>("multipart/form-data")
             .DisableAntiforgery()
             .RequireAuthorization(StudioPolicies.Evaluate)
-            .WithSummary("Import items from JSONL or CSV (all or nothing)")
-            .WithDescription("Multipart form: file. Past the upload limit: 413.");
+            .WithSummary("Import items from JSONL or CSV (all or nothing, or leaving out lines with problems)")
+            .WithDescription("Multipart form: file; optional field invalid: refuse (the default: any line with a problem, or an id already in the set, "
+                + "stops the import, and the 400 says how many lines have none) or skip (such lines are left out and listed in leftOut and leftOutLines; "
+                + "a problem with the file itself, or no line without one, still refuses it). Past the upload limit: 413.");
 
         api.MapGet("/projects/{projectId:int}/eval-runs", async (int projectId, int? setId, EvalRuns runs, CancellationToken ct) =>
             TypedResults.Ok(await runs.ListRunsAsync(projectId, setId, ct)))

@@ -2,6 +2,7 @@ using System.Text;
 using FineTuneStudio.Browser.Tests.Support;
 using FineTuneStudio.Core.Accounts;
 using FineTuneStudio.Web.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
 namespace FineTuneStudio.Browser.Tests.Evaluation;
@@ -55,6 +56,40 @@ public sealed class EvalItemsImportTests(BrowserFixture browser)
         await Assertions.Expect(rows.Nth(1).Locator("[data-testid=also-accepted]")).ToHaveCountAsync(0);
         await Assertions.Expect(rows.Nth(2).Locator("[data-testid=also-accepted]")).ToHaveTextAsync("also right: Wien");
         await BrowserFixture.ScreenshotAsync(page, "evaluation-run-several-answers");
+    }
+
+    [Fact]
+    public async Task MlLead_ImportsAFileWithABadLine_IsRefused_ThenLeavesTheLineOutWithOneClick()
+    {
+        var (projectId, _) = await browser.App.CreateImportTargetAsync();
+        var setId = await browser.App.CreateEmptyEvalSetAsync(projectId, "Tickets", ["exact"]);
+        var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.MlLead));
+        await page.GotoAsync($"projects/{projectId}/evaluation/sets");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        // A Hugging Face export with one row whose schema is not an object.
+        const string file = "{\"id\": \"t-1\", \"input\": \"Site down\", \"expected\": \"high\"}\n"
+            + "{\"id\": \"t-2\", \"input\": \"Typo\", \"expected\": \"low\", \"schema\": \"[1]\"}\n"
+            + "{\"id\": \"t-3\", \"input\": \"Invoices?\", \"expected\": \"normal\"}\n";
+
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "tickets.jsonl", MimeType = "application/jsonl", Buffer = Encoding.UTF8.GetBytes(file) });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import", Exact = true }).ClickAsync();
+
+        await Assertions.Expect(page.Locator("[data-testid=error-text]")).ToContainTextAsync("line 2");
+        await Assertions.Expect(page.Locator("[data-testid=items-skip-hint]")).ToHaveTextAsync("1 line has problems and 2 have none. Fix the file and choose it again, or:");
+        // The file stays chosen, so it can also be imported again as it is once fixed elsewhere.
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Import", Exact = true })).ToBeEnabledAsync();
+        await BrowserFixture.ScreenshotAsync(page, "evaluation-sets-import-refused");
+        (await browser.App.QueryAsync(db => db.EvalItems.CountAsync(i => i.EvalSetId == setId))).ShouldBe(0);
+
+        await page.Locator("[data-testid=items-skip-invalid]").ClickAsync();
+
+        await Assertions.Expect(page.GetByText("Added 2 items; 1 line with problems left out")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=items-left-out]")).ToHaveTextAsync("Left out line 2: schema: The schema is not a JSON object.");
+        await Assertions.Expect(page.Locator("[data-testid=items-skip-invalid]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid=error-text]")).ToHaveCountAsync(0);
+        await BrowserFixture.ScreenshotAsync(page, "evaluation-sets-import-left-out");
+        (await browser.App.QueryAsync(db => db.EvalItems.Where(i => i.EvalSetId == setId).OrderBy(i => i.Id).Select(i => i.ExternalId).ToListAsync())).ShouldBe(["t-1", "t-3"]);
+        await page.Context.CloseAsync();
     }
 
     [Fact]

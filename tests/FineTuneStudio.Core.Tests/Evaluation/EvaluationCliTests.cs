@@ -287,6 +287,39 @@ public sealed class EvaluationCliTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task EvalSetsImport_InvalidSkip_LeavesOutTheBadLines_AndWritesThemToRejectsAsTheyWere()
+    {
+        (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
+        var factory = new SettingsDbContextFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
+        var project = await new ProjectService(factory, TimeProvider.System).CreateAsync(new ProjectInput("Triage", null), Actor.System, default);
+        await new EvalSets(factory, TimeProvider.System).CreateSetAsync(project.Id, new EvalSetInput("Held-out", null, ["exact"]), Actor.System, default);
+        // Line 2 is cut short, line 4 has no expected answer; CRLF line ends as a Windows editor saves them.
+        const string bad2 = "{\"id\":\"2\",\"expected\":\"lo";
+        const string bad4 = "{\"id\":\"4\",\"input\":\"Invoices?\"}";
+        var items = Write("items.jsonl", $"{{\"id\":\"1\",\"expected\":\"high\",\"input\":\"Site down\"}}\r\n{bad2}\r\n{{\"id\":\"3\",\"expected\":\"low\",\"input\":\"Typo\"}}\r\n{bad4}\r\n");
+
+        var refused = await RunAsync("eval-sets", "import", items, "--db", DbPath, "--project", "Triage", "--set", "Held-out");
+        refused.ExitCode.ShouldBe(1);
+        refused.Error.ShouldContain("line 2");
+        refused.Error.ShouldContain("line 4");
+        refused.Error.ShouldContain("2 lines have problems and 2 have none; fix the file, or pass --invalid skip");
+
+        var rejects = Path.Combine(_folder, "items.rejects.jsonl");
+        var skipped = await RunAsync("eval-sets", "import", items, "--db", DbPath, "--project", "Triage", "--set", "Held-out", "--invalid", "skip", "--rejects", rejects, "--json");
+
+        skipped.ExitCode.ShouldBe(0);
+        var json = JsonDocument.Parse(skipped.Output).RootElement;
+        (json.GetProperty("added").GetInt32(), json.GetProperty("invalidRecords").GetInt32()).ShouldBe((2, 2));
+        json.GetProperty("leftOutLines").EnumerateArray().Select(l => l.GetInt32()).ShouldBe([2, 4]);
+        json.GetProperty("set").GetProperty("itemCount").GetInt32().ShouldBe(2);
+        (await File.ReadAllTextAsync(rejects)).ShouldBe(bad2 + "\n" + bad4 + "\n");
+        // The same file again: its good lines are in the set now, so they are the ones left out, named by id.
+        var again = await RunAsync("eval-sets", "import", items, "--db", DbPath, "--project", "Triage", "--set", "Held-out", "--invalid", "skip");
+        again.ExitCode.ShouldBe(1);
+        again.Error.ShouldContain("The set already has an item \"1\".");
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -1,6 +1,7 @@
 using FineTuneStudio.Core.Auditing;
 using FineTuneStudio.Core.Domain;
 using FineTuneStudio.Core.Evaluation;
+using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Core.Projects;
 using FineTuneStudio.Core.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -98,6 +99,37 @@ public sealed class EvaluationServiceTests
         again.Errors.ShouldHaveSingleItem().ToString().ShouldBe(
             "id: The set already has items 1, 2, 3: a file without ids is numbered by position from 1, so a second one clashes with the first; give each line an \"id\", or import it into a set of its own.");
         (await sets.ListItemsAsync(set.Id, 0, 10, default)).Count.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task ImportItems_LeavingOutLinesWithProblems_AddsTheOthers_ButAProblemWithTheFileStillRefusesIt()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Triage", null), Lead, default);
+        var sets = new EvalSets(database, _clock);
+        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("Held-out", "", ["exact"]), Lead, default);
+        await sets.ImportItemsAsync(set.Id, "id,expected,input\nt-1,high,Site down\n", "first.csv", Lead, default);
+        // A CSV export with a quoted multi-line input: line 4 repeats an id already in the set, line 6 one from line 5.
+        const string csv = "id,expected,input\nt-2,low,\"Typo on\nthe pricing page\"\nt-1,high,Site down again\nt-3,normal,Invoices?\nt-3,low,Refund?\nt-5,low,Dark mode\n";
+
+        var refused = await sets.ImportItemsAsync(set.Id, new StringReader(csv), "tickets.csv", Lead, InvalidRecordPolicy.Refuse, default);
+        (refused.Succeeded, refused.InvalidRecords, refused.ValidRecords, refused.CanSkipInvalid).ShouldBe((false, 2, 3, true));
+        refused.ProblemCounts.ShouldBe("2 lines have problems and 3 have none");
+        (await sets.GetSetAsync(set.Id, default)).ItemCount.ShouldBe(1);
+
+        var skipped = await sets.ImportItemsAsync(set.Id, new StringReader(csv), "tickets.csv", Lead, InvalidRecordPolicy.Skip, default);
+        (skipped.Succeeded, skipped.Imported, skipped.TotalLeftOut).ShouldBe((true, 3, 2));
+        skipped.LeftOutLines.ShouldBe([4, 6]);
+        skipped.LeftOut.Select(e => (e.Line, e.Message)).ShouldBe([(6, "The id \"t-3\" was already used on line 5."), (4, "The set already has an item \"t-1\".")]);
+        (await sets.ListItemsAsync(set.Id, 0, 10, default)).Select(i => i.ExternalId).ShouldBe(["t-1", "t-2", "t-3", "t-5"]);
+
+        // A header without the expected column is the file's problem: nothing to leave out, nothing added.
+        var header = await sets.ImportItemsAsync(set.Id, new StringReader("id,answer\nt-9,low\n"), "other.csv", Lead, InvalidRecordPolicy.Skip, default);
+        (header.Succeeded, header.Errors.Single().Field).ShouldBe((false, "header"));
+        // Every line with a problem: there is nothing to import, so it is refused too.
+        var none = await sets.ImportItemsAsync(set.Id, new StringReader("{\"id\": \"x\"}\nnot json\n"), "bad.jsonl", Lead, InvalidRecordPolicy.Skip, default);
+        (none.Succeeded, none.InvalidRecords, none.ValidRecords, none.CanSkipInvalid).ShouldBe((false, 2, 0, false));
+        (await sets.GetSetAsync(set.Id, default)).ItemCount.ShouldBe(4);
     }
 
     [Fact]

@@ -72,6 +72,34 @@ public sealed class EvaluationApiTests(StudioAppFactory app)
         (await run.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("summary").GetProperty("metrics").GetProperty("exact").GetDouble().ShouldBe(1);
     }
 
+    [Fact]
+    public async Task MlLead_ImportsItemsWithABadLine_IsToldWhatLeavingItOutWouldDo_AndDoesSoWithInvalidSkip()
+    {
+        var (lead, setId) = await UrgencySetAsync();
+        using var _ = lead;
+        const string items = "{\"id\": \"c\", \"expected\": \"normal\", \"input\": \"Invoices?\"}\n{\"id\": \"d\", \"expected\": \"high\", \"input\": \"Payments fail\", \"schema\": \"[1]\"}\n{\"id\": \"a\", \"expected\": \"high\", \"input\": \"Server down\"}\n";
+
+        var refused = await lead.PostAsync($"api/eval-sets/{setId}/items", File("more.jsonl", items));
+
+        await refused.ShouldHaveStatusAsync(HttpStatusCode.BadRequest);
+        using (var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()))
+        {
+            (problem.RootElement.GetProperty("records_with_problems").GetInt32(), problem.RootElement.GetProperty("records_without_problems").GetInt32()).ShouldBe((2, 1));
+            problem.RootElement.GetProperty("hint").GetString()!.ShouldStartWith("2 lines have problems and 1 has none; send invalid=skip");
+        }
+
+        var skipped = await lead.PostAsync($"api/eval-sets/{setId}/items", File("more.jsonl", items, ("invalid", "skip")));
+
+        await skipped.ShouldHaveStatusAsync(HttpStatusCode.OK);
+        var result = await skipped.Content.ReadFromJsonAsync<JsonElement>();
+        result.GetProperty("imported").GetInt32().ShouldBe(1);
+        result.GetProperty("leftOutLines").EnumerateArray().Select(l => l.GetInt32()).ShouldBe([2, 3]);
+        result.GetProperty("leftOut").EnumerateArray().Select(e => e.GetProperty("field").GetString()).ShouldBe(["schema", "id"]);
+        var listed = await lead.GetFromJsonAsync<JsonElement>($"api/eval-sets/{setId}/items");
+        listed.EnumerateArray().Select(i => i.GetProperty("externalId").GetString()).ShouldBe(["a", "b", "c"]);
+        (await lead.PostAsync($"api/eval-sets/{setId}/items", File("more.jsonl", items, ("invalid", "sometimes")))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
     /// <summary>An ML lead's client and a new project's eval set "Urgency" (exact) of two items: a "Server down" → high, b "Typo" → low.</summary>
     private async Task<(HttpClient Lead, int SetId)> UrgencySetAsync()
     {

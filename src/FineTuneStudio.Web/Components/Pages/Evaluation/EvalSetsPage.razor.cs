@@ -190,13 +190,23 @@ public sealed partial class EvalSetsPage
 
     private PageUploadRun Upload => _uploadRun ??= new PageUploadRun(() => InvokeAsync(StateHasChanged));
 
-    private async Task ImportAsync()
+    private EvalItemsImportResult? _refused;
+    private IReadOnlyList<Core.InputError> _leftOut = [];
+    private string? _leftOutMore;
+
+    private Task ImportAsync() => ImportAsync(InvalidRecordPolicy.Refuse);
+
+    /// <summary>The same file again, its lines with problems left out (the refusal said how many that leaves).</summary>
+    private Task ImportLeavingThemOutAsync() => ImportAsync(InvalidRecordPolicy.Skip);
+
+    private async Task ImportAsync(InvalidRecordPolicy invalid)
     {
         if (Upload.Busy)
         {
             return;
         }
 
+        (_refused, _leftOut, _leftOutMore) = (null, [], null);
         try
         {
             if (_setId is not { } setId || _file is null)
@@ -205,9 +215,13 @@ public sealed partial class EvalSetsPage
             }
 
             var actor = (await AuthenticationState).User.ToActor();
-            var count = await Upload.RunAsync(_file, UploadLimits.CurrentValue, "Adding the items…",
-                items => Sets.ImportItemsAsync(setId, items, _file.Name, actor, ComponentToken), ComponentToken);
-            Snackbar.Add($"Added {count} items", Severity.Success);
+            var result = await Upload.RunAsync(_file, UploadLimits.CurrentValue, "Adding the items…",
+                items => Sets.ImportItemsAsync(setId, items, _file.Name, actor, invalid, ComponentToken), ComponentToken);
+            _refused = result.CanSkipInvalid ? result : null;
+            result.EnsureSucceeded();
+            var leftOut = result.InvalidRecords > 0 ? $"; {Core.ListText.Counted(result.InvalidRecords, "line")} with problems left out" : "";
+            Snackbar.Add($"Added {Core.ListText.Counted(result.Imported, "item")}{leftOut}", Severity.Success);
+            (_leftOut, _leftOutMore) = (result.LeftOut, Core.ListText.MoreLine(result.LeftOut.Count, result.TotalLeftOut, "problems"));
             (_errors, _total, _file) = ([], 0, null);
             _fileInputKey++;
             await LoadAsync();
