@@ -370,8 +370,21 @@ public static class EvalFileParser
             return [.. outputs];
         }
 
-        var byKey = items.GroupBy(i => VertexBatch.KeyOf(i.Turns.Where(t => t.Role != "system")), StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(i => i.Id).ToList(), StringComparer.Ordinal);
+        // One entry per request an item asks: its id, or every id when several items ask the same.
+        var byKey = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (id, turns) in items)
+        {
+            var key = VertexBatch.KeyOf(turns.Where(t => t.Role != "system"));
+            if (byKey.TryGetValue(key, out var alike))
+            {
+                alike.Add(id);
+            }
+            else
+            {
+                byKey[key] = [id];
+            }
+        }
+
         var errors = new List<InputError>();
         var resolved = outputs.Select(o =>
         {
