@@ -118,6 +118,12 @@ public sealed class EvalSets(IDbContextFactory<StudioDbContext> factory, TimePro
     {
         var errors = new EvalFileParser.ErrorList();
         var parsed = EvalFileParser.ReadItems(file, fileName, errors);
+        if (errors.Total > 0 && parsed is [{ NumberedByPosition: true }, ..])
+        {
+            // Runs of such a file (oaieval's samples, lm-evaluation-harness's documents) are matched by position too.
+            errors.Add("file", "The file has no ids, so its items are numbered by their place in it: fix the lines named, as leaving one out would renumber the items after it.", null);
+        }
+
         if (errors.AboutTheFile)
         {
             return new EvalItemsImportResult(0, errors.Kept, errors.Total);

@@ -133,6 +133,24 @@ public sealed class EvaluationServiceTests
     }
 
     [Fact]
+    public async Task ImportItems_AFileWithoutIds_CannotLeaveLinesOut_AsTheItemsAfterThemWouldBeRenumbered()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var project = await new ProjectService(database, _clock).CreateAsync(new ProjectInput("Geography", null), Lead, default);
+        var sets = new EvalSets(database, _clock);
+        var set = await sets.CreateSetAsync(project.Id, new EvalSetInput("Capitals", "", ["exact"]), Lead, default);
+        // Without line 2, Madrid's question would become item 2, and an oaieval sample 2 meant for item 3 would be scored against it.
+        const string registry = "{\"input\": \"Capital of Italy?\", \"ideal\": \"Rome\"}\n{\"input\": \"Capital of France?\", \"ideal\": 7}\n{\"input\": \"Capital of Spain?\", \"ideal\": \"Madrid\"}\n";
+
+        var result = await sets.ImportItemsAsync(set.Id, new StringReader(registry), "capitals.jsonl", Lead, InvalidRecordPolicy.Skip, default);
+
+        (result.Succeeded, result.CanSkipInvalid).ShouldBe((false, false));
+        result.Errors.Select(e => (e.Line, e.Field)).ShouldBe([(2, "ideal"), (null, "file")]);
+        result.Errors[1].Message.ShouldContain("leaving one out would renumber the items after it");
+        (await sets.GetSetAsync(set.Id, default)).ItemCount.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task ImportRun_OutputForUnknownItem_NamesTheLineAndSavesNothing()
     {
         var (database, service, _, setId) = await ArrangeAsync();
