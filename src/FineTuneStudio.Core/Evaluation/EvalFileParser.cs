@@ -178,8 +178,9 @@ public static class EvalFileParser
                 return;
             }
 
-            // A CSV cell, or a number or object in our own files, is one answer as its text.
-            answers ??= row.Get("expected") is { } written ? [written] : ideal ?? (completion is null ? null : [completion]);
+            // A CSV cell, or a number or object in our own files, is one answer as its text. An empty CSV cell is no
+            // answer (CSV has no other way to leave one out), so the label or the last assistant turn stands in.
+            answers ??= row.Get("expected") is { } written && (row.Json is not null || written.Length > 0) ? [written] : ideal ?? (completion is null ? null : [completion]);
             if (row.Json is { } record && InstructionReader.Fits(record) && !record.TryGetProperty("messages", out _) && !record.TryGetProperty("prompt", out _))
             {
                 // A held-out instruction file (Alpaca, Dolly, OpenOrca, GSM8K's test split) read as the example importer

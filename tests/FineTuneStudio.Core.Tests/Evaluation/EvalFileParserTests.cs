@@ -240,6 +240,20 @@ public sealed class EvalFileParserTests
     }
 
     [Fact]
+    public void ParseItems_CsvWithAnEmptyExpectedCell_ExpectsTheLabel_OrNamesTheLineWithoutEither()
+    {
+        const string text = "id,input,expected,label\nt-1,Site down,,high\nt-2,Typo,low,\nt-3,Invoices?,,\n";
+
+        var error = Should.Throw<StudioValidationException>(() => EvalFileParser.ParseItems(text, "items.csv"));
+        (error.Errors.ShouldHaveSingleItem().Line, error.Errors[0].Field).ShouldBe((4, "expected"));
+
+        var items = EvalFileParser.ParseItems(text[..text.IndexOf("t-3", StringComparison.Ordinal)], "items.csv");
+        items.Select(i => (i.Id, i.Expected, i.Label)).ShouldBe([("t-1", "high", "high"), ("t-2", "low", null)]);
+        // In JSON an empty string is written on purpose: an item may expect an empty answer.
+        EvalFileParser.ParseItems("{\"id\": \"e\", \"input\": \"Say nothing\", \"expected\": \"\", \"label\": \"quiet\"}", "items.jsonl").Single().Expected.ShouldBe("");
+    }
+
+    [Fact]
     public void ParseOutputs_Csv_ReadsQuotedMultilineOutputs()
     {
         const string text = "id,output\nt-1,high\nt-2,\"line one\nline two\"\n";
