@@ -39,8 +39,11 @@ public sealed record EvalOutputInput(string Id, string Output, int Line, string?
     /// <summary>Set when the file names the item only by the request it echoes (Vertex's batch output): the turns asked, as <see cref="VertexBatch.KeyOf"/> spells them.</summary>
     public string? RequestKey { get; init; }
 
-    /// <summary>What the source says the item asked (lm-evaluation-harness logs its document), to check the numbering lines up.</summary>
+    /// <summary>What the source says the item asked (lm-evaluation-harness logs its document, oaieval its prompt), to check the numbering lines up.</summary>
     public string? Asked { get; init; }
+
+    /// <summary>The file's field that <see cref="Asked"/> came from, named when it does not match its item.</summary>
+    public string AskedField { get; init; } = "doc";
 }
 
 /// <summary>

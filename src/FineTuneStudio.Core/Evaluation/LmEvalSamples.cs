@@ -73,8 +73,10 @@ internal static class LmEvalSamples
                 continue;
             }
 
-            errors.Add(new InputError("doc", $"{output.NumberedBy} asks \"{EvalFileParser.Clip(asked)}\", but item \"{output.Id}\" asks \"{EvalFileParser.Clip(question)}\": "
-                + "the set's items are not the task's documents in their order; import the run into a set imported from the same split.", output.Line));
+            errors.Add(new InputError(output.AskedField, $"{output.NumberedBy} asks \"{EvalFileParser.Clip(asked)}\", but item \"{output.Id}\" asks \"{EvalFileParser.Clip(question)}\": "
+                + (output.AskedField == "doc"
+                    ? "the set's items are not the task's documents in their order; import the run into a set imported from the same split."
+                    : "the set's items are not the eval's samples in their order; import the run into a set imported from the same samples file."), output.Line));
         }
 
         return errors;

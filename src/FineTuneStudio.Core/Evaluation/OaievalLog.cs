@@ -54,6 +54,30 @@ internal static class OaievalLog
             return null;
         }
 
-        return new EvalOutputInput((index + 1).ToString(CultureInfo.InvariantCulture), answer, row.Line) { NumberedBy = $"oaieval's sample {index}" };
+        return new EvalOutputInput((index + 1).ToString(CultureInfo.InvariantCulture), answer, row.Line)
+        {
+            NumberedBy = $"oaieval's sample {index}", Asked = Question(data), AskedField = "data.prompt",
+        };
+    }
+
+    /// <summary>What the sample asked: the prompt's text, or its last user turn's; null when it logged neither.</summary>
+    private static string? Question(JsonElement data)
+    {
+        if (!data.TryGetProperty("prompt", out var prompt))
+        {
+            return null;
+        }
+
+        if (prompt.ValueKind == JsonValueKind.String)
+        {
+            return prompt.GetString();
+        }
+
+        return prompt.ValueKind == JsonValueKind.Array
+            ? prompt.EnumerateArray().LastOrDefault(m => m.ValueKind == JsonValueKind.Object && m.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String
+                && role.GetString() == "user" && m.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String) is { ValueKind: JsonValueKind.Object } user
+                ? user.GetProperty("content").GetString()
+                : null
+            : null;
     }
 }

@@ -254,6 +254,30 @@ public sealed class EvalFileParserTests
     }
 
     [Fact]
+    public void OaievalRecord_MatchedToASetInAnotherOrder_IsRefusedNamingThePrompt_NotScoredAgainstTheWrongItems()
+    {
+        // oaieval numbers its samples by their place in the samples file; here the set was imported in another order.
+        var record = EvalFileParser.ParseOutputs("""
+            {"spec": {"run_id": "r1", "eval_name": "capitals.dev.v0"}}
+            {"run_id": "r1", "event_id": 0, "sample_id": "capitals.dev.0", "type": "sampling", "data": {"prompt": [{"role": "system", "content": "Answer with the city only."}, {"role": "user", "content": "Capital of Italy?"}], "sampled": ["Rome"]}}
+            {"run_id": "r1", "event_id": 1, "sample_id": "capitals.dev.1", "type": "sampling", "data": {"prompt": "Capital of Spain?", "sampled": ["Madrid"]}}
+            """, "record.jsonl");
+        var inOrder = EvalFileParser.ParseItems("""
+            {"input": [{"role": "system", "content": "Answer with the city only."}, {"role": "user", "content": "Capital of Italy?"}], "ideal": "Rome"}
+            {"input": "Capital of Spain?", "ideal": "Madrid"}
+            """);
+        var reversed = EvalFileParser.ParseItems("""
+            {"input": "Capital of Spain?", "ideal": "Madrid"}
+            {"input": "Capital of Italy?", "ideal": "Rome"}
+            """);
+
+        EvalFileParser.Misaligned(record, inOrder).ShouldBeEmpty();
+        var errors = EvalFileParser.Misaligned(record, reversed);
+        errors.Select(e => (e.Line, e.Field)).ShouldBe([(2, "data.prompt"), (3, "data.prompt")]);
+        errors[0].Message.ShouldBe("oaieval's sample 0 asks \"Capital of Italy?\", but item \"1\" asks \"Capital of Spain?\": the set's items are not the eval's samples in their order; import the run into a set imported from the same samples file.");
+    }
+
+    [Fact]
     public void ParseOutputs_Csv_ReadsQuotedMultilineOutputs()
     {
         const string text = "id,output\nt-1,high\nt-2,\"line one\nline two\"\n";
