@@ -67,7 +67,7 @@ public static class EvaluationCommands
             var itemsFile = parse.GetValue(file)!;
             var skip = parse.GetValue(invalid) == "skip";
             var rejectsFile = ImportCommands.RejectsFile(parse, rejects, skip);
-            await using var stream = itemsFile.Exists ? itemsFile.OpenRead() : throw new CliException($"FILE: the file {itemsFile.FullName} does not exist");
+            await using var stream = OpenRead(itemsFile, "FILE");
             await using var services = await CliServices.OpenAsync(parse, createIfMissing: false, ct);
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(importProject)!, ct);
             var evalSets = services.GetRequiredService<EvalSets>();
@@ -78,13 +78,7 @@ public static class EvaluationCommands
                 result = await evalSets.ImportItemsAsync(evalSet.Id, text, itemsFile.Name, Actor.Cli, skip ? InvalidRecordPolicy.Skip : InvalidRecordPolicy.Refuse, ct);
             }
 
-            if (result.CanSkipInvalid)
-            {
-                await console.Error.WriteLineAsync($"{result.ProblemCounts}; fix the file, or pass --invalid skip to import the others and leave those out");
-            }
-
-            result.EnsureSucceeded();
-            await ImportCommands.WriteLeftOutAsync(console.Error, result.LeftOut, result.TotalLeftOut);
+            await ImportCommands.EnsureImportedAsync(console.Error, result);
             if (rejectsFile is not null)
             {
                 var format = EvalFileParser.LooksLikeCsv("", itemsFile.Name) ? ImportFormat.Csv : ImportFormat.Auto;
@@ -438,8 +432,10 @@ public static class EvaluationCommands
         await console.Out.WriteLineAsync($"{summary.Items} items, {summary.Correct} right on {summary.MainMetric ?? "no pass/fail metric"}, {summary.Failed} without output");
     }
 
-    private static StreamReader Open(FileInfo file, string option) =>
-        file.Exists ? new StreamReader(file.FullName) : throw new CliException($"{option}: the file {file.FullName} does not exist");
+    private static StreamReader Open(FileInfo file, string option) => new(OpenRead(file, option));
+
+    private static FileStream OpenRead(FileInfo file, string option) =>
+        file.Exists ? file.OpenRead() : throw new CliException($"{option}: the file {file.FullName} does not exist");
 
     private static string Number(double? value) => value is { } v ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "-";
 

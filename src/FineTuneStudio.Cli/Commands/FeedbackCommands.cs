@@ -61,13 +61,7 @@ public static class FeedbackCommands
             var found = await ProjectsCommand.RequireAsync(services, parse.GetValue(project)!, ct);
             await using var stream = path.OpenRead();
             var result = await services.GetRequiredService<TrafficLogs>().ImportLogsAsync(found.Id, stream, Actor.Cli, ct, skipInvalid: parse.GetValue(invalid) == "skip");
-            if (result.CanSkipInvalid)
-            {
-                await console.Error.WriteLineAsync($"{result.ProblemCounts}; fix the file, or pass --invalid skip to import the others and leave those out");
-            }
-
-            result.EnsureSucceeded();
-            await ImportCommands.WriteLeftOutAsync(console.Error, result.LeftOut, result.TotalLeftOut);
+            await ImportCommands.EnsureImportedAsync(console.Error, result);
             if (rejectsFile is not null)
             {
                 await ImportCommands.WriteRejectsAsync(stream, Core.Imports.ImportFormat.Auto, result.LeftOutLines, rejectsFile, console.Error, ct);

@@ -61,6 +61,21 @@ public static class ImportCommands
         return invalid;
     }
 
+    /// <summary>
+    /// A line file's import (a traffic log, eval items): refused, with what leaving the bad lines out would import when
+    /// that can help, or done, with the lines it left out listed on stderr.
+    /// </summary>
+    internal static async Task EnsureImportedAsync(TextWriter error, LineImportResult result)
+    {
+        if (result.CanSkipInvalid)
+        {
+            await error.WriteLineAsync($"{result.ProblemCounts}; fix the file, or pass --invalid skip to import the others and leave those out");
+        }
+
+        result.ThrowIfRefused();
+        await WriteLeftOutAsync(error, result.LeftOut, result.TotalLeftOut);
+    }
+
     /// <summary>Each problem of the records an import left out, on stderr, and how many more there were.</summary>
     internal static async Task WriteLeftOutAsync(TextWriter error, IReadOnlyList<InputError> leftOut, int total)
     {

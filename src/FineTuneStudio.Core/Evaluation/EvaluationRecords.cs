@@ -88,5 +88,9 @@ public sealed record RunComparison(
 /// <summary>An import of eval items: <see cref="Imported"/> items when it succeeded (lines left out listed when asked to skip them), else the problems by line.</summary>
 public sealed record EvalItemsImportResult(int Imported, IReadOnlyList<InputError> Errors, int TotalErrors) : LineImportResult(Errors, TotalErrors)
 {
-    public EvalItemsImportResult EnsureSucceeded() => Succeeded ? this : throw new StudioValidationException(Errors, TotalErrors);
+    public EvalItemsImportResult EnsureSucceeded()
+    {
+        ThrowIfRefused();
+        return this;
+    }
 }

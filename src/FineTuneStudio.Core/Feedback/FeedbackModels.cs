@@ -7,7 +7,11 @@ namespace FineTuneStudio.Core.Feedback;
 public sealed record LogImportResult(int Imported, int SkippedDuplicates, int WithPersonalData, IReadOnlyList<InputError> Errors, int TotalErrors)
     : LineImportResult(Errors, TotalErrors)
 {
-    public LogImportResult EnsureSucceeded() => Succeeded ? this : throw new StudioValidationException(Errors, TotalErrors);
+    public LogImportResult EnsureSucceeded()
+    {
+        ThrowIfRefused();
+        return this;
+    }
 }
 
 /// <summary>Which logged requests to list or promote. Dates are UTC; <see cref="To"/> is exclusive.</summary>

@@ -28,6 +28,15 @@ public abstract record LineImportResult(IReadOnlyList<InputError> Errors, int To
     public bool CanSkipInvalid => !Succeeded && InvalidRecords > 0 && ValidRecords > 0;
 
     public string ProblemCounts => ListText.ProblemCounts(InvalidRecords, ValidRecords, "line");
+
+    /// <summary>For callers that report a refusal as an exception (API, CLI, pages).</summary>
+    public void ThrowIfRefused()
+    {
+        if (!Succeeded)
+        {
+            throw new StudioValidationException(Errors, TotalErrors);
+        }
+    }
 }
 
 public enum DuplicatePolicy

@@ -116,7 +116,7 @@ public static class EvaluationEndpoints
                 var result = await sets.ImportItemsAsync(id, items, upload.FileName, http.User.ToActor(), invalid, ct);
                 return result.Succeeded
                     ? TypedResults.Ok(result)
-                    : RefusedImports.Problem(result.Errors, result.TotalErrors, result.CanSkipInvalid, result.InvalidRecords, result.ValidRecords, result.ProblemCounts);
+                    : RefusedImports.Problem(result);
             })
             .InProject(ScopeKind.EvalSet, "id")
             .Accepts<IFormFile>("multipart/form-data")

@@ -24,7 +24,7 @@ public static class FeedbackEndpoints
                 var result = await logs.ImportLogsAsync(id, upload.File, http.User.ToActor(), ct, skipInvalid: skipInvalid);
                 return result.Succeeded
                     ? TypedResults.Ok(result)
-                    : RefusedImports.Problem(result.Errors, result.TotalErrors, result.CanSkipInvalid, result.InvalidRecords, result.ValidRecords, result.ProblemCounts);
+                    : RefusedImports.Problem(result);
             })
             .Accepts<IFormFile>("multipart/form-data")
             .DisableAntiforgery()

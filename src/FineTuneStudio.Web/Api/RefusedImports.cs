@@ -1,4 +1,5 @@
 using FineTuneStudio.Core;
+using FineTuneStudio.Core.Imports;
 using FineTuneStudio.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -20,6 +21,10 @@ internal static class RefusedImports
 
         return TypedResults.Problem(problem);
     }
+
+    /// <summary>The 400 of a line file's refused import (a traffic log, eval items).</summary>
+    public static ProblemHttpResult Problem(LineImportResult result) =>
+        Problem(result.Errors, result.TotalErrors, result.CanSkipInvalid, result.InvalidRecords, result.ValidRecords, result.ProblemCounts);
 
     /// <summary>The form's <c>invalid</c> field: <c>refuse</c> (the default) or <c>skip</c>.</summary>
     public static bool SkipInvalid(string? value) => value?.Trim().ToLowerInvariant() switch
