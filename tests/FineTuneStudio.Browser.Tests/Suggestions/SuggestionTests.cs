@@ -28,6 +28,7 @@ public sealed class SuggestionTests(BrowserFixture browser)
         });
         await lead.Locator("[data-testid=suggestion-import]").ClickAsync();
         await Assertions.Expect(lead.Locator("[data-testid=suggestion-result]")).ToContainTextAsync("1 suggestions stored from file model.jsonl");
+        await Assertions.Expect(lead.Locator("[data-testid=suggestion-progress]")).ToHaveCountAsync(0);
         await BrowserFixture.ScreenshotAsync(lead, "suggestions-sources");
 
         var page = await browser.SignedInPageAsync(StudioAppFactory.Demo(StudioRoles.Labeler));

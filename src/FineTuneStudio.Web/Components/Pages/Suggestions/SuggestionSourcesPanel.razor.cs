@@ -45,13 +45,12 @@ public sealed partial class SuggestionSourcesPanel
         _endpoint ??= _endpoints.Count > 0 ? _endpoints[0].Name : null;
     }
 
-    private Task ImportAsync() => RunAsync(async actor =>
-    {
-        // Copied to a temporary file first: the browser's stream reads only asynchronously, the predictions are read line by line.
-        using var staged = await StagedUpload.CopyAsync(_file!, UploadLimits.CurrentValue, _ => Task.CompletedTask, ComponentToken);
-        using var predictions = new StreamReader(staged.OpenRead());
-        return await Suggestions.ImportAsync(DatasetId, predictions, _file!.Name, actor, ComponentToken);
-    });
+    private PageUploadRun? _uploadRun;
+
+    private PageUploadRun Upload => _uploadRun ??= new PageUploadRun(() => InvokeAsync(StateHasChanged));
+
+    private Task ImportAsync() => RunAsync(actor => Upload.RunAsync(_file!, UploadLimits.CurrentValue, "Storing the suggestions…",
+        predictions => Suggestions.ImportAsync(DatasetId, predictions, _file!.Name, actor, ComponentToken), ComponentToken));
 
     private Task FromRunAsync() => RunAsync(actor => Suggestions.FromRunAsync(DatasetId, _runId!.Value, actor, ComponentToken));
 
