@@ -61,23 +61,15 @@ internal static class OaievalLog
     }
 
     /// <summary>What the sample asked: the prompt's text, or its last user turn's; null when it logged neither.</summary>
-    private static string? Question(JsonElement data)
+    private static string? Question(JsonElement data) => data.TryGetProperty("prompt", out var prompt) ? prompt.ValueKind switch
     {
-        if (!data.TryGetProperty("prompt", out var prompt))
-        {
-            return null;
-        }
+        JsonValueKind.String => prompt.GetString(),
+        JsonValueKind.Array => prompt.EnumerateArray().Where(IsUserText).Select(m => m.GetProperty("content").GetString()).LastOrDefault(),
+        _ => null,
+    } : null;
 
-        if (prompt.ValueKind == JsonValueKind.String)
-        {
-            return prompt.GetString();
-        }
-
-        return prompt.ValueKind == JsonValueKind.Array
-            ? prompt.EnumerateArray().LastOrDefault(m => m.ValueKind == JsonValueKind.Object && m.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String
-                && role.GetString() == "user" && m.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String) is { ValueKind: JsonValueKind.Object } user
-                ? user.GetProperty("content").GetString()
-                : null
-            : null;
-    }
+    private static bool IsUserText(JsonElement message) =>
+        message.ValueKind == JsonValueKind.Object
+        && message.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.GetString() == "user"
+        && message.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String;
 }
