@@ -81,7 +81,7 @@ public static class EvaluationCommands
             await ImportCommands.EnsureImportedAsync(console.Error, result);
             if (rejectsFile is not null)
             {
-                var format = EvalFileParser.LooksLikeCsv("", itemsFile.Name) ? ImportFormat.Csv : ImportFormat.Auto;
+                var format = await ReadAsCsvAsync(stream, itemsFile.Name) ? ImportFormat.Csv : ImportFormat.Auto;
                 await ImportCommands.WriteRejectsAsync(stream, format, result.LeftOutLines, rejectsFile, console.Error, ct);
             }
 
@@ -430,6 +430,16 @@ public static class EvaluationCommands
     {
         await console.WriteTableAsync(["METRIC", "VALUE"], summary.Metrics.Select(m => (IReadOnlyList<string>)[m.Key, Number(m.Value)]));
         await console.Out.WriteLineAsync($"{summary.Items} items, {summary.Correct} right on {summary.MainMetric ?? "no pass/fail metric"}, {summary.Failed} without output");
+    }
+
+    /// <summary>Whether the import read the file as CSV: by its extension, or without one by how it starts, as the parser decides.</summary>
+    private static async Task<bool> ReadAsCsvAsync(FileStream file, string fileName)
+    {
+        file.Position = 0;
+        using var reader = new StreamReader(file, leaveOpen: true);
+        var head = new char[4096];
+        var read = await reader.ReadBlockAsync(head);
+        return EvalFileParser.LooksLikeCsv(new string(head, 0, read), fileName);
     }
 
     private static StreamReader Open(FileInfo file, string option) => new(OpenRead(file, option));

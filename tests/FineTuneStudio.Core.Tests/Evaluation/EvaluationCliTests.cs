@@ -320,6 +320,27 @@ public sealed class EvaluationCliTests : IDisposable
         again.Error.ShouldContain("The set already has an item \"1\".");
     }
 
+    [Fact]
+    public async Task EvalSetsImport_RejectsOfACsvWithoutTheExtension_AreCsvRecordsUnderItsHeader()
+    {
+        (await RunAsync("migrate", "--db", DbPath)).ExitCode.ShouldBe(0);
+        var factory = new SettingsDbContextFactory(new StudioDatabaseSettings(DatabaseProvider.Sqlite, StudioDatabaseSettings.SqliteConnectionFor(DbPath)));
+        var project = await new ProjectService(factory, TimeProvider.System).CreateAsync(new ProjectInput("Triage", null), Actor.System, default);
+        await new EvalSets(factory, TimeProvider.System).CreateSetAsync(project.Id, new EvalSetInput("Held-out", null, ["exact"]), Actor.System, default);
+        // Read as CSV by how it starts; the record on line 3 repeats t-1's id.
+        var items = Write("items.txt", "id,expected,input\nt-1,high,Site down\nt-1,low,\"Typo on\nthe pricing page\"\nt-2,low,Dark mode\n");
+        var rejects = Path.Combine(_folder, "items.rejects.csv");
+
+        var skipped = await RunAsync("eval-sets", "import", items, "--db", DbPath, "--project", "Triage", "--set", "Held-out", "--invalid", "skip", "--rejects", rejects);
+
+        skipped.ExitCode.ShouldBe(0);
+        skipped.Output.ShouldContain("added 2 items");
+        var copied = (await File.ReadAllTextAsync(rejects)).ReplaceLineEndings("\n");
+        copied.ShouldContain("id,expected,input\n");
+        copied.ShouldContain("t-1,low,\"Typo on\nthe pricing page\"");
+        copied.ShouldNotContain("Site down");
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
